@@ -1,0 +1,44 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run   - simulators + reference CMS + the full conformance campaign; reports in reports-out/
+#   make test  - the project's own tests, lint (ruff) and types (mypy strict)
+# Both create .venv on first use and reuse it afterwards.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+REPORT_DIR ?= reports-out
+
+.PHONY: run test lint typecheck unit features venv clean bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@echo "Setting up $(VENV) (first run only)..."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip >$(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,load]' >>$(VENV)/pip.log 2>&1 || (cat $(VENV)/pip.log; exit 1)
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/spoc-harness run --sut reference --report-dir $(REPORT_DIR)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+features: $(STAMP)
+	$(BIN)/behave --format progress --junit --junit-directory $(REPORT_DIR)/features-junit features
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/channel_throughput.py
+
+clean:
+	rm -rf $(VENV) $(REPORT_DIR) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,107 @@
+"""The network's clock. Everything that depends on time takes a `Clock`; nobody calls datetime.now().
+
+`VirtualClock` lets the harness make days pass in seconds: the control API sets or advances it and
+every timestamp, timer and retry of the simulators follows. Waiters (`sleep_until`) wake when the
+virtual time they wait for is reached, whether by the passing of real time or by an advance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+__all__ = ["Clock", "SystemClock", "VirtualClock", "ensure_aware"]
+
+
+def ensure_aware(moment: datetime, what: str = "datetime") -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} {moment.isoformat()} has no UTC offset; give one, e.g. 2026-03-29T01:30:00+01:00")
+    return moment.astimezone(UTC)
+
+
+class Clock(Protocol):
+    @property
+    def mode(self) -> str: ...
+
+    def now(self) -> datetime:
+        """The current network time, timezone-aware UTC."""
+        ...
+
+    async def sleep_until(self, moment: datetime) -> None:
+        """Return once the network time has reached `moment`."""
+        ...
+
+
+class SystemClock:
+    mode = "system"
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep_until(self, moment: datetime) -> None:
+        delay = (moment - self.now()).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class VirtualClock:
+    """A clock the harness moves. Between moves it runs at `rate` times real time (0 = frozen)."""
+
+    mode = "virtual"
+
+    def __init__(self, start: datetime | None = None, *, rate: float = 0.0) -> None:
+        self._anchor_virtual = ensure_aware(start or datetime.now(UTC), "start")
+        self._anchor_real = time.monotonic()
+        self._rate = rate
+        self._moved = asyncio.Event() if _has_loop() else None
+
+    def _real(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        if not self._rate:
+            return self._anchor_virtual
+        return self._anchor_virtual + timedelta(seconds=(self._real() - self._anchor_real) * self._rate)
+
+    def set(self, moment: datetime) -> None:
+        moment = ensure_aware(moment, "clock time")
+        if moment < self.now():
+            raise ValueError(f"the network clock cannot go back (now {self.now().isoformat()})")
+        self._anchor_virtual = moment
+        self._anchor_real = self._real()
+        self._notify()
+
+    def advance(self, seconds: float) -> datetime:
+        if seconds < 0:
+            raise ValueError("the network clock cannot go back")
+        self.set(self.now() + timedelta(seconds=seconds))
+        return self.now()
+
+    def _notify(self) -> None:
+        if self._moved is not None:
+            self._moved.set()
+            self._moved = asyncio.Event()
+
+    async def sleep_until(self, moment: datetime) -> None:
+        while self.now() < moment:
+            if self._moved is None:
+                self._moved = asyncio.Event()
+            moved = self._moved
+            # With a running rate, also wake up on real time passing; otherwise only on a move.
+            timeout = None
+            if self._rate:
+                timeout = max((moment - self.now()).total_seconds() / self._rate, 0.001)
+            try:
+                await asyncio.wait_for(moved.wait(), timeout)
+            except TimeoutError:
+                pass
+
+
+def _has_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
