@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "conformance.commands.requirements:requirements",
         "Print the requirement catalogue of Directive (EU) 2023/977.",
     ),
+    "evidence": ("conformance.commands.evidence:evidence", "Verify or show a signed evidence bundle of a run."),
 }
 
 

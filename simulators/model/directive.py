@@ -8,7 +8,6 @@ what is missing, with the rule and its article; `InformationRequest.require_comp
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -16,8 +15,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 __all__ = [
     "Availability",
-    "ChannelName",
     "ChannelException",
+    "ChannelName",
     "CopyExceptionGround",
     "CopyReason",
     "DataSubjectCategory",
@@ -32,8 +31,8 @@ __all__ = [
     "RefusalGround",
     "RequestedItem",
     "RequesterType",
-    "Violation",
     "UrgencyCriterion",
+    "Violation",
     "request_content_violations",
 ]
 
@@ -212,7 +211,9 @@ class InformationItem(BaseModel):
     source_reliability: Literal["A", "B", "C", "X"] | None = Field(default=None, description="Art 10(c)")
     information_accuracy: Literal["1", "2", "3", "4"] | None = Field(default=None, description="Art 10(c)")
     last_updated: AwareDatetime | None = Field(default=None, description="Art 10(c): currency of the data")
-    originator_state: str | None = Field(default=None, description="Set where obtained from another state (Art 6(1)(h))")
+    originator_state: str | None = Field(
+        default=None, description="Set where obtained from another state (Art 6(1)(h))"
+    )
 
 
 class Violation(BaseModel):
@@ -272,7 +273,9 @@ def request_content_violations(request: InformationRequest) -> list[Violation]:
     found: list[Violation] = []
 
     def need(field: str, value: object, rule: str, article: str) -> None:
-        if value is None or (isinstance(value, str | list) and not value):
+        # Whitespace-only text states nothing, so it counts as missing.
+        blank = isinstance(value, str) and not value.strip()
+        if value is None or blank or (isinstance(value, list) and not value):
             found.append(Violation(field=field, rule=rule, article=article))
 
     need("info_requested", request.info_requested, "the information requested must be specified", "Art 4(5)(a)")
@@ -288,9 +291,19 @@ def request_content_violations(request: InformationRequest) -> list[Violation]:
     need("items", request.items, "at least one item of information must be requested", "Art 4(5)(a)")
     if request.urgent:
         need("urgency_reasons", request.urgency_reasons, "an urgent request must say why it is urgent", "Art 4(4)")
-        need("urgency_criteria", request.urgency_criteria, "an urgent request must name an Art 4(4) criterion", "Art 4(4)")
+        need(
+            "urgency_criteria",
+            request.urgency_criteria,
+            "an urgent request must name an Art 4(4) criterion",
+            "Art 4(4)",
+        )
     if request.entities:
-        need("subject_link", request.subject_link, "the link between purpose and persons must be explained", "Art 4(5)(d)")
+        need(
+            "subject_link",
+            request.subject_link,
+            "the link between purpose and persons must be explained",
+            "Art 4(5)(d)",
+        )
     return found
 
 
@@ -333,7 +346,7 @@ class DirectiveMessage(BaseModel):
         default=None, description="Art 13(2): required when the message travels outside SIENA"
     )
     europol_copy_decision: Literal["COPY", "NO_COPY"] | None = Field(default=None, description="Art 12(1)")
-    sent_at: datetime | None = None
+    sent_at: AwareDatetime | None = Field(default=None, description="With a UTC offset: deadlines rest on it")
 
     @model_validator(mode="after")
     def _kind_has_its_content(self) -> DirectiveMessage:
@@ -341,10 +354,25 @@ class DirectiveMessage(BaseModel):
         if self.kind is MessageKind.REQUEST and self.request is None:
             missing.append(Violation(field="request", rule="a REQUEST carries the request", article="Art 4"))
         if self.kind is MessageKind.DELAY_NOTICE and self.delay is None:
-            missing.append(Violation(field="delay", rule="a delay notice states length and reasons", article="Art 5(2)"))
-        if self.kind is MessageKind.COPY and (self.copy_reason is None or self.original is None):
-            missing.append(Violation(field="copy_reason", rule="a copy names its reason and carries the original",
-                                     article="Arts 4(1), 5(3), 7(3), 8, 12"))
+            missing.append(
+                Violation(field="delay", rule="a delay notice states length and reasons", article="Art 5(2)")
+            )
+        if self.kind is MessageKind.COPY and self.copy_reason is None:
+            missing.append(
+                Violation(
+                    field="copy_reason",
+                    rule="a copy names the provision that demands it",
+                    article="Arts 4(1), 5(3), 7(3), 8, 12",
+                )
+            )
+        if self.kind is MessageKind.COPY and self.original is None:
+            missing.append(
+                Violation(
+                    field="original",
+                    rule="a copy carries the original's directive content",
+                    article="Arts 4(1), 5(3), 7(3), 8, 12",
+                )
+            )
         if missing:
             raise DirectiveRuleError(missing)
         return self

@@ -104,7 +104,7 @@ class Party(BaseModel):
 @cache
 def _data() -> dict[str, dict[str, dict[str, object]]]:
     text = resources.files("simulators.model").joinpath("parties.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)  # type: ignore[return-value]
+    return tomllib.loads(text)
 
 
 @cache
@@ -150,6 +150,8 @@ def party_id(kind: PartyKind, state_code: str | None = None) -> str:
         return "EUROPOL"
     if kind is PartyKind.INTERPOL_GS:
         return "IPSG"
+    if kind is PartyKind.PCCC:
+        raise ValueError("a PCCC is named by its two border states, e.g. PCCC-DE-FR: look it up with party()")
     if state_code is None:
         raise ValueError(f"a {kind} party needs a state")
     return f"{_PREFIX[kind]}-{normalise_state_code(state_code)}"

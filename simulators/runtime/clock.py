@@ -8,6 +8,7 @@ virtual time they wait for is reached, whether by the passing of real time or by
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -93,10 +94,8 @@ class VirtualClock:
             timeout = None
             if self._rate:
                 timeout = max((moment - self.now()).total_seconds() / self._rate, 0.001)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(moved.wait(), timeout)
-            except TimeoutError:
-                pass
 
 
 def _has_loop() -> bool:

@@ -1,0 +1,208 @@
+"""The campaign's single network timeline: moving the clock and waiting for the SUT to settle.
+
+One virtual timeline per campaign. Every scenario is injected into the same network timeline, so
+that days of network time pass in seconds: the harness sets the simulators' virtual clock (which
+stays frozen between moves), the SUT follows it (`PUT /sut/v1/clock`), and after every move the
+harness waits until the SUT has settled before it looks at what happened.
+
+Step boundaries. The clock moves from one boundary to the next, and the boundaries are the union of
+- every scheduled harness action (a request sent on a Saturday at 02:00, a clarification answered
+  two days later, a judicial authorisation granted, a SIENA outage window opening or closing),
+- every legal deadline of interest, in both readings (elapsed and Reg 1182/71), and every tolerance
+  a check compares against ("immediately", "after the grant", the copy tolerance),
+- the SUT's own next planned action (`GET /sut/v1/agenda` -> next_action_at) when it offers it,
+- and at most `max_step` (6 h by default) after the previous boundary.
+
+Why every deadline must be a boundary: the clock is frozen during a step and jumps at its end, so a
+CMS action planned for some moment inside a step is carried out, and stamped, at the step's end.
+As long as no step crosses a deadline, that later stamp is still at or before the deadline, so an
+answer planned in time can never be stamped late: the move of the clock can delay a stamp but never
+turn an in-time answer into a late one (a wrong verdict). A planned action after the deadline stays
+after it. Equality counts as in time ("at the latest within").
+
+Settling. After each move the harness polls, for a short quiet period, the journal messages stamped
+at the current network time (and their delivery acknowledgements) and the SUT's agenda (its notion
+of now and the number of due actions). The SUT has settled when the count is unchanged for the
+quiet period, every message addressed to the SUT at this instant is acknowledged, and the agenda
+(when offered) has caught up with the network time with nothing due. A real-time timeout bounds the
+wait; a timeout is noted in the ledger (a vendor CMS that is merely slow is not failed for it, but
+the note is evidence).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import time
+from datetime import datetime, timedelta
+
+from conformance.actors import Network
+from conformance.ledger import Ledger, Observed
+from conformance.settings import CampaignSettings
+from conformance.sut import Agenda, SutClient
+
+__all__ = ["Timeline"]
+
+_POLL = 0.015
+_UNACKED_LIMIT = 2.0  # real seconds an unacknowledged delivery to the SUT may hold up a step
+_NO_AGENDA_QUIET = 0.4  # quiet period when the SUT offers no agenda (nothing positive to wait for)
+_AGENDA_HOLD = 1.5  # real seconds a due action in the SUT's agenda may hold up a step
+
+
+class Timeline:
+    """Owns the network clock during a campaign."""
+
+    def __init__(
+        self,
+        network: Network,
+        sut: SutClient,
+        ledger: Ledger,
+        settings: CampaignSettings,
+        *,
+        virtual: bool = True,
+    ) -> None:
+        self.network = network
+        self.sut = sut
+        self.ledger = ledger
+        self.settings = settings
+        self.virtual = virtual
+        self.now = settings.start_utc
+        self.started_at = settings.start_utc
+        self._boundaries: list[datetime] = []
+        self._last_fetch: datetime | None = None
+        self.agenda: Agenda | None = None
+        self.steps = 0
+        self.settle_timeouts = 0
+        self._agenda_trusted = True
+        self._stuck_steps = 0
+
+    # -- boundaries -------------------------------------------------------------------------
+
+    def mark(self, moment: datetime) -> None:
+        """Make `moment` a step boundary (a deadline, a tolerance, a scheduled action)."""
+        if moment > self.now:
+            index = bisect.bisect_left(self._boundaries, moment)
+            if index == len(self._boundaries) or self._boundaries[index] != moment:
+                self._boundaries.insert(index, moment)
+
+    def next_boundary(self, horizon: datetime) -> datetime:
+        """The next moment the clock may move to, at most `horizon`."""
+        candidates = [horizon]
+        index = bisect.bisect_right(self._boundaries, self.now)
+        if index < len(self._boundaries):
+            candidates.append(self._boundaries[index])
+        agenda = self.agenda
+        if self._agenda_trusted and agenda is not None and agenda.next_action_at is not None:
+            if agenda.next_action_at > self.now:
+                candidates.append(agenda.next_action_at)
+        return min(candidates)
+
+    # -- moving -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.virtual:
+            network_now = await self.network.clock()
+            if network_now > self.settings.start_utc:
+                raise RuntimeError(
+                    f"the network clock is already at {network_now.isoformat()}, after the campaign start "
+                    f"{self.settings.start_utc.isoformat()}: start the simulators fresh (or reset them)"
+                )
+            self.now = await self.network.set_clock(self.settings.start_utc)
+        else:
+            self.now = await self.network.clock()
+        self.started_at = self.now
+        self.ledger.clock_steps.append(self.now)
+
+    async def advance_to(self, moment: datetime) -> None:
+        if moment <= self.now:
+            return
+        if self.virtual:
+            self.now = await self.network.set_clock(moment)
+        else:
+            while True:
+                self.now = await self.network.clock()
+                if self.now >= moment:
+                    break
+                await asyncio.sleep(min(0.5, max((moment - self.now).total_seconds(), 0.01)))
+        self.steps += 1
+        self.ledger.clock_steps.append(self.now)
+
+    async def real_tick(self, seconds: float) -> None:
+        """Real-time mode: let real time pass and read the network clock."""
+        await asyncio.sleep(seconds)
+        self.now = await self.network.clock()
+
+    # -- settling ---------------------------------------------------------------------------
+
+    async def settle(self) -> bool:
+        """Wait until the SUT is quiet at the current network time; False when it only timed out."""
+        began = time.monotonic()
+        quiet = self.settings.quiet_period
+        last: tuple[object, ...] | None = None
+        stable_since = began
+        agenda_stuck = False
+        while True:
+            at_now = await self.network.traffic(since=self.now)
+            unacked = sum(
+                1 for m in at_now
+                for p in m.recipients if p in self.ledger.sut_parties and not m.acknowledged_by(p)
+            )
+            self.agenda = await self.sut.agenda()
+            if self.agenda is None:
+                quiet = max(quiet, _NO_AGENDA_QUIET)
+            waited = time.monotonic() - began
+            acting = (
+                self.agenda is not None
+                and self.agenda.next_action_at is not None
+                and self.agenda.next_action_at <= self.now
+                and self._agenda_trusted
+            )
+            # A due action may hold the step only for a while: a CMS whose agenda does not move with
+            # the network clock would otherwise hold every step until the timeout.
+            agenda_stuck = acting and waited > _AGENDA_HOLD
+            holding = (acting and not agenda_stuck) or (unacked > 0 and waited < _UNACKED_LIMIT)
+            signature = (
+                len(at_now), unacked,
+                self.agenda.next_action_at if self.agenda else None, self.agenda.pending if self.agenda else None,
+            )
+            now = time.monotonic()
+            if signature != last or holding:
+                last, stable_since = signature, now
+            elif now - stable_since >= quiet:
+                self._note_stuck(agenda_stuck)
+                return True
+            if waited > self.settings.settle_timeout:
+                self.settle_timeouts += 1
+                self._note_stuck(agenda_stuck)
+                self.ledger.notes.append(
+                    f"{_z(self.now)}: the SUT had not settled after {self.settings.settle_timeout:g} s "
+                    f"(messages at this instant: {len(at_now)}, unacknowledged: {unacked}, agenda: "
+                    f"{self.agenda.model_dump(mode='json') if self.agenda else 'not offered'})"
+                )
+                return False
+            await asyncio.sleep(_POLL)
+
+    def _note_stuck(self, stuck: bool) -> None:
+        self._stuck_steps = self._stuck_steps + 1 if stuck else 0
+        if self._stuck_steps >= 3 and self._agenda_trusted:
+            self._agenda_trusted = False
+            self.ledger.notes.append(
+                f"{_z(self.now)}: the SUT's agenda kept reporting due actions that did not happen for three "
+                "steps in a row; from here on the harness settles on quiet traffic alone (does the SUT follow "
+                "the network clock?)"
+            )
+
+    async def fetch(self) -> list[Observed]:
+        """New journal messages since the last fetch, merged into the ledger (fresh ones returned)."""
+        since = self._last_fetch - timedelta(seconds=1) if self._last_fetch else None
+        messages = await self.network.traffic(since=since)
+        self._last_fetch = self.now
+        return self.ledger.observe(messages)
+
+    async def fetch_all(self) -> None:
+        """The whole journal, so that every message carries its final acknowledgement state."""
+        self.ledger.observe(await self.network.traffic())
+
+
+def _z(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,172 @@
+"""`spoc-harness serve`: run the simulated channels and the control API on one port.
+
+When ready it prints one line, `serving on <url> credentials=<path>`, which scripts parse. SIGINT
+and SIGTERM stop it cleanly: the listener closes, requests in flight finish, the journal is
+checkpointed and closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import ssl
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+__all__ = ["serve"]
+
+
+def _parse_start(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    from simulators.runtime.clock import ensure_aware
+
+    try:
+        return ensure_aware(datetime.fromisoformat(value.replace("Z", "+00:00")), "--start")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--start") from None
+
+
+async def _serve(
+    host: str, port: int, config: object, tls: ssl.SSLContext | None, shutdown_timeout: float
+) -> None:
+    from aiohttp import web
+
+    from simulators.app import CREDENTIALS_PATH, ServerConfig, build_app
+
+    assert isinstance(config, ServerConfig)
+    app = await build_app(config)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_timeout, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, ssl_context=tls, reuse_address=True)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    bound = runner.addresses
+    real_port = int(bound[0][1]) if bound else port
+    scheme = "https" if tls else "http"
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(f"serving on {scheme}://{shown_host}:{real_port} credentials={app[CREDENTIALS_PATH]}", nl=True)
+    sys.stdout.flush()
+    try:
+        await stop.wait()
+    finally:
+        click.echo("stopping: finishing requests in flight and closing the journal", err=True)
+        await runner.cleanup()
+        click.echo("stopped", err=True)
+
+
+@click.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it loopback)."
+)
+@click.option(
+    "--port",
+    default=8700,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port; 0 picks a free one (the line printed when ready shows it).",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    default=".spoc-network",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of the journal and credentials.json (created if missing, kept across restarts).",
+)
+@click.option(
+    "--clock",
+    "clock_mode",
+    type=click.Choice(["system", "virtual"]),
+    default="system",
+    show_default=True,
+    help="virtual: the control API sets and advances the network time.",
+)
+@click.option(
+    "--start",
+    help="Virtual clock start, ISO 8601 with offset (default: now, or where a restarted journal stood).",
+)
+@click.option(
+    "--rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1e6),
+    help="Virtual clock speed relative to real time between moves (0: frozen).",
+)
+@click.option(
+    "--channels",
+    default="siena,sirene,interpol",
+    show_default=True,
+    help="Comma-separated channels to serve, e.g. 'siena' for SIENA alone.",
+)
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--max-body",
+    default=2 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Largest request body accepted, in bytes (larger: 413).",
+)
+@click.option("--allow-remote-webhooks", is_flag=True, help="Push to non-loopback webhook hosts too.")
+@click.option(
+    "--shutdown-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds requests in flight get to finish on shutdown.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    clock_mode: str,
+    start: str | None,
+    rate: float,
+    channels: str,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    max_body: int,
+    allow_remote_webhooks: bool,
+    shutdown_timeout: float,
+    verbose: bool,
+) -> None:
+    """Start the simulated SIENA, SIRENE and Interpol I-24/7 channels."""
+    from simulators.app import CHANNEL_MODULES, ServerConfig
+
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("give both --tls-cert and --tls-key, or neither")
+    tls: ssl.SSLContext | None = None
+    if tls_cert is not None and tls_key is not None:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(tls_cert, tls_key)
+    wanted = [c.strip().lower() for c in channels.split(",") if c.strip()]
+    unknown = [c for c in wanted if c not in CHANNEL_MODULES]
+    if unknown or not wanted:
+        raise click.BadParameter(f"choose from {', '.join(CHANNEL_MODULES)}", param_hint="--channels")
+    config = ServerConfig(
+        data=data_dir,
+        clock="virtual" if clock_mode == "virtual" else "system",
+        start=_parse_start(start),
+        rate=rate,
+        channels=tuple(wanted),
+        max_body_bytes=max_body,
+        allow_remote_webhooks=allow_remote_webhooks,
+    )
+    asyncio.run(_serve(host, port, config, tls, shutdown_timeout))

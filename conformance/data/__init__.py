@@ -1,0 +1,1 @@
+"""Data files of the conformance package (the requirement catalogue)."""

@@ -1,0 +1,111 @@
+"""Generated data for the scenarios: people, vehicles, references, offences (Faker, seeded).
+
+Each scenario draws from its own generator, seeded from the campaign seed and the scenario's name,
+so that a run replays exactly with the same seed, and selecting fewer scenarios (a profile) does not
+change the data of the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+from faker import Faker
+
+from simulators.model.directive import (
+    DataSubjectCategory,
+    Entity,
+    InformationRequest,
+    RequestedItem,
+    RequesterType,
+    UrgencyCriterion,
+)
+
+__all__ = ["ScenarioData", "derived_seed"]
+
+_OFFENCES = (
+    ("fraud of EUR 240 000 through forged invoices", "SWINDLING_FRAUD"),
+    ("trafficking of 12 kg of cocaine", "DRUG_TRAFFICKING"),
+    ("theft of construction machinery across the border", "MOTOR_VEHICLE_CRIME"),
+    ("armed robbery of a jewellery shop", "ROBBERY_AGGRAVATED_THEFT"),
+    ("laundering of proceeds through shell companies", "MONEY_LAUNDERING"),
+    ("smuggling of migrants in a lorry", "MIGRANT_SMUGGLING"),
+)
+
+
+def derived_seed(seed: int, name: str) -> int:
+    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class ScenarioData:
+    """A scenario's own seeded generator."""
+
+    def __init__(self, seed: int, scenario: str) -> None:
+        self.seed = derived_seed(seed, scenario)
+        self.scenario = scenario
+        self.faker = Faker(["de_AT", "fr_FR", "it_IT", "nl_NL", "en_GB"])
+        self.faker.seed_instance(self.seed)
+        self.random = random.Random(self.seed)
+        self._counter = 0
+
+    def person(self) -> str:
+        # Two words, no titles: the CMS matches fixtures on the exact name.
+        return f"{self.faker.first_name()} {self.faker.last_name()}".replace("'", "")
+
+    def plate(self) -> str:
+        return f"{self.random.choice('ABCDEFGHKLMNPRSTUVWZ')}{self.random.choice('ABCDEFGHKLMNPRSTUVWZ')}-" \
+               f"{self.random.randint(100, 999)}-{self.random.choice('ABCDEFGHKLMNPRSTUVWZ')}"
+
+    def reference(self, state: str) -> str:
+        self._counter += 1
+        token = hashlib.sha256(f"{self.seed}:{self._counter}".encode()).hexdigest()[:6].upper()
+        return f"{state}-2026-{token}"
+
+    def offence(self) -> tuple[str, str]:
+        return self.random.choice(_OFFENCES)
+
+    def sentence(self) -> str:
+        return str(self.faker["en_GB"].sentence(nb_words=10))
+
+    def request(
+        self,
+        *,
+        requesting_state: str,
+        requested_state: str,
+        requester: str,
+        subject: str,
+        items: list[str],
+        urgent: bool = False,
+        language: str = "en",
+        requester_type: RequesterType = RequesterType.SPOC,
+        subject_category: DataSubjectCategory = DataSubjectCategory.SUSPECT,
+        complete: bool = True,
+        reference: str | None = None,
+    ) -> InformationRequest:
+        """A request with every Art 4(5) element (or, with complete=False, without the Art 4(5)(c) reasons)."""
+        offence, _ = self.offence()
+        entity = Entity(entity_id="P1", type="PERSON", attributes={"name": subject}, subject_category=subject_category)
+        return InformationRequest(
+            reference=reference or self.reference(requesting_state),
+            requesting_state=requesting_state,
+            requested_state=requested_state,
+            requester_type=requester_type,
+            requester=requester,
+            language=language,
+            urgent=urgent,
+            urgency_criteria=[UrgencyCriterion.LIFE] if urgent else [],
+            urgency_reasons=(f"{subject} is believed to plan an attack within the next 24 hours" if urgent else None),
+            info_requested="; ".join(items),
+            purpose=f"Investigation of {offence}: {self.sentence()}",
+            offence=offence,
+            availability_reasons=(
+                f"{subject} lived in {requested_state} until 2025 according to our residence records"
+                if complete else None
+            ),
+            subject_link=f"{subject} is a suspect in the investigation",
+            use_restrictions="For the investigation stated only; no onward transmission without consent (H2)",
+            necessity_proportionality="Needed to identify the co-perpetrators; no less intrusive means available",
+            items=[RequestedItem(item_id=f"I{n}", description=text, entity_id="P1") for n, text in enumerate(items, 1)],
+            entities=[entity],
+        )

@@ -1,0 +1,134 @@
+"""Reusable steps of scenarios: send a request to the SUT and follow it to its answers.
+
+The requested SPOC's answers are matched by `in_reply_to` (the request's channel message id) or by
+the directive's `case_reference` (the requester's reference), so that an answer that travelled on
+another channel (Art 13(2)) is still found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from conformance.actors import DirectiveActor
+from conformance.campaign.engine import deadline_marks
+from conformance.ledger import Exchange, ExchangeKind, Observed
+from conformance.scenarios.base import ScenarioContext
+from conformance.sut import CaseRecord
+from simulators.model.directive import InformationRequest
+
+__all__ = [
+    "ANSWER_KINDS",
+    "answered_items",
+    "await_answers",
+    "belongs_to",
+    "find_case",
+    "fixture",
+    "horizon",
+    "send_incoming",
+]
+
+ANSWER_KINDS = ("REPLY", "REFUSAL")
+
+
+def fixture(subject: str, item: str, **fields: Any) -> dict[str, Any]:
+    """A national-database record (docs/sut-interface.md, fixtures)."""
+    record: dict[str, Any] = {"subject": subject, "item": item, "availability": "DIRECT",
+                              "data_categories": ["PERSONAL_DETAILS"], "subject_category": "SUSPECT"}
+    record.update(fields)
+    return record
+
+
+def belongs_to(message: Observed, exchange: Exchange) -> bool:
+    if exchange.message_id and message.message_id == exchange.message_id:
+        return False
+    return bool(
+        (exchange.message_id and message.in_reply_to == exchange.message_id)
+        or (exchange.reference and message.case_reference == exchange.reference)
+    )
+
+
+def answered_items(messages: Sequence[Observed], expected: Sequence[str]) -> set[str]:
+    """Items covered by REPLY information or REFUSAL (a refusal naming no item covers all)."""
+    covered: set[str] = set()
+    for m in messages:
+        if m.kind == "REPLY":
+            for item in m.field("information") or []:
+                if isinstance(item, dict) and item.get("item_id"):
+                    covered.add(str(item["item_id"]))
+        elif m.kind == "REFUSAL":
+            refused = [str(i) for i in (m.field("refused_items") or [])]
+            covered |= set(refused) if refused else set(expected)
+    return covered
+
+
+def horizon(exchange: Exchange, received_at: datetime, ctx: ScenarioContext) -> datetime:
+    """How long to keep watching an exchange: past its most lenient deadline."""
+    return max(deadline_marks(exchange, received_at, ctx.settings)) + timedelta(hours=1)
+
+
+async def send_incoming(
+    ctx: ScenarioContext,
+    *,
+    key: str,
+    title: str,
+    requirements: Sequence[str],
+    at: datetime,
+    requester: str,
+    request: InformationRequest,
+    availability: str | None,
+    expected: dict[str, str],
+    labels: Sequence[str] = (),
+    to: str | None = None,
+    crime_areas: Sequence[str] = ("SWINDLING_FRAUD",),
+    facts: dict[str, Any] | None = None,
+) -> tuple[Exchange, Observed]:
+    """At `at`, `requester` sends `request` to the SUT (its SPOC unless `to`); the exchange is recorded."""
+    await ctx.at(at)
+    actor = ctx.network.actor(requester)
+    assert isinstance(actor, DirectiveActor), f"{requester} cannot send directive requests"
+    message = await actor.request(request, to=to or ctx.spoc, scenario=ctx.name, crime_areas=crime_areas)
+    exchange = ctx.exchange(
+        key, kind=ExchangeKind.INCOMING_REQUEST, title=title, requirements=requirements, labels=list(labels),
+        reference=request.reference, message_id=message.message_id, requester=requester,
+        counterpart=requester, urgent=request.urgent, language=request.language, availability=availability,
+        expected=expected, subject=", ".join(e.attributes.get("name", "") for e in request.entities),
+        sent_at=message.created_at, facts=dict(facts or {}),
+    )
+    exchange.facts.setdefault("recipient", to or ctx.spoc)
+    exchange.facts.setdefault("crime_areas", list(crime_areas))
+    exchange.add_event("sent", message.created_at, message.message_id)
+    ctx.watch_deadlines(exchange)
+    return exchange, message
+
+
+async def await_answers(ctx: ScenarioContext, exchange: Exchange, *, until: datetime | None = None) -> None:
+    """Wait until every expected item is answered (provided or refused) or the horizon passes."""
+    sent = exchange.sent_at or ctx.now
+    end = until or horizon(exchange, sent, ctx)
+    expected = list(exchange.expected) or ["*"]
+    seen: set[str] = set()
+    while True:
+        answers = [m for m in ctx.ledger.from_sut() if belongs_to(m, exchange) and m.kind in ANSWER_KINDS]
+        seen |= {m.message_id for m in answers}
+        if set(expected) <= answered_items(answers, expected):
+            exchange.add_event("answered", max(m.created_at for m in answers))
+            return
+        found = await ctx.wait_for(
+            lambda m: m.message_id not in seen and belongs_to(m, exchange) and m.kind in ANSWER_KINDS, until=end
+        )
+        if found is None:
+            return
+
+
+async def find_case(ctx: ScenarioContext, exchange: Exchange) -> CaseRecord | None:
+    """The SUT's case record of an exchange: by a communication carrying its message id, else by reference."""
+    cases = await ctx.sut.cases()
+    for case in cases:
+        if exchange.message_id and case.communication(exchange.message_id) is not None:
+            return case
+    for case in cases:
+        if exchange.reference and case.reference == exchange.reference:
+            return case
+    return None

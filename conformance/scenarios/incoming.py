@@ -1,0 +1,268 @@
+"""Requests other member states send to the SUT: time limits, refusals, clarification, personal data.
+
+Every request is injected at a chosen network time of the shared timeline (Friday night, Saturday,
+the night of the 29 March 2026 DST change, Good Friday and Easter Monday 2026), and the harness
+follows it to its answers. Dates are local times of the SUT's state.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from conformance.scenarios.base import Scenario, ScenarioContext, register
+from conformance.scenarios.flows import await_answers, fixture, send_incoming
+from simulators.model.directive import DataSubjectCategory, Entity, RequestedItem, RequesterType
+
+__all__ = [
+    "CrossCheck",
+    "DataQualityRefusal",
+    "DesignatedAuthorityRequest",
+    "NonUrgentOnEasterMonday",
+    "NonUrgentOnSaturday",
+    "OriginatorConsentRefusal",
+    "PartialRefusal",
+    "PersonalDataCategories",
+    "RefusalOnGround",
+    "UrgentDirectAcrossDst",
+    "UrgentDirectAtNight",
+    "UrgentIndirectOnGoodFriday",
+]
+
+# Requirements every incoming request gives evidence on: receipt, records, SIENA, audit, statistics.
+_ANY_INCOMING = frozenset({
+    "R-13", "R-14", "R-54", "R-61", "R-64", "R-80", "R-81", "R-83", "R-85", "R-86", "R-87", "R-88", "R-52",
+    "R-95", "R-96", "R-97",
+})
+
+
+class _Incoming(Scenario):
+    """One request from a foreign party, answered from one fixture record."""
+
+    requester: ClassVar[str] = "SPOC-DE"
+    urgent: ClassVar[bool] = False
+    language: ClassVar[str] = "en"
+    availability: ClassVar[str] = "DIRECT"
+    day: ClassVar[date] = date(2026, 3, 27)
+    hour: ClassVar[tuple[int, int]] = (12, 0)
+    labels: ClassVar[tuple[str, ...]] = ()
+    record_fields: ClassVar[dict[str, Any]] = {}
+    expected_outcome: ClassVar[str] = "provide"
+    requester_type: ClassVar[RequesterType] = RequesterType.SPOC
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+        self.item = f"Criminal records and known addresses of {self.subject}"
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [fixture(self.subject, f"{self.subject}: convicted 2023 of fraud; lives at "
+                        f"{self.data.faker['de_AT'].street_address()}", availability=self.availability,
+                        **self.record_fields)]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        state = self.requester.split("-")[1]
+        request = self.data.request(
+            requesting_state=state, requested_state=ctx.state, requester=self.requester, subject=self.subject,
+            items=[self.item], urgent=self.urgent, language=self.language, requester_type=self.requester_type,
+        )
+        exchange, _ = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(self.day, *self.hour), requester=self.requester, request=request,
+            availability=self.availability, expected={"I1": self.expected_outcome}, labels=self.labels,
+        )
+        await await_answers(ctx, exchange)
+
+
+@register
+class UrgentDirectAtNight(_Incoming):
+    name = "incoming.urgent-direct-night"
+    title = "Urgent request for directly available information received on a Friday at 23:30"
+    requirements = _ANY_INCOMING | {"R-10", "R-16", "R-50", "R-68", "R-48", "R-49", "R-47"}
+    requester = "SPOC-DE"
+    urgent = True
+    hour = (23, 30)
+    labels = ("night",)
+    record_fields = {"data_categories": ["PERSONAL_DETAILS", "CRIMINAL_CONDUCT"], "source_reliability": "A",
+                     "information_accuracy": "1"}
+
+
+@register
+class UrgentDirectAcrossDst(_Incoming):
+    name = "incoming.urgent-direct-dst"
+    title = "Urgent request received in German at 01:30 on Sunday 29 March 2026, before the DST change"
+    requirements = _ANY_INCOMING | {"R-10", "R-16", "R-68"}
+    requester = "SPOC-CZ"
+    urgent = True
+    language = "de"
+    day = date(2026, 3, 29)
+    hour = (1, 30)
+    labels = ("night", "weekend", "dst")
+
+
+@register
+class NonUrgentOnSaturday(_Incoming):
+    name = "incoming.non-urgent-weekend"
+    title = "Non-urgent request received on Saturday 28 March 2026 at 15:00"
+    requirements = _ANY_INCOMING | {"R-12", "R-16", "R-50", "R-68"}
+    requester = "SPOC-NL"
+    day = date(2026, 3, 28)
+    hour = (15, 0)
+    labels = ("weekend",)
+
+
+@register
+class UrgentIndirectOnGoodFriday(_Incoming):
+    name = "incoming.urgent-indirect-holiday"
+    title = "Urgent request for indirectly available information received on Good Friday, 3 April 2026"
+    requirements = _ANY_INCOMING | {"R-11", "R-16", "R-62", "R-68", "R-82"}
+    requester = "SPOC-IT"
+    urgent = True
+    availability = "INDIRECT"
+    day = date(2026, 4, 3)
+    hour = (11, 0)
+    labels = ("holiday",)
+
+
+@register
+class NonUrgentOnEasterMonday(_Incoming):
+    name = "incoming.non-urgent-holiday"
+    title = "Non-urgent request in German for indirectly available information received on Easter Monday"
+    requirements = _ANY_INCOMING | {"R-12", "R-16", "R-62", "R-68", "R-82"}
+    requester = "SPOC-BE"
+    language = "de"
+    availability = "INDIRECT"
+    day = date(2026, 4, 6)
+    hour = (9, 0)
+    labels = ("holiday",)
+
+
+@register
+class DesignatedAuthorityRequest(_Incoming):
+    name = "incoming.designated-authority"
+    title = "A foreign designated authority asks the SUT directly; the answer goes with a copy to its SPOC"
+    requirements = _ANY_INCOMING | {"R-12", "R-16", "R-17", "R-18"}
+    requester = "DLEA-DE"
+    requester_type = RequesterType.DESIGNATED_AUTHORITY
+    language = "de"
+    day = date(2026, 3, 30)
+    hour = (14, 0)
+
+
+@register
+class RefusalOnGround(_Incoming):
+    name = "incoming.refusal"
+    title = "A request about an offence punishable by less than one year is refused on ground MO"
+    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-23", "R-26", "R-65", "R-98"}
+    requester = "SPOC-PL"
+    language = "en"
+    day = date(2026, 3, 31)
+    hour = (9, 0)
+    record_fields = {"refusal_ground": "MO"}
+    expected_outcome = "MO"
+
+
+@register
+class OriginatorConsentRefusal(_Incoming):
+    name = "incoming.originator-consent"
+    title = "Information obtained from France without its consent is refused on ground OC"
+    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-23", "R-27", "R-98"}
+    requester = "SPOC-ES"
+    day = date(2026, 4, 1)
+    hour = (10, 0)
+    record_fields = {"originator_state": "FR", "originator_consent": False}
+    expected_outcome = "OC"
+
+
+@register
+class DataQualityRefusal(_Incoming):
+    name = "incoming.data-quality"
+    title = "Information found to be out of date is not provided (ground DQ, Art 10(a))"
+    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-47", "R-98"}
+    requester = "SPOC-LV"
+    day = date(2026, 4, 2)
+    hour = (15, 0)
+    record_fields = {"refusal_ground": "DQ"}
+    expected_outcome = "DQ"
+
+
+@register
+class PersonalDataCategories(_Incoming):
+    name = "incoming.personal-data"
+    title = "A witness's data are held in categories inside and outside Annex II Section B"
+    requirements = _ANY_INCOMING | {"R-12", "R-48", "R-49"}
+    requester = "SPOC-LU"
+    day = date(2026, 4, 1)
+    hour = (14, 0)
+    record_fields = {"subject_category": "WITNESS",
+                     "data_categories": ["PERSONAL_DETAILS", "FINANCIAL", "HEALTH"],
+                     "source_reliability": "B", "information_accuracy": "2"}
+
+
+@register
+class PartialRefusal(Scenario):
+    name = "incoming.partial-refusal"
+    title = "A request on two persons, one of them the subject of an ongoing investigation (ground JI)"
+    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-22", "R-23", "R-65", "R-98"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.free, self.protected = self.data.person(), self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [
+            fixture(self.free, f"{self.free}: registered owner of a grey Skoda Octavia"),
+            fixture(self.protected, f"{self.protected}: under covert surveillance", refusal_ground="JI"),
+        ]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(requesting_state="FR", requested_state=ctx.state, requester="SPOC-FR",
+                                    subject=self.free, items=[f"Vehicles registered to {self.free}"])
+        second = Entity(entity_id="P2", type="PERSON", attributes={"name": self.protected},
+                        subject_category=DataSubjectCategory.SUSPECT)
+        request = request.model_copy(update={
+            "entities": [*request.entities, second],
+            "items": [*request.items, RequestedItem(item_id="I2", description=f"Addresses of {self.protected}",
+                                                    entity_id="P2")],
+            "subject_link": f"{self.free} and {self.protected} are suspected accomplices",
+        })
+        exchange, _ = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(date(2026, 3, 31), 10, 0), requester="SPOC-FR", request=request, availability="DIRECT",
+            expected={"I1": "provide", "I2": "JI"},
+        )
+        await await_answers(ctx, exchange)
+
+
+@register
+class CrossCheck(Scenario):
+    name = "incoming.cross-check"
+    title = "Two states ask about the same person six days apart; the second request must be cross-checked"
+    requirements = _ANY_INCOMING | {"R-12", "R-84"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [fixture(self.subject, f"{self.subject}: reported missing passport AT-{self.data.plate()}")]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        first_request = self.data.request(requesting_state="PT", requested_state=ctx.state, requester="SPOC-PT",
+                                          subject=self.subject, items=[f"Identity documents of {self.subject}"])
+        first, _ = await send_incoming(
+            ctx, key=f"{self.name}[first]", title="First request on the person", requirements=["R-12"],
+            at=ctx.local(date(2026, 3, 27), 12, 0), requester="SPOC-PT", request=first_request,
+            availability="DIRECT", expected={"I1": "provide"},
+        )
+        second_request = self.data.request(requesting_state="LT", requested_state=ctx.state,
+                                           requester="SPOC-LT", subject=self.subject,
+                                           items=[f"Travel movements of {self.subject}"])
+        second, _ = await send_incoming(
+            ctx, key=f"{self.name}[second]", title="Second request on the same person",
+            requirements=sorted(self.requirements), at=ctx.local(date(2026, 4, 2), 10, 0), requester="SPOC-LT",
+            request=second_request, availability="DIRECT", expected={"I1": "provide"},
+            facts={"cross_check_with": first.key},
+        )
+        await await_answers(ctx, first, until=ctx.now + timedelta(days=8))
+        await await_answers(ctx, second)

@@ -1,0 +1,297 @@
+"""What the SUT sends when told to (SUT stimuli): requests (Art 4, 8), own-initiative provision (Art 7),
+the copies they demand, the Europol copy decision (Art 12) and the channel used (Art 13).
+
+The harness then plays the recipients: a foreign SPOC asks the SUT for clarification of its request
+(Art 14(2)(f)) and answers it; a foreign SPOC answers a domestic designated authority with the copy to
+the SUT's SPOC (Art 5(3) §2, a copy the SUT must record and must not count as a request).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from conformance.actors import DirectiveActor
+from conformance.ledger import Exchange, ExchangeKind, Observed
+from conformance.scenarios.base import Scenario, ScenarioContext, register
+from conformance.sut import ManualStepNotDone
+from simulators.model.directive import InformationItem, PersonalDataCategory
+
+__all__ = [
+    "OutgoingByCompetentAuthority",
+    "OutgoingByDesignatedAuthority",
+    "OutgoingToCompetentAuthority",
+    "OutgoingToSpoc",
+    "OutgoingUrgent",
+    "OutgoingWithThirdCountry",
+    "OwnInitiativeByCompetentAuthority",
+    "OwnInitiativeToCompetentAuthority",
+    "OwnInitiativeToSpoc",
+]
+
+_ANY_OUTGOING = frozenset({"R-52", "R-54", "R-80", "R-81", "R-86", "R-87", "R-88", "R-95", "R-96"})
+_SEND_WAIT = timedelta(hours=2)
+
+
+class _Stimulated(Scenario):
+    """One stimulus to the SUT, then the message(s) it must cause."""
+
+    operation: ClassVar[str] = "stimuli.outgoing_request"
+    kind: ClassVar[ExchangeKind] = ExchangeKind.OUTGOING_REQUEST
+    day: ClassVar[date] = date(2026, 3, 27)
+    hour: ClassVar[tuple[int, int]] = (11, 0)
+    to_state: ClassVar[str] = "DE"
+    by: ClassVar[str] = "SPOC"
+    to: ClassVar[str] = "SPOC"
+    urgent: ClassVar[bool] = False
+    expected_kind: ClassVar[str] = "REQUEST"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+        self.reference = self.data.reference("AT")
+        self.offence, self.crime_area = self.data.offence()
+
+    def body(self, ctx: ScenarioContext) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "to_state": self.to_state, "by": self.by, "to": self.to, "urgent": self.urgent,
+            "subject": self.subject, "items": [f"Criminal records of {self.subject}", f"Addresses of {self.subject}"],
+            "reference": self.reference.replace("AT-", f"{ctx.state}-"),
+            "purpose": f"Investigation of {self.offence}", "offence": self.offence,
+            "availability_reasons": f"{self.subject} lived in {self.to_state} until 2025",
+            "subject_link": f"{self.subject} is a suspect", "use_restrictions": "Investigation only (H2)",
+            "necessity_proportionality": "Needed to identify co-perpetrators",
+            "crime_areas": [self.crime_area], "serious_offence": False,
+        }
+        if self.urgent:
+            body |= {"urgency_criteria": ["U-LIFE"],
+                     "urgency_reasons": f"{self.subject} is believed to prepare an attack within 24 hours"}
+        return body
+
+    def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
+        """Party -> role it must have in the exchange (addressee, copy)."""
+        addressee = f"{'SPOC' if self.to == 'SPOC' else 'LEA'}-{self.to_state}"
+        return {addressee: "addressee"}
+
+    async def stimulate(self, ctx: ScenarioContext, body: dict[str, Any]) -> dict[str, Any]:
+        if self.operation == "stimuli.own_initiative":
+            return await ctx.sut.perform(
+                self.operation, lambda: ctx.sut.own_initiative(body, scenario=ctx.name),
+                instructions=f"provide on own initiative to {self.to_state}: {body}", evidence=self._evidence(ctx),
+            )
+        return await ctx.sut.perform(
+            self.operation, lambda: ctx.sut.outgoing_request(body, scenario=ctx.name),
+            instructions=f"send a request for information: {body}", evidence=self._evidence(ctx),
+        )
+
+    def _evidence(self, ctx: ScenarioContext) -> Any:
+        async def look() -> dict[str, Any] | None:
+            await ctx.engine.timeline.fetch()
+            for m in ctx.ledger.from_sut():
+                if m.kind == self.expected_kind and self.subject in str(m.directive):
+                    return {"case_id": m.case_id or "", "reference": m.case_reference or "",
+                            "message_ids": [m.message_id]}
+            return None
+
+        return look
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        await ctx.at(ctx.local(self.day, *self.hour))
+        body = self.body(ctx)
+        exchange = ctx.exchange(
+            self.name, kind=self.kind, title=self.title, requirements=sorted(self.requirements),
+            reference=body.get("reference"), counterpart=f"{self.to}-{self.to_state}", urgent=self.urgent,
+            subject=self.subject, sent_at=ctx.now, facts={"stimulus": body,
+                                                          "recipients": self.expected_recipients(ctx)},
+        )
+        try:
+            result = await self.stimulate(ctx, body)
+        except ManualStepNotDone as exc:
+            exchange.problems.append(str(exc))
+            return
+        exchange.sut_case_id = str(result.get("case_id") or "") or None
+        exchange.reference = str(result.get("reference") or exchange.reference)
+        exchange.add_event("stimulus", ctx.now, detail=str(result))
+        sent = await ctx.wait_for(self._is_main_message(exchange, result), until=ctx.now + _SEND_WAIT)
+        if sent is None:
+            exchange.problems.append(f"no {self.expected_kind} from the SUT within {_SEND_WAIT} of the stimulus")
+            return
+        exchange.message_id = sent.message_id
+        exchange.language = sent.language
+        exchange.add_event("sent_by_sut", sent.created_at, sent.message_id)
+        # Copies sent late are part of what is judged: watch for a while longer.
+        ctx.mark(sent.created_at + ctx.settings.copy_tolerance)
+        await self.after_sent(ctx, exchange, sent)
+
+    def _is_main_message(self, exchange: Exchange, result: dict[str, Any]) -> Any:
+        ids = {str(i) for i in result.get("message_ids") or []}
+
+        def match(m: Observed) -> bool:
+            if m.kind != self.expected_kind:
+                return False
+            return m.message_id in ids or (exchange.reference is not None and m.case_reference == exchange.reference)
+
+        return match
+
+    async def after_sent(self, ctx: ScenarioContext, exchange: Exchange, sent: Observed) -> None:
+        await ctx.after(timedelta(hours=3))
+
+
+@register
+class OutgoingToSpoc(_Stimulated):
+    name = "outgoing.request-to-spoc"
+    title = "The SPOC sends a request to the German SPOC, which asks for clarification and then answers"
+    requirements = _ANY_OUTGOING | {"R-01", "R-05", "R-06", "R-07", "R-08", "R-66", "R-82"}
+    hour = (11, 0)
+
+    async def after_sent(self, ctx: ScenarioContext, exchange: Exchange, sent: Observed) -> None:
+        german = ctx.network.spoc(self.to_state)
+        await ctx.after(timedelta(hours=2))
+        reference = sent.case_reference or exchange.reference or ""
+        asked = await german.ask_clarification(sent, reference=reference, language=sent.language or "en",
+                                                questions="Please give the date of birth of the person.",
+                                                scenario=ctx.name)
+        exchange.add_event("clarification_requested_by_harness", asked.created_at, asked.message_id)
+        answer = await ctx.wait_for(lambda m: m.kind == "CLARIFICATION" and (m.in_reply_to == asked.message_id
+                                                                               or m.case_reference == reference),
+                                    until=ctx.now + timedelta(days=3))
+        if answer is not None:
+            exchange.add_event("clarification_answered", answer.created_at, answer.message_id)
+        await ctx.after(timedelta(days=1))
+        reply = await german.reply(sent, reference=reference, language=sent.language or "en",
+                                   information=[InformationItem(item_id="I1", content=f"No record of {self.subject}",
+                                                                data_categories=[PersonalDataCategory.PERSONAL_DETAILS],
+                                                                source_reliability="A", information_accuracy="1",
+                                                                last_updated=ctx.now)],
+                                   scenario=ctx.name)
+        exchange.add_event("reply_received", reply.created_at, reply.message_id)
+        await ctx.after(timedelta(hours=1))
+
+
+@register
+class OutgoingUrgent(_Stimulated):
+    name = "outgoing.urgent-request"
+    title = "The SPOC sends an urgent request to the French SPOC"
+    requirements = _ANY_OUTGOING | {"R-01", "R-06", "R-07", "R-08"}
+    to_state = "FR"
+    urgent = True
+    hour = (11, 30)
+
+
+@register
+class OutgoingByDesignatedAuthority(_Stimulated):
+    name = "outgoing.designated-authority"
+    title = "A domestic designated authority sends a request to the Dutch SPOC, copying its own SPOC"
+    requirements = _ANY_OUTGOING | {"R-01", "R-03", "R-04", "R-07", "R-08", "R-97"}
+    to_state = "NL"
+    by = "DESIGNATED_AUTHORITY"
+    hour = (12, 0)
+
+    def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
+        return {f"SPOC-{self.to_state}": "addressee", ctx.spoc: "copy:ART_4_1"}
+
+    async def after_sent(self, ctx: ScenarioContext, exchange: Exchange, sent: Observed) -> None:
+        # The Dutch SPOC answers the designated authority and copies the SUT's SPOC (Art 5(3) §2):
+        # a copy the SUT must record, and must not count as a request received (Art 18(2)(b)).
+        await ctx.after(timedelta(hours=4))
+        dutch = ctx.network.spoc(self.to_state)
+        assert isinstance(dutch, DirectiveActor)
+        reference = sent.case_reference or exchange.reference or ""
+        information = [InformationItem(item_id="I1", content=f"{self.subject}: no convictions in NL",
+                                       data_categories=[PersonalDataCategory.PERSONAL_DETAILS],
+                                       source_reliability="B", information_accuracy="2", last_updated=ctx.now)]
+        from simulators.model.directive import DirectiveMessage, MessageKind
+
+        directive = DirectiveMessage(kind=MessageKind.REPLY, case_reference=reference, language=sent.language or "en",
+                                     information=information)
+        reply = await dutch.send_siena(directive, to=[sent.sender], cc=[ctx.spoc], subject=f"Information {reference}",
+                                       body="Information provided", in_reply_to=sent.message_id,
+                                       case_id=sent.case_id, scenario=ctx.name)
+        exchange.add_event("reply_with_copy_received", reply.created_at, reply.message_id)
+        exchange.facts["incoming_copy"] = reply.message_id
+        await ctx.after(timedelta(hours=1))
+
+
+@register
+class OutgoingToCompetentAuthority(_Stimulated):
+    name = "outgoing.to-competent-authority"
+    title = "The SPOC sends a request straight to a Belgian competent authority (copy to the Belgian SPOC)"
+    requirements = _ANY_OUTGOING | {"R-01", "R-40", "R-43"}
+    to_state = "BE"
+    to = "COMPETENT_AUTHORITY"
+    hour = (13, 0)
+
+    def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
+        return {f"LEA-{self.to_state}": "addressee", f"SPOC-{self.to_state}": "copy:ART_8_1"}
+
+
+@register
+class OutgoingByCompetentAuthority(_Stimulated):
+    name = "outgoing.competent-authority-direct"
+    title = "A domestic competent authority asks an Italian one directly (copies to both SPOCs)"
+    requirements = _ANY_OUTGOING | {"R-42", "R-43", "R-82"}
+    to_state = "IT"
+    by = "COMPETENT_AUTHORITY"
+    to = "COMPETENT_AUTHORITY"
+    hour = (14, 0)
+
+    def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
+        return {f"LEA-{self.to_state}": "addressee", f"SPOC-{self.to_state}": "copy:ART_8_2",
+                ctx.spoc: "copy:ART_8_2"}
+
+
+@register
+class OutgoingWithThirdCountry(_Stimulated):
+    name = "outgoing.third-country"
+    title = "A request involving a third country (the United States) may use the Interpol channel (3C)"
+    requirements = _ANY_OUTGOING | {"R-55"}
+    to_state = "PL"
+    hour = (14, 30)
+
+    def body(self, ctx: ScenarioContext) -> dict[str, Any]:
+        return super().body(ctx) | {"third_countries": ["US"]}
+
+
+@register
+class OwnInitiativeToSpoc(_Stimulated):
+    name = "outgoing.own-initiative-to-spoc"
+    title = "The SPOC provides information on a serious offence to the French SPOC on its own initiative"
+    requirements = _ANY_OUTGOING | {"R-30", "R-31", "R-32", "R-53", "R-83"}
+    operation = "stimuli.own_initiative"
+    kind = ExchangeKind.OWN_INITIATIVE_OUT
+    expected_kind = "OWN_INITIATIVE"
+    to_state = "FR"
+    hour = (15, 0)
+
+    def body(self, ctx: ScenarioContext) -> dict[str, Any]:
+        return {"to_state": self.to_state, "by": self.by, "to": self.to, "subject": self.subject,
+                "information": f"{self.subject} is organising a shipment of 40 kg of heroin to Marseille",
+                "subject_category": "SUSPECT", "data_categories": ["PERSONAL_DETAILS", "CRIMINAL_CONDUCT"],
+                "serious_offence": True, "crime_areas": ["DRUG_TRAFFICKING"],
+                "reference": self.reference.replace("AT-", f"{ctx.state}-")}
+
+
+@register
+class OwnInitiativeToCompetentAuthority(OwnInitiativeToSpoc):
+    name = "outgoing.own-initiative-to-competent-authority"
+    title = "Own-initiative information to a Portuguese competent authority (copy to the Portuguese SPOC)"
+    requirements = _ANY_OUTGOING | {"R-30", "R-32", "R-33", "R-83"}
+    to_state = "PT"
+    to = "COMPETENT_AUTHORITY"
+    hour = (16, 0)
+
+    def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
+        return {f"LEA-{self.to_state}": "addressee", f"SPOC-{self.to_state}": "copy:ART_7_3"}
+
+
+@register
+class OwnInitiativeByCompetentAuthority(OwnInitiativeToSpoc):
+    name = "outgoing.own-initiative-by-competent-authority"
+    title = "A domestic competent authority provides information on its own initiative (copy to its SPOC)"
+    requirements = _ANY_OUTGOING | {"R-30", "R-32", "R-34", "R-83"}
+    to_state = "EE"
+    by = "COMPETENT_AUTHORITY"
+    hour = (17, 0)
+
+    def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
+        return {f"SPOC-{self.to_state}": "addressee", ctx.spoc: "copy:ART_7_4"}

@@ -1,0 +1,211 @@
+"""Incoming requests that need a procedure: clarification (Art 6(3)), judicial authorisation (Art 5(2)),
+a SIENA outage (Art 13(2)(c)) and a channel that delivers twice (Art 16(1)(a), (f)).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from conformance.actors import DirectiveActor
+from conformance.scenarios.base import Scenario, ScenarioContext, register
+from conformance.scenarios.flows import await_answers, belongs_to, find_case, fixture, send_incoming
+from conformance.scenarios.incoming import _ANY_INCOMING
+from conformance.sut import ManualStepNotDone
+
+__all__ = ["Clarification", "DuplicateDelivery", "JudicialGranted", "JudicialRefused", "SienaOutage"]
+
+CLARIFICATION_DELAY = timedelta(days=2)
+GRANT_DELAY = timedelta(days=2)
+OUTAGE = timedelta(hours=12)
+
+
+@register
+class Clarification(Scenario):
+    name = "incoming.clarification"
+    title = "An urgent request without the Art 4(5)(c) reasons; the requester clarifies two days later"
+    requirements = _ANY_INCOMING | {"R-10", "R-24", "R-25", "R-26", "R-65"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [fixture(self.subject, f"{self.subject}: holder of firearms licence 4471/2019")]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(requesting_state="SI", requested_state=ctx.state, requester="SPOC-SI",
+                                    subject=self.subject, items=[f"Firearms held by {self.subject}"],
+                                    urgent=True, complete=False)
+        exchange, message = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(date(2026, 3, 28), 9, 0), requester="SPOC-SI", request=request, availability="DIRECT",
+            expected={"I1": "provide"}, labels=("weekend",), facts={"incomplete": ["availability_reasons"]},
+        )
+        asked = await ctx.wait_for(
+            lambda m: belongs_to(m, exchange) and m.kind in ("CLARIFICATION_REQUEST", "REPLY", "REFUSAL"),
+            until=message.created_at + timedelta(days=8),
+        )
+        if asked is None or asked.kind != "CLARIFICATION_REQUEST":
+            return await await_answers(ctx, exchange)
+        received = asked.delivered_at(asked.to[0]) or asked.created_at
+        exchange.add_event("clarification_requested", received, asked.message_id)
+        await ctx.at(asked.created_at + CLARIFICATION_DELAY)
+        actor = ctx.network.actor("SPOC-SI")
+        assert isinstance(actor, DirectiveActor)
+        amended = request.model_copy(update={
+            "availability_reasons": f"{self.subject} holds an {ctx.state} firearms licence according to a 2024 check"
+        })
+        answer = await actor.clarify(asked, reference=request.reference, language=request.language,
+                                     answers=amended.availability_reasons or "", amended=amended, scenario=ctx.name)
+        exchange.add_event("clarification_received", answer.created_at, answer.message_id)
+        ctx.watch_deadlines(exchange)
+        await await_answers(ctx, exchange)
+
+
+async def _sut_case_id(ctx: ScenarioContext, exchange_key: str) -> str | None:
+    exchange = ctx.ledger.exchanges[exchange_key]
+    case = await find_case(ctx, exchange)
+    if case is None:
+        exchange.problems.append("the SUT's case export holds no case for the request")
+        return None
+    exchange.sut_case_id = case.case_id
+    return case.case_id
+
+
+@register
+class JudicialGranted(Scenario):
+    name = "incoming.judicial-granted"
+    title = "Information that needs judicial authorisation, granted two days after the delay notice"
+    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-26", "R-46", "R-99"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [fixture(self.subject, f"{self.subject}: bank accounts at two Austrian banks",
+                        judicial_authorisation="PENDING", data_categories=["PERSONAL_DETAILS", "FINANCIAL"])]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(requesting_state="HR", requested_state=ctx.state, requester="SPOC-HR",
+                                    subject=self.subject, items=[f"Bank accounts of {self.subject}"])
+        exchange, message = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(date(2026, 3, 30), 10, 0), requester="SPOC-HR", request=request, availability="DIRECT",
+            expected={"I1": "provide"}, facts={"judicial": "granted"},
+        )
+        notice = await ctx.wait_for(lambda m: belongs_to(m, exchange) and m.kind in ("DELAY_NOTICE", "REPLY",
+                                                                                     "REFUSAL"),
+                                    until=message.created_at + timedelta(days=8))
+        if notice is None or notice.kind != "DELAY_NOTICE":
+            return await await_answers(ctx, exchange)
+        exchange.add_event("delay_notice", notice.created_at, notice.message_id)
+        await ctx.at(notice.created_at + GRANT_DELAY)
+        case_id = await _sut_case_id(ctx, exchange.key)
+        if case_id is not None:
+            try:
+                await ctx.sut.perform(
+                    "decisions.judicial_granted",
+                    lambda: ctx.sut.decision(case_id, {"action": "judicial_granted"}, scenario=ctx.name),
+                    instructions=f"record in case {case_id} that the court granted the judicial authorisation",
+                    evidence=lambda: _no_evidence(),
+                )
+                exchange.add_event("judicial_granted", ctx.now)
+                ctx.mark(ctx.now + ctx.settings.after_grant_tolerance)
+            except ManualStepNotDone as exc:
+                exchange.problems.append(str(exc))
+        await await_answers(ctx, exchange, until=ctx.now + timedelta(days=8))
+
+
+async def _no_evidence() -> dict[str, Any] | None:
+    return None
+
+
+@register
+class JudicialRefused(Scenario):
+    name = "incoming.judicial-refused"
+    title = "Information that needs judicial authorisation, which the court refuses after a day (ground JR)"
+    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-20", "R-23", "R-98", "R-99"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [fixture(self.subject, f"{self.subject}: telephone subscriber data", judicial_authorisation="REFUSED",
+                        judicial_decision_after_hours=24.0, data_categories=["COMMUNICATION_MEANS"])]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(requesting_state="SK", requested_state=ctx.state, requester="SPOC-SK",
+                                    subject=self.subject, items=[f"Telephone numbers used by {self.subject}"])
+        exchange, _ = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(date(2026, 3, 31), 15, 0), requester="SPOC-SK", request=request, availability="DIRECT",
+            expected={"I1": "JR"}, facts={"judicial": "refused"},
+        )
+        await await_answers(ctx, exchange)
+
+
+@register
+class SienaOutage(Scenario):
+    name = "network.siena-outage"
+    title = "SIENA is unavailable to the SUT for 12 hours right after an urgent request arrives"
+    requirements = frozenset({"R-10", "R-54", "R-55", "R-81", "R-86"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [fixture(self.subject, f"{self.subject}: wanted for questioning by the Graz police")]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(requesting_state="HU", requested_state=ctx.state, requester="SPOC-HU",
+                                    subject=self.subject, items=[f"Whereabouts of {self.subject}"], urgent=True)
+        exchange, message = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(date(2026, 3, 31), 20, 0), requester="SPOC-HU", request=request, availability="DIRECT",
+            expected={"I1": "provide"}, labels=("night", "outage"),
+        )
+        start, end = message.created_at, message.created_at + OUTAGE
+        await ctx.network.set_faults([{"channel": "SIENA", "party": ctx.spoc, "type": "outage",
+                                       "params": {"mode": "503"}}], scenario=ctx.name)
+        exchange.add_event("outage_start", start)
+        exchange.facts["outage"] = [start.isoformat(), end.isoformat()]
+        ctx.mark(end)
+        await ctx.at(end)
+        await ctx.network.clear_faults(scenario=ctx.name)
+        exchange.add_event("outage_end", ctx.now)
+        await await_answers(ctx, exchange)
+
+
+@register
+class DuplicateDelivery(Scenario):
+    name = "network.duplicate-delivery"
+    title = "SIENA delivers one request twice (at-least-once delivery, same delivery id)"
+    requirements = frozenset({"R-12", "R-81", "R-86", "R-97"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [fixture(self.subject, f"{self.subject}: company director of a logistics firm in Linz")]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        await ctx.at(ctx.local(date(2026, 4, 1), 16, 0))
+        await ctx.network.set_faults([{"channel": "SIENA", "party": ctx.spoc, "type": "duplicate",
+                                       "params": {"copies": 2}}], scenario=ctx.name)
+        request = self.data.request(requesting_state="SE", requested_state=ctx.state, requester="SPOC-SE",
+                                    subject=self.subject, items=[f"Company roles of {self.subject}"])
+        exchange, message = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements), at=ctx.now,
+            requester="SPOC-SE", request=request, availability="DIRECT", expected={"I1": "provide"},
+            labels=("duplicate",),
+        )
+        await ctx.after(timedelta(minutes=1))
+        await ctx.network.clear_faults(scenario=ctx.name)
+        await await_answers(ctx, exchange)
+        # Keep watching for a day: a second answer to the same request is the defect to catch.
+        await ctx.at(message.created_at + timedelta(days=1))

@@ -1,0 +1,224 @@
+"""The SUT test interface (docs/sut-interface.md) as the harness uses it, and the manual fallback.
+
+The harness reaches the CMS only through this interface and the channels. The export models are
+lenient on purpose (extra fields kept, most fields optional): a vendor CMS that exports less is
+judged "inconclusive" on what it does not export, never crashes the campaign.
+
+Where `GET /sut/v1/info` does not list an operation as automated, `SutClient.perform` prints the
+step for a person and waits (up to `--manual-timeout`) for its evidence to appear; if it does not,
+the step is recorded as not done and the checks that depend on it are inconclusive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from conformance.campaign.http import HttpCaller, HttpProblem, parse_time
+
+__all__ = [
+    "Agenda",
+    "AuditEntry",
+    "CaseRecord",
+    "Communication",
+    "ManualStepNotDone",
+    "SutClient",
+    "SutInfo",
+]
+
+
+class SutInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    state: str
+    parties: list[str] = Field(default_factory=list)
+    interface_version: str = "1"
+    automated: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    name: str | None = None
+
+
+class Communication(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    message_id: str | None = None
+    channel: str | None = None
+    direction: str | None = None
+    kind: str | None = None
+    counterpart: str | None = None
+    at: datetime | None = None
+    channel_exception: str | None = None
+
+
+class CaseRecord(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    case_id: str
+    direction: str | None = None
+    kind: str | None = None
+    counterpart: str | None = None
+    requester_type: str | None = None
+    reference: str | None = None
+    urgent: bool | None = None
+    availability: str | None = None
+    received_at: datetime | None = None
+    deadline_due: datetime | None = None
+    deadline_basis: str | None = None
+    status: str | None = None
+    cross_check_matches: list[Any] = Field(default_factory=list)
+    europol_decision: str | None = None
+    retention_review_due: datetime | None = None
+    communications: list[Communication] = Field(default_factory=list)
+
+    def communication(self, message_id: str) -> Communication | None:
+        return next((c for c in self.communications if c.message_id == message_id), None)
+
+
+class AuditEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    at: datetime | None = None
+    actor: str | None = None
+    operation: str | None = None
+    case_id: str | None = None
+    justification: str | None = None
+    recipient: str | None = None
+
+
+class Agenda(BaseModel):
+    """What the CMS plans to do next (optional operation `GET /sut/v1/agenda`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    next_action_at: datetime | None = Field(
+        default=None, description="Network time of the earliest planned action; at or before now = acting now"
+    )
+    pending: int = Field(default=0, description="Planned actions and received messages not yet processed")
+
+
+class ManualStepNotDone(Exception):
+    """A person was asked to do a step the SUT does not automate, and its evidence did not appear."""
+
+
+class SutClient:
+    """Calls the SUT test interface; `perform` falls back to a person for non-automated operations."""
+
+    def __init__(
+        self,
+        caller: HttpCaller,
+        *,
+        manual_timeout: float = 0.0,
+        announce: Callable[[str], None] = print,
+    ) -> None:
+        self.caller = caller
+        self.manual_timeout = manual_timeout
+        self.announce = announce
+        self.info_cache: SutInfo | None = None
+        self._agenda_supported: bool | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.caller.base_url
+
+    # -- info and clock ---------------------------------------------------------------------
+
+    async def info(self) -> SutInfo:
+        if self.info_cache is None:
+            reply = await self.caller.call("GET", "/sut/v1/info")
+            self.info_cache = SutInfo.model_validate(reply.body)
+        return self.info_cache
+
+    async def automated(self, operation: str) -> bool:
+        return operation in (await self.info()).automated
+
+    async def follow_network_clock(self) -> bool:
+        reply = await self.caller.call("PUT", "/sut/v1/clock", body={"follow_network_clock": True},
+                                       record="stimulus", actor="sut", allowed=(404, 405, 409, 501))
+        return reply.status < 400
+
+    async def agenda(self) -> Agenda | None:
+        if self._agenda_supported is False:
+            return None
+        reply = await self.caller.call("GET", "/sut/v1/agenda", allowed=(404, 405, 501))
+        if reply.status >= 400:
+            self._agenda_supported = False
+            return None
+        self._agenda_supported = True
+        return Agenda.model_validate(reply.body)
+
+    # -- fixtures and stimuli ---------------------------------------------------------------
+
+    async def put_fixtures(self, records: list[dict[str, Any]], *, scenario: str | None = None) -> None:
+        await self.caller.call("PUT", "/sut/v1/fixtures", body={"records": records}, record="fixtures",
+                               actor="sut", scenario=scenario)
+
+    async def outgoing_request(self, body: dict[str, Any], *, scenario: str | None = None) -> dict[str, Any]:
+        reply = await self.caller.call("POST", "/sut/v1/stimuli/outgoing-request", body=body, record="stimulus",
+                                       actor="sut", scenario=scenario)
+        return dict(reply.body or {})
+
+    async def own_initiative(self, body: dict[str, Any], *, scenario: str | None = None) -> dict[str, Any]:
+        reply = await self.caller.call("POST", "/sut/v1/stimuli/own-initiative", body=body, record="stimulus",
+                                       actor="sut", scenario=scenario)
+        return dict(reply.body or {})
+
+    async def decision(self, case_id: str, body: dict[str, Any], *, scenario: str | None = None) -> dict[str, Any]:
+        reply = await self.caller.call("POST", f"/sut/v1/cases/{case_id}/decision", body=body, record="decision",
+                                       actor="sut", scenario=scenario)
+        return dict(reply.body or {}) if isinstance(reply.body, dict) else {}
+
+    # -- exports ------------------------------------------------------------------------------
+
+    async def cases(self) -> list[CaseRecord]:
+        reply = await self.caller.call("GET", "/sut/v1/cases")
+        return [CaseRecord.model_validate(c) for c in reply.body.get("cases", [])]
+
+    async def audit_log(self, since: datetime | None = None) -> list[AuditEntry]:
+        params = {"since": since.isoformat().replace("+00:00", "Z")} if since else None
+        reply = await self.caller.call("GET", "/sut/v1/audit-log", params=params)
+        return [AuditEntry.model_validate(e) for e in reply.body.get("entries", [])]
+
+    async def statistics(self, year: int) -> dict[str, Any] | None:
+        reply = await self.caller.call("GET", "/sut/v1/statistics", params={"year": str(year)},
+                                       allowed=(404, 501))
+        return dict(reply.body) if reply.status < 400 and isinstance(reply.body, dict) else None
+
+    # -- the manual fallback --------------------------------------------------------------------
+
+    async def perform(
+        self,
+        operation: str,
+        automated_call: Callable[[], Awaitable[dict[str, Any]]],
+        *,
+        instructions: str,
+        evidence: Callable[[], Awaitable[dict[str, Any] | None]],
+    ) -> dict[str, Any]:
+        """Run an operation through the interface if automated, else ask a person and wait for `evidence`."""
+        if await self.automated(operation):
+            return await automated_call()
+        if self.manual_timeout <= 0:
+            raise ManualStepNotDone(
+                f"the SUT does not automate {operation} and no manual timeout was given (--manual-timeout)"
+            )
+        self.announce(f"\nMANUAL STEP ({operation}): {instructions}\n"
+                      f"  waiting up to {self.manual_timeout:g} s for it to show in the channels or exports...")
+        deadline = time.monotonic() + self.manual_timeout
+        while time.monotonic() < deadline:
+            try:
+                found = await evidence()
+            except HttpProblem:
+                found = None
+            if found is not None:
+                self.announce(f"  done: {operation}")
+                return found
+            await asyncio.sleep(1.0)
+        raise ManualStepNotDone(f"{operation}: nobody did it within {self.manual_timeout:g} s ({instructions})")
+
+
+def parse_optional_time(value: object) -> datetime | None:
+    return parse_time(str(value)) if value else None

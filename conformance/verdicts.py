@@ -1,0 +1,331 @@
+"""How a check reaches its outcome and explains it.
+
+A check looks at several instances (every urgent request of the campaign, every copy, ...) and
+records one `Finding` per instance with a `Judge`. The check's outcome is the worst finding
+(failed > warning > inconclusive > passed; not_applicable when nothing applied). Every finding that
+is not a pass states the requirement and article, what was sent, what came back and when (network
+time), the rule, and how to reproduce it; `Judge.message()` renders them for the report.
+
+`judge_deadline` is the one place where an Art 5(1) limit is applied, under the configured reading:
+- `elapsed`: in time by elapsed time is a pass; late by elapsed time but in time under the Reg
+  1182/71 reading is a WARNING (the reading is unverified, so the answer is neither clearly in time
+  nor clearly late); later still is a failure;
+- `reg1182`: in time under that reading is a pass (saying so when it was late by elapsed time).
+For an urgent request whose availability the SUT did not classify, the strictest limit (8 hours)
+decides a pass, more than 3 days decides a failure, and an answer between the two is inconclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from conformance.ledger import Action, Observed
+from conformance.settings import CampaignSettings
+from reports.results import Evidence, Outcome, combine_outcomes, excerpt
+from simulators.model.deadlines import Deadline, DeadlineMode, compute_deadline, iso_duration
+from simulators.model.directive import Availability
+
+__all__ = [
+    "DeadlineJudgement",
+    "Finding",
+    "Judge",
+    "action_evidence",
+    "describe_gap",
+    "judge_deadline",
+    "message_evidence",
+    "z",
+]
+
+
+def z(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def describe_gap(start: datetime, end: datetime) -> str:
+    """'10 h 5 min after' style spans for messages."""
+    span = end - start
+    sign = "" if span >= timedelta(0) else "-"
+    seconds = abs(int(span.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    text = " ".join(p for p in parts if p) or f"{secs} s"
+    return sign + text
+
+
+def message_evidence(message: Observed, note: str | None = None) -> Evidence:
+    import json
+
+    return Evidence(
+        at=message.created_at,
+        channel=message.channel,
+        message_id=message.message_id,
+        sender=message.sender,
+        recipients=message.recipients,
+        kind=message.kind,
+        summary=note or message.summary(),
+        request=excerpt(json.dumps(message.model_dump(mode="json"), ensure_ascii=False)),
+    )
+
+
+def action_evidence(action: Action, note: str | None = None) -> Evidence:
+    import json
+
+    return Evidence(
+        at=action.at,
+        channel="sut" if action.actor == "sut" else "control" if action.actor == "control" else "harness",
+        message_id=(action.response or {}).get("message_id") if isinstance(action.response, dict) else None,
+        sender=action.actor,
+        kind=f"{action.method} {action.what}",
+        summary=note or f"{action.what} {action.url} -> {action.status}",
+        request=excerpt(json.dumps(action.request, ensure_ascii=False)) if action.request is not None else None,
+        response=excerpt(json.dumps(action.response, ensure_ascii=False)) if action.response is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class Finding:
+    outcome: Outcome
+    instance: str
+    rule: str
+    observed: str
+    expected: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+    curl: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        lines = [f"[{self.instance}] {self.outcome.value.upper()}: {self.observed}"]
+        if self.expected:
+            lines.append(f"    expected: {self.expected}")
+        lines.append(f"    rule: {self.rule}")
+        return "\n".join(lines)
+
+
+@dataclass
+class Judge:
+    """Collects the findings of one check; the plugin turns them into its outcome and report."""
+
+    check_id: str
+    title: str
+    requirements: tuple[str, ...]
+    article: str
+    settings: CampaignSettings | None = None
+    command: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    not_applicable_reason: str | None = None
+
+    # -- recording --------------------------------------------------------------------------
+
+    def record(
+        self,
+        outcome: Outcome,
+        instance: str,
+        *,
+        rule: str,
+        observed: str,
+        expected: str | None = None,
+        evidence: Sequence[Evidence] = (),
+        curl: Sequence[str] = (),
+    ) -> None:
+        self.findings.append(
+            Finding(outcome, instance, rule, observed, expected, tuple(evidence), tuple(curl))
+        )
+
+    def passed(self, instance: str, *, rule: str, observed: str, evidence: Sequence[Evidence] = ()) -> None:
+        self.record(Outcome.PASSED, instance, rule=rule, observed=observed, evidence=evidence)
+
+    def failed(
+        self,
+        instance: str,
+        *,
+        rule: str,
+        observed: str,
+        expected: str,
+        evidence: Sequence[Evidence] = (),
+        curl: Sequence[str] = (),
+    ) -> None:
+        self.record(Outcome.FAILED, instance, rule=rule, observed=observed, expected=expected,
+                    evidence=evidence, curl=curl)
+
+    def warning(
+        self, instance: str, *, rule: str, observed: str, expected: str | None = None,
+        evidence: Sequence[Evidence] = (),
+    ) -> None:
+        self.record(Outcome.WARNING, instance, rule=rule, observed=observed, expected=expected, evidence=evidence)
+
+    def inconclusive(
+        self, instance: str, *, rule: str, observed: str, evidence: Sequence[Evidence] = ()
+    ) -> None:
+        self.record(Outcome.INCONCLUSIVE, instance, rule=rule, observed=observed, evidence=evidence)
+
+    def not_applicable(self, reason: str) -> None:
+        self.not_applicable_reason = reason
+
+    def check(
+        self,
+        ok: bool,
+        instance: str,
+        *,
+        rule: str,
+        observed: str,
+        expected: str,
+        evidence: Sequence[Evidence] = (),
+    ) -> bool:
+        if ok:
+            self.passed(instance, rule=rule, observed=observed, evidence=evidence)
+        else:
+            self.failed(instance, rule=rule, observed=observed, expected=expected, evidence=evidence)
+        return ok
+
+    def apply(self, instance: str, judgement: DeadlineJudgement, evidence: Sequence[Evidence] = ()) -> None:
+        self.record(judgement.outcome, instance, rule=judgement.rule, observed=judgement.observed,
+                    expected=judgement.expected, evidence=evidence)
+
+    # -- result -----------------------------------------------------------------------------
+
+    @property
+    def outcome(self) -> Outcome:
+        outcome = combine_outcomes(f.outcome for f in self.findings)
+        return outcome if outcome is not None else Outcome.NOT_APPLICABLE
+
+    def message(self) -> str:
+        outcome = self.outcome
+        head = f"{', '.join(self.requirements)} {self.article}: {outcome.value.upper()} - {self.title}"
+        if not self.findings:
+            reason = self.not_applicable_reason or "no instance of this rule occurred in the campaign"
+            return f"{head}\n{reason}"
+        notable = [f for f in self.findings if f.outcome is not Outcome.PASSED]
+        shown = notable or self.findings
+        lines = [head]
+        counts = {o: sum(1 for f in self.findings if f.outcome is o) for o in Outcome}
+        lines.append(
+            f"{len(self.findings)} instance(s): "
+            + ", ".join(f"{n} {o.value}" for o, n in counts.items() if n)
+        )
+        lines += [f.text() for f in shown]
+        if notable and self.settings is not None:
+            lines.append(f"reproduce: {self.command} (seed {self.settings.seed})")
+        return "\n".join(lines)
+
+    def evidence(self, limit: int = 40) -> list[Evidence]:
+        chosen = [f for f in self.findings if f.outcome is not Outcome.PASSED] or self.findings
+        seen: set[tuple[str | None, str]] = set()
+        evidence: list[Evidence] = []
+        for finding in chosen:
+            for step in finding.evidence:
+                key = (step.message_id, step.summary)
+                if key not in seen:
+                    seen.add(key)
+                    evidence.append(step)
+        return sorted(evidence, key=lambda e: e.at)[:limit]
+
+    def curl(self) -> list[str]:
+        return list(dict.fromkeys(c for f in self.findings if f.outcome is not Outcome.PASSED for c in f.curl))
+
+    def first(self, outcome: Outcome) -> Finding | None:
+        return next((f for f in self.findings if f.outcome is outcome), None)
+
+
+@dataclass(frozen=True)
+class DeadlineJudgement:
+    outcome: Outcome
+    rule: str
+    observed: str
+    expected: str
+    deadline: Deadline
+
+
+def judge_deadline(
+    *,
+    what: str,
+    received_at: datetime,
+    answered_at: datetime | None,
+    urgent: bool,
+    availability: Availability | str | None,
+    settings: CampaignSettings,
+    observed_until: datetime,
+    suspensions: Sequence[tuple[datetime, datetime]] = (),
+    answer: str = "answer",
+) -> DeadlineJudgement:
+    """Apply the Art 5(1) limit to one answer (or to its absence at `observed_until`)."""
+    if urgent and availability is None:
+        return _judge_unclassified(what=what, received_at=received_at, answered_at=answered_at,
+                                   settings=settings, observed_until=observed_until,
+                                   suspensions=suspensions, answer=answer)
+    chosen = Availability(availability) if availability is not None else Availability.INDIRECT
+
+    def due(mode: DeadlineMode) -> Deadline:
+        return compute_deadline(received_at, urgent=urgent, availability=chosen, mode=mode,
+                                timezone=settings.timezone, suspensions=suspensions)
+
+    elapsed, reg1182 = due(DeadlineMode.ELAPSED), due(DeadlineMode.REG1182)
+    primary = elapsed if settings.deadline_reading is DeadlineMode.ELAPSED else reg1182
+    rule = (
+        f"{what}: {answer} at the latest {primary.limit_iso} after receipt ({primary.basis}; "
+        f"{primary.mode.value} reading)"
+    )
+    expected = f"{answer} by {z(primary.due_utc)} ({primary.due_local.isoformat()} local)"
+    received = f"received {z(received_at)}"
+    if primary.suspended:
+        received += f", clock suspended {iso_duration(primary.suspended)} (Art 6(3) §2)"
+    if answered_at is None:
+        if observed_until < primary.due_utc:
+            return DeadlineJudgement(Outcome.INCONCLUSIVE, rule,
+                                     f"{received}; no {answer} yet when the campaign ended at {z(observed_until)}, "
+                                     f"before the deadline", expected, primary)
+        if settings.deadline_reading is DeadlineMode.ELAPSED and observed_until < reg1182.due_utc:
+            return DeadlineJudgement(Outcome.WARNING, rule,
+                                     f"{received}; no {answer} by {z(elapsed.due_utc)} (elapsed reading); the "
+                                     f"campaign ended at {z(observed_until)}, before the Reg 1182/71 due time "
+                                     f"{z(reg1182.due_utc)}", expected, primary)
+        return DeadlineJudgement(Outcome.FAILED, rule,
+                                 f"{received}; no {answer} at all by {z(observed_until)}", expected, primary)
+    took = describe_gap(received_at, answered_at)
+    observed = f"{received}; {answer} at {z(answered_at)} ({took} after receipt)"
+    if answered_at <= primary.due_utc:
+        if primary is reg1182 and answered_at > elapsed.due_utc:
+            observed += f"; in time only under the Reg 1182/71 reading (elapsed due {z(elapsed.due_utc)})"
+        return DeadlineJudgement(Outcome.PASSED, rule, observed, expected, primary)
+    if primary is elapsed and answered_at <= reg1182.due_utc:
+        observed += (
+            f"; late by elapsed time (due {z(elapsed.due_utc)}) but in time under the unverified "
+            f"Reg 1182/71 reading (due {z(reg1182.due_utc)})"
+        )
+        return DeadlineJudgement(Outcome.WARNING, rule, observed, expected, primary)
+    observed += f"; {describe_gap(primary.due_utc, answered_at)} late"
+    return DeadlineJudgement(Outcome.FAILED, rule, observed, expected, primary)
+
+
+def _judge_unclassified(
+    *,
+    what: str,
+    received_at: datetime,
+    answered_at: datetime | None,
+    settings: CampaignSettings,
+    observed_until: datetime,
+    suspensions: Sequence[tuple[datetime, datetime]],
+    answer: str,
+) -> DeadlineJudgement:
+    strict = judge_deadline(what=what, received_at=received_at, answered_at=answered_at, urgent=True,
+                            availability=Availability.DIRECT, settings=settings, observed_until=observed_until,
+                            suspensions=suspensions, answer=answer)
+    if strict.outcome in (Outcome.PASSED, Outcome.INCONCLUSIVE):
+        return strict
+    lenient = judge_deadline(what=what, received_at=received_at, answered_at=answered_at, urgent=True,
+                             availability=Availability.INDIRECT, settings=settings,
+                             observed_until=observed_until, suspensions=suspensions, answer=answer)
+    if lenient.outcome is Outcome.FAILED:
+        return lenient
+    return DeadlineJudgement(
+        Outcome.INCONCLUSIVE,
+        f"{what}: the SUT did not export whether the information is directly or indirectly available, "
+        "so the limit is 8 hours (Art 5(1)(a)) or 3 calendar days (Art 5(1)(b))",
+        f"{strict.observed}; within 3 days but not within 8 hours",
+        f"{answer} within 8 hours, or an exported 'INDIRECT' classification",
+        strict.deadline,
+    )

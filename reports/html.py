@@ -1,0 +1,100 @@
+"""The HTML report: one self-contained file (inline CSS, no scripts, no external assets).
+
+Everything taken from the run (messages, raw excerpts, names) is escaped by jinja2's autoescape;
+the template never marks run data as safe.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from reports.results import BasisStatus, CheckResult, Outcome, RunResults
+
+__all__ = ["render_html", "write_html"]
+
+_OUTCOME_ORDER = {
+    outcome: rank
+    for rank, outcome in enumerate(
+        (
+            Outcome.FAILED,
+            Outcome.WARNING,
+            Outcome.INCONCLUSIVE,
+            Outcome.PASSED,
+            Outcome.NOT_APPLICABLE,
+            Outcome.DECLARATION,
+        )
+    )
+}
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _anchor(prefix: str, identifier: str) -> str:
+    return f"{prefix}-{_ANCHOR_UNSAFE.sub('_', identifier)}"
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment is not None else ""
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    days, rest = divmod(whole, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    parts += [f"{hours} h"] if hours or days else []
+    parts += [f"{minutes:02d} min", f"{secs:02d} s"]
+    return " ".join(parts)
+
+
+@cache
+def _environment() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["when"] = _when
+    environment.filters["duration"] = _duration
+    environment.globals["anchor"] = _anchor
+    return environment
+
+
+def _sorted_checks(checks: list[CheckResult]) -> list[CheckResult]:
+    # Failed checks first, then the ones an evaluator should look at; execution order within each.
+    return sorted(checks, key=lambda check: _OUTCOME_ORDER[check.outcome])
+
+
+def render_html(results: RunResults) -> str:
+    template = _environment().get_template("report.html.j2")
+    checks = _sorted_checks(results.checks)
+    unverified_verdicts = [
+        check
+        for check in results.checks
+        if check.basis_status is BasisStatus.UNVERIFIED and check.outcome in (Outcome.FAILED, Outcome.WARNING)
+    ]
+    return template.render(
+        results=results,
+        failed_checks=[check for check in checks if check.outcome is Outcome.FAILED],
+        other_checks=[check for check in checks if check.outcome is not Outcome.FAILED],
+        unverified_verdicts=unverified_verdicts,
+        settings_extra=sorted((results.settings.model_extra or {}).items()),
+        outcomes=list(Outcome),
+    )
+
+
+def write_html(results: RunResults, path: Path) -> Path:
+    """Write the self-contained HTML report of `results` to `path`; returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(results), encoding="utf-8")
+    return path

@@ -1,0 +1,175 @@
+"""Composition of the network server: journal, clock, network, middlewares, channels, control API.
+
+`build_app(config)` returns a ready aiohttp application; `spoc-harness serve` runs it. Channels are
+modules with `setup(app)` (see `simulators.runtime.network`); `CHANNEL_MODULES` lists them, and
+`ServerConfig.channels` selects which ones this server carries (one alone is fine).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from simulators import control
+from simulators.runtime.auth import load_or_create_credentials
+from simulators.runtime.clock import Clock, SystemClock, VirtualClock
+from simulators.runtime.http import CREDENTIALS, json_response, network_middleware, stamp_network_time
+from simulators.runtime.network import NETWORK, Network
+from simulators.runtime.openapi import OPENAPI, OpenApiRegistry, route
+from simulators.runtime.problems import problem_middleware
+from simulators.runtime.store import Journal, parse_db_time
+
+__all__ = ["CHANNEL_MODULES", "CREDENTIALS_PATH", "HealthStatus", "ServerConfig", "build_app"]
+
+CHANNEL_MODULES: dict[str, str] = {
+    "siena": "simulators.siena",
+    "sirene": "simulators.sirene",
+    "interpol": "simulators.interpol",
+}
+CREDENTIALS_PATH = web.AppKey("credentials_path", Path)
+_log = logging.getLogger("simulators.app")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    data: Path
+    clock: Literal["system", "virtual"] = "system"
+    start: datetime | None = None
+    rate: float = 0.0
+    channels: Sequence[str] = field(default_factory=lambda: tuple(CHANNEL_MODULES))
+    max_body_bytes: int = 2 * 1024 * 1024
+    allow_remote_webhooks: bool = False
+
+
+class HealthStatus(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+async def _make_clock(config: ServerConfig, journal: Journal) -> Clock:
+    if config.clock == "system":
+        return SystemClock()
+
+    def last_times(conn: Any) -> list[str]:
+        found = [
+            conn.execute("SELECT value FROM meta WHERE key='clock'").fetchone(),
+            conn.execute("SELECT MAX(at) FROM journal").fetchone(),
+        ]
+        return [str(row[0]) for row in found if row and row[0]]
+
+    # A restarted virtual network resumes where its time stood: time never runs backwards in a journal.
+    known = [parse_db_time(t) for t in await journal.read(last_times)]
+    start = max([*known, *([config.start] if config.start else [])], default=None)
+    if config.start is not None and start is not None and start > config.start:
+        _log.warning("--start %s is before the journal's latest time; resuming at %s", config.start, start)
+    return VirtualClock(start, rate=config.rate)
+
+
+async def build_app(config: ServerConfig) -> web.Application:
+    journal = await Journal.open(config.data / "journal.sqlite3")
+    clock = await _make_clock(config, journal)
+    network = await Network.open(journal, clock, allow_remote_webhooks=config.allow_remote_webhooks)
+    credentials, credentials_path = load_or_create_credentials(config.data)
+
+    app = web.Application(
+        middlewares=[problem_middleware, network_middleware], client_max_size=config.max_body_bytes
+    )
+    app[NETWORK] = network
+    app[CREDENTIALS] = credentials
+    app[CREDENTIALS_PATH] = credentials_path
+    app[OPENAPI] = OpenApiRegistry()
+    app.on_response_prepare.append(stamp_network_time)
+
+    _public_routes(app)
+    control.setup(app)
+    for name in config.channels:
+        module_name = CHANNEL_MODULES.get(name.lower())
+        if module_name is None:
+            raise ValueError(f"unknown channel {name!r}; choose from {', '.join(CHANNEL_MODULES)}")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            _log.warning("channel %s is not available in this installation", name)
+            continue
+        module.setup(app)
+
+    async def start(_app: web.Application) -> None:
+        await network.start()
+
+    async def stop(_app: web.Application) -> None:
+        await network.close()
+        await journal.close()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    return app
+
+
+def _public_routes(app: web.Application) -> None:
+    from simulators.control import ClockView
+
+    async def healthz(request: web.Request) -> web.Response:
+        return json_response(HealthStatus())
+
+    async def clock(request: web.Request) -> web.Response:
+        now = request.app[NETWORK].clock
+        return json_response(ClockView(now=now.now(), mode=now.mode))
+
+    built: dict[str, Any] = {}
+
+    async def openapi(request: web.Request) -> web.Response:
+        if not built:
+            # Built once, on first use, when every channel has registered its routes.
+            built.update(
+                request.app[OPENAPI].document(
+                    title="SPOC exchange network: SIENA, SIRENE, Interpol I-24/7 simulators",
+                    version="1",
+                    description="Simulated channels for Directive (EU) 2023/977 conformance testing. "
+                    "SIENA payloads "
+                    "are UMF-inspired, not UMF-conformant.",
+                )
+            )
+        return json_response(built)
+
+    route(
+        app,
+        "GET",
+        "/healthz",
+        healthz,
+        operation_id="healthz",
+        summary="Liveness",
+        tag="Public",
+        auth="none",
+        responses={200: HealthStatus},
+    )
+    route(
+        app,
+        "GET",
+        "/clock",
+        clock,
+        operation_id="clock",
+        summary="The network clock",
+        tag="Public",
+        auth="none",
+        responses={200: ClockView},
+    )
+    route(
+        app,
+        "GET",
+        "/openapi.json",
+        openapi,
+        operation_id="openapi",
+        summary="This document",
+        tag="Public",
+        auth="none",
+        responses={200: None},
+    )

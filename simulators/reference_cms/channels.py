@@ -1,0 +1,155 @@
+"""The CMS's connection to the channels (SIENA, SIRENE, Interpol I-24/7), over HTTP only.
+
+The CMS logs in as each of its state's parties with that party's token from the credentials file
+the channel server wrote (never with the control token). Every response's `X-Network-Time` goes to
+the clock. A 503 or a refused connection is `ChannelUnavailable` (the CMS may fall back to another
+channel, Art 13(2)(c)); any other refusal is `ChannelRejected` with the server's problem document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from simulators.reference_cms.clock_follower import CmsClock, parse_network_time
+
+__all__ = [
+    "CHANNEL_PATHS",
+    "ChannelError",
+    "ChannelRejected",
+    "ChannelUnavailable",
+    "ChannelsClient",
+    "load_party_tokens",
+]
+
+CHANNEL_PATHS = {"SIENA": "/siena/messages", "INTERPOL": "/interpol/messages", "SIRENE": "/sirene/forms"}
+
+
+class ChannelError(Exception):
+    def __init__(self, channel: str, status: int | None, detail: str, problem: Mapping[str, Any] | None = None):
+        super().__init__(f"{channel}: {status or 'no answer'}: {detail}")
+        self.channel = channel
+        self.status = status
+        self.detail = detail
+        self.problem = dict(problem or {})
+
+
+class ChannelUnavailable(ChannelError):
+    """The channel cannot be used right now (503, connection refused, timeout)."""
+
+
+class ChannelRejected(ChannelError):
+    """The channel answered and refused the message (4xx or a 5xx other than 503)."""
+
+
+def load_party_tokens(path: Path, state: str) -> dict[str, str]:
+    """The tokens of the state's own parties from the channel server's credentials file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read credentials file {path}: {exc}") from None
+    parties = data.get("parties") if isinstance(data, dict) else None
+    if not isinstance(parties, dict):
+        raise ValueError(f"credentials file {path} has no 'parties' object")
+    suffix = f"-{state}"
+    own = {pid: str(token) for pid, token in parties.items() if isinstance(pid, str) and pid.endswith(suffix)
+           and pid.count("-") == 1}
+    if f"SPOC-{state}" not in own:
+        raise ValueError(f"credentials file {path} holds no token for SPOC-{state}")
+    return own
+
+
+class ChannelsClient:
+    def __init__(self, base_url: str, tokens: Mapping[str, str], clock: CmsClock, *, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._tokens = dict(tokens)
+        self._clock = clock
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def parties(self) -> list[str]:
+        return sorted(self._tokens)
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _headers(self, party: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if party is not None:
+            headers["Authorization"] = f"Bearer {self._tokens[party]}"
+        headers.update(extra or {})
+        return headers
+
+    async def _call(
+        self, method: str, path: str, channel: str, party: str | None, body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        try:
+            async with self._http().request(
+                method, self.base_url + path, json=body, headers=self._headers(party, headers)
+            ) as response:
+                self._clock.observe_header(response.headers.get("X-Network-Time"))
+                text = await response.text()
+                status = response.status
+        except (aiohttp.ClientConnectionError, asyncio.TimeoutError, OSError) as exc:
+            raise ChannelUnavailable(channel, None, f"{method} {path}: {type(exc).__name__}: {exc}") from None
+        try:
+            document = json.loads(text) if text else None
+        except ValueError:
+            document = {"detail": text[:500]}
+        if status == 503:
+            raise ChannelUnavailable(channel, status, _detail(document), document if isinstance(document, dict) else None)
+        if status >= 400:
+            raise ChannelRejected(channel, status, _detail(document), document if isinstance(document, dict) else None)
+        return status, document
+
+    async def read_clock(self) -> tuple[datetime, str]:
+        _, document = await self._call("GET", "/clock", "CLOCK", None)
+        return parse_network_time(str(document["now"])), str(document.get("mode", "system"))
+
+    async def send(self, channel: str, party: str, body: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Send one message as `party`; the stored envelope comes back."""
+        _, document = await self._call("POST", CHANNEL_PATHS[channel], channel, party, dict(body),
+                                       {"Idempotency-Key": idempotency_key})
+        if not isinstance(document, dict) or "message_id" not in document:
+            raise ChannelRejected(channel, 502, "the channel answered without a message envelope")
+        return document
+
+    async def register_webhook(self, channel: str, party: str, url: str) -> None:
+        await self._call("PUT", f"/{channel.lower()}/webhook", channel, party, {"url": url})
+
+    async def remove_webhook(self, channel: str, party: str) -> None:
+        await self._call("DELETE", f"/{channel.lower()}/webhook", channel, party)
+
+    async def mailbox(self, channel: str, party: str, after: int, limit: int = 100) -> dict[str, Any]:
+        _, document = await self._call("GET", f"/{channel.lower()}/mailbox?after={after}&limit={limit}",
+                                       channel, party)
+        return document if isinstance(document, dict) else {"deliveries": [], "next_cursor": after}
+
+    async def ack(self, channel: str, party: str, delivery_id: str) -> None:
+        await self._call("POST", f"/{channel.lower()}/mailbox/{delivery_id}/ack", channel, party,
+                         {"status": "DELIVERED"})
+
+
+def _detail(document: Any) -> str:
+    if isinstance(document, dict):
+        detail = str(document.get("detail") or document.get("title") or "")
+        errors = document.get("errors")
+        if isinstance(errors, list) and errors:
+            detail += " [" + "; ".join(f"{e.get('field')}: {e.get('rule')}" for e in errors if isinstance(e, dict)) + "]"
+        return detail
+    return str(document)[:500]

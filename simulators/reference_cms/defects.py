@@ -1,0 +1,139 @@
+"""The named defects the reference CMS can be run with: realistic mistakes a vendor CMS could make.
+
+Each defect names the catalogue requirements it violates and says in one sentence what goes wrong.
+The CMS asks `ActiveDefects.active(name)` at the exact point of the mistake, so one code base
+serves the correct CMS and every broken variant; the conformance campaign run against a variant
+must then fail exactly the named requirements (that is how the harness itself is tested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["DEFECTS", "ActiveDefects", "Defect", "UnknownDefectError"]
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    requirements: tuple[str, ...]
+    summary: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "requirements": list(self.requirements), "summary": self.summary}
+
+
+class UnknownDefectError(ValueError):
+    """A defect name that is not in the registry."""
+
+
+_ALL: tuple[Defect, ...] = (
+    Defect("late-urgent-reply", ("R-10", "R-14"),
+           "Urgent requests wait in the ordinary queue, so an urgent request for directly available "
+           "information is answered after 24 hours instead of within 8."),
+    Defect("deadline-from-first-view", ("R-13", "R-85"),
+           "The deadline is counted from the operator's first view of the case, at the end of processing, "
+           "instead of from the receipt of the request."),
+    Defect("clarification-restarts-clock", ("R-25", "R-85", "R-10"),
+           "When the clarification arrives the full time limit starts again instead of resuming the "
+           "suspended one, and the CMS answers just before that wrong deadline."),
+    Defect("refusal-without-ground", ("R-20", "R-23"),
+           "Refusals carry free-text reasons only, without any Art 6(1) ground."),
+    Defect("refusal-of-indirect-information", ("R-20", "R-11", "R-64"),
+           "Information only indirectly available is refused as not available (NA) instead of being "
+           "obtained from the authority that holds it and provided."),
+    Defect("reply-in-own-language", ("R-16", "R-26"),
+           "Replies, refusals, clarification requests and delay notices are written in the SPOC's own "
+           "first language instead of the language of the request."),
+    Defect("english-not-accepted", ("R-50", "R-61"),
+           "A request in English is refused as not meeting Art 4 (NC) because English is missing from "
+           "the CMS's language list."),
+    Defect("no-spoc-copy-for-designated-request", ("R-03",),
+           "A designated authority's request to a foreign SPOC goes out without the copy to its own SPOC."),
+    Defect("late-copy", ("R-17", "R-33", "R-40", "R-42", "R-03"),
+           "Copies to SPOCs are sent as a separate COPY message two hours after the exchange instead of "
+           "at the same time."),
+    Defect("non-siena-without-exception", ("R-54", "R-55"),
+           "Outgoing requests travel NCB-to-NCB on the Interpol channel with no Art 13(2) exception."),
+    Defect("no-fallback-on-siena-outage", ("R-55", "R-10"),
+           "When SIENA is unavailable the CMS keeps retrying SIENA every 30 minutes instead of using "
+           "another channel, so an urgent answer misses its deadline during an outage."),
+    Defect("duplicate-delivery-opens-second-case", ("R-81", "R-86", "R-97"),
+           "A redelivered message (same channel message id) opens a second case and is answered twice."),
+    Defect("refused-counted-as-replied", ("R-97", "R-98"),
+           "The statistics count wholly refused requests among the requests replied to."),
+    Defect("statistics-without-state-breakdown", ("R-97", "R-98", "R-99"),
+           "The statistics give totals only, without the breakdown by requesting member state."),
+    Defect("audit-without-consultations", ("R-88",),
+           "Consultations of held information (cross-checks and database look-ups) are not written to "
+           "the audit log."),
+    Defect("no-delay-notice-for-judicial", ("R-15",),
+           "When judicial authorisation is needed the CMS waits for it silently, sending no delay notice "
+           "with the expected length and reasons."),
+    Defect("partial-refusal-refuses-all", ("R-22",),
+           "When one item of a request must be refused, the whole request is refused, including the "
+           "items that could be provided."),
+    Defect("no-europol-decision", ("R-52",),
+           "No Art 12 decision on a copy to Europol is recorded for any exchange and no copy is sent."),
+    Defect("personal-data-outside-categories", ("R-48",),
+           "Personal data are provided in every category held, including categories outside Annex II "
+           "Section B for the data subject's category."),
+    Defect("ignores-harness-clock", ("R-13", "R-85", "R-10"),
+           "The CMS accepts the instruction to follow the network clock but keeps its own system clock, "
+           "so its timestamps, deadlines and scheduled answers ignore network time."),
+    Defect("no-reliability-elements", ("R-49",),
+           "Personal data are provided without the Art 10(c) elements (source reliability, accuracy, "
+           "date of last update)."),
+    Defect("no-cross-check", ("R-84",),
+           "Incoming requests are not cross-checked against earlier exchanges and held information."),
+    Defect("late-retention-review", ("R-91",),
+           "The first retention review is planned 12 months after an exchange concludes instead of "
+           "within 6 months."),
+    Defect("refuses-instead-of-clarifying", ("R-24", "R-20"),
+           "A request missing Art 4(5) content is refused as not meeting Art 4 (NC) instead of being "
+           "clarified with the requester."),
+    Defect("no-copy-to-foreign-spoc-for-direct-request", ("R-40",),
+           "A request the SPOC sends straight to a foreign competent authority goes without the copy "
+           "to that state's SPOC."),
+    Defect("own-initiative-in-own-language", ("R-32",),
+           "Own-initiative information is written in the SPOC's own first language even where the "
+           "recipient state does not list it under Art 11."),
+    Defect("rekeyed-message-ids", ("R-86", "R-81"),
+           "Case records store CMS-internal message numbers instead of the channel message ids, so the "
+           "records cannot be matched with the channel traffic."),
+    Defect("europol-copy-without-purposes", ("R-53",),
+           "Copies to Europol carry no processing purposes and no restrictions on use."),
+    Defect("disclosure-without-recipient", ("R-88",),
+           "Audit entries for disclosures do not name the recipient of the data."),
+    Defect("copies-counted-as-requests", ("R-97",),
+           "Copies received under Arts 4(1), 5(3), 7 and 8 are counted among the requests received."),
+)
+
+DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}
+
+
+class ActiveDefects:
+    """The defects switched on for one CMS; asking for an unknown name is a programming error."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        chosen = list(dict.fromkeys(names))
+        unknown = [n for n in chosen if n not in DEFECTS]
+        if unknown:
+            raise UnknownDefectError(
+                f"unknown defect(s) {', '.join(unknown)}: run `spoc-harness defects` for the list"
+            )
+        self._names = frozenset(chosen)
+        self._ordered = tuple(chosen)
+
+    def active(self, name: str) -> bool:
+        if name not in DEFECTS:
+            raise UnknownDefectError(f"no defect named {name!r}")
+        return name in self._names
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self._ordered
+
+    def __bool__(self) -> bool:
+        return bool(self._names)

@@ -1,0 +1,348 @@
+"""The reference CMS's own SQLite store: cases, communications, planned actions, audit log, fixtures.
+
+One file per CMS (`--data DIR/cms-XX.sqlite`), WAL mode. A received message is written to the inbox
+before its delivery is acknowledged to the channel, so nothing acknowledged is lost; the case engine
+then processes the inbox in order. Times are stored as fixed-width UTC strings so that they sort.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from simulators.model.directive import CopyReason, RefusalGround
+from simulators.reference_cms.models import (
+    AuditEntry,
+    AuditOperation,
+    CaseRecord,
+    Communication,
+    FixtureRecord,
+)
+
+__all__ = ["CaseState", "InboxItem", "ItemWork", "PlannedAction", "Store", "stamp", "unstamp"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id TEXT UNIQUE,
+    channel TEXT NOT NULL,
+    party TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    envelope TEXT NOT NULL,
+    processed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS cases (
+    case_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    direction TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_reference ON cases(reference);
+CREATE TABLE IF NOT EXISTS communications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS communications_message ON communications(message_id);
+CREATE INDEX IF NOT EXISTS communications_case ON communications(case_id);
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id TEXT,
+    kind TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'PENDING',
+    done_at TEXT
+);
+CREATE INDEX IF NOT EXISTS actions_due ON actions(status, due_at);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    case_id TEXT,
+    justification TEXT NOT NULL,
+    recipient TEXT,
+    message_id TEXT,
+    data TEXT
+);
+CREATE TABLE IF NOT EXISTS fixtures (id INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subjects (case_id TEXT NOT NULL, subject TEXT NOT NULL, PRIMARY KEY(case_id, subject));
+CREATE INDEX IF NOT EXISTS subjects_subject ON subjects(subject);
+"""
+
+
+def stamp(moment: datetime) -> str:
+    """Fixed-width UTC text that sorts like the time it names."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def unstamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+class ItemWork(BaseModel):
+    """The CMS's working notes on one requested item (not exported)."""
+
+    decision: str = "REFUSE"  # PROVIDE, REFUSE or JUDICIAL (policy.ItemPlan.decision)
+    grounds: list[RefusalGround] = Field(default_factory=list)
+    records: list[FixtureRecord] = Field(default_factory=list)
+    withheld_categories: list[str] = Field(default_factory=list)
+
+
+class CaseState(CaseRecord):
+    """A case as the CMS keeps it: the exported record plus the working state behind it."""
+
+    seq: int = 0
+    request: dict[str, Any] | None = None
+    work: dict[str, ItemWork] = Field(default_factory=dict)
+    first_viewed_at: datetime | None = None
+    reply_to: str | None = None
+    reply_copies: dict[str, CopyReason] = Field(default_factory=dict)
+    reply_channel: str = "SIENA"
+    reply_exception: str | None = None
+    crime_areas: list[str] = Field(default_factory=list)
+    serious_offence: bool = False
+    origin_message_id: str | None = None
+    clarification_request_id: str | None = None
+    handed_over_to: str | None = None
+    judicial_notice_sent: bool = False
+    judicial_deviation: bool = False
+
+    def export(self, communications: list[Communication]) -> CaseRecord:
+        data = self.model_dump(include=set(CaseRecord.model_fields))
+        data["communications"] = communications
+        return CaseRecord.model_validate(data)
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    row_id: int
+    delivery_id: str | None
+    channel: str
+    party: str
+    received_at: datetime
+    envelope: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    action_id: int
+    case_id: str | None
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any]
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- key/value --------------------------------------------------------------------------
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return default if row is None else str(row["value"])
+
+    def put(self, key: str, value: str) -> None:
+        self._db.execute("INSERT INTO kv(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = ?",
+                         (key, value, value))
+
+    def next_number(self, counter: str) -> int:
+        with self.transaction():
+            value = int(self.get(counter, "0") or "0") + 1
+            self.put(counter, str(value))
+        return value
+
+    # -- inbox --------------------------------------------------------------------------------
+
+    def add_inbox(self, delivery_id: str | None, channel: str, party: str, received_at: datetime,
+                  envelope: dict[str, Any]) -> bool:
+        """Keep a received delivery; False when this delivery id was already kept."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO inbox(delivery_id, channel, party, received_at, envelope) VALUES(?,?,?,?,?)",
+            (delivery_id, channel, party, stamp(received_at), json.dumps(envelope)),
+        )
+        return cursor.rowcount == 1
+
+    def next_inbox(self) -> InboxItem | None:
+        row = self._db.execute("SELECT * FROM inbox WHERE processed = 0 ORDER BY id LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return InboxItem(row["id"], row["delivery_id"], row["channel"], row["party"],
+                         unstamp(row["received_at"]), json.loads(row["envelope"]))
+
+    def mark_processed(self, row_id: int) -> None:
+        self._db.execute("UPDATE inbox SET processed = 1 WHERE id = ?", (row_id,))
+
+    def unprocessed_inbox(self) -> tuple[int, datetime | None]:
+        row = self._db.execute("SELECT COUNT(*) AS n, MIN(received_at) AS first FROM inbox WHERE processed = 0"
+                               ).fetchone()
+        return int(row["n"]), (unstamp(row["first"]) if row["first"] else None)
+
+    # -- cases --------------------------------------------------------------------------------
+
+    def save_case(self, case: CaseState) -> None:
+        opened = case.received_at or case.sent_at
+        assert opened is not None, "a case is opened by a receipt or a sending"
+        self._db.execute(
+            "INSERT INTO cases(case_id, seq, direction, kind, reference, opened_at, data) VALUES(?,?,?,?,?,?,?) "
+            "ON CONFLICT(case_id) DO UPDATE SET data = excluded.data, reference = excluded.reference, "
+            "kind = excluded.kind",
+            (case.case_id, case.seq, case.direction.value, case.kind.value, case.reference, stamp(opened),
+             case.model_dump_json()),
+        )
+
+    def case(self, case_id: str) -> CaseState | None:
+        row = self._db.execute("SELECT data FROM cases WHERE case_id = ?", (case_id,)).fetchone()
+        return None if row is None else CaseState.model_validate_json(row["data"])
+
+    def cases(self) -> list[CaseState]:
+        rows = self._db.execute("SELECT data FROM cases ORDER BY seq").fetchall()
+        return [CaseState.model_validate_json(r["data"]) for r in rows]
+
+    def cases_with_reference(self, reference: str) -> list[CaseState]:
+        rows = self._db.execute("SELECT data FROM cases WHERE reference = ? ORDER BY seq", (reference,)).fetchall()
+        return [CaseState.model_validate_json(r["data"]) for r in rows]
+
+    # -- communications -----------------------------------------------------------------------
+
+    def add_communication(self, case_id: str, communication: Communication) -> None:
+        self._db.execute("INSERT INTO communications(case_id, message_id, data) VALUES(?,?,?)",
+                         (case_id, communication.message_id, communication.model_dump_json()))
+
+    def communications_numbered(self, case_id: str) -> list[tuple[int, Communication]]:
+        rows = self._db.execute("SELECT id, data FROM communications WHERE case_id = ? ORDER BY id",
+                                (case_id,)).fetchall()
+        return [(int(r["id"]), Communication.model_validate_json(r["data"])) for r in rows]
+
+    def communications(self, case_id: str) -> list[Communication]:
+        rows = self._db.execute("SELECT data FROM communications WHERE case_id = ? ORDER BY id",
+                                (case_id,)).fetchall()
+        return [Communication.model_validate_json(r["data"]) for r in rows]
+
+    def all_communications(self) -> list[tuple[str, Communication]]:
+        rows = self._db.execute("SELECT case_id, data FROM communications ORDER BY id").fetchall()
+        return [(r["case_id"], Communication.model_validate_json(r["data"])) for r in rows]
+
+    def cases_of_message(self, message_id: str) -> list[str]:
+        rows = self._db.execute("SELECT DISTINCT case_id FROM communications WHERE message_id = ? ORDER BY id",
+                                (message_id,)).fetchall()
+        return [str(r["case_id"]) for r in rows]
+
+    # -- planned actions ----------------------------------------------------------------------
+
+    def plan(self, case_id: str | None, kind: str, due_at: datetime, payload: dict[str, Any] | None = None) -> int:
+        cursor = self._db.execute("INSERT INTO actions(case_id, kind, due_at, payload) VALUES(?,?,?,?)",
+                                  (case_id, kind, stamp(due_at), json.dumps(payload or {})))
+        return int(cursor.lastrowid or 0)
+
+    def next_action(self) -> PlannedAction | None:
+        row = self._db.execute("SELECT * FROM actions WHERE status = 'PENDING' ORDER BY due_at, id LIMIT 1"
+                               ).fetchone()
+        return None if row is None else _action(row)
+
+    def pending_actions(self, case_id: str | None = None) -> list[PlannedAction]:
+        if case_id is None:
+            rows = self._db.execute("SELECT * FROM actions WHERE status = 'PENDING' ORDER BY due_at, id").fetchall()
+        else:
+            rows = self._db.execute("SELECT * FROM actions WHERE status = 'PENDING' AND case_id = ? "
+                                    "ORDER BY due_at, id", (case_id,)).fetchall()
+        return [_action(r) for r in rows]
+
+    def finish_action(self, action_id: int, at: datetime, status: str = "DONE") -> None:
+        self._db.execute("UPDATE actions SET status = ?, done_at = ? WHERE id = ?", (status, stamp(at), action_id))
+
+    def cancel_actions(self, case_id: str, kinds: tuple[str, ...], at: datetime) -> int:
+        marks = ",".join("?" for _ in kinds)
+        cursor = self._db.execute(
+            f"UPDATE actions SET status = 'CANCELLED', done_at = ? WHERE status = 'PENDING' AND case_id = ? "
+            f"AND kind IN ({marks})",
+            (stamp(at), case_id, *kinds),
+        )
+        return cursor.rowcount
+
+    # -- audit ------------------------------------------------------------------------------
+
+    def audit(self, *, at: datetime, actor: str, operation: AuditOperation, justification: str,
+              case_id: str | None = None, recipient: str | None = None, message_id: str | None = None,
+              data: str | None = None) -> None:
+        self._db.execute(
+            "INSERT INTO audit(at, actor, operation, case_id, justification, recipient, message_id, data) "
+            "VALUES(?,?,?,?,?,?,?,?)",
+            (stamp(at), actor, operation.value, case_id, justification, recipient, message_id, data),
+        )
+
+    def audit_entries(self, since: datetime | None = None, case_id: str | None = None) -> list[AuditEntry]:
+        query, args = "SELECT * FROM audit WHERE 1 = 1", []
+        if since is not None:
+            query += " AND at >= ?"
+            args.append(stamp(since))
+        if case_id is not None:
+            query += " AND case_id = ?"
+            args.append(case_id)
+        rows = self._db.execute(query + " ORDER BY id", args).fetchall()
+        return [
+            AuditEntry(entry_id=r["id"], at=unstamp(r["at"]), actor=r["actor"], operation=r["operation"],
+                       case_id=r["case_id"], justification=r["justification"], recipient=r["recipient"],
+                       message_id=r["message_id"], data=r["data"])
+            for r in rows
+        ]
+
+    # -- subjects (for the Art 16(1)(d) cross-check) --------------------------------------------
+
+    def add_subjects(self, case_id: str, subjects: list[str]) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO subjects(case_id, subject) VALUES(?, ?)",
+                             [(case_id, s.casefold()) for s in subjects])
+
+    def cases_with_subject(self, subject: str) -> list[str]:
+        rows = self._db.execute("SELECT case_id FROM subjects WHERE subject = ? ORDER BY rowid",
+                                (subject.casefold(),)).fetchall()
+        return [str(r["case_id"]) for r in rows]
+
+    # -- fixtures -----------------------------------------------------------------------------
+
+    def replace_fixtures(self, records: list[FixtureRecord]) -> int:
+        with self.transaction():
+            removed = self._db.execute("DELETE FROM fixtures").rowcount
+            self._db.executemany("INSERT INTO fixtures(record) VALUES(?)", [(r.model_dump_json(),) for r in records])
+        return removed
+
+    def fixtures(self) -> list[FixtureRecord]:
+        rows = self._db.execute("SELECT record FROM fixtures ORDER BY id").fetchall()
+        return [FixtureRecord.model_validate_json(r["record"]) for r in rows]
+
+
+def _action(row: sqlite3.Row) -> PlannedAction:
+    return PlannedAction(row["id"], row["case_id"], row["kind"], unstamp(row["due_at"]), json.loads(row["payload"]))

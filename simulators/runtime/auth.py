@@ -1,0 +1,130 @@
+"""Bearer tokens of the network: one per party, one for the control API.
+
+`DIR/credentials.json` is written on the first start and kept afterwards, so a CMS configured once
+keeps working across restarts. The file holds secrets: it is created with mode 0600.
+
+A channel request is made by exactly one *acting party*: the owner of a party token, or, for the
+control token, the party named in `X-Act-As`. `Caller` carries that resolution; handlers decide
+what the party may do and call `Network.refuse` (403, journaled) when it may not.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from simulators.model.parties import all_parties
+from simulators.runtime.problems import FieldError, ProblemError
+
+__all__ = ["ACT_AS_HEADER", "Caller", "Credentials", "load_or_create_credentials"]
+
+ACT_AS_HEADER = "X-Act-As"
+
+
+class Credentials(BaseModel):
+    control: str
+    parties: dict[str, str]
+
+    def party_for(self, token: str) -> str | None:
+        # Compare every token in constant time so that timing says nothing about near misses.
+        found: str | None = None
+        for party_id, candidate in self.parties.items():
+            if hmac.compare_digest(candidate, token):
+                found = party_id
+        return found
+
+    def is_control(self, token: str) -> bool:
+        return hmac.compare_digest(self.control, token)
+
+
+def load_or_create_credentials(directory: Path) -> tuple[Credentials, Path]:
+    """Read DIR/credentials.json, adding tokens for parties it lacks; create it when absent."""
+    path = directory / "credentials.json"
+    directory.mkdir(parents=True, exist_ok=True)
+    existing: Credentials | None = None
+    if path.exists():
+        existing = Credentials.model_validate_json(path.read_text(encoding="utf-8"))
+    parties = dict(existing.parties) if existing else {}
+    missing = [pid for pid in all_parties() if pid not in parties]
+    for pid in missing:
+        parties[pid] = secrets.token_urlsafe(24)
+    credentials = Credentials(
+        control=existing.control if existing else secrets.token_urlsafe(32), parties=parties
+    )
+    if existing is None or missing:
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(credentials.model_dump(), handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    return credentials, path
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: `party` is the acting party (None for the control token without X-Act-As)."""
+
+    party: str | None
+    control: bool
+
+    def require_party(self) -> str:
+        if self.party is None:
+            raise ProblemError(
+                400,
+                "Acting party missing",
+                f"the control token must name the party it acts as in the {ACT_AS_HEADER} header",
+                slug="act-as-missing",
+                errors=[FieldError(field=ACT_AS_HEADER, rule="required with the control token")],
+            )
+        return self.party
+
+
+_UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="spoc-network"'}
+
+
+def resolve_caller(request: web.Request, credentials: Credentials) -> Caller:
+    """The caller of a request, or a 401 problem."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ProblemError(
+            401,
+            "Unauthorized",
+            "send Authorization: Bearer <token> (see credentials.json)",
+            errors=[FieldError(field="Authorization", rule="a Bearer token is required")],
+            headers=_UNAUTHORIZED_HEADERS,
+        )
+    token = token.strip()
+    if credentials.is_control(token):
+        act_as = request.headers.get(ACT_AS_HEADER)
+        if act_as is None:
+            return Caller(party=None, control=True)
+        wanted = act_as.strip().upper()
+        if wanted not in credentials.parties:
+            raise ProblemError(
+                422,
+                "Unknown party",
+                f"{ACT_AS_HEADER} names no party of the network: {act_as!r}",
+                slug="unknown-party",
+                errors=[FieldError(field=ACT_AS_HEADER, rule="must be a party id such as SPOC-AT")],
+            )
+        return Caller(party=wanted, control=True)
+    party_id = credentials.party_for(token)
+    if party_id is None:
+        raise ProblemError(
+            401,
+            "Unauthorized",
+            "the bearer token is not known to this network",
+            errors=[FieldError(field="Authorization", rule="must be a token from credentials.json")],
+            headers=_UNAUTHORIZED_HEADERS,
+        )
+    return Caller(party=party_id, control=False)

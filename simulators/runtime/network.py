@@ -1,0 +1,477 @@
+"""The `Network` facade: what every channel uses to accept, store, deliver and time its messages.
+
+How a channel plugs in
+----------------------
+A channel is a module exposing `setup(app: web.Application) -> None`. It adds its routes with
+`simulators.runtime.openapi.route(app, ...)` (route + OpenAPI description in one call, with
+`channel=ChannelName.X` so that auth, faults and mailbox isolation apply) and usually calls
+`simulators.runtime.mailbox.add_mailbox_routes(app, ChannelName.X)` for the shared pull/ack/webhook
+routes. Handlers reach the network through the typed key: `network = request.app[NETWORK]`, and the
+acting party through `caller(request)` (`simulators.runtime.mailbox`). A send handler validates its
+body into its pydantic model, then:
+
+    envelope = await network.accept(ChannelName.X, sender, to, cc, payload_dict, directive,
+                                     case_id=..., in_reply_to=..., idempotency_key=...)
+    return accepted_response(request, envelope)     # 201, or 200 for an idempotent replay
+
+`accept` journals the message and its deliveries (one per To/CC recipient) in one durable
+transaction, then pushes to recipients with a webhook. Reads: `message`, `case_messages`,
+`can_see`; time: `network.clock`, `network.schedule_at(moment, name, factory)` (in memory) and
+`network.register_timer(kind, handler)` + `network.schedule_durable(moment, kind, key, params)`
+(survives restarts). `network.refuse(party, action, detail)` journals a refused access and raises
+the 403 problem. `network.on_reset(callback)` lets a channel drop in-memory state on a reset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from simulators.model.directive import ChannelName, DirectiveMessage
+from simulators.model.envelope import Ack, AckStatus, DeliveryStatus, Envelope, MailboxPage, MessageView
+from simulators.model.parties import all_parties
+from simulators.runtime import queries
+from simulators.runtime.clock import Clock
+from simulators.runtime.delivery import Pusher
+from simulators.runtime.faults import Fault, FaultSet
+from simulators.runtime.problems import FieldError, ProblemError
+from simulators.runtime.store import Journal, Statement, canonical_json, db_time, parse_db_time
+from simulators.runtime.timers import CoroutineFactory, DurableTimers, Scheduler, TimerHandler
+
+__all__ = ["CASE_PREFIX", "NETWORK", "Network", "TimerHandler"]
+
+_log = logging.getLogger("simulators.network")
+CASE_PREFIX: dict[ChannelName, str] = {
+    ChannelName.SIENA: "SC",
+    ChannelName.SIRENE: "SRC",
+    ChannelName.INTERPOL: "IPC",
+    ChannelName.OTHER: "XC",
+}
+
+
+def _unprocessable(field: str, rule: str, detail: str, slug: str = "validation") -> ProblemError:
+    return ProblemError(
+        422, "Validation failed", detail, slug=slug, errors=[FieldError(field=field, rule=rule)]
+    )
+
+
+_INSERT_MESSAGE = ("INSERT INTO messages(message_id, journal_seq, segment, channel, sender, case_id, kind, "
+                   "created_at, envelope) VALUES (?,?,?,?,?,?,?,?,?)")
+_INSERT_DELIVERY = ("INSERT INTO deliveries(cursor, delivery_id, message_id, party, channel, segment, "
+                    "status, delivered_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?)")
+_INSERT_KEY = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES (?,?,?,?,?)"
+
+
+def _directive_kind(directive: dict[str, Any] | None) -> str | None:
+    kind = directive.get("kind") if directive else None
+    return kind if isinstance(kind, str) else None
+
+
+class Network:
+    """One exchange network: journal, clock, deliveries, faults. Create with `await Network.open(...)`."""
+
+    def __init__(self, journal: Journal, clock: Clock, *, allow_remote_webhooks: bool = False) -> None:
+        self.journal = journal
+        self.clock = clock
+        self.faults = FaultSet()
+        self.scheduler = Scheduler(clock)
+        self.allow_remote_webhooks = allow_remote_webhooks
+        self.webhooks: dict[tuple[str, str], str] = {}
+        self._message_numbers: dict[str, int] = {}
+        self._case_numbers: dict[str, int] = {}
+        self._cursor = 0
+        self._inflight_keys: dict[tuple[str, str, str], asyncio.Future[Envelope]] = {}
+        self.durable_timers = DurableTimers(journal, self.scheduler)
+        self.reset_callbacks: list[Callable[[], Awaitable[None]]] = []
+        self.pusher = Pusher(self)
+
+    @classmethod
+    async def open(cls, journal: Journal, clock: Clock, *, allow_remote_webhooks: bool = False) -> Network:
+        network = cls(journal, clock, allow_remote_webhooks=allow_remote_webhooks)
+        await network._load()
+        return network
+
+    async def _load(self) -> None:
+        self._message_numbers, self._case_numbers, self._cursor = await self.journal.read(queries.counters)
+
+        def state(conn: Any) -> tuple[list[tuple[str, str, str]], list[str]]:
+            hooks = conn.execute("SELECT party, channel, url FROM webhooks").fetchall()
+            faults = [r[0] for r in conn.execute("SELECT spec FROM faults ORDER BY position")]
+            return hooks, faults
+
+        hooks, faults = await self.journal.read(state)
+        self.webhooks = {(p, c): u for p, c, u in hooks}
+        self.faults.replace([Fault.model_validate_json(f) for f in faults])
+
+    async def start(self) -> None:
+        """Arm durable timers and resume pending pushes; call once every channel has been set up."""
+        await self.durable_timers.arm_pending()
+        self.pusher.start()
+
+    async def close(self) -> None:
+        await self.pusher.close()
+        await self.scheduler.close()
+
+    # -- sending --------------------------------------------------------------------------------
+
+    async def accept(
+        self,
+        channel: ChannelName,
+        sender: str,
+        to: Sequence[str],
+        cc: Sequence[str],
+        payload: dict[str, Any],
+        directive: DirectiveMessage | dict[str, Any] | None,
+        case_id: str | None = None,
+        in_reply_to: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Envelope:
+        """Journal a message durably and deliver it to every To/CC recipient; the stored envelope.
+
+        Raises 422 problems for unknown recipients, an unknown case or replied-to message, and 409
+        for an Idempotency-Key reused with a different message.
+        """
+        recipients = self._check_recipients(sender, to, cc)
+        if isinstance(directive, DirectiveMessage):
+            directive = directive.model_dump(mode="json", exclude_none=True)
+        body_hash = hashlib.sha256(
+            canonical_json(
+                {
+                    "to": list(to),
+                    "cc": list(cc),
+                    "payload": payload,
+                    "case_id": case_id,
+                    "in_reply_to": in_reply_to,
+                    "directive": directive,
+                }
+            ).encode()
+        ).hexdigest()
+        if idempotency_key is None:
+            return await self._accept(
+                channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to, None, body_hash
+            )
+        key = (sender, channel.value, idempotency_key)
+        while key in self._inflight_keys:  # the same key is being sent right now: answer as it is answered
+            try:
+                return (await asyncio.shield(self._inflight_keys[key])).model_copy().mark_replayed()
+            except ProblemError:
+                continue
+        previous = await self.journal.read(lambda c: queries.idempotent_message(c, *key))
+        if previous is not None:
+            return await self._replay(previous, body_hash, idempotency_key)
+        future: asyncio.Future[Envelope] = asyncio.get_running_loop().create_future()
+        self._inflight_keys[key] = future
+        try:
+            envelope = await self._accept(
+                channel,
+                sender,
+                to,
+                cc,
+                recipients,
+                payload,
+                directive,
+                case_id,
+                in_reply_to,
+                idempotency_key,
+                body_hash,
+            )
+        except BaseException as exc:
+            future.set_exception(
+                exc if isinstance(exc, ProblemError) else ProblemError(503, "Retry", "retry")
+            )
+            future.exception()  # retrieved: a failed send with no concurrent twin is not an error to log
+            raise
+        finally:
+            del self._inflight_keys[key]
+        future.set_result(envelope)
+        return envelope
+
+    def _check_recipients(self, sender: str, to: Sequence[str], cc: Sequence[str]) -> list[str]:
+        parties = all_parties()
+        if not to:
+            raise _unprocessable("to", "at least one recipient", "a message needs at least one To recipient")
+        for field, ids in (("to", to), ("cc", cc)):
+            for index, pid in enumerate(ids):
+                if pid not in parties:
+                    raise _unprocessable(
+                        f"{field}.{index}",
+                        "must be a party id of the network",
+                        f"{field}.{index}: no party {pid!r} in the network",
+                        slug="unknown-party",
+                    )
+                if pid == sender:
+                    raise _unprocessable(
+                        f"{field}.{index}",
+                        "must not be the sender",
+                        f"{field}.{index}: a party does not address itself",
+                    )
+        recipients = list(dict.fromkeys([*to, *cc]))
+        if len(recipients) != len(to) + len(cc):
+            raise _unprocessable(
+                "cc", "each recipient once", "a party appears twice among the To/CC recipients"
+            )
+        return recipients
+
+    async def _replay(self, previous: tuple[str, str], body_hash: str, key: str) -> Envelope:
+        stored_hash, message_id = previous
+        if stored_hash != body_hash:
+            raise ProblemError(
+                409,
+                "Idempotency key reused",
+                f"Idempotency-Key {key!r} was used for {message_id} with a different message",
+                slug="idempotency-conflict",
+                errors=[FieldError(field="Idempotency-Key", rule="must be new for a new message")],
+            )
+        found = await self.journal.read(lambda c: queries.message(c, message_id))
+        if found is None:  # the key outlived its message (cannot happen: both go in one transaction)
+            raise ProblemError(409, "Idempotency key reused", f"{key!r} refers to a message that is gone")
+        return found[0].mark_replayed()
+
+    async def _resolve_thread(
+        self, channel: ChannelName, sender: str, case_id: str | None, in_reply_to: str | None
+    ) -> str | None:
+        if in_reply_to is not None:
+            found = await self.journal.read(lambda c: queries.message(c, in_reply_to))
+            if found is None or found[0].channel is not channel or not self.can_see(found[0], sender):
+                raise _unprocessable(
+                    "in_reply_to",
+                    "must be a message of this channel the sender sent or received",
+                    f"in_reply_to: no {channel.value} message {in_reply_to!r} visible to {sender}",
+                )
+            parent_case = found[0].case_id
+            if case_id is not None and parent_case is not None and case_id != parent_case:
+                raise _unprocessable(
+                    "case_id",
+                    "must be the case of the replied-to message",
+                    f"case_id {case_id!r} differs from {in_reply_to}'s case {parent_case!r}",
+                )
+            return case_id or parent_case
+        if case_id is not None:
+            known = await self.journal.read(
+                lambda c: c.execute(
+                    "SELECT 1 FROM messages WHERE channel=? AND case_id=? LIMIT 1", (channel.value, case_id)
+                ).fetchone()
+            )
+            if known is None:
+                raise _unprocessable(
+                    "case_id",
+                    "must be a case id the network assigned",
+                    f"case_id: no {channel.value} case {case_id!r}; omit it to open a new case",
+                )
+        return case_id
+
+    async def _accept(
+        self,
+        channel: ChannelName,
+        sender: str,
+        to: Sequence[str],
+        cc: Sequence[str],
+        recipients: list[str],
+        payload: dict[str, Any],
+        directive: dict[str, Any] | None,
+        case_id: str | None,
+        in_reply_to: str | None,
+        key: str | None,
+        body_hash: str,
+    ) -> Envelope:
+        case_id = await self._resolve_thread(channel, sender, case_id, in_reply_to)
+        # From here to the journal's queue there is no await: numbers are taken in commit order.
+        now = self.clock.now()
+        if case_id is None:
+            prefix = CASE_PREFIX[channel]
+            self._case_numbers[prefix] = self._case_numbers.get(prefix, 0) + 1
+            case_id = f"{prefix}-{self._case_numbers[prefix]:09d}"
+        number = self._message_numbers.get(channel.value, 0) + 1
+        self._message_numbers[channel.value] = number
+        envelope = Envelope(
+            message_id=f"{channel.value}-{number:09d}",
+            channel=channel,
+            sender=sender,
+            to=list(to),
+            cc=list(cc),
+            created_at=now,
+            in_reply_to=in_reply_to,
+            case_id=case_id,
+            payload=payload,
+            directive=directive,
+        )
+        deliveries = []
+        for party in recipients:
+            self._cursor += 1
+            push = (party, channel.value) in self.webhooks
+            deliveries.append((self._cursor, f"DLV-{self._cursor:012d}", party, push))
+        stamp = db_time(now)
+        data = envelope.model_dump(mode="json")
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        segment = self.journal.segment
+
+        kind = _directive_kind(directive)
+
+        def statements(seq: int) -> list[Statement]:
+            message_row = (envelope.message_id, seq, segment, channel.value, sender, case_id, kind, stamp, text)
+            rows: list[Statement] = [(_INSERT_MESSAGE, message_row)]
+            rows += [(_INSERT_DELIVERY, (cursor, did, envelope.message_id, party, channel.value, segment,
+                                         DeliveryStatus.PENDING.value, stamp, stamp if push else None))
+                     for cursor, did, party, push in deliveries]
+            if key is not None:
+                rows.append((_INSERT_KEY, (sender, channel.value, key, body_hash, envelope.message_id)))
+            return rows
+
+        entry = {
+            "envelope": data,
+            "deliveries": [{"delivery_id": did, "party": p, "cursor": c} for c, did, p, _ in deliveries],
+        }
+        await self.journal.append("message.accepted", entry, at=now, statements=statements)
+        if any(push for *_, push in deliveries):
+            self.pusher.kick()
+        return envelope
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def can_see(envelope: Envelope, party: str) -> bool:
+        return party == envelope.sender or party in envelope.to or party in envelope.cc
+
+    async def message(self, message_id: str) -> MessageView | None:
+        def work(conn: Any) -> MessageView | None:
+            found = queries.message(conn, message_id)
+            return queries.message_views(conn, [found[0]])[0] if found else None
+
+        return await self.journal.read(work)
+
+    async def case_messages(self, channel: ChannelName, case_id: str) -> list[MessageView]:
+        segment = self.journal.segment
+        return await self.journal.read(
+            lambda c: queries.message_views(c, queries.case_messages(c, channel.value, case_id, segment))
+        )
+
+    async def traffic(self, query: queries.TrafficFilter) -> list[MessageView]:
+        return await self.journal.read(lambda c: queries.message_views(c, queries.traffic(c, query)))
+
+    async def mailbox(
+        self, channel: ChannelName, party: str, *, after: int = 0, limit: int = 100
+    ) -> MailboxPage:
+        from simulators.model.envelope import Delivery  # local: keeps the import list of the facade short
+
+        segment = self.journal.segment
+        rows = await self.journal.read(
+            lambda c: queries.mailbox(c, party, channel.value, segment, after, limit)
+        )
+        deliveries = [
+            Delivery(
+                delivery_id=row.delivery_id,
+                cursor=row.cursor,
+                delivered_at=parse_db_time(row.delivered_at),
+                message=envelope,
+            )
+            for row, envelope in rows
+        ]
+        next_cursor = deliveries[-1].cursor if deliveries else after
+        reorder = self.faults.reorder(channel, party)
+        if reorder is not None:
+            window = reorder.window
+            deliveries = [
+                d
+                for start in range(0, len(deliveries), window)
+                for d in reversed(deliveries[start : start + window])
+            ]
+        copies = self.faults.copies(channel, party)
+        if copies > 1:
+            deliveries = [d for d in deliveries for _ in range(copies)]
+        return MailboxPage(deliveries=deliveries, next_cursor=next_cursor)
+
+    async def ack(
+        self, channel: ChannelName, party: str, delivery_id: str, status: AckStatus, *, via: str = "pull"
+    ) -> Ack:
+        row = await self.journal.read(lambda c: queries.delivery(c, delivery_id))
+        if row is None or row.channel != channel.value:
+            raise ProblemError(
+                404, "Not found", f"no {channel.value} delivery {delivery_id!r}", slug="not-found"
+            )
+        if row.party != party:
+            await self.refuse(party, "ack", f"acknowledge delivery {delivery_id} addressed to another party")
+        now = self.clock.now()
+        stamp = db_time(now)
+        new_status = row.status
+        if status is AckStatus.READ and row.status is not DeliveryStatus.READ:
+            new_status = DeliveryStatus.READ
+        elif status is AckStatus.DELIVERED and row.status is DeliveryStatus.PENDING:
+            new_status = DeliveryStatus.DELIVERED
+        if new_status is not row.status:
+            acked_at = row.acked_at or stamp
+            read_at = stamp if new_status is DeliveryStatus.READ else row.read_at
+            await self.journal.append(
+                "delivery.acked",
+                {
+                    "delivery_id": delivery_id,
+                    "message_id": row.message_id,
+                    "party": party,
+                    "status": new_status.value,
+                    "via": via,
+                },
+                at=now,
+                statements=[
+                    (
+                        "UPDATE deliveries SET status=?, acked_at=?, read_at=?, next_attempt_at=NULL "
+                        "WHERE cursor=?",
+                        (new_status.value, acked_at, read_at, row.cursor),
+                    )
+                ],
+            )
+        updated = await self.journal.read(lambda c: queries.delivery(c, delivery_id))
+        assert updated is not None
+        return queries._ack(updated)
+
+    # -- access refusals --------------------------------------------------------------------------
+
+    async def refuse(self, party: str | None, action: str, detail: str) -> None:
+        """Journal a refused access attempt and raise the 403 problem for it."""
+        now = self.clock.now()
+        entry = {"party": party, "action": action, "detail": detail}
+        await self.journal.append(
+            "access.refused",
+            entry,
+            at=now,
+            statements=lambda seq: [
+                (
+                    "INSERT INTO audit(journal_seq, at, party, action, detail) VALUES (?,?,?,?,?)",
+                    (seq, db_time(now), party, action, detail),
+                )
+            ],
+        )
+        raise ProblemError(
+            403,
+            "Forbidden",
+            f"{party or 'the caller'} may not {detail}; the attempt is logged",
+            slug="forbidden",
+        )
+
+    # -- timers -----------------------------------------------------------------------------------
+
+    def schedule_at(self, moment: datetime, name: str, factory: CoroutineFactory) -> None:
+        """Run `factory()` when the network time reaches `moment` (in memory; see schedule_durable)."""
+        self.scheduler.schedule_at(moment, name, factory)
+
+    def register_timer(self, kind: str, handler: TimerHandler) -> None:
+        """Handler for durable timers of `kind`; register in `setup`, before the network starts."""
+        self.durable_timers.register(kind, handler)
+
+    async def schedule_durable(self, moment: datetime, kind: str, key: str, params: dict[str, Any]) -> None:
+        """Persist a timer; `handler(params)` of `kind` runs at `moment`, also after a restart."""
+        await self.durable_timers.schedule(moment, kind, key, params)
+
+    # -- reset ------------------------------------------------------------------------------------
+
+    def on_reset(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """`callback()` runs after a control reset, to drop a channel's in-memory state."""
+        self.reset_callbacks.append(callback)
+
+
+NETWORK = web.AppKey("network", Network)

@@ -1,0 +1,183 @@
+"""RFC 9457 problem details: the only shape an error takes on the wire.
+
+Handlers raise `ProblemError` (or let pydantic's `ValidationError` escape); the middleware turns it
+into `application/problem+json`. Anything unexpected becomes a bare 500 whose detail names an
+incident id that is also in the server log: a stack trace never reaches a client.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, Field, ValidationError
+
+__all__ = [
+    "PROBLEM_CONTENT_TYPE",
+    "FieldError",
+    "Problem",
+    "ProblemError",
+    "problem_middleware",
+    "problem_response",
+    "read_json",
+    "read_model",
+    "validation_problem",
+]
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+_TYPE_BASE = "https://spoc-harness.invalid/problems/"
+_log = logging.getLogger("simulators.problems")
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, or the header/parameter name")
+    rule: str = Field(description="The rule it breaks")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with `errors` for validation failures."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class ProblemError(Exception):
+    """Raise from a handler to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        slug: str | None = None,
+        errors: Sequence[FieldError] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.slug = slug or title.lower().replace(" ", "-")
+        self.errors = list(errors)
+        self.headers = headers or {}
+
+    def to_problem(self, instance: str | None = None) -> Problem:
+        return Problem(
+            type=_TYPE_BASE + self.slug,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance,
+            errors=self.errors,
+        )
+
+
+def problem_response(error: ProblemError, instance: str | None = None) -> web.Response:
+    body = error.to_problem(instance).model_dump_json(exclude_none=True)
+    return web.Response(
+        status=error.status, text=body, content_type=PROBLEM_CONTENT_TYPE, headers=error.headers
+    )
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(body)"
+
+
+def validation_problem(exc: ValidationError, *, prefix: str = "") -> ProblemError:
+    errors = [FieldError(field=prefix + _location(e["loc"]), rule=e["msg"]) for e in exc.errors()]
+    first = errors[0] if errors else FieldError(field="(body)", rule="invalid")
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return ProblemError(
+        422, "Validation failed", f"{first.field}: {first.rule}{more}", slug="validation", errors=errors
+    )
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as JSON, or a 415/400 problem saying what is wrong with it."""
+    ctype = request.content_type
+    if ctype != "application/json" and not ctype.endswith("+json"):
+        raise ProblemError(
+            415,
+            "Unsupported media type",
+            f"send the body as application/json, not {ctype or 'nothing'}",
+            errors=[FieldError(field="Content-Type", rule="must be application/json")],
+        )
+    raw = await request.read()
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProblemError(
+            400,
+            "Malformed JSON",
+            f"the body is not valid JSON: {exc}",
+            slug="malformed-json",
+            errors=[FieldError(field="(body)", rule="must be a JSON document")],
+        ) from None
+
+
+async def read_model(request: web.Request, model: type[M]) -> M:
+    data = await read_json(request)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_problem(exc) from None
+
+
+_STATUS_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+}
+
+
+def _from_http_exception(exc: web.HTTPException) -> ProblemError:
+    title = _STATUS_TITLES.get(exc.status, exc.reason)
+    detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
+    if exc.status == 413:
+        detail = "the request body is larger than this server accepts"
+    headers = {
+        k: v for k, v in exc.headers.items() if k.lower() in ("allow", "www-authenticate", "retry-after")
+    }
+    return ProblemError(exc.status, title, detail, headers=headers)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ProblemError as exc:
+        return problem_response(exc, request.path)
+    except ValidationError as exc:
+        return problem_response(validation_problem(exc), request.path)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return problem_response(_from_http_exception(exc), request.path)
+    except Exception:
+        incident = secrets.token_hex(6)
+        _log.exception("incident %s while serving %s %s", incident, request.method, request.path)
+        error = ProblemError(
+            500,
+            "Internal server error",
+            f"the server failed; incident {incident} is in its log",
+            slug="internal",
+        )
+        return problem_response(error, request.path)

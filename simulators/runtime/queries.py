@@ -1,0 +1,201 @@
+"""Read queries of the journal, run on its thread (`Journal.read(fn)`); plain functions of a connection."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from simulators.model.envelope import Ack, DeliveryStatus, Envelope, MessageView
+from simulators.runtime.store import parse_db_time
+
+__all__ = [
+    "DeliveryRow",
+    "TrafficFilter",
+    "acks_for",
+    "counters",
+    "delivery",
+    "due_pushes",
+    "idempotent_message",
+    "mailbox",
+    "message",
+    "message_views",
+    "next_push_due",
+]
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    cursor: int
+    delivery_id: str
+    message_id: str
+    party: str
+    channel: str
+    segment: int
+    status: DeliveryStatus
+    delivered_at: str
+    attempts: int
+    next_attempt_at: str | None
+    acked_at: str | None
+    read_at: str | None
+
+
+_DELIVERY_COLUMNS = (
+    "cursor, delivery_id, message_id, party, channel, segment, status, delivered_at, attempts, "
+    "next_attempt_at, acked_at, read_at"
+)
+
+
+def _delivery(row: Sequence[Any]) -> DeliveryRow:
+    values = list(row)
+    values[6] = DeliveryStatus(values[6])
+    return DeliveryRow(*values)
+
+
+def _ack(row: DeliveryRow) -> Ack:
+    return Ack(
+        delivery_id=row.delivery_id,
+        party=row.party,
+        status=row.status,
+        delivered_at=parse_db_time(row.delivered_at),
+        acked_at=parse_db_time(row.acked_at) if row.acked_at else None,
+        read_at=parse_db_time(row.read_at) if row.read_at else None,
+        attempts=row.attempts,
+    )
+
+
+def counters(conn: sqlite3.Connection) -> tuple[dict[str, int], dict[str, int], int]:
+    """Highest message number per channel, highest case number per case prefix, highest cursor."""
+    messages: dict[str, int] = {}
+    for channel, highest in conn.execute(
+        "SELECT channel, MAX(CAST(substr(message_id, length(channel) + 2) AS INTEGER)) "
+        "FROM messages GROUP BY channel"
+    ):
+        messages[channel] = int(highest or 0)
+    cases: dict[str, int] = {}
+    for (case_id,) in conn.execute("SELECT DISTINCT case_id FROM messages WHERE case_id IS NOT NULL"):
+        prefix, _, number = str(case_id).rpartition("-")
+        if number.isdigit():
+            cases[prefix] = max(cases.get(prefix, 0), int(number))
+    cursor = conn.execute("SELECT COALESCE(MAX(cursor), 0) FROM deliveries").fetchone()[0]
+    return messages, cases, int(cursor)
+
+
+def message(conn: sqlite3.Connection, message_id: str) -> tuple[Envelope, int] | None:
+    row = conn.execute(
+        "SELECT envelope, segment FROM messages WHERE message_id = ?", (message_id,)
+    ).fetchone()
+    return (Envelope.model_validate_json(row[0]), int(row[1])) if row else None
+
+
+def acks_for(conn: sqlite3.Connection, message_ids: Sequence[str]) -> dict[str, list[Ack]]:
+    found: dict[str, list[Ack]] = {mid: [] for mid in message_ids}
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE message_id IN ({marks}) ORDER BY cursor",
+            tuple(chunk),
+        ):
+            d = _delivery(row)
+            found[d.message_id].append(_ack(d))
+    return found
+
+
+def message_views(conn: sqlite3.Connection, envelopes: Sequence[Envelope]) -> list[MessageView]:
+    acks = acks_for(conn, [e.message_id for e in envelopes])
+    return [MessageView(**e.model_dump(), acks=acks[e.message_id]) for e in envelopes]
+
+
+def idempotent_message(
+    conn: sqlite3.Connection, party: str, channel: str, key: str
+) -> tuple[str, str] | None:
+    row = conn.execute(
+        "SELECT body_hash, message_id FROM idempotency WHERE party=? AND channel=? AND key=?",
+        (party, channel, key),
+    ).fetchone()
+    return (str(row[0]), str(row[1])) if row else None
+
+
+def delivery(conn: sqlite3.Connection, delivery_id: str) -> DeliveryRow | None:
+    row = conn.execute(
+        f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE delivery_id = ?", (delivery_id,)
+    ).fetchone()
+    return _delivery(row) if row else None
+
+
+def mailbox(
+    conn: sqlite3.Connection, party: str, channel: str, segment: int, after: int, limit: int
+) -> list[tuple[DeliveryRow, Envelope]]:
+    rows = conn.execute(
+        f"SELECT {', '.join('d.' + c.strip() for c in _DELIVERY_COLUMNS.split(','))}, m.envelope "
+        "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
+        "WHERE d.party=? AND d.channel=? AND d.segment=? AND d.status=? AND d.cursor>? "
+        "ORDER BY d.cursor LIMIT ?",
+        (party, channel, segment, DeliveryStatus.PENDING.value, after, limit),
+    ).fetchall()
+    return [(_delivery(r[:12]), Envelope.model_validate_json(r[12])) for r in rows]
+
+
+def due_pushes(
+    conn: sqlite3.Connection, now: str, exclude: Sequence[str], limit: int
+) -> list[tuple[DeliveryRow, str]]:
+    """Pending pushes due at `now`, oldest first, leaving out the "party|channel" groups in `exclude`."""
+    marks = ",".join("?" * len(exclude))
+    skip = f"AND (d.party || '|' || d.channel) NOT IN ({marks}) " if exclude else ""
+    rows = conn.execute(
+        f"SELECT {', '.join('d.' + c.strip() for c in _DELIVERY_COLUMNS.split(','))}, m.envelope "
+        "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
+        f"WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ? {skip}"
+        "ORDER BY d.cursor LIMIT ?",
+        (now, *exclude, limit),
+    ).fetchall()
+    return [(_delivery(r[:12]), str(r[12])) for r in rows]
+
+
+def next_push_due(conn: sqlite3.Connection, after: str) -> str | None:
+    row = conn.execute(
+        "SELECT MIN(next_attempt_at) FROM deliveries WHERE next_attempt_at > ?", (after,)
+    ).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+@dataclass(frozen=True)
+class TrafficFilter:
+    segment: int
+    party: str | None = None
+    channel: str | None = None
+    kind: str | None = None
+    since: str | None = None
+    until: str | None = None
+    case_id: str | None = None
+    limit: int = 10_000
+
+
+def traffic(conn: sqlite3.Connection, query: TrafficFilter) -> list[Envelope]:
+    clauses = ["segment = ?"]
+    params: list[Any] = [query.segment]
+    if query.party:
+        clauses.append("(sender = ? OR message_id IN (SELECT message_id FROM deliveries WHERE party = ?))")
+        params += [query.party, query.party]
+    for column, value in (("channel", query.channel), ("kind", query.kind), ("case_id", query.case_id)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if query.since:
+        clauses.append("created_at >= ?")
+        params.append(query.since)
+    if query.until:
+        clauses.append("created_at <= ?")
+        params.append(query.until)
+    sql = f"SELECT envelope FROM messages WHERE {' AND '.join(clauses)} ORDER BY journal_seq LIMIT ?"
+    return [Envelope.model_validate_json(r[0]) for r in conn.execute(sql, (*params, query.limit))]
+
+
+def case_messages(conn: sqlite3.Connection, channel: str, case_id: str, segment: int) -> list[Envelope]:
+    rows = conn.execute(
+        "SELECT envelope FROM messages WHERE channel=? AND case_id=? AND segment=? ORDER BY journal_seq",
+        (channel, case_id, segment),
+    )
+    return [Envelope.model_validate_json(r[0]) for r in rows]
