@@ -53,6 +53,12 @@ class Communication(BaseModel):
     counterpart: str | None = None
     at: datetime | None = None
     channel_exception: str | None = None
+    sender: str | None = None
+    recipients: list[str] = Field(default_factory=list)
+    language: str | None = None
+    copy_reason: str | None = None
+    copy_exception: str | None = None
+    in_reply_to: str | None = None
 
 
 class CaseRecord(BaseModel):
@@ -70,10 +76,32 @@ class CaseRecord(BaseModel):
     deadline_due: datetime | None = None
     deadline_basis: str | None = None
     status: str | None = None
-    cross_check_matches: list[Any] = Field(default_factory=list)
-    europol_decision: str | None = None
+    cross_check_matches: list[dict[str, Any]] = Field(default_factory=list)
+    europol_decision: Any = None
     retention_review_due: datetime | None = None
     communications: list[Communication] = Field(default_factory=list)
+    # Optional details a CMS may export (the reference CMS does); absent ones make checks inconclusive.
+    own_party: str | None = None
+    counterpart_state: str | None = None
+    language: str | None = None
+    sent_at: datetime | None = None
+    deadline: dict[str, Any] | None = None
+    suspensions: list[list[datetime | None]] = Field(default_factory=list)
+    outcome: str | None = None
+    items: list[dict[str, Any]] = Field(default_factory=list)
+    copy_exception: str | None = None
+    concluded_at: datetime | None = None
+    retention_review_basis: str | None = None
+    events: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def europol(self) -> str | None:
+        """The recorded Art 12 decision (COPY / NO_COPY), whatever shape the export gives it."""
+        value = self.europol_decision
+        if isinstance(value, dict):
+            found = value.get("decision")
+            return str(found) if found else None
+        return str(value) if value else None
 
     def communication(self, message_id: str) -> Communication | None:
         return next((c for c in self.communications if c.message_id == message_id), None)
@@ -88,6 +116,8 @@ class AuditEntry(BaseModel):
     case_id: str | None = None
     justification: str | None = None
     recipient: str | None = None
+    message_id: str | None = None
+    data: str | None = None
 
 
 class Agenda(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from simulators.runtime.openapi import OPENAPI, OpenApiRegistry, route
 from simulators.runtime.problems import problem_middleware
 from simulators.runtime.store import Journal, parse_db_time
 
-__all__ = ["CHANNEL_MODULES", "CREDENTIALS_PATH", "HealthStatus", "ServerConfig", "build_app"]
+__all__ = ["CHANNEL_MODULES", "CHANNEL_SETTINGS", "CREDENTIALS_PATH", "HealthStatus", "ServerConfig", "build_app"]
 
 CHANNEL_MODULES: dict[str, str] = {
     "siena": "simulators.siena",
@@ -35,6 +35,8 @@ CHANNEL_MODULES: dict[str, str] = {
     "interpol": "simulators.interpol",
 }
 CREDENTIALS_PATH = web.AppKey("credentials_path", Path)
+# What a channel's `setup` reads its own settings from (`ServerConfig.channel_settings`).
+CHANNEL_SETTINGS: web.AppKey[Mapping[str, Mapping[str, Any]]] = web.AppKey("channel_settings")
 _log = logging.getLogger("simulators.app")
 
 
@@ -47,6 +49,8 @@ class ServerConfig:
     channels: Sequence[str] = field(default_factory=lambda: tuple(CHANNEL_MODULES))
     max_body_bytes: int = 2 * 1024 * 1024
     allow_remote_webhooks: bool = False
+    # Per-channel settings, e.g. {"sirene": {"immediate_seconds": 900}, "interpol": {"review_delay_seconds": 3600}}.
+    channel_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 class HealthStatus(BaseModel):
@@ -85,6 +89,7 @@ async def build_app(config: ServerConfig) -> web.Application:
     app[CREDENTIALS] = credentials
     app[CREDENTIALS_PATH] = credentials_path
     app[OPENAPI] = OpenApiRegistry()
+    app[CHANNEL_SETTINGS] = config.channel_settings
     app.on_response_prepare.append(stamp_network_time)
 
     _public_routes(app)

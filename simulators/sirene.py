@@ -19,11 +19,12 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from simulators.app import CHANNEL_SETTINGS
 from simulators.model.directive import ChannelName, Violation
 from simulators.model.envelope import Ack, Envelope
 from simulators.model.sirene import (
@@ -45,18 +46,32 @@ from simulators.runtime.openapi import HeaderParam, route
 from simulators.runtime.problems import FieldError, ProblemError, read_json, validation_problem
 from simulators.runtime.store import Statement, db_time, parse_db_time
 
-__all__ = ["OVERDUE_EVENT", "SIRENE_TIMER_POLICY", "SireneEnvelope", "SireneFormView", "setup"]
+__all__ = ["OVERDUE_EVENT", "SireneEnvelope", "SireneFormView", "SireneSettings", "setup"]
 
 CHANNEL = ChannelName.SIRENE
 OVERDUE_EVENT = "sirene.reply_overdue"
-# Put a policy under this key before `setup` to change the reply timer (e.g. "immediately" = 15 min).
-SIRENE_TIMER_POLICY = web.AppKey("sirene_timer_policy", ReplyTimerPolicy)
 _IDEMPOTENCY = HeaderParam(
     "Idempotency-Key", "Repeat a send safely: the same key returns the original form (200)", max_length=200
 )
 # The deadline is inclusive ("at the latest 12 hours"): the timer fires just after it.
 _AFTER_DEADLINE = timedelta(milliseconds=1)
 _AUDIT_INSERT = "INSERT INTO audit(journal_seq, at, party, action, detail) VALUES (?,?,?,?,?)"
+
+
+class SireneSettings(BaseModel):
+    """`ServerConfig.channel_settings["sirene"]`: the reply timer's two lengths, in seconds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    standard_seconds: Annotated[float, Field(gt=0)] = 12 * 3600
+    immediate_seconds: Annotated[float, Field(gt=0)] = Field(
+        default=3600, description="'Immediately' (URGENT, terrorism, Art 32 children) as a number [A]"
+    )
+
+    def policy(self) -> ReplyTimerPolicy:
+        return ReplyTimerPolicy(
+            standard=timedelta(seconds=self.standard_seconds), immediate=timedelta(seconds=self.immediate_seconds)
+        )
 
 
 class SirenePayload(SireneForm):
@@ -83,7 +98,6 @@ class SireneFormView(SireneEnvelope):
     acks: list[Ack] = Field(default_factory=list)
     reply_due_at: AwareDatetime | None = Field(description="Art 8(3) deadline; null for forms that ask nothing")
     replies: list[ReplyStatus] = Field(default_factory=list, description="Per addressee, for request forms")
-    answers: str | None = Field(default=None, description="Message id of the form this one answers")
 
 
 @dataclass
@@ -380,7 +394,7 @@ async def _replayed_send(
     )
 
 
-def _statuses(book: FormBook, record: _Record | None, now: datetime) -> Iterator[ReplyStatus]:
+def _statuses(record: _Record | None, now: datetime) -> Iterator[ReplyStatus]:
     if record is None or record.due_at is None:
         return
     for bureau in record.recipients:
@@ -410,8 +424,7 @@ async def get_form(request: web.Request) -> web.Response:
         {
             **view.model_dump(),
             "reply_due_at": timer.get("reply_due_at"),
-            "replies": list(_statuses(book, record, network.clock.now())),
-            "answers": view.in_reply_to,
+            "replies": list(_statuses(record, network.clock.now())),
         }
     )
     return json_response(body)
@@ -419,8 +432,8 @@ async def get_form(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     network = app[NETWORK]
-    policy = app.get(SIRENE_TIMER_POLICY) or ReplyTimerPolicy()
-    book = FormBook(network, policy)
+    settings = SireneSettings.model_validate(dict(app.get(CHANNEL_SETTINGS, {}).get("sirene", {})))
+    book = FormBook(network, settings.policy())
     app[_BOOK] = book
 
     async def load(_app: web.Application) -> None:

@@ -109,7 +109,7 @@ class ScenarioContext:
         )
 
     def watch_deadlines(self, exchange: Exchange) -> None:
-        self.engine.watch_deadlines(exchange, self.spoc)
+        self.engine.watch_deadlines(exchange, str(exchange.facts.get("recipient") or self.spoc))
 
     def sut_messages(self, match: Match) -> list[Observed]:
         return [m for m in self.ledger.from_sut() if match(m)]

@@ -81,6 +81,7 @@ async def send_incoming(
     expected: dict[str, str],
     labels: Sequence[str] = (),
     to: str | None = None,
+    cc: Sequence[str] = (),
     crime_areas: Sequence[str] = ("SWINDLING_FRAUD",),
     facts: dict[str, Any] | None = None,
 ) -> tuple[Exchange, Observed]:
@@ -88,7 +89,7 @@ async def send_incoming(
     await ctx.at(at)
     actor = ctx.network.actor(requester)
     assert isinstance(actor, DirectiveActor), f"{requester} cannot send directive requests"
-    message = await actor.request(request, to=to or ctx.spoc, scenario=ctx.name, crime_areas=crime_areas)
+    message = await actor.request(request, to=to or ctx.spoc, cc=cc, scenario=ctx.name, crime_areas=crime_areas)
     exchange = ctx.exchange(
         key, kind=ExchangeKind.INCOMING_REQUEST, title=title, requirements=requirements, labels=list(labels),
         reference=request.reference, message_id=message.message_id, requester=requester,
@@ -97,6 +98,7 @@ async def send_incoming(
         sent_at=message.created_at, facts=dict(facts or {}),
     )
     exchange.facts.setdefault("recipient", to or ctx.spoc)
+    exchange.facts.setdefault("cc", list(cc))
     exchange.facts.setdefault("crime_areas", list(crime_areas))
     exchange.add_event("sent", message.created_at, message.message_id)
     ctx.watch_deadlines(exchange)

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from conformance.scenarios.base import Scenario, ScenarioContext, register
-from conformance.scenarios.flows import await_answers, fixture, send_incoming
+from conformance.scenarios.flows import await_answers, find_case, fixture, send_incoming
+from conformance.sut import ManualStepNotDone
 from simulators.model.directive import DataSubjectCategory, Entity, RequestedItem, RequesterType
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "PartialRefusal",
     "PersonalDataCategories",
     "RefusalOnGround",
+    "RequestToCompetentAuthority",
     "UrgentDirectAcrossDst",
     "UrgentDirectAtNight",
     "UrgentIndirectOnGoodFriday",
@@ -115,7 +117,7 @@ class NonUrgentOnSaturday(_Incoming):
 class UrgentIndirectOnGoodFriday(_Incoming):
     name = "incoming.urgent-indirect-holiday"
     title = "Urgent request for indirectly available information received on Good Friday, 3 April 2026"
-    requirements = _ANY_INCOMING | {"R-11", "R-16", "R-62", "R-68", "R-82"}
+    requirements = _ANY_INCOMING | {"R-11", "R-16", "R-68"}
     requester = "SPOC-IT"
     urgent = True
     availability = "INDIRECT"
@@ -127,7 +129,8 @@ class UrgentIndirectOnGoodFriday(_Incoming):
 @register
 class NonUrgentOnEasterMonday(_Incoming):
     name = "incoming.non-urgent-holiday"
-    title = "Non-urgent request in German for indirectly available information received on Easter Monday"
+    title = ("Non-urgent request in German for indirectly available information received on Easter Monday, "
+             "channelled by the operator to the competent authority")
     requirements = _ANY_INCOMING | {"R-12", "R-16", "R-62", "R-68", "R-82"}
     requester = "SPOC-BE"
     language = "de"
@@ -135,6 +138,39 @@ class NonUrgentOnEasterMonday(_Incoming):
     day = date(2026, 4, 6)
     hour = (9, 0)
     labels = ("holiday",)
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(requesting_state="BE", requested_state=ctx.state, requester=self.requester,
+                                    subject=self.subject, items=[self.item], language=self.language)
+        exchange, _ = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(self.day, *self.hour), requester=self.requester, request=request,
+            availability=self.availability, expected={"I1": "provide"}, labels=self.labels,
+        )
+        # The operator channels the request to the authority holding the information (Art 14(2)(b)).
+        await ctx.after(timedelta(minutes=30))
+        case = await find_case(ctx, exchange)
+        if case is None:
+            exchange.problems.append("no case record to hand over")
+        else:
+            exchange.sut_case_id = case.case_id
+            authority = f"LEA-{ctx.state}"
+            try:
+                await ctx.sut.perform(
+                    "stimuli.decision",
+                    lambda: ctx.sut.decision(case.case_id, {"action": "hand_over", "authority": authority,
+                                                            "reasons": "the vehicle register is kept by the LEA"},
+                                             scenario=ctx.name),
+                    instructions=f"hand case {case.case_id} over to {authority}", evidence=_no_evidence)
+                exchange.add_event("handed_over", ctx.now, detail=authority)
+                exchange.facts["handed_over_to"] = authority
+            except ManualStepNotDone as exc:
+                exchange.problems.append(str(exc))
+        await await_answers(ctx, exchange)
+
+
+async def _no_evidence() -> dict[str, Any] | None:
+    return None
 
 
 @register
@@ -197,6 +233,26 @@ class PersonalDataCategories(_Incoming):
     record_fields = {"subject_category": "WITNESS",
                      "data_categories": ["PERSONAL_DETAILS", "FINANCIAL", "HEALTH"],
                      "source_reliability": "B", "information_accuracy": "2"}
+
+
+@register
+class RequestToCompetentAuthority(_Incoming):
+    name = "incoming.direct-to-competent-authority"
+    title = "A foreign SPOC asks a domestic competent authority directly (Art 8(1)); its answer copies its SPOC"
+    requirements = frozenset({"R-12", "R-16", "R-41", "R-81", "R-86"})
+    requester = "SPOC-DE"
+    day = date(2026, 3, 30)
+    hour = (11, 0)
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(requesting_state="DE", requested_state=ctx.state, requester=self.requester,
+                                    subject=self.subject, items=[self.item])
+        exchange, _ = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(self.day, *self.hour), requester=self.requester, request=request,
+            availability=self.availability, expected={"I1": "provide"}, to=f"LEA-{ctx.state}", cc=[ctx.spoc],
+        )
+        await await_answers(ctx, exchange)
 
 
 @register

@@ -106,7 +106,7 @@ class JudicialGranted(Scenario):
         if case_id is not None:
             try:
                 await ctx.sut.perform(
-                    "decisions.judicial_granted",
+                    "stimuli.decision",
                     lambda: ctx.sut.decision(case_id, {"action": "judicial_granted"}, scenario=ctx.name),
                     instructions=f"record in case {case_id} that the court granted the judicial authorisation",
                     evidence=lambda: _no_evidence(),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from simulators.model.directive import ChannelName
 
@@ -130,10 +131,22 @@ class WebhookRegistration(BaseModel):
         Field(
             pattern=r"^https?://[^\s/?#]+(/[^\s]*)?$",
             max_length=2000,
-            description="http(s) URL that receives pushed deliveries; by default the "
-            "server accepts loopback hosts only",
+            description="http(s) URL that receives pushed deliveries; by default the server accepts loopback "
+            "hosts only",
         ),
     ]
+
+    @field_validator("url")
+    @classmethod
+    def _parsable(cls, url: str) -> str:
+        try:
+            parts = urlsplit(url)
+            _ = parts.port  # raises on a port out of range
+        except ValueError as exc:
+            raise ValueError(f"not a usable URL: {exc}") from None
+        if not parts.hostname:
+            raise ValueError("the URL names no host")
+        return url
 
 
 class WebhookView(BaseModel):

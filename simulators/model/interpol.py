@@ -123,23 +123,15 @@ class SourceRestrictions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    restricted_to_ncbs: list[NcbId] = Field(
-        default_factory=list, description="Only these NCBs may receive the data"
-    )
-    excluded_ncbs: list[NcbId] = Field(
-        default_factory=list, description="These NCBs may never receive the data"
-    )
-    use_limitations: list[str] = Field(
-        default_factory=list, description="Conditions of use, in the source's words"
-    )
+    restricted_to_ncbs: list[NcbId] = Field(default_factory=list, description="Only these NCBs may receive the data")
+    excluded_ncbs: list[NcbId] = Field(default_factory=list, description="These NCBs may never receive the data")
+    use_limitations: list[str] = Field(default_factory=list, description="Conditions of use, in the source's words")
     consent_required_for_other_purpose: bool = True
     retain_until: date | None = Field(default=None, description="Data may not be processed after this day")
 
     @property
     def empty(self) -> bool:
-        return not (
-            self.restricted_to_ncbs or self.excluded_ncbs or self.use_limitations or self.retain_until
-        )
+        return not (self.restricted_to_ncbs or self.excluded_ncbs or self.use_limitations or self.retain_until)
 
 
 class ArrestWarrant(BaseModel):
@@ -304,6 +296,13 @@ def message_violations(message: I247Message, today: date) -> list[Violation]:
             elif recipient in seen:
                 add(f"to[{i}]", f"{recipient} is named twice", f"{RPD} Arts 97-101")
             seen.add(recipient)
+    limited = message.restrictions.restricted_to_ncbs or message.restrictions.excluded_ncbs
+    if message.public_extract and limited:
+        add(
+            "public_extract",
+            "data whose source limits the NCBs that may receive them cannot be published to the public",
+            f"{RPD} Art 61 [K]",
+        )
     retain = message.restrictions.retain_until
     if retain is not None and message.forward_of is None:
         if retain < today:
@@ -465,9 +464,7 @@ class ReviewDecision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     outcome: ReviewOutcome
-    findings: list[ReviewFinding] = Field(
-        default_factory=list, description="Why it was refused; empty if published"
-    )
+    findings: list[ReviewFinding] = Field(default_factory=list, description="Why it was refused; empty if published")
 
     @property
     def reason(self) -> str:

@@ -306,6 +306,12 @@ class SienaPayload(BaseModel):
 class SienaSendRequest(SienaPayload):
     """Body of `POST /siena/messages`: addressing, the SIENA payload, the optional directive content."""
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "sender": "SPOC-AT", "to": ["SPOC-DE"], "cc": [], "subject": "Registered keeper of a vehicle",
+        "body": "Please provide the registered keeper of the vehicle with plate W-12345X.", "language": "en",
+        "urgency": "NON_URGENT", "crime_areas": ["MOTOR_VEHICLE_CRIME"], "handling_codes": ["H0"],
+        "security_level": "BPL", "europol_involved": False, "processing_purposes": ["FACILITATE_EXCHANGE"]}]})
+
     sender: Annotated[str, Field(min_length=1, max_length=64)]
     to: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=50)

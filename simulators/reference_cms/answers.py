@@ -31,7 +31,7 @@ from simulators.reference_cms.policy import europol_rule
 from simulators.reference_cms.sending import Outbound, Sender
 from simulators.reference_cms.store import CaseState
 
-__all__ = ["Answering", "GROUND_TEXT"]
+__all__ = ["GROUND_TEXT", "Answering"]
 
 GROUND_TEXT: dict[RefusalGround, str] = {
     RefusalGround.NA: "the information is not available to the SPOC or the competent authorities",
@@ -120,7 +120,7 @@ class Answering:
             crime_areas=case.crime_areas,
             information_access=case.availability.value if case.availability else None,
             channel=case.reply_channel,
-            channel_exception=case.reply_exception,  # type: ignore[arg-type]
+            channel_exception=case.reply_exception,
             in_reply_to=case.origin_message_id if case.reply_channel == "SIENA" else None,
             channel_case_id=case.channel_case_id,
             key=key,
@@ -229,7 +229,7 @@ class Answering:
         directive = DirectiveMessage(
             kind=MessageKind.DELAY_NOTICE, case_reference=case.reference, language=self.language(case),
             delay=DelayNotice(expected_delay_hours=max(hours, 0.25), reasons=reasons,
-                              status=status),  # type: ignore[arg-type]
+                              status=status),
         )
         out = self._outbound(case, directive, f"Delay notice ({status.lower()}) for request {case.reference}",
                              reasons, self._key(case, "delay"))

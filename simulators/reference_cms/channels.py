@@ -8,7 +8,6 @@ channel, Art 13(2)(c)); any other refusal is `ChannelRejected` with the server's
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -105,7 +104,7 @@ class ChannelsClient:
                 self._clock.observe_header(response.headers.get("X-Network-Time"))
                 text = await response.text()
                 status = response.status
-        except (aiohttp.ClientConnectionError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientConnectionError, OSError) as exc:
             raise ChannelUnavailable(channel, None, f"{method} {path}: {type(exc).__name__}: {exc}") from None
         try:
             document = json.loads(text) if text else None

@@ -41,20 +41,20 @@ __all__ = [
     "ClockState",
     "Communication",
     "CrossCheckMatch",
+    "DeadlineRecord",
     "Decision",
     "DecisionAction",
     "DecisionResult",
-    "DeadlineRecord",
     "EuropolDecision",
     "FixtureRecord",
     "FixtureSet",
     "Info",
     "ItemState",
     "JudicialAuthorisation",
-    "OwnInitiativeStimulus",
     "OutgoingRequestStimulus",
-    "StimulusResult",
+    "OwnInitiativeStimulus",
     "Statistics",
+    "StimulusResult",
     "SubjectType",
 ]
 
@@ -81,7 +81,10 @@ class Info(BaseModel):
     parties: list[str]
     interface_version: str = INTERFACE_VERSION
     product: str = Field(description="Name and version of the CMS")
-    automated: list[str] = Field(description="Operations this CMS offers over the interface; the rest are manual")
+    automated: list[str] = Field(
+        description="Capabilities this CMS automates (clock, agenda, fixtures, stimuli.*, decisions.*, exports.*); "
+        "the harness asks a person for the rest"
+    )
     optional: list[str] = Field(default_factory=list, description="Optional operations offered (e.g. agenda)")
     languages: list[str] = Field(description="The SPOC's Art 11 language list (ISO 639-1)")
     timezone: str

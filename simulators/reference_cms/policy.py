@@ -24,6 +24,7 @@ from simulators.model.directive import (
     RequestedItem,
 )
 from simulators.model.parties import state as state_of
+from simulators.model.siena import CrimeArea
 from simulators.reference_cms.defects import ActiveDefects
 from simulators.reference_cms.models import FixtureRecord, JudicialAuthorisation
 
@@ -56,22 +57,9 @@ class PolicySettings:
     deadline_mode: str = "elapsed"
 
 
-# Crime areas within Europol's objectives (Art 3 and Annex I of Regulation (EU) 2016/794), written
-# as the SIENA simulator's crime-area codes; compared case-insensitively.
-EUROPOL_MANDATE_AREAS: frozenset[str] = frozenset(
-    {
-        "TERRORISM", "ORGANISED_CRIME", "DRUG_TRAFFICKING", "MONEY_LAUNDERING", "NUCLEAR_RADIOACTIVE",
-        "IMMIGRANT_SMUGGLING", "MIGRANT_SMUGGLING", "TRAFFICKING_IN_HUMAN_BEINGS", "MOTOR_VEHICLE_CRIME",
-        "MURDER_GRIEVOUS_BODILY_INJURY", "ILLICIT_TRADE_HUMAN_ORGANS", "KIDNAPPING_HOSTAGE_TAKING",
-        "RACISM_XENOPHOBIA", "ROBBERY", "ILLICIT_TRAFFICKING_CULTURAL_GOODS", "SWINDLING_FRAUD", "FRAUD",
-        "CRIMES_AGAINST_EU_FINANCIAL_INTERESTS", "INSIDER_DEALING_MARKET_MANIPULATION", "RACKETEERING_EXTORTION",
-        "COUNTERFEITING_PRODUCT_PIRACY", "FORGERY_ADMINISTRATIVE_DOCUMENTS", "FORGERY_OF_MONEY",
-        "EURO_COUNTERFEITING", "PAYMENT_FRAUD", "COMPUTER_CRIME", "CYBERCRIME", "CORRUPTION",
-        "ILLICIT_TRAFFICKING_ARMS", "FIREARMS_TRAFFICKING", "ILLICIT_TRAFFICKING_ENDANGERED_SPECIES",
-        "ENVIRONMENTAL_CRIME", "SEXUAL_ABUSE_EXPLOITATION_CHILDREN", "CHILD_SEXUAL_EXPLOITATION", "GENOCIDE",
-        "CRIMES_AGAINST_HUMANITY", "WAR_CRIMES", "ILLICIT_TRAFFICKING_HORMONES",
-    }
-)
+# Crime areas within Europol's objectives (Art 3 and Annex I of Regulation (EU) 2016/794): the SIENA
+# crime areas, which are drawn from Annex I; compared case-insensitively.
+EUROPOL_MANDATE_AREAS: frozenset[str] = frozenset(area.value for area in CrimeArea)
 
 _KEY_ATTRIBUTE = {"PERSON": "name", "ORGANISATION": "name", "VEHICLE": "registration", "DOCUMENT": "number"}
 

@@ -11,7 +11,6 @@ channel's message id, and its disclosure is audited with the recipients.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -302,8 +301,4 @@ def _disclosed(directive: DirectiveMessage) -> str | None:
             e.attributes.get("name") or e.attributes.get("registration") or e.attributes.get("number") or e.entity_id
             for e in directive.request.entities
         ) if directive.request.entities else "request"
-    return None
-
-
-def _unused(_: timedelta) -> None:  # pragma: no cover - keeps the import list honest for type checkers
     return None

@@ -38,8 +38,8 @@ __all__ = [
 
 NETWORK_TIME_HEADER = "X-Network-Time"
 CREDENTIALS = web.AppKey("credentials", Credentials)
-CALLER = "spoc.caller"
-_SENT = "spoc.sent"
+CALLER = web.RequestKey("caller", Caller)
+_SENT = web.RequestKey("sent", bool)
 _log = logging.getLogger("simulators.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -87,7 +87,7 @@ class Network:
         self._message_numbers: dict[str, int] = {}
         self._case_numbers: dict[str, int] = {}
         self._cursor = 0
-        self._inflight_keys: dict[tuple[str, str, str], asyncio.Future[Envelope]] = {}
+        self._inflight_keys: dict[tuple[str, str, str], asyncio.Future[None]] = {}
         self.durable_timers = DurableTimers(journal, self.scheduler)
         self.reset_callbacks: list[Callable[[], Awaitable[None]]] = []
         self.pusher = Pusher(self)
@@ -158,40 +158,20 @@ class Network:
                 channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to, None, body_hash
             )
         key = (sender, channel.value, idempotency_key)
-        while key in self._inflight_keys:  # the same key is being sent right now: answer as it is answered
-            try:
-                return (await asyncio.shield(self._inflight_keys[key])).model_copy().mark_replayed()
-            except ProblemError:
-                continue
-        previous = await self.journal.read(lambda c: queries.idempotent_message(c, *key))
-        if previous is not None:
-            return await self._replay(previous, body_hash, idempotency_key)
-        future: asyncio.Future[Envelope] = asyncio.get_running_loop().create_future()
-        self._inflight_keys[key] = future
+        # One send per key at a time: a twin waits for the first, then finds its message (or conflict).
+        while (running := self._inflight_keys.get(key)) is not None:
+            await asyncio.wait([running])
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._inflight_keys[key] = done
         try:
-            envelope = await self._accept(
-                channel,
-                sender,
-                to,
-                cc,
-                recipients,
-                payload,
-                directive,
-                case_id,
-                in_reply_to,
-                idempotency_key,
-                body_hash,
-            )
-        except BaseException as exc:
-            future.set_exception(
-                exc if isinstance(exc, ProblemError) else ProblemError(503, "Retry", "retry")
-            )
-            future.exception()  # retrieved: a failed send with no concurrent twin is not an error to log
-            raise
+            previous = await self.journal.read(lambda c: queries.idempotent_message(c, *key))
+            if previous is not None:
+                return await self._replay(previous, body_hash, idempotency_key)
+            return await self._accept(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
+                                      idempotency_key, body_hash)
         finally:
             del self._inflight_keys[key]
-        future.set_result(envelope)
-        return envelope
+            done.set_result(None)
 
     def _check_recipients(self, sender: str, to: Sequence[str], cc: Sequence[str]) -> list[str]:
         parties = all_parties()

@@ -79,6 +79,8 @@ class OpenApiRegistry:
         for op in self._operations.values():
             if op.request is not None:
                 models[(op.request, "validation")] = None
+            if op.query is not None:
+                models[(op.query, "validation")] = None
             for model in op.responses.values():
                 if model is not None:
                     models[(model, "serialization")] = None
@@ -88,6 +90,13 @@ class OpenApiRegistry:
         def ref(model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, Any]:
             return dict(refs[(model, mode)])
 
+        def query_schema(model: type[BaseModel] | None) -> dict[str, Any] | None:
+            # The query model's schema is among the components; its enums are referenced from there.
+            if model is None:
+                return None
+            name = str(refs[(model, "validation")]["$ref"]).rsplit("/", 1)[1]
+            return dict(schemas[name])
+
         problem = {PROBLEM_CONTENT_TYPE: {"schema": ref(Problem, "serialization")}}
         paths: dict[str, dict[str, Any]] = {}
         for op in self._operations.values():
@@ -95,7 +104,7 @@ class OpenApiRegistry:
                 "operationId": op.operation_id,
                 "summary": op.summary,
                 "tags": [op.tag],
-                "parameters": self._parameters(op),
+                "parameters": self._parameters(op, query_schema(op.query)),
                 "responses": {},
             }
             if op.description:
@@ -142,13 +151,13 @@ class OpenApiRegistry:
         }
 
     @staticmethod
-    def _parameters(op: Operation) -> list[dict[str, Any]]:
+    def _parameters(op: Operation, query: dict[str, Any] | None) -> list[dict[str, Any]]:
         params: list[dict[str, Any]] = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
             for name in _PATH_PARAM.findall(op.path)
         ]
-        if op.query is not None:
-            schema = op.query.model_json_schema()
+        if query is not None:
+            schema = query
             required = set(schema.get("required", []))
             for name, prop in schema.get("properties", {}).items():
                 prop = {k: v for k, v in prop.items() if k != "title"}

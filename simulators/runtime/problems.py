@@ -8,6 +8,7 @@ incident id that is also in the server log: a stack trace never reaches a client
 from __future__ import annotations
 
 import json
+import re
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -95,8 +96,19 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(body)"
 
 
+# Cross-field rules raise ValueError("<field>: <rule>"): the field they name is the one to report.
+_NAMED_FIELD = re.compile(r"^(?:Value error, )?([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*): (.+)$", re.DOTALL)
+
+
+def _field_error(prefix: str, loc: tuple[int | str, ...], message: str) -> FieldError:
+    named = _NAMED_FIELD.match(message)
+    if named and " " not in named.group(1):
+        return FieldError(field=prefix + ".".join([*(str(p) for p in loc), named.group(1)]), rule=named.group(2))
+    return FieldError(field=prefix + _location(loc), rule=message.removeprefix("Value error, "))
+
+
 def validation_problem(exc: ValidationError, *, prefix: str = "") -> ProblemError:
-    errors = [FieldError(field=prefix + _location(e["loc"]), rule=e["msg"]) for e in exc.errors()]
+    errors = [_field_error(prefix, e["loc"], e["msg"]) for e in exc.errors()]
     first = errors[0] if errors else FieldError(field="(body)", rule="invalid")
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return ProblemError(

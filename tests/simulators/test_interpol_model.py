@@ -158,3 +158,9 @@ def test_publication_goes_to_all_ncbs_but_the_excluded(excluded: str) -> None:
     assert excluded not in chosen
     assert set(chosen) == set(all_ncbs()) - {excluded}
     assert {"NCB-US", "NCB-GB", "NCB-DE"} <= set(chosen)
+
+
+def test_restricted_data_get_no_public_extract() -> None:
+    limited = red(public_extract=True, restrictions={"excluded_ncbs": ["NCB-TR"]})
+    assert "public" in fields(limited)["public_extract"]
+    assert "public_extract" not in fields(red(public_extract=True))

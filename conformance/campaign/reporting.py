@@ -1,0 +1,154 @@
+"""Turning a conformance session into results.json, junit.xml, report.html and the evidence bundle.
+
+Everything derived (requirement and article verdicts, coverage, declarations, traceability) comes
+from the catalogue, the checks' markers and the Gherkin scenario tags, through reports.assemble.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reports.assemble import assemble_results
+from reports.evidence import MANIFEST_NAME, write_bundle
+from reports.html import write_html
+from reports.junit import write_junit
+from reports.results import (
+    BasisStatus,
+    KillRow,
+    RequirementMeta,
+    RunResults,
+    RunSettings,
+    SutInfo,
+    VirtualTime,
+    write_results,
+)
+
+if TYPE_CHECKING:
+    from conformance.catalogue import Catalogue
+    from conformance.plugin import ConformanceRun
+
+__all__ = ["FEATURES_DIR", "build_results", "gherkin_scenarios", "requirement_meta", "write_reports"]
+
+FEATURES_DIR = Path(__file__).resolve().parents[2] / "features"
+
+
+def requirement_meta(catalogue: Catalogue) -> list[RequirementMeta]:
+    return [
+        RequirementMeta(
+            id=r.id, article=r.article, title=r.title, basis=BasisStatus(r.basis.value),
+            declaration_only=r.declaration_only, not_tested_reason=r.not_testable_reason,
+        )
+        for r in catalogue.all()
+    ]
+
+
+def gherkin_scenarios(features_dir: Path = FEATURES_DIR) -> dict[str, list[str]]:
+    """Requirement ID -> Gherkin scenarios citing it (empty when the features are not installed)."""
+    if not features_dir.is_dir():
+        return {}
+    from conformance.gherkin import scenario_index
+
+    try:
+        index = scenario_index(features_dir)
+    except Exception:  # a malformed feature file must not cost the run its results
+        return {}
+    return {
+        rid: [f"{ref.feature}:{ref.line} {ref.scenario}" + (f" [{ref.examples}]" if ref.examples else "")
+              for ref in refs]
+        for rid, refs in index.items()
+    }
+
+
+def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None = None) -> RunResults:
+    settings = run.settings
+    result = run.result
+    if result is not None:
+        span = VirtualTime.between(result.network_start, result.network_end,
+                                   "system" if settings.time_mode.value == "real" else "virtual")
+    else:
+        span = VirtualTime.between(settings.start_utc, settings.start_utc)
+    shown: dict[str, Any] = dict(settings.shown())
+    shown.pop("profile", None)
+    shown.pop("time_mode", None)
+    shown.pop("deadline_reading", None)
+    shown.pop("seed", None)
+    if result is not None:
+        shown |= {
+            "campaign_wall_clock_seconds": round(result.wall_seconds, 3),
+            "campaign_network_span_seconds": span.span_seconds,
+            "campaign_network_span_days": round(span.span_seconds / 86400, 3),
+            "clock_steps": result.steps,
+            "settle_timeouts": result.settle_timeouts,
+            "scenarios": result.scenarios,
+        }
+        if result.scenario_failures:
+            shown["scenario_failures"] = result.scenario_failures
+    info = result.info if result is not None else None
+    finished = run.finished_at or datetime.now(UTC)
+    return assemble_results(
+        run.checks,
+        requirement_meta(run.catalogue),
+        started_at=run.started_at,
+        finished_at=finished,
+        virtual_time=span,
+        sut=SutInfo(
+            kind="reference" if run.options.sut == "reference" else "vendor",
+            url=run.sut_url or run.options.sut,
+            state=settings.sut_state,
+            defects=list(run.options.defects),
+            name=(getattr(info, "product", None) or getattr(info, "name", None)) if info is not None else None,
+        ),
+        settings=RunSettings(profile=str(settings.profile), time_mode=settings.time_mode.value,
+                             deadline_reading=settings.deadline_reading.value, seed=settings.seed, **shown),
+        scenarios=gherkin_scenarios(),
+        kill_matrix=kill_matrix,
+        aborted=run.aborted is not None,
+        abort_reason=run.aborted,
+    )
+
+
+def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) -> dict[str, Path]:
+    """Write every report of the run; returns label -> path."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "results.json": report_dir / "results.json",
+        "junit.xml": report_dir / "junit.xml",
+        "report.html": report_dir / "report.html",
+    }
+    bundle_dir = report_dir / "evidence"
+    if bundle_dir.exists():
+        if not (bundle_dir / MANIFEST_NAME).exists() and any(bundle_dir.iterdir()):
+            raise FileExistsError(f"{bundle_dir} holds files that are not an evidence bundle; move them away")
+        shutil.rmtree(bundle_dir)
+    results.evidence_bundle = str(bundle_dir)
+    write_results(results, paths["results.json"])
+    write_junit(results, paths["junit.xml"])
+    write_html(results, paths["report.html"])
+    journal: list[dict[str, Any]] = []
+    extras: dict[str, Path] = {}
+    staging = report_dir / ".evidence-staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    if run.result is not None:
+        campaign = run.result
+        journal = [m.model_dump(mode="json") for m in campaign.ledger.messages()]
+        ledger_path = staging / "ledger.json"
+        ledger_path.write_text(campaign.ledger.model_dump_json(indent=1), encoding="utf-8")
+        exports_path = staging / "cms-exports.json"
+        exports = {"main": campaign.exports.to_json(),
+                   "after_retention_phase": campaign.final_exports.to_json() if campaign.final_exports else None,
+                   "statistics_before": {str(k): v for k, v in campaign.statistics_before.items()},
+                   "sut_info": campaign.info.model_dump(mode="json")}
+        exports_path.write_text(json.dumps(exports, indent=1, ensure_ascii=False), encoding="utf-8")
+        extras = {"ledger.json": ledger_path, "cms-exports.json": exports_path}
+    extras["junit.xml"] = paths["junit.xml"]
+    write_bundle(bundle_dir, results_path=paths["results.json"], journal_export=journal, extra_files=extras,
+                 created_at=results.finished_at)
+    shutil.rmtree(staging, ignore_errors=True)
+    paths["evidence"] = bundle_dir
+    return paths

@@ -1,0 +1,221 @@
+"""One campaign: select the scenarios, load their fixtures, run them on one timeline, collect exports.
+
+Phase 1 runs every selected scenario on the shared timeline and ends with a snapshot of the SUT's
+exports (cases, audit log, statistics); phase 2 (the retention review) then lets months of network
+time pass and takes the exports again, since a CMS that erases concluded cases would no longer
+export what the other checks need.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+
+from conformance.actors import Network
+from conformance.campaign.engine import Engine
+from conformance.campaign.http import HttpCaller
+from conformance.campaign.timeline import Timeline
+from conformance.ledger import Ledger
+from conformance.scenarios.base import Scenario, ScenarioContext, scenarios_for
+from conformance.scenarios.data import ScenarioData
+from conformance.settings import CampaignSettings, TimeMode
+from conformance.sut import AuditEntry, CaseRecord, ManualStepNotDone, SutClient, SutInfo
+
+__all__ = ["CampaignResult", "Endpoints", "Exports", "Progress", "run_campaign"]
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    channels_url: str
+    control_token: str
+    sut_url: str
+    sut_token: str | None = None
+
+
+@dataclass
+class Exports:
+    """What the SUT exported at one moment of the campaign."""
+
+    at: datetime
+    cases: list[CaseRecord] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+    statistics: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def case_of(self, message_id: str | None, reference: str | None = None) -> CaseRecord | None:
+        if message_id:
+            for case in self.cases:
+                if case.communication(message_id) is not None:
+                    return case
+        if reference:
+            return next((c for c in self.cases if c.reference == reference), None)
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "cases": [c.model_dump(mode="json") for c in self.cases],
+            "audit": [e.model_dump(mode="json") for e in self.audit],
+            "statistics": {str(k): v for k, v in self.statistics.items()},
+            "errors": self.errors,
+        }
+
+
+@dataclass
+class CampaignResult:
+    settings: CampaignSettings
+    ledger: Ledger
+    info: SutInfo
+    scenarios: list[str]
+    requirements: list[str]
+    network_start: datetime
+    network_end: datetime
+    wall_seconds: float
+    steps: int
+    exports: Exports
+    final_exports: Exports | None = None
+    statistics_before: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    scenario_failures: dict[str, str] = field(default_factory=dict)
+    settle_timeouts: int = 0
+    sut_follows_clock: bool = True
+    aborted: str | None = None
+
+
+class Progress:
+    """Receives progress reports; the CLI renders them with rich, tests ignore them."""
+
+    def phase(self, name: str) -> None:
+        """A new phase of the run began."""
+
+    def update(self, network_time: datetime, done: int, total: int) -> None:
+        """The clock moved; `done` of `total` scenarios are finished."""
+
+    def say(self, text: str) -> None:
+        """A line for a person (manual steps)."""
+        print(text)
+
+
+def _statistics_years(settings: CampaignSettings) -> list[int]:
+    year = settings.start_utc.year
+    return [year, year - 1]
+
+
+async def _exports(sut: SutClient, settings: CampaignSettings, at: datetime) -> Exports:
+    exports = Exports(at=at)
+    try:
+        exports.cases = await sut.cases()
+    except Exception as exc:  # an export the SUT cannot give makes checks inconclusive, not the run
+        exports.errors.append(f"cases: {exc}")
+    try:
+        exports.audit = await sut.audit_log()
+    except Exception as exc:
+        exports.errors.append(f"audit-log: {exc}")
+    for year in _statistics_years(settings):
+        try:
+            exports.statistics[year] = await sut.statistics(year)
+        except Exception as exc:
+            exports.statistics[year] = None
+            exports.errors.append(f"statistics {year}: {exc}")
+    return exports
+
+
+async def run_campaign(
+    settings: CampaignSettings,
+    endpoints: Endpoints,
+    requirement_ids: Sequence[str],
+    *,
+    progress: Progress | None = None,
+    command: str = "",
+    scenario_names: Sequence[str] | None = None,
+) -> CampaignResult:
+    """Run the scenarios the requirements need against the SUT and return everything observed."""
+    progress = progress or Progress()
+    began = time.monotonic()
+    ledger = Ledger(seed=settings.seed, command=command)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        clock_now: Callable[[], datetime] = lambda: timeline.now  # noqa: E731
+        network = Network(HttpCaller(session, endpoints.channels_url, ledger, token=endpoints.control_token,
+                                     now=lambda: clock_now()))
+        sut = SutClient(HttpCaller(session, endpoints.sut_url, ledger, token=endpoints.sut_token,
+                                   now=lambda: clock_now()),
+                        manual_timeout=settings.manual_timeout, announce=progress.say)
+        info = await sut.info()
+        ledger.sut_parties = sorted(set(info.parties) | {f"SPOC-{settings.sut_state}"})
+        virtual = settings.time_mode is not TimeMode.REAL
+        timeline = Timeline(network, sut, ledger, settings, virtual=virtual)
+        follows = True
+        if virtual:
+            follows = await sut.follow_network_clock()
+            if not follows:
+                ledger.notes.append("the SUT refused to follow the network clock (PUT /sut/v1/clock)")
+        progress.phase("starting the network timeline")
+        await timeline.start()
+        statistics_before = {year: await sut.statistics(year) for year in _statistics_years(settings)}
+
+        chosen = [cls for cls in scenarios_for(requirement_ids)
+                  if scenario_names is None or cls.name in scenario_names]
+        scenarios: list[Scenario] = [cls(ScenarioData(settings.seed, cls.name)) for cls in chosen]
+        records = [record for scenario in scenarios for record in scenario.fixtures()]
+        if records:
+            try:
+                await sut.perform(
+                    "fixtures.replace", lambda: _put(sut, records),
+                    instructions=f"load these {len(records)} records into the national databases: {records}",
+                    evidence=_nothing,
+                )
+            except ManualStepNotDone as exc:
+                ledger.notes.append(f"fixtures not loaded: {exc}")
+        failures: dict[str, str] = {}
+
+        async def run_phase(phase: int, label: str) -> None:
+            members = [s for s in scenarios if s.phase == phase]
+            if not members:
+                return
+            progress.phase(label)
+            engine = Engine(timeline, settings, progress=lambda _: progress.update(
+                timeline.now, len(engine.done), engine.total))
+
+            def body(scenario: Scenario) -> Callable[[], Any]:
+                ctx = ScenarioContext(name=scenario.name, engine=engine, network=network, sut=sut, ledger=ledger,
+                                      settings=settings, info=info)
+                return lambda: scenario.run(ctx)
+
+            await engine.run([(s.name, body(s)) for s in members])
+            failures.update(engine.failures)
+
+        await run_phase(1, "running the scenarios")
+        await timeline.fetch_all()
+        progress.phase("collecting the SUT's exports")
+        exports = await _exports(sut, settings, timeline.now)
+        final_exports = None
+        if any(s.phase == 2 for s in scenarios):
+            await run_phase(2, "retention review (months of network time)")
+            await timeline.fetch_all()
+            final_exports = await _exports(sut, settings, timeline.now)
+        return CampaignResult(
+            settings=settings, ledger=ledger, info=info, scenarios=[s.name for s in scenarios],
+            requirements=list(requirement_ids), network_start=timeline.started_at,
+            network_end=max(timeline.now, timeline.started_at), wall_seconds=time.monotonic() - began,
+            steps=timeline.steps, exports=exports, final_exports=final_exports,
+            statistics_before=statistics_before, scenario_failures=failures,
+            settle_timeouts=timeline.settle_timeouts, sut_follows_clock=follows,
+        )
+
+
+async def _put(sut: SutClient, records: list[dict[str, Any]]) -> dict[str, Any]:
+    await sut.put_fixtures(records)
+    return {"records": len(records)}
+
+
+async def _nothing() -> dict[str, Any] | None:
+    return None
+
+
+def span(result: CampaignResult) -> timedelta:
+    return result.network_end - result.network_start

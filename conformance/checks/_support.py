@@ -1,0 +1,186 @@
+"""What several check modules share: how an exchange was answered, and the Art 5(1) judgement of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from conformance.campaign.view import CampaignView
+from conformance.ledger import Exchange, Observed
+from conformance.settings import TimeMode
+from conformance.verdicts import Judge, describe_gap, judge_deadline, message_evidence, z
+from reports.results import Evidence, Outcome
+from simulators.model.parties import state as state_of
+
+__all__ = [
+    "Completion",
+    "completion",
+    "copy_finding",
+    "deadline_finding",
+    "languages_of",
+    "limit_availability",
+    "real_time_caveat",
+]
+
+
+@dataclass
+class Completion:
+    """How the SUT answered an exchange's items."""
+
+    provided: dict[str, Observed] = field(default_factory=dict)  # item -> REPLY that provided it
+    refused: dict[str, tuple[Observed, list[str]]] = field(default_factory=dict)  # item -> (REFUSAL, grounds)
+    wrongly_refused: dict[str, list[str]] = field(default_factory=dict)  # expected 'provide', refused
+    wrong_ground: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # expected ground, given grounds
+    provided_instead: list[str] = field(default_factory=list)  # expected a refusal, provided
+    missing: list[str] = field(default_factory=list)
+    done_at: datetime | None = None
+    messages: list[Observed] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def completion(view: CampaignView, exchange: Exchange) -> Completion:
+    result = Completion()
+    expected = exchange.expected or {"I1": "provide"}
+    answers = view.answers(exchange)
+    result.messages = answers
+    for message in answers:
+        if message.kind == "REPLY":
+            for info in message.field("information") or []:
+                item = str(info.get("item_id")) if isinstance(info, dict) else ""
+                if item and item not in result.provided:
+                    result.provided[item] = message
+        elif message.kind == "REFUSAL":
+            grounds = [str(g) for g in message.field("refusal_grounds") or []]
+            items = [str(i) for i in message.field("refused_items") or []] or list(expected)
+            for item in items:
+                result.refused.setdefault(item, (message, grounds))
+    times: list[datetime] = []
+    for item, wanted in expected.items():
+        if item in result.provided:
+            times.append(view.answered_at(result.provided[item], exchange))
+            if wanted != "provide":
+                result.provided_instead.append(item)
+        elif item in result.refused:
+            message, grounds = result.refused[item]
+            times.append(view.answered_at(message, exchange))
+            if wanted == "provide":
+                result.wrongly_refused[item] = grounds
+            elif wanted not in grounds:
+                result.wrong_ground[item] = (wanted, grounds)
+        else:
+            result.missing.append(item)
+    if not result.missing and times:
+        result.done_at = max(times)
+    return result
+
+
+def limit_availability(view: CampaignView, exchange: Exchange) -> tuple[str | None, str | None]:
+    """The availability that sets an urgent request's limit, and a misclassification to report.
+
+    The SUT's exported classification decides (Art 2(6)-(7) is the requested side's call); where it
+    contradicts what the harness put into the national databases, the harness's knowledge wins and a
+    classification of directly available data as indirect is reported (it would stretch 8 h to 3 days).
+    """
+    case = view.case(exchange)
+    exported = case.availability if case is not None else None
+    truth = exchange.availability
+    if exported is None:
+        return truth, None
+    if truth is not None and exported != truth:
+        if truth == "DIRECT":
+            return truth, (f"the SUT classified the information as {exported} although the national database "
+                           "holds it directly (Art 2(6)); the 8-hour limit applies")
+        return truth, None
+    return exported, None
+
+
+def deadline_finding(view: CampaignView, judge: Judge, exchange: Exchange, *, what: str) -> None:
+    """Judge when the exchange was answered against its Art 5(1) limit (with any suspension)."""
+    evidence = view.evidence(exchange)
+    received = view.received_at(exchange)
+    if received is None:
+        judge.inconclusive(exchange.key, rule=what, observed=f"the request was never sent: {exchange.problems}")
+        return
+    done = completion(view, exchange)
+    availability, misclassified = limit_availability(view, exchange) if exchange.urgent else ("INDIRECT", None)
+    judgement = judge_deadline(
+        what=what, received_at=received, answered_at=done.done_at, urgent=bool(exchange.urgent),
+        availability=availability, settings=view.settings, observed_until=view.observed_until,
+        suspensions=view.suspensions(exchange), answer="complete answer (information provided or lawfully refused)",
+    )
+    observed = f"{view.sent_text(exchange)}; {view.answers_text(exchange)}; {judgement.observed}"
+    outcome = judgement.outcome
+    if done.wrongly_refused:
+        outcome = Outcome.FAILED
+        observed += "; " + "; ".join(
+            f"item {item} was refused ({', '.join(g) or 'no ground'}) although the national database holds it "
+            "and no refusal ground applies, so the information was not provided"
+            for item, g in done.wrongly_refused.items()
+        )
+    if misclassified:
+        outcome = Outcome.FAILED
+        observed += f"; {misclassified}"
+    if outcome is Outcome.PASSED and view.settings.time_mode is TimeMode.REAL and exchange.labels:
+        outcome = Outcome.INCONCLUSIVE
+        observed += f"; real time mode: the {', '.join(exchange.labels)} timing was not reproduced"
+    judge.record(outcome, exchange.key, rule=judgement.rule, observed=observed, expected=judgement.expected,
+                 evidence=evidence)
+
+
+def copy_finding(
+    view: CampaignView,
+    judge: Judge,
+    instance: str,
+    original: Observed | None,
+    party: str,
+    *,
+    rule: str,
+    evidence: Iterable[Evidence] = (),
+    exception: str | None = None,
+) -> None:
+    """A copy of `original` must reach `party` at the same time (within the configured tolerance)."""
+    if original is None:
+        judge.inconclusive(instance, rule=rule, observed="the message to be copied was never sent")
+        return
+    tolerance = view.settings.copy_tolerance
+    copies = view.copies(original, party)
+    if evidence:
+        shown = list(evidence)
+    elif instance in view.ledger.exchanges:
+        shown = view.evidence(view.ledger.exchanges[instance])
+    else:
+        shown = [message_evidence(original)]
+    if not copies:
+        if exception:
+            judge.passed(instance, rule=rule, observed=f"no copy to {party}; the exception {exception} is recorded",
+                         evidence=shown)
+            return
+        judge.failed(instance, rule=rule, evidence=shown,
+                     observed=f"{original.summary()}; no copy reached {party}, and no exception ground is recorded",
+                     expected=f"a copy to {party} sent with it (within {tolerance.total_seconds():g} s)")
+        return
+    first = min(copies, key=lambda c: c.at)
+    gap = first.at - original.created_at
+    how = "in the same message" if first.same_message else f"as {first.message.message_id} {first.message.kind}"
+    if gap <= tolerance:
+        judge.passed(instance, rule=rule, evidence=shown,
+                     observed=f"copy to {party} {how} at {z(first.at)} with {original.message_id}")
+    else:
+        judge.failed(instance, rule=rule, evidence=shown,
+                     observed=f"{original.summary()}; the copy to {party} went {how} at {z(first.at)}, "
+                     f"{describe_gap(original.created_at, first.at)} later",
+                     expected=f"the copy at the same time (within {tolerance.total_seconds():g} s)")
+
+
+def languages_of(state: str) -> list[str]:
+    return list(state_of(state).languages)
+
+
+def real_time_caveat(view: CampaignView) -> str | None:
+    if view.settings.time_mode is TimeMode.REAL:
+        return "real time mode: the timeline was shortened; night, weekend and holiday timing were not reproduced"
+    return None

@@ -1,0 +1,156 @@
+"""Art 5(2)-(3) and Art 9(2)-(3): judicial authorisation delays, the reply language, the copy to the SPOC."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from conformance.campaign.view import CampaignView
+from conformance.checks._support import completion, copy_finding
+from conformance.ledger import Exchange
+from conformance.verdicts import Judge, describe_gap, z
+from simulators.model.parties import PartyKind, party
+
+
+def _judicial(campaign: CampaignView, requirement: str) -> list[Exchange]:
+    return [e for e in campaign.incoming(requirement) if e.facts.get("judicial")]
+
+
+def _delay_notice_findings(campaign: CampaignView, judge: Judge, exchange: Exchange, rule: str) -> None:
+    settings = campaign.settings
+    received = campaign.received_at(exchange)
+    evidence = campaign.evidence(exchange)
+    notices = campaign.of(exchange, "DELAY_NOTICE")
+    if received is None:
+        judge.inconclusive(exchange.key, rule=rule, observed="the request was never sent")
+        return
+    if not notices:
+        judge.failed(exchange.key, rule=rule, evidence=evidence,
+                     observed=f"{campaign.sent_text(exchange)}; {campaign.answers_text(exchange)}; no delay notice",
+                     expected=f"a delay notice with length and reasons within {settings.immediately} of receipt")
+        return
+    first = notices[0]
+    delay = first.field("delay") or {}
+    problems = []
+    if first.created_at - received > settings.immediately:
+        problems.append(f"the first notice came {describe_gap(received, first.created_at)} after receipt")
+    if not (isinstance(delay, dict) and delay.get("expected_delay_hours") and str(delay.get("reasons") or "").strip()):
+        problems.append(f"the notice does not state the expected length and the reasons ({delay})")
+    judge.check(not problems, f"{exchange.key}[notice]", rule=rule, evidence=evidence,
+                observed=f"delay notice {first.message_id} at {z(first.created_at)}: "
+                + ("; ".join(problems) or f"{delay.get('expected_delay_hours')} h, reasons given"),
+                expected=f"immediately (within {settings.immediately}), with length and reasons")
+
+
+@pytest.mark.requirement("R-15", article="Art 5(2)")
+def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> None:
+    """Where judicial authorisation is needed: an immediate delay notice, updates, the information soon after the grant."""
+    settings = campaign.settings
+    rule = ("immediately inform the requester of the expected delay with its length and reasons, keep it updated, "
+            "and provide the information as soon as possible after the authorisation (Art 5(2))")
+    for exchange in _judicial(campaign, "R-15"):
+        _delay_notice_findings(campaign, judge, exchange, rule)
+        evidence = campaign.evidence(exchange)
+        notices = campaign.of(exchange, "DELAY_NOTICE")
+        done = completion(campaign, exchange)
+        end = done.done_at or campaign.observed_until
+        if notices:
+            stamps = [n.created_at for n in notices] + [end]
+            longest = max((b - a for a, b in zip(stamps, stamps[1:], strict=False)), default=timedelta(0))
+            judge.check(longest <= settings.delay_update_within, f"{exchange.key}[updates]", rule=rule,
+                        evidence=evidence,
+                        observed=f"{len(notices)} notice(s); longest silence "
+                        f"{describe_gap(stamps[0], stamps[0] + longest)}",
+                        expected=f"updates at least every {settings.delay_update_within}")
+        granted = exchange.event("judicial_granted")
+        if exchange.facts.get("judicial") == "granted":
+            if granted is None:
+                judge.inconclusive(f"{exchange.key}[after grant]", rule=rule,
+                                   observed="the authorisation was never granted: " + "; ".join(exchange.problems))
+            elif done.done_at is None or done.provided == {}:
+                judge.failed(f"{exchange.key}[after grant]", rule=rule, evidence=evidence,
+                             observed=f"granted at {z(granted.at)}; {campaign.answers_text(exchange)}",
+                             expected=f"the information within {settings.after_grant_tolerance} of the grant")
+            else:
+                provided_at = min(m.created_at for m in done.provided.values())
+                judge.check(provided_at - granted.at <= settings.after_grant_tolerance, f"{exchange.key}[after grant]",
+                            rule=rule, evidence=evidence,
+                            observed=f"granted at {z(granted.at)}; information at {z(provided_at)} "
+                            f"({describe_gap(granted.at, provided_at)} later)",
+                            expected=f"within {settings.after_grant_tolerance} of the grant")
+        case = campaign.case(exchange)
+        if case is not None and exchange.facts.get("judicial"):
+            judicial_items = [i for i in case.items if i.get("judicial_authorisation") not in (None, "NOT_NEEDED")]
+            judge.check(bool(judicial_items) or not case.items, f"{exchange.key}[records]", rule=rule,
+                        observed=f"case {case.case_id} items: {[i.get('judicial_authorisation') for i in case.items]}",
+                        expected="the case records that judicial authorisation was needed")
+    if not judge.findings:
+        judge.not_applicable("no request needing judicial authorisation was sent")
+
+
+@pytest.mark.requirement("R-46", article="Art 9(2)-(3)")
+def test_judicial_authorisation_sought_at_once(campaign: CampaignView, judge: Judge) -> None:
+    """The steps to obtain judicial authorisation start at once: the requester hears of it immediately."""
+    rule = "take all necessary steps to obtain the authorisation as soon as possible (Art 9(2))"
+    for exchange in _judicial(campaign, "R-46"):
+        _delay_notice_findings(campaign, judge, exchange, rule)
+    if not judge.findings:
+        judge.not_applicable("no request needing judicial authorisation was sent")
+
+
+@pytest.mark.requirement("R-16", article="Art 5(3) §1")
+def test_reply_in_language_of_request(campaign: CampaignView, judge: Judge) -> None:
+    """Information is provided in the language in which the request was submitted."""
+    rule = "the information is provided in the language of the request (Art 5(3) §1)"
+    for exchange in campaign.incoming("R-16"):
+        for reply in campaign.of(exchange, "REPLY"):
+            judge.check(reply.language == exchange.language, f"{exchange.key}:{reply.message_id}", rule=rule,
+                        evidence=campaign.evidence(exchange),
+                        observed=f"request in {exchange.language}; {reply.message_id} REPLY in {reply.language}",
+                        expected=f"the reply in {exchange.language}")
+    if not judge.findings:
+        judge.not_applicable("no reply was given")
+
+
+def _designated(campaign: CampaignView, requirement: str) -> list[Exchange]:
+    return [e for e in campaign.incoming(requirement)
+            if e.requester and party(e.requester).kind is PartyKind.DESIGNATED_AUTHORITY]
+
+
+@pytest.mark.requirement("R-17", article="Art 5(3) §2")
+def test_reply_to_designated_authority_copied(campaign: CampaignView, judge: Judge) -> None:
+    """Information given to a foreign designated authority goes at the same time to that state's SPOC."""
+    rule = "a copy of the information goes to the requesting state's SPOC at the same time (Art 5(3) §2)"
+    for exchange in _designated(campaign, "R-17"):
+        requester_state = party(exchange.requester or "").state
+        replies = campaign.of(exchange, "REPLY")
+        if not replies:
+            judge.inconclusive(exchange.key, rule=rule, observed=f"no information was provided: "
+                               f"{campaign.answers_text(exchange)}")
+            continue
+        for reply in replies:
+            exception = reply.field("copy_exception")
+            copy_finding(campaign, judge, exchange.key, reply, f"SPOC-{requester_state}", rule=rule,
+                         exception=str(exception) if exception else None)
+    if not judge.findings:
+        judge.not_applicable("no foreign designated authority asked")
+
+
+@pytest.mark.requirement("R-18", article="Art 5(3) §3")
+def test_withheld_copy_records_ground(campaign: CampaignView, judge: Judge) -> None:
+    """Where the copy to the requesting state's SPOC is withheld, the Art 5(3) §3 ground is recorded."""
+    rule = "the copy may be withheld only on an (a)-(c) ground, recorded case by case (Art 5(3) §3)"
+    for exchange in _designated(campaign, "R-18"):
+        requester_state = party(exchange.requester or "").state
+        case = campaign.case(exchange)
+        for reply in campaign.of(exchange, "REPLY"):
+            if campaign.copies(reply, f"SPOC-{requester_state}"):
+                judge.passed(exchange.key, rule=rule, observed="the copy was sent; no ground needed")
+                continue
+            ground = reply.field("copy_exception") or (case.copy_exception if case else None)
+            judge.check(bool(ground), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                        observed=f"{reply.message_id} without copy; ground recorded: {ground or 'none'}",
+                        expected="an exception ground recorded for the withheld copy")
+    if not judge.findings:
+        judge.not_applicable("no information was provided to a foreign designated authority")

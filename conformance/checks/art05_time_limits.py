@@ -1,0 +1,92 @@
+"""Art 5(1): the time limits, counted from receipt, at night, at weekends and on public holidays (Art 14(3))."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from conformance.campaign.view import CampaignView
+from conformance.checks._support import deadline_finding
+from conformance.verdicts import Judge, z
+
+
+@pytest.mark.requirement("R-10", article="Art 5(1)(a)")
+def test_urgent_direct_within_8_hours(campaign: CampaignView, judge: Judge) -> None:
+    """Urgent requests for directly available information are answered within 8 hours of receipt."""
+    for exchange in campaign.incoming("R-10"):
+        if exchange.urgent and exchange.availability == "DIRECT":
+            deadline_finding(campaign, judge, exchange, what="urgent request, directly available information")
+    if not judge.findings:
+        judge.not_applicable("no urgent request for directly available information was sent")
+
+
+@pytest.mark.requirement("R-11", article="Art 5(1)(b)")
+def test_urgent_indirect_within_3_days(campaign: CampaignView, judge: Judge) -> None:
+    """Urgent requests for indirectly available information are answered within 3 calendar days."""
+    for exchange in campaign.incoming("R-11"):
+        if exchange.urgent and exchange.availability == "INDIRECT":
+            deadline_finding(campaign, judge, exchange, what="urgent request, indirectly available information")
+    if not judge.findings:
+        judge.not_applicable("no urgent request for indirectly available information was sent")
+
+
+@pytest.mark.requirement("R-12", article="Art 5(1)(c)")
+def test_other_requests_within_7_days(campaign: CampaignView, judge: Judge) -> None:
+    """Every other request is answered within 7 calendar days of receipt."""
+    for exchange in campaign.incoming("R-12"):
+        if not exchange.urgent:
+            deadline_finding(campaign, judge, exchange, what="non-urgent request")
+    if not judge.findings:
+        judge.not_applicable("no non-urgent request was sent")
+
+
+@pytest.mark.requirement("R-13", article="Art 5(1) §2")
+def test_limits_run_from_receipt(campaign: CampaignView, judge: Judge) -> None:
+    """The CMS records the receipt of each request as the network delivered it and counts its limit from it."""
+    rule = "the time limit runs from the receipt of the request (Art 5(1) §2)"
+    tolerance = timedelta(seconds=1)
+    for exchange in campaign.incoming("R-13"):
+        message = campaign.message(exchange.message_id)
+        if message is None:
+            continue
+        received = message.delivered_at(campaign.recipient(exchange)) or message.created_at
+        case = campaign.case(exchange)
+        evidence = campaign.evidence(exchange)
+        if case is None:
+            judge.failed(exchange.key, rule=rule, evidence=evidence, expected="a case record with the receipt time",
+                         observed=f"no case in the SUT's export holds {message.message_id}")
+            continue
+        counted = (case.deadline or {}).get("counted_from")
+        problems = []
+        if case.received_at is None or abs(case.received_at - received) > tolerance:
+            problems.append(f"recorded receipt {z(case.received_at)}")
+        if counted is not None:
+            from conformance.campaign.http import parse_time
+
+            if abs(parse_time(str(counted)) - received) > tolerance:
+                problems.append(f"the deadline is counted from {counted}")
+        judge.check(not problems, exchange.key, rule=rule, evidence=evidence,
+                    observed=f"delivered {z(received)}; " + ("; ".join(problems) or "receipt recorded and counted"),
+                    expected=f"receipt {z(received)} recorded and the limit counted from it")
+
+
+@pytest.mark.requirement("R-14", article="Art 5(1)")
+def test_limits_are_ceilings(campaign: CampaignView, judge: Judge) -> None:
+    """No request is answered later than its Art 5(1) ceiling; the limits are maxima, not targets."""
+    for exchange in campaign.incoming("R-14"):
+        kind = ("urgent request" if exchange.urgent else "non-urgent request") + " (ceiling of Art 5(1))"
+        deadline_finding(campaign, judge, exchange, what=kind)
+    if not judge.findings:
+        judge.not_applicable("no incoming request was sent")
+
+
+@pytest.mark.requirement("R-68", article="Art 14(3)(a)(ii)")
+def test_spoc_works_around_the_clock(campaign: CampaignView, judge: Judge) -> None:
+    """Requests received at night, at weekends and on public holidays are answered within their limits."""
+    for exchange in campaign.incoming("R-68"):
+        if set(exchange.labels) & {"night", "weekend", "holiday", "dst"}:
+            deadline_finding(campaign, judge, exchange,
+                             what=f"request received ({', '.join(exchange.labels)}); the SPOC works 24/7")
+    if not judge.findings:
+        judge.not_applicable("no request was sent outside working hours")

@@ -1,0 +1,228 @@
+"""Art 6: refusal grounds, partial refusal, refusal notice, clarification and its clock suspension, language."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from conformance.campaign.http import parse_time
+from conformance.campaign.view import CampaignView
+from conformance.checks._support import completion, deadline_finding
+from conformance.ledger import Exchange
+from conformance.verdicts import Judge, describe_gap, judge_deadline, z
+from simulators.model.directive import RefusalGround
+
+_GROUNDS = {g.value for g in RefusalGround}
+
+
+def _expects_refusal(exchange: Exchange) -> bool:
+    return any(v != "provide" for v in exchange.expected.values())
+
+
+@pytest.mark.requirement("R-20", article="Art 6(1) §1")
+def test_refusals_only_on_listed_grounds(campaign: CampaignView, judge: Judge) -> None:
+    """Every refusal names Art 6(1) grounds, and only grounds that apply to what the national databases hold."""
+    rule = "a refusal rests only on the Art 6(1)(a)-(h) grounds that apply (Art 6(1) §1)"
+    for exchange in campaign.incoming("R-20"):
+        evidence = campaign.evidence(exchange)
+        done = completion(campaign, exchange)
+        for refusal in campaign.of(exchange, "REFUSAL"):
+            grounds = [str(g) for g in refusal.field("refusal_grounds") or []]
+            unknown = [g for g in grounds if g not in _GROUNDS]
+            if not grounds or unknown:
+                judge.failed(f"{exchange.key}:{refusal.message_id}", rule=rule, evidence=evidence,
+                             observed=f"{refusal.summary()} gives grounds {grounds or 'none'}",
+                             expected="one or more of NA, NC, JR, PD, DQ, NS, JI, LP, MO, NO, OC")
+        for item, grounds in done.wrongly_refused.items():
+            judge.failed(f"{exchange.key}[{item}]", rule=rule, evidence=evidence,
+                         observed=f"item {item} refused on {', '.join(grounds) or 'no ground'}; the national database "
+                         "holds the information and no ground applies"
+                         + ("; the request lacked Art 4(5) content, which calls for clarification (Art 6(3)), "
+                            "not refusal" if exchange.facts.get("incomplete") else ""),
+                         expected="the information provided")
+        for item, (wanted, grounds) in done.wrong_ground.items():
+            judge.failed(f"{exchange.key}[{item}]", rule=rule, evidence=evidence,
+                         observed=f"item {item} refused on {', '.join(grounds) or 'no ground'}",
+                         expected=f"the ground that applies: {wanted} ({RefusalGround(wanted).article})")
+        for item in exchange.expected:
+            if item in done.refused and item not in done.wrongly_refused and item not in done.wrong_ground:
+                message, grounds = done.refused[item]
+                if grounds and not set(grounds) - _GROUNDS:
+                    judge.passed(f"{exchange.key}[{item}]", rule=rule,
+                                 observed=f"item {item} refused on {', '.join(grounds)} by {message.message_id}")
+    if not judge.findings:
+        judge.not_applicable("no refusal was given and none was due")
+
+
+@pytest.mark.requirement("R-22", article="Art 6(1) §3")
+def test_partial_refusal_covers_only_its_part(campaign: CampaignView, judge: Judge) -> None:
+    """A refusal covers only the items its ground concerns; the other items are provided."""
+    rule = "a refusal covers only the part of the information its ground concerns (Art 6(1) §3)"
+    for exchange in campaign.incoming("R-22"):
+        wanted = exchange.expected
+        if not (any(v == "provide" for v in wanted.values()) and _expects_refusal(exchange)):
+            continue
+        done = completion(campaign, exchange)
+        should_provide = [i for i, v in wanted.items() if v == "provide"]
+        not_provided = [i for i in should_provide if i not in done.provided]
+        judge.check(not not_provided, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                    observed=f"{campaign.answers_text(exchange)}; provided {sorted(done.provided)}, refused "
+                    f"{sorted(done.refused)}",
+                    expected=f"items {', '.join(should_provide)} provided, only "
+                    f"{', '.join(i for i, v in wanted.items() if v != 'provide')} refused")
+    if not judge.findings:
+        judge.not_applicable("no request called for a partial refusal")
+
+
+@pytest.mark.requirement("R-23", article="Art 6(2)")
+def test_refusal_notified_with_reasons_in_time(campaign: CampaignView, judge: Judge) -> None:
+    """The requester is told of a refusal, with its grounds and reasons, within the Art 5(1) limits."""
+    rule = "the refusal, with reasons, reaches the requester within the Art 5(1) limits (Art 6(2))"
+    for exchange in campaign.incoming("R-23"):
+        if not _expects_refusal(exchange):
+            continue
+        refusals = campaign.of(exchange, "REFUSAL")
+        evidence = campaign.evidence(exchange)
+        if not refusals:
+            deadline_finding(campaign, judge, exchange, what="refusal notice")
+            continue
+        for refusal in refusals:
+            grounds = refusal.field("refusal_grounds") or []
+            reasons = str(refusal.field("refusal_reasons") or "").strip()
+            judge.check(bool(grounds) and bool(reasons), f"{exchange.key}:{refusal.message_id}[reasons]",
+                        rule=rule, evidence=evidence,
+                        observed=f"{refusal.summary()}: grounds {grounds or 'none'}, reasons "
+                        f"{reasons[:120] or 'none'}",
+                        expected="the Art 6(1) ground(s) and the reasons stated")
+        received = campaign.received_at(exchange)
+        if received is not None:
+            first = refusals[0]
+            result = judge_deadline(what="refusal notice", received_at=received,
+                                    answered_at=campaign.answered_at(first, exchange), urgent=bool(exchange.urgent),
+                                    availability=exchange.availability if exchange.urgent else "INDIRECT",
+                                    settings=campaign.settings, observed_until=campaign.observed_until,
+                                    suspensions=campaign.suspensions(exchange), answer="refusal")
+            judge.apply(f"{exchange.key}[time]", result, evidence)
+    if not judge.findings:
+        judge.not_applicable("no refusal was due")
+
+
+def _incomplete(campaign: CampaignView, requirement: str) -> list[Exchange]:
+    return [e for e in campaign.incoming(requirement) if e.facts.get("incomplete")]
+
+
+@pytest.mark.requirement("R-24", article="Art 6(3) §1")
+def test_clarification_asked_immediately(campaign: CampaignView, judge: Judge) -> None:
+    """A request lacking Art 4(5) content is clarified with the requester at once, not refused."""
+    settings = campaign.settings
+    rule = "ask immediately for the clarification needed to process a request that would otherwise be refused"
+    for exchange in _incomplete(campaign, "R-24"):
+        received = campaign.received_at(exchange)
+        asked = campaign.of(exchange, "CLARIFICATION_REQUEST")
+        evidence = campaign.evidence(exchange)
+        if not asked or received is None:
+            judge.failed(exchange.key, rule=rule, evidence=evidence,
+                         observed=f"{campaign.sent_text(exchange)} (missing {exchange.facts['incomplete']}); "
+                         f"{campaign.answers_text(exchange)}; no clarification requested",
+                         expected=f"a clarification request within {settings.immediately} of receipt")
+            continue
+        gap = asked[0].created_at - received
+        judge.check(gap <= settings.immediately, exchange.key, rule=rule, evidence=evidence,
+                    observed=f"clarification requested by {asked[0].message_id} {describe_gap(received, asked[0].created_at)}"
+                    " after receipt", expected=f"within {settings.immediately}")
+    if not judge.findings:
+        judge.not_applicable("no incomplete request was sent")
+
+
+@pytest.mark.requirement("R-25", article="Art 6(3) §2")
+def test_clarification_suspends_the_limit(campaign: CampaignView, judge: Judge) -> None:
+    """The limit stops from the requester's receipt of the clarification request to the SPOC's receipt of the answer."""
+    rule = ("the Art 5(1) limit is suspended between the requester's receipt of the clarification request and the "
+            "SPOC's receipt of the clarification (Art 6(3) §2)")
+    tolerance = timedelta(seconds=1)
+    for exchange in _incomplete(campaign, "R-25"):
+        asked, answered = exchange.event("clarification_requested"), exchange.event("clarification_received")
+        if asked is None or answered is None:
+            judge.inconclusive(exchange.key, rule=rule, observed="no clarification round took place")
+            continue
+        deadline_finding(campaign, judge, exchange, what="request answered after clarification")
+        case = campaign.case(exchange)
+        if case is None:
+            judge.failed(f"{exchange.key}[records]", rule=rule, observed="no case record",
+                         expected="the case with both suspension timestamps")
+            continue
+        received = campaign.received_at(exchange)
+        record = case.deadline or {}
+        problems = []
+        stored = [(pair[0], pair[1] if len(pair) > 1 else None) for pair in case.suspensions if pair]
+        if not any(s is not None and e is not None and abs(s - asked.at) <= tolerance
+                   and abs(e - answered.at) <= tolerance for s, e in stored):
+            problems.append(f"suspensions recorded {[(z(s), z(e)) for s, e in stored]}")
+        counted = record.get("counted_from")
+        if counted and received and abs(parse_time(str(counted)) - received) > tolerance:
+            problems.append(f"the deadline is counted from {counted}, not from receipt {z(received)}")
+        suspended = str(record.get("suspended") or "")
+        span = answered.at - asked.at
+        from simulators.model.deadlines import iso_duration
+
+        if record and suspended != iso_duration(span):
+            problems.append(f"suspension counted {suspended or 'none'} instead of {iso_duration(span)}")
+        judge.check(not problems, f"{exchange.key}[records]", rule=rule, evidence=campaign.evidence(exchange),
+                    observed="; ".join(problems) or f"suspension {z(asked.at)}..{z(answered.at)} recorded and counted",
+                    expected=f"suspension {z(asked.at)}..{z(answered.at)} recorded, limit counted from receipt")
+    if not judge.findings:
+        judge.not_applicable("no request needed clarification")
+
+
+@pytest.mark.requirement("R-26", article="Art 6(4)")
+def test_communications_in_language_of_request(campaign: CampaignView, judge: Judge) -> None:
+    """Refusals, clarification requests, delay notices and other communications are in the request's language."""
+    rule = "every communication about a request is in the language of the original request (Art 6(4))"
+    for exchange in campaign.incoming("R-26"):
+        for message in campaign.of(exchange, "REFUSAL", "CLARIFICATION_REQUEST", "DELAY_NOTICE"):
+            judge.check(message.language == exchange.language, f"{exchange.key}:{message.message_id}", rule=rule,
+                        evidence=campaign.evidence(exchange),
+                        observed=f"request in {exchange.language}; {message.kind} {message.message_id} in "
+                        f"{message.language}", expected=f"{exchange.language}")
+    if not judge.findings:
+        judge.not_applicable("no refusal, clarification request or delay notice was sent")
+
+
+@pytest.mark.requirement("R-27", article="Art 6(1)(h) + Art 3(d)")
+def test_originator_consent_respected(campaign: CampaignView, judge: Judge) -> None:
+    """Information obtained from another state is not provided without that state's consent."""
+    rule = "information from another state is provided only with its consent (ground OC otherwise)"
+    for exchange in campaign.incoming("R-27"):
+        if "OC" not in exchange.expected.values():
+            continue
+        done = completion(campaign, exchange)
+        provided = [i for i, v in exchange.expected.items() if v == "OC" and i in done.provided]
+        refused_oc = [i for i, v in exchange.expected.items() if v == "OC" and "OC" in done.refused.get(i, (None, []))[1]]
+        judge.check(not provided and bool(refused_oc), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                    observed=f"{campaign.answers_text(exchange)}; provided {provided or 'nothing'}, "
+                    f"refused on OC {refused_oc or 'nothing'}",
+                    expected="the information withheld and the refusal on ground OC")
+    if not judge.findings:
+        judge.not_applicable("no information of another state's origin was asked for")
+
+
+@pytest.mark.requirement("R-65", article="Art 14(2)(e)")
+def test_refuses_and_clarifies_where_needed(campaign: CampaignView, judge: Judge) -> None:
+    """The SPOC refuses where a ground applies and asks for clarification where a request is incomplete."""
+    rule = "refuse under Art 6 and, where needed, ask for clarification under Art 6(3) (Art 14(2)(e))"
+    for exchange in campaign.incoming("R-65"):
+        if exchange.facts.get("incomplete"):
+            asked = campaign.of(exchange, "CLARIFICATION_REQUEST")
+            judge.check(bool(asked), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                        observed=f"{campaign.answers_text(exchange)}; clarification requests: {len(asked)}",
+                        expected="a clarification request")
+        elif _expects_refusal(exchange):
+            done = completion(campaign, exchange)
+            due = [i for i, v in exchange.expected.items() if v != "provide"]
+            missing = [i for i in due if i not in done.refused]
+            judge.check(not missing, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                        observed=f"{campaign.answers_text(exchange)}; not refused: {missing or 'none'}",
+                        expected=f"items {', '.join(due)} refused with their grounds")
+    if not judge.findings:
+        judge.not_applicable("no refusal or clarification was due")

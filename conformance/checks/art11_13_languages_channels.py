@@ -1,0 +1,183 @@
+"""Arts 11-13: English accepted, the Europol copy decision and its content, SIENA by default and its exceptions.
+
+Before the SIENA obligation date (R-57: 12 June 2027, a configurable reading shown in the report) a
+non-SIENA exchange is graded as a warning, not a failure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from conformance.campaign.view import CampaignView
+from conformance.checks._support import completion
+from conformance.ledger import ExchangeKind, Observed
+from conformance.verdicts import Judge, z
+from reports.results import Outcome
+
+_DIRECTIVE_SENDS = ("REQUEST", "REPLY", "REFUSAL", "CLARIFICATION_REQUEST", "CLARIFICATION", "DELAY_NOTICE",
+                    "OWN_INITIATIVE", "COPY")
+_EXCEPTIONS = {"3C": "Art 13(2)(a)", "URG": "Art 13(2)(b)", "INC": "Art 13(2)(c)"}
+
+
+@pytest.mark.requirement("R-50", article="Art 11(1)")
+def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
+    """A request in English is accepted and answered, not refused for its language."""
+    rule = "English is on every SPOC's Art 11 list: a request in English is processed (Art 11(1))"
+    for exchange in campaign.incoming("R-50"):
+        if exchange.language != "en":
+            continue
+        done = completion(campaign, exchange)
+        refused_nc = [i for i, (_, grounds) in done.refused.items() if "NC" in grounds]
+        handled = bool(done.provided) or bool(done.refused) and not refused_nc
+        judge.check(handled and not refused_nc, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                    observed=f"{campaign.sent_text(exchange)}; {campaign.answers_text(exchange)}",
+                    expected="the request in English answered on its merits")
+    if not judge.findings:
+        judge.not_applicable("no request in English was sent")
+
+
+@pytest.mark.requirement("R-52", article="Art 12(1)")
+def test_europol_copy_decided_case_by_case(campaign: CampaignView, judge: Judge) -> None:
+    """Each exchange records the case-by-case decision on a copy to Europol; a decided copy is sent."""
+    rule = "staff assess case by case whether a copy to Europol is necessary, and the decision is recorded (Art 12(1))"
+    for exchange in campaign.exchanges(requirement="R-52"):
+        if exchange.kind not in (ExchangeKind.INCOMING_REQUEST, ExchangeKind.OUTGOING_REQUEST,
+                                 ExchangeKind.OWN_INITIATIVE_OUT) or not exchange.message_id:
+            continue
+        if exchange.kind is ExchangeKind.INCOMING_REQUEST and not campaign.of(exchange, "REPLY"):
+            continue  # nothing was provided, so there was nothing to copy
+        case = campaign.case(exchange)
+        decision = case.europol if case is not None else None
+        evidence = campaign.evidence(exchange)
+        if decision not in ("COPY", "NO_COPY"):
+            judge.failed(exchange.key, rule=rule, evidence=evidence,
+                         observed=f"case {case.case_id if case else '(none)'} records no Europol decision",
+                         expected="COPY or NO_COPY with its basis in the case record")
+            continue
+        if decision == "COPY":
+            sent = [m for m in campaign.ledger.of_exchange(exchange) if m.sender in campaign.sut_parties
+                    and "EUROPOL" in m.recipients]
+            judge.check(bool(sent), exchange.key, rule=rule, evidence=evidence,
+                        observed=f"decision COPY; messages to Europol: {[m.message_id for m in sent] or 'none'}",
+                        expected="the copy sent to Europol")
+        else:
+            judge.passed(exchange.key, rule=rule, observed="decision NO_COPY recorded")
+    if not judge.findings:
+        judge.not_applicable("no exchange called for a Europol decision")
+
+
+def _to_europol(campaign: CampaignView) -> list[Observed]:
+    return [m for m in campaign.ledger.from_sut() if "EUROPOL" in m.recipients]
+
+
+@pytest.mark.requirement("R-53", article="Art 12(2)")
+def test_europol_copy_states_purposes_and_restrictions(campaign: CampaignView, judge: Judge) -> None:
+    """Copies to Europol state the purposes of processing and any restrictions (Art 19 Regulation 2016/794)."""
+    rule = "a copy to Europol states the purposes of processing and the restrictions on use (Art 12(2))"
+    for message in _to_europol(campaign):
+        purposes = message.payload.get("processing_purposes") or []
+        restricted = message.payload.get("restrictions") or message.payload.get("handling_codes")
+        from conformance.verdicts import message_evidence
+
+        judge.check(bool(purposes) and bool(restricted), message.message_id, rule=rule,
+                    evidence=[message_evidence(message)],
+                    observed=f"{message.summary()}: purposes {purposes or 'none'}, restrictions "
+                    f"{message.payload.get('restrictions') or 'none'}",
+                    expected="processing_purposes and restrictions (or handling codes) stated")
+    if not judge.findings:
+        if any(e.kind is ExchangeKind.OWN_INITIATIVE_OUT for e in campaign.exchanges(requirement="R-53")):
+            judge.inconclusive("europol-copies", rule=rule,
+                               observed="no copy was sent to Europol, although an exchange within Europol's "
+                               "objectives on a serious offence was stimulated")
+        else:
+            judge.not_applicable("no copy was sent to Europol")
+
+
+def _grade(campaign: CampaignView, moment: datetime) -> Outcome:
+    return Outcome.FAILED if campaign.settings.siena_binding_on(moment) else Outcome.WARNING
+
+
+def _sut_directive_messages(campaign: CampaignView) -> list[Observed]:
+    return [m for m in campaign.ledger.from_sut() if m.kind in _DIRECTIVE_SENDS]
+
+
+@pytest.mark.requirement("R-54", article="Art 13(1)")
+def test_siena_by_default(campaign: CampaignView, judge: Judge) -> None:
+    """Requests, information and copies go over SIENA unless an Art 13(2) exception is recorded."""
+    from conformance.verdicts import message_evidence
+
+    rule = "SIENA is the default channel (Art 13(1)); obligation applies from " \
+           f"{campaign.settings.siena_obligation_date} (R-57, configurable)"
+    for message in _sut_directive_messages(campaign):
+        exception = message.field("channel_exception")
+        if message.channel == "SIENA":
+            judge.passed(message.message_id, rule=rule, observed=f"{message.message_id} on SIENA")
+        elif exception in _EXCEPTIONS:
+            judge.passed(message.message_id, rule=rule,
+                         observed=f"{message.message_id} on {message.channel} under exception {exception}")
+        else:
+            judge.record(_grade(campaign, message.created_at), message.message_id, rule=rule,
+                         evidence=[message_evidence(message)],
+                         observed=f"{message.summary()} without an Art 13(2) exception",
+                         expected="SIENA, or another channel with exception 3C, URG or INC")
+    if not judge.findings:
+        judge.not_applicable("the SUT sent no directive message")
+
+
+@pytest.mark.requirement("R-55", article="Art 13(2)")
+def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge) -> None:
+    """Another channel is used only for third countries, urgency or a SIENA incident, and says which."""
+    from conformance.verdicts import message_evidence
+
+    rule = ("a channel other than SIENA only where (a) third countries or international organisations are involved, "
+            "(b) urgency requires it temporarily, (c) an incident prevents SIENA use (Art 13(2))")
+    outages = _outage_windows(campaign)
+    for message in _sut_directive_messages(campaign):
+        if message.channel == "SIENA":
+            continue
+        exception = message.field("channel_exception")
+        evidence = [message_evidence(message)]
+        problem = None
+        if exception not in _EXCEPTIONS:
+            problem = f"no Art 13(2) exception (got {exception!r})"
+        elif exception == "INC" and not any(s <= message.created_at <= e for s, e in outages):
+            problem = "exception INC (incident) claimed while SIENA was available"
+        if problem:
+            judge.record(_grade(campaign, message.created_at), message.message_id, rule=rule, evidence=evidence,
+                         observed=f"{message.summary()}: {problem}", expected="a valid, truthful exception code")
+        else:
+            judge.passed(message.message_id, rule=rule,
+                         observed=f"{message.message_id} on {message.channel}: {exception} ({_EXCEPTIONS[str(exception)]})")
+    # A SIENA outage during an urgent exchange: the CMS must fall back rather than miss the limit.
+    for exchange in campaign.exchanges(requirement="R-55"):
+        if "outage" not in exchange.labels:
+            continue
+        done = completion(campaign, exchange)
+        during = [m for m in campaign.answers(exchange) if any(s <= m.created_at <= e for s, e in outages)]
+        evidence = campaign.evidence(exchange)
+        start, end = outages[0] if outages else (None, None)
+        if during:
+            judge.passed(exchange.key, rule=rule, evidence=evidence,
+                         observed=f"answered during the outage on {during[0].channel} "
+                         f"({during[0].field('channel_exception')})")
+        elif done.done_at is not None and end is not None and done.done_at > end:
+            judge.record(_grade(campaign, done.done_at), exchange.key, rule=rule, evidence=evidence,
+                         observed=f"SIENA was down {z(start)}..{z(end)}; the answer waited for SIENA and left at "
+                         f"{z(done.done_at)}",
+                         expected="use of another channel under Art 13(2)(c) when SIENA is unavailable and the "
+                         "request is urgent")
+        else:
+            judge.passed(exchange.key, rule=rule, evidence=evidence, observed=campaign.answers_text(exchange))
+    if not judge.findings:
+        judge.not_applicable("the SUT used no other channel and no SIENA outage was simulated")
+
+
+def _outage_windows(campaign: CampaignView) -> list[tuple[datetime, datetime]]:
+    windows = []
+    for exchange in campaign.exchanges():
+        start, end = exchange.event("outage_start"), exchange.event("outage_end")
+        if start is not None:
+            windows.append((start.at, end.at if end is not None else campaign.observed_until))
+    return windows

@@ -1,0 +1,83 @@
+"""Art 14(2): the SPOC's tasks as the channels and the records show them."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.campaign.view import CampaignView
+from conformance.checks._support import completion
+from conformance.ledger import ExchangeKind
+from conformance.verdicts import Judge
+
+
+@pytest.mark.requirement("R-61", article="Art 14(2)(a)")
+def test_requests_received_in_notified_languages(campaign: CampaignView, judge: Judge) -> None:
+    """Requests in any language of the SUT's Art 11 list are received and evaluated, not turned away."""
+    rule = "the SPOC receives and evaluates requests in the languages it notified (Art 14(2)(a))"
+    languages = set(campaign.result.info.languages)
+    for exchange in campaign.incoming("R-61"):
+        if exchange.language not in languages:
+            continue
+        done = completion(campaign, exchange)
+        refused_nc = [i for i, (_, grounds) in done.refused.items() if "NC" in grounds]
+        judge.check(not refused_nc and not done.missing, exchange.key, rule=rule,
+                    evidence=campaign.evidence(exchange),
+                    observed=f"request in {exchange.language}; {campaign.answers_text(exchange)}"
+                    + (f"; refused as not meeting Art 4 (NC): {refused_nc}" if refused_nc else ""),
+                    expected=f"the request answered on its merits (notified languages {sorted(languages)})")
+    if not judge.findings:
+        judge.not_applicable("no request was sent")
+
+
+@pytest.mark.requirement("R-62", article="Art 14(2)(b)")
+def test_channelling_to_authorities_recorded(campaign: CampaignView, judge: Judge) -> None:
+    """A request channelled to a domestic competent authority shows that routing and the answer in the case."""
+    rule = "requests are channelled to the relevant competent authorities, and this is recorded (Art 14(2)(b))"
+    for exchange in campaign.incoming("R-62"):
+        authority = exchange.facts.get("handed_over_to")
+        if not authority:
+            continue
+        case = campaign.case(exchange)
+        national = [c for c in (case.communications if case else []) if c.counterpart == authority
+                    or authority in c.recipients or c.sender == authority]
+        judge.check(len(national) >= 1 and bool(campaign.of(exchange, "REPLY")), exchange.key, rule=rule,
+                    evidence=campaign.evidence(exchange),
+                    observed=f"communications with {authority} recorded: "
+                    f"{[(c.kind, c.direction) for c in national] or 'none'}; {campaign.answers_text(exchange)}",
+                    expected=f"the hand-over to {authority} and its answer recorded, and the information provided")
+    if not judge.findings:
+        judge.not_applicable("no request was handed over to a domestic authority")
+
+
+@pytest.mark.requirement("R-64", article="Art 14(2)(d)")
+def test_information_provided_on_request(campaign: CampaignView, judge: Judge) -> None:
+    """Information the national databases hold, and no ground withholds, is provided on request."""
+    rule = "the SPOC provides information on request (Art 14(2)(d), Art 5)"
+    for exchange in campaign.incoming("R-64"):
+        wanted = [i for i, v in exchange.expected.items() if v == "provide"]
+        if not wanted:
+            continue
+        done = completion(campaign, exchange)
+        missing = [i for i in wanted if i not in done.provided]
+        judge.check(not missing, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                    observed=f"{campaign.answers_text(exchange)}; not provided: {missing or 'none'}",
+                    expected=f"items {', '.join(wanted)} provided")
+    if not judge.findings:
+        judge.not_applicable("no request for available information was sent")
+
+
+@pytest.mark.requirement("R-66", article="Art 14(2)(f)")
+def test_clarification_given_when_asked(campaign: CampaignView, judge: Judge) -> None:
+    """When a requested SPOC asks the SUT to clarify its request, the SUT answers with the clarification."""
+    rule = "the SPOC provides clarifications on its own requests where asked (Art 14(2)(f), Art 6(3))"
+    for exchange in campaign.exchanges(ExchangeKind.OUTGOING_REQUEST, requirement="R-66"):
+        asked = exchange.event("clarification_requested_by_harness")
+        if asked is None:
+            continue
+        answered = exchange.event("clarification_answered")
+        judge.check(answered is not None, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                    observed=f"clarification asked by {asked.message_id}; answered by "
+                    f"{answered.message_id if answered else 'nothing'}",
+                    expected="a CLARIFICATION answering the question")
+    if not judge.findings:
+        judge.not_applicable("no requested SPOC asked the SUT for clarification")

@@ -1,0 +1,93 @@
+"""`spoc-harness cms`: run the reference SPOC CMS of one state against the channel simulators.
+
+When ready it prints `serving on http://HOST:PORT` (scripts parse that line). SIGINT and SIGTERM
+stop it cleanly (webhooks removed, store closed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+__all__ = ["cms"]
+
+
+@click.command()
+@click.option("--state", required=True, help="The member state whose SPOC this CMS serves (ISO code, e.g. AT).")
+@click.option("--channels", "channels_url", default="http://127.0.0.1:8700", show_default=True,
+              help="Base URL of the channel simulators (`spoc-harness serve`).")
+@click.option("--credentials", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="credentials.json written by `spoc-harness serve`; only the state's own party tokens are used.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it loopback).")
+@click.option("--port", default=8800, show_default=True, type=click.IntRange(0, 65535),
+              help="Port; 0 picks a free one (the line printed when ready shows it).")
+@click.option("--data", "data_dir", default=".spoc-cms", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Directory of the CMS's SQLite store (created if missing, kept across restarts).")
+@click.option("--defect", "defects", multiple=True, metavar="NAME",
+              help="Switch on a named defect (repeatable); `spoc-harness defects` lists them.")
+@click.option("--follow-network-clock", is_flag=True,
+              help="Take the time from the channels' network clock from the start (else: PUT /sut/v1/clock).")
+@click.option("--processing-direct-minutes", default=30.0, show_default=True, type=click.FloatRange(0, 10_000),
+              help="Network minutes the operator needs to answer with directly available information.")
+@click.option("--processing-indirect-hours", default=24.0, show_default=True, type=click.FloatRange(0, 1_000),
+              help="Network hours the operator needs when information is only indirectly available.")
+@click.option("--judicial-update-hours", default=24.0, show_default=True, type=click.FloatRange(0.1, 1_000),
+              help="Interval of the delay-notice updates while judicial authorisation is pending (Art 5(2)).")
+@click.option("--retention-review-days", default=182, show_default=True, type=click.IntRange(1, 3650),
+              help="Days after an exchange concludes until its first retention review (Art 16(4), unverified: "
+                   "'no later than 6 months').")
+@click.option("--deadline-mode", type=click.Choice(["elapsed", "reg1182"]), default="elapsed", show_default=True,
+              help="How calendar days are counted (reg1182 is an unverified reading).")
+@click.option("--clock-poll-ms", default=25.0, show_default=True, type=click.FloatRange(5, 1000),
+              help="How often the network clock is polled while following it.")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr.")
+def cms(state: str, channels_url: str, credentials: Path, host: str, port: int, data_dir: Path,
+        defects: tuple[str, ...], follow_network_clock: bool, processing_direct_minutes: float,
+        processing_indirect_hours: float, judicial_update_hours: float, retention_review_days: int,
+        deadline_mode: str, clock_poll_ms: float, verbose: int) -> None:
+    """Start the reference SPOC CMS of one state (optionally with named defects)."""
+    from simulators.model.parties import UnknownStateError, normalise_state_code
+    from simulators.model.parties import state as state_of
+    from simulators.reference_cms.app import CmsOptions, run_cms
+    from simulators.reference_cms.defects import DEFECTS
+    from simulators.reference_cms.policy import PolicySettings
+
+    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        code = normalise_state_code(state)
+    except UnknownStateError as exc:
+        raise click.BadParameter(str(exc), param_hint="--state") from None
+    if not state_of(code).takes_part:
+        raise click.BadParameter(f"{code} is a third country: it has no SPOC", param_hint="--state")
+    unknown = [d for d in defects if d not in DEFECTS]
+    if unknown:
+        raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
+                                 param_hint="--defect")
+    settings = PolicySettings(
+        processing_direct=timedelta(minutes=processing_direct_minutes),
+        processing_indirect=timedelta(hours=processing_indirect_hours),
+        judicial_update_every=timedelta(hours=judicial_update_hours),
+        retention_review_after=timedelta(days=retention_review_days),
+        deadline_mode=deadline_mode,
+    )
+    options = CmsOptions(state=code, channels_url=channels_url, credentials=credentials, data_dir=data_dir, host=host,
+                         port=port, defects=list(defects), follow_network_clock=follow_network_clock,
+                         settings=settings, poll_interval=clock_poll_ms / 1000)
+
+    def announce(url: str) -> None:
+        click.echo(f"serving on {url}")
+        sys.stdout.flush()
+
+    try:
+        asyncio.run(run_cms(options, announce))
+    except ValueError as exc:  # an unreadable credentials file, a token missing
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the CMS: {exc}") from None

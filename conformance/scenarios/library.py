@@ -1,0 +1,7 @@
+"""Imports every scenario module so that each registers its scenarios (in a stable order)."""
+
+from __future__ import annotations
+
+from conformance.scenarios import incoming, outgoing, procedures, received
+
+__all__ = ["incoming", "outgoing", "procedures", "received"]

@@ -1,0 +1,150 @@
+"""The reference SPOC CMS as an aiohttp service: SUT interface, webhook intake, worker, mailbox sweep.
+
+It reaches the channel simulators over HTTP only, as any vendor CMS would: it logs in as its state's
+parties, registers a webhook per mailbox for push delivery, sweeps the mailboxes as a safety net,
+and sends through the channels' public API. It never imports the simulators' code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from simulators.reference_cms.audit import AuditTrail
+from simulators.reference_cms.channels import ChannelError, ChannelsClient, load_party_tokens
+from simulators.reference_cms.clock_follower import CmsClock
+from simulators.reference_cms.context import Context
+from simulators.reference_cms.defects import ActiveDefects
+from simulators.reference_cms.engine import CaseEngine
+from simulators.reference_cms.openapi import build_openapi
+from simulators.reference_cms.policy import PolicySettings
+from simulators.reference_cms.problems import ProblemError, problem_middleware
+from simulators.reference_cms.store import Store
+from simulators.reference_cms.sut_api import SutApi
+
+__all__ = ["CmsOptions", "ReferenceCms", "run_cms"]
+
+_log = logging.getLogger("reference_cms")
+PRODUCT = "spoc-harness reference CMS"
+
+
+@dataclass
+class CmsOptions:
+    state: str
+    channels_url: str
+    credentials: Path
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8800
+    defects: list[str] = field(default_factory=list)
+    follow_network_clock: bool = False
+    settings: PolicySettings = field(default_factory=PolicySettings)
+    poll_interval: float = 0.025
+    sweep_every: float = 2.0
+
+
+class ReferenceCms:
+    """One CMS: build it, `start()` it (listening and connected), `stop()` it."""
+
+    def __init__(self, options: CmsOptions) -> None:
+        self.options = options
+        defects = ActiveDefects(options.defects)
+        tokens = load_party_tokens(options.credentials, options.state)
+        self.store = Store(options.data_dir / f"cms-{options.state}.sqlite3")
+        channels: ChannelsClient | None = None
+
+        async def read_network() -> Any:
+            assert channels is not None
+            return await channels.read_clock()
+
+        clock = CmsClock(read_network, poll_interval=options.poll_interval,
+                         ignore_network=defects.active("ignores-harness-clock"))
+        channels = ChannelsClient(options.channels_url, tokens, clock)
+        self.ctx = Context(state=options.state, store=self.store, clock=clock, channels=channels, defects=defects,
+                           settings=options.settings, audit=AuditTrail(self.store, defects, clock.now, options.state))
+        self.engine = CaseEngine(self.ctx)
+        self.app = web.Application(middlewares=[problem_middleware], client_max_size=4 * 1024 * 1024)
+        SutApi(self.ctx, self.engine, build_openapi(), PRODUCT).register(self.app)
+        self.app.router.add_get("/healthz", self._health)
+        self.app.router.add_post("/channels/{channel}/{party}", self._webhook)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self._hooks: list[tuple[str, str]] = []
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "state": self.ctx.state})
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"].upper()
+        party = request.match_info["party"].upper()
+        if (channel, party) not in self.engine.mailboxes:
+            raise ProblemError(404, "No such mailbox", f"{party} on {channel} is not one of this CMS's mailboxes",
+                               errors=[("path", "must name a channel and an own party")])
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ProblemError(400, "Malformed JSON", "a push body is JSON", errors=[("body", "must be JSON")]) from None
+        message = body.get("message") if isinstance(body, dict) else None
+        if not isinstance(message, dict) or not message.get("message_id"):
+            raise ProblemError(422, "Invalid push", "a push carries a message envelope with its message_id",
+                               errors=[("message.message_id", "required")])
+        await self.engine.receive_push(channel, party, body)
+        return web.json_response({"status": "recorded"})
+
+    async def start(self) -> str:
+        options = self.options
+        self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, options.host, options.port, reuse_address=True)
+        await site.start()
+        addresses = self._runner.addresses
+        port = int(addresses[0][1]) if addresses else options.port
+        self.url = f"http://{options.host}:{port}"
+        if options.follow_network_clock:
+            await self.ctx.clock.follow()
+        for channel, party in self.engine.mailboxes:
+            url = f"{self.url}/channels/{channel.lower()}/{party}"
+            try:
+                await self.ctx.channels.register_webhook(channel, party, url)
+                self._hooks.append((channel, party))
+            except ChannelError as exc:
+                _log.warning("no push delivery for %s on %s (%s); the mailbox sweep picks its messages up",
+                             party, channel, exc)
+        with contextlib.suppress(ChannelError):
+            await self.engine.sweep()
+        self.engine.start(options.sweep_every)
+        return self.url
+
+    async def stop(self) -> None:
+        await self.engine.stop()
+        for channel, party in self._hooks:
+            with contextlib.suppress(ChannelError):
+                await self.ctx.channels.remove_webhook(channel, party)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.ctx.clock.close()
+        await self.ctx.channels.close()
+        self.store.close()
+
+
+async def run_cms(options: CmsOptions, announce: Callable[[str], None]) -> None:
+    """Serve until SIGINT or SIGTERM."""
+    cms = ReferenceCms(options)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        url = await cms.start()
+        announce(url)
+        await stop.wait()
+    finally:
+        await cms.stop()

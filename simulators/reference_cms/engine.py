@@ -1,0 +1,259 @@
+"""The case engine: receipt of deliveries (push and pull), planned actions, and the exports.
+
+Deliveries are kept in the store before they are acknowledged, then processed one at a time by the
+worker together with the planned actions (answers, delay-notice updates, judicial decisions,
+follow-ups, retention reviews, late copies, retries).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from simulators.model.directive import CopyReason, RefusalGround
+from simulators.reference_cms.answers import Answering
+from simulators.reference_cms.channels import ChannelError
+from simulators.reference_cms.clock_follower import parse_network_time
+from simulators.reference_cms.context import Context
+from simulators.reference_cms.incoming import Receiving
+from simulators.reference_cms.models import (
+    AuditOperation,
+    CaseDirection,
+    CaseRecord,
+    CaseStatus,
+    Communication,
+    ItemState,
+    Statistics,
+)
+from simulators.reference_cms.scheduler import Worker
+from simulators.reference_cms.sending import Outbound, Sender
+from simulators.reference_cms.statistics import compute_statistics
+from simulators.reference_cms.stimuli import Stimuli
+from simulators.reference_cms.store import CaseState, PlannedAction
+
+__all__ = ["MAILBOXES", "CaseEngine"]
+
+_log = logging.getLogger("reference_cms.engine")
+
+# Which of the state's parties reads which channel.
+MAILBOXES: tuple[tuple[str, str], ...] = (
+    ("SIENA", "SPOC"), ("SIENA", "DLEA"), ("SIENA", "LEA"), ("SIRENE", "SIRENE"), ("INTERPOL", "NCB"),
+)
+
+
+class CaseEngine:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.sender = Sender(ctx)
+        self.answering = Answering(ctx, self.sender)
+        self.receiving = Receiving(ctx, self.sender, self.answering)
+        self.stimuli = Stimuli(ctx, self.sender, self.answering, self.receiving)
+        self.worker = Worker(ctx, self.receiving.process, self.run_action)
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @property
+    def mailboxes(self) -> list[tuple[str, str]]:
+        own = set(self.ctx.channels.parties)
+        return [(channel, f"{prefix}-{self.ctx.state}") for channel, prefix in MAILBOXES
+                if f"{prefix}-{self.ctx.state}" in own]
+
+    # -- receipt ------------------------------------------------------------------------------
+
+    async def receive_push(self, channel: str, party: str, body: dict[str, Any]) -> bool:
+        """Keep a pushed delivery (before its 2xx acknowledges it); False if already kept."""
+        ctx = self.ctx
+        received_at = await self.receipt_time()
+        delivery_id = str(body.get("delivery_id") or "") or None
+        if ctx.defects.active("duplicate-delivery-opens-second-case"):
+            delivery_id = None  # every push is taken as new
+        kept = ctx.store.add_inbox(delivery_id, channel, party, received_at, body["message"])
+        ctx.clock.nudge()
+        return kept
+
+    async def receipt_time(self) -> datetime:
+        """The network time of a receipt: a fresh look at the network clock when following it."""
+        clock = self.ctx.clock
+        if clock.following and not self.ctx.defects.active("ignores-harness-clock"):
+            with contextlib.suppress(ChannelError, KeyError, ValueError):
+                moment, mode = await self.ctx.channels.read_clock()
+                clock.observe(moment, mode)
+        return clock.now()
+
+    async def sweep(self) -> int:
+        """Pull every own mailbox once (the safety net under push delivery); how many were new."""
+        ctx = self.ctx
+        new = 0
+        for channel, party in self.mailboxes:
+            cursor_key = f"cursor:{channel}:{party}"
+            cursor = int(ctx.store.get(cursor_key, "0") or "0")
+            try:
+                page = await ctx.channels.mailbox(channel, party, cursor)
+            except ChannelError as exc:
+                _log.debug("pull %s %s failed: %s", channel, party, exc)
+                continue
+            for delivery in page.get("deliveries", []):
+                delivered = parse_network_time(str(delivery["delivered_at"]))
+                if ctx.defects.active("ignores-harness-clock"):
+                    delivered = ctx.now()
+                if ctx.store.add_inbox(str(delivery["delivery_id"]), channel, party, delivered, delivery["message"]):
+                    new += 1
+                with contextlib.suppress(ChannelError):
+                    await ctx.channels.ack(channel, party, str(delivery["delivery_id"]))
+            ctx.store.put(cursor_key, str(int(page.get("next_cursor", cursor))))
+        if new:
+            ctx.clock.nudge()
+        return new
+
+    def start(self, sweep_every: float) -> None:
+        self.worker.start()
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_loop(sweep_every), name="cms-sweeper")
+
+    async def _sweep_loop(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)  # real time on purpose: a safety net, no legal timing rests on it
+            try:
+                await self.sweep()
+            except Exception:
+                _log.exception("mailbox sweep failed")
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        await self.worker.stop()
+
+    # -- planned actions ------------------------------------------------------------------------
+
+    async def run_action(self, action: PlannedAction) -> None:
+        ctx = self.ctx
+        case = ctx.store.case(action.case_id) if action.case_id else None
+        if case is None:
+            return
+        handler = getattr(self, "_on_" + action.kind.lower(), None)
+        if handler is None:
+            _log.warning("unknown planned action %s", action.kind)
+            return
+        await handler(case, action)
+        ctx.store.save_case(case)
+
+    async def _on_answer(self, case: CaseState, action: PlannedAction) -> None:
+        if case.status in (CaseStatus.CONCLUDED, CaseStatus.AWAITING_CLARIFICATION):
+            return
+        answering = self.answering
+        answering.first_view(case)
+        if case.handed_over_to:
+            self.sender.record_national(case.case_id, case.handed_over_to, case.own_party, "HAND_BACK",
+                                        "information returned by the competent authority", CaseDirection.INCOMING)
+        open_items = [i for i in case.items if i.state is ItemState.OPEN]
+        provide = [i.item_id for i in open_items if case.work[i.item_id].decision == "PROVIDE"]
+        if provide:
+            await answering.provide(case, provide)
+        groups: dict[tuple[RefusalGround, ...], list[str]] = {}
+        for item in open_items:
+            work = case.work[item.item_id]
+            if work.decision == "REFUSE":
+                groups.setdefault(tuple(work.grounds or [RefusalGround.NA]), []).append(item.item_id)
+        for grounds, items in groups.items():
+            await answering.refuse(case, items, list(grounds))
+        if case.status is CaseStatus.HANDED_OVER:
+            case.status = CaseStatus.OPEN
+        answering.conclude_if_done(case)
+
+    async def _on_follow_up(self, case: CaseState, action: PlannedAction) -> None:
+        self._event(case, "FOLLOW_UP", f"Art 16(1)(e): follow-up, deadline {action.payload.get('deadline')}")
+
+    async def _on_escalate(self, case: CaseState, action: PlannedAction) -> None:
+        self._event(case, "ESCALATION", f"Art 16(1)(e): escalated to the duty officer, deadline "
+                                        f"{action.payload.get('deadline')}")
+
+    def _event(self, case: CaseState, kind: str, detail: str) -> None:
+        if case.status is not CaseStatus.CONCLUDED:
+            case.events.append({"at": self.ctx.now().isoformat(), "kind": kind, "detail": detail})
+
+    async def _on_judicial_update(self, case: CaseState, action: PlannedAction) -> None:
+        ctx = self.ctx
+        waiting = [i.item_id for i in case.items if i.state is ItemState.AWAITING_JUDICIAL_AUTHORISATION]
+        if not waiting:
+            return
+        expected = parse_network_time(str(action.payload["expected_at"]))
+        remaining = max((expected - ctx.now()).total_seconds() / 3600, 0.25)
+        if not ctx.defects.active("no-delay-notice-for-judicial"):
+            await self.answering.delay_notice(
+                case, "UPDATE", remaining,
+                f"Judicial authorisation for items {', '.join(waiting)} is still pending; expected within "
+                f"{remaining:g} hours.")
+        if timedelta(hours=remaining) > ctx.settings.judicial_update_every:
+            ctx.store.plan(case.case_id, "JUDICIAL_UPDATE", ctx.now() + ctx.settings.judicial_update_every,
+                           action.payload)
+
+    async def _on_judicial_decision(self, case: CaseState, action: PlannedAction) -> None:
+        waiting = {i.item_id for i in case.items if i.state is ItemState.AWAITING_JUDICIAL_AUTHORISATION}
+        items = [i for i in action.payload.get("items", []) if i in waiting]
+        if items:
+            self.answering.first_view(case)
+            await self.stimuli.judicial_outcome(case, items, granted=action.payload.get("outcome") == "GRANTED")
+            self.answering.conclude_if_done(case)
+
+    async def _on_late_copy(self, case: CaseState, action: PlannedAction) -> None:
+        out = Outbound.model_validate(action.payload["outbound"])
+        await self.sender.send_copy(case.case_id, out, str(action.payload["recipient"]),
+                                    CopyReason(action.payload["reason"]), str(action.payload["of"]),
+                                    f"{out.key}:late-copy:{action.payload['recipient']}")
+
+    async def _on_retry_send(self, case: CaseState, action: PlannedAction) -> None:
+        await self.sender.deliver(Outbound.model_validate(action.payload["outbound"]))
+
+    async def _on_europol_copy(self, case: CaseState, action: PlannedAction) -> None:
+        out = Outbound.model_validate(action.payload["outbound"])
+        sent = await self.sender.send_copy(case.case_id, out, "EUROPOL", CopyReason.ART_12, str(action.payload["of"]),
+                                           f"{out.key}:europol-copy")
+        if sent is None:
+            self.ctx.store.plan(case.case_id, "EUROPOL_COPY", self.ctx.now() + self.ctx.settings.outage_retry_every,
+                                action.payload)
+        elif case.europol_decision is not None:
+            case.europol_decision.message_ids.append(sent.message_id)
+
+    async def _on_retention_review(self, case: CaseState, action: PlannedAction) -> None:
+        """Art 16(3)-(4): the first review finds the purpose fulfilled and erases the personal data."""
+        ctx = self.ctx
+        erased = sum(len(w.records) for w in case.work.values())
+        for work in case.work.values():
+            work.records = []
+        if case.request:
+            case.request = {k: v for k, v in case.request.items() if k not in ("entities", "subject_link")}
+        case.events.append({"at": ctx.now().isoformat(), "kind": "RETENTION_REVIEW",
+                            "detail": f"Art 16(3)-(4): reviewed; personal data erased ({erased} record(s))"})
+        ctx.audit.record(AuditOperation.ERASURE, "Art 16(3): personal data no longer necessary for the purpose "
+                         "erased at the first retention review (Art 16(4))", case_id=case.case_id)
+
+    # -- exports ------------------------------------------------------------------------------
+
+    def _communications(self, case_id: str) -> list[Communication]:
+        ctx = self.ctx
+        numbered = ctx.store.communications_numbered(case_id)
+        if not ctx.defects.active("rekeyed-message-ids"):
+            return [c for _, c in numbered]
+        return [c.model_copy(update={"message_id": f"{ctx.state}-MSG-{n:06d}"}) for n, c in numbered]
+
+    def export_case(self, case: CaseState) -> CaseRecord:
+        return case.export(self._communications(case.case_id))
+
+    def export_cases(self, *, direction: str | None = None, reference: str | None = None,
+                     message_id: str | None = None) -> list[CaseRecord]:
+        ctx = self.ctx
+        if message_id is not None:
+            cases = [c for c in (ctx.store.case(i) for i in ctx.store.cases_of_message(message_id)) if c]
+        elif reference is not None:
+            cases = ctx.store.cases_with_reference(reference)
+        else:
+            cases = ctx.store.cases()
+        if direction is not None:
+            cases = [c for c in cases if c.direction.value == direction]
+        return [self.export_case(c) for c in cases]
+
+    def statistics(self, year: int) -> Statistics:
+        return compute_statistics(self.ctx.store.cases(), year, self.ctx.state, self.ctx.defects)

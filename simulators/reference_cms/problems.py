@@ -1,0 +1,91 @@
+"""RFC 9457 problem details for the SUT test interface: every error names the field and the rule."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+__all__ = ["PROBLEM_TYPE", "FieldRule", "ProblemError", "problem_middleware", "read_body", "validation_problem"]
+
+PROBLEM_TYPE = "application/problem+json"
+_TYPE_BASE = "https://spoc-harness.invalid/sut/problems/"
+_log = logging.getLogger("reference_cms.problems")
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+FieldRule = tuple[str, str]
+
+
+class ProblemError(Exception):
+    def __init__(self, status: int, title: str, detail: str, *, errors: Sequence[FieldRule] = (),
+                 slug: str | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors)
+        self.slug = slug or title.lower().replace(" ", "-")
+
+    def document(self, instance: str) -> dict[str, Any]:
+        document: dict[str, Any] = {"type": _TYPE_BASE + self.slug, "title": self.title, "status": self.status,
+                                    "detail": self.detail, "instance": instance}
+        if self.errors:
+            document["errors"] = [{"field": f, "rule": r} for f, r in self.errors]
+        return document
+
+
+def validation_problem(exc: ValidationError, prefix: str = "") -> ProblemError:
+    errors: list[FieldRule] = []
+    for error in exc.errors(include_url=False):
+        location = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        # A model-level rule names its field as "field: rule".
+        if not location and ": " in message:
+            location, message = message.split(": ", 1)
+        errors.append((prefix + location if location else prefix.rstrip(".") or "body", message))
+    detail = "; ".join(f"{f}: {r}" for f, r in errors)
+    return ProblemError(422, "Invalid input", detail, errors=errors, slug="validation")
+
+
+async def read_body(request: web.Request, model: type[M]) -> M:
+    try:
+        raw = await request.json(loads=json.loads)
+    except ValueError:
+        raise ProblemError(400, "Malformed JSON", "the body must be a JSON document",
+                           errors=[("body", "must be valid JSON")], slug="malformed-json") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_problem(exc) from None
+
+
+def _respond(problem: ProblemError, request: web.Request) -> web.Response:
+    return web.Response(status=problem.status, text=json.dumps(problem.document(request.path_qs)),
+                        content_type=PROBLEM_TYPE)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ProblemError as problem:
+        return _respond(problem, request)
+    except ValidationError as exc:
+        return _respond(validation_problem(exc), request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        field = "path" if exc.status == 404 else "method"
+        rule = "no such resource" if exc.status == 404 else f"{request.method} is not allowed here"
+        return _respond(ProblemError(exc.status, exc.reason, f"{request.method} {request.path}: {exc.reason}",
+                                     errors=[(field, rule)]), request)
+    except Exception:
+        incident = secrets.token_hex(6)
+        _log.exception("incident %s while answering %s %s", incident, request.method, request.path)
+        return _respond(ProblemError(500, "Internal error", f"incident {incident}; see the CMS log"), request)

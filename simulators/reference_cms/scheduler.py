@@ -1,0 +1,102 @@
+"""The CMS's one worker: received messages first, then planned actions once network time reaches them.
+
+A planned action (an answer after the processing time, a delay-notice update, a follow-up, a
+retention review) fires when the CMS's clock reaches its time; following the network clock, that is
+when the harness moves network time there, however few real seconds pass. The agenda tells a
+harness in virtual time where the next planned action is, so it can step the clock to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from simulators.reference_cms.context import Context
+from simulators.reference_cms.models import Agenda
+from simulators.reference_cms.store import InboxItem, PlannedAction, stamp
+
+__all__ = ["Worker", "agenda"]
+
+_log = logging.getLogger("reference_cms.scheduler")
+
+
+def agenda(ctx: Context) -> Agenda:
+    waiting, first_received = ctx.store.unprocessed_inbox()
+    actions = ctx.store.pending_actions()
+    moments = [m for m in (first_received, actions[0].due_at if actions else None) if m is not None]
+    return Agenda(
+        next_action_at=min(moments) if moments else None,
+        pending=waiting + len(actions),
+        actions=[{"at": stamp(a.due_at), "kind": a.kind, "case_id": a.case_id} for a in actions[:50]],
+    )
+
+
+class Worker:
+    def __init__(
+        self,
+        ctx: Context,
+        process: Callable[[InboxItem], Awaitable[None]],
+        run_action: Callable[[PlannedAction], Awaitable[None]],
+    ) -> None:
+        self.ctx = ctx
+        self._process = process
+        self._run_action = run_action
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="cms-worker")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                next_due = await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                _log.exception("worker step failed; continuing")
+                next_due = None
+                await asyncio.sleep(0.05)
+                continue
+            if next_due is not False:
+                await self.ctx.clock.wait_for_change(next_due if isinstance(next_due, datetime) else None)
+
+    async def _step(self) -> datetime | bool | None:
+        """Do one thing if there is something to do now (False); else when to look again."""
+        ctx = self.ctx
+        item = ctx.store.next_inbox()
+        if item is not None:
+            async with ctx.lock:
+                try:
+                    await self._process(item)
+                except Exception:
+                    _log.exception("message %s could not be processed; kept as processed to move on",
+                                   item.envelope.get("message_id"))
+                ctx.store.mark_processed(item.row_id)
+            return False
+        action = ctx.store.next_action()
+        if action is None:
+            return None
+        if action.due_at > ctx.now():
+            return action.due_at
+        async with ctx.lock:
+            current = ctx.store.next_action()
+            if current is None or current.action_id != action.action_id:
+                return False
+            status = "DONE"
+            try:
+                await self._run_action(action)
+            except Exception:
+                _log.exception("action %s %s of case %s failed", action.action_id, action.kind, action.case_id)
+                status = "FAILED"
+            ctx.store.finish_action(action.action_id, ctx.now(), status)
+        return False

@@ -1,0 +1,112 @@
+"""The Art 18 statistics of one calendar year, counted from the case records.
+
+Art 18(2): (a) requests submitted, by the SPOC and by competent authorities; (b) requests received
+and requests replied to, each by urgent / non-urgent and by requesting member state; (c) requests
+refused, by requesting member state and by refusal ground; (d) cases where the Art 5(1) limits
+were deviated from for judicial authorisation, by requesting member state. A request counts in the
+year it was received (incoming) or sent (outgoing); copies, own-initiative information and other
+traffic are not requests.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from simulators.model.directive import RequesterType
+from simulators.reference_cms.defects import ActiveDefects
+from simulators.reference_cms.models import CaseDirection, CaseKind, ItemState, Statistics
+from simulators.reference_cms.store import CaseState
+
+__all__ = ["DEFINITIONS", "compute_statistics"]
+
+DEFINITIONS = {
+    "period": "A request counts in the calendar year (UTC) in which it was received, or sent for (a).",
+    "requests_submitted": "Art 18(2)(a): requests sent by the SPOC, and by designated or competent authorities.",
+    "requests_received": "Art 18(2)(b): requests received by the SPOC or a competent authority; copies, "
+    "own-initiative information and duplicates are not counted.",
+    "requests_replied": "Art 18(2)(b): requests for which information was provided, wholly or in part.",
+    "requests_refused": "Art 18(2)(c): requests refused wholly or in part; a request refused on two grounds "
+    "counts once in the total and once under each ground.",
+    "judicial_authorisation_deviations": "Art 18(2)(d): requests for which the requester was told that "
+    "judicial authorisation delays the answer (Art 5(2)).",
+}
+
+
+def _tally(cases: list[CaseState], with_states: bool) -> dict[str, object]:
+    by_state: dict[str, Counter[str]] = defaultdict(Counter)
+    for case in cases:
+        label = "urgent" if case.urgent else "non_urgent"
+        by_state[case.counterpart_state or "unknown"][label] += 1
+    totals = Counter(("urgent" if c.urgent else "non_urgent") for c in cases)
+    return {
+        "total": len(cases),
+        "urgent": totals["urgent"],
+        "non_urgent": totals["non_urgent"],
+        "by_requesting_state": {
+            state: {"total": sum(c.values()), "urgent": c["urgent"], "non_urgent": c["non_urgent"]}
+            for state, c in sorted(by_state.items())
+        } if with_states else None,
+    }
+
+
+def compute_statistics(cases: list[CaseState], year: int, state: str, defects: ActiveDefects) -> Statistics:
+    with_states = not defects.active("statistics-without-state-breakdown")
+    incoming_kinds = {CaseKind.REQUEST}
+    if defects.active("copies-counted-as-requests"):
+        incoming_kinds.add(CaseKind.COPY)
+    received = [
+        c for c in cases
+        if c.direction is CaseDirection.INCOMING and c.kind in incoming_kinds
+        and c.received_at is not None and c.received_at.year == year
+    ]
+    requests = [c for c in received if c.kind is CaseKind.REQUEST]
+    replied = [c for c in requests if any(i.state is ItemState.PROVIDED for i in c.items)]
+    refused = [c for c in requests if any(i.state is ItemState.REFUSED for i in c.items)
+               or (c.outcome == "REFUSED")]
+    if defects.active("refused-counted-as-replied"):
+        replied = [c for c in requests if c in replied or c in refused]
+    submitted = [
+        c for c in cases
+        if c.direction is CaseDirection.OUTGOING and c.kind is CaseKind.REQUEST
+        and c.sent_at is not None and c.sent_at.year == year
+    ]
+    by_spoc = sum(1 for c in submitted if c.requester_type is RequesterType.SPOC)
+    grounds: Counter[str] = Counter()
+    refused_by_state: Counter[str] = Counter()
+    by_state_ground: dict[str, Counter[str]] = defaultdict(Counter)
+    for case in refused:
+        case_grounds = {g.value for i in case.items for g in i.refusal_grounds}
+        refused_by_state[case.counterpart_state or "unknown"] += 1
+        for ground in sorted(case_grounds) or ["NONE_GIVEN"]:
+            grounds[ground] += 1
+            by_state_ground[case.counterpart_state or "unknown"][ground] += 1
+    judicial = [c for c in requests if c.judicial_deviation]
+    judicial_by_state = Counter(c.counterpart_state or "unknown" for c in judicial)
+    receivers = Counter("COMPETENT_AUTHORITY" if c.own_party.startswith("LEA-") else "SPOC" for c in requests)
+    return Statistics(
+        year=year,
+        state=state,
+        requests_submitted={
+            "total": len(submitted),
+            "by_spoc": by_spoc,
+            "by_competent_authorities": len(submitted) - by_spoc,
+            "by_requested_state": dict(sorted(Counter(c.counterpart_state or "unknown" for c in submitted).items()))
+            if with_states else None,
+        },
+        requests_received={**_tally(received, with_states),
+                           },
+        requests_replied=_tally(replied, with_states),
+        requests_refused={
+            "total": len(refused),
+            "by_ground": dict(sorted(grounds.items())),
+            "by_requesting_state": dict(sorted(refused_by_state.items())) if with_states else None,
+            "by_requesting_state_and_ground": {s: dict(sorted(g.items())) for s, g in sorted(by_state_ground.items())}
+            if with_states else None,
+        },
+        judicial_authorisation_deviations={
+            "total": len(judicial),
+            "by_requesting_state": dict(sorted(judicial_by_state.items())) if with_states else None,
+        },
+        definitions={**DEFINITIONS, "received_by": ", ".join(f"{k}: {v}" for k, v in sorted(receivers.items()))
+                     or "none"},
+    )

@@ -1,0 +1,282 @@
+"""The SUT test interface (docs/sut-interface.md) as the reference CMS serves it, under /sut/v1.
+
+`ROUTES` is the single table of operations: the aiohttp routes are registered from it and the
+OpenAPI document (docs/sut-interface.openapi.json) is generated from it, so the two cannot drift.
+Each operation names its manual equivalent: what an operator does in a CMS that does not automate it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from simulators.reference_cms.context import Context
+from simulators.reference_cms.engine import CaseEngine
+from simulators.reference_cms.models import (
+    INTERFACE_VERSION,
+    Agenda,
+    AuditLog,
+    CaseList,
+    CaseRecord,
+    ClockSetting,
+    ClockState,
+    Communication,
+    Decision,
+    DecisionAction,
+    DecisionResult,
+    FixtureSet,
+    Info,
+    OutgoingRequestStimulus,
+    OwnInitiativeStimulus,
+    Statistics,
+    StimulusResult,
+)
+from simulators.reference_cms.problems import ProblemError, read_body
+from simulators.reference_cms.scheduler import agenda
+
+__all__ = ["BASE", "ROUTES", "MessageList", "QueryParam", "Route", "SutApi"]
+
+BASE = "/sut/v1"
+
+
+class FixtureSummary(BaseModel):
+    records: int = Field(description="Number of records now held")
+    replaced: int = Field(description="Number of records the new set replaced")
+
+
+class MessageEntry(Communication):
+    case_id: str
+
+
+class MessageList(BaseModel):
+    messages: list[MessageEntry]
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    description: str
+    type: str = "string"
+    format: str | None = None
+    enum: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    operation: str
+    summary: str
+    manual: str
+    handler: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    query: tuple[QueryParam, ...] = ()
+    optional: bool = False
+    tag: str = "exports"
+    capabilities: tuple[str, ...] = ()
+
+
+DECISIONS = tuple(f"decisions.{a.value}" for a in DecisionAction)
+
+
+_SINCE = QueryParam("since", "Only entries at or after this network time (ISO 8601 with offset)", format="date-time")
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/info", "info", "What this CMS is and which operations it automates",
+          "Read the vendor's interface declaration", "get_info", response=Info, tag="info"),
+    Route("GET", "/openapi.json", "openapi", "This interface as OpenAPI 3.1",
+          "Read docs/sut-interface.openapi.json", "get_openapi", tag="info"),
+    Route("GET", "/clock", "clock.read", "The CMS's clock and whether it follows the network clock",
+          "Read the CMS's clock in its status screen", "get_clock", response=ClockState, tag="clock"),
+    Route("PUT", "/clock", "clock.follow", "Follow (or stop following) the channels' network clock",
+          "Configure the test deployment to take its time from the network clock (GET /clock, X-Network-Time)",
+          "put_clock", body=ClockSetting, response=ClockState, tag="clock", capabilities=("clock",)),
+    Route("GET", "/agenda", "agenda", "OPTIONAL: the CMS's next planned action, for a harness in virtual time",
+          "None: without it the harness steps the clock in fixed increments", "get_agenda", response=Agenda,
+          optional=True, tag="clock", capabilities=("agenda",)),
+    Route("GET", "/fixtures", "fixtures.read", "The records the national databases hold",
+          "Read the test data loaded into the national databases", "get_fixtures", response=FixtureSet,
+          tag="fixtures"),
+    Route("PUT", "/fixtures", "fixtures.replace", "Replace what the national databases hold",
+          "Load the test data into the national databases the SPOC consults", "put_fixtures", body=FixtureSet,
+          response=FixtureSummary, tag="fixtures", capabilities=("fixtures",)),
+    Route("POST", "/stimuli/outgoing-request", "stimuli.outgoing_request",
+          "Create and send a request for information (Art 4, Art 8)",
+          "An operator (or a designated / competent authority) creates the request in the CMS and sends it",
+          "post_outgoing_request", body=OutgoingRequestStimulus, response=StimulusResult, status=201,
+          tag="stimuli", capabilities=("stimuli.outgoing_request",)),
+    Route("POST", "/stimuli/own-initiative", "stimuli.own_initiative",
+          "Provide information on own initiative (Art 7)",
+          "An operator (or a competent authority) enters the information and sends it", "post_own_initiative",
+          body=OwnInitiativeStimulus, response=StimulusResult, status=201, tag="stimuli",
+          capabilities=("stimuli.own_initiative",)),
+    Route("POST", "/cases/{case_id}/decision", "stimuli.decision",
+          "An operator's decision on an incoming request",
+          "The operator opens the case and provides, refuses, asks for clarification, records the judicial "
+          "authorisation steps or hands the request over to a domestic authority", "post_decision",
+          body=Decision, response=DecisionResult, tag="stimuli", capabilities=DECISIONS),
+    Route("GET", "/cases", "exports.cases", "Every case record (Art 16(1)(a)-(c))",
+          "Export the case list from the CMS", "get_cases", response=CaseList,
+          query=(QueryParam("direction", "INCOMING or OUTGOING", enum=("INCOMING", "OUTGOING")),
+                 QueryParam("reference", "The requester's reference of the exchange"),
+                 QueryParam("message_id", "A channel message id recorded in the case")),
+          capabilities=("exports.cases",)),
+    Route("GET", "/cases/{case_id}", "exports.case", "One case record", "Export one case from the CMS",
+          "get_case", response=CaseRecord),
+    Route("GET", "/messages", "exports.messages", "Every message sent or received, with its channel and "
+          "Art 13(2) exception", "Export the message log of the CMS", "get_messages", response=MessageList,
+          query=(_SINCE,), capabilities=("exports.messages",)),
+    Route("GET", "/audit-log", "exports.audit_log", "The audit log (Art 16(1)(h), Art 25 Directive (EU) 2016/680)",
+          "Export the audit log", "get_audit_log", response=AuditLog,
+          query=(_SINCE, QueryParam("case_id", "Only the entries of this case")),
+          capabilities=("exports.audit_log",)),
+    Route("GET", "/statistics", "exports.statistics", "The Art 18 statistics of one calendar year",
+          "Produce the annual statistics report", "get_statistics", response=Statistics,
+          query=(QueryParam("year", "Calendar year (default: the current one)", type="integer"),),
+          capabilities=("exports.statistics",)),
+)
+
+
+def _since(request: web.Request) -> datetime | None:
+    raw = request.query.get("since")
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ProblemError(422, "Invalid input", f"since: {raw!r} is not an ISO 8601 time with an offset",
+                           errors=[("query.since", "must be an ISO 8601 date-time with a UTC offset")],
+                           slug="validation")
+    return moment
+
+
+def _json(body: BaseModel | dict[str, Any], status: int = 200) -> web.Response:
+    text = body.model_dump_json() if isinstance(body, BaseModel) else json.dumps(body)
+    return web.Response(status=status, text=text, content_type="application/json")
+
+
+class SutApi:
+    def __init__(self, ctx: Context, engine: CaseEngine, openapi: dict[str, Any], product: str) -> None:
+        self.ctx = ctx
+        self.engine = engine
+        self.openapi = openapi
+        self.product = product
+
+    def register(self, app: web.Application) -> None:
+        for route in ROUTES:
+            app.router.add_route(route.method, BASE + route.path, getattr(self, route.handler))
+
+    async def get_info(self, request: web.Request) -> web.Response:
+        ctx = self.ctx
+        return _json(Info(
+            state=ctx.state, parties=ctx.channels.parties, interface_version=INTERFACE_VERSION, product=self.product,
+            automated=[c for r in ROUTES for c in r.capabilities],
+            optional=[c for r in ROUTES if r.optional for c in r.capabilities],
+            languages=ctx.languages, timezone=ctx.timezone, defects=list(ctx.defects.names),
+        ))
+
+    async def get_openapi(self, request: web.Request) -> web.Response:
+        return _json(self.openapi)
+
+    async def get_clock(self, request: web.Request) -> web.Response:
+        return _json(ClockState(follow_network_clock=self.ctx.clock.following, now=self.ctx.now()))
+
+    async def put_clock(self, request: web.Request) -> web.Response:
+        setting = await read_body(request, ClockSetting)
+        clock = self.ctx.clock
+        if setting.follow_network_clock:
+            try:
+                await clock.follow()
+            except Exception as exc:
+                raise ProblemError(502, "Network clock unavailable", f"GET /clock on the channels failed: {exc}",
+                                   errors=[("follow_network_clock", "the channels' clock must answer")]) from None
+        else:
+            await clock.stop_following()
+        return _json(ClockState(follow_network_clock=clock.following, now=self.ctx.now()))
+
+    async def get_agenda(self, request: web.Request) -> web.Response:
+        return _json(agenda(self.ctx))
+
+    async def get_fixtures(self, request: web.Request) -> web.Response:
+        return _json(FixtureSet(records=self.ctx.store.fixtures()))
+
+    async def put_fixtures(self, request: web.Request) -> web.Response:
+        fixtures = await read_body(request, FixtureSet)
+        async with self.ctx.lock:
+            replaced = self.ctx.store.replace_fixtures(fixtures.records)
+            self.ctx.store.put("fixtures-loaded-at", self.ctx.now().isoformat())
+        return _json(FixtureSummary(records=len(fixtures.records), replaced=replaced))
+
+    async def post_outgoing_request(self, request: web.Request) -> web.Response:
+        stimulus = await read_body(request, OutgoingRequestStimulus)
+        async with self.ctx.lock:
+            result = await self._sending(self.engine.stimuli.outgoing_request(stimulus))
+        return _json(result, 201)
+
+    async def post_own_initiative(self, request: web.Request) -> web.Response:
+        stimulus = await read_body(request, OwnInitiativeStimulus)
+        async with self.ctx.lock:
+            result = await self._sending(self.engine.stimuli.own_initiative(stimulus))
+        return _json(result, 201)
+
+    async def _sending(self, work: Any) -> StimulusResult:
+        from simulators.reference_cms.channels import ChannelRejected
+
+        try:
+            result: StimulusResult = await work
+        except ChannelRejected as exc:
+            raise ProblemError(502, "Channel refused the message", str(exc),
+                               errors=[(f"channel.{e.get('field')}", str(e.get("rule")))
+                                       for e in exc.problem.get("errors", []) if isinstance(e, dict)]) from None
+        return result
+
+    async def post_decision(self, request: web.Request) -> web.Response:
+        decision = await read_body(request, Decision)
+        async with self.ctx.lock:
+            result = await self.engine.stimuli.decide(request.match_info["case_id"], decision)
+        return _json(result)
+
+    async def get_cases(self, request: web.Request) -> web.Response:
+        direction = request.query.get("direction")
+        if direction is not None and direction not in ("INCOMING", "OUTGOING"):
+            raise ProblemError(422, "Invalid input", "direction must be INCOMING or OUTGOING",
+                               errors=[("query.direction", "must be INCOMING or OUTGOING")], slug="validation")
+        cases = self.engine.export_cases(direction=direction, reference=request.query.get("reference"),
+                                         message_id=request.query.get("message_id"))
+        return _json(CaseList(cases=cases))
+
+    async def get_case(self, request: web.Request) -> web.Response:
+        case_id = request.match_info["case_id"]
+        case = self.ctx.store.case(case_id)
+        if case is None:
+            raise ProblemError(404, "No such case", f"no case {case_id}", errors=[("case_id", "must name a case")])
+        return _json(self.engine.export_case(case))
+
+    async def get_messages(self, request: web.Request) -> web.Response:
+        since = _since(request)
+        entries = [MessageEntry(case_id=case_id, **c.model_dump()) for case_id, c in self.ctx.store.all_communications()
+                   if since is None or c.at >= since]
+        return _json(MessageList(messages=entries))
+
+    async def get_audit_log(self, request: web.Request) -> web.Response:
+        entries = self.ctx.store.audit_entries(_since(request), request.query.get("case_id"))
+        return _json(AuditLog(entries=entries))
+
+    async def get_statistics(self, request: web.Request) -> web.Response:
+        raw = request.query.get("year")
+        year = self.ctx.now().year
+        if raw is not None:
+            if not raw.isdigit() or not 2000 <= int(raw) <= 2200:
+                raise ProblemError(422, "Invalid input", f"year: {raw!r} is not a calendar year",
+                                   errors=[("query.year", "must be a year between 2000 and 2200")], slug="validation")
+            year = int(raw)
+        return _json(self.engine.statistics(year))
