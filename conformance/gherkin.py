@@ -19,8 +19,9 @@ scenario resting on a requirement whose basis the catalogue gives as unverified.
 This is a deliberately small parser of the subset of Gherkin the project's feature files use
 (English keywords; Feature, Rule, Background, Scenario/Example, Scenario Outline/Template, Examples/
 Scenarios, steps, tables, doc strings, comments, tags). It reads tags and structure only; behave
-runs the scenarios. `parse_moment` and `parse_duration` read the values the scenarios write in
-words ("2026-03-29 00:30 CET", "3 calendar days") for the steps and the tests alike.
+runs the scenarios. `parse_moment`, `parse_duration`, `parse_state` and `parse_language` read the
+values the scenarios write in words ("2026-03-29 00:30 CET", "3 calendar days", "the Netherlands",
+"German") for the steps and the tests alike.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ __all__ = [
     "parse_duration",
     "parse_feature",
     "parse_features",
+    "parse_language",
     "parse_moment",
+    "parse_state",
     "requirement_tags",
     "scenario_index",
     "scenario_refs",
@@ -367,9 +370,7 @@ def parse_moment(text: str) -> datetime:
     """'2026-03-29 00:30 CET' -> an aware datetime at that instant (offset from the abbreviation)."""
     match = _MOMENT.fullmatch(text.strip())
     if match is None or match["zone"] not in _OFFSETS:
-        raise ValueError(
-            f"{text!r} is not a moment 'YYYY-MM-DD HH:MM ZONE' with ZONE one of {sorted(_OFFSETS)}"
-        )
+        raise ValueError(f"{text!r} is not a moment 'YYYY-MM-DD HH:MM ZONE' with ZONE one of {sorted(_OFFSETS)}")
     naive = datetime.fromisoformat(f"{match['date']}T{match['time']}")
     return naive.replace(tzinfo=timezone(_OFFSETS[match["zone"]], match["zone"]))
 
@@ -386,3 +387,51 @@ def parse_duration(text: str) -> timedelta:
     if unit.startswith("hour"):
         return timedelta(hours=amount)
     return timedelta(days=amount)
+
+
+# The official languages of the Union by their English names (ISO 639-1 codes).
+_LANGUAGES: dict[str, str] = {
+    "Bulgarian": "bg",
+    "Croatian": "hr",
+    "Czech": "cs",
+    "Danish": "da",
+    "Dutch": "nl",
+    "English": "en",
+    "Estonian": "et",
+    "Finnish": "fi",
+    "French": "fr",
+    "German": "de",
+    "Greek": "el",
+    "Hungarian": "hu",
+    "Irish": "ga",
+    "Italian": "it",
+    "Latvian": "lv",
+    "Lithuanian": "lt",
+    "Maltese": "mt",
+    "Polish": "pl",
+    "Portuguese": "pt",
+    "Romanian": "ro",
+    "Slovak": "sk",
+    "Slovenian": "sl",
+    "Spanish": "es",
+    "Swedish": "sv",
+}
+
+
+def parse_language(name: str) -> str:
+    """'German' -> 'de' (an official language of the Union, by its English name)."""
+    try:
+        return _LANGUAGES[name.strip()]
+    except KeyError:
+        raise ValueError(f"{name!r} is not an official language of the Union: {sorted(_LANGUAGES)}") from None
+
+
+def parse_state(name: str) -> str:
+    """'the Netherlands' -> 'NL': a state of the exchange network by its English name."""
+    from simulators.model.parties import all_states
+
+    wanted = name.strip().removeprefix("the ").casefold()
+    for code, state in all_states().items():
+        if state.name.casefold() == wanted:
+            return code
+    raise ValueError(f"{name!r} is not a state of the exchange network (simulators/model/parties.toml)")

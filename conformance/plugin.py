@@ -50,6 +50,7 @@ class RunOptions:
     report_dir: Path | None = None
     siena_obligation_date: date | None = None
     work_dir: Path | None = None
+    real_wait: float | None = None
 
     def command(self, profile: str | None = None) -> str:
         """The command line that repeats this run (optionally for other requirements)."""
@@ -71,7 +72,7 @@ class RunOptions:
 
 
 def check_id(item: pytest.Item) -> str:
-    """'conformance/checks/art05_time_limits.py::test_urgent_direct[night]' -> 'art05_time_limits.urgent_direct[night]'."""
+    """'conformance/checks/art05_time_limits.py::test_urgent_direct' -> 'art05_time_limits.urgent_direct'."""
     module = Path(str(item.path)).stem
     name = item.name.removeprefix("test_")
     return f"{module}.{name}"
@@ -99,6 +100,8 @@ class ConformanceRun:
             fields["report_dir"] = options.report_dir
         if options.siena_obligation_date is not None:
             fields["siena_obligation_date"] = options.siena_obligation_date
+        if options.real_wait is not None:
+            fields["real_mode_wait"] = options.real_wait
         self.settings = CampaignSettings(**fields)
         self.selected = set(self.settings.profile.resolve(self.catalogue))
         self.checks: list[Any] = []  # reports.results.CheckResult
@@ -131,7 +134,7 @@ class ConformanceRun:
         return CampaignView(self.result)
 
     async def _run(self) -> Any:
-        from conformance.campaign.runner import Endpoints, run_campaign
+        from conformance.campaign.runner import run_campaign
 
         endpoints = self.endpoints
         if endpoints is None:
@@ -150,9 +153,11 @@ class ConformanceRun:
             base = options.work_dir or Path(tempfile.mkdtemp(prefix="spoc-run-"))
             self._network = started(base / "reference-network", state=self.settings.sut_state,
                                     start=self.settings.start_utc, defects=options.defects,
-                                    keep=options.work_dir is not None)
+                                    keep=options.work_dir is not None,
+                                    virtual=self.settings.time_mode.value != "real")
             network = self._network.__enter__()
-            assert network.simulators is not None and network.cms is not None
+            assert network.simulators is not None
+            assert network.cms is not None
             return Endpoints(network.simulators.url, network.simulators.control_token, network.cms.url)
         if not options.channels or not (options.credentials or options.control_token):
             raise pytest.UsageError("a vendor SUT needs --spoc-channels URL and --spoc-credentials FILE")
@@ -315,6 +320,11 @@ def _record(item: pytest.Item, report: pytest.TestReport, judge: Any, *, error: 
         observed = notable.observed if notable else judge.not_applicable_reason
         evidence = judge.evidence()
         curl = judge.curl()
+    broken = _broken_scenarios(run, ids)
+    if broken and outcome in (Outcome.PASSED, Outcome.NOT_APPLICABLE, Outcome.WARNING):
+        outcome = Outcome.INCONCLUSIVE
+        message += "\nINCONCLUSIVE: scenarios this check relies on stopped early: " + "; ".join(
+            f"{name}: {why}" for name, why in broken.items())
     span = None
     if run.result is not None:
         span = VirtualTime.between(run.result.network_start, run.result.network_end,
@@ -338,6 +348,17 @@ def _record(item: pytest.Item, report: pytest.TestReport, judge: Any, *, error: 
         report.outcome = "passed"
         report.longrepr = None
     report.user_properties.append(("conformance_outcome", outcome.value))
+
+
+def _broken_scenarios(run: ConformanceRun, ids: Sequence[str]) -> dict[str, str]:
+    """Scenarios serving these requirements that raised instead of running to their end."""
+    if run.result is None or not run.result.scenario_failures:
+        return {}
+    from conformance.scenarios.base import SCENARIOS
+
+    wanted = set(ids)
+    return {name: why for name, why in run.result.scenario_failures.items()
+            if name in SCENARIOS and SCENARIOS[name].requirements & wanted}
 
 
 def _title(item: pytest.Item) -> str:

@@ -164,7 +164,9 @@ class SutClient:
         return self.info_cache
 
     async def automated(self, operation: str) -> bool:
-        return operation in (await self.info()).automated
+        """Whether the SUT automates an operation; `operation` may list accepted names separated by '|'."""
+        offered = set((await self.info()).automated)
+        return any(name in offered for name in operation.split("|"))
 
     async def follow_network_clock(self) -> bool:
         reply = await self.caller.call("PUT", "/sut/v1/clock", body={"follow_network_clock": True},

@@ -53,7 +53,7 @@ async def send(request: web.Request) -> web.Response:
         message.sender,
         message.to,
         message.cc,
-        message.payload().model_dump(mode="json", exclude_none=True),
+        message.payload_json(),
         message.directive,
         case_id=message.case_id,
         in_reply_to=message.in_reply_to,

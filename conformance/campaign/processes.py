@@ -51,7 +51,7 @@ class _Managed:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("w", encoding="utf-8")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self._process = subprocess.Popen(  # noqa: S603  (our own command line)
+        self._process = subprocess.Popen(
             self.args, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True,
         )
         found: list[str] = []
@@ -113,13 +113,13 @@ class Simulators(_Managed):
 
     name = "simulators"
 
-    def __init__(self, data_dir: Path, *, start: datetime) -> None:
+    def __init__(self, data_dir: Path, *, start: datetime, virtual: bool = True) -> None:
         self.data_dir = data_dir
         self.credentials = data_dir / "credentials.json"
         # The virtual clock starts just before the campaign's start; the campaign moves it on.
-        begin = (start - timedelta(hours=1)).isoformat()
-        super().__init__(_command("serve", "--port", "0", "--clock", "virtual", "--data", str(data_dir),
-                                  "--start", begin), data_dir / "serve.log")
+        clock = ["--clock", "virtual", "--start", (start - timedelta(hours=1)).isoformat()] if virtual else \
+            ["--clock", "system"]
+        super().__init__(_command("serve", "--port", "0", "--data", str(data_dir), *clock), data_dir / "serve.log")
 
     def on_ready_line(self, line: str) -> None:
         match = re.search(r"credentials=(\S+)", line)
@@ -148,12 +148,14 @@ class ReferenceCms(_Managed):
         super().__init__(_command(*args), data_dir / "cms.log")
 
 
-class started:  # noqa: N801  (used as a context manager, like `open`)
+class started:
     """Start simulators and the reference CMS in `work_dir`; stop both (and optionally clean up) on exit."""
 
     def __init__(
-        self, work_dir: Path, *, state: str, start: datetime, defects: Sequence[str] = (), keep: bool = False
+        self, work_dir: Path, *, state: str, start: datetime, defects: Sequence[str] = (), keep: bool = False,
+        virtual: bool = True,
     ) -> None:
+        self.virtual = virtual
         self.work_dir = work_dir
         self.state = state
         self.start = start
@@ -166,7 +168,7 @@ class started:  # noqa: N801  (used as a context manager, like `open`)
         began = time.monotonic()
         if self.work_dir.exists():
             shutil.rmtree(self.work_dir)
-        self.simulators = Simulators(self.work_dir / "network", start=self.start)
+        self.simulators = Simulators(self.work_dir / "network", start=self.start, virtual=self.virtual)
         self.simulators.start()
         try:
             self.cms = ReferenceCms(self.work_dir / "cms", state=self.state, channels_url=self.simulators.url,

@@ -82,6 +82,8 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
             "campaign_wall_clock_seconds": round(result.wall_seconds, 3),
             "campaign_network_span_seconds": span.span_seconds,
             "campaign_network_span_days": round(span.span_seconds / 86400, 3),
+            "main_timeline_days": round(((result.main_end or result.network_end) - result.network_start)
+                                        .total_seconds() / 86400, 3),
             "clock_steps": result.steps,
             "settle_timeouts": result.settle_timeouts,
             "scenarios": result.scenarios,

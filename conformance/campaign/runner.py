@@ -83,7 +83,7 @@ class CampaignResult:
     scenario_failures: dict[str, str] = field(default_factory=dict)
     settle_timeouts: int = 0
     sut_follows_clock: bool = True
-    aborted: str | None = None
+    main_end: datetime | None = None  # network time when the main timeline (phase 1) ended
 
 
 class Progress:
@@ -165,7 +165,7 @@ async def run_campaign(
         if records:
             try:
                 await sut.perform(
-                    "fixtures.replace", lambda: _put(sut, records),
+                    "fixtures|fixtures.replace", lambda: _put(sut, records),
                     instructions=f"load these {len(records)} records into the national databases: {records}",
                     evidence=_nothing,
                 )
@@ -193,6 +193,7 @@ async def run_campaign(
         await timeline.fetch_all()
         progress.phase("collecting the SUT's exports")
         exports = await _exports(sut, settings, timeline.now)
+        main_end = timeline.now
         final_exports = None
         if any(s.phase == 2 for s in scenarios):
             await run_phase(2, "retention review (months of network time)")
@@ -204,7 +205,7 @@ async def run_campaign(
             network_end=max(timeline.now, timeline.started_at), wall_seconds=time.monotonic() - began,
             steps=timeline.steps, exports=exports, final_exports=final_exports,
             statistics_before=statistics_before, scenario_failures=failures,
-            settle_timeouts=timeline.settle_timeouts, sut_follows_clock=follows,
+            settle_timeouts=timeline.settle_timeouts, sut_follows_clock=follows, main_end=main_end,
         )
 
 

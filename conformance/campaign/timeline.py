@@ -92,9 +92,9 @@ class Timeline:
         if index < len(self._boundaries):
             candidates.append(self._boundaries[index])
         agenda = self.agenda
-        if self._agenda_trusted and agenda is not None and agenda.next_action_at is not None:
-            if agenda.next_action_at > self.now:
-                candidates.append(agenda.next_action_at)
+        planned = agenda.next_action_at if agenda is not None and self._agenda_trusted else None
+        if planned is not None and planned > self.now:
+            candidates.append(planned)
         return min(candidates)
 
     # -- moving -----------------------------------------------------------------------------

@@ -33,7 +33,9 @@ def _request(message: Observed) -> InformationRequest | None:
 
 def _unsent(judge: Judge, campaign: CampaignView, rule: str) -> None:
     for exchange in campaign.exchanges(ExchangeKind.OUTGOING_REQUEST):
-        if exchange.message_id is None:
+        if exchange.facts.get("not_done"):
+            judge.inconclusive(exchange.key, rule=rule, observed=f"not stimulated: {exchange.facts['not_done']}")
+        elif exchange.message_id is None:
             judge.failed(exchange.key, rule=rule, expected="the SUT sends the request it was told to send",
                          observed="; ".join(exchange.problems) or "no request observed")
 
@@ -107,7 +109,8 @@ def test_request_states_necessity_and_availability(campaign: CampaignView, judge
         missing = [name for name in ("necessity_proportionality", "availability_reasons")
                    if request is None or not (getattr(request, name) or "").strip()]
         judge.check(not missing, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                    observed=f"{message.message_id}: " + (f"missing {', '.join(missing)}" if missing else "both stated"),
+                    observed=f"{message.message_id}: "
+                    + (f"missing {', '.join(missing)}" if missing else "both stated"),
                     expected="necessity_proportionality and availability_reasons stated")
 
 

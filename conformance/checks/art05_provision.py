@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -45,7 +46,7 @@ def _delay_notice_findings(campaign: CampaignView, judge: Judge, exchange: Excha
 
 @pytest.mark.requirement("R-15", article="Art 5(2)")
 def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> None:
-    """Where judicial authorisation is needed: an immediate delay notice, updates, the information soon after the grant."""
+    """Judicial authorisation needed: an immediate delay notice, updates, the information soon after the grant."""
     settings = campaign.settings
     rule = ("immediately inform the requester of the expected delay with its length and reasons, keep it updated, "
             "and provide the information as soon as possible after the authorisation (Art 5(2))")
@@ -57,7 +58,7 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
         end = done.done_at or campaign.observed_until
         if notices:
             stamps = [n.created_at for n in notices] + [end]
-            longest = max((b - a for a, b in zip(stamps, stamps[1:], strict=False)), default=timedelta(0))
+            longest = max((b - a for a, b in itertools.pairwise(stamps)), default=timedelta(0))
             judge.check(longest <= settings.delay_update_within, f"{exchange.key}[updates]", rule=rule,
                         evidence=evidence,
                         observed=f"{len(notices)} notice(s); longest silence "

@@ -129,8 +129,9 @@ def test_clarification_asked_immediately(campaign: CampaignView, judge: Judge) -
             continue
         gap = asked[0].created_at - received
         judge.check(gap <= settings.immediately, exchange.key, rule=rule, evidence=evidence,
-                    observed=f"clarification requested by {asked[0].message_id} {describe_gap(received, asked[0].created_at)}"
-                    " after receipt", expected=f"within {settings.immediately}")
+                    observed=f"clarification requested by {asked[0].message_id} "
+                    f"{describe_gap(received, asked[0].created_at)} after receipt",
+                    expected=f"within {settings.immediately}")
     if not judge.findings:
         judge.not_applicable("no incomplete request was sent")
 
@@ -198,7 +199,8 @@ def test_originator_consent_respected(campaign: CampaignView, judge: Judge) -> N
             continue
         done = completion(campaign, exchange)
         provided = [i for i, v in exchange.expected.items() if v == "OC" and i in done.provided]
-        refused_oc = [i for i, v in exchange.expected.items() if v == "OC" and "OC" in done.refused.get(i, (None, []))[1]]
+        refused_oc = [i for i, v in exchange.expected.items()
+                      if v == "OC" and i in done.refused and "OC" in done.refused[i][1]]
         judge.check(not provided and bool(refused_oc), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{campaign.answers_text(exchange)}; provided {provided or 'nothing'}, "
                     f"refused on OC {refused_oc or 'nothing'}",

@@ -1,4 +1,4 @@
-"""Art 7 (own-initiative provision) and Art 8 (exchanges directly with competent authorities): languages, copies, records."""
+"""Art 7 (own-initiative provision) and Art 8 (direct exchanges with competent authorities): languages, copies."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ def _copies(campaign: CampaignView, judge: Judge, kind: ExchangeKind, requiremen
         wanted = [p for p, role in recipients.items() if role == f"copy:{reason}"]
         if not wanted:
             continue
+        if exchange.facts.get("not_done"):
+            judge.inconclusive(exchange.key, rule=rule, observed=f"not stimulated: {exchange.facts['not_done']}")
+            continue
         if message is None:
             judge.failed(exchange.key, rule=rule, observed="; ".join(exchange.problems) or "nothing was sent",
                          expected="the exchange and its copies")
@@ -33,6 +36,9 @@ def _copies(campaign: CampaignView, judge: Judge, kind: ExchangeKind, requiremen
 
 
 def _recorded(campaign: CampaignView, judge: Judge, exchange: Exchange, message: Observed | None, rule: str) -> None:
+    if exchange.facts.get("not_done"):
+        judge.inconclusive(exchange.key, rule=rule, observed=f"not stimulated: {exchange.facts['not_done']}")
+        return
     if message is None:
         judge.failed(exchange.key, rule=rule, observed="; ".join(exchange.problems) or "nothing was sent",
                      expected="the provision sent and recorded")
@@ -69,6 +75,9 @@ def test_own_initiative_language(campaign: CampaignView, judge: Judge) -> None:
     """Own-initiative information is in a language on the receiving state's Art 11 list."""
     rule = "own-initiative information is in one of the recipient state's Art 11 languages (Art 7(3) §1)"
     for exchange, message in _sent(campaign, ExchangeKind.OWN_INITIATIVE_OUT, "R-32"):
+        if exchange.facts.get("not_done"):
+            judge.inconclusive(exchange.key, rule=rule, observed=f"not stimulated: {exchange.facts['not_done']}")
+            continue
         if message is None:
             judge.failed(exchange.key, rule=rule, observed="; ".join(exchange.problems) or "nothing was sent",
                          expected="the own-initiative message")

@@ -1,4 +1,4 @@
-"""Art 10: personal data provided are up to date, within Annex II Section B, and come with the elements to assess them."""
+"""Art 10: personal data provided are up to date, within Annex II Section B, with the elements to assess them."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
             continue
         done = completion(campaign, exchange)
         refused_nc = [i for i, (_, grounds) in done.refused.items() if "NC" in grounds]
-        handled = bool(done.provided) or bool(done.refused) and not refused_nc
+        handled = bool(done.provided) or (bool(done.refused) and not refused_nc)
         judge.check(handled and not refused_nc, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{campaign.sent_text(exchange)}; {campaign.answers_text(exchange)}",
                     expected="the request in English answered on its merits")
@@ -149,7 +149,8 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
                          observed=f"{message.summary()}: {problem}", expected="a valid, truthful exception code")
         else:
             judge.passed(message.message_id, rule=rule,
-                         observed=f"{message.message_id} on {message.channel}: {exception} ({_EXCEPTIONS[str(exception)]})")
+                         observed=f"{message.message_id} on {message.channel}: {exception} "
+                         f"({_EXCEPTIONS[str(exception)]})")
     # A SIENA outage during an urgent exchange: the CMS must fall back rather than miss the limit.
     for exchange in campaign.exchanges(requirement="R-55"):
         if "outage" not in exchange.labels:

@@ -8,6 +8,7 @@ checkpointed and closed.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import ssl
@@ -37,9 +38,18 @@ async def _serve(
     from aiohttp import web
 
     from simulators.app import CREDENTIALS_PATH, ServerConfig, build_app
+    from simulators.runtime.store import JournalLayoutError
 
     assert isinstance(config, ServerConfig)
-    app = await build_app(config)
+    try:
+        app = await build_app(config)
+    except JournalLayoutError as exc:
+        raise click.ClickException(str(exc)) from None
+    # A long-running server with a large, stable heap after start-up: move that heap out of the
+    # collector's way and collect the young generation less often (measured: ~10% less CPU a send).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_timeout, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port, ssl_context=tls, reuse_address=True)

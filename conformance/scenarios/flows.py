@@ -7,7 +7,7 @@ another channel (Art 13(2)) is still found.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -117,11 +117,16 @@ async def await_answers(ctx: ScenarioContext, exchange: Exchange, *, until: date
         if set(expected) <= answered_items(answers, expected):
             exchange.add_event("answered", max(m.created_at for m in answers))
             return
-        found = await ctx.wait_for(
-            lambda m: m.message_id not in seen and belongs_to(m, exchange) and m.kind in ANSWER_KINDS, until=end
-        )
+        found = await ctx.wait_for(_new_answer(exchange, frozenset(seen)), until=end)
         if found is None:
             return
+
+
+def _new_answer(exchange: Exchange, seen: frozenset[str]) -> Callable[[Observed], bool]:
+    def match(message: Observed) -> bool:
+        return message.message_id not in seen and belongs_to(message, exchange) and message.kind in ANSWER_KINDS
+
+    return match
 
 
 async def find_case(ctx: ScenarioContext, exchange: Exchange) -> CaseRecord | None:

@@ -33,8 +33,8 @@ __all__ = [
 
 # Requirements every incoming request gives evidence on: receipt, records, SIENA, audit, statistics.
 _ANY_INCOMING = frozenset({
-    "R-13", "R-14", "R-54", "R-61", "R-64", "R-80", "R-81", "R-83", "R-85", "R-86", "R-87", "R-88", "R-52",
-    "R-95", "R-96", "R-97",
+    "R-13", "R-14", "R-20", "R-54", "R-61", "R-64", "R-80", "R-81", "R-83", "R-85", "R-86", "R-87", "R-88", "R-52",
+    "R-89", "R-95", "R-96", "R-97",
 })
 
 
@@ -80,13 +80,15 @@ class _Incoming(Scenario):
 class UrgentDirectAtNight(_Incoming):
     name = "incoming.urgent-direct-night"
     title = "Urgent request for directly available information received on a Friday at 23:30"
-    requirements = _ANY_INCOMING | {"R-10", "R-16", "R-50", "R-68", "R-48", "R-49", "R-47"}
+    requirements = _ANY_INCOMING | {"R-10", "R-16", "R-50", "R-68", "R-48", "R-49", "R-47", "R-90", "R-91"}
     requester = "SPOC-DE"
     urgent = True
     hour = (23, 30)
     labels = ("night",)
-    record_fields = {"data_categories": ["PERSONAL_DETAILS", "CRIMINAL_CONDUCT"], "source_reliability": "A",
-                     "information_accuracy": "1"}
+    record_fields: ClassVar[dict[str, Any]] = {
+        "data_categories": ["PERSONAL_DETAILS", "CRIMINAL_CONDUCT"], "source_reliability": "A",
+        "information_accuracy": "1",
+    }
 
 
 @register
@@ -157,7 +159,7 @@ class NonUrgentOnEasterMonday(_Incoming):
             authority = f"LEA-{ctx.state}"
             try:
                 await ctx.sut.perform(
-                    "stimuli.decision",
+                    "decisions.hand_over|stimuli.decision",
                     lambda: ctx.sut.decision(case.case_id, {"action": "hand_over", "authority": authority,
                                                             "reasons": "the vehicle register is kept by the LEA"},
                                              scenario=ctx.name),
@@ -189,12 +191,12 @@ class DesignatedAuthorityRequest(_Incoming):
 class RefusalOnGround(_Incoming):
     name = "incoming.refusal"
     title = "A request about an offence punishable by less than one year is refused on ground MO"
-    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-23", "R-26", "R-65", "R-98"}
+    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-23", "R-26", "R-65", "R-90", "R-91", "R-98"}
     requester = "SPOC-PL"
     language = "en"
     day = date(2026, 3, 31)
     hour = (9, 0)
-    record_fields = {"refusal_ground": "MO"}
+    record_fields: ClassVar[dict[str, Any]] = {"refusal_ground": "MO"}
     expected_outcome = "MO"
 
 
@@ -206,7 +208,7 @@ class OriginatorConsentRefusal(_Incoming):
     requester = "SPOC-ES"
     day = date(2026, 4, 1)
     hour = (10, 0)
-    record_fields = {"originator_state": "FR", "originator_consent": False}
+    record_fields: ClassVar[dict[str, Any]] = {"originator_state": "FR", "originator_consent": False}
     expected_outcome = "OC"
 
 
@@ -214,11 +216,11 @@ class OriginatorConsentRefusal(_Incoming):
 class DataQualityRefusal(_Incoming):
     name = "incoming.data-quality"
     title = "Information found to be out of date is not provided (ground DQ, Art 10(a))"
-    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-47", "R-98"}
+    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-23", "R-47", "R-98"}
     requester = "SPOC-LV"
     day = date(2026, 4, 2)
     hour = (15, 0)
-    record_fields = {"refusal_ground": "DQ"}
+    record_fields: ClassVar[dict[str, Any]] = {"refusal_ground": "DQ"}
     expected_outcome = "DQ"
 
 
@@ -230,7 +232,7 @@ class PersonalDataCategories(_Incoming):
     requester = "SPOC-LU"
     day = date(2026, 4, 1)
     hour = (14, 0)
-    record_fields = {"subject_category": "WITNESS",
+    record_fields: ClassVar[dict[str, Any]] = {"subject_category": "WITNESS",
                      "data_categories": ["PERSONAL_DETAILS", "FINANCIAL", "HEALTH"],
                      "source_reliability": "B", "information_accuracy": "2"}
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from conformance.scenarios import incoming, outgoing, procedures, received
+from conformance.scenarios import incoming, outgoing, procedures, received, refusal_grounds
 
-__all__ = ["incoming", "outgoing", "procedures", "received"]
+__all__ = ["incoming", "outgoing", "procedures", "received", "refusal_grounds"]

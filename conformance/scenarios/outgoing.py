@@ -108,6 +108,7 @@ class _Stimulated(Scenario):
             result = await self.stimulate(ctx, body)
         except ManualStepNotDone as exc:
             exchange.problems.append(str(exc))
+            exchange.facts["not_done"] = str(exc)
             return
         exchange.sut_case_id = str(result.get("case_id") or "") or None
         exchange.reference = str(result.get("reference") or exchange.reference)

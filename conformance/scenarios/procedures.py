@@ -13,9 +13,11 @@ from conformance.scenarios.flows import await_answers, belongs_to, find_case, fi
 from conformance.scenarios.incoming import _ANY_INCOMING
 from conformance.sut import ManualStepNotDone
 
-__all__ = ["Clarification", "DuplicateDelivery", "JudicialGranted", "JudicialRefused", "SienaOutage"]
+__all__ = ["Clarification", "DuplicateDelivery", "JudicialGranted", "JudicialRefused", "OperatorClarification",
+           "SienaOutage"]
 
 CLARIFICATION_DELAY = timedelta(days=2)
+OPERATOR_READS = timedelta(minutes=25)
 GRANT_DELAY = timedelta(days=2)
 OUTAGE = timedelta(hours=12)
 
@@ -58,6 +60,64 @@ class Clarification(Scenario):
         })
         answer = await actor.clarify(asked, reference=request.reference, language=request.language,
                                      answers=amended.availability_reasons or "", amended=amended, scenario=ctx.name)
+        exchange.add_event("clarification_received", answer.created_at, answer.message_id)
+        ctx.watch_deadlines(exchange)
+        await await_answers(ctx, exchange)
+
+
+@register
+class OperatorClarification(Scenario):
+    name = "incoming.operator-clarification"
+    title = ("An urgent request the operator finds unclear 25 minutes after receipt; the requester clarifies "
+             "two days later, and the 8 hours resume where they stopped")
+    requirements = frozenset({"R-10", "R-24", "R-25", "R-26", "R-81", "R-85"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [fixture(self.subject, f"{self.subject}: registered keeper of a white Ford Transit")]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(requesting_state="FI", requested_state=ctx.state, requester="SPOC-FI",
+                                    subject=self.subject, items=[f"Vehicles kept by {self.subject}"], urgent=True)
+        # 21:55, so that the Reg 1182/71 reading (which starts at the next full hour) adds only 5 minutes.
+        exchange, _ = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(date(2026, 4, 2), 21, 55), requester="SPOC-FI", request=request, availability="DIRECT",
+            expected={"I1": "provide"}, labels=("night",), facts={"operator_clarification": True},
+        )
+        await ctx.after(OPERATOR_READS)
+        if any(belongs_to(m, exchange) for m in ctx.ledger.from_sut()):
+            exchange.problems.append("the SUT answered before the operator could ask for clarification")
+            return await await_answers(ctx, exchange)
+        case_id = await _sut_case_id(ctx, exchange.key)
+        if case_id is None:
+            return await await_answers(ctx, exchange)
+        questions = "Please state whether the vehicle was rented or owned at the time of the offence."
+        try:
+            await ctx.sut.perform(
+                "decisions.clarify|stimuli.decision",
+                lambda: ctx.sut.decision(case_id, {"action": "clarify", "questions": questions}, scenario=ctx.name),
+                instructions=f"ask the requester of case {case_id} for clarification: {questions}",
+                evidence=_no_evidence)
+        except ManualStepNotDone as exc:
+            exchange.problems.append(str(exc))
+            return await await_answers(ctx, exchange)
+        asked = await ctx.wait_for(lambda m: belongs_to(m, exchange) and m.kind == "CLARIFICATION_REQUEST",
+                                   until=ctx.now + timedelta(hours=1))
+        if asked is None:
+            exchange.problems.append("no clarification request followed the operator's decision")
+            return await await_answers(ctx, exchange)
+        exchange.add_event("clarification_requested", asked.delivered_at(asked.to[0]) or asked.created_at,
+                           asked.message_id)
+        exchange.facts["incomplete"] = ["asked by the operator"]
+        await ctx.at(asked.created_at + CLARIFICATION_DELAY)
+        actor = ctx.network.actor("SPOC-FI")
+        assert isinstance(actor, DirectiveActor)
+        answer = await actor.clarify(asked, reference=request.reference, language=request.language,
+                                     answers="The vehicle was owned by the suspect since 2024.", scenario=ctx.name)
         exchange.add_event("clarification_received", answer.created_at, answer.message_id)
         ctx.watch_deadlines(exchange)
         await await_answers(ctx, exchange)
@@ -106,7 +166,7 @@ class JudicialGranted(Scenario):
         if case_id is not None:
             try:
                 await ctx.sut.perform(
-                    "stimuli.decision",
+                    "decisions.judicial_granted|stimuli.decision",
                     lambda: ctx.sut.decision(case_id, {"action": "judicial_granted"}, scenario=ctx.name),
                     instructions=f"record in case {case_id} that the court granted the judicial authorisation",
                     evidence=lambda: _no_evidence(),
@@ -126,7 +186,7 @@ async def _no_evidence() -> dict[str, Any] | None:
 class JudicialRefused(Scenario):
     name = "incoming.judicial-refused"
     title = "Information that needs judicial authorisation, which the court refuses after a day (ground JR)"
-    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-20", "R-23", "R-98", "R-99"}
+    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-20", "R-23", "R-46", "R-98", "R-99"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -168,7 +228,11 @@ class SienaOutage(Scenario):
             at=ctx.local(date(2026, 3, 31), 20, 0), requester="SPOC-HU", request=request, availability="DIRECT",
             expected={"I1": "provide"}, labels=("night", "outage"),
         )
-        start, end = message.created_at, message.created_at + OUTAGE
+        # The outage starts a minute after the request, once the SUT has it: an outage also holds back
+        # deliveries to the SUT, and the request must arrive on time for this to test the fallback.
+        start = message.created_at + timedelta(minutes=1)
+        end = start + OUTAGE
+        await ctx.at(start)
         await ctx.network.set_faults([{"channel": "SIENA", "party": ctx.spoc, "type": "outage",
                                        "params": {"mode": "503"}}], scenario=ctx.name)
         exchange.add_event("outage_start", start)

@@ -13,11 +13,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from conformance.actors import DirectiveActor
 from conformance.ledger import ExchangeKind
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.scenarios.flows import fixture
 from simulators.model.directive import DirectiveMessage, InformationItem, MessageKind, PersonalDataCategory
+from simulators.model.parties import PartyKind, all_parties
 
 __all__ = ["CopyOfOwnInitiative", "IncomingOwnInitiative", "RetentionReview"]
 
@@ -54,7 +54,8 @@ class IncomingOwnInitiative(Scenario):
 @register
 class CopyOfOwnInitiative(Scenario):
     name = "received.art7-copy"
-    title = "A German competent authority informs an Austrian one and copies the SUT's SPOC (Art 7(3) §2)"
+    title = ("An Italian competent authority informs the joint police cooperation centre and copies the SUT's "
+             "SPOC (Art 7(3) §2)")
     requirements = frozenset({"R-81", "R-84", "R-86", "R-97"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -67,19 +68,27 @@ class CopyOfOwnInitiative(Scenario):
 
     async def run(self, ctx: ScenarioContext) -> None:
         await ctx.at(ctx.local(date(2026, 3, 30), 16, 0))
-        german = ctx.network.competent("DE")
-        assert isinstance(german, DirectiveActor)
-        reference = self.data.reference("DE")
-        information = _information(self.subject, "rented a van used in a burglary in Passau", ctx.now)
-        directive = DirectiveMessage(kind=MessageKind.OWN_INITIATIVE, case_reference=reference, language="de",
+        # The recipient is a competent authority the SUT does not operate (a joint centre of two states,
+        # Art 2(1)), so the SPOC holds the exchange only through the copy.
+        centre = next((p.id for p in all_parties().values()
+                       if p.kind is PartyKind.PCCC and p.id.startswith(f"PCCC-{ctx.state}-")), None)
+        foreign = centre.split("-")[2] if centre else "DE"
+        sender = ctx.network.competent(foreign)
+        reference = self.data.reference(foreign)
+        information = _information(self.subject, "rented a van used in a burglary near the border", ctx.now)
+        directive = DirectiveMessage(kind=MessageKind.OWN_INITIATIVE, case_reference=reference, language="en",
                                      information=information)
-        recipient = f"LEA-{ctx.state}"
-        message = await german.send_siena(directive, to=[recipient], cc=[ctx.spoc], scenario=ctx.name,
-                                          subject=f"Spontaneous information {reference}", body="Own initiative")
+        recipient = centre or f"LEA-{ctx.state}"
+        entity = {"entity_id": "P1", "type": "PERSON", "attributes": {"name": self.subject},
+                  "subject_category": "SUSPECT"}
+        message = await sender.send_siena(directive, to=[recipient], cc=[ctx.spoc], scenario=ctx.name,
+                                          subject=f"Spontaneous information {reference}", body="Own initiative",
+                                          extra={"entities": [entity]})
         exchange = ctx.exchange(self.name, kind=ExchangeKind.DOMESTIC_COPY, title=self.title,
                                 requirements=sorted(self.requirements), reference=reference,
-                                message_id=message.message_id, counterpart="LEA-DE", subject=self.subject,
-                                sent_at=message.created_at, language="de", facts={"copy_reason": "ART_7_3"})
+                                message_id=message.message_id, counterpart=sender.id, subject=self.subject,
+                                sent_at=message.created_at, language="en",
+                                facts={"copy_reason": "ART_7_3", "recipient": ctx.spoc, "held_subject": self.subject})
         exchange.add_event("sent", message.created_at, message.message_id)
         await ctx.after(timedelta(hours=2))
 

@@ -5,17 +5,14 @@ Feature: Article 12 - Communication of information to Europol
   A copy to Europol states the purposes of processing and any restrictions (Article 12(2)).
 
   Background:
-    Given the SPOC of the Member State under test is the requested SPOC
-    And the harness plays the requesting SPOC of another Member State and Europol
+    Given the harness plays the SPOCs of the other Member States and Europol
 
   @R-52 @art-12-1 @unverified-reading
   Scenario: The decision on a copy to Europol is recorded for each exchange
-    Given the national databases of the requested Member State hold directly available information on the subject of the request
-    When the requested SPOC receives a request marked non-urgent for that information
-    And the requested SPOC provides the information
-    Then the case management system of the requested SPOC records whether a copy was sent to Europol
+    When the campaign's exchanges with the SPOC under test have taken place
+    Then the case management system records for each exchange whether a copy goes to Europol, and a decided copy is sent
 
   @R-53 @art-12-2 @unverified-reading
-  Scenario: A copy to Europol states the purposes of processing and the restrictions
-    When the SPOC under test sends a copy of an exchange to Europol
-    Then the copy received by Europol states the purposes of processing and any restrictions on use
+  Scenario: A copy to Europol states the purposes of processing and the restrictions on use
+    When the SPOC under test provides information on a serious criminal offence on its own initiative to the SPOC of France
+    Then every copy the SPOC under test sends to Europol states the purposes of processing and the restrictions on use

@@ -7,21 +7,23 @@ Feature: Article 13 - The secure communication channel (SIENA)
   where an unexpected technical or operational incident prevents the use of SIENA (Article 13(2)).
 
   The obligations of Article 13 apply from 12 June 2027; before that date the harness reports a
-  departure from them as a warning, not a failure.
+  departure from them as a warning, not a failure (the date can be set for a run with
+  -D siena_obligation_date=YYYY-MM-DD).
 
   Background:
-    Given the SPOC of the Member State under test is the requested SPOC
-    And the harness plays the requesting SPOC of another Member State
+    Given the harness plays the SPOCs of the other Member States
 
   @R-54 @art-13-1
-  Scenario: Replies and refusals travel through SIENA
-    When the requesting SPOC has sent the campaign's requests to the requested SPOC
-    Then every reply, refusal and request for clarification of the requested SPOC travels through SIENA, unless it states a reason of Article 13(2)
+  Scenario: The SPOC under test sends through SIENA
+    When the campaign's exchanges with the SPOC under test have taken place
+    Then every message about an exchange under the Directive that the SPOC under test sent travelled through SIENA, or states a reason of Article 13(2)
 
   @R-55 @art-13-2
-  Scenario: When SIENA is unavailable, the SPOC uses another channel and records why
-    Given the national databases of the requested Member State hold directly available information on the subject of the request
-    When the requested SPOC receives a request marked urgent for that information
-    And SIENA then becomes unavailable to the requested SPOC because of a technical incident
-    Then the requested SPOC provides the information through another channel within 8 hours
-    And the message states the technical or operational incident as the reason for not using SIENA
+  Scenario Outline: Another channel is used only on a ground of Article 13(2), and the message says which
+    When <situation>
+    Then the SPOC under test uses another channel only on a ground of Article 13(2), and says which: <ground>
+
+    Examples:
+      | situation                                                                                      | ground                                          |
+      | SIENA is unavailable to the SPOC under test for 12 hours right after an urgent request arrives | an unexpected technical or operational incident |
+      | the SPOC under test sends a request that involves a third country, the United States           | the involvement of a third country              |

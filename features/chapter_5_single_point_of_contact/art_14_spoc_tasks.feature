@@ -1,28 +1,45 @@
 @chapter-5
 Feature: Article 14 - Tasks and capabilities of the Single Point of Contact
-  The SPOC receives and evaluates requests in the languages it notified (Article 14(2)(a)),
-  provides information on request and on its own initiative (Article 14(2)(d)), refuses requests
-  and asks for clarification (Article 14(2)(e)), sends requests to other SPOCs and provides
-  clarifications when asked (Article 14(2)(f)), and performs its tasks 24 hours a day, 7 days a
-  week (Article 14(3)(a)(ii)).
+  The SPOC receives and evaluates requests in the languages it notified (Article 14(2)(a)), channels
+  them to the competent law enforcement authorities (Article 14(2)(b)), provides information on
+  request and on its own initiative (Article 14(2)(d)), refuses requests and asks for clarification
+  (Article 14(2)(e)), sends requests to other SPOCs and provides clarifications when asked (Article
+  14(2)(f)), and performs its tasks 24 hours a day, 7 days a week (Article 14(3)(a)(ii)).
 
-  The Article 5(1) deadline matrix (nights, weekends, public holidays) is the main test of the
-  24/7 duty; the scenario below adds a request received in the middle of a holiday night.
-
-  @R-64 @art-14-2-d @R-68 @art-14-3-a-ii
-  Scenario: An urgent request received on a public holiday night is answered within 8 hours
+  @R-61 @art-14-2-a
+  Scenario Outline: Requests in every language the Member State notified are received and evaluated
     Given the SPOC of the Member State under test is the requested SPOC
-    And the harness plays the requesting SPOC of another Member State
     And the national databases of the requested Member State hold directly available information on the subject of the request
-    When the requested SPOC receives a request marked urgent for that information on New Year's night, at 2027-01-01 02:00 CET
-    Then the time limit is 8 hours, ending 8 hours after the moment of receipt
-    And the requested SPOC provides the information, or refuses it with reasons, before it is due
+    When the requested SPOC receives requests for that information written in <language>
+    Then the requested SPOC evaluates and answers each of them, refusing none as not meeting Article 4
+
+    Examples: Languages notified by Austria
+      | language |
+      | English  |
+      | German   |
+
+  @R-64 @art-14-2-d
+  Scenario: The SPOC provides on request the information its national databases hold
+    Given the SPOC of the Member State under test is the requested SPOC
+    When the requesting SPOCs have sent all the campaign's requests to the requested SPOC
+    Then every item of information the national databases hold, and no ground of refusal withholds, is provided
+
+  @R-68 @art-14-3-a-ii
+  Scenario: Requests received at night, at weekends and on public holidays are answered within their time limits
+    Given the SPOC of the Member State under test is the requested SPOC
+    When the requested SPOC receives requests at night, at weekends and on public holidays
+    Then each of them is answered within its time limit, as the SPOC works 24 hours a day, 7 days a week
+
+  @R-62 @art-14-2-b
+  Scenario: A request for information held by a domestic authority is channelled to it
+    Given the SPOC of the Member State under test is the requested SPOC
+    And the information on the subject of the request is held by a competent law enforcement authority of the Member State under test
+    When the requested SPOC receives a request marked non-urgent for that information on Easter Monday, at 2026-04-06 09:00 CEST
+    Then the requested SPOC channels the request to that authority, records the hand-over and its answer, and provides the information
 
   @R-66 @art-14-2-f
   Scenario: The SPOC under test provides clarifications when the requested SPOC asks for them
     Given the SPOC of the Member State under test is the requesting SPOC
-    And the harness plays the requested SPOC of another Member State
-    When the SPOC under test sends a non-urgent request for information to the requested SPOC
-    And the requested SPOC asks the SPOC under test for clarification
-    Then the SPOC under test sends the clarification to the requested SPOC
-    And the clarification is written in the language of the original request
+    When the SPOC under test sends a request for information to the SPOC of Germany
+    And the SPOC of Germany asks the SPOC under test for clarification
+    Then the SPOC under test answers with the clarification

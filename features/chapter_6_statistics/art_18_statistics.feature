@@ -10,21 +10,22 @@ Feature: Article 18 - Statistics
   (Article 18(2)(d)).
 
   The harness compares the statistics exported by the CMS with its own journal of the exchanges it
-  drove during the campaign. Article 18 does not require counts of late answers, clarifications or
-  copies to Europol; the harness does not ask for them.
+  drove during the campaign, counting only what the campaign added to the CMS's figures. Article 18
+  does not require counts of late answers, clarifications or copies to Europol; the harness does
+  not ask for them. Copies received under Articles 4(1), 5(3), 7 and 8 are not requests received.
 
   Background:
     Given the SPOC of the Member State under test is the requested SPOC
-    And the harness plays the requesting SPOCs of several other Member States
-    And the requesting SPOCs have sent the campaign's requests to the requested SPOC
+    And the harness plays the requesting SPOCs of the other Member States
+    And the campaign's exchanges with the SPOC under test have taken place
 
   @R-95 @art-18-1
   Scenario: The CMS produces the statistics for a calendar year
-    When the statistics of the CMS for the calendar year of the campaign are exported
-    Then they cover exactly the exchanges of that calendar year
+    When the statistics of the case management system for the calendar year of the campaign are exported
+    Then they cover the exchanges of that calendar year
 
   Scenario Outline: The statistics of the CMS match the exchanges the harness drove
-    When the statistics of the CMS for the calendar year of the campaign are exported
+    When the statistics of the case management system for the calendar year of the campaign are exported
     Then the <figure> equals the harness's own count, <breakdown>
 
     @R-96 @art-18-2-a

@@ -19,6 +19,8 @@ __all__ = [
     "Ack",
     "AckRequest",
     "AckStatus",
+    "BatchAck",
+    "BatchAckRequest",
     "Delivery",
     "DeliveryStatus",
     "Envelope",
@@ -52,11 +54,21 @@ class Envelope(BaseModel):
     )
 
     _replayed: bool = PrivateAttr(default=False)
+    _json: str | None = PrivateAttr(default=None)
 
     @property
     def replayed(self) -> bool:
         """True when this is the original answer returned again for a repeated Idempotency-Key."""
         return self._replayed
+
+    def to_json(self) -> str:
+        """The JSON text of the envelope (the stored text when the network already produced it)."""
+        return self._json if self._json is not None else self.model_dump_json()
+
+    def with_json(self, text: str) -> Envelope:
+        """Remember `text` (this envelope's JSON, keys in any order) to answer with it."""
+        self._json = text
+        return self
 
     def mark_replayed(self) -> Envelope:
         self._replayed = True
@@ -85,6 +97,14 @@ class AckRequest(BaseModel):
     status: AckStatus = AckStatus.DELIVERED
 
 
+class BatchAckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    delivery_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]],
+                            Field(min_length=1, max_length=1000)]
+    status: AckStatus = AckStatus.DELIVERED
+
+
 class Ack(BaseModel):
     """One recipient's acknowledgement state of one message."""
 
@@ -95,6 +115,10 @@ class Ack(BaseModel):
     acked_at: AwareDatetime | None = None
     read_at: AwareDatetime | None = None
     attempts: int = Field(default=0, description="Push attempts made")
+
+
+class BatchAck(BaseModel):
+    acks: list[Ack]
 
 
 class MessageView(Envelope):

@@ -343,7 +343,14 @@ class SienaSendRequest(SienaPayload):
         return self
 
     def payload(self) -> SienaPayload:
-        return SienaPayload.model_validate(self.model_dump(include=set(SienaPayload.model_fields)))
+        return SienaPayload.model_validate(self.payload_json())
+
+    def payload_json(self) -> dict[str, Any]:
+        """The SIENA payload as JSON data, without the addressing and without unset optional fields."""
+        return self.model_dump(mode="json", exclude_none=True, include=_PAYLOAD_FIELDS)
+
+
+_PAYLOAD_FIELDS = set(SienaPayload.model_fields)
 
 
 class SienaEnvelope(Envelope):

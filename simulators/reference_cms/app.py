@@ -91,7 +91,8 @@ class ReferenceCms:
         try:
             body = await request.json()
         except ValueError:
-            raise ProblemError(400, "Malformed JSON", "a push body is JSON", errors=[("body", "must be JSON")]) from None
+            raise ProblemError(400, "Malformed JSON", "a push body is JSON",
+                               errors=[("body", "must be JSON")]) from None
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, dict) or not message.get("message_id"):
             raise ProblemError(422, "Invalid push", "a push carries a message envelope with its message_id",

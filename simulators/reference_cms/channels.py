@@ -110,10 +110,11 @@ class ChannelsClient:
             document = json.loads(text) if text else None
         except ValueError:
             document = {"detail": text[:500]}
+        problem = document if isinstance(document, dict) else None
         if status == 503:
-            raise ChannelUnavailable(channel, status, _detail(document), document if isinstance(document, dict) else None)
+            raise ChannelUnavailable(channel, status, _detail(document), problem)
         if status >= 400:
-            raise ChannelRejected(channel, status, _detail(document), document if isinstance(document, dict) else None)
+            raise ChannelRejected(channel, status, _detail(document), problem)
         return status, document
 
     async def read_clock(self) -> tuple[datetime, str]:
@@ -149,6 +150,7 @@ def _detail(document: Any) -> str:
         detail = str(document.get("detail") or document.get("title") or "")
         errors = document.get("errors")
         if isinstance(errors, list) and errors:
-            detail += " [" + "; ".join(f"{e.get('field')}: {e.get('rule')}" for e in errors if isinstance(e, dict)) + "]"
+            named = [f"{e.get('field')}: {e.get('rule')}" for e in errors if isinstance(e, dict)]
+            detail += " [" + "; ".join(named) + "]"
         return detail
     return str(document)[:500]

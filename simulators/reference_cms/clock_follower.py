@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 __all__ = ["CmsClock", "parse_network_time"]
 
+_log = logging.getLogger("reference_cms.clock")
 NetworkReader = Callable[[], Awaitable[tuple[datetime, str]]]
 
 
@@ -113,9 +115,13 @@ class CmsClock:
 
     async def _poll(self) -> None:
         while True:
-            with contextlib.suppress(OSError, ValueError, asyncio.TimeoutError):
+            try:
                 moment, mode = await self._read_network()
                 self.observe(moment, mode)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the channels may be briefly away; keep the last time seen
+                _log.debug("network clock not read: %s", exc)
             await asyncio.sleep(self._poll_interval)
 
     def _wake(self) -> None:
@@ -134,9 +140,8 @@ class CmsClock:
         """
         changed = self._changed
         timeout = max_real_wait
-        if not self._following or self._ignore_network:
-            if until is not None:
-                timeout = min(max_real_wait, max((until - self.now()).total_seconds(), 0.0))
+        if (not self._following or self._ignore_network) and until is not None:
+            timeout = min(max_real_wait, max((until - self.now()).total_seconds(), 0.0))
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(changed.wait(), timeout)
 

@@ -61,7 +61,7 @@ _ALL: tuple[Defect, ...] = (
            "another channel, so an urgent answer misses its deadline during an outage."),
     Defect("duplicate-delivery-opens-second-case", ("R-81", "R-86", "R-97"),
            "A redelivered message (same channel message id) opens a second case and is answered twice."),
-    Defect("refused-counted-as-replied", ("R-97", "R-98"),
+    Defect("refused-counted-as-replied", ("R-97",),
            "The statistics count wholly refused requests among the requests replied to."),
     Defect("statistics-without-state-breakdown", ("R-97", "R-98", "R-99"),
            "The statistics give totals only, without the breakdown by requesting member state."),

@@ -87,10 +87,9 @@ class CaseEngine:
         ctx = self.ctx
         new = 0
         for channel, party in self.mailboxes:
-            cursor_key = f"cursor:{channel}:{party}"
-            cursor = int(ctx.store.get(cursor_key, "0") or "0")
+            # A mailbox holds only unacknowledged deliveries, so each sweep reads it from the start.
             try:
-                page = await ctx.channels.mailbox(channel, party, cursor)
+                page = await ctx.channels.mailbox(channel, party, 0)
             except ChannelError as exc:
                 _log.debug("pull %s %s failed: %s", channel, party, exc)
                 continue
@@ -102,7 +101,6 @@ class CaseEngine:
                     new += 1
                 with contextlib.suppress(ChannelError):
                     await ctx.channels.ack(channel, party, str(delivery["delivery_id"]))
-            ctx.store.put(cursor_key, str(int(page.get("next_cursor", cursor))))
         if new:
             ctx.clock.nudge()
         return new

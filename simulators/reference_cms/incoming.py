@@ -79,7 +79,8 @@ class Receiving:
         envelope = item.envelope
         message_id = str(envelope.get("message_id", ""))
         directive = _directive(envelope)
-        addressed = item.party in envelope.get("to", [])
+        # Addressed to the state when one of its parties is in `to`, whichever own mailbox got it first.
+        addressed = bool(self._addressees(envelope))
         kind = directive.kind if directive else None
         known = ctx.store.cases_of_message(message_id)
         if known:
@@ -111,6 +112,10 @@ class Receiving:
             await self.on_answer(item, directive)
         else:
             await self.on_other(item, directive)
+
+    def _addressees(self, envelope: dict[str, Any]) -> list[str]:
+        own = set(self.ctx.channels.parties)
+        return [p for p in envelope.get("to", []) if p in own]
 
     def _incoming(self, item: InboxItem, directive: DirectiveMessage | None) -> Communication:
         envelope = item.envelope
@@ -149,7 +154,8 @@ class Receiving:
         case = new_case(
             ctx,
             direction=CaseDirection.INCOMING, kind=CaseKind.REQUEST, counterpart=sender,
-            counterpart_state=_state_of(sender), own_party=item.party, requester_type=request.requester_type,
+            counterpart_state=_state_of(sender), own_party=(self._addressees(envelope) or [item.party])[0],
+            requester_type=request.requester_type,
             reference=directive.case_reference, channel_case_id=envelope.get("case_id"),
             language=request.language or directive.language, urgent=request.urgent, received_at=item.received_at,
             status=CaseStatus.OPEN, request=request.model_dump(mode="json"), reply_to=sender,
@@ -204,7 +210,8 @@ class Receiving:
             if sender_kind is PartyKind.SPOC:
                 return {ctx.spoc: CopyReason.ART_8_1}
             return {ctx.spoc: CopyReason.ART_8_2, f"SPOC-{their_state}": CopyReason.ART_8_2}
-        if sender_kind is PartyKind.DESIGNATED_AUTHORITY or request.requester_type is RequesterType.DESIGNATED_AUTHORITY:
+        designated = request.requester_type is RequesterType.DESIGNATED_AUTHORITY
+        if sender_kind is PartyKind.DESIGNATED_AUTHORITY or designated:
             return {f"SPOC-{their_state}": CopyReason.ART_5_3}
         return {}
 

@@ -24,6 +24,8 @@ from simulators.model.directive import (
     UrgencyCriterion,
 )
 from simulators.model.parties import UnknownStateError, normalise_state_code
+from simulators.model.parties import state as state_of
+from simulators.model.siena import CrimeArea
 
 __all__ = [
     "INTERFACE_VERSION",
@@ -31,6 +33,7 @@ __all__ = [
     "AuditEntry",
     "AuditLog",
     "AuditOperation",
+    "ByState",
     "CaseDirection",
     "CaseItem",
     "CaseKind",
@@ -40,6 +43,7 @@ __all__ = [
     "ClockSetting",
     "ClockState",
     "Communication",
+    "Counted",
     "CrossCheckMatch",
     "DeadlineRecord",
     "Decision",
@@ -70,6 +74,15 @@ def _state(value: str) -> str:
         return normalise_state_code(value)
     except UnknownStateError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _third(values: list[str]) -> list[str]:
+    codes = [_state(v) for v in values]
+    members = [c for c in codes if not state_of(c).third_country]
+    if members:
+        raise ValueError(f"{', '.join(members)} take(s) part in the directive: name third countries only "
+                         "(Art 13(2)(a))")
+    return codes
 
 
 # ----------------------------------------------------------------------------------------------
@@ -213,7 +226,7 @@ class OutgoingRequestStimulus(BaseModel):
     subject_link: _Text | None = None
     use_restrictions: _Text | None = None
     necessity_proportionality: _Text | None = None
-    crime_areas: list[_Short] = Field(default_factory=list)
+    crime_areas: list[CrimeArea] = Field(default_factory=list, max_length=30)
     serious_offence: bool = False
     copy_exception: CopyExceptionGround | None = None
     third_countries: list[str] = Field(default_factory=list)
@@ -225,8 +238,8 @@ class OutgoingRequestStimulus(BaseModel):
 
     @field_validator("third_countries")
     @classmethod
-    def _known_states(cls, value: list[str]) -> list[str]:
-        return [_state(v) for v in value]
+    def _third_countries(cls, value: list[str]) -> list[str]:
+        return _third(value)
 
     @model_validator(mode="after")
     def _urgent_needs_criterion(self) -> OutgoingRequestStimulus:
@@ -249,7 +262,7 @@ class OwnInitiativeStimulus(BaseModel):
     subject_category: DataSubjectCategory | None = None
     data_categories: list[PersonalDataCategory] = Field(default_factory=list)
     serious_offence: bool = False
-    crime_areas: list[_Short] = Field(default_factory=list)
+    crime_areas: list[CrimeArea] = Field(default_factory=list, max_length=30)
     language: _Language | None = None
     reference: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:/-]+$")] | None = None
     copy_exception: CopyExceptionGround | None = None
@@ -262,8 +275,8 @@ class OwnInitiativeStimulus(BaseModel):
 
     @field_validator("third_countries")
     @classmethod
-    def _known_states(cls, value: list[str]) -> list[str]:
-        return [_state(v) for v in value]
+    def _third_countries(cls, value: list[str]) -> list[str]:
+        return _third(value)
 
 
 class StimulusResult(BaseModel):
@@ -459,17 +472,17 @@ class AuditLog(BaseModel):
     entries: list[AuditEntry]
 
 
-class _ByState(BaseModel):
+class ByState(BaseModel):
     total: int
     urgent: int
     non_urgent: int
 
 
-class _Counted(BaseModel):
+class Counted(BaseModel):
     total: int
     urgent: int
     non_urgent: int
-    by_requesting_state: dict[str, _ByState] | None
+    by_requesting_state: dict[str, ByState] | None = Field(description="None only when not broken down")
 
 
 class Statistics(BaseModel):
@@ -478,8 +491,10 @@ class Statistics(BaseModel):
     year: int
     state: str
     requests_submitted: dict[str, object] = Field(description="Art 18(2)(a)")
-    requests_received: _Counted = Field(description="Art 18(2)(b)")
-    requests_replied: _Counted = Field(description="Art 18(2)(b)")
+    requests_received: Counted = Field(description="Art 18(2)(b)")
+    requests_received_by_receiver: dict[str, int] = Field(
+        default_factory=dict, description="Requests received by the SPOC and by competent authorities (Art 8)")
+    requests_replied: Counted = Field(description="Art 18(2)(b)")
     requests_refused: dict[str, object] = Field(description="Art 18(2)(c)")
     judicial_authorisation_deviations: dict[str, object] = Field(description="Art 18(2)(d)")
     definitions: dict[str, str]

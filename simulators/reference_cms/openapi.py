@@ -82,6 +82,10 @@ def build_openapi() -> dict[str, Any]:
                 param_schema["format"] = param.format
             if param.enum:
                 param_schema["enum"] = list(param.enum)
+            if param.minimum is not None:
+                param_schema["minimum"] = param.minimum
+            if param.maximum is not None:
+                param_schema["maximum"] = param.maximum
             parameters.append({"name": param.name, "in": "query", "required": False, "schema": param_schema,
                                "description": param.description})
         if parameters:

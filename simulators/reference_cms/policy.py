@@ -89,10 +89,7 @@ def _whitelist() -> dict[str, frozenset[str]]:
 def permitted_categories(subject: DataSubjectCategory | None) -> frozenset[PersonalDataCategory]:
     """Art 10(b): the categories allowed for a data subject; without a subject category, the narrowest."""
     table = _whitelist()
-    if subject is None:
-        allowed = frozenset.intersection(*table.values())
-    else:
-        allowed = table.get(subject.value, frozenset())
+    allowed = frozenset.intersection(*table.values()) if subject is None else table.get(subject.value, frozenset())
     return frozenset(PersonalDataCategory(c) for c in allowed)
 
 

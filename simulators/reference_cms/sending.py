@@ -91,7 +91,12 @@ class Sender:
                     self._retry_later(out)
                     return []
                 _log.info("SIENA unavailable (%s); falling back to Interpol (Art 13(2)(c))", exc)
-                sent = await self._send_interpol(out, ChannelException.INCIDENT, with_copies=not late_copies)
+                try:
+                    sent = await self._send_interpol(out, ChannelException.INCIDENT, with_copies=not late_copies)
+                except ChannelError as fallback_failed:
+                    _log.warning("no channel available (%s); retrying later", fallback_failed)
+                    self._retry_later(out)
+                    return []
                 if out.europol:
                     # Europol is reached through SIENA only: its copy follows once SIENA is back.
                     self._plan_europol_copy(out, sent[0])
@@ -163,7 +168,13 @@ class Sender:
         if out.europol:
             cc.append("EUROPOL")
         directive = out.directive.model_copy()
-        envelope = await self.ctx.channels.send("SIENA", out.sender, self._siena_body(out, cc, directive), out.key)
+        body = self._siena_body(out, cc, directive)
+        try:
+            envelope = await self.ctx.channels.send("SIENA", out.sender, body, out.key)
+        except ChannelUnavailable:
+            # Once more with the same Idempotency-Key: if only the answer was lost, the channel returns the
+            # message it already accepted, and nothing is sent twice on two channels.
+            envelope = await self.ctx.channels.send("SIENA", out.sender, body, out.key)
         copy_reasons = {p: r for p, r in out.copies.items() if p in cc}
         return [self._record(out.case_id, envelope, directive, copy_reasons)]
 

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 
 from simulators.model.directive import RequesterType
 from simulators.reference_cms.defects import ActiveDefects
-from simulators.reference_cms.models import CaseDirection, CaseKind, ItemState, Statistics
+from simulators.reference_cms.models import ByState, CaseDirection, CaseKind, Counted, ItemState, Statistics
 from simulators.reference_cms.store import CaseState
 
 __all__ = ["DEFINITIONS", "compute_statistics"]
@@ -32,21 +32,21 @@ DEFINITIONS = {
 }
 
 
-def _tally(cases: list[CaseState], with_states: bool) -> dict[str, object]:
+def _tally(cases: list[CaseState], with_states: bool) -> Counted:
     by_state: dict[str, Counter[str]] = defaultdict(Counter)
     for case in cases:
         label = "urgent" if case.urgent else "non_urgent"
         by_state[case.counterpart_state or "unknown"][label] += 1
     totals = Counter(("urgent" if c.urgent else "non_urgent") for c in cases)
-    return {
-        "total": len(cases),
-        "urgent": totals["urgent"],
-        "non_urgent": totals["non_urgent"],
-        "by_requesting_state": {
-            state: {"total": sum(c.values()), "urgent": c["urgent"], "non_urgent": c["non_urgent"]}
+    return Counted(
+        total=len(cases),
+        urgent=totals["urgent"],
+        non_urgent=totals["non_urgent"],
+        by_requesting_state={
+            state: ByState(total=sum(c.values()), urgent=c["urgent"], non_urgent=c["non_urgent"])
             for state, c in sorted(by_state.items())
         } if with_states else None,
-    }
+    )
 
 
 def compute_statistics(cases: list[CaseState], year: int, state: str, defects: ActiveDefects) -> Statistics:
@@ -93,8 +93,8 @@ def compute_statistics(cases: list[CaseState], year: int, state: str, defects: A
             "by_requested_state": dict(sorted(Counter(c.counterpart_state or "unknown" for c in submitted).items()))
             if with_states else None,
         },
-        requests_received={**_tally(received, with_states),
-                           },
+        requests_received=_tally(received, with_states),
+        requests_received_by_receiver=dict(sorted(receivers.items())),
         requests_replied=_tally(replied, with_states),
         requests_refused={
             "total": len(refused),
@@ -107,6 +107,5 @@ def compute_statistics(cases: list[CaseState], year: int, state: str, defects: A
             "total": len(judicial),
             "by_requesting_state": dict(sorted(judicial_by_state.items())) if with_states else None,
         },
-        definitions={**DEFINITIONS, "received_by": ", ".join(f"{k}: {v}" for k, v in sorted(receivers.items()))
-                     or "none"},
+        definitions=DEFINITIONS,
     )

@@ -106,6 +106,7 @@ class Stimuli:
     async def outgoing_request(self, stimulus: OutgoingRequestStimulus) -> StimulusResult:
         ctx = self.ctx
         to_state = self._recipient_state(stimulus.to_state)
+        areas = [a.value for a in stimulus.crime_areas]
         by, to = stimulus.by, stimulus.to
         if by is RequesterType.COMPETENT_AUTHORITY and to == "SPOC":
             raise _invalid("by", "a competent authority that is not designated sends requests to a foreign SPOC "
@@ -149,7 +150,7 @@ class Stimuli:
             entities=[entity],
             copy_exception=stimulus.copy_exception,
         )
-        europol = self._europol(stimulus.crime_areas, stimulus.serious_offence)
+        europol = self._europol(areas, stimulus.serious_offence)
         directive = DirectiveMessage(kind=MessageKind.REQUEST, case_reference=reference, language=language,
                                      request=request, copy_exception=stimulus.copy_exception,
                                      europol_copy_decision=europol.decision if europol else None)
@@ -158,7 +159,7 @@ class Stimuli:
             ctx, direction=CaseDirection.OUTGOING, kind=CaseKind.REQUEST, counterpart=recipient,
             counterpart_state=to_state, own_party=sender, requester_type=by, reference=reference, language=language,
             urgent=stimulus.urgent, sent_at=ctx.now(), status=CaseStatus.AWAITING_REPLY,
-            request=request.model_dump(mode="json"), crime_areas=list(stimulus.crime_areas),
+            request=request.model_dump(mode="json"), crime_areas=areas,
             serious_offence=stimulus.serious_offence, europol_decision=europol, copy_exception=stimulus.copy_exception,
         )
         ctx.audit.record(AuditOperation.COLLECTION, "Art 16(1)(a): outgoing request recorded",
@@ -168,7 +169,7 @@ class Stimuli:
             europol=bool(europol and europol.decision == "COPY"), directive=directive,
             subject=f"Request for information {reference}", body=request.info_requested or "",
             urgent=stimulus.urgent, urgency_reason=request.urgency_reasons,
-            crime_areas=list(stimulus.crime_areas), entities=[entity], restrictions=request.use_restrictions,
+            crime_areas=areas, entities=[entity], restrictions=request.use_restrictions,
             channel=channel, channel_exception=exception, key=f"{case.case_id}:request",
         )
         return await self._send_new(case, out, subjects=[stimulus.subject])
@@ -191,6 +192,7 @@ class Stimuli:
     async def own_initiative(self, stimulus: OwnInitiativeStimulus) -> StimulusResult:
         ctx = self.ctx
         to_state = self._recipient_state(stimulus.to_state)
+        areas = [a.value for a in stimulus.crime_areas]
         sender = ctx.party(_PREFIX[stimulus.by])
         recipient = f"{_PREFIX[stimulus.to]}-{to_state}"
         if stimulus.language is None and ctx.defects.active("own-initiative-in-own-language"):
@@ -220,7 +222,7 @@ class Stimuli:
             source_reliability=None if bare else "B", information_accuracy=None if bare else "2",
             last_updated=None if bare else ctx.now(),
         )
-        europol = self._europol(stimulus.crime_areas, stimulus.serious_offence)
+        europol = self._europol(areas, stimulus.serious_offence)
         directive = DirectiveMessage(kind=MessageKind.OWN_INITIATIVE, case_reference=reference, language=language,
                                      information=[information], copy_exception=stimulus.copy_exception,
                                      europol_copy_decision=europol.decision if europol else None)
@@ -228,7 +230,7 @@ class Stimuli:
         case = new_case(
             ctx, direction=CaseDirection.OUTGOING, kind=CaseKind.OWN_INITIATIVE, counterpart=recipient,
             counterpart_state=to_state, own_party=sender, reference=reference, language=language, sent_at=ctx.now(),
-            status=CaseStatus.OPEN, crime_areas=list(stimulus.crime_areas), serious_offence=stimulus.serious_offence,
+            status=CaseStatus.OPEN, crime_areas=areas, serious_offence=stimulus.serious_offence,
             europol_decision=europol, copy_exception=stimulus.copy_exception,
         )
         ctx.audit.record(AuditOperation.COLLECTION, "Art 16(1)(c): own-initiative provision recorded (Art 7)",
@@ -237,8 +239,9 @@ class Stimuli:
             case_id=case.case_id, sender=sender, to=[recipient], copies=copies,
             europol=bool(europol and europol.decision == "COPY"), directive=directive,
             subject=f"Information provided on own initiative {reference}", body=stimulus.information,
-            crime_areas=list(stimulus.crime_areas), entities=entities, source_reliability=information.source_reliability,
-            information_accuracy=information.information_accuracy, channel=channel, channel_exception=exception,
+            crime_areas=areas, entities=entities,
+            source_reliability=information.source_reliability, information_accuracy=information.information_accuracy,
+            channel=channel, channel_exception=exception,
             key=f"{case.case_id}:own-initiative",
         )
         result = await self._send_new(case, out, subjects=[stimulus.subject] if stimulus.subject else [])

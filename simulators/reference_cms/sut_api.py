@@ -64,6 +64,8 @@ class QueryParam:
     type: str = "string"
     format: str | None = None
     enum: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,8 @@ ROUTES: tuple[Route, ...] = (
           capabilities=("exports.audit_log",)),
     Route("GET", "/statistics", "exports.statistics", "The Art 18 statistics of one calendar year",
           "Produce the annual statistics report", "get_statistics", response=Statistics,
-          query=(QueryParam("year", "Calendar year (default: the current one)", type="integer"),),
+          query=(QueryParam("year", "Calendar year (default: the current one)", type="integer",
+                            minimum=2000, maximum=2200),),
           capabilities=("exports.statistics",)),
 )
 

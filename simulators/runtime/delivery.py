@@ -135,9 +135,12 @@ class Pusher:
         return wake_at, real_timeout
 
     async def _push_group(self, group: str, items: list[tuple[queries.DeliveryRow, str]]) -> None:
+        # Pushes go one after the other; recording each acknowledgement does not hold up the next
+        # push (the records are awaited together, before the group is released).
+        records: list[asyncio.Future[None]] = []
         try:
             for index, (row, envelope) in enumerate(items):
-                error = await self._attempt(row, envelope)
+                error = await self._attempt(row, envelope, records)
                 if error is not None:
                     await self._back_off(group, row, error, [r for r, _ in items[index + 1 :]])
                     return
@@ -146,10 +149,15 @@ class Pusher:
         except Exception:
             _log.exception("push to %s failed unexpectedly", group)
         finally:
+            outcomes = await asyncio.gather(*records, return_exceptions=True)
+            for outcome in outcomes:
+                if isinstance(outcome, Exception):
+                    _log.error("recording a push acknowledgement failed: %s", outcome)
             self._busy.discard(group)
             self.kick()
 
-    async def _attempt(self, row: queries.DeliveryRow, envelope_json: str) -> str | None:
+    async def _attempt(self, row: queries.DeliveryRow, envelope_json: str,
+                       records: list[asyncio.Future[None]]) -> str | None:
         """Push once (or `copies` times); None when acknowledged, else why it failed."""
         network = self.network
         channel = ChannelName(row.channel)
@@ -187,7 +195,7 @@ class Pusher:
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 error = f"{type(exc).__name__}: {exc}"[:300]
         if ok:
-            await self._delivered(row)
+            records.append(asyncio.ensure_future(self._delivered(row)))
             return None
         _log.info("push of %s to %s failed: %s", row.delivery_id, row.party, error)
         return error or "no answer"

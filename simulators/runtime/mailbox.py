@@ -1,7 +1,8 @@
 """The delivery routes every channel shares: mailbox pull and ack, webhook registration.
 
 `add_mailbox_routes(app, ChannelName.X)` adds, under `/x/`:
-`GET mailbox`, `POST mailbox/{delivery_id}/ack`, `GET|PUT|DELETE webhook`. A party sees and
+`GET mailbox`, `POST mailbox/{delivery_id}/ack`, `POST mailbox/ack` (several at once),
+`GET|PUT|DELETE webhook`. A party sees and
 acknowledges only its own deliveries; anything else is refused with a journaled 403.
 """
 
@@ -14,7 +15,15 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulators.model.directive import ChannelName
-from simulators.model.envelope import Ack, AckRequest, MailboxPage, WebhookRegistration, WebhookView
+from simulators.model.envelope import (
+    Ack,
+    AckRequest,
+    BatchAck,
+    BatchAckRequest,
+    MailboxPage,
+    WebhookRegistration,
+    WebhookView,
+)
 from simulators.runtime.admin import set_webhook
 from simulators.runtime.http import caller, json_response
 from simulators.runtime.network import NETWORK
@@ -60,6 +69,12 @@ def add_mailbox_routes(app: web.Application, channel: ChannelName) -> None:
             channel, party, request.match_info["delivery_id"], body.status
         )
         return json_response(result)
+
+    async def ack_batch(request: web.Request) -> web.Response:
+        party = caller(request).require_party()
+        body = await read_model(request, BatchAckRequest)
+        acks = await request.app[NETWORK].ack_many(channel, party, body.delivery_ids, body.status)
+        return json_response(BatchAck(acks=acks))
 
     async def get_webhook(request: web.Request) -> web.Response:
         party = caller(request).require_party()
@@ -113,6 +128,9 @@ def add_mailbox_routes(app: web.Application, channel: ChannelName) -> None:
         request=AckRequest,
         responses={200: Ack},
     )
+    route(app, "POST", f"{prefix}/mailbox/ack", ack_batch, operation_id=f"{lower}_ack_batch", tag=tag,
+          channel=channel, summary="Acknowledge several deliveries at once (all or none)",
+          request=BatchAckRequest, responses={200: BatchAck})
     route(
         app,
         "GET",

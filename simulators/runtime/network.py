@@ -25,14 +25,15 @@ the 403 problem. `network.on_reset(callback)` lets a channel drop in-memory stat
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from pydantic_core import to_jsonable_python
 
 from simulators.model.directive import ChannelName, DirectiveMessage
 from simulators.model.envelope import Ack, AckStatus, DeliveryStatus, Envelope, MailboxPage, MessageView
@@ -42,7 +43,7 @@ from simulators.runtime.clock import Clock
 from simulators.runtime.delivery import Pusher
 from simulators.runtime.faults import Fault, FaultSet
 from simulators.runtime.problems import FieldError, ProblemError
-from simulators.runtime.store import Journal, Statement, canonical_json, db_time, parse_db_time
+from simulators.runtime.store import CanonicalText, Journal, Statement, canonical_json, db_time, iso_utc, parse_db_time
 from simulators.runtime.timers import CoroutineFactory, DurableTimers, Scheduler, TimerHandler
 
 __all__ = ["CASE_PREFIX", "NETWORK", "Network", "TimerHandler"]
@@ -63,7 +64,7 @@ def _unprocessable(field: str, rule: str, detail: str, slug: str = "validation")
 
 
 _INSERT_MESSAGE = ("INSERT INTO messages(message_id, journal_seq, segment, channel, sender, case_id, kind, "
-                   "created_at, envelope) VALUES (?,?,?,?,?,?,?,?,?)")
+                   "created_at) VALUES (?,?,?,?,?,?,?,?)")
 _INSERT_DELIVERY = ("INSERT INTO deliveries(cursor, delivery_id, message_id, party, channel, segment, "
                     "status, delivered_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?)")
 _INSERT_KEY = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES (?,?,?,?,?)"
@@ -141,22 +142,12 @@ class Network:
         recipients = self._check_recipients(sender, to, cc)
         if isinstance(directive, DirectiveMessage):
             directive = directive.model_dump(mode="json", exclude_none=True)
-        body_hash = hashlib.sha256(
-            canonical_json(
-                {
-                    "to": list(to),
-                    "cc": list(cc),
-                    "payload": payload,
-                    "case_id": case_id,
-                    "in_reply_to": in_reply_to,
-                    "directive": directive,
-                }
-            ).encode()
-        ).hexdigest()
         if idempotency_key is None:
-            return await self._accept(
-                channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to, None, body_hash
-            )
+            return await self._accept(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
+                                      None, "")
+        body_hash = hashlib.sha256(canonical_json({
+            "to": list(to), "cc": list(cc), "payload": payload, "case_id": case_id, "in_reply_to": in_reply_to,
+            "directive": directive}).encode()).hexdigest()
         key = (sender, channel.value, idempotency_key)
         # One send per key at a time: a twin waits for the first, then finds its message (or conflict).
         while (running := self._inflight_keys.get(key)) is not None:
@@ -270,32 +261,26 @@ class Network:
             case_id = f"{prefix}-{self._case_numbers[prefix]:09d}"
         number = self._message_numbers.get(channel.value, 0) + 1
         self._message_numbers[channel.value] = number
-        envelope = Envelope(
-            message_id=f"{channel.value}-{number:09d}",
-            channel=channel,
-            sender=sender,
-            to=list(to),
-            cc=list(cc),
-            created_at=now,
-            in_reply_to=in_reply_to,
-            case_id=case_id,
-            payload=payload,
-            directive=directive,
-        )
+        # Every part is validated already (addressing above, payload by the channel's model): the
+        # envelope is assembled without a second validation, and serialised once.
+        fields: dict[str, Any] = {
+            "message_id": f"{channel.value}-{number:09d}", "channel": channel, "sender": sender, "to": list(to),
+            "cc": list(cc), "created_at": now, "in_reply_to": in_reply_to, "case_id": case_id,
+            "payload": to_jsonable_python(payload), "directive": to_jsonable_python(directive)}
+        envelope = Envelope.model_construct(**fields)
+        text = canonical_json({**fields, "channel": channel.value, "created_at": iso_utc(now)})
         deliveries = []
         for party in recipients:
             self._cursor += 1
             push = (party, channel.value) in self.webhooks
             deliveries.append((self._cursor, f"DLV-{self._cursor:012d}", party, push))
         stamp = db_time(now)
-        data = envelope.model_dump(mode="json")
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         segment = self.journal.segment
 
         kind = _directive_kind(directive)
 
         def statements(seq: int) -> list[Statement]:
-            message_row = (envelope.message_id, seq, segment, channel.value, sender, case_id, kind, stamp, text)
+            message_row = (envelope.message_id, seq, segment, channel.value, sender, case_id, kind, stamp)
             rows: list[Statement] = [(_INSERT_MESSAGE, message_row)]
             rows += [(_INSERT_DELIVERY, (cursor, did, envelope.message_id, party, channel.value, segment,
                                          DeliveryStatus.PENDING.value, stamp, stamp if push else None))
@@ -304,14 +289,12 @@ class Network:
                 rows.append((_INSERT_KEY, (sender, channel.value, key, body_hash, envelope.message_id)))
             return rows
 
-        entry = {
-            "envelope": data,
-            "deliveries": [{"delivery_id": did, "party": p, "cursor": c} for c, did, p, _ in deliveries],
-        }
+        listed = canonical_json([{"cursor": c, "delivery_id": did, "party": p} for c, did, p, _ in deliveries])
+        entry = CanonicalText(f'{{"deliveries":{listed},"envelope":{text}}}')
         await self.journal.append("message.accepted", entry, at=now, statements=statements)
         if any(push for *_, push in deliveries):
             self.pusher.kick()
-        return envelope
+        return envelope.with_json(text)
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -367,47 +350,45 @@ class Network:
             deliveries = [d for d in deliveries for _ in range(copies)]
         return MailboxPage(deliveries=deliveries, next_cursor=next_cursor)
 
-    async def ack(
-        self, channel: ChannelName, party: str, delivery_id: str, status: AckStatus, *, via: str = "pull"
-    ) -> Ack:
-        row = await self.journal.read(lambda c: queries.delivery(c, delivery_id))
-        if row is None or row.channel != channel.value:
-            raise ProblemError(
-                404, "Not found", f"no {channel.value} delivery {delivery_id!r}", slug="not-found"
-            )
-        if row.party != party:
-            await self.refuse(party, "ack", f"acknowledge delivery {delivery_id} addressed to another party")
+    async def ack(self, channel: ChannelName, party: str, delivery_id: str, status: AckStatus,
+                  *, via: str = "pull") -> Ack:
+        """Acknowledge one delivery of `party` (DELIVERED, or READ as a read receipt); never downgrades."""
+        return (await self.ack_many(channel, party, [delivery_id], status, via=via))[0]
+
+    async def ack_many(self, channel: ChannelName, party: str, delivery_ids: Sequence[str], status: AckStatus,
+                       *, via: str = "pull") -> list[Ack]:
+        """Acknowledge several deliveries at once: all of them, or (404/403) none."""
+        delivery_ids = list(dict.fromkeys(delivery_ids))
+        rows = await self.journal.read(lambda c: [queries.delivery(c, d) for d in delivery_ids])
+        for delivery_id, row in zip(delivery_ids, rows, strict=True):
+            if row is None or row.channel != channel.value:
+                raise ProblemError(404, "Not found", f"no {channel.value} delivery {delivery_id!r}", slug="not-found")
+            if row.party != party:
+                await self.refuse(party, "ack", f"acknowledge delivery {delivery_id} addressed to another party")
         now = self.clock.now()
         stamp = db_time(now)
-        new_status = row.status
-        if status is AckStatus.READ and row.status is not DeliveryStatus.READ:
-            new_status = DeliveryStatus.READ
-        elif status is AckStatus.DELIVERED and row.status is DeliveryStatus.PENDING:
-            new_status = DeliveryStatus.DELIVERED
-        if new_status is not row.status:
+        writes = []
+        acks: list[Ack] = []
+        for row in rows:
+            assert row is not None
+            new_status = row.status
+            if status is AckStatus.READ:
+                new_status = DeliveryStatus.READ
+            elif row.status is DeliveryStatus.PENDING:
+                new_status = DeliveryStatus.DELIVERED
             acked_at = row.acked_at or stamp
-            read_at = stamp if new_status is DeliveryStatus.READ else row.read_at
-            await self.journal.append(
-                "delivery.acked",
-                {
-                    "delivery_id": delivery_id,
-                    "message_id": row.message_id,
-                    "party": party,
-                    "status": new_status.value,
-                    "via": via,
-                },
-                at=now,
-                statements=[
-                    (
-                        "UPDATE deliveries SET status=?, acked_at=?, read_at=?, next_attempt_at=NULL "
-                        "WHERE cursor=?",
-                        (new_status.value, acked_at, read_at, row.cursor),
-                    )
-                ],
-            )
-        updated = await self.journal.read(lambda c: queries.delivery(c, delivery_id))
-        assert updated is not None
-        return queries._ack(updated)
+            read_at = (row.read_at or stamp) if new_status is DeliveryStatus.READ else row.read_at
+            if new_status is not row.status:
+                entry = {"delivery_id": row.delivery_id, "message_id": row.message_id, "party": party,
+                         "status": new_status.value, "via": via}
+                writes.append(self.journal.append("delivery.acked", entry, at=now, statements=[(
+                    "UPDATE deliveries SET status=?, acked_at=?, read_at=?, next_attempt_at=NULL WHERE cursor=?",
+                    (new_status.value, acked_at, read_at, row.cursor))]))
+                row = dataclasses.replace(row, status=new_status, acked_at=acked_at, read_at=read_at,
+                                          next_attempt_at=None)
+            acks.append(queries.ack_of(row))
+        await asyncio.gather(*writes)  # one commit for the lot
+        return acks
 
     # -- access refusals --------------------------------------------------------------------------
 

@@ -130,6 +130,8 @@ class OpenApiRegistry:
                     "description": "The channel is unavailable (injected outage or lost acknowledgement)",
                     "content": problem,
                 }
+            for answer in item["responses"].values():
+                answer["headers"] = {NETWORK_TIME: _NETWORK_TIME_HEADER}
             if not item["parameters"]:
                 del item["parameters"]
             paths.setdefault(op.openapi_path, {})[op.method.lower()] = item
@@ -195,6 +197,10 @@ class OpenApiRegistry:
 
 
 OPENAPI = web.AppKey("openapi_registry", OpenApiRegistry)
+NETWORK_TIME = "X-Network-Time"
+_NETWORK_TIME_HEADER: dict[str, Any] = {
+    "description": "The network time when the answer was made (ISO 8601, UTC)", "required": True,
+    "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"}}
 
 
 def route(

@@ -8,8 +8,8 @@ incident id that is also in the server log: a stack trace never reaches a client
 from __future__ import annotations
 
 import json
-import re
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -116,34 +116,38 @@ def validation_problem(exc: ValidationError, *, prefix: str = "") -> ProblemErro
     )
 
 
-async def read_json(request: web.Request) -> Any:
-    """The request body as JSON, or a 415/400 problem saying what is wrong with it."""
+def _require_json(request: web.Request) -> None:
     ctype = request.content_type
     if ctype != "application/json" and not ctype.endswith("+json"):
-        raise ProblemError(
-            415,
-            "Unsupported media type",
-            f"send the body as application/json, not {ctype or 'nothing'}",
-            errors=[FieldError(field="Content-Type", rule="must be application/json")],
-        )
+        raise ProblemError(415, "Unsupported media type",
+                           f"send the body as application/json, not {ctype or 'nothing'}",
+                           errors=[FieldError(field="Content-Type", rule="must be application/json")])
+
+
+def _malformed(detail: str) -> ProblemError:
+    return ProblemError(400, "Malformed JSON", f"the body is not valid JSON: {detail}", slug="malformed-json",
+                        errors=[FieldError(field="(body)", rule="must be a JSON document")])
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as JSON, or a 415/400 problem saying what is wrong with it."""
+    _require_json(request)
     raw = await request.read()
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProblemError(
-            400,
-            "Malformed JSON",
-            f"the body is not valid JSON: {exc}",
-            slug="malformed-json",
-            errors=[FieldError(field="(body)", rule="must be a JSON document")],
-        ) from None
+        raise _malformed(str(exc)) from None
 
 
 async def read_model(request: web.Request, model: type[M]) -> M:
-    data = await read_json(request)
+    """The body validated into `model` (parsed by pydantic straight from the bytes), or a problem."""
+    _require_json(request)
+    raw = await request.read()
     try:
-        return model.model_validate(data)
+        return model.model_validate_json(raw)
     except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise _malformed(exc.errors()[0]["msg"]) from None
         raise validation_problem(exc) from None
 
 

@@ -13,6 +13,7 @@ from simulators.runtime.store import parse_db_time
 __all__ = [
     "DeliveryRow",
     "TrafficFilter",
+    "ack_of",
     "acks_for",
     "counters",
     "delivery",
@@ -53,7 +54,7 @@ def _delivery(row: Sequence[Any]) -> DeliveryRow:
     return DeliveryRow(*values)
 
 
-def _ack(row: DeliveryRow) -> Ack:
+def ack_of(row: DeliveryRow) -> Ack:
     return Ack(
         delivery_id=row.delivery_id,
         party=row.party,
@@ -82,9 +83,13 @@ def counters(conn: sqlite3.Connection) -> tuple[dict[str, int], dict[str, int], 
     return messages, cases, int(cursor)
 
 
+# The envelope is stored once, in its journal entry ({"deliveries": [...], "envelope": {...}}).
+_ENVELOPE = "(SELECT json_extract(j.data, '$.envelope') FROM journal j WHERE j.seq = m.journal_seq)"
+
+
 def message(conn: sqlite3.Connection, message_id: str) -> tuple[Envelope, int] | None:
     row = conn.execute(
-        "SELECT envelope, segment FROM messages WHERE message_id = ?", (message_id,)
+        f"SELECT {_ENVELOPE}, m.segment FROM messages m WHERE m.message_id = ?", (message_id,)
     ).fetchone()
     return (Envelope.model_validate_json(row[0]), int(row[1])) if row else None
 
@@ -99,7 +104,7 @@ def acks_for(conn: sqlite3.Connection, message_ids: Sequence[str]) -> dict[str, 
             tuple(chunk),
         ):
             d = _delivery(row)
-            found[d.message_id].append(_ack(d))
+            found[d.message_id].append(ack_of(d))
     return found
 
 
@@ -119,17 +124,19 @@ def idempotent_message(
 
 
 def delivery(conn: sqlite3.Connection, delivery_id: str) -> DeliveryRow | None:
-    row = conn.execute(
-        f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE delivery_id = ?", (delivery_id,)
-    ).fetchone()
-    return _delivery(row) if row else None
+    # Delivery ids are DLV-<cursor>: looked up through the cursor, the table's primary key.
+    prefix, _, number = delivery_id.partition("-")
+    if prefix != "DLV" or not number.isdigit() or len(number) > 18:
+        return None
+    row = conn.execute(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE cursor = ?", (int(number),)).fetchone()
+    return _delivery(row) if row and row[1] == delivery_id else None
 
 
 def mailbox(
     conn: sqlite3.Connection, party: str, channel: str, segment: int, after: int, limit: int
 ) -> list[tuple[DeliveryRow, Envelope]]:
     rows = conn.execute(
-        f"SELECT {', '.join('d.' + c.strip() for c in _DELIVERY_COLUMNS.split(','))}, m.envelope "
+        f"SELECT {', '.join('d.' + c.strip() for c in _DELIVERY_COLUMNS.split(','))}, {_ENVELOPE} "
         "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
         "WHERE d.party=? AND d.channel=? AND d.segment=? AND d.status=? AND d.cursor>? "
         "ORDER BY d.cursor LIMIT ?",
@@ -145,7 +152,7 @@ def due_pushes(
     marks = ",".join("?" * len(exclude))
     skip = f"AND (d.party || '|' || d.channel) NOT IN ({marks}) " if exclude else ""
     rows = conn.execute(
-        f"SELECT {', '.join('d.' + c.strip() for c in _DELIVERY_COLUMNS.split(','))}, m.envelope "
+        f"SELECT {', '.join('d.' + c.strip() for c in _DELIVERY_COLUMNS.split(','))}, {_ENVELOPE} "
         "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
         f"WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ? {skip}"
         "ORDER BY d.cursor LIMIT ?",
@@ -189,13 +196,14 @@ def traffic(conn: sqlite3.Connection, query: TrafficFilter) -> list[Envelope]:
     if query.until:
         clauses.append("created_at <= ?")
         params.append(query.until)
-    sql = f"SELECT envelope FROM messages WHERE {' AND '.join(clauses)} ORDER BY journal_seq LIMIT ?"
+    sql = f"SELECT {_ENVELOPE} FROM messages m WHERE {' AND '.join(clauses)} ORDER BY m.journal_seq LIMIT ?"
     return [Envelope.model_validate_json(r[0]) for r in conn.execute(sql, (*params, query.limit))]
 
 
 def case_messages(conn: sqlite3.Connection, channel: str, case_id: str, segment: int) -> list[Envelope]:
     rows = conn.execute(
-        "SELECT envelope FROM messages WHERE channel=? AND case_id=? AND segment=? ORDER BY journal_seq",
+        f"SELECT {_ENVELOPE} FROM messages m WHERE m.channel=? AND m.case_id=? AND m.segment=? "
+        "ORDER BY m.journal_seq",
         (channel, case_id, segment),
     )
     return [Envelope.model_validate_json(r[0]) for r in rows]

@@ -38,15 +38,24 @@ from pydantic import BaseModel
 
 __all__ = [
     "GENESIS_HASH",
+    "LAYOUT_VERSION",
+    "CanonicalText",
     "Journal",
+    "JournalLayoutError",
     "JournalVerification",
     "Statement",
     "canonical_json",
     "db_time",
+    "iso_utc",
     "parse_db_time",
 ]
 
 GENESIS_HASH = "0" * 64
+LAYOUT_VERSION = 1  # PRAGMA user_version of the file; raise when the tables change
+
+
+class JournalLayoutError(RuntimeError):
+    """The file was written by a version of the journal with other tables."""
 _BATCH_LIMIT = 1024
 
 T = TypeVar("T")
@@ -63,17 +72,16 @@ CREATE TRIGGER IF NOT EXISTS journal_append_only_u BEFORE UPDATE ON journal
 CREATE TRIGGER IF NOT EXISTS journal_append_only_d BEFORE DELETE ON journal
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TABLE IF NOT EXISTS messages (
-    message_id TEXT PRIMARY KEY, journal_seq INTEGER NOT NULL UNIQUE REFERENCES journal(seq),
+    message_id TEXT PRIMARY KEY, journal_seq INTEGER NOT NULL REFERENCES journal(seq),
     segment INTEGER NOT NULL, channel TEXT NOT NULL, sender TEXT NOT NULL, case_id TEXT,
-    kind TEXT, created_at TEXT NOT NULL, envelope TEXT NOT NULL);
+    kind TEXT, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS messages_case ON messages(case_id);
-CREATE INDEX IF NOT EXISTS messages_segment ON messages(segment, journal_seq);
 CREATE TRIGGER IF NOT EXISTS messages_append_only_u BEFORE UPDATE ON messages
     BEGIN SELECT RAISE(ABORT, 'messages are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS messages_append_only_d BEFORE DELETE ON messages
     BEGIN SELECT RAISE(ABORT, 'messages are append-only'); END;
 CREATE TABLE IF NOT EXISTS deliveries (
-    cursor INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL UNIQUE, message_id TEXT NOT NULL,
+    cursor INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL, message_id TEXT NOT NULL,
     party TEXT NOT NULL, channel TEXT NOT NULL, segment INTEGER NOT NULL, status TEXT NOT NULL,
     delivered_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT,
     acked_at TEXT, read_at TEXT, last_error TEXT);
@@ -100,17 +108,41 @@ def canonical_json(value: Any) -> str:
 
 
 def db_time(moment: datetime) -> str:
-    """Fixed-width UTC text, so that string order is time order in SQL."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width UTC text (microseconds always shown), so that string order is time order in SQL."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, as pydantic writes an aware datetime in JSON."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_db_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-def _entry_hash(prev_hash: str, seq: int, segment: int, at: str, kind: str, data: Any) -> str:
-    entry = canonical_json({"seq": seq, "segment": segment, "at": at, "kind": kind, "data": data})
+def _entry_hash(prev_hash: str, seq: int, segment: int, at: str, kind: str, data_text: str) -> str:
+    """sha256(prev_hash || canonical JSON of {seq, segment, at, kind, data}).
+
+    `data_text` is already canonical, so the entry's canonical form is assembled around it (keys in
+    sorted order: at, data, kind, segment, seq) instead of serialising the data a second time.
+    """
+    entry = (f'{{"at":{canonical_json(at)},"data":{data_text},"kind":{canonical_json(kind)},'
+             f'"segment":{segment},"seq":{seq}}}')
     return hashlib.sha256(prev_hash.encode("ascii") + entry.encode("utf-8")).hexdigest()
+
+
+class _BatchFailed(Exception):
+    pass
+
+
+_INSERT_ENTRY = "INSERT INTO journal(seq, segment, at, kind, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?)"
+
+
+class CanonicalText(str):
+    """JSON text the caller has already produced with `canonical_json`; appended as it is."""
+
+    __slots__ = ()
 
 
 class JournalVerification(BaseModel):
@@ -124,7 +156,7 @@ class JournalVerification(BaseModel):
 @dataclass
 class _Append:
     kind: str | None
-    data: Any
+    data: str
     at: str
     statements: StatementsFor
     new_segment: bool
@@ -148,9 +180,12 @@ class Journal:
     def __init__(self, path: Path, loop: asyncio.AbstractEventLoop) -> None:
         self.path = path
         self._loop = loop
-        self._queue: queue.SimpleQueue[_Append | _Read | _Stop] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Append | _Read | _Stop]] = queue.SimpleQueue()
+        self._pending: list[_Append | _Read | _Stop] = []
         self._conn = self._connect(path)
+        self._check_layout(path)
         self._conn.executescript(_SCHEMA)
+        self._conn.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
         row = self._conn.execute(
             "SELECT seq, segment, hash FROM journal ORDER BY seq DESC LIMIT 1"
         ).fetchone()
@@ -175,6 +210,15 @@ class Journal:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=5000")
         return conn
+
+    def _check_layout(self, path: Path) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = self._conn.execute("SELECT count(*) FROM sqlite_master WHERE name='journal'").fetchone()[0]
+        if tables and version != LAYOUT_VERSION:
+            self._conn.close()
+            raise JournalLayoutError(f"{path} was written with journal layout {version}, this version reads "
+                                     f"layout {LAYOUT_VERSION}; keep that file as evidence and start with a new "
+                                     "data directory")
 
     @property
     def head(self) -> str:
@@ -205,38 +249,49 @@ class Journal:
                 return fixed
 
         future: asyncio.Future[int] = self._loop.create_future()
-        self._queue.put(_Append(kind, data, db_time(at), fn, new_segment, future))
+        # Serialised here, on the caller's thread, to keep the writer thread's share of the GIL small.
+        text = data if isinstance(data, CanonicalText) else canonical_json(data)
+        self._submit(_Append(kind, text, db_time(at), fn, new_segment, future))
         return await future
 
     async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         future: asyncio.Future[T] = self._loop.create_future()
-        self._queue.put(_Read(work, future))
+        self._submit(_Read(work, future))
         return await future
+
+    def _submit(self, op: _Append | _Read | _Stop) -> None:
+        # Everything submitted during one turn of the event loop reaches the writer as one item:
+        # one thread wake-up per turn instead of one per write.
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(op)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        self._queue.put(pending)
 
     async def verify(self) -> JournalVerification:
         return await self.read(_verify)
 
     async def close(self) -> None:
         stop = _Stop()
-        self._queue.put(stop)
+        self._submit(stop)
         await self._loop.run_in_executor(None, stop.done.wait)
 
     # -- writer thread ------------------------------------------------------------------------
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            batch = list(self._queue.get())
             while len(batch) < _BATCH_LIMIT:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    batch.extend(self._queue.get_nowait())
                 except queue.Empty:
                     break
             appends = [op for op in batch if isinstance(op, _Append)]
             if appends:
                 self._commit(appends)
-            for op in batch:
-                if isinstance(op, _Read):
-                    self._do_read(op)
+            self._settle([self._do_read(op) for op in batch if isinstance(op, _Read)])
             stop = next((op for op in batch if isinstance(op, _Stop)), None)
             if stop is not None:
                 self._shutdown()
@@ -244,66 +299,82 @@ class Journal:
                 return
 
     def _commit(self, appends: list[_Append]) -> None:
-        outcomes: list[tuple[_Append, int | BaseException]] = []
+        # Optimistic: the whole batch in one transaction. Only if a write fails is the batch redone
+        # with a SAVEPOINT per write, so that the failing one fails alone.
+        try:
+            outcomes = self._write(appends, isolate=False)
+        except _BatchFailed:
+            try:
+                outcomes = self._write(appends, isolate=True)
+            except Exception as exc:
+                self._settle([(op.future, exc) for op in appends])
+                return
+        except Exception as exc:  # the commit itself failed (disk full, I/O error): nothing is durable
+            self._settle([(op.future, exc) for op in appends])
+            return
+        self._settle(outcomes)
+
+    def _write(self, appends: list[_Append], *, isolate: bool) -> list[tuple[asyncio.Future[Any], Any]]:
+        outcomes: list[tuple[asyncio.Future[Any], Any]] = []
         seq, head, segment = self._last_seq, self._head, self.segment
         conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute("BEGIN IMMEDIATE")
             for op in appends:
-                conn.execute("SAVEPOINT op")
+                if isolate:
+                    conn.execute("SAVEPOINT op")
                 try:
-                    entry_seq = 0
+                    entry_seq, digest = 0, head
                     op_segment = segment + 1 if op.new_segment else segment
                     if op.kind is not None:
                         entry_seq = seq + 1
                         digest = _entry_hash(head, entry_seq, op_segment, op.at, op.kind, op.data)
-                        conn.execute(
-                            "INSERT INTO journal(seq, segment, at, kind, data, prev_hash, hash) "
-                            "VALUES (?,?,?,?,?,?,?)",
-                            (entry_seq, op_segment, op.at, op.kind, canonical_json(op.data), head, digest),
-                        )
+                        conn.execute(_INSERT_ENTRY, (entry_seq, op_segment, op.at, op.kind, op.data, head, digest))
                     for sql, params in op.statements(entry_seq):
                         conn.execute(sql, params)
-                    conn.execute("RELEASE op")
                 except Exception as exc:
+                    if not isolate:
+                        raise _BatchFailed from exc
                     conn.execute("ROLLBACK TO op")
                     conn.execute("RELEASE op")
-                    outcomes.append((op, exc))
+                    outcomes.append((op.future, exc))
                     continue
+                if isolate:
+                    conn.execute("RELEASE op")
                 if op.kind is not None:
                     seq, head = entry_seq, digest
                 segment = op_segment
-                outcomes.append((op, entry_seq))
+                outcomes.append((op.future, entry_seq))
             conn.execute("COMMIT")
-        except Exception as exc:  # the commit itself failed (disk full, I/O error): nothing is durable
+        except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-            for op in appends:
-                self._settle(op.future, exc)
-            return
+            raise
         self._last_seq, self._head, self.segment = seq, head, segment
         self.commits += 1
-        for op, outcome in outcomes:
-            self._settle(op.future, outcome)
+        return outcomes
 
-    def _do_read(self, op: _Read) -> None:
+    def _do_read(self, op: _Read) -> tuple[asyncio.Future[Any], Any]:
         try:
-            result: Any = op.work(self._conn)
+            return op.future, op.work(self._conn)
         except Exception as exc:
-            result = exc
-        self._settle(op.future, result)
+            return op.future, exc
 
-    def _settle(self, future: asyncio.Future[Any], outcome: Any) -> None:
+    def _settle(self, outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
+        """Resolve a whole batch with one wake-up of the event loop."""
+
         def settle() -> None:
-            if future.done():
-                return
-            if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+            for future, outcome in outcomes:
+                if future.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
 
-        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
-            self._loop.call_soon_threadsafe(settle)
+        if outcomes:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+                self._loop.call_soon_threadsafe(settle)
 
     def _shutdown(self) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -334,7 +405,7 @@ def _verify(conn: sqlite3.Connection) -> JournalVerification:
                 first_bad_seq=seq,
                 detail="prev_hash does not match the previous entry's hash",
             )
-        if _entry_hash(prev, seq, segment, at, kind, json.loads(data)) != digest:
+        if _entry_hash(prev, seq, segment, at, kind, canonical_json(json.loads(data))) != digest:
             return JournalVerification(
                 ok=False,
                 entries=count,

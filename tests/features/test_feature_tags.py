@@ -52,28 +52,20 @@ def test_every_scenario_names_known_requirements(refs: list[ScenarioRef], catalo
         for ref in refs
         if not ref.requirement_ids or set(ref.requirement_ids) - known
     ]
-    assert not faults, "scenarios without a requirement tag, or with one not in the catalogue:\n" + "\n".join(
-        faults
-    )
+    assert not faults, "scenarios without a requirement tag, or with one not in the catalogue:\n" + "\n".join(faults)
 
 
-def test_each_requirement_tag_stands_beside_its_article_tag(
-    refs: list[ScenarioRef], catalogue: Catalogue
-) -> None:
+def test_each_requirement_tag_stands_beside_its_article_tag(refs: list[ScenarioRef], catalogue: Catalogue) -> None:
     faults: list[str] = []
     for ref in refs:
         expected = {
-            catalogue.get(rid).article_tag
-            for rid in ref.requirement_ids
-            if rid in {r.id for r in catalogue.all()}
+            catalogue.get(rid).article_tag for rid in ref.requirement_ids if rid in {r.id for r in catalogue.all()}
         }
         present = set(ref.article_tags)
         for rid in ref.requirement_ids:
             tag = catalogue.get(rid).article_tag
             if tag not in present:
-                faults.append(
-                    f"{ref.location} {ref.title}: {rid} ({catalogue.get(rid).article}) needs @{tag}"
-                )
+                faults.append(f"{ref.location} {ref.title}: {rid} ({catalogue.get(rid).article}) needs @{tag}")
         for stray in present - expected:
             faults.append(f"{ref.location} {ref.title}: @{stray} is the article of none of its requirements")
     assert not faults, "\n".join(faults)
@@ -101,9 +93,7 @@ def test_unverified_reading_is_marked_exactly_where_the_catalogue_says_so(
         unverified = [rid for rid in ref.requirement_ids if catalogue.get(rid).basis is Basis.UNVERIFIED]
         marked = UNVERIFIED_TAG in ref.tags
         if unverified and not marked:
-            faults.append(
-                f"{ref.location} {ref.title}: rests on unverified {unverified}, needs @{UNVERIFIED_TAG}"
-            )
+            faults.append(f"{ref.location} {ref.title}: rests on unverified {unverified}, needs @{UNVERIFIED_TAG}")
         if marked and not unverified:
             faults.append(f"{ref.location} {ref.title}: @{UNVERIFIED_TAG} but every requirement is verified")
     assert not faults, "\n".join(faults)
@@ -137,9 +127,7 @@ def test_features_sit_in_their_chapter(catalogue: Catalogue) -> None:
     assert not faults, "\n".join(faults)
 
 
-def test_every_chapter_with_testable_requirements_has_scenarios(
-    refs: list[ScenarioRef], catalogue: Catalogue
-) -> None:
+def test_every_chapter_with_testable_requirements_has_scenarios(refs: list[ScenarioRef], catalogue: Catalogue) -> None:
     covered = {catalogue.get(rid).chapter for ref in refs for rid in ref.requirement_ids}
     testable = {r.chapter for r in catalogue.testable()}
     assert testable <= covered, f"chapters without a scenario: {sorted(testable - covered)}"
@@ -173,10 +161,7 @@ def _examples_rows(feature: str, outline_prefix: str) -> list[tuple[list[str], d
         if scenario.keyword == "Scenario Outline" and scenario.name.startswith(outline_prefix):
             for examples in scenario.examples:
                 tags = list(parsed.tags) + list(scenario.tags) + list(examples.tags)
-                rows += [
-                    (tags, dict(zip(examples.table.headings, row.cells, strict=True)))
-                    for row in examples.table
-                ]
+                rows += [(tags, dict(zip(examples.table.headings, row.cells, strict=True))) for row in examples.table]
     assert rows, f"no outline {outline_prefix!r} in {feature}"
     return rows
 
@@ -194,9 +179,7 @@ def test_deadline_matrix_rows_are_counted_as_the_harness_counts_them() -> None:
             if moment.astimezone(vienna).tzname() != text.split()[-1]:
                 faults.append(f"{text}: Vienna time is {moment.astimezone(vienna).strftime('%H:%M %Z')}")
         urgent = row["urgency"] == "urgent"
-        availability = (
-            Availability.DIRECT if row["availability"] == "directly available" else Availability.INDIRECT
-        )
+        availability = Availability.DIRECT if row["availability"] == "directly available" else Availability.INDIRECT
         deadline = compute_deadline(
             received,
             urgent=urgent,
@@ -206,10 +189,7 @@ def test_deadline_matrix_rows_are_counted_as_the_harness_counts_them() -> None:
         )
         if deadline.due_utc != due.astimezone(UTC):
             faults.append(f"{row}: the harness computes {deadline.due_local:%Y-%m-%d %H:%M %Z}")
-        if (
-            parse_duration(row["limit"]) != deadline.limit
-            or int(row["hours"]) * 3600 != deadline.limit.total_seconds()
-        ):
+        if parse_duration(row["limit"]) != deadline.limit or int(row["hours"]) * 3600 != deadline.limit.total_seconds():
             faults.append(f"{row}: the limit is {deadline.limit} ({deadline.basis})")
         if deadline.requirement not in tags:
             faults.append(f"{row}: the row's Examples block should be tagged @{deadline.requirement}")
@@ -222,9 +202,7 @@ def test_deadline_matrix_rows_are_counted_as_the_harness_counts_them() -> None:
 
 
 def test_refusal_outline_shows_every_ground_with_its_point(catalogue: Catalogue) -> None:
-    rows = _examples_rows(
-        "chapter_2_spoc_exchange/art_06_refusal.feature", "The requested SPOC refuses on ground"
-    )
+    rows = _examples_rows("chapter_2_spoc_exchange/art_06_refusal.feature", "The requested SPOC refuses on ground")
     shown = {row["code"]: row["point"] for _, row in rows}
     assert set(shown) == {g.value for g in RefusalGround}, "every Art 6(1) ground has one row"
     for code, point in shown.items():

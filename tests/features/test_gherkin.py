@@ -97,9 +97,7 @@ def test_outline_examples_and_steps_are_counted(sample: Path) -> None:
         ("Feature: f\n  Given a stray step\n", 2, "a step outside"),
     ],
 )
-def test_malformed_files_are_refused_with_file_and_line(
-    tmp_path: Path, text: str, line: int, message: str
-) -> None:
+def test_malformed_files_are_refused_with_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
     path = tmp_path / "bad.feature"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(GherkinSyntaxError, match=message) as caught:

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from refcms_support import START, Cms, Network, launch_cms, start_process  # noqa: E402
+from refcms_support import START, Cms, Network, launch_cms, start_process
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Test support for the reference CMS: real processes on loopback: `spoc-harness serve --clock virtual` and `spoc-harness cms`, driven over HTTP.
+"""Test support for the reference CMS: `spoc-harness serve --clock virtual` and `spoc-harness cms` as real
+processes on loopback, driven over HTTP.
 
 The tests play the foreign parties (a foreign SPOC, designated or competent authority) with their
 own tokens from credentials.json, move the virtual network clock along the CMS's agenda, and read
@@ -9,16 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -154,7 +153,8 @@ class Network:
 
 def request_body(
     reference: str, *, sender: str = "SPOC-DE", to: str = "SPOC-AT", cc: list[str] | None = None,
-    language: str = "en", urgent: bool = False, subject: str = "Anna Berger", items: tuple[str, ...] = ("criminal record",),
+    language: str = "en", urgent: bool = False, subject: str = "Anna Berger",
+    items: tuple[str, ...] = ("criminal record",),
     complete: bool = True, requester_type: str = "SPOC", copy_exception: str | None = None,
     crime_areas: tuple[str, ...] = ("DRUG_TRAFFICKING",), europol: bool = False, entity_type: str = "PERSON",
 ) -> Json:

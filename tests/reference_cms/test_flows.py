@@ -45,7 +45,9 @@ def test_request_answered_in_its_language_with_deadline_cross_check_and_reliabil
     cms_at.run_until(has(network, reference, "REPLY"), timedelta(hours=8), "reply")
     reply = next(m for m in network.exchange(reference) if m["directive"]["kind"] == "REPLY")
     assert parse_time(reply["created_at"]) - received == timedelta(minutes=30)
-    assert reply["sender"] == "SPOC-AT" and reply["to"] == ["SPOC-DE"] and reply["cc"] == []
+    assert reply["sender"] == "SPOC-AT"
+    assert reply["to"] == ["SPOC-DE"]
+    assert reply["cc"] == []
     assert reply["in_reply_to"] == sent["message_id"]
     assert reply["directive"]["language"] == "de"
     item = reply["directive"]["information"][0]
@@ -53,7 +55,8 @@ def test_request_answered_in_its_language_with_deadline_cross_check_and_reliabil
     assert (item["source_reliability"], item["information_accuracy"]) == ("A", "1")
     assert item["last_updated"]
     case = cms_at.case(case["case_id"])
-    assert case["status"] == "CONCLUDED" and case["outcome"] == "REPLIED"
+    assert case["status"] == "CONCLUDED"
+    assert case["outcome"] == "REPLIED"
     assert [c["message_id"] for c in case["communications"]] == [sent["message_id"], reply["message_id"]]
     assert case["europol_decision"]["decision"] == "NO_COPY"
     assert parse_time(case["retention_review_due"]) - parse_time(case["concluded_at"]) <= timedelta(days=183)
@@ -110,7 +113,8 @@ def test_incomplete_request_is_clarified_and_the_clock_suspended(cms_at: Cms, ne
     received = parse_time(case["received_at"])
     asked = next(m for m in network.exchange(reference) if m["directive"]["kind"] == "CLARIFICATION_REQUEST")
     assert parse_time(asked["created_at"]) == received
-    assert "purpose" in asked["directive"]["questions"] and asked["in_reply_to"] == sent["message_id"]
+    assert "purpose" in asked["directive"]["questions"]
+    assert asked["in_reply_to"] == sent["message_id"]
     assert case["status"] == "AWAITING_CLARIFICATION"
 
     network.advance(timedelta(hours=5))
@@ -124,6 +128,8 @@ def test_incomplete_request_is_clarified_and_the_clock_suspended(cms_at: Cms, ne
     assert case["suspensions"] == [[asked["created_at"], answer["created_at"]]]
     assert parse_time(case["deadline_due"]) == received + timedelta(days=7, hours=5)
     assert case["deadline"]["suspended"] == "PT5H"
+    audit = cms_at.get("/audit-log", case_id=case["case_id"])["entries"]
+    assert "ALTERATION" in {e["operation"] for e in audit}
     cms_at.run_until(has(network, reference, "REPLY"), timedelta(days=7), "reply after clarification")
     reply = next(m for m in network.exchange(reference) if m["directive"]["kind"] == "REPLY")
     assert parse_time(reply["created_at"]) == parse_time(answer["created_at"]) + timedelta(minutes=30)
@@ -137,7 +143,8 @@ def test_judicial_authorisation_delay_notice_updates_and_information_once_grante
     case = cms_at.case_of(sent["message_id"])
     received = parse_time(case["received_at"])
     notice = network.exchange(reference)[1]
-    assert notice["directive"]["kind"] == "DELAY_NOTICE" and parse_time(notice["created_at"]) == received
+    assert notice["directive"]["kind"] == "DELAY_NOTICE"
+    assert parse_time(notice["created_at"]) == received
     assert notice["directive"]["delay"]["expected_delay_hours"] == 50
     assert "Judicial authorisation" in notice["directive"]["delay"]["reasons"]
     assert case["status"] == "AWAITING_JUDICIAL_AUTHORISATION"
@@ -190,7 +197,9 @@ def test_designated_authority_request_copies_own_spoc_and_replies_copy_theirs(cm
     result = cms_at.post("/stimuli/outgoing-request", {
         "to_state": "DE", "by": "DESIGNATED_AUTHORITY", "subject": "Emil Kranz", "items": ["address"]})
     request = next(m for m in network.traffic() if m["message_id"] == result["message_ids"][0])
-    assert request["sender"] == "DLEA-AT" and request["to"] == ["SPOC-DE"] and request["cc"] == ["SPOC-AT"]
+    assert request["sender"] == "DLEA-AT"
+    assert request["to"] == ["SPOC-DE"]
+    assert request["cc"] == ["SPOC-AT"]
     assert request["directive"]["language"] == "de"
     assert not request["directive"]["request"].get("copy_exception")
     case = cms_at.case_of(request["message_id"])
@@ -215,7 +224,8 @@ def test_designated_authority_request_copies_own_spoc_and_replies_copy_theirs(cm
     cms_at.case_of(sent["message_id"])
     cms_at.run_until(has(network, reference, "REPLY"), timedelta(days=7), "reply to a designated authority")
     answer = next(m for m in network.exchange(reference) if m["directive"]["kind"] == "REPLY")
-    assert answer["to"] == ["DLEA-DE"] and answer["cc"] == ["SPOC-DE"]
+    assert answer["to"] == ["DLEA-DE"]
+    assert answer["cc"] == ["SPOC-DE"]
 
 
 def test_copy_exception_is_sent_as_ground_instead_of_the_copy(cms_at: Cms, network: Network):
@@ -237,7 +247,8 @@ def test_direct_requests_to_a_foreign_competent_authority_carry_the_art_8_copies
     result = cms_at.post("/stimuli/outgoing-request", {
         "to_state": "DE", "by": by, "to": "COMPETENT_AUTHORITY", "subject": "Paul Moser", "items": ["record"]})
     request = next(m for m in network.traffic() if m["message_id"] == result["message_ids"][0])
-    assert request["to"] == ["LEA-DE"] and request["cc"] == cc
+    assert request["to"] == ["LEA-DE"]
+    assert request["cc"] == cc
     sent = next(c for c in cms_at.case(result["case_id"])["communications"] if c["direction"] == "OUTGOING")
     assert sent["copy_reason"] == reason
 
@@ -250,7 +261,8 @@ def test_competent_authority_answers_a_direct_request_with_copies_to_both_spocs(
     cms_at.case_of(sent["message_id"])
     cms_at.run_until(has(network, reference, "REPLY"), timedelta(days=7), "reply by the competent authority")
     reply = next(m for m in network.exchange(reference) if m["directive"]["kind"] == "REPLY")
-    assert reply["sender"] == "LEA-AT" and reply["to"] == ["LEA-DE"]
+    assert reply["sender"] == "LEA-AT"
+    assert reply["to"] == ["LEA-DE"]
     assert sorted(reply["cc"]) == ["SPOC-AT", "SPOC-DE"]
 
 
@@ -260,14 +272,17 @@ def test_own_initiative_provision_in_a_language_of_the_recipient(cms_at: Cms, ne
         "subject": "Hugo Pichler", "subject_category": "WITNESS", "data_categories": ["PERSONAL_DETAILS", "FINANCIAL"],
         "serious_offence": True, "crime_areas": ["ROBBERY_AGGRAVATED_THEFT"]})
     message = next(m for m in network.traffic() if m["message_id"] == result["message_ids"][0])
-    assert message["sender"] == "LEA-AT" and message["to"] == ["LEA-FR"]
+    assert message["sender"] == "LEA-AT"
+    assert message["to"] == ["LEA-FR"]
     assert sorted(message["cc"]) == ["EUROPOL", "SPOC-AT", "SPOC-FR"]
     directive = message["directive"]
-    assert directive["kind"] == "OWN_INITIATIVE" and directive["language"] == "en"
+    assert directive["kind"] == "OWN_INITIATIVE"
+    assert directive["language"] == "en"
     assert directive["information"][0]["data_categories"] == ["PERSONAL_DETAILS"]  # FINANCIAL: not for a witness
     bad = cms_at.post("/stimuli/own-initiative", {"to_state": "FR", "information": "x", "language": "de"},
                       expect=(422,))
-    assert bad["errors"][0]["field"] == "language" and "Art 7(3)" in bad["errors"][0]["rule"]
+    assert bad["errors"][0]["field"] == "language"
+    assert "Art 7(3)" in bad["errors"][0]["rule"]
 
 
 def test_europol_copy_decided_and_sent_with_purposes(cms_at: Cms, network: Network):
@@ -275,10 +290,13 @@ def test_europol_copy_decided_and_sent_with_purposes(cms_at: Cms, network: Netwo
         "to_state": "DE", "subject": "Tom Gruber", "items": ["record"], "serious_offence": True,
         "crime_areas": ["TRAFFICKING_IN_HUMAN_BEINGS"]})
     request = next(m for m in network.traffic() if m["message_id"] == result["message_ids"][0])
-    assert request["cc"] == ["EUROPOL"] and request["payload"]["europol_involved"] is True
-    assert request["payload"]["processing_purposes"] and request["payload"]["restrictions"]
+    assert request["cc"] == ["EUROPOL"]
+    assert request["payload"]["europol_involved"] is True
+    assert request["payload"]["processing_purposes"]
+    assert request["payload"]["restrictions"]
     decision = cms_at.case(result["case_id"])["europol_decision"]
-    assert decision["decision"] == "COPY" and "Art 12(1)" in decision["basis"]
+    assert decision["decision"] == "COPY"
+    assert "Art 12(1)" in decision["basis"]
     assert decision["message_ids"] == [request["message_id"]]
 
     cms_at.fixtures(person("Uwe Haas", "associate of a network"))
@@ -287,7 +305,8 @@ def test_europol_copy_decided_and_sent_with_purposes(cms_at: Cms, network: Netwo
     cms_at.case_of(sent["message_id"])
     cms_at.run_until(has(network, reference, "REPLY"), timedelta(days=7), "reply")
     reply = next(m for m in network.exchange(reference) if m["directive"]["kind"] == "REPLY")
-    assert reply["cc"] == ["EUROPOL"] and reply["directive"]["europol_copy_decision"] == "COPY"
+    assert reply["cc"] == ["EUROPOL"]
+    assert reply["directive"]["europol_copy_decision"] == "COPY"
 
 
 def test_redelivered_message_is_recorded_once(cms_at: Cms, network: Network):
@@ -311,7 +330,8 @@ def test_language_outside_the_list_is_clarified(cms_at: Cms, network: Network):
     sent = network.send("SPOC-DE", request_body(reference, language="fr"))
     cms_at.case_of(sent["message_id"])
     asked = network.exchange(reference)[-1]["directive"]
-    assert asked["kind"] == "CLARIFICATION_REQUEST" and asked["language"] == "en"
+    assert asked["kind"] == "CLARIFICATION_REQUEST"
+    assert asked["language"] == "en"
     assert "de, en" in asked["questions"]
 
 
@@ -323,7 +343,8 @@ def test_clarification_requested_by_the_foreign_spoc_is_answered_at_once(cms_at:
                       "questions": "date of birth?"}})
     cms_at.case_of(question["message_id"])
     answer = network.exchange(result["reference"])[-1]
-    assert answer["directive"]["kind"] == "CLARIFICATION" and answer["in_reply_to"] == question["message_id"]
+    assert answer["directive"]["kind"] == "CLARIFICATION"
+    assert answer["in_reply_to"] == question["message_id"]
     assert answer["directive"]["amended_request"]["reference"] == result["reference"]
 
 
@@ -338,7 +359,9 @@ def test_siena_outage_falls_back_to_interpol_with_exception_inc(cms_at: Cms, net
     finally:
         network.clear_faults()
     reply = next(m for m in network.exchange(reference) if m["directive"]["kind"] == "REPLY")
-    assert reply["channel"] == "INTERPOL" and reply["sender"] == "NCB-AT" and reply["to"] == ["NCB-DE"]
+    assert reply["channel"] == "INTERPOL"
+    assert reply["sender"] == "NCB-AT"
+    assert reply["to"] == ["NCB-DE"]
     assert reply["directive"]["channel_exception"] == "INC"
     assert parse_time(reply["created_at"]) - parse_time(sent["created_at"]) == timedelta(minutes=30)
     recorded = cms_at.case(case["case_id"])["communications"][-1]
@@ -351,7 +374,8 @@ def test_third_country_involvement_uses_interpol_with_exception_3c(cms_at: Cms, 
         "to_state": "DE", "subject": "Zoran Petrovic", "items": ["travel history"], "third_countries": ["US"]})
     assert result["channel"] == "INTERPOL"
     message = next(m for m in network.traffic() if m["message_id"] == result["message_ids"][0])
-    assert message["sender"] == "NCB-AT" and message["to"] == ["NCB-DE"]
+    assert message["sender"] == "NCB-AT"
+    assert message["to"] == ["NCB-DE"]
     assert message["directive"]["channel_exception"] == "3C"
     reply = network.send("NCB-DE", {
         "kind": "MESSAGE", "sender": "NCB-DE", "to": ["NCB-AT"], "language": "en", "subject": "reply",
@@ -360,4 +384,24 @@ def test_third_country_involvement_uses_interpol_with_exception_3c(cms_at: Cms, 
                       "channel_exception": "3C", "information": [{"item_id": "I1", "content": "none"}]}},
         channel="interpol")
     case = cms_at.case_of(reply["message_id"])
-    assert case["case_id"] == result["case_id"] and case["outcome"] == "REPLIED"
+    assert case["case_id"] == result["case_id"]
+    assert case["outcome"] == "REPLIED"
+
+
+def test_lost_acknowledgement_of_a_send_does_not_duplicate_the_reply(cms_at: Cms, network: Network):
+    cms_at.fixtures(person("Hans Moser", "registered address"))
+    reference = network.reference()
+    sent = network.send("SPOC-DE", request_body(reference, subject="Hans Moser"))
+    cms_at.case_of(sent["message_id"])
+    network.faults([{"channel": "SIENA", "party": "SPOC-AT", "type": "lost_ack",
+                     "params": {"mode": "503", "every": 2}}])
+    try:
+        # One send of SPOC-AT keeps its answer, so the reply's answer (the second) is the one lost.
+        network.send("SPOC-AT", {"sender": "SPOC-AT", "to": ["SPOC-DE"], "subject": "note", "body": "-",
+                                 "language": "en", "urgency": "NON_URGENT", "crime_areas": ["ROBBERY_AGGRAVATED_THEFT"],
+                                 "handling_codes": ["H0"], "security_level": "BPL", "europol_involved": False})
+        cms_at.run_until(has(network, reference, "REPLY"), timedelta(days=7), "reply")
+    finally:
+        network.clear_faults()
+    assert kinds(network.exchange(reference)) == ["REQUEST", "REPLY"]
+    assert network.exchange(reference)[-1]["channel"] == "SIENA"

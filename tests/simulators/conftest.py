@@ -176,13 +176,13 @@ class Receiver:
     def accepted(self) -> list[dict[str, Any]]:
         return [p for p in self.pushes if 200 <= p["status"] < 300]
 
-    async def wait_for(self, count: int, timeout: float = 5.0, *, accepted: bool = False) -> None:
+    async def wait_for(self, count: int, within: float = 5.0, *, accepted: bool = False) -> None:
         async def enough() -> None:
             while len(self.accepted() if accepted else self.pushes) < count:
                 self.arrived.clear()
                 await self.arrived.wait()
 
-        await asyncio.wait_for(enough(), timeout)
+        await asyncio.wait_for(enough(), within)
 
 
 @pytest.fixture

@@ -52,7 +52,8 @@ async def test_party_token_on_control_api_is_refused_and_logged(net: Any) -> Non
 
 async def test_missing_or_unknown_tokens_get_401(net: Any) -> None:
     none = await net.call("GET", "/siena/mailbox")
-    assert none.status == 401 and none.headers["WWW-Authenticate"].startswith("Bearer")
+    assert none.status == 401
+    assert none.headers["WWW-Authenticate"].startswith("Bearer")
     wrong = await net.call("GET", "/siena/mailbox", headers={"Authorization": "Bearer not-a-token"})
     assert wrong.status == 401
     basic = await net.call("GET", "/control/traffic", headers={"Authorization": "Basic dXNlcjpwdw=="})
@@ -70,9 +71,11 @@ async def test_control_token_acts_as_a_party(net: Any) -> None:
     # Without X-Act-As it may read any message, but has no mailbox of its own.
     assert (await net.call("GET", f"/siena/messages/{sent.body['message_id']}", control=True)).status == 200
     bare = await net.call("GET", "/siena/mailbox", control=True)
-    assert bare.status == 400 and bare.fields == ["X-Act-As"]
+    assert bare.status == 400
+    assert bare.fields == ["X-Act-As"]
     unknown = await net.call("GET", "/siena/mailbox", control=True, act_as="SPOC-XX")
-    assert unknown.status == 422 and unknown.fields == ["X-Act-As"]
+    assert unknown.status == 422
+    assert unknown.fields == ["X-Act-As"]
 
 
 async def test_credentials_are_kept_across_restarts(make_net: Any, tmp_path: Any) -> None:

@@ -23,7 +23,8 @@ async def test_outage_503_hits_only_the_party_and_channel(net: Any) -> None:
     await set_faults(net, {"channel": "SIENA", "party": "SPOC-DE", "type": "outage",
                            "params": {"retry_after_seconds": 30}})
     down = await net.send("SPOC-DE")
-    assert down.status == 503 and down.headers["Retry-After"] == "30"
+    assert down.status == 503
+    assert down.headers["Retry-After"] == "30"
     assert down.body["type"].endswith("/outage")
     assert (await net.send("SPOC-FR")).status == 201
     assert (await net.call("GET", "/control/traffic", control=True)).status == 200
@@ -67,13 +68,15 @@ async def test_fixed_and_random_latency(net: Any) -> None:
 async def test_lost_ack_keeps_the_message_and_a_retry_finds_it(net: Any) -> None:
     await set_faults(net, {"channel": "SIENA", "party": "SPOC-DE", "type": "lost_ack"})
     lost = await net.send("SPOC-DE", idempotency_key="retry-me")
-    assert lost.status == 503 and lost.body["type"].endswith("/lost-ack")
+    assert lost.status == 503
+    assert lost.body["type"].endswith("/lost-ack")
     traffic = (await net.call("GET", "/control/traffic", control=True)).body["messages"]
     assert len(traffic) == 1
     assert len((await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"]) == 1
     await set_faults(net)
     retried = await net.send("SPOC-DE", idempotency_key="retry-me")
-    assert retried.status == 200 and retried.body["message_id"] == traffic[0]["message_id"]
+    assert retried.status == 200
+    assert retried.body["message_id"] == traffic[0]["message_id"]
 
 
 async def test_lost_ack_every_second_send_and_by_reset(net: Any) -> None:
@@ -101,7 +104,8 @@ async def test_duplicate_deliveries_keep_their_id(net: Any, receiver: Any) -> No
                                                                      "params": {"copies": 3}})
     await net.send("SPOC-DE", to=["SPOC-FR"])
     page = (await net.call("GET", "/siena/mailbox", party="SPOC-FR")).body["deliveries"]
-    assert len(page) == 3 and len({d["delivery_id"] for d in page}) == 1
+    assert len(page) == 3
+    assert len({d["delivery_id"] for d in page}) == 1
     await register(net, "SPOC-AT", receiver.url)
     await net.send("SPOC-DE", to=["SPOC-AT"])
     await receiver.wait_for(2)
@@ -131,7 +135,8 @@ async def test_slow_consumer_is_redelivered_with_the_same_id(net: Any, receiver:
         if view["acks"][0]["attempts"] == 1:
             break
         await asyncio.sleep(0.02)
-    assert view["acks"][0]["status"] == "PENDING" and view["acks"][0]["attempts"] == 1
+    assert view["acks"][0]["status"] == "PENDING"
+    assert view["acks"][0]["attempts"] == 1
     receiver.delay = 0
     await net.advance(1)
     await receiver.wait_for(2)
@@ -142,9 +147,11 @@ async def test_fault_validation_and_persistence(make_net: Any, tmp_path: Any) ->
     net = await make_net(tmp_path / "faults")
     bad = await net.call("PUT", "/control/faults", control=True,
                          json_body={"faults": [{"type": "latency", "params": {"ms": -1}}]})
-    assert bad.status == 422 and bad.fields == ["faults.0.params.ms"], bad.body
+    assert bad.status == 422, bad.body
+    assert bad.fields == ["faults.0.params.ms"], bad.body
     unknown = await net.call("PUT", "/control/faults", control=True, json_body={"faults": [{"type": "gremlins"}]})
-    assert unknown.status == 422 and unknown.fields == ["faults.0.type"]
+    assert unknown.status == 422
+    assert unknown.fields == ["faults.0.type"]
     await set_faults(net, {"channel": "SIENA", "party": "spoc-de", "type": "outage"})
     await net.stop()
     again = await make_net(tmp_path / "faults")

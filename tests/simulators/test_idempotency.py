@@ -20,7 +20,8 @@ async def test_same_key_returns_the_original(net: Any) -> None:
 async def test_same_key_with_another_message_is_a_conflict(net: Any) -> None:
     await net.send("SPOC-DE", idempotency_key="k-2")
     clash = await net.send("SPOC-DE", idempotency_key="k-2", subject="Something else")
-    assert clash.status == 409 and clash.fields == ["Idempotency-Key"]
+    assert clash.status == 409
+    assert clash.fields == ["Idempotency-Key"]
 
 
 async def test_keys_belong_to_their_party(net: Any) -> None:
@@ -43,9 +44,11 @@ async def test_keys_survive_a_restart(make_net: Any, tmp_path: Any) -> None:
     await first.stop()
     second = await make_net(tmp_path / "keys")
     again = await second.send("SPOC-DE", idempotency_key="durable")
-    assert again.status == 200 and again.body["message_id"] == sent.body["message_id"]
+    assert again.status == 200
+    assert again.body["message_id"] == sent.body["message_id"]
 
 
 async def test_bad_key_is_refused(net: Any) -> None:
     long_key = await net.send("SPOC-DE", idempotency_key="x" * 201)
-    assert long_key.status == 400 and long_key.fields == ["Idempotency-Key"]
+    assert long_key.status == 400
+    assert long_key.fields == ["Idempotency-Key"]

@@ -22,11 +22,13 @@ async def test_chain_is_recomputable_by_hand(tmp_path: Path) -> None:
     await journal.append("b", [1, 2], at=at)
     result = await journal.verify()
     await journal.close()
-    assert result.ok and result.entries == 2
+    assert result.ok
+    assert result.entries == 2
     prev = GENESIS_HASH
     with sqlite3.connect(tmp_path / "j.sqlite3") as conn:
         for seq, segment, stamp, kind, data, prev_hash, digest in conn.execute("SELECT * FROM journal ORDER BY seq"):
-            entry = canonical_json({"seq": seq, "segment": segment, "at": stamp, "kind": kind, "data": json.loads(data)})
+            fields = {"seq": seq, "segment": segment, "at": stamp, "kind": kind, "data": json.loads(data)}
+            entry = canonical_json(fields)
             assert prev_hash == prev
             assert digest == hashlib.sha256(prev.encode() + entry.encode()).hexdigest()
             prev = digest
@@ -51,7 +53,9 @@ async def test_tampering_is_detected(tmp_path: Path) -> None:
     reopened = await Journal.open(path)
     result = await reopened.verify()
     await reopened.close()
-    assert not result.ok and result.first_bad_seq == 3 and result.entries == 3
+    assert not result.ok
+    assert result.first_bad_seq == 3
+    assert result.entries == 3
 
 
 async def test_failed_write_does_not_break_its_batch_or_the_chain(tmp_path: Path) -> None:
@@ -89,7 +93,8 @@ async def test_every_change_is_journaled_and_reset_opens_a_segment(net: Any, rec
     assert kinds == ["message.accepted", "delivery.acked", "webhook.set", "faults.set", "clock.moved",
                      "access.refused", "segment.started", "message.accepted"]
     verify = (await net.call("GET", "/control/journal/verify", control=True)).body
-    assert verify["ok"] and verify["entries"] == 8
+    assert verify["ok"]
+    assert verify["entries"] == 8
 
 
 async def test_writes_are_grouped_into_few_commits(tmp_path: Path) -> None:
@@ -100,3 +105,13 @@ async def test_writes_are_grouped_into_few_commits(tmp_path: Path) -> None:
     assert (await journal.verify()).entries == 500
     await journal.close()
     assert commits < 100  # one fsync per batch, not per entry
+
+
+async def test_a_journal_of_another_layout_is_refused(tmp_path: Path) -> None:
+    from simulators.runtime.store import JournalLayoutError
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE journal (seq INTEGER PRIMARY KEY)")
+    with pytest.raises(JournalLayoutError, match="new data directory"):
+        await Journal.open(path)

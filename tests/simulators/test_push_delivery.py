@@ -18,14 +18,16 @@ async def test_push_reaches_the_webhook_and_acknowledges(net: Any, receiver: Any
     sent = (await net.send("SPOC-DE")).body
     await receiver.wait_for(1)
     (push,) = receiver.pushes
-    assert push["channel"] == "SIENA" and push["message"] == sent
+    assert push["channel"] == "SIENA"
+    assert push["message"] == sent
     assert receiver.headers == [push["delivery_id"]]
     for _ in range(50):
         view = (await net.call("GET", f"/siena/messages/{sent['message_id']}", party="SPOC-DE")).body
         if view["acks"][0]["status"] == "DELIVERED":
             break
         await asyncio.sleep(0.02)
-    assert view["acks"][0]["status"] == "DELIVERED" and view["acks"][0]["attempts"] == 1
+    assert view["acks"][0]["status"] == "DELIVERED"
+    assert view["acks"][0]["attempts"] == 1
     assert (await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"] == []
 
 
@@ -97,8 +99,10 @@ async def test_removing_the_webhook_leaves_mail_in_the_mailbox(net: Any, receive
 
 async def test_webhook_hosts_are_loopback_only(net: Any) -> None:
     remote = await net.call("PUT", "/siena/webhook", party="SPOC-AT", json_body={"url": "http://example.org/x"})
-    assert remote.status == 422 and remote.fields == ["url"]
+    assert remote.status == 422
+    assert remote.fields == ["url"]
     broken = await net.call("PUT", "/siena/webhook", party="SPOC-AT", json_body={"url": "http://[::1/x"})
-    assert broken.status == 422 and broken.fields == ["url"]
+    assert broken.status == 422
+    assert broken.fields == ["url"]
     shown = await net.call("GET", "/siena/webhook", party="SPOC-AT")
     assert shown.body == {"party": "SPOC-AT", "channel": "SIENA", "url": None}

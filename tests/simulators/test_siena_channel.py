@@ -45,7 +45,8 @@ async def test_mailbox_ack_and_read_receipt_are_visible_to_the_sender(net: Any) 
     await net.advance(60)
     ack = await net.call("POST", f"/siena/mailbox/{delivery['delivery_id']}/ack", party="SPOC-AT",
                          json_body={"status": "DELIVERED"})
-    assert ack.status == 200 and ack.body["status"] == "DELIVERED"
+    assert ack.status == 200
+    assert ack.body["status"] == "DELIVERED"
     assert (await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"] == []
     await net.advance(60)
     read = await net.call("POST", f"/siena/mailbox/{delivery['delivery_id']}/ack", party="SPOC-AT",
@@ -69,7 +70,8 @@ async def test_mailbox_pages_with_the_cursor(net: Any) -> None:
     ids = [d["message"]["message_id"] for d in first.body["deliveries"] + second.body["deliveries"]]
     assert ids == ["SIENA-000000001", "SIENA-000000002", "SIENA-000000003", "SIENA-000000004"]
     bad = await net.call("GET", "/siena/mailbox?limit=0", party="SPOC-AT")
-    assert bad.status == 422 and bad.fields == ["query.limit"]
+    assert bad.status == 422
+    assert bad.fields == ["query.limit"]
 
 
 @pytest.mark.parametrize(
@@ -101,7 +103,8 @@ async def test_channel_rules_are_refused_with_the_field(net: Any, overrides: dic
     assert answer.status == 422, answer.body
     assert answer.headers["Content-Type"].startswith("application/problem+json")
     assert field in answer.fields, answer.body
-    assert answer.body["status"] == 422 and answer.body["detail"]
+    assert answer.body["status"] == 422
+    assert answer.body["detail"]
     assert (await net.call("GET", "/control/traffic", control=True)).body["messages"] == []
 
 
@@ -126,17 +129,21 @@ async def test_directive_content_is_carried_as_sent(net: Any) -> None:
 async def test_malformed_bodies_get_problems_not_crashes(net: Any) -> None:
     not_json = await net.call("POST", "/siena/messages", party="SPOC-DE", raw=b"{nope",
                               headers={"Content-Type": "application/json"})
-    assert not_json.status == 400 and not_json.body["title"] == "Malformed JSON"
+    assert not_json.status == 400
+    assert not_json.body["title"] == "Malformed JSON"
     wrong_type = await net.call("POST", "/siena/messages", party="SPOC-DE", raw=b"a=b",
                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert wrong_type.status == 415 and wrong_type.fields == ["Content-Type"]
+    assert wrong_type.status == 415
+    assert wrong_type.fields == ["Content-Type"]
     huge = await net.call("POST", "/siena/messages", party="SPOC-DE", raw=b"[" + b"1," * 1_500_000 + b"1]",
                           headers={"Content-Type": "application/json"})
-    assert huge.status == 413 and huge.headers["Content-Type"].startswith("application/problem+json")
+    assert huge.status == 413
+    assert huge.headers["Content-Type"].startswith("application/problem+json")
     array = await net.call("POST", "/siena/messages", party="SPOC-DE", json_body=[1, 2])
     assert array.status == 422
     unknown_route = await net.call("GET", "/siena/nothing-here", party="SPOC-DE")
-    assert unknown_route.status == 404 and "X-Network-Time" in unknown_route.headers
+    assert unknown_route.status == 404
+    assert "X-Network-Time" in unknown_route.headers
     for answer in (not_json, wrong_type, huge, array, unknown_route):
         assert "Traceback" not in str(answer.body)
 
@@ -152,3 +159,23 @@ async def test_one_channel_alone(make_net: Any, tmp_path: Any) -> None:
     assert (await alone.call("GET", "/sirene/mailbox", party="SPOC-AT")).status == 404
     paths = (await alone.call("GET", "/openapi.json")).body["paths"]
     assert all(not p.startswith(("/sirene", "/interpol")) for p in paths)
+
+
+async def test_batch_ack_is_all_or_nothing(net: Any) -> None:
+    await net.send("SPOC-DE", to=["SPOC-AT"])
+    await net.send("SPOC-DE", to=["SPOC-AT"])
+    await net.send("SPOC-DE", to=["SPOC-FR"])
+    mine = [d["delivery_id"] for d in (await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"]]
+    theirs = (await net.call("GET", "/siena/mailbox", party="SPOC-FR")).body["deliveries"][0]["delivery_id"]
+    refused = await net.call("POST", "/siena/mailbox/ack", party="SPOC-AT",
+                             json_body={"delivery_ids": [*mine, theirs]})
+    assert refused.status == 403
+    unknown = await net.call("POST", "/siena/mailbox/ack", party="SPOC-AT",
+                             json_body={"delivery_ids": [*mine, "DLV-999999999999"]})
+    assert unknown.status == 404
+    assert len((await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"]) == 2
+    done = await net.call("POST", "/siena/mailbox/ack", party="SPOC-AT",
+                          json_body={"delivery_ids": [*mine, mine[0]], "status": "READ"})
+    assert done.status == 200
+    assert [(a["delivery_id"], a["status"]) for a in done.body["acks"]] == [(d, "READ") for d in mine]
+    assert (await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"] == []

@@ -1,0 +1,325 @@
+"""SIENA send-and-deliver throughput with the durable journal, against a bare aiohttp + pydantic endpoint.
+
+Every server runs as its own process on loopback; all are measured in the same run, on the same
+machine, by the same load generator (this process), in alternating rounds (best round kept):
+
+* *bare*: an aiohttp endpoint that validates the same `SienaSendRequest` with pydantic and echoes
+  it: no auth, no journal, no delivery. The ceiling for "HTTP + validation" here.
+* *send + pull*: `spoc-harness serve --channels siena` (system clock, journal with
+  synchronous=FULL). Each send is journaled with its delivery before the 201; the recipient pulls
+  its mailbox and acknowledges in batches while the senders run. The figure counts a message once
+  it is acknowledged by its recipient: send-and-deliver, not send alone. This is the headline ratio.
+* *send + push*: the same, delivered by push to the recipient's webhook (a receiver process),
+  one push at a time per recipient to keep its order.
+
+Then the pull network keeps going until `--memory-messages` messages are journaled and delivered,
+and the growth of the server's resident memory since the warm-up is printed.
+Targets: ratio >= 0.6, memory growth < 50 MB.
+
+    python benchmarks/channel_throughput.py                                   # full run
+    python benchmarks/channel_throughput.py --messages 2000 --memory-messages 5000 --rounds 1   # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+
+BODY: dict[str, Any] = {
+    "sender": "SPOC-DE", "to": ["SPOC-AT"], "cc": [], "subject": "Registered keeper of a vehicle",
+    "body": "Please provide the registered keeper of the vehicle with plate W-12345X. " * 4, "language": "en",
+    "urgency": "NON_URGENT", "crime_areas": ["MOTOR_VEHICLE_CRIME"], "handling_codes": ["H0"],
+    "security_level": "BPL", "europol_involved": False, "processing_purposes": ["FACILITATE_EXCHANGE"],
+}
+TARGET_RATIO = 0.6
+TARGET_GROWTH_MB = 50.0
+
+
+# -- the processes ---------------------------------------------------------------------------------
+
+def bare_server(port: int) -> None:
+    """The comparison endpoint: aiohttp + pydantic validation + JSON answer, nothing else."""
+    from aiohttp import web
+
+    from simulators.model.siena import SienaSendRequest
+
+    async def send(request: web.Request) -> web.Response:
+        message = SienaSendRequest.model_validate_json(await request.read())
+        return web.Response(status=201, text=message.model_dump_json(), content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/siena/messages", send)
+    _run(app, port)
+
+
+def receiver_server(port: int) -> None:
+    """A webhook that acknowledges every push and counts distinct deliveries (GET /count)."""
+    from aiohttp import web
+
+    seen: set[str] = set()
+
+    async def push(request: web.Request) -> web.Response:
+        await request.read()
+        seen.add(request.headers["X-Delivery-Id"])
+        return web.Response(status=204)
+
+    async def count(request: web.Request) -> web.Response:
+        return web.json_response({"delivered": len(seen)})
+
+    app = web.Application()
+    app.router.add_post("/hook", push)
+    app.router.add_get("/count", count)
+    _run(app, port)
+
+
+def _run(app: Any, port: int) -> None:
+    """Serve `app` on loopback; say so only once the port is bound."""
+    from aiohttp import web
+
+    async def serve() -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        print(f"serving on http://127.0.0.1:{port}", flush=True)
+        await asyncio.Event().wait()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
+
+
+def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"serving on (\S+)", line)
+    if not match:
+        process.kill()
+        raise RuntimeError(f"server did not start: {line!r}")
+    return process, match.group(1)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# -- the load --------------------------------------------------------------------------------------
+
+async def blast(url: str, headers: dict[str, str], count: int, concurrency: int) -> list[float]:
+    """Send `count` messages with `concurrency` in flight; each send's latency in seconds."""
+    payload = json.dumps(BODY).encode()
+    sent_headers = {"Content-Type": "application/json", **headers}
+    latencies: list[float] = []
+    remaining = iter(range(count))
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def worker() -> None:
+            for _ in remaining:
+                started = time.perf_counter()
+                async with http.post(url + "/siena/messages", data=payload, headers=sent_headers) as answer:
+                    await answer.read()
+                    if answer.status != 201:
+                        raise RuntimeError(f"send failed: {answer.status} {await answer.text()}")
+                latencies.append(time.perf_counter() - started)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+async def delivered(receiver_url: str) -> int:
+    async with aiohttp.ClientSession() as http, http.get(receiver_url + "/count") as answer:
+        return int((await answer.json())["delivered"])
+
+
+async def wait_delivered(receiver_url: str, total: int, within: float = 600.0) -> None:
+    deadline = time.monotonic() + within
+    while await delivered(receiver_url) < total:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {await delivered(receiver_url)} of {total} deliveries arrived")
+        await asyncio.sleep(0.01)
+
+
+async def consume(url: str, token: str, total: int) -> None:
+    """The recipient pulls its mailbox and acknowledges what it got, until `total` deliveries are acked."""
+    auth = {"Authorization": f"Bearer {token}"}
+    acked = 0
+    async with aiohttp.ClientSession() as http:
+        while acked < total:
+            async with http.get(url + "/siena/mailbox?limit=1000", headers=auth) as answer:
+                ids = [d["delivery_id"] for d in (await answer.json())["deliveries"]]
+            if not ids:
+                await asyncio.sleep(0.005)
+                continue
+            async with http.post(url + "/siena/mailbox/ack", json={"delivery_ids": ids}, headers=auth) as answer:
+                assert answer.status == 200, await answer.text()
+            acked += len(ids)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def figures(count: int, seconds: float, latencies: list[float]) -> dict[str, float]:
+    return {"messages": count, "seconds": seconds, "per_second": count / seconds,
+            "p50_ms": statistics.median(latencies) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000}
+
+
+def show(name: str, figure: dict[str, float], bare: dict[str, float] | None = None) -> None:
+    ratio = f"  ratio {figure['per_second'] / bare['per_second']:.2f}" if bare else ""
+    print(f"{name:>22}: {figure['per_second']:7.0f} msg/s  p50 {figure['p50_ms']:6.2f} ms  "
+          f"p99 {figure['p99_ms']:6.2f} ms{ratio}", flush=True)
+
+
+class Network:
+    """A `serve --channels siena` process; `push` registers the recipient's webhook at `hook`."""
+
+    def __init__(self, data: str, hook: str | None) -> None:
+        self.process, self.url = start([sys.executable, "-c", "from conformance.cli import main; main()", "serve",
+                                        "--port", "0", "--data", data, "--channels", "siena"])
+        credentials = json.loads((Path(data) / "credentials.json").read_text())
+        self.control = {"Authorization": f"Bearer {credentials['control']}"}
+        self.sender = {"Authorization": f"Bearer {credentials['parties']['SPOC-DE']}"}
+        self.recipient = str(credentials["parties"]["SPOC-AT"])
+        self.hook = hook
+        self.sent = 0
+
+    async def setup(self) -> None:
+        if self.hook is not None:
+            async with aiohttp.ClientSession() as http, http.put(
+                self.url + "/siena/webhook", json={"url": self.hook + "/hook"},
+                headers={"Authorization": f"Bearer {self.recipient}"},
+            ) as answer:
+                assert answer.status == 200, await answer.text()
+
+    async def run(self, count: int, concurrency: int) -> tuple[float, list[float]]:
+        """Send `count` messages; the seconds until every one was delivered, and the send latencies."""
+        started = time.perf_counter()
+        sending = blast(self.url, self.sender, count, concurrency)
+        if self.hook is not None:
+            latencies = await sending
+            self.sent += count
+            await wait_delivered(self.hook, self.sent)
+        else:
+            latencies, _ = await asyncio.gather(sending, consume(self.url, self.recipient, count))
+            self.sent += count
+        return time.perf_counter() - started, latencies
+
+    async def verify(self) -> dict[str, Any]:
+        async with aiohttp.ClientSession() as http, http.get(
+            self.url + "/control/journal/verify", headers=self.control
+        ) as answer:
+            return dict(await answer.json())
+
+
+async def measure(options: argparse.Namespace) -> dict[str, Any]:
+    me = [sys.executable, __file__]
+    results: dict[str, Any] = {"cpus": os.cpu_count(), "concurrency": options.concurrency,
+                               "messages": options.messages, "rounds": options.rounds}
+    best: dict[str, dict[str, float]] = {}
+
+    def keep(name: str, figure: dict[str, float]) -> None:
+        if name not in best or figure["per_second"] > best[name]["per_second"]:
+            best[name] = figure
+
+    with tempfile.TemporaryDirectory(prefix="channel-bench-") as data:
+        bare, bare_url = start([*me, "--bare-server", str(free_port())])
+        receiver, receiver_url = start([*me, "--receiver-server", str(free_port())])
+        pull = Network(str(Path(data) / "pull"), None)
+        push = Network(str(Path(data) / "push"), receiver_url)
+        try:
+            await push.setup()
+            await blast(bare_url, {}, options.warmup, options.concurrency)
+            for network in (pull, push):
+                await network.run(options.warmup, options.concurrency)
+            server = psutil.Process(pull.process.pid)
+            rss_start = server.memory_info().rss
+            # Rounds alternate the three, so that a burst of load from elsewhere on the machine does
+            # not fall on one of them only; each one's best round is kept.
+            for _ in range(options.rounds):
+                started = time.perf_counter()
+                latencies = await blast(bare_url, {}, options.messages, options.concurrency)
+                keep("bare", figures(options.messages, time.perf_counter() - started, latencies))
+                for name, network in (("pull", pull), ("push", push)):
+                    seconds, latencies = await network.run(options.messages, options.concurrency)
+                    keep(name, figures(options.messages, seconds, latencies))
+            show("bare aiohttp+pydantic", best["bare"])
+            show("SIENA send+pull+ack", best["pull"], best["bare"])
+            show("SIENA send+push", best["push"], best["bare"])
+            results.update(best)
+            results["ratio"] = best["pull"]["per_second"] / best["bare"]["per_second"]
+            results["ratio_push"] = best["push"]["per_second"] / best["bare"]["per_second"]
+            print(f"ratio (send + pull delivery): {results['ratio']:.2f}   target >= {TARGET_RATIO}", flush=True)
+
+            while pull.sent < options.memory_messages:
+                await pull.run(min(options.chunk, options.memory_messages - pull.sent), options.concurrency)
+            rss_end = server.memory_info().rss
+            growth = (rss_end - rss_start) / 2**20
+            journal_mb = sum(p.stat().st_size for p in (Path(data) / "pull").glob("journal*")) / 2**20
+            results["memory"] = {"messages_journaled": pull.sent, "rss_growth_mb": growth, "rss_mb": rss_end / 2**20,
+                                 "journal_mb": journal_mb}
+            print(f"memory: +{growth:.1f} MB resident after {pull.sent} journaled and delivered messages "
+                  f"(target < {TARGET_GROWTH_MB:.0f} MB); journal file {journal_mb:.0f} MB", flush=True)
+            results["journal"] = await pull.verify()
+            print(f"journal: {results['journal']['entries']} entries, hash chain ok={results['journal']['ok']}")
+        finally:
+            for process in (pull.process, push.process, bare, receiver):
+                stop(process)
+    results["met"] = results["ratio"] >= TARGET_RATIO and results["memory"]["rss_growth_mb"] < TARGET_GROWTH_MB
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=20_000, help="messages per throughput measurement")
+    parser.add_argument("--warmup", type=int, default=1_000)
+    parser.add_argument("--concurrency", type=int, default=32, help="sends in flight")
+    parser.add_argument("--memory-messages", type=int, default=200_000, help="messages journaled for the memory figure")
+    parser.add_argument("--chunk", type=int, default=20_000, help="messages per load burst in the memory phase")
+    parser.add_argument("--rounds", type=int, default=3, help="measurement rounds; the best of each is kept")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--receiver-server", type=int, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.bare_server is not None:
+        return bare_server(options.bare_server)
+    if options.receiver_server is not None:
+        return receiver_server(options.receiver_server)
+    options.memory_messages = max(options.memory_messages, options.warmup + options.messages * options.rounds)
+    results = asyncio.run(measure(options))
+    if options.json:
+        options.json.write_text(json.dumps(results, indent=2))
+    if options.strict and not results["met"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

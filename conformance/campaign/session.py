@@ -1,0 +1,133 @@
+"""One `spoc-harness run`: pytest over the checks (in-process), then the reports and the summary."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.campaign.runner import Progress
+from conformance.plugin import CHECKS_DIR, ConformanceRun, RunOptions, install
+from reports.results import RunResults, Verdict
+
+__all__ = ["RichProgress", "SessionOutcome", "run_session"]
+
+
+@dataclass
+class SessionOutcome:
+    exit_code: int
+    results: RunResults | None
+    paths: dict[str, Path] = field(default_factory=dict)
+    run: ConformanceRun | None = None
+
+
+class RichProgress(Progress):
+    """Phase, network time and scenarios done, on one live line (rich)."""
+
+    def __init__(self, zone: Any) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bar
+
+        self.zone = zone
+        self.console = Console(stderr=True)
+        self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                       console=self.console, transient=True)
+        self.task = self.bar.add_task("starting", total=None)
+        self.label = "starting"
+        self.bar.start()
+
+    def phase(self, name: str) -> None:
+        self.label = name
+        self.bar.update(self.task, description=name)
+
+    def update(self, network_time: datetime, done: int, total: int) -> None:
+        local = network_time.astimezone(self.zone).strftime("%a %d %b %Y %H:%M %Z")
+        self.bar.update(self.task, description=f"{self.label} | network time {local}", completed=done, total=total)
+
+    def say(self, text: str) -> None:
+        self.console.print(text)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+class _Bridge:
+    """Hands the prepared ConformanceRun to the pytest session's plugin."""
+
+    def __init__(self, run: ConformanceRun) -> None:
+        self.conformance_run = run
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        install(config, self.conformance_run)
+
+
+def _pytest_args(work: Path) -> list[str]:
+    work.mkdir(parents=True, exist_ok=True)
+    ini = work / "pytest.ini"
+    # Our own (empty) configuration: the checks must not pick up a project's pytest settings.
+    lines = ["[pytest]"]
+    if importlib.util.find_spec("pytest_asyncio") is not None:
+        lines.append("asyncio_default_fixture_loop_scope = function")
+    ini.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = [str(CHECKS_DIR), "-c", str(ini), "--rootdir", str(CHECKS_DIR.parent), "-p", "no:cacheprovider",
+            "--import-mode=importlib", "-p", "no:terminal"]
+    if not _entry_point_loaded():
+        args += ["-p", "conformance.plugin"]
+    return args
+
+
+def _entry_point_loaded() -> bool:
+    from importlib.metadata import entry_points
+
+    return any(ep.value == "conformance.plugin" for ep in entry_points(group="pytest11"))
+
+
+def run_session(
+    options: RunOptions,
+    *,
+    quiet: bool = False,
+    echo: Callable[[str], None] = print,
+    write: bool = True,
+) -> SessionOutcome:
+    """Run the checks the profile selects against the SUT; write the reports; return the verdict."""
+    from conformance.campaign.reporting import build_results, write_reports
+    from reports.console import render_summary
+
+    run = ConformanceRun(options)
+    run.write_reports_at_end = False
+    progress: RichProgress | None = None
+    if not quiet and sys.stderr.isatty():
+        progress = RichProgress(run.settings.zone)
+        run.progress = progress
+    report_dir = options.report_dir or Path("reports-out")
+    work = options.work_dir or report_dir / "run-data"
+    previous = os.environ.get("PYTEST_ADDOPTS")
+    os.environ["PYTEST_ADDOPTS"] = ""
+    try:
+        code = pytest.main(_pytest_args(work), plugins=[_Bridge(run)])
+    finally:
+        if previous is None:
+            os.environ.pop("PYTEST_ADDOPTS", None)
+        else:
+            os.environ["PYTEST_ADDOPTS"] = previous
+        if progress is not None:
+            progress.stop()
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) and not run.checks:
+        echo(f"the conformance checks could not run (pytest exit code {int(code)})")
+        return SessionOutcome(2, None, run=run)
+    run.finished_at = run.finished_at or datetime.now(UTC)
+    results = build_results(run)
+    paths: dict[str, Path] = {}
+    if write:
+        paths = write_reports(results, run, report_dir)
+    if not quiet or write:
+        echo(render_summary(results, report_paths={k: str(v) for k, v in paths.items()}))
+    return SessionOutcome(0 if results.verdict is Verdict.CONFORMANT else 1, results, paths, run)

@@ -1,0 +1,108 @@
+"""`spoc-harness run`: the conformance campaign against a CMS, with results.json, JUnit, HTML and evidence.
+
+For the reference CMS it starts and stops the simulators and the CMS itself (real subprocesses on
+free loopback ports, their data under the report directory). For a vendor CMS give the SUT test
+interface URL, the simulators' URL and their credentials.json. `--kill-matrix` instead proves that the
+checks can fail: the reference CMS is run once per named defect, with only the checks of the
+requirements that defect breaks, plus once clean; results.json then carries the kill matrix.
+
+Exit code: 0 iff the verdict is "conformant" (for --kill-matrix: the clean run is conformant and every
+defect is killed), 1 otherwise, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from conformance.plugin import RunOptions
+
+__all__ = ["run"]
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@click.command()
+@click.option("--sut", default="reference", show_default=True,
+              help="'reference' (started here), or the vendor's SUT test interface URL (e.g. http://127.0.0.1:8800).")
+@click.option("--channels", help="Vendor SUT: URL of the channel simulators the CMS is connected to.")
+@click.option("--credentials", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Vendor SUT: the simulators' credentials.json (its control token drives the network).")
+@click.option("--defect", "defects", multiple=True, metavar="NAME",
+              help="Reference CMS only: switch on a named defect (repeatable; see `spoc-harness defects`).")
+@click.option("--profile", default="all", show_default=True,
+              help="Which requirements: all, or IDs (R-10), chapters (chapter:II), articles ('Art 5(1)'), "
+                   "comma-separated.")
+@click.option("--time-mode", type=click.Choice(["virtual", "real", "declared"]), default="virtual",
+              show_default=True, help="virtual: the SUT follows the network clock the harness moves; real: wall "
+                                      "clock (slow, shortened); declared: judge the times the CMS records.")
+@click.option("--deadline-reading", type=click.Choice(["elapsed", "reg1182"]), default="elapsed",
+              show_default=True, help="How 'calendar days' are counted (reg1182 is an unverified reading).")
+@click.option("--seed", type=int, help="Seed of the generated data; the same seed replays the same run.")
+@click.option("--manual-timeout", type=click.FloatRange(0), default=0.0, show_default=True,
+              help="Seconds to wait for a person doing a step the SUT does not automate (0: do not ask).")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports-out"),
+              show_default=True, help="Where results.json, junit.xml, report.html and the evidence go.")
+@click.option("--siena-obligation-date", callback=_parse_date,
+              help="From when the SIENA obligations of Art 13 bind (R-57; default 2027-06-12). Before it a "
+                   "non-SIENA exchange is a warning.")
+@click.option("--real-wait", type=click.FloatRange(1), default=None,
+              help="--time-mode real: seconds of wall clock to wait for answers (default 120).")
+@click.option("--kill-matrix", is_flag=True,
+              help="Reference CMS: run every named defect (or those given with --defect) and the clean CMS, and "
+                   "write the defect-by-requirement kill matrix.")
+@click.option("--jobs", type=click.IntRange(1, 8), default=2, show_default=True,
+              help="--kill-matrix: defect runs in parallel.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display; just the summary.")
+def run(
+    sut: str, channels: str | None, credentials: Path | None, defects: tuple[str, ...], profile: str,
+    time_mode: str, deadline_reading: str, seed: int | None, manual_timeout: float, report_dir: Path,
+    siena_obligation_date: date | None, real_wait: float | None, kill_matrix: bool, jobs: int, quiet: bool,
+) -> None:
+    """Run the conformance campaign against a CMS and write the reports."""
+    from conformance.catalogue import load_catalogue
+    from conformance.settings import Profile, ProfileError
+
+    vendor = sut != "reference"
+    if vendor and not (sut.startswith("http://") or sut.startswith("https://")):
+        raise click.BadParameter("give 'reference' or the SUT test interface URL", param_hint="--sut")
+    if vendor and (not channels or not credentials):
+        raise click.UsageError("a vendor SUT needs --channels URL and --credentials FILE")
+    if vendor and (defects or kill_matrix):
+        raise click.UsageError("--defect and --kill-matrix work with the reference CMS only")
+    if defects:
+        from simulators.reference_cms.defects import DEFECTS
+
+        unknown = [d for d in defects if d not in DEFECTS]
+        if unknown:
+            raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
+                                     param_hint="--defect")
+    try:
+        Profile.parse(profile).resolve(load_catalogue())
+    except ProfileError as exc:
+        raise click.BadParameter(str(exc), param_hint="--profile") from None
+    options = RunOptions(
+        sut=sut.rstrip("/"), channels=channels, credentials=credentials, defects=list(defects), profile=profile,
+        time_mode=time_mode, deadline_reading=deadline_reading, seed=seed, manual_timeout=manual_timeout,
+        report_dir=report_dir, siena_obligation_date=siena_obligation_date,
+        work_dir=report_dir / "run-data" if not vendor else None, real_wait=real_wait,
+    )
+    if kill_matrix:
+        from conformance.campaign.killmatrix import run_kill_matrix
+
+        outcome = run_kill_matrix(options, jobs=jobs, echo=click.echo, quiet=quiet)
+        sys.exit(0 if outcome.ok else 1)
+    from conformance.campaign.session import run_session
+
+    result = run_session(options, quiet=quiet, echo=click.echo)
+    sys.exit(result.exit_code)

@@ -1,0 +1,420 @@
+"""Each named defect changes exactly the observable behaviour it names.
+
+For every defect the same scenario runs twice: against the correct CMS (Austria, shared) and against a
+CMS started with only that defect (another state). What the channels carried or the CMS exported must
+be right in the first run and wrong, in the named way, in the second.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from refcms_support import Cms, Json, Network, launch_cms, parse_time, request_body
+
+from simulators.reference_cms.defects import DEFECTS
+
+pytestmark = pytest.mark.slow
+
+
+# -- scenario building blocks ----------------------------------------------------------------
+
+
+def spoc(cms: Cms) -> str:
+    return f"SPOC-{cms.state}"
+
+
+def ask(cms: Cms, network: Network, subject: str = "Greta Holm", **options: Any) -> tuple[str, Json]:
+    """SPOC-DE sends the CMS's SPOC a request; returns its reference and envelope once recorded."""
+    reference = network.reference()
+    sent = network.send("SPOC-DE", request_body(reference, to=spoc(cms), subject=subject, **options))
+    cms.case_of(sent["message_id"])
+    return reference, sent
+
+
+def held(cms: Cms, subject: str = "Greta Holm", **extra: Any) -> None:
+    cms.fixtures({"subject": subject, "item": "known to the police", "data_categories": ["PERSONAL_DETAILS"],
+                  "subject_category": "SUSPECT", **extra})
+
+
+def answers(network: Network, reference: str) -> list[Json]:
+    return [m for m in network.exchange(reference) if m["directive"]["kind"] != "REQUEST"]
+
+
+def first_answer(cms: Cms, network: Network, reference: str, horizon: timedelta = timedelta(days=8),
+                 kinds: tuple[str, ...] = ("REPLY", "REFUSAL", "CLARIFICATION_REQUEST")) -> Json:
+    cms.run_until(lambda: any(m["directive"]["kind"] in kinds for m in answers(network, reference)), horizon,
+                  f"an answer to {reference}")
+    return next(m for m in answers(network, reference) if m["directive"]["kind"] in kinds)
+
+
+def message(network: Network, message_id: str) -> Json:
+    return next(m for m in network.traffic() if m["message_id"] == message_id)
+
+
+def statistics(cms: Cms, network: Network) -> Json:
+    return dict(cms.get("/statistics", year=network.now().year))
+
+
+def quiesce(cms: Cms) -> None:
+    """Let every exchange in progress finish, so that a difference of statistics is ours alone."""
+    busy = ("ANSWER", "JUDICIAL_DECISION", "JUDICIAL_UPDATE", "RETRY_SEND", "LATE_COPY")
+    cms.run_until(lambda: not any(a["kind"] in busy for a in cms.get("/agenda")["actions"]), timedelta(days=10),
+                  "no exchange in progress")
+
+
+# -- the scenarios: each returns an observation -------------------------------------------------
+
+
+def late_urgent_reply(cms: Cms, network: Network) -> timedelta:
+    held(cms)
+    reference, sent = ask(cms, network, urgent=True)
+    reply = first_answer(cms, network, reference, timedelta(days=2))
+    return parse_time(reply["created_at"]) - parse_time(sent["created_at"])
+
+
+def deadline_from_first_view(cms: Cms, network: Network) -> timedelta:
+    held(cms)
+    reference, sent = ask(cms, network)
+    first_answer(cms, network, reference)
+    case = cms.case_of(sent["message_id"])
+    return parse_time(case["deadline_due"]) - parse_time(case["received_at"])
+
+
+def clarification_restarts_clock(cms: Cms, network: Network) -> timedelta:
+    """Urgent, indirectly available (3 days); clarification asked 20 h in, answered 2 h later."""
+    held(cms, availability="INDIRECT")
+    reference, sent = ask(cms, network, urgent=True)
+    received = parse_time(sent["created_at"])
+    case_id = cms.case_of(sent["message_id"])["case_id"]
+    network.set_clock(received + timedelta(hours=20))
+    cms.settle()
+    asked = cms.post(f"/cases/{case_id}/decision", {"action": "clarify", "questions": "date of birth?"})
+    network.set_clock(received + timedelta(hours=22))
+    body = request_body(reference, to=spoc(cms), subject="Greta Holm", urgent=True)
+    clarification = network.send("SPOC-DE", {**body, "in_reply_to": asked["message_ids"][0], "directive": {
+        "kind": "CLARIFICATION", "case_reference": reference, "language": "en", "answers": "born 1990"}})
+    cms.case_of(clarification["message_id"])
+    reply = first_answer(cms, network, reference, timedelta(days=4), kinds=("REPLY",))
+    correct_due = received + timedelta(hours=72 + 2)
+    return parse_time(reply["created_at"]) - correct_due  # <= 0: in time
+
+
+def refusal_without_ground(cms: Cms, network: Network) -> list[str]:
+    held(cms, refusal_ground="NS")
+    reference, _ = ask(cms, network)
+    return list(first_answer(cms, network, reference)["directive"]["refusal_grounds"])
+
+
+def refusal_of_indirect_information(cms: Cms, network: Network) -> str:
+    held(cms, availability="INDIRECT")
+    reference, _ = ask(cms, network)
+    return str(first_answer(cms, network, reference)["directive"]["kind"])
+
+
+def reply_in_own_language(cms: Cms, network: Network) -> str:
+    held(cms)
+    reference, _ = ask(cms, network, language="en")
+    return str(first_answer(cms, network, reference)["directive"]["language"])
+
+
+def english_not_accepted(cms: Cms, network: Network) -> str:
+    held(cms)
+    reference, _ = ask(cms, network, language="en")
+    return str(first_answer(cms, network, reference)["directive"]["kind"])
+
+
+def no_spoc_copy_for_designated_request(cms: Cms, network: Network) -> list[str]:
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "by": "DESIGNATED_AUTHORITY",
+                                                     "subject": "Ole Brun", "items": ["address"]})
+    return list(message(network, result["message_ids"][0])["cc"])
+
+
+def late_copy(cms: Cms, network: Network) -> timedelta:
+    """How long after the designated authority's request its own SPOC got the copy."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "by": "DESIGNATED_AUTHORITY",
+                                                     "subject": "Ole Brun", "items": ["address"]})
+    request = message(network, result["message_ids"][0])
+    if spoc(cms) in request["cc"]:
+        return timedelta(0)
+    cms.run_until(lambda: any(m["directive"]["kind"] == "COPY" for m in network.exchange(result["reference"])),
+                  timedelta(days=1), "the copy")
+    copy = next(m for m in network.exchange(result["reference"]) if m["directive"]["kind"] == "COPY")
+    assert copy["to"] == [spoc(cms)]
+    return parse_time(copy["created_at"]) - parse_time(request["created_at"])
+
+
+def non_siena_without_exception(cms: Cms, network: Network) -> tuple[str, str | None]:
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["address"]})
+    sent = message(network, result["message_ids"][0])
+    return sent["channel"], sent["directive"].get("channel_exception")
+
+
+def no_fallback_on_siena_outage(cms: Cms, network: Network) -> tuple[str, str | None] | None:
+    """The channel and exception of the urgent reply within 8 hours of receipt, or None if there was none."""
+    held(cms)
+    reference, _ = ask(cms, network, urgent=True)
+    network.faults([{"channel": "SIENA", "party": spoc(cms), "type": "outage", "params": {"mode": "503"}}])
+    try:
+        cms.run_until(lambda: bool(answers(network, reference)), timedelta(hours=8), "reply")
+    except AssertionError:
+        return None
+    finally:
+        network.clear_faults()
+    reply = answers(network, reference)[0]
+    return reply["channel"], reply["directive"].get("channel_exception")
+
+
+def duplicate_delivery_opens_second_case(cms: Cms, network: Network) -> int:
+    held(cms)
+    network.faults([{"channel": "SIENA", "party": spoc(cms), "type": "duplicate", "params": {"copies": 2}}])
+    try:
+        _, sent = ask(cms, network)
+        time.sleep(0.3)
+        cms.settle()
+    finally:
+        network.clear_faults()
+    return len(cms.get("/cases", message_id=sent["message_id"])["cases"])
+
+
+def refused_counted_as_replied(cms: Cms, network: Network) -> tuple[int, int]:
+    quiesce(cms)
+    before = statistics(cms, network)
+    cms.fixtures()
+    reference, _ = ask(cms, network, subject="Nobody Held")
+    first_answer(cms, network, reference)
+    after = statistics(cms, network)
+    return (after["requests_replied"]["total"] - before["requests_replied"]["total"],
+            after["requests_refused"]["total"] - before["requests_refused"]["total"])
+
+
+def statistics_without_state_breakdown(cms: Cms, network: Network) -> Any:
+    held(cms)
+    ask(cms, network)
+    return statistics(cms, network)["requests_received"]["by_requesting_state"]
+
+
+def audit_without_consultations(cms: Cms, network: Network) -> set[str]:
+    held(cms)
+    _, sent = ask(cms, network)
+    case_id = cms.case_of(sent["message_id"])["case_id"]
+    return {e["operation"] for e in cms.get("/audit-log", case_id=case_id)["entries"]}
+
+
+def no_delay_notice_for_judicial(cms: Cms, network: Network) -> list[str]:
+    held(cms, judicial_authorisation="GRANTED", judicial_decision_after_hours=10)
+    reference, _ = ask(cms, network)
+    first_answer(cms, network, reference, timedelta(days=1), kinds=("REPLY",))
+    kinds = [m["directive"]["kind"] for m in answers(network, reference)]
+    return kinds[:kinds.index("REPLY")]
+
+
+def partial_refusal_refuses_all(cms: Cms, network: Network) -> set[str]:
+    """The item ids provided (I1 is held, I2 is not)."""
+    held(cms)
+    reference = network.reference()
+    body = request_body(reference, to=spoc(cms), subject="Greta Holm")
+    request = body["directive"]["request"]
+    request["entities"].append({"entity_id": "E2", "type": "PERSON", "attributes": {"name": "Not Held"}})
+    request["items"].append({"item_id": "I2", "description": "record", "entity_id": "E2"})
+    sent = network.send("SPOC-DE", body)
+    cms.case_of(sent["message_id"])
+    first_answer(cms, network, reference, kinds=("REFUSAL",))
+    cms.settle()
+    return {i["item_id"] for m in answers(network, reference) for i in m["directive"].get("information", [])}
+
+
+def no_europol_decision(cms: Cms, network: Network) -> tuple[bool, Any]:
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["x"],
+                                                     "serious_offence": True, "crime_areas": ["TERRORISM"]})
+    sent = message(network, result["message_ids"][0])
+    decision = cms.case(result["case_id"])["europol_decision"]
+    return "EUROPOL" in sent["cc"], decision["decision"] if decision else None
+
+
+def personal_data_outside_categories(cms: Cms, network: Network) -> list[str]:
+    held(cms, data_categories=["PERSONAL_DETAILS", "HEALTH", "RELIGION"])
+    reference, _ = ask(cms, network)
+    reply = first_answer(cms, network, reference)
+    return list(reply["directive"]["information"][0]["data_categories"])
+
+
+def ignores_harness_clock(cms: Cms, network: Network) -> tuple[timedelta, bool]:
+    """How far the recorded receipt is from the network's, and whether a reply came within 8 network hours."""
+    held(cms)
+    reference, sent = ask(cms, network, urgent=True)
+    case = cms.case_of(sent["message_id"]) if not cms.get("/info")["defects"] else cms.get(
+        "/cases", message_id=sent["message_id"])["cases"][0]
+    offset = abs(parse_time(case["received_at"]) - parse_time(sent["created_at"]))
+    network.advance(timedelta(hours=8))
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline and not answers(network, reference):
+        time.sleep(0.05)
+    return offset, bool(answers(network, reference))
+
+
+def no_reliability_elements(cms: Cms, network: Network) -> tuple[Any, Any, Any]:
+    held(cms)
+    reference, _ = ask(cms, network)
+    item = first_answer(cms, network, reference)["directive"]["information"][0]
+    return item.get("source_reliability"), item.get("information_accuracy"), item.get("last_updated")
+
+
+def no_cross_check(cms: Cms, network: Network) -> int:
+    held(cms)
+    _, sent = ask(cms, network)
+    return len(cms.case_of(sent["message_id"])["cross_check_matches"])
+
+
+def late_retention_review(cms: Cms, network: Network) -> timedelta:
+    held(cms)
+    reference, sent = ask(cms, network)
+    first_answer(cms, network, reference)
+    case = cms.case_of(sent["message_id"])
+    return parse_time(case["retention_review_due"]) - parse_time(case["concluded_at"])
+
+
+def refuses_instead_of_clarifying(cms: Cms, network: Network) -> str:
+    held(cms)
+    reference, _ = ask(cms, network, complete=False)
+    return str(first_answer(cms, network, reference)["directive"]["kind"])
+
+
+def no_copy_to_foreign_spoc_for_direct_request(cms: Cms, network: Network) -> list[str]:
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "to": "COMPETENT_AUTHORITY",
+                                                     "subject": "Ole Brun", "items": ["x"]})
+    return list(message(network, result["message_ids"][0])["cc"])
+
+
+def own_initiative_in_own_language(cms: Cms, network: Network) -> str:
+    result = cms.post("/stimuli/own-initiative", {"to_state": "FR", "information": "seen at the border"})
+    return str(message(network, result["message_ids"][0])["directive"]["language"])
+
+
+def rekeyed_message_ids(cms: Cms, network: Network) -> bool:
+    """Whether the case record holds the channel's id of the request."""
+    held(cms)
+    reference = network.reference()
+    sent = network.send("SPOC-DE", request_body(reference, to=spoc(cms), subject="Greta Holm"))
+    first_answer(cms, network, reference)
+    case = next(c for c in cms.get("/cases", reference=reference)["cases"])
+    return sent["message_id"] in {c["message_id"] for c in case["communications"]}
+
+
+def europol_copy_without_purposes(cms: Cms, network: Network) -> tuple[list[str], Any]:
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["x"],
+                                                     "serious_offence": True, "crime_areas": ["TERRORISM"]})
+    payload = message(network, result["message_ids"][0])["payload"]
+    return list(payload.get("processing_purposes") or []), payload.get("restrictions")
+
+
+def disclosure_without_recipient(cms: Cms, network: Network) -> list[Any]:
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["x"]})
+    return [e["recipient"] for e in cms.get("/audit-log", case_id=result["case_id"])["entries"]
+            if e["operation"] == "DISCLOSURE"]
+
+
+def copies_counted_as_requests(cms: Cms, network: Network) -> int:
+    quiesce(cms)
+    before = statistics(cms, network)
+    copy = network.send("LEA-DE", request_body(network.reference(), sender="LEA-DE", to="LEA-IT", cc=[spoc(cms)],
+                                               requester_type="COMPETENT_AUTHORITY"))
+    cms.case_of(copy["message_id"])
+    return int(statistics(cms, network)["requests_received"]["total"] - before["requests_received"]["total"])
+
+
+# -- expectations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expectation:
+    scenario: Callable[[Cms, Network], Any]
+    correct: Callable[[Any], bool]
+    defective: Callable[[Any], bool]
+    state: str
+
+
+H8 = timedelta(hours=8)
+EXPECTED: dict[str, Expectation] = {
+    "late-urgent-reply": Expectation(late_urgent_reply, lambda d: d <= H8, lambda d: d > H8, "BE"),
+    "deadline-from-first-view": Expectation(deadline_from_first_view, lambda d: d == timedelta(days=7),
+                                            lambda d: d > timedelta(days=7), "CZ"),
+    "clarification-restarts-clock": Expectation(clarification_restarts_clock, lambda late: late <= timedelta(0),
+                                                lambda late: late > timedelta(0), "HR"),
+    "refusal-without-ground": Expectation(refusal_without_ground, lambda g: g == ["NS"], lambda g: g == [], "CY"),
+    "refusal-of-indirect-information": Expectation(refusal_of_indirect_information, lambda k: k == "REPLY",
+                                                   lambda k: k == "REFUSAL", "EE"),
+    "reply-in-own-language": Expectation(reply_in_own_language, lambda lang: lang == "en",
+                                         lambda lang: lang == "bg", "BG"),
+    "english-not-accepted": Expectation(english_not_accepted, lambda k: k == "REPLY", lambda k: k == "REFUSAL", "FI"),
+    "no-spoc-copy-for-designated-request": Expectation(no_spoc_copy_for_designated_request, lambda cc: len(cc) == 1,
+                                                       lambda cc: cc == [], "GR"),
+    "late-copy": Expectation(late_copy, lambda d: d == timedelta(0), lambda d: d >= timedelta(hours=1), "HU"),
+    "non-siena-without-exception": Expectation(non_siena_without_exception, lambda c: c == ("SIENA", None),
+                                               lambda c: c == ("INTERPOL", None), "IE"),
+    "no-fallback-on-siena-outage": Expectation(no_fallback_on_siena_outage, lambda r: r == ("INTERPOL", "INC"),
+                                               lambda r: r is None, "IT"),
+    "duplicate-delivery-opens-second-case": Expectation(duplicate_delivery_opens_second_case, lambda n: n == 1,
+                                                        lambda n: n == 2, "LV"),
+    "refused-counted-as-replied": Expectation(refused_counted_as_replied, lambda d: d == (0, 1),
+                                              lambda d: d == (1, 1), "LT"),
+    "statistics-without-state-breakdown": Expectation(statistics_without_state_breakdown,
+                                                      lambda b: isinstance(b, dict) and "DE" in b,
+                                                      lambda b: b is None, "LU"),
+    "audit-without-consultations": Expectation(audit_without_consultations, lambda ops: "CONSULTATION" in ops,
+                                               lambda ops: "CONSULTATION" not in ops and "COLLECTION" in ops, "MT"),
+    "no-delay-notice-for-judicial": Expectation(no_delay_notice_for_judicial,
+                                                lambda before: before[:1] == ["DELAY_NOTICE"],
+                                                lambda before: "DELAY_NOTICE" not in before, "NL"),
+    "partial-refusal-refuses-all": Expectation(partial_refusal_refuses_all, lambda ids: ids == {"I1"},
+                                               lambda ids: ids == set(), "PL"),
+    "no-europol-decision": Expectation(no_europol_decision, lambda o: o == (True, "COPY"), lambda o: o == (False, None),
+                                       "PT"),
+    "personal-data-outside-categories": Expectation(personal_data_outside_categories,
+                                                    lambda c: c == ["PERSONAL_DETAILS"],
+                                                    lambda c: "HEALTH" in c and "RELIGION" in c, "RO"),
+    "ignores-harness-clock": Expectation(ignores_harness_clock, lambda o: o == (timedelta(0), True),
+                                         lambda o: o[0] > timedelta(hours=1) and not o[1], "SK"),
+    "no-reliability-elements": Expectation(no_reliability_elements, lambda o: all(o), lambda o: not any(o), "SI"),
+    "no-cross-check": Expectation(no_cross_check, lambda n: n >= 1, lambda n: n == 0, "ES"),
+    "late-retention-review": Expectation(late_retention_review, lambda d: d <= timedelta(days=183),
+                                         lambda d: d > timedelta(days=183), "NO"),
+    "refuses-instead-of-clarifying": Expectation(refuses_instead_of_clarifying,
+                                                 lambda k: k == "CLARIFICATION_REQUEST",
+                                                 lambda k: k == "REFUSAL", "CH"),
+    "no-copy-to-foreign-spoc-for-direct-request": Expectation(no_copy_to_foreign_spoc_for_direct_request,
+                                                              lambda cc: cc == ["SPOC-DE"], lambda cc: cc == [], "IS"),
+    "own-initiative-in-own-language": Expectation(own_initiative_in_own_language, lambda lang: lang in ("fr", "en"),
+                                                  lambda lang: lang == "hr", "HR"),
+    "rekeyed-message-ids": Expectation(rekeyed_message_ids, lambda found: found, lambda found: not found, "LI"),
+    "europol-copy-without-purposes": Expectation(europol_copy_without_purposes, lambda o: bool(o[0] and o[1]),
+                                                 lambda o: o == ([], None), "BE"),
+    "disclosure-without-recipient": Expectation(disclosure_without_recipient, lambda r: bool(r) and all(r),
+                                                lambda r: bool(r) and not any(r), "CZ"),
+    "copies-counted-as-requests": Expectation(copies_counted_as_requests, lambda n: n == 0, lambda n: n == 1, "EE"),
+}
+
+
+def test_every_defect_has_a_scenario():
+    assert set(EXPECTED) == set(DEFECTS)
+
+
+@pytest.mark.parametrize("name", list(DEFECTS))
+def test_defect_changes_the_behaviour_it_names(name: str, cms_at: Cms, network: Network, workdir: Path):
+    expectation = EXPECTED[name]
+    if name == "ignores-harness-clock" and abs(datetime.now(UTC) - network.now()) < timedelta(hours=2):
+        pytest.skip("the machine's clock is too close to the network's virtual time to tell them apart")
+    correct = expectation.scenario(cms_at, network)
+    assert expectation.correct(correct), f"the correct CMS shows {correct!r}"
+    broken = launch_cms(network, workdir, expectation.state, name)
+    try:
+        assert broken.get("/info")["defects"] == [name]
+        observed = expectation.scenario(broken, network)
+    finally:
+        broken.process.stop()
+    assert expectation.defective(observed), f"with defect {name} the CMS shows {observed!r} (correct: {correct!r})"
