@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run   - simulators + reference CMS + the full conformance campaign; reports in reports-out/
-#   make test  - the project's own tests, lint (ruff) and types (mypy strict)
+#   make test  - the project's own tests, lint (ruff), types (mypy strict) and the Gherkin scenarios
 # Both create .venv on first use and reuse it afterwards.
 
 PYTHON ?= python3
@@ -33,9 +33,9 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 features: $(STAMP)
-	$(BIN)/behave --format progress --junit --junit-directory $(REPORT_DIR)/features-junit features
+	$(BIN)/behave --format progress2 --no-skipped --junit --junit-directory $(REPORT_DIR)/features-junit features
 
-test: lint typecheck unit
+test: lint typecheck unit features
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/channel_throughput.py

@@ -263,6 +263,12 @@ class GherkinRun:
     def article(self, requirement: str) -> str:
         return self.run.catalogue.get(requirement).article
 
+    def cited(self, tags: Iterable[str]) -> str:
+        """'R-06 Art 4(4), R-08 Art 4(6)' for the requirement tags among `tags` (for messages)."""
+        from conformance.gherkin import requirement_tags
+
+        return ", ".join(f"{r} {self.article(r)}" for r in requirement_tags(tags)) or "no requirement"
+
     def verdict(
         self, requirement: str, exchanges: Sequence[Exchange] | None = None, *, part: str | None = None
     ) -> Verdict:

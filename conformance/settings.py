@@ -142,6 +142,9 @@ class CampaignSettings(BaseModel):
     retention_review_within: timedelta = Field(default=timedelta(days=183), description="Art 16(4): 6 months")
     siena_obligation_date: date = Field(default=date(2027, 6, 12), description="R-57: Art 13 applies from")
     max_step: timedelta = Field(default=timedelta(hours=6), description="Longest single move of the clock")
+    max_step_with_agenda: timedelta = Field(
+        default=timedelta(hours=24), description="Longest move while the SUT's agenda names its next action"
+    )
     quiet_period: float = Field(default=0.04, description="Real seconds without traffic that mean 'settled'")
     settle_timeout: float = Field(default=10.0, description="Real seconds to wait for the SUT to settle")
     manual_timeout: float = Field(default=0.0, description="Real seconds to wait for a person; 0 = do not ask")

@@ -131,20 +131,28 @@ class Engine:
             await self._idle.wait()
             if self._acted:
                 self._acted = False
-                await timeline.settle()
+                await timeline.settle(after_actions=True)
                 if self._dispatch(await timeline.fetch()):
                     continue
             if not self._waiters:
                 return
             if timeline.virtual:
-                step = self.settings.max_step if not all(w.coarse for w in self._waiters) else timedelta(days=30)
-                target = timeline.next_boundary(timeline.now + step)
+                target = timeline.next_boundary(timeline.now + self._step())
                 await timeline.advance_to(target)
                 await timeline.settle()
             else:
                 await timeline.real_tick(0.5)
             self._dispatch(await timeline.fetch())
             self._progress(self._status())
+
+    def _step(self) -> timedelta:
+        """The longest move allowed now: coarse when only long-horizon waits remain, longer when the SUT's
+        agenda names its next action (then the maximum step is only a safety net)."""
+        if all(w.coarse for w in self._waiters):
+            return timedelta(days=30)
+        if self.timeline.agenda_trusted:
+            return max(self.settings.max_step, self.settings.max_step_with_agenda)
+        return self.settings.max_step
 
     def _status(self) -> str:
         return f"{len(self.done)}/{self.total} scenarios done"

@@ -11,7 +11,9 @@ Step boundaries. The clock moves from one boundary to the next, and the boundari
 - every legal deadline of interest, in both readings (elapsed and Reg 1182/71), and every tolerance
   a check compares against ("immediately", "after the grant", the copy tolerance),
 - the SUT's own next planned action (`GET /sut/v1/agenda` -> next_action_at) when it offers it,
-- and at most `max_step` (6 h by default) after the previous boundary.
+- and at most `max_step` (6 h by default) after the previous boundary; when the SUT offers an agenda
+  that keeps up with the clock, its next action is known and the safety-net step is
+  `max_step_with_agenda` (24 h by default).
 
 Why every deadline must be a boundary: the clock is frozen during a step and jumps at its end, so a
 CMS action planned for some moment inside a step is carried out, and stamped, at the step's end.
@@ -78,6 +80,11 @@ class Timeline:
 
     # -- boundaries -------------------------------------------------------------------------
 
+    @property
+    def agenda_trusted(self) -> bool:
+        """The SUT offers an agenda that has kept up with the network clock."""
+        return self.agenda is not None and self._agenda_trusted
+
     def mark(self, moment: datetime) -> None:
         """Make `moment` a step boundary (a deadline, a tolerance, a scheduled action)."""
         if moment > self.now:
@@ -134,8 +141,14 @@ class Timeline:
 
     # -- settling ---------------------------------------------------------------------------
 
-    async def settle(self) -> bool:
-        """Wait until the SUT is quiet at the current network time; False when it only timed out."""
+    async def settle(self, *, after_actions: bool = False) -> bool:
+        """Wait until the SUT is quiet at the current network time; False when it only timed out.
+
+        Right after a clock move with nothing stamped at the new instant and the SUT's next action still
+        ahead (its agenda), there is nothing to wait for. After the harness acted (a message, a fault
+        cleared, a decision) the quiet period is always waited for, since the effects may still be on
+        their way.
+        """
         began = time.monotonic()
         quiet = self.settings.quiet_period
         last: tuple[object, ...] | None = None
@@ -157,6 +170,10 @@ class Timeline:
                 and self.agenda.next_action_at <= self.now
                 and self._agenda_trusted
             )
+            if last is None and not after_actions and not at_now and not acting and self.agenda_trusted:
+                # Nothing happened at this instant and the SUT's next action lies ahead: nothing to wait for.
+                self._note_stuck(False)
+                return True
             # A due action may hold the step only for a while: a CMS whose agenda does not move with
             # the network clock would otherwise hold every step until the timeout.
             agenda_stuck = acting and waited > _AGENDA_HOLD

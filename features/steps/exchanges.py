@@ -65,6 +65,7 @@ def _select(context: Any, description: str, predicate: Predicate, *, kinds: tupl
         stated = f" ({', '.join(f'{k}={v}' for k, v in context.want.items())})" if context.want else ""
         listing = "\n  ".join(_summary(e, harness) for e in candidates) or "none"
         raise AssertionError(
+            f"{harness.cited(context.scenario.effective_tags)}: "
             f"the campaign drove no exchange matching the scenario: {description}{stated}.\n"
             f"Its exchanges of that kind were:\n  {listing}"
         )
@@ -270,7 +271,10 @@ def _narrow(context: Any, description: str, predicate: Predicate) -> None:
     scope: list[Exchange] = context.scope or []
     found = [e for e in scope if predicate(e)]
     if not found:
-        raise AssertionError(f"in the campaign, not so: {description}, for {[e.key for e in scope] or 'no exchange'}")
+        raise AssertionError(
+            f"{_harness(context).cited(context.scenario.effective_tags)}: in the campaign, not so: {description}, "
+            f"for {[e.key for e in scope] or 'no exchange'}"
+        )
     context.scope = found
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from behave import then
 
 from conformance.evaluation import GherkinRun
-from conformance.gherkin import parse_duration, parse_moment
+from conformance.gherkin import parse_duration, parse_moment, requirement_tags
 from reports.results import Outcome
 from simulators.model.deadlines import DeadlineMode, compute_deadline
 from simulators.model.directive import Availability, RefusalGround
@@ -24,6 +24,12 @@ from simulators.model.directive import Availability, RefusalGround
 def require(context: Any, requirement: str, *, part: str | None = None, whole: bool = False) -> None:
     """Assert that the checks of `requirement` hold for the scenario's exchanges (or the whole campaign)."""
     harness: GherkinRun = context.harness
+    tagged = requirement_tags(context.scenario.effective_tags)
+    # The tags are what the traceability matrix and the reader see: a step may assert only those.
+    assert requirement in tagged, (
+        f"this step asserts {requirement} ({harness.article(requirement)}), which the scenario's tags do not name "
+        f"(they name {harness.cited(tagged)})"
+    )
     context.asserted.add(requirement)
     verdict = harness.verdict(requirement, None if whole else context.scope, part=part)
     if verdict.outcome in (Outcome.INCONCLUSIVE, Outcome.NOT_APPLICABLE):

@@ -38,7 +38,8 @@ def test_campaign_start_is_local_time_of_the_sut_state() -> None:
     assert not settings.siena_binding_on(datetime(2026, 4, 1, tzinfo=UTC))
     assert CampaignSettings(siena_obligation_date=date(2026, 3, 27)).siena_binding_on(settings.start_utc)
     shown = settings.shown()
-    assert "2027-06-12" in shown["siena_obligation_date"] and "unverified" in shown["siena_obligation_date"]
+    assert "2027-06-12" in shown["siena_obligation_date"]
+    assert "unverified" in shown["siena_obligation_date"]
 
 
 def test_seeded_data_replays_and_is_independent_per_scenario() -> None:
@@ -64,7 +65,8 @@ def test_ledger_merges_journal_reads_and_finds_answers() -> None:
                                                      "delivered_at": "2026-03-27T10:00:01Z"}]})
     assert ledger.observe([delivered]) == []  # not new, but its acknowledgement is kept
     stored = ledger.get("SIENA-1")
-    assert stored is not None and stored.acknowledged_by("SPOC-AT")
+    assert stored is not None
+    assert stored.acknowledged_by("SPOC-AT")
     assert stored.delivered_at("SPOC-AT") == datetime(2026, 3, 27, 10, 0, 1, tzinfo=UTC)
     reply = _message("SIENA-2", sender="SPOC-AT", to=["SPOC-DE"], in_reply_to="SIENA-1")
     other = _message("SIENA-3", sender="SPOC-AT", to=["SPOC-FR"], reference="FR-9")
@@ -81,7 +83,9 @@ def test_replay_curl_never_contains_a_token() -> None:
     action = Action(seq=1, at=datetime(2026, 3, 27, tzinfo=UTC), actor="SPOC-DE", what="send",
                     url="http://127.0.0.1:1/siena/messages", request={"subject": "it's"})
     line = action.curl()
-    assert "$TOKEN" in line and "X-Act-As: SPOC-DE" in line and "it" in line
+    assert "$TOKEN" in line
+    assert "X-Act-As: SPOC-DE" in line
+    assert "it" in line
 
 
 def _check_markers() -> dict[str, set[str]]:

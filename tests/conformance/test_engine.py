@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -25,6 +26,7 @@ class MemoryTimeline:
     """Duck-typed stand-in for conformance.campaign.timeline.Timeline (no network)."""
 
     virtual = True
+    agenda_trusted = False
 
     def __init__(self, settings: CampaignSettings, emit: dict[datetime, list[Observed]] | None = None) -> None:
         self.settings = settings
@@ -49,7 +51,7 @@ class MemoryTimeline:
         self.now = moment
         self.moves.append(moment)
 
-    async def settle(self) -> bool:
+    async def settle(self, *, after_actions: bool = False) -> bool:
         return True
 
     async def fetch(self) -> list[Observed]:
@@ -88,7 +90,7 @@ def test_no_step_crosses_a_boundary_or_exceeds_the_maximum(offsets: list[int], m
     _run(engine, [("s", scenario_body)])
     moves = timeline.moves
     assert wanted <= set(moves), "every boundary before the end is a step of the clock"
-    for before, after in zip(moves, moves[1:], strict=False):
+    for before, after in itertools.pairwise(moves):
         assert after - before <= campaign.max_step
         assert not any(before < b < after for b in wanted), "a step jumped over a boundary"
 

@@ -27,7 +27,8 @@ def test_plugin_registers_its_marker_and_options(pytester: pytest.Pytester) -> N
     result = pytester.runpytest_inprocess("--markers")
     assert "requirement(*ids, article)" in result.stdout.str()
     help_text = pytester.runpytest_inprocess("--help").stdout.str()
-    assert "--spoc-profile" in help_text and "--spoc-sut" in help_text
+    assert "--spoc-profile" in help_text
+    assert "--spoc-sut" in help_text
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,42 @@ def test_a_scenario_the_campaign_did_not_drive_says_so(tmp_path: Path) -> None:
     assert "outgoing.urgent-request" in result.stdout  # what the campaign did instead
 
 
+def test_every_step_of_the_features_has_a_definition() -> None:
+    result = subprocess.run(
+        [*BEHAVE, "--dry-run", "--format", "steps.missing", str(FEATURES)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "def step_impl" not in result.stdout, result.stdout
+
+
+@pytest.mark.slow
+def test_the_scenarios_reach_a_vendor_cms_through_its_urls(tmp_path: Path) -> None:
+    """-D sut=URL -D channels=URL -D credentials=FILE: the path a vendor takes (here the reference CMS
+    plays the vendor's, started outside behave)."""
+    from conformance.campaign.processes import started
+    from conformance.settings import CampaignSettings
+
+    with started(tmp_path / "network", state="AT", start=CampaignSettings().start_utc) as network:
+        assert network.simulators is not None
+        assert network.cms is not None
+        result = run_behave(
+            "--tags",
+            "@R-27",
+            "-D",
+            f"sut={network.cms.url}",
+            "-D",
+            f"channels={network.simulators.url}",
+            "-D",
+            f"credentials={network.simulators.credentials}",
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert summary(result.stdout)["passed"] == 1
+
+
 @pytest.mark.parametrize(
     ("userdata", "problem"),
     [

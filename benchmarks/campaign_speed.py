@@ -1,0 +1,82 @@
+"""How fast the full conformance campaign runs against the reference CMS in virtual time.
+
+Starts the simulators and the reference CMS (real subprocesses), runs the whole campaign (every
+scenario, no pytest around it) and prints the wall-clock time, the network time covered and the
+number of clock steps; `--runs N` repeats it on fresh processes. The target is a campaign of at least
+seven days of network time in under 60 s of wall clock on a 2-core machine.
+
+    .venv/bin/python benchmarks/campaign_speed.py [--runs 3] [--target 60] [--json]
+
+Exit code 1 when a run is slower than the target or covers less than seven days of network time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from conformance.campaign.processes import started
+from conformance.campaign.runner import CampaignResult, Endpoints, run_campaign
+from conformance.catalogue import load_catalogue
+from conformance.settings import CampaignSettings
+
+
+async def _campaign(settings: CampaignSettings, work: Path) -> tuple[CampaignResult, float]:
+    requirements = settings.profile.resolve(load_catalogue())
+    began = time.monotonic()
+    with started(work, state=settings.sut_state, start=settings.start_utc) as network:
+        assert network.simulators is not None
+        assert network.cms is not None
+        endpoints = Endpoints(network.simulators.url, network.simulators.control_token, network.cms.url)
+        startup = time.monotonic() - began
+        result = await run_campaign(settings, endpoints, requirements)
+    return result, startup
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--target", type=float, default=60.0, help="wall-clock seconds a campaign may take")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per run")
+    args = parser.parse_args(argv)
+    settings = CampaignSettings() if args.seed is None else CampaignSettings(seed=args.seed)
+    walls: list[float] = []
+    ok = True
+    for number in range(1, args.runs + 1):
+        with tempfile.TemporaryDirectory(prefix="spoc-bench-") as tmp:
+            result, startup = asyncio.run(_campaign(settings, Path(tmp) / "network"))
+        main_span = (result.main_end or result.network_end) - result.network_start
+        total_span = result.network_end - result.network_start
+        walls.append(result.wall_seconds)
+        row = {
+            "run": number, "campaign_wall_seconds": round(result.wall_seconds, 3),
+            "process_startup_seconds": round(startup, 3), "main_timeline_days": round(main_span / timedelta(days=1), 3),
+            "network_span_days": round(total_span / timedelta(days=1), 3), "clock_steps": result.steps,
+            "scenarios": len(result.scenarios), "messages": len(result.ledger.observed),
+            "settle_timeouts": result.settle_timeouts, "scenario_failures": len(result.scenario_failures),
+        }
+        if args.json:
+            print(json.dumps(row))
+        else:
+            print(f"run {number}: {row['campaign_wall_seconds']} s wall clock for {row['main_timeline_days']} days of "
+                  f"network time ({row['network_span_days']} days with the retention review), "
+                  f"{row['clock_steps']} clock steps, {row['scenarios']} scenarios, {row['messages']} messages, "
+                  f"processes started in {row['process_startup_seconds']} s")
+        ok = ok and result.wall_seconds <= args.target and main_span >= timedelta(days=7) \
+            and not result.scenario_failures
+    if len(walls) > 1:
+        print(f"median {statistics.median(walls):.3f} s, min {min(walls):.3f} s, max {max(walls):.3f} s "
+              f"(target {args.target:g} s)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
