@@ -39,6 +39,7 @@ test: lint typecheck unit features
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/channel_throughput.py
+	$(BIN)/python benchmarks/campaign_speed.py
 
 clean:
 	rm -rf $(VENV) $(REPORT_DIR) .mypy_cache .ruff_cache .pytest_cache

@@ -237,16 +237,15 @@ class DirectiveActor(Actor):
     ) -> Observed:
         directive = DirectiveMessage(kind=MessageKind.CLARIFICATION, case_reference=reference, language=language,
                                      answers=answers, amended_request=amended)
-        return await self.send_siena(directive, to=[asked.sender], scenario=scenario, in_reply_to=asked.message_id,
-                                     case_id=asked.case_id, subject=f"Clarification {reference}", body=answers)
+        return await self.send_siena(directive, **_thread(asked), scenario=scenario,
+                                     subject=f"Clarification {reference}", body=answers)
 
     async def ask_clarification(
         self, request: Observed, *, reference: str, language: str, questions: str, scenario: str | None = None
     ) -> Observed:
         directive = DirectiveMessage(kind=MessageKind.CLARIFICATION_REQUEST, case_reference=reference,
                                      language=language, questions=questions)
-        return await self.send_siena(directive, to=[request.sender], scenario=scenario,
-                                     in_reply_to=request.message_id, case_id=request.case_id,
+        return await self.send_siena(directive, **_thread(request), scenario=scenario,
                                      subject=f"Request for clarification {reference}", body=questions)
 
     async def reply(
@@ -260,8 +259,7 @@ class DirectiveActor(Actor):
     ) -> Observed:
         directive = DirectiveMessage(kind=MessageKind.REPLY, case_reference=reference, language=language,
                                      information=list(information))
-        return await self.send_siena(directive, to=[request.sender], scenario=scenario,
-                                     in_reply_to=request.message_id, case_id=request.case_id,
+        return await self.send_siena(directive, **_thread(request), scenario=scenario,
                                      subject=f"Information {reference}", body="Information provided")
 
     async def own_initiative(
@@ -323,6 +321,16 @@ class SireneBureau(Actor):
         if directive is not None:
             body["directive"] = directive.model_dump(mode="json", exclude_none=True)
         return await self.send("sirene", body, scenario=scenario)
+
+
+def _thread(message: Observed) -> dict[str, Any]:
+    """Where a SIENA answer to `message` goes: to its sender in its SIENA thread; for a message that came on
+    another channel (Art 13(2)), to the SPOC of the sender's state, tied to it by the directive's reference."""
+    if message.channel == "SIENA":
+        return {"to": [message.sender], "in_reply_to": message.message_id, "case_id": message.case_id}
+    sender = party(message.sender)
+    to = party_id(PartyKind.SPOC, sender.state) if sender.state else message.sender
+    return {"to": [to], "in_reply_to": None, "case_id": None}
 
 
 def _z(moment: datetime) -> str:

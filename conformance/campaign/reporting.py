@@ -92,9 +92,11 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
             shown["scenario_failures"] = result.scenario_failures
     info = result.info if result is not None else None
     finished = run.finished_at or datetime.now(UTC)
+    # A profile run answers for the requirements it selected; the rest of the catalogue was not asked.
+    meta = [m for m in requirement_meta(run.catalogue) if m.id in run.selected]
     return assemble_results(
         run.checks,
-        requirement_meta(run.catalogue),
+        meta,
         started_at=run.started_at,
         finished_at=finished,
         virtual_time=span,

@@ -22,13 +22,15 @@ answer planned in time can never be stamped late: the move of the clock can dela
 turn an in-time answer into a late one (a wrong verdict). A planned action after the deadline stays
 after it. Equality counts as in time ("at the latest within").
 
-Settling. After each move the harness polls, for a short quiet period, the journal messages stamped
-at the current network time (and their delivery acknowledgements) and the SUT's agenda (its notion
-of now and the number of due actions). The SUT has settled when the count is unchanged for the
-quiet period, every message addressed to the SUT at this instant is acknowledged, and the agenda
-(when offered) has caught up with the network time with nothing due. A real-time timeout bounds the
-wait; a timeout is noted in the ledger (a vendor CMS that is merely slow is not failed for it, but
-the note is evidence).
+Settling. After each move, and after the harness acted, the harness polls the journal messages
+stamped at the current network time (with their delivery acknowledgements) and the SUT's agenda
+(`next_action_at`, `pending`). The SUT has settled when nothing changed for a short quiet period,
+every message addressed to the SUT at this instant is acknowledged, and the agenda's next action
+lies after now. Right after a clock move at which nothing was stamped and the agenda's next action
+still lies ahead, there is nothing to wait for. A due action or an unacknowledged delivery holds a
+step only for a bounded real time (an agenda that keeps reporting due actions that never happen is
+distrusted after three steps), and a real-time timeout bounds every wait; both are noted in the
+ledger. Without an agenda the quiet period is longer and the clock moves in `max_step` increments.
 """
 
 from __future__ import annotations
@@ -112,7 +114,8 @@ class Timeline:
             if network_now > self.settings.start_utc:
                 raise RuntimeError(
                     f"the network clock is already at {network_now.isoformat()}, after the campaign start "
-                    f"{self.settings.start_utc.isoformat()}: start the simulators fresh (or reset them)"
+                    f"{self.settings.start_utc.isoformat()}, and it cannot go back: start the simulators with "
+                    f"`spoc-harness serve --clock virtual --start` at or before that time and a fresh --data directory"
                 )
             self.now = await self.network.set_clock(self.settings.start_utc)
         else:

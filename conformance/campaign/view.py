@@ -15,7 +15,7 @@ from conformance.campaign.runner import CampaignResult, Exports
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.scenarios.flows import ANSWER_KINDS, belongs_to
 from conformance.settings import CampaignSettings, TimeMode
-from conformance.sut import CaseRecord
+from conformance.sut import CaseRecord, Communication
 from conformance.verdicts import describe_gap, message_evidence, z
 from reports.results import Evidence
 
@@ -137,12 +137,16 @@ class CampaignView:
         return [c for c in self.exports.cases if c.communication(message_id) is not None]
 
     def copies(self, message: Observed, party: str) -> list[Copy]:
-        """Copies of `message` to `party`: the party in its To/CC, or COPY messages of it (any channel)."""
+        """Copies of `message` to `party`: the party in its To/CC, or COPY messages of it (any channel).
+
+        On Interpol I-24/7 and SIRENE a SPOC is reached through its state's NCB or SIRENE bureau, which
+        Art 15(2) makes part of the SPOC: a copy addressed to them there is a copy to the SPOC.
+        """
         found: list[Copy] = []
-        if party in message.recipients:
+        if _addressed(message, party):
             found.append(Copy(party, message, True))
         for other in self.ledger.messages():
-            if other.kind != "COPY" or party not in other.recipients:
+            if other.kind != "COPY" or not _addressed(other, party):
                 continue
             original = other.field("original") or {}
             if other.field("copy_of") == message.message_id or (
@@ -151,6 +155,22 @@ class CampaignView:
                 and original.get("kind") == message.kind
             ):
                 found.append(Copy(party, other, False))
+        return found
+
+    def internal_copies(self, message: Observed, party: str) -> list[Communication]:
+        """Copies of `message` to one of the SUT's own parties that never crossed a channel (recorded as such).
+
+        A CMS serving both the SPOC and a domestic authority may hand the SPOC its copy inside the CMS
+        (the reference CMS does so when the exchange travels on Interpol, where there is no SPOC address).
+        """
+        if party not in self.sut_parties:
+            return []
+        found = []
+        for case in self.cases_of_message(message.message_id):
+            for com in case.communications:
+                if com.message_id != message.message_id and com.copy_reason and (
+                        party in com.recipients or com.counterpart == party) and com.at is not None:
+                    found.append(com)
         return found
 
     # -- evidence -------------------------------------------------------------------------------
@@ -181,3 +201,14 @@ class CampaignView:
 
     def virtual_span(self) -> timedelta:
         return self.result.network_end - self.result.network_start
+
+
+_CHANNEL_ADDRESS = {"INTERPOL": "NCB", "SIRENE": "SIRENE"}
+
+
+def _addressed(message: Observed, party: str) -> bool:
+    if party in message.recipients:
+        return True
+    prefix, _, state = party.partition("-")
+    alias = _CHANNEL_ADDRESS.get(message.channel)
+    return prefix == "SPOC" and alias is not None and f"{alias}-{state}" in message.recipients

@@ -148,12 +148,22 @@ def copy_finding(
         return
     tolerance = view.settings.copy_tolerance
     copies = view.copies(original, party)
+    internal = view.internal_copies(original, party) if not copies else []
     if evidence:
         shown = list(evidence)
     elif instance in view.ledger.exchanges:
         shown = view.evidence(view.ledger.exchanges[instance])
     else:
         shown = [message_evidence(original)]
+    if not copies and internal:
+        first_internal = min(internal, key=lambda c: c.at or original.created_at)
+        at = first_internal.at or original.created_at
+        ok = at - original.created_at <= tolerance
+        judge.check(ok, instance, rule=rule, evidence=shown,
+                    observed=f"{original.summary()}; the copy to {party} stayed inside the CMS "
+                    f"({first_internal.message_id} on {first_internal.channel}) at {z(at)}",
+                    expected=f"the copy at the same time (within {tolerance.total_seconds():g} s)")
+        return
     if not copies:
         if exception:
             judge.passed(instance, rule=rule, observed=f"no copy to {party}; the exception {exception} is recorded",

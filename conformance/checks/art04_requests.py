@@ -88,7 +88,7 @@ def test_omitted_copy_records_exception(campaign: CampaignView, judge: Judge) ->
     for exchange, message in _requests(campaign):
         if exchange.facts.get("stimulus", {}).get("by") != "DESIGNATED_AUTHORITY":
             continue
-        copied = bool(campaign.copies(message, campaign.spoc))
+        copied = bool(campaign.copies(message, campaign.spoc) or campaign.internal_copies(message, campaign.spoc))
         case = campaign.case(exchange)
         exception = message.field("copy_exception") or (case.copy_exception if case else None)
         if copied:

@@ -196,6 +196,10 @@ def test_requests_submitted(campaign: CampaignView, judge: Judge) -> None:
         problems.append("requests_submitted: missing")
     else:
         _compare("requests_submitted", {k: section.get(k) for k in expected}, expected, problems)
+        by_requested = section.get("by_requested_state")
+        if isinstance(by_requested, Mapping):  # optional breakdown; when given it must be right
+            wanted = Counter(_state(m.to[0]) for m in truth.submitted if m.to)
+            _compare("requests_submitted.by_requested_state", by_requested, dict(wanted), problems)
     _judge_figures(judge, campaign, f"requests_submitted {year}", rule, problems, str(expected))
 
 
@@ -232,6 +236,14 @@ def test_requests_refused(campaign: CampaignView, judge: Judge) -> None:
         _compare("requests_refused", {"total": section.get("total")}, {"total": len(refused)}, problems)
         _compare("requests_refused.by_ground", section.get("by_ground"), dict(by_ground), problems)
         _compare("requests_refused.by_requesting_state", section.get("by_requesting_state"), dict(by_state), problems)
+        both = section.get("by_requesting_state_and_ground")
+        if isinstance(both, Mapping):  # not demanded by Art 18(2)(c), but when given it must be right too
+            per_state: dict[str, Counter[str]] = {}
+            for m in refused:
+                per_state.setdefault(_state(m.sender), Counter()).update(truth.refused[m.message_id])
+            for state in sorted(set(per_state) | set(both)):
+                _compare(f"requests_refused.by_requesting_state_and_ground[{state}]", both.get(state, {}),
+                         dict(per_state.get(state, Counter())), problems)
     _judge_figures(judge, campaign, f"requests_refused {year}", rule, problems,
                    f"total {len(refused)}, by state {dict(by_state)}, by ground {dict(by_ground)}")
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from conformance.actors import DirectiveActor
 from conformance.campaign.engine import deadline_marks
+from conformance.campaign.http import HttpProblem
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.scenarios.base import ScenarioContext
-from conformance.sut import CaseRecord
+from conformance.sut import CaseRecord, ManualStepNotDone
 from simulators.model.directive import InformationRequest
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "answered_items",
     "await_answers",
     "belongs_to",
+    "decide",
     "find_case",
     "fixture",
     "horizon",
@@ -127,6 +129,36 @@ def _new_answer(exchange: Exchange, seen: frozenset[str]) -> Callable[[Observed]
         return message.message_id not in seen and belongs_to(message, exchange) and message.kind in ANSWER_KINDS
 
     return match
+
+
+async def decide(ctx: ScenarioContext, exchange: Exchange, body: dict[str, Any], *, instructions: str) -> bool:
+    """An operator's decision on the exchange's case (`POST /sut/v1/cases/{id}/decision`), or a person's.
+
+    A decision the SUT refuses (e.g. 409: the case is already concluded) or that nobody makes is recorded
+    as a problem of the exchange, and the scenario goes on: the checks judge what the SUT did instead.
+    """
+    case = await find_case(ctx, exchange)
+    if case is None:
+        exchange.problems.append(f"no case in the SUT's export for the decision {body.get('action')}")
+        return False
+    exchange.sut_case_id = case.case_id
+    action = str(body.get("action"))
+    try:
+        await ctx.sut.perform(
+            f"decisions.{action}|stimuli.decision",
+            lambda: ctx.sut.decision(case.case_id, body, scenario=ctx.name),
+            instructions=f"in case {case.case_id}: {instructions}", evidence=_nothing)
+    except ManualStepNotDone as exc:
+        exchange.problems.append(str(exc))
+        return False
+    except HttpProblem as exc:
+        exchange.problems.append(f"the SUT refused the decision {action}: {exc}")
+        return False
+    return True
+
+
+async def _nothing() -> dict[str, Any] | None:
+    return None
 
 
 async def find_case(ctx: ScenarioContext, exchange: Exchange) -> CaseRecord | None:

@@ -11,8 +11,7 @@ from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from conformance.scenarios.base import Scenario, ScenarioContext, register
-from conformance.scenarios.flows import await_answers, find_case, fixture, send_incoming
-from conformance.sut import ManualStepNotDone
+from conformance.scenarios.flows import await_answers, decide, fixture, send_incoming
 from simulators.model.directive import DataSubjectCategory, Entity, RequestedItem, RequesterType
 
 __all__ = [
@@ -151,28 +150,13 @@ class NonUrgentOnEasterMonday(_Incoming):
         )
         # The operator channels the request to the authority holding the information (Art 14(2)(b)).
         await ctx.after(timedelta(minutes=30))
-        case = await find_case(ctx, exchange)
-        if case is None:
-            exchange.problems.append("no case record to hand over")
-        else:
-            exchange.sut_case_id = case.case_id
-            authority = f"LEA-{ctx.state}"
-            try:
-                await ctx.sut.perform(
-                    "decisions.hand_over|stimuli.decision",
-                    lambda: ctx.sut.decision(case.case_id, {"action": "hand_over", "authority": authority,
-                                                            "reasons": "the vehicle register is kept by the LEA"},
-                                             scenario=ctx.name),
-                    instructions=f"hand case {case.case_id} over to {authority}", evidence=_no_evidence)
-                exchange.add_event("handed_over", ctx.now, detail=authority)
-                exchange.facts["handed_over_to"] = authority
-            except ManualStepNotDone as exc:
-                exchange.problems.append(str(exc))
+        authority = f"LEA-{ctx.state}"
+        if await decide(ctx, exchange, {"action": "hand_over", "authority": authority,
+                                        "reasons": "the register concerned is kept by the competent authority"},
+                        instructions=f"hand the request over to {authority}"):
+            exchange.add_event("handed_over", ctx.now, detail=authority)
+            exchange.facts["handed_over_to"] = authority
         await await_answers(ctx, exchange)
-
-
-async def _no_evidence() -> dict[str, Any] | None:
-    return None
 
 
 @register

@@ -205,9 +205,10 @@ class OutgoingByDesignatedAuthority(_Stimulated):
 
         directive = DirectiveMessage(kind=MessageKind.REPLY, case_reference=reference, language=sent.language or "en",
                                      information=information)
-        reply = await dutch.send_siena(directive, to=[sent.sender], cc=[ctx.spoc], subject=f"Information {reference}",
-                                       body="Information provided", in_reply_to=sent.message_id,
-                                       case_id=sent.case_id, scenario=ctx.name)
+        thread = {"to": [sent.sender], "in_reply_to": sent.message_id, "case_id": sent.case_id} \
+            if sent.channel == "SIENA" else {"to": [f"DLEA-{ctx.state}"]}
+        reply = await dutch.send_siena(directive, cc=[ctx.spoc], subject=f"Information {reference}",
+                                       body="Information provided", scenario=ctx.name, **thread)
         exchange.add_event("reply_with_copy_received", reply.created_at, reply.message_id)
         exchange.facts["incoming_copy"] = reply.message_id
         await ctx.after(timedelta(hours=1))

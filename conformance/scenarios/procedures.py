@@ -9,9 +9,8 @@ from typing import Any
 
 from conformance.actors import DirectiveActor
 from conformance.scenarios.base import Scenario, ScenarioContext, register
-from conformance.scenarios.flows import await_answers, belongs_to, find_case, fixture, send_incoming
+from conformance.scenarios.flows import await_answers, belongs_to, decide, fixture, send_incoming
 from conformance.scenarios.incoming import _ANY_INCOMING
-from conformance.sut import ManualStepNotDone
 
 __all__ = ["Clarification", "DuplicateDelivery", "JudicialGranted", "JudicialRefused", "OperatorClarification",
            "SienaOutage"]
@@ -92,18 +91,9 @@ class OperatorClarification(Scenario):
         if any(belongs_to(m, exchange) for m in ctx.ledger.from_sut()):
             exchange.problems.append("the SUT answered before the operator could ask for clarification")
             return await await_answers(ctx, exchange)
-        case_id = await _sut_case_id(ctx, exchange.key)
-        if case_id is None:
-            return await await_answers(ctx, exchange)
         questions = "Please state whether the vehicle was rented or owned at the time of the offence."
-        try:
-            await ctx.sut.perform(
-                "decisions.clarify|stimuli.decision",
-                lambda: ctx.sut.decision(case_id, {"action": "clarify", "questions": questions}, scenario=ctx.name),
-                instructions=f"ask the requester of case {case_id} for clarification: {questions}",
-                evidence=_no_evidence)
-        except ManualStepNotDone as exc:
-            exchange.problems.append(str(exc))
+        if not await decide(ctx, exchange, {"action": "clarify", "questions": questions},
+                            instructions=f"ask the requester for clarification: {questions}"):
             return await await_answers(ctx, exchange)
         asked = await ctx.wait_for(lambda m: belongs_to(m, exchange) and m.kind == "CLARIFICATION_REQUEST",
                                    until=ctx.now + timedelta(hours=1))
@@ -121,16 +111,6 @@ class OperatorClarification(Scenario):
         exchange.add_event("clarification_received", answer.created_at, answer.message_id)
         ctx.watch_deadlines(exchange)
         await await_answers(ctx, exchange)
-
-
-async def _sut_case_id(ctx: ScenarioContext, exchange_key: str) -> str | None:
-    exchange = ctx.ledger.exchanges[exchange_key]
-    case = await find_case(ctx, exchange)
-    if case is None:
-        exchange.problems.append("the SUT's case export holds no case for the request")
-        return None
-    exchange.sut_case_id = case.case_id
-    return case.case_id
 
 
 @register
@@ -162,24 +142,11 @@ class JudicialGranted(Scenario):
             return await await_answers(ctx, exchange)
         exchange.add_event("delay_notice", notice.created_at, notice.message_id)
         await ctx.at(notice.created_at + GRANT_DELAY)
-        case_id = await _sut_case_id(ctx, exchange.key)
-        if case_id is not None:
-            try:
-                await ctx.sut.perform(
-                    "decisions.judicial_granted|stimuli.decision",
-                    lambda: ctx.sut.decision(case_id, {"action": "judicial_granted"}, scenario=ctx.name),
-                    instructions=f"record in case {case_id} that the court granted the judicial authorisation",
-                    evidence=lambda: _no_evidence(),
-                )
-                exchange.add_event("judicial_granted", ctx.now)
-                ctx.mark(ctx.now + ctx.settings.after_grant_tolerance)
-            except ManualStepNotDone as exc:
-                exchange.problems.append(str(exc))
+        if await decide(ctx, exchange, {"action": "judicial_granted"},
+                        instructions="record that the court granted the judicial authorisation"):
+            exchange.add_event("judicial_granted", ctx.now)
+            ctx.mark(ctx.now + ctx.settings.after_grant_tolerance)
         await await_answers(ctx, exchange, until=ctx.now + timedelta(days=8))
-
-
-async def _no_evidence() -> dict[str, Any] | None:
-    return None
 
 
 @register

@@ -26,7 +26,7 @@ from simulators.reference_cms.defects import ActiveDefects
 from simulators.reference_cms.engine import CaseEngine
 from simulators.reference_cms.openapi import build_openapi
 from simulators.reference_cms.policy import PolicySettings
-from simulators.reference_cms.problems import ProblemError, problem_middleware
+from simulators.reference_cms.problems import MAX_BODY_BYTES, ProblemError, problem_middleware
 from simulators.reference_cms.store import Store
 from simulators.reference_cms.sut_api import SutApi
 
@@ -71,7 +71,7 @@ class ReferenceCms:
         self.ctx = Context(state=options.state, store=self.store, clock=clock, channels=channels, defects=defects,
                            settings=options.settings, audit=AuditTrail(self.store, defects, clock.now, options.state))
         self.engine = CaseEngine(self.ctx)
-        self.app = web.Application(middlewares=[problem_middleware], client_max_size=4 * 1024 * 1024)
+        self.app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_BODY_BYTES)
         SutApi(self.ctx, self.engine, build_openapi(), PRODUCT).register(self.app)
         self.app.router.add_get("/healthz", self._health)
         self.app.router.add_post("/channels/{channel}/{party}", self._webhook)

@@ -42,9 +42,10 @@ _PROBLEM: dict[str, Any] = {
 }
 
 _ERRORS = {
-    "400": "Malformed JSON",
+    "400": "Malformed JSON (problem document), or a request the HTTP server cannot parse (plain text)",
     "404": "No such case or resource",
     "409": "Not possible in the case's current state",
+    "413": "Request body too large",
     "422": "Invalid input: the field and the rule are named",
     "502": "The channels refused or could not be reached",
 }
@@ -100,8 +101,12 @@ def build_openapi() -> dict[str, Any]:
             ok["content"] = {"application/json": {"schema": {"type": "object"}}}
         responses: dict[str, Any] = {str(route.status): ok}
         for status, text in _ERRORS.items():
-            responses[status] = {"description": text, "content": {"application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/Problem"}}}}
+            content: dict[str, Any] = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            if status == "400":
+                # The HTTP server itself refuses a request it cannot parse (e.g. a request line over 8 KB)
+                # before the interface sees it, in plain text.
+                content["text/plain"] = {"schema": {"type": "string"}}
+            responses[status] = {"description": text, "content": content}
         operation["responses"] = responses
         paths.setdefault(BASE + route.path, {})[route.method.lower()] = operation
     return {

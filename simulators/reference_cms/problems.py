@@ -11,9 +11,18 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["PROBLEM_TYPE", "FieldRule", "ProblemError", "problem_middleware", "read_body", "validation_problem"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "PROBLEM_TYPE",
+    "FieldRule",
+    "ProblemError",
+    "problem_middleware",
+    "read_body",
+    "validation_problem",
+]
 
 PROBLEM_TYPE = "application/problem+json"
+MAX_BODY_BYTES = 4 * 1024 * 1024
 _TYPE_BASE = "https://spoc-harness.invalid/sut/problems/"
 _log = logging.getLogger("reference_cms.problems")
 
@@ -81,8 +90,10 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        field = "path" if exc.status == 404 else "method"
-        rule = "no such resource" if exc.status == 404 else f"{request.method} is not allowed here"
+        field, rule = {
+            404: ("path", "no such resource"),
+            413: ("body", f"at most {MAX_BODY_BYTES} bytes"),
+        }.get(exc.status, ("method", f"{request.method} is not allowed here"))
         return _respond(ProblemError(exc.status, exc.reason, f"{request.method} {request.path}: {exc.reason}",
                                      errors=[(field, rule)]), request)
     except Exception:

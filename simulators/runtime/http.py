@@ -63,7 +63,7 @@ def accepted_response(request: web.Request, envelope: Envelope, location: str | 
     """201 with the stored envelope, or 200 when an Idempotency-Key replayed an earlier send."""
     request[_SENT] = True
     headers = {"Location": location} if location else None
-    return web.Response(status=200 if envelope.replayed else 201, text=envelope.to_json(),
+    return web.Response(status=200 if envelope.replayed else 201, body=envelope.to_json().encode(), charset="utf-8",
                         content_type="application/json", headers=headers)
 
 

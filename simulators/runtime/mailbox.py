@@ -59,8 +59,8 @@ def add_mailbox_routes(app: web.Application, channel: ChannelName) -> None:
     async def pull(request: web.Request) -> web.Response:
         party = caller(request).require_party()
         query = parse_query(request, MailboxQuery)
-        page = await request.app[NETWORK].mailbox(channel, party, after=query.after, limit=query.limit)
-        return json_response(page)
+        page = await request.app[NETWORK].mailbox_json(channel, party, after=query.after, limit=query.limit)
+        return web.Response(body=page, content_type="application/json", charset="utf-8")
 
     async def ack(request: web.Request) -> web.Response:
         party = caller(request).require_party()

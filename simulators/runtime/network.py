@@ -25,9 +25,10 @@ the 403 problem. `network.on_reset(callback)` lets a channel drop in-memory stat
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
+import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -43,7 +44,17 @@ from simulators.runtime.clock import Clock
 from simulators.runtime.delivery import Pusher
 from simulators.runtime.faults import Fault, FaultSet
 from simulators.runtime.problems import FieldError, ProblemError
-from simulators.runtime.store import CanonicalText, Journal, Statement, canonical_json, db_time, iso_utc, parse_db_time
+from simulators.runtime.store import (
+    CanonicalText,
+    Journal,
+    Rows,
+    Statement,
+    canonical_json,
+    db_time,
+    db_to_iso,
+    iso_utc,
+    plain_json,
+)
 from simulators.runtime.timers import CoroutineFactory, DurableTimers, Scheduler, TimerHandler
 
 __all__ = ["CASE_PREFIX", "NETWORK", "Network", "TimerHandler"]
@@ -67,7 +78,16 @@ _INSERT_MESSAGE = ("INSERT INTO messages(message_id, journal_seq, segment, chann
                    "created_at) VALUES (?,?,?,?,?,?,?,?)")
 _INSERT_DELIVERY = ("INSERT INTO deliveries(cursor, delivery_id, message_id, party, channel, segment, "
                     "status, delivered_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?)")
+_PENDING = DeliveryStatus.PENDING.value
 _INSERT_KEY = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES (?,?,?,?,?)"
+
+
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]+")
+
+
+def _json_string(text: str) -> str:
+    # Ids the network made itself (DLV-000000000042) need no escaping; anything else goes through JSON.
+    return f'"{text}"' if _PLAIN_ID.fullmatch(text) else json.dumps(text, ensure_ascii=False)
 
 
 def _directive_kind(directive: dict[str, Any] | None) -> str | None:
@@ -263,12 +283,14 @@ class Network:
         self._message_numbers[channel.value] = number
         # Every part is validated already (addressing above, payload by the channel's model): the
         # envelope is assembled without a second validation, and serialised once.
-        fields: dict[str, Any] = {
-            "message_id": f"{channel.value}-{number:09d}", "channel": channel, "sender": sender, "to": list(to),
-            "cc": list(cc), "created_at": now, "in_reply_to": in_reply_to, "case_id": case_id,
-            "payload": to_jsonable_python(payload), "directive": to_jsonable_python(directive)}
-        envelope = Envelope.model_construct(**fields)
-        text = canonical_json({**fields, "channel": channel.value, "created_at": iso_utc(now)})
+        message_id = f"{channel.value}-{number:09d}"
+        record: dict[str, Any] = {
+            "message_id": message_id, "channel": channel.value, "sender": sender, "to": list(to),
+            "cc": list(cc), "created_at": iso_utc(now), "in_reply_to": in_reply_to, "case_id": case_id,
+            "payload": payload if plain_json(payload) else to_jsonable_python(payload),
+            "directive": directive if plain_json(directive) else to_jsonable_python(directive)}
+        text = canonical_json(record)
+        envelope = Envelope.model_construct(**{**record, "channel": channel, "created_at": now})
         deliveries = []
         for party in recipients:
             self._cursor += 1
@@ -276,17 +298,16 @@ class Network:
             deliveries.append((self._cursor, f"DLV-{self._cursor:012d}", party, push))
         stamp = db_time(now)
         segment = self.journal.segment
-
         kind = _directive_kind(directive)
 
         def statements(seq: int) -> list[Statement]:
-            message_row = (envelope.message_id, seq, segment, channel.value, sender, case_id, kind, stamp)
-            rows: list[Statement] = [(_INSERT_MESSAGE, message_row)]
-            rows += [(_INSERT_DELIVERY, (cursor, did, envelope.message_id, party, channel.value, segment,
-                                         DeliveryStatus.PENDING.value, stamp, stamp if push else None))
-                     for cursor, did, party, push in deliveries]
+            rows: list[Statement] = [
+                (_INSERT_MESSAGE, (message_id, seq, segment, channel.value, sender, case_id, kind, stamp)),
+                (_INSERT_DELIVERY, Rows([(cursor, did, message_id, party, channel.value, segment, _PENDING, stamp,
+                                          stamp if push else None) for cursor, did, party, push in deliveries])),
+            ]
             if key is not None:
-                rows.append((_INSERT_KEY, (sender, channel.value, key, body_hash, envelope.message_id)))
+                rows.append((_INSERT_KEY, (sender, channel.value, key, body_hash, message_id)))
             return rows
 
         listed = canonical_json([{"cursor": c, "delivery_id": did, "party": p} for c, did, p, _ in deliveries])
@@ -321,22 +342,25 @@ class Network:
     async def mailbox(
         self, channel: ChannelName, party: str, *, after: int = 0, limit: int = 100
     ) -> MailboxPage:
-        from simulators.model.envelope import Delivery  # local: keeps the import list of the facade short
+        """The pending deliveries of `party` after cursor `after` (faults applied), as a model."""
+        return MailboxPage.model_validate_json(await self.mailbox_json(channel, party, after=after, limit=limit))
 
+    async def mailbox_json(self, channel: ChannelName, party: str, *, after: int = 0, limit: int = 100) -> bytes:
+        """`mailbox` as the JSON text of a `MailboxPage`, each message in the text it was journaled with.
+
+        The stored envelope is the very text the send was answered with, so it goes out as it is, as
+        on a push: no parsing and re-serialising of every message on every pull.
+        """
         segment = self.journal.segment
         rows = await self.journal.read(
-            lambda c: queries.mailbox(c, party, channel.value, segment, after, limit)
+            lambda c: queries.mailbox_texts(c, party, channel.value, segment, after, limit)
         )
         deliveries = [
-            Delivery(
-                delivery_id=row.delivery_id,
-                cursor=row.cursor,
-                delivered_at=parse_db_time(row.delivered_at),
-                message=envelope,
-            )
-            for row, envelope in rows
+            f'{{"delivery_id":{_json_string(delivery_id)},"cursor":{cursor},'
+            f'"delivered_at":"{db_to_iso(delivered_at)}","message":{envelope}}}'
+            for cursor, delivery_id, delivered_at, envelope in rows
         ]
-        next_cursor = deliveries[-1].cursor if deliveries else after
+        next_cursor = rows[-1][0] if rows else after
         reorder = self.faults.reorder(channel, party)
         if reorder is not None:
             window = reorder.window
@@ -348,7 +372,7 @@ class Network:
         copies = self.faults.copies(channel, party)
         if copies > 1:
             deliveries = [d for d in deliveries for _ in range(copies)]
-        return MailboxPage(deliveries=deliveries, next_cursor=next_cursor)
+        return f'{{"deliveries":[{",".join(deliveries)}],"next_cursor":{next_cursor}}}'.encode()
 
     async def ack(self, channel: ChannelName, party: str, delivery_id: str, status: AckStatus,
                   *, via: str = "pull") -> Ack:
@@ -359,7 +383,7 @@ class Network:
                        *, via: str = "pull") -> list[Ack]:
         """Acknowledge several deliveries at once: all of them, or (404/403) none."""
         delivery_ids = list(dict.fromkeys(delivery_ids))
-        rows = await self.journal.read(lambda c: [queries.delivery(c, d) for d in delivery_ids])
+        rows = await self.journal.read(lambda c: queries.deliveries(c, delivery_ids))
         for delivery_id, row in zip(delivery_ids, rows, strict=True):
             if row is None or row.channel != channel.value:
                 raise ProblemError(404, "Not found", f"no {channel.value} delivery {delivery_id!r}", slug="not-found")
@@ -367,7 +391,8 @@ class Network:
                 await self.refuse(party, "ack", f"acknowledge delivery {delivery_id} addressed to another party")
         now = self.clock.now()
         stamp = db_time(now)
-        writes = []
+        entries: list[dict[str, str]] = []
+        updates = Rows()
         acks: list[Ack] = []
         for row in rows:
             assert row is not None
@@ -379,15 +404,15 @@ class Network:
             acked_at = row.acked_at or stamp
             read_at = (row.read_at or stamp) if new_status is DeliveryStatus.READ else row.read_at
             if new_status is not row.status:
-                entry = {"delivery_id": row.delivery_id, "message_id": row.message_id, "party": party,
-                         "status": new_status.value, "via": via}
-                writes.append(self.journal.append("delivery.acked", entry, at=now, statements=[(
-                    "UPDATE deliveries SET status=?, acked_at=?, read_at=?, next_attempt_at=NULL WHERE cursor=?",
-                    (new_status.value, acked_at, read_at, row.cursor))]))
-                row = dataclasses.replace(row, status=new_status, acked_at=acked_at, read_at=read_at,
-                                          next_attempt_at=None)
+                entries.append({"delivery_id": row.delivery_id, "message_id": row.message_id, "party": party,
+                                "status": new_status.value, "via": via})
+                updates.append((new_status.value, acked_at, read_at, row.cursor))
+                row = row._replace(status=new_status, acked_at=acked_at, read_at=read_at, next_attempt_at=None)
             acks.append(queries.ack_of(row))
-        await asyncio.gather(*writes)  # one commit for the lot
+        if entries:  # one journal entry per acknowledged delivery, all in one transaction
+            await self.journal.append_many("delivery.acked", entries, at=now, statements=[(
+                "UPDATE deliveries SET status=?, acked_at=?, read_at=?, next_attempt_at=NULL WHERE cursor=?",
+                updates)])
         return acks
 
     # -- access refusals --------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from simulators.model.envelope import Ack, DeliveryStatus, Envelope, MessageView
 from simulators.runtime.store import parse_db_time
@@ -16,18 +16,19 @@ __all__ = [
     "ack_of",
     "acks_for",
     "counters",
+    "deliveries",
     "delivery",
     "due_pushes",
     "idempotent_message",
     "mailbox",
+    "mailbox_texts",
     "message",
     "message_views",
     "next_push_due",
 ]
 
 
-@dataclass(frozen=True)
-class DeliveryRow:
+class DeliveryRow(NamedTuple):
     cursor: int
     delivery_id: str
     message_id: str
@@ -51,7 +52,7 @@ _DELIVERY_COLUMNS = (
 def _delivery(row: Sequence[Any]) -> DeliveryRow:
     values = list(row)
     values[6] = DeliveryStatus(values[6])
-    return DeliveryRow(*values)
+    return DeliveryRow._make(values)
 
 
 def ack_of(row: DeliveryRow) -> Ack:
@@ -64,6 +65,14 @@ def ack_of(row: DeliveryRow) -> Ack:
         read_at=parse_db_time(row.read_at) if row.read_at else None,
         attempts=row.attempts,
     )
+
+
+def _cursor_of(delivery_id: str) -> int | None:
+    # Delivery ids are DLV-<cursor>: looked up through the cursor, the table's primary key.
+    prefix, _, number = delivery_id.partition("-")
+    if prefix != "DLV" or not number.isdigit() or len(number) > 18:
+        return None
+    return int(number)
 
 
 def counters(conn: sqlite3.Connection) -> tuple[dict[str, int], dict[str, int], int]:
@@ -124,12 +133,24 @@ def idempotent_message(
 
 
 def delivery(conn: sqlite3.Connection, delivery_id: str) -> DeliveryRow | None:
-    # Delivery ids are DLV-<cursor>: looked up through the cursor, the table's primary key.
-    prefix, _, number = delivery_id.partition("-")
-    if prefix != "DLV" or not number.isdigit() or len(number) > 18:
-        return None
-    row = conn.execute(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE cursor = ?", (int(number),)).fetchone()
-    return _delivery(row) if row and row[1] == delivery_id else None
+    return deliveries(conn, [delivery_id])[0]
+
+
+def deliveries(conn: sqlite3.Connection, delivery_ids: Sequence[str]) -> list[DeliveryRow | None]:
+    """The rows of `delivery_ids`, in their order (None for an unknown id); one query per 500 ids."""
+    wanted = [(did, _cursor_of(did)) for did in delivery_ids]
+    cursors = [c for _, c in wanted if c is not None]
+    found: dict[int, DeliveryRow] = {}
+    for start in range(0, len(cursors), 500):
+        chunk = cursors[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE cursor IN ({marks})", chunk):
+            found[row[0]] = _delivery(row)
+    rows: list[DeliveryRow | None] = []
+    for did, cursor in wanted:
+        row = found.get(cursor) if cursor is not None else None
+        rows.append(row if row is not None and row.delivery_id == did else None)
+    return rows
 
 
 def mailbox(
@@ -143,6 +164,19 @@ def mailbox(
         (party, channel, segment, DeliveryStatus.PENDING.value, after, limit),
     ).fetchall()
     return [(_delivery(r[:12]), Envelope.model_validate_json(r[12])) for r in rows]
+
+
+def mailbox_texts(
+    conn: sqlite3.Connection, party: str, channel: str, segment: int, after: int, limit: int
+) -> list[tuple[int, str, str, str]]:
+    """`mailbox` as stored: (cursor, delivery_id, delivered_at, envelope JSON text) per pending delivery."""
+    return conn.execute(
+        f"SELECT d.cursor, d.delivery_id, d.delivered_at, {_ENVELOPE} "
+        "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
+        "WHERE d.party=? AND d.channel=? AND d.segment=? AND d.status=? AND d.cursor>? "
+        "ORDER BY d.cursor LIMIT ?",
+        (party, channel, segment, DeliveryStatus.PENDING.value, after, limit),
+    ).fetchall()
 
 
 def due_pushes(
