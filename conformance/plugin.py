@@ -115,6 +115,7 @@ class ConformanceRun:
         self.progress: Any = None
         self.sut_url = ""
         self.write_reports_at_end = True  # `spoc-harness run` writes them itself
+        self.evidence_key_sha256: str | None = None
         self._network: Any = None
 
     # -- the campaign ---------------------------------------------------------------------------
@@ -319,7 +320,7 @@ def _record(item: pytest.Item, report: pytest.TestReport, judge: Any, *, error: 
         expected = notable.expected if notable else None
         observed = notable.observed if notable else judge.not_applicable_reason
         evidence = judge.evidence()
-        curl = judge.curl()
+        curl = judge.curl() or _replay(run, [f.instance for f in judge.findings if f.outcome is outcome])
     broken = _broken_scenarios(run, ids)
     if broken and outcome in (Outcome.PASSED, Outcome.NOT_APPLICABLE, Outcome.WARNING):
         outcome = Outcome.INCONCLUSIVE
@@ -348,6 +349,21 @@ def _record(item: pytest.Item, report: pytest.TestReport, judge: Any, *, error: 
         report.outcome = "passed"
         report.longrepr = None
     report.user_properties.append(("conformance_outcome", outcome.value))
+
+
+def _replay(run: ConformanceRun, instances: Sequence[str], limit: int = 12) -> list[str]:
+    """curl lines of the harness's calls in the scenarios behind these findings (tokens left as variables)."""
+    if run.result is None:
+        return []
+    ledger = run.result.ledger
+    scenarios = []
+    for instance in instances:
+        key = next((k for k in ledger.exchanges if instance == k or instance.startswith((k + ":", k + "["))), None)
+        if key is not None and ledger.exchanges[key].scenario not in scenarios:
+            scenarios.append(ledger.exchanges[key].scenario)
+    lines = [a.curl("$CONTROL_TOKEN" if a.actor != "sut" else "$SUT_TOKEN") for name in scenarios
+             for a in ledger.actions_of(name) if a.what in ("send", "stimulus", "decision", "fault")]
+    return lines[:limit]
 
 
 def _broken_scenarios(run: ConformanceRun, ids: Sequence[str]) -> dict[str, str]:

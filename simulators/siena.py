@@ -41,20 +41,11 @@ def idempotency_key(request: web.Request) -> str | None:
     return key
 
 
-import os as _os
-_ABL = _os.environ.get("ABL", "")
-
-
 async def send(request: web.Request) -> web.Response:
-    if _ABL == "raw":
-        await request.read()
-        return web.Response(status=201, body=b"{}", content_type="application/json")
     who = caller(request)
     party = who.require_party()
     message = await read_model(request, SienaSendRequest)
     network = request.app[NETWORK]
-    if _ABL == "validate":
-        return web.Response(status=201, body=message.model_dump_json().encode(), content_type="application/json")
     if message.sender != party:
         await network.refuse(party, "send", f"send as {message.sender} on SIENA (authenticated as {party})")
     envelope = await network.accept(

@@ -151,8 +151,9 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
         exports_path.write_text(json.dumps(exports, indent=1, ensure_ascii=False), encoding="utf-8")
         extras = {"ledger.json": ledger_path, "cms-exports.json": exports_path}
     extras["junit.xml"] = paths["junit.xml"]
-    write_bundle(bundle_dir, results_path=paths["results.json"], journal_export=journal, extra_files=extras,
-                 created_at=results.finished_at)
+    manifest = write_bundle(bundle_dir, results_path=paths["results.json"], journal_export=journal,
+                            extra_files=extras, created_at=results.finished_at)
     shutil.rmtree(staging, ignore_errors=True)
     paths["evidence"] = bundle_dir
+    run.evidence_key_sha256 = manifest.signature.public_key_sha256
     return paths

@@ -37,7 +37,7 @@ class RichProgress(Progress):
         from rich.progress import Progress as Bar
 
         self.zone = zone
-        self.console = Console(stderr=True)
+        self.console = Console(file=sys.stderr)
         self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        console=self.console, transient=True)
         self.task = self.bar.add_task("starting", total=None)
@@ -78,7 +78,9 @@ def _pytest_args(work: Path) -> list[str]:
         lines.append("asyncio_default_fixture_loop_scope = function")
     ini.write_text("\n".join(lines) + "\n", encoding="utf-8")
     args = [str(CHECKS_DIR), "-c", str(ini), "--rootdir", str(CHECKS_DIR.parent), "-p", "no:cacheprovider",
-            "--import-mode=importlib", "-p", "no:terminal"]
+            "--import-mode=importlib", "-p", "no:terminal",
+            # No output capture: the progress line and the manual steps must reach the person running it.
+            "--capture=no"]
     if not _entry_point_loaded():
         args += ["-p", "conformance.plugin"]
     return args
@@ -129,5 +131,6 @@ def run_session(
     if write:
         paths = write_reports(results, run, report_dir)
     if not quiet or write:
-        echo(render_summary(results, report_paths={k: str(v) for k, v in paths.items()}))
+        echo(render_summary(results, report_paths={k: str(v) for k, v in paths.items()},
+                            public_key_sha256=run.evidence_key_sha256))
     return SessionOutcome(0 if results.verdict is Verdict.CONFORMANT else 1, results, paths, run)

@@ -48,9 +48,9 @@ from conformance.sut import Agenda, SutClient
 __all__ = ["Timeline"]
 
 _POLL = 0.015
-_UNACKED_LIMIT = 2.0  # real seconds an unacknowledged delivery to the SUT may hold up a step
+_UNACKED_LIMIT = 3.0  # real seconds an unacknowledged delivery to the SUT may hold up a step
 _NO_AGENDA_QUIET = 0.4  # quiet period when the SUT offers no agenda (nothing positive to wait for)
-_AGENDA_HOLD = 1.5  # real seconds a due action in the SUT's agenda may hold up a step
+_AGENDA_HOLD = 3.0  # real seconds a due action in the SUT's agenda may hold up a step
 
 
 class Timeline:

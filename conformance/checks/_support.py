@@ -147,6 +147,10 @@ def copy_finding(
         judge.inconclusive(instance, rule=rule, observed="the message to be copied was never sent")
         return
     tolerance = view.settings.copy_tolerance
+    if original.sender == party:
+        judge.passed(instance, rule=rule, observed=f"{original.message_id} was sent by {party} itself, which thus "
+                     "holds it (no copy needed)")
+        return
     copies = view.copies(original, party)
     internal = view.internal_copies(original, party) if not copies else []
     if evidence:

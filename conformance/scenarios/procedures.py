@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from conformance.actors import DirectiveActor
+from conformance.actors import DirectiveActor, InterpolNcb
+from conformance.ledger import ExchangeKind
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.scenarios.flows import await_answers, belongs_to, decide, fixture, send_incoming
 from conformance.scenarios.incoming import _ANY_INCOMING
+from simulators.model.directive import ChannelException, DirectiveMessage, MessageKind
 
-__all__ = ["Clarification", "DuplicateDelivery", "JudicialGranted", "JudicialRefused", "OperatorClarification",
-           "SienaOutage"]
+__all__ = ["Clarification", "DuplicateDelivery", "InterpolThirdCountry", "JudicialGranted", "JudicialRefused",
+           "OperatorClarification", "SienaOutage"]
 
 CLARIFICATION_DELAY = timedelta(days=2)
 OPERATOR_READS = timedelta(minutes=25)
@@ -208,6 +210,44 @@ class SienaOutage(Scenario):
         await ctx.at(end)
         await ctx.network.clear_faults(scenario=ctx.name)
         exchange.add_event("outage_end", ctx.now)
+        await await_answers(ctx, exchange)
+
+
+@register
+class InterpolThirdCountry(Scenario):
+    name = "network.interpol-third-country"
+    title = ("The German NCB asks on Interpol I-24/7 about a person also wanted in the United States (Art 13(2)(a), "
+             "exception 3C)")
+    requirements = frozenset({"R-12", "R-16", "R-55", "R-81", "R-86", "R-97"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [fixture(self.subject, f"{self.subject}: entered Austria at Vienna airport on 2 March 2026")]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        await ctx.at(ctx.local(date(2026, 3, 31), 11, 0))
+        request = self.data.request(requesting_state="DE", requested_state=ctx.state, requester="SPOC-DE",
+                                    subject=self.subject, items=[f"Entries of {self.subject} into the country"])
+        directive = DirectiveMessage(kind=MessageKind.REQUEST, case_reference=request.reference, language="en",
+                                     request=request, channel_exception=ChannelException.THIRD_COUNTRY)
+        ncb = ctx.network.actor("NCB-DE")
+        assert isinstance(ncb, InterpolNcb)
+        message = await ncb.send_message(
+            to=[f"NCB-{ctx.state}"], directive=directive, scenario=ctx.name,
+            body={"kind": "MESSAGE", "language": "en", "subject": f"Request {request.reference} (US case involved)",
+                  "body": request.info_requested or ""})
+        exchange = ctx.exchange(
+            self.name, kind=ExchangeKind.INCOMING_REQUEST, title=self.title, requirements=sorted(self.requirements),
+            reference=request.reference, message_id=message.message_id, requester="NCB-DE", counterpart="NCB-DE",
+            urgent=False, language="en", availability="DIRECT", expected={"I1": "provide"}, subject=self.subject,
+            sent_at=message.created_at, labels=["interpol"],
+            facts={"recipient": f"NCB-{ctx.state}", "third_countries": ["US"]},
+        )
+        exchange.add_event("sent", message.created_at, message.message_id)
+        ctx.watch_deadlines(exchange)
         await await_answers(ctx, exchange)
 
 

@@ -7,6 +7,7 @@ mailbox or pushed to its webhook) and acknowledges it with an `Ack`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -56,14 +57,23 @@ class Envelope(BaseModel):
     _replayed: bool = PrivateAttr(default=False)
     _json: str | None = PrivateAttr(default=None)
 
+    @classmethod
+    def stored(cls, fields: dict[str, Any]) -> Envelope:
+        """An envelope from values the network has validated already (no second validation)."""
+        return _STORED_TEMPLATE.model_copy(update=fields)
+
+    # The private attributes are read from __pydantic_private__, where pydantic keeps them: the
+    # attribute route (BaseModel.__getattr__, reached after a failed lookup) costs microseconds, and
+    # every send's answer reads them.
     @property
     def replayed(self) -> bool:
         """True when this is the original answer returned again for a repeated Idempotency-Key."""
-        return self._replayed
+        return bool((self.__pydantic_private__ or {}).get("_replayed"))
 
     def to_json(self) -> str:
         """The JSON text of the envelope (the stored text when the network already produced it)."""
-        return self._json if self._json is not None else self.model_dump_json()
+        text = (self.__pydantic_private__ or {}).get("_json")
+        return text if isinstance(text, str) else self.model_dump_json()
 
     def with_json(self, text: str) -> Envelope:
         """Remember `text` (this envelope's JSON, keys in any order) to answer with it."""
@@ -78,6 +88,11 @@ class Envelope(BaseModel):
     def recipients(self) -> list[str]:
         """To and CC recipients, each once, in addressing order."""
         return list(dict.fromkeys([*self.to, *self.cc]))
+
+
+_STORED_TEMPLATE = Envelope.model_construct(
+    message_id="", channel=ChannelName.SIENA, sender="", to=[], created_at=datetime.fromtimestamp(0, UTC)
+)
 
 
 class DeliveryStatus(StrEnum):

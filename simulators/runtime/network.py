@@ -52,7 +52,6 @@ from simulators.runtime.store import (
     canonical_json,
     db_time,
     db_to_iso,
-    iso_utc,
     plain_json,
 )
 from simulators.runtime.timers import CoroutineFactory, DurableTimers, Scheduler, TimerHandler
@@ -275,45 +274,55 @@ class Network:
         case_id = await self._resolve_thread(channel, sender, case_id, in_reply_to)
         # From here to the journal's queue there is no await: numbers are taken in commit order.
         now = self.clock.now()
+        name = channel.value
         if case_id is None:
             prefix = CASE_PREFIX[channel]
-            self._case_numbers[prefix] = self._case_numbers.get(prefix, 0) + 1
-            case_id = f"{prefix}-{self._case_numbers[prefix]:09d}"
-        number = self._message_numbers.get(channel.value, 0) + 1
-        self._message_numbers[channel.value] = number
+            self._case_numbers[prefix] = case_number = self._case_numbers.get(prefix, 0) + 1
+            case_id = f"{prefix}-{case_number:09d}"
+        self._message_numbers[name] = number = self._message_numbers.get(name, 0) + 1
+        message_id = f"{name}-{number:09d}"
+        stamp = db_time(now)
         # Every part is validated already (addressing above, payload by the channel's model): the
-        # envelope is assembled without a second validation, and serialised once.
-        message_id = f"{channel.value}-{number:09d}"
+        # envelope is assembled without a second validation, and serialised once, for the journal
+        # and the answer alike.
         record: dict[str, Any] = {
-            "message_id": message_id, "channel": channel.value, "sender": sender, "to": list(to),
-            "cc": list(cc), "created_at": iso_utc(now), "in_reply_to": in_reply_to, "case_id": case_id,
-            "payload": payload if plain_json(payload) else to_jsonable_python(payload),
-            "directive": directive if plain_json(directive) else to_jsonable_python(directive)}
-        text = canonical_json(record)
-        envelope = Envelope.model_construct(**{**record, "channel": channel, "created_at": now})
-        deliveries = []
+            "message_id": message_id, "channel": name, "sender": sender, "to": list(to), "cc": list(cc),
+            "created_at": db_to_iso(stamp), "in_reply_to": in_reply_to, "case_id": case_id, "payload": payload,
+            "directive": directive}
+        plain = plain_json(record)
+        if not plain:
+            record["payload"], record["directive"] = to_jsonable_python(payload), to_jsonable_python(directive)
+        text = canonical_json(record, plain=plain)
+        record["channel"], record["created_at"] = channel, now
+        envelope = Envelope.stored(record)
+        listed = []
+        delivery_rows = Rows()
+        segment = self.journal.segment
+        push = False
         for party in recipients:
             self._cursor += 1
-            push = (party, channel.value) in self.webhooks
-            deliveries.append((self._cursor, f"DLV-{self._cursor:012d}", party, push))
-        stamp = db_time(now)
-        segment = self.journal.segment
+            cursor = self._cursor
+            delivery_id = f"DLV-{cursor:012d}"
+            pushed = (party, name) in self.webhooks
+            push = push or pushed
+            listed.append(f'{{"cursor":{cursor},"delivery_id":"{delivery_id}","party":{_json_string(party)}}}')
+            delivery_rows.append((cursor, delivery_id, message_id, party, name, segment, _PENDING, stamp,
+                                  stamp if pushed else None))
         kind = _directive_kind(directive)
 
         def statements(seq: int) -> list[Statement]:
             rows: list[Statement] = [
-                (_INSERT_MESSAGE, (message_id, seq, segment, channel.value, sender, case_id, kind, stamp)),
-                (_INSERT_DELIVERY, Rows([(cursor, did, message_id, party, channel.value, segment, _PENDING, stamp,
-                                          stamp if push else None) for cursor, did, party, push in deliveries])),
+                (_INSERT_MESSAGE, (message_id, seq, segment, name, sender, case_id, kind, stamp)),
+                (_INSERT_DELIVERY, delivery_rows),
             ]
             if key is not None:
-                rows.append((_INSERT_KEY, (sender, channel.value, key, body_hash, message_id)))
+                rows.append((_INSERT_KEY, (sender, name, key, body_hash, message_id)))
             return rows
 
-        listed = canonical_json([{"cursor": c, "delivery_id": did, "party": p} for c, did, p, _ in deliveries])
-        entry = CanonicalText(f'{{"deliveries":{listed},"envelope":{text}}}')
+        # The entry's canonical form, assembled around the canonical envelope (keys in sorted order).
+        entry = CanonicalText(f'{{"deliveries":[{",".join(listed)}],"envelope":{text}}}')
         await self.journal.append("message.accepted", entry, at=now, statements=statements)
-        if any(push for *_, push in deliveries):
+        if push:
             self.pusher.kick()
         return envelope.with_json(text)
 

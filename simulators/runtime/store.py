@@ -62,8 +62,6 @@ LAYOUT_VERSION = 1  # PRAGMA user_version of the file; raise when the tables cha
 class JournalLayoutError(RuntimeError):
     """The file was written by a version of the journal with other tables."""
 _BATCH_LIMIT = 1024
-_STATS: list = []; import sys as _s; _s.setswitchinterval(float(__import__('os').environ.get('SWI', '0.005')))
-_COMMIT: list = []
 
 T = TypeVar("T")
 Statement = tuple[str, Sequence[Any]]
@@ -143,9 +141,12 @@ def canonical_bytes(value: Any) -> bytes:
     return _stdlib_canonical(value).encode("utf-8")
 
 
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no whitespace, UTF-8 kept: the byte form the hash chain covers."""
-    if plain_json(value):
+def canonical_json(value: Any, *, plain: bool = False) -> str:
+    """Sorted keys, no whitespace, UTF-8 kept: the byte form the hash chain covers.
+
+    `plain=True`: the caller has found `plain_json(value)` true already.
+    """
+    if plain or plain_json(value):
         with contextlib.suppress(TypeError):
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
     return _stdlib_canonical(value)
@@ -326,8 +327,6 @@ class Journal:
         future: asyncio.Future[int] = self._loop.create_future()
         # Serialised here, on the caller's thread, to keep the writer thread's share of the GIL small.
         text = data if isinstance(data, CanonicalText) else canonical_json(data)
-        if __import__("os").environ.get("ABL") == "nojournal":
-            return 1
         self._submit(_Append(kind, text, db_time(at), statements, new_segment, future))
         return await future
 
@@ -380,14 +379,7 @@ class Journal:
                     break
             appends = [op for op in batch if isinstance(op, _Append)]
             if appends:
-                import os, time as _t
-                _t0 = _t.perf_counter(); _c0 = _t.thread_time()
                 self._commit(appends)
-                _STATS.append((len(appends), _t.perf_counter() - _t0, _t.thread_time() - _c0))
-                if len(_STATS) >= 300 and os.environ.get("JOURNAL_STATS"):
-                    n = len(_STATS); ops = sum(a for a, _, _ in _STATS); wall = sum(w for _, w, _ in _STATS); cpu = sum(c for _, _, c in _STATS)
-                    print(f"STATS commits {n} ops/commit {ops/n:.1f} wall/commit {wall/n*1e6:.0f}us cpu/commit {cpu/n*1e6:.0f}us COMMIT stmt {sum(_COMMIT)/len(_COMMIT)*1e6:.0f}us", file=__import__("sys").stderr, flush=True)
-                    _STATS.clear(); _COMMIT.clear()
             self._settle([self._do_read(op) for op in batch if isinstance(op, _Read)])
             stop = next((op for op in batch if isinstance(op, _Stop)), None)
             if stop is not None:
@@ -454,10 +446,7 @@ class Journal:
                     conn.execute("RELEASE op")
                 seq, head, segment = op_seq, op_head, op_segment
                 outcomes.append((op.future, result))
-            import time as _t
-            _c = _t.perf_counter()
             conn.execute("COMMIT")
-            _COMMIT.append(_t.perf_counter() - _c)
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")

@@ -22,16 +22,6 @@ from simulators.reference_cms.defects import DEFECTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
-# Requirements a defect's registry entry names but its behaviour cannot break, with the reason. Kept
-# here, not silently: each entry is a claim about the defect registry that its owner should settle.
-DISPUTED: dict[tuple[str, str], str] = {
-    ("refused-counted-as-replied", "R-98"): (
-        "the defect adds wholly refused requests to the 'replied' figure (Art 18(2)(b), R-97); the refused "
-        "figures of Art 18(2)(c) stay exact, so no check of R-98 can fail on it"
-    ),
-}
-
-
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> tuple[KillMatrixOutcome, Path]:
     report_dir = tmp_path_factory.mktemp("kill-matrix")
@@ -63,7 +53,7 @@ def test_defect_is_caught(matrix: tuple[KillMatrixOutcome, Path], defect: str) -
     assert run.results is not None, f"{defect}: no results (exit {run.returncode})\n{run.log}"
     assert run.results.verdict is Verdict.NOT_CONFORMANT, f"{defect}: the run did not fail"
     failed = set(run.failed)
-    missed = [rid for rid in DEFECTS[defect].requirements if rid not in failed and (defect, rid) not in DISPUTED]
+    missed = [rid for rid in DEFECTS[defect].requirements if rid not in failed]
     explanations = {c.id: c.message for c in run.results.checks}
     assert not missed, f"{defect} was not caught on {missed}; checks:\n" + "\n".join(
         f"{cid}: {text.splitlines()[0]}" for cid, text in explanations.items())
