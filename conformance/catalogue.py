@@ -3,7 +3,9 @@
 The data file is the single source of requirement IDs, article references, check kinds and "not
 testable" reasons; checks, Gherkin scenarios and coverage read it through `load_catalogue()`. It also
 holds the enumerations the checks judge against (refusal grounds, urgency criteria, the Art 4(5)
-field list, the personal-data whitelist), each with how far its reading is verified.
+field list), each with how far its reading is verified. The Art 10(b) personal-data whitelist is a
+reading the reference CMS applies too, so it lives in the shared vocabulary
+(`simulators/model/personal_data.toml`); the catalogue exposes it as `Catalogue.personal_data`.
 
 Article references follow one grammar, documented at the top of the data file ("Art 5(1)(a)",
 "Art 4(1) §3", "Art 9(2)-(3)", "Art 6(1)(h) + Art 3(d)"); `Requirement.article_tag` derives the
@@ -34,12 +36,15 @@ from pydantic import (
     field_validator,
 )
 
-from simulators.model.directive import (
-    DataSubjectCategory,
-    PersonalDataCategory,
-    RefusalGround,
-    UrgencyCriterion,
+from simulators.model.directive import RefusalGround, UrgencyCriterion
+from simulators.model.personal_data import PACKAGED_SOURCE as WHITELIST_SOURCE
+from simulators.model.personal_data import (
+    PersonalDataReadingError,
+    PersonalDataWhitelist,
+    SubjectWhitelist,
+    load_personal_data_whitelist,
 )
+from simulators.model.readings import Basis
 
 __all__ = [
     "Basis",
@@ -71,14 +76,6 @@ class CheckKind(StrEnum):
     CHANNELS = "channels"  # black box through the message channels
     RECORDS = "records"  # the CMS's exported records, logs and statistics
     DECLARATION = "declaration"  # declaration or inspection only
-
-
-class Basis(StrEnum):
-    """How far the reading of the directive behind a requirement was verified."""
-
-    VERIFIED = "verified"
-    PARTLY_VERIFIED = "partly-verified"
-    UNVERIFIED = "unverified"
 
 
 class CatalogueError(ValueError):
@@ -367,37 +364,6 @@ class RequestField(BaseModel):
     carried_by: list[str] = Field(default_factory=list, description="InformationRequest fields carrying it")
 
 
-class SubjectWhitelist(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    subject: DataSubjectCategory
-    point: str = Field(min_length=1, description="Annex II point of Regulation (EU) 2016/794")
-    reading: Literal["catalogue", "working"] = Field(
-        description="'catalogue': listed in the reference catalogue; 'working': the project's own reading"
-    )
-    allowed: list[PersonalDataCategory] = Field(min_length=1)
-
-
-class PersonalDataWhitelist(BaseModel):
-    """Art 10(b): personal data categories allowed per category of data subject."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    basis: Basis
-    article: ArticleRef
-    reference: str = Field(min_length=1)
-    subjects: list[SubjectWhitelist] = Field(min_length=1)
-
-    def for_subject(self, subject: DataSubjectCategory) -> SubjectWhitelist:
-        for entry in self.subjects:
-            if entry.subject is subject:
-                return entry
-        raise KeyError(f"no whitelist for data subject category {subject.value}")
-
-    def allowed(self, subject: DataSubjectCategory) -> frozenset[PersonalDataCategory]:
-        return frozenset(self.for_subject(subject).allowed)
-
-
 class Catalogue(BaseModel):
     """The whole catalogue; build it with `load_catalogue()` or `parse_catalogue()`."""
 
@@ -410,7 +376,7 @@ class Catalogue(BaseModel):
     refusal_grounds: tuple[RefusalGroundEntry, ...]
     urgency_criteria: tuple[UrgencyCriterionEntry, ...]
     request_fields: tuple[RequestField, ...]
-    personal_data: PersonalDataWhitelist
+    personal_data: PersonalDataWhitelist = Field(description="Art 10(b), read from simulators/model/personal_data.toml")
 
     _index: dict[str, Requirement] = PrivateAttr(default_factory=dict)
 
@@ -531,8 +497,8 @@ def parse_catalogue(text: str, *, source: str = "<string>") -> Catalogue:
     grounds = _tables(data, "refusal_grounds", RefusalGroundEntry, "code", source)
     criteria = _tables(data, "urgency_criteria", UrgencyCriterionEntry, "code", source)
     fields = _tables(data, "request_fields", RequestField, "name", source)
-    personal_data = _validate(PersonalDataWhitelist, data.get("personal_data"), source, "personal_data", None)
-    _check_references(source, chapters, sources, requirements, grounds, personal_data)
+    personal_data = _shared_personal_data(data, source)
+    _check_references(source, chapters, sources, requirements, grounds)
     return Catalogue(
         source=source,
         chapters=tuple(chapters),
@@ -551,7 +517,6 @@ def _check_references(
     sources: Sequence[Source],
     requirements: Sequence[Requirement],
     grounds: Sequence[RefusalGroundEntry],
-    personal_data: PersonalDataWhitelist,
 ) -> None:
     source_keys = {s.key for s in sources}
     for requirement in requirements:
@@ -582,14 +547,25 @@ def _check_references(
     missing = sorted(code.value for code in set(RefusalGround) - {g.code for g in grounds})
     if missing:
         raise CatalogueError(source, "refusal_grounds", "code", f"grounds {missing} of Art 6(1) are missing")
-    subjects = [s.subject for s in personal_data.subjects]
-    if len(set(subjects)) != len(subjects):
+
+
+def _shared_personal_data(data: Mapping[str, Any], source: str) -> PersonalDataWhitelist:
+    """The Art 10(b) whitelist of the shared vocabulary; a catalogue file must not carry its own."""
+    if "personal_data" in data:
+        # An old or edited catalogue still holding the table would otherwise be ignored in silence.
         raise CatalogueError(
-            source, "personal_data", "subjects", "a data subject category appears more than once"
-        )
-    missing_subjects = sorted(subject.value for subject in set(DataSubjectCategory) - set(subjects))
-    if missing_subjects:
-        raise CatalogueError(source, "personal_data", "subjects", f"no whitelist for {missing_subjects}")
+            source, "personal_data", None,
+            "the Art 10(b) whitelist is not read from the catalogue: edit simulators/model/personal_data.toml",
+        )  # fmt: skip
+    try:
+        whitelist = load_personal_data_whitelist()
+    except PersonalDataReadingError as exc:
+        raise CatalogueError(exc.source, exc.entry, exc.field, exc.problem) from None
+    try:
+        parse_article(whitelist.article)
+    except ValueError as exc:
+        raise CatalogueError(WHITELIST_SOURCE, "personal_data", "article", str(exc)) from None
+    return whitelist
 
 
 @cache

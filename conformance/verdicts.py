@@ -10,7 +10,9 @@ time), the rule, and how to reproduce it; `Judge.message()` renders them for the
 - `elapsed`: in time by elapsed time is a pass; late by elapsed time but in time under the Reg
   1182/71 reading is a WARNING (the reading is unverified, so the answer is neither clearly in time
   nor clearly late); later still is a failure;
-- `reg1182`: in time under that reading is a pass (saying so when it was late by elapsed time).
+- `reg1182`: in time under that reading is a pass (saying so when it was late by elapsed time); late
+  under it but in time by elapsed time (a day period across a spring clock change can end up to an
+  hour earlier under Reg 1182/71) is a WARNING; later still is a failure.
 For an urgent request whose availability the SUT did not classify, the strictest limit (8 hours)
 decides a pass, more than 3 days decides a failure, and an answer between the two is inconclusive.
 """
@@ -278,11 +280,12 @@ def judge_deadline(
             return DeadlineJudgement(Outcome.INCONCLUSIVE, rule,
                                      f"{received}; no {answer} yet when the campaign ended at {z(observed_until)}, "
                                      f"before the deadline", expected, primary)
-        if settings.deadline_reading is DeadlineMode.ELAPSED and observed_until < reg1182.due_utc:
+        other = reg1182 if primary is elapsed else elapsed
+        if observed_until < other.due_utc:
             return DeadlineJudgement(Outcome.WARNING, rule,
-                                     f"{received}; no {answer} by {z(elapsed.due_utc)} (elapsed reading); the "
-                                     f"campaign ended at {z(observed_until)}, before the Reg 1182/71 due time "
-                                     f"{z(reg1182.due_utc)}", expected, primary)
+                                     f"{received}; no {answer} by {z(primary.due_utc)} ({primary.mode.value} "
+                                     f"reading); the campaign ended at {z(observed_until)}, before the "
+                                     f"{other.mode.value} due time {z(other.due_utc)}", expected, primary)
         return DeadlineJudgement(Outcome.FAILED, rule,
                                  f"{received}; no {answer} at all by {z(observed_until)}", expected, primary)
     took = describe_gap(received_at, answered_at)
@@ -295,6 +298,14 @@ def judge_deadline(
         observed += (
             f"; late by elapsed time (due {z(elapsed.due_utc)}) but in time under the unverified "
             f"Reg 1182/71 reading (due {z(reg1182.due_utc)})"
+        )
+        return DeadlineJudgement(Outcome.WARNING, rule, observed, expected, primary)
+    if primary is reg1182 and answered_at <= elapsed.due_utc:
+        # Across a spring clock change a Reg 1182/71 day period can end before the elapsed one; an
+        # answer between the two is late only under the unverified reading, so it is not a failure.
+        observed += (
+            f"; late under the Reg 1182/71 reading (due {z(reg1182.due_utc)}) but in time by elapsed "
+            f"time (due {z(elapsed.due_utc)})"
         )
         return DeadlineJudgement(Outcome.WARNING, rule, observed, expected, primary)
     observed += f"; {describe_gap(primary.due_utc, answered_at)} late"

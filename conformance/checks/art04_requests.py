@@ -8,8 +8,10 @@ from conformance.campaign.view import CampaignView
 from conformance.checks._support import copy_finding, languages_of
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.verdicts import Judge
-from simulators.model.directive import InformationRequest, request_content_violations
+from simulators.model.directive import CopyExceptionGround, InformationRequest, request_content_violations
 from simulators.model.parties import party
+
+_COPY_EXCEPTION_GROUNDS = frozenset(g.value for g in CopyExceptionGround)
 
 
 def _requests(campaign: CampaignView) -> list[tuple[Exchange, Observed]]:
@@ -94,9 +96,11 @@ def test_omitted_copy_records_exception(campaign: CampaignView, judge: Judge) ->
         if copied:
             judge.passed(exchange.key, rule=rule, observed="the copy was sent; no exception was needed")
         else:
-            judge.check(bool(exception), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                        observed=f"no copy to {campaign.spoc}; exception recorded: {exception or 'none'}",
-                        expected="an exception ground (SENSITIVE_INVESTIGATION, TERRORISM, PERSON_SAFETY)")
+            listed = str(exception) in _COPY_EXCEPTION_GROUNDS
+            judge.check(listed, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                        observed=f"no copy to {campaign.spoc}; exception recorded: {exception or 'none'}"
+                        + ("" if listed or not exception else " (not an Art 4(2)(a)-(c) ground)"),
+                        expected="an exception ground (" + ", ".join(sorted(_COPY_EXCEPTION_GROUNDS)) + ")")
 
 
 @pytest.mark.requirement("R-05", article="Art 4(3)")

@@ -11,7 +11,10 @@ from conformance.campaign.view import CampaignView
 from conformance.checks._support import completion, copy_finding
 from conformance.ledger import Exchange
 from conformance.verdicts import Judge, describe_gap, z
+from simulators.model.directive import CopyExceptionGround
 from simulators.model.parties import PartyKind, party
+
+_COPY_EXCEPTION_GROUNDS = frozenset(g.value for g in CopyExceptionGround)
 
 
 def _judicial(campaign: CampaignView, requirement: str) -> list[Exchange]:
@@ -150,8 +153,11 @@ def test_withheld_copy_records_ground(campaign: CampaignView, judge: Judge) -> N
                 judge.passed(exchange.key, rule=rule, observed="the copy was sent; no ground needed")
                 continue
             ground = reply.field("copy_exception") or (case.copy_exception if case else None)
-            judge.check(bool(ground), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                        observed=f"{reply.message_id} without copy; ground recorded: {ground or 'none'}",
-                        expected="an exception ground recorded for the withheld copy")
+            listed = str(ground) in _COPY_EXCEPTION_GROUNDS
+            judge.check(listed, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                        observed=f"{reply.message_id} without copy to SPOC-{requester_state}; ground recorded: "
+                        f"{ground or 'none'}" + ("" if listed or not ground else " (not an (a)-(c) ground)"),
+                        expected="an Art 5(3) §3 ground (" + ", ".join(sorted(_COPY_EXCEPTION_GROUNDS))
+                        + ") recorded for the withheld copy")
     if not judge.findings:
         judge.not_applicable("no information was provided to a foreign designated authority")

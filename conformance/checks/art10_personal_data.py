@@ -37,8 +37,7 @@ def test_inaccurate_data_not_provided(campaign: CampaignView, judge: Judge) -> N
 def _allowed(subject: str | None) -> frozenset[PersonalDataCategory]:
     whitelist = load_catalogue().personal_data
     if subject is None:
-        sets = [whitelist.allowed(s) for s in DataSubjectCategory]
-        return frozenset.intersection(*sets)
+        return whitelist.narrowest()
     try:
         return whitelist.allowed(DataSubjectCategory(subject))
     except ValueError:

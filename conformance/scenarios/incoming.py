@@ -12,11 +12,18 @@ from typing import Any, ClassVar
 
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.scenarios.flows import await_answers, decide, fixture, send_incoming
-from simulators.model.directive import DataSubjectCategory, Entity, RequestedItem, RequesterType
+from simulators.model.directive import (
+    CopyExceptionGround,
+    DataSubjectCategory,
+    Entity,
+    RequestedItem,
+    RequesterType,
+)
 
 __all__ = [
     "CrossCheck",
     "DataQualityRefusal",
+    "DesignatedAuthorityCopyWithheld",
     "DesignatedAuthorityRequest",
     "NonUrgentOnEasterMonday",
     "NonUrgentOnSaturday",
@@ -169,6 +176,30 @@ class DesignatedAuthorityRequest(_Incoming):
     language = "de"
     day = date(2026, 3, 30)
     hour = (14, 0)
+
+
+@register
+class DesignatedAuthorityCopyWithheld(_Incoming):
+    name = "incoming.designated-authority-copy-withheld"
+    title = ("A foreign designated authority asks without copying its SPOC (a highly sensitive investigation); "
+             "the answer withholds the Art 5(3) copy on that ground and records it")
+    requirements = _ANY_INCOMING | {"R-12", "R-17", "R-18"}
+    requester = "DLEA-FR"
+    requester_type = RequesterType.DESIGNATED_AUTHORITY
+    day = date(2026, 3, 31)
+    hour = (16, 0)
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(
+            requesting_state="FR", requested_state=ctx.state, requester=self.requester, subject=self.subject,
+            items=[self.item], requester_type=self.requester_type,
+        ).model_copy(update={"copy_exception": CopyExceptionGround.SENSITIVE_INVESTIGATION})
+        exchange, _ = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(self.day, *self.hour), requester=self.requester, request=request,
+            availability=self.availability, expected={"I1": "provide"},
+        )
+        await await_answers(ctx, exchange)
 
 
 @register

@@ -20,6 +20,7 @@ from simulators.model.directive import InformationItem, PersonalDataCategory
 __all__ = [
     "OutgoingByCompetentAuthority",
     "OutgoingByDesignatedAuthority",
+    "OutgoingByDesignatedAuthorityCopyWithheld",
     "OutgoingToCompetentAuthority",
     "OutgoingToSpoc",
     "OutgoingUrgent",
@@ -212,6 +213,20 @@ class OutgoingByDesignatedAuthority(_Stimulated):
         exchange.add_event("reply_with_copy_received", reply.created_at, reply.message_id)
         exchange.facts["incoming_copy"] = reply.message_id
         await ctx.after(timedelta(hours=1))
+
+
+@register
+class OutgoingByDesignatedAuthorityCopyWithheld(_Stimulated):
+    name = "outgoing.designated-authority-copy-withheld"
+    title = ("A domestic designated authority asks the Swedish SPOC without copying its own SPOC: the copy would "
+             "endanger an informant (Art 4(2)(c)), a ground it must record")
+    requirements = _ANY_OUTGOING | {"R-01", "R-03", "R-04"}
+    to_state = "SE"
+    by = "DESIGNATED_AUTHORITY"
+    hour = (12, 30)
+
+    def body(self, ctx: ScenarioContext) -> dict[str, Any]:
+        return super().body(ctx) | {"copy_exception": "PERSON_SAFETY"}
 
 
 @register

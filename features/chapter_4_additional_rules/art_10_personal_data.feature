@@ -7,9 +7,9 @@ Feature: Article 10 - Additional rules for information that is personal data
 
   Section B of Annex II to Regulation (EU) 2016/794 has not been verified against the Official
   Journal; the categories the harness allows per category of data subject are its working reading,
-  kept in one place (the requirement catalogue's personal-data list). It allows every category of
-  Section B(2) for suspects, and only personal details, physical description and identification
-  means for witnesses, victims, contacts and informants.
+  kept in one place (simulators/model/personal_data.toml, read by the harness and the reference CMS
+  alike). It allows every category of Section B(2) for suspects, and only personal details, physical
+  description and identification means for witnesses, victims, contacts and informants.
 
   Background:
     Given the SPOC of the Member State under test is the requested SPOC

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from simulators.model.deadlines import DeadlineMode, compute_deadline, iso_duration
+from simulators.model.deadlines import DeadlineMode, compute_deadline, iso_duration, load_zone
 from simulators.model.directive import (
     Availability,
     DelayNotice,
@@ -27,6 +27,7 @@ from simulators.reference_cms.models import (
     EuropolDecision,
     ItemState,
 )
+from simulators.reference_cms.office_calendar import add_working_days
 from simulators.reference_cms.policy import europol_rule
 from simulators.reference_cms.sending import Outbound, Sender
 from simulators.reference_cms.store import CaseState
@@ -72,6 +73,10 @@ class Answering:
             timezone=ctx.timezone,
             suspensions=suspensions,
         )
+        if not case.urgent and ctx.defects.active("deadline-in-working-days"):
+            deadline = deadline.model_copy(update={
+                "due_utc": add_working_days(start, 7, load_zone(ctx.timezone)) + deadline.suspended,
+                "explanation": "7 working days (no weekends, no public holidays) from receipt"})
         case.deadline = DeadlineRecord(
             due=deadline.due_utc, basis=deadline.basis, limit=deadline.limit_iso, counted_from=start,
             suspended=iso_duration(deadline.suspended), mode=deadline.mode.value, explanation=deadline.explanation,
@@ -158,6 +163,8 @@ class Answering:
         directive = DirectiveMessage(
             kind=MessageKind.REPLY, case_reference=case.reference, language=self.language(case),
             information=information, europol_copy_decision=europol,
+            # A copy the provision demands is withheld (Art 5(3) §3, Art 8(3)): the reply says on which ground.
+            copy_exception=None if case.reply_copies else case.copy_exception,
         )
         out = self._outbound(case, directive, f"Reply to request {case.reference}",
                              f"Information provided for items {', '.join(item_ids)} (Art 5(1)).",

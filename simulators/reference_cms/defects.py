@@ -108,6 +108,51 @@ _ALL: tuple[Defect, ...] = (
            "Audit entries for disclosures do not name the recipient of the data."),
     Defect("copies-counted-as-requests", ("R-97",),
            "Copies received under Arts 4(1), 5(3), 7 and 8 are counted among the requests received."),
+    Defect("originator-consent-not-checked", ("R-27",),
+           "Information the national records hold from another state is provided without asking whether "
+           "that state consented (Art 6(1)(h)): the origin of a record is never looked at."),
+    Defect("own-initiative-not-recorded", ("R-30", "R-31"),
+           "Own-initiative information leaves straight through the channel client: the case opened for it "
+           "never records the message sent (Art 16(1)(c))."),
+    Defect("serious-own-initiative-held-for-approval", ("R-31", "R-30"),
+           "Own-initiative information on a serious criminal offence waits in a supervisor's approval queue "
+           "that nothing releases, so it is never provided (Art 7(2))."),
+    Defect("no-spoc-copy-for-authority-own-initiative", ("R-34",),
+           "A domestic competent authority's own-initiative information goes without the copy to its own "
+           "SPOC (Art 7(4))."),
+    Defect("no-spoc-copy-for-authority-reply", ("R-41",),
+           "A domestic competent authority answers a foreign SPOC's direct request without the copy to its "
+           "own SPOC (Art 8(1))."),
+    Defect("copies-withheld-for-restricted-handling", ("R-43", "R-40", "R-42"),
+           "A direct request to a foreign competent authority marked H2 (no dissemination without the "
+           "provider's permission) goes without the Art 8 copies to the SPOCs, and no Art 8(3) ground is "
+           "recorded."),
+    Defect("judicial-application-next-working-day", ("R-46", "R-15"),
+           "Applications for judicial authorisation are collected and made in the next working day's 08:00 "
+           "batch, and the requester hears of the delay only then, instead of at once."),
+    Defect("out-of-date-data-provided", ("R-47",),
+           "Records the national register marks as out of date (ground DQ) are provided anyway, graded "
+           "accuracy 4, instead of being withheld (Art 10(a))."),
+    Defect("request-in-own-language", ("R-08", "R-01"),
+           "Outgoing requests are written in the SPOC's own first language even where the requested state "
+           "does not list it under Art 11."),
+    Defect("request-without-subject-link", ("R-07", "R-01"),
+           "The outgoing request form has no field for the link between the purpose and the persons "
+           "concerned (Art 4(5)(d)), so requests go without it."),
+    Defect("no-necessity-statement", ("R-05",),
+           "The operator's assessment of necessity and proportionality stays in the case file; requests go "
+           "without the Art 4(3) reasons."),
+    Defect("urgency-not-flagged-on-siena", ("R-06",),
+           "Urgent requests go on SIENA with normal priority: the urgency is only in the request's content."),
+    Defect("deadline-in-working-days", ("R-12", "R-14", "R-85"),
+           "The 7-day limit of non-urgent requests is counted in working days, and the non-urgent queue, "
+           "worked by due date, answers on the last of them."),
+    Defect("office-hours-only", ("R-68", "R-10", "R-11", "R-14"),
+           "Requests are worked on only in office hours (Monday to Friday, 08:00-17:00 local time, not on "
+           "public holidays): one received at night, at a weekend or on a holiday waits for the office to open."),
+    Defect("copy-exception-not-recorded", ("R-04", "R-18", "R-03", "R-17"),
+           "A copy to a SPOC is omitted on an exception ground, but the ground is recorded neither in the "
+           "case nor in the message."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from simulators.model.deadlines import load_zone
 from simulators.model.directive import (
     Availability,
     CopyReason,
@@ -39,6 +40,7 @@ from simulators.reference_cms.models import (
     CrossCheckMatch,
     ItemState,
 )
+from simulators.reference_cms.office_calendar import next_office_moment
 from simulators.reference_cms.policy import answer_delay, entity_key, plan_items, request_availability
 from simulators.reference_cms.sending import Outbound, Sender
 from simulators.reference_cms.store import CaseState, InboxItem, ItemWork
@@ -163,7 +165,7 @@ class Receiving:
             # The requester involved Europol: the matter is treated as within its objectives (Art 12).
             serious_offence="EUROPOL" in recipients or bool(payload.get("europol_involved")),
             origin_message_id=str(envelope.get("message_id")),
-            copy_exception=request.copy_exception,
+            copy_exception=None if ctx.defects.active("copy-exception-not-recorded") else request.copy_exception,
         )
         if str(envelope.get("channel")) == "INTERPOL" and directive.channel_exception is not None \
                 and directive.channel_exception.value == "3C":
@@ -288,6 +290,12 @@ class Receiving:
         if restart and ctx.defects.active("clarification-restarts-clock") and case.deadline_due is not None:
             # Working to its own (wrong) deadline: the answer leaves just before it.
             return max(start + delay, case.deadline_due - timedelta(minutes=15))
+        if not case.urgent and ctx.defects.active("deadline-in-working-days") and case.deadline_due is not None:
+            # The non-urgent queue is worked by due date: the answer leaves on the (wrong) due date.
+            return max(start + delay, case.deadline_due - timedelta(hours=2))
+        if ctx.defects.active("office-hours-only"):
+            zone = load_zone(ctx.timezone)
+            return next_office_moment(next_office_moment(start, zone) + delay, zone)
         return start + delay
 
     async def start_judicial(self, case: CaseState, item_ids: list[str], hours: float,

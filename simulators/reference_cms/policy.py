@@ -7,12 +7,9 @@ contract (the fixtures it loads and the messages it then expects).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
-from importlib import resources
 
 from simulators.model.directive import (
     Availability,
@@ -24,6 +21,7 @@ from simulators.model.directive import (
     RequestedItem,
 )
 from simulators.model.parties import state as state_of
+from simulators.model.personal_data import load_personal_data_whitelist
 from simulators.model.siena import CrimeArea
 from simulators.reference_cms.defects import ActiveDefects
 from simulators.reference_cms.models import FixtureRecord, JudicialAuthorisation
@@ -77,20 +75,13 @@ def _item_entity(request: InformationRequest, item: RequestedItem) -> Entity | N
     return request.entities[0] if len(request.entities) == 1 else None
 
 
-@cache
-def _whitelist() -> dict[str, frozenset[str]]:
-    # The catalogue's reading of Annex II Section B (a data file, the single place to change it):
-    # the reference CMS keeps to the same whitelist the harness judges by.
-    text = resources.files("conformance").joinpath("data/requirements.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    return {s["subject"]: frozenset(s["allowed"]) for s in data["personal_data"]["subjects"]}
-
-
 def permitted_categories(subject: DataSubjectCategory | None) -> frozenset[PersonalDataCategory]:
-    """Art 10(b): the categories allowed for a data subject; without a subject category, the narrowest."""
-    table = _whitelist()
-    allowed = frozenset.intersection(*table.values()) if subject is None else table.get(subject.value, frozenset())
-    return frozenset(PersonalDataCategory(c) for c in allowed)
+    """Art 10(b): the categories allowed for a data subject; without a subject category, the narrowest.
+
+    The shared reading of Annex II Section B (unverified), the same whitelist the harness judges by.
+    """
+    whitelist = load_personal_data_whitelist()
+    return whitelist.narrowest() if subject is None else whitelist.allowed(subject)
 
 
 @dataclass
@@ -135,11 +126,16 @@ def _plan_item(
     if not records:
         plan.grounds = [RefusalGround.NA]
         return plan
+    if defects.active("out-of-date-data-provided"):
+        # Out-of-date records are graded instead of withheld: the register's DQ flag becomes accuracy 4.
+        records = [r.model_copy(update={"refusal_ground": None, "information_accuracy": "4"})
+                   if r.refusal_ground is RefusalGround.DQ else r for r in records]
     grounds = [r.refusal_ground for r in records if r.refusal_ground is not None]
     if grounds:
         plan.grounds = [grounds[0]]
         return plan
-    if any(r.originator_state and not r.originator_consent for r in records):
+    if any(r.originator_state and not r.originator_consent for r in records) \
+            and not defects.active("originator-consent-not-checked"):
         plan.grounds = [RefusalGround.OC]
         return plan
     kept: list[FixtureRecord] = []

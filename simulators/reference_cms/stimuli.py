@@ -113,8 +113,13 @@ class Stimuli:
                                  "through its own SPOC (Art 4(1)); use to=COMPETENT_AUTHORITY for Art 8")
         sender = ctx.party(_PREFIX[by.value])
         recipient = f"{_PREFIX[to]}-{to_state}"
-        language = self._language(to_state, stimulus.language, "Art 4(6)")
+        if stimulus.language is None and ctx.defects.active("request-in-own-language"):
+            language = ctx.languages[0]
+        else:
+            language = self._language(to_state, stimulus.language, "Art 4(6)")
         reference = self._reference(stimulus.reference, "REQ")
+        # The exception ground the copy is omitted on, as the case and the message record it.
+        recorded_exception = None if ctx.defects.active("copy-exception-not-recorded") else stimulus.copy_exception
         copies: dict[str, CopyReason] = {}
         if stimulus.copy_exception is None:
             if by is RequesterType.DESIGNATED_AUTHORITY and to == "SPOC":
@@ -141,18 +146,20 @@ class Stimuli:
             offence=offence,
             availability_reasons=stimulus.availability_reasons or (
                 f"{stimulus.subject} has links to {to_state} (residence, registration or earlier contacts)"),
-            subject_link=stimulus.subject_link or f"{stimulus.subject} is the {category} in the investigation",
+            subject_link=None if ctx.defects.active("request-without-subject-link") else (
+                stimulus.subject_link or f"{stimulus.subject} is the {category} in the investigation"),
             use_restrictions=stimulus.use_restrictions or "H0: use only to prevent and combat crime",
-            necessity_proportionality=stimulus.necessity_proportionality or (
-                "The information is needed to establish the facts and cannot be obtained otherwise"),
+            necessity_proportionality=None if ctx.defects.active("no-necessity-statement") else (
+                stimulus.necessity_proportionality
+                or "The information is needed to establish the facts and cannot be obtained otherwise"),
             items=[RequestedItem(item_id=f"I{n}", description=d, entity_id="E1")
                    for n, d in enumerate(stimulus.items, start=1)],
             entities=[entity],
-            copy_exception=stimulus.copy_exception,
+            copy_exception=recorded_exception,
         )
         europol = self._europol(areas, stimulus.serious_offence)
         directive = DirectiveMessage(kind=MessageKind.REQUEST, case_reference=reference, language=language,
-                                     request=request, copy_exception=stimulus.copy_exception,
+                                     request=request, copy_exception=recorded_exception,
                                      europol_copy_decision=europol.decision if europol else None)
         channel, exception = self._channel(stimulus.third_countries)
         case = new_case(
@@ -160,7 +167,7 @@ class Stimuli:
             counterpart_state=to_state, own_party=sender, requester_type=by, reference=reference, language=language,
             urgent=stimulus.urgent, sent_at=ctx.now(), status=CaseStatus.AWAITING_REPLY,
             request=request.model_dump(mode="json"), crime_areas=areas,
-            serious_offence=stimulus.serious_offence, europol_decision=europol, copy_exception=stimulus.copy_exception,
+            serious_offence=stimulus.serious_offence, europol_decision=europol, copy_exception=recorded_exception,
         )
         ctx.audit.record(AuditOperation.COLLECTION, "Art 16(1)(a): outgoing request recorded",
                          actor=ctx.audit.operator_actor, case_id=case.case_id, data=stimulus.subject)
@@ -168,7 +175,8 @@ class Stimuli:
             case_id=case.case_id, sender=sender, to=[recipient], copies=copies,
             europol=bool(europol and europol.decision == "COPY"), directive=directive,
             subject=f"Request for information {reference}", body=request.info_requested or "",
-            urgent=stimulus.urgent, urgency_reason=request.urgency_reasons,
+            urgent=stimulus.urgent and not ctx.defects.active("urgency-not-flagged-on-siena"),
+            urgency_reason=request.urgency_reasons,
             crime_areas=areas, entities=[entity], restrictions=request.use_restrictions,
             channel=channel, channel_exception=exception, key=f"{case.case_id}:request",
         )

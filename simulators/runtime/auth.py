@@ -96,6 +96,7 @@ class Caller:
         return self.party
 
 
+_PARTY_CALLERS: dict[str, Caller] = {}  # a Caller is immutable: one per party serves every request
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="spoc-network"'}
 
 
@@ -135,4 +136,7 @@ def resolve_caller(request: web.Request, credentials: Credentials) -> Caller:
             errors=[FieldError(field="Authorization", rule="must be a token from credentials.json")],
             headers=_UNAUTHORIZED_HEADERS,
         )
-    return Caller(party=party_id, control=False)
+    known = _PARTY_CALLERS.get(party_id)
+    if known is None:
+        known = _PARTY_CALLERS[party_id] = Caller(party=party_id, control=False)
+    return known

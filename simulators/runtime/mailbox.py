@@ -73,8 +73,8 @@ def add_mailbox_routes(app: web.Application, channel: ChannelName) -> None:
     async def ack_batch(request: web.Request) -> web.Response:
         party = caller(request).require_party()
         body = await read_model(request, BatchAckRequest)
-        acks = await request.app[NETWORK].ack_many(channel, party, body.delivery_ids, body.status)
-        return json_response(BatchAck(acks=acks))
+        acks = await request.app[NETWORK].ack_many_json(channel, party, body.delivery_ids, body.status)
+        return web.Response(body=acks, content_type="application/json", charset="utf-8")
 
     async def get_webhook(request: web.Request) -> web.Response:
         party = caller(request).require_party()

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -52,6 +50,7 @@ from simulators.runtime.store import (
     canonical_json,
     db_time,
     db_to_iso,
+    json_string,
     plain_json,
 )
 from simulators.runtime.timers import CoroutineFactory, DurableTimers, Scheduler, TimerHandler
@@ -79,14 +78,6 @@ _INSERT_DELIVERY = ("INSERT INTO deliveries(cursor, delivery_id, message_id, par
                     "status, delivered_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?)")
 _PENDING = DeliveryStatus.PENDING.value
 _INSERT_KEY = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES (?,?,?,?,?)"
-
-
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]+")
-
-
-def _json_string(text: str) -> str:
-    # Ids the network made itself (DLV-000000000042) need no escaping; anything else goes through JSON.
-    return f'"{text}"' if _PLAIN_ID.fullmatch(text) else json.dumps(text, ensure_ascii=False)
 
 
 def _directive_kind(directive: dict[str, Any] | None) -> str | None:
@@ -271,7 +262,8 @@ class Network:
         key: str | None,
         body_hash: str,
     ) -> Envelope:
-        case_id = await self._resolve_thread(channel, sender, case_id, in_reply_to)
+        if case_id is not None or in_reply_to is not None:
+            case_id = await self._resolve_thread(channel, sender, case_id, in_reply_to)
         # From here to the journal's queue there is no await: numbers are taken in commit order.
         now = self.clock.now()
         name = channel.value
@@ -305,7 +297,7 @@ class Network:
             delivery_id = f"DLV-{cursor:012d}"
             pushed = (party, name) in self.webhooks
             push = push or pushed
-            listed.append(f'{{"cursor":{cursor},"delivery_id":"{delivery_id}","party":{_json_string(party)}}}')
+            listed.append(f'{{"cursor":{cursor},"delivery_id":"{delivery_id}","party":{json_string(party)}}}')
             delivery_rows.append((cursor, delivery_id, message_id, party, name, segment, _PENDING, stamp,
                                   stamp if pushed else None))
         kind = _directive_kind(directive)
@@ -365,7 +357,7 @@ class Network:
             lambda c: queries.mailbox_texts(c, party, channel.value, segment, after, limit)
         )
         deliveries = [
-            f'{{"delivery_id":{_json_string(delivery_id)},"cursor":{cursor},'
+            f'{{"delivery_id":{json_string(delivery_id)},"cursor":{cursor},'
             f'"delivered_at":"{db_to_iso(delivered_at)}","message":{envelope}}}'
             for cursor, delivery_id, delivered_at, envelope in rows
         ]
@@ -391,38 +383,50 @@ class Network:
     async def ack_many(self, channel: ChannelName, party: str, delivery_ids: Sequence[str], status: AckStatus,
                        *, via: str = "pull") -> list[Ack]:
         """Acknowledge several deliveries at once: all of them, or (404/403) none."""
+        return [queries.ack_of(row) for row in await self._acknowledge(channel, party, delivery_ids, status, via)]
+
+    async def ack_many_json(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
+                            status: AckStatus, *, via: str = "pull") -> bytes:
+        """`ack_many`, answered as the JSON text of a `BatchAck`."""
+        rows = await self._acknowledge(channel, party, delivery_ids, status, via)
+        return f'{{"acks":[{",".join(map(queries.ack_json, rows))}]}}'.encode()
+
+    async def _acknowledge(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
+                           status: AckStatus, via: str) -> list[queries.DeliveryRow]:
         delivery_ids = list(dict.fromkeys(delivery_ids))
-        rows = await self.journal.read(lambda c: queries.deliveries(c, delivery_ids))
-        for delivery_id, row in zip(delivery_ids, rows, strict=True):
+        found = await self.journal.read(lambda c: queries.deliveries(c, delivery_ids))
+        rows: list[queries.DeliveryRow] = []
+        for delivery_id, row in zip(delivery_ids, found, strict=True):
             if row is None or row.channel != channel.value:
                 raise ProblemError(404, "Not found", f"no {channel.value} delivery {delivery_id!r}", slug="not-found")
             if row.party != party:
                 await self.refuse(party, "ack", f"acknowledge delivery {delivery_id} addressed to another party")
+            rows.append(row)
         now = self.clock.now()
         stamp = db_time(now)
-        entries: list[dict[str, str]] = []
+        entries: list[CanonicalText] = []
         updates = Rows()
-        acks: list[Ack] = []
-        for row in rows:
-            assert row is not None
+        for index, row in enumerate(rows):
             new_status = row.status
             if status is AckStatus.READ:
                 new_status = DeliveryStatus.READ
             elif row.status is DeliveryStatus.PENDING:
                 new_status = DeliveryStatus.DELIVERED
+            if new_status is row.status:
+                continue
             acked_at = row.acked_at or stamp
             read_at = (row.read_at or stamp) if new_status is DeliveryStatus.READ else row.read_at
-            if new_status is not row.status:
-                entries.append({"delivery_id": row.delivery_id, "message_id": row.message_id, "party": party,
-                                "status": new_status.value, "via": via})
-                updates.append((new_status.value, acked_at, read_at, row.cursor))
-                row = row._replace(status=new_status, acked_at=acked_at, read_at=read_at, next_attempt_at=None)
-            acks.append(queries.ack_of(row))
+            # canonical_json of {"delivery_id", "message_id", "party", "status", "via"}, keys in order
+            entries.append(CanonicalText(
+                f'{{"delivery_id":{json_string(row.delivery_id)},"message_id":{json_string(row.message_id)},'
+                f'"party":{json_string(party)},"status":"{new_status.value}","via":{json_string(via)}}}'))
+            updates.append((new_status.value, acked_at, read_at, row.cursor))
+            rows[index] = row._replace(status=new_status, acked_at=acked_at, read_at=read_at, next_attempt_at=None)
         if entries:  # one journal entry per acknowledged delivery, all in one transaction
             await self.journal.append_many("delivery.acked", entries, at=now, statements=[(
                 "UPDATE deliveries SET status=?, acked_at=?, read_at=?, next_attempt_at=NULL WHERE cursor=?",
                 updates)])
-        return acks
+        return rows
 
     # -- access refusals --------------------------------------------------------------------------
 

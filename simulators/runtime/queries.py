@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from simulators.model.envelope import Ack, DeliveryStatus, Envelope, MessageView
-from simulators.runtime.store import parse_db_time
+from simulators.runtime.store import db_to_iso, json_string, parse_db_time
 
 __all__ = [
     "DeliveryRow",
     "TrafficFilter",
+    "ack_json",
     "ack_of",
     "acks_for",
     "counters",
@@ -65,6 +66,15 @@ def ack_of(row: DeliveryRow) -> Ack:
         read_at=parse_db_time(row.read_at) if row.read_at else None,
         attempts=row.attempts,
     )
+
+
+def ack_json(row: DeliveryRow) -> str:
+    """`ack_of(row).model_dump_json()`, written directly (a batch acknowledgement answers with hundreds)."""
+    acked_at = f'"{db_to_iso(row.acked_at)}"' if row.acked_at else "null"
+    read_at = f'"{db_to_iso(row.read_at)}"' if row.read_at else "null"
+    return (f'{{"delivery_id":{json_string(row.delivery_id)},"party":{json_string(row.party)},'
+            f'"status":"{row.status.value}","delivered_at":"{db_to_iso(row.delivered_at)}","acked_at":{acked_at},'
+            f'"read_at":{read_at},"attempts":{row.attempts}}}')
 
 
 def _cursor_of(delivery_id: str) -> int | None:

@@ -51,6 +51,7 @@ __all__ = [
     "db_time",
     "db_to_iso",
     "iso_utc",
+    "json_string",
     "parse_db_time",
     "plain_json",
 ]
@@ -157,11 +158,22 @@ def _stdlib_canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+_LAST_DB_TIME: tuple[datetime | None, str] = (None, "")
+
+
 def db_time(moment: datetime) -> str:
     """Fixed-width UTC text (microseconds always shown), so that string order is time order in SQL."""
+    global _LAST_DB_TIME
+    last, text = _LAST_DB_TIME
+    if last is moment:  # a send formats its acceptance time several times: once is enough
+        return text
     if moment.tzinfo is UTC:  # the clocks' own times: no conversion needed
-        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+        iso = moment.isoformat()  # ...+00:00, without the fraction when it is zero
+        text = iso[:-6] + "Z" if moment.microsecond else iso[:-6] + ".000000Z"
+    else:
+        text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    _LAST_DB_TIME = (moment, text)
+    return text
 
 
 def iso_utc(moment: datetime) -> str:
@@ -185,16 +197,22 @@ def parse_db_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-_JSON_STRINGS: dict[str, str] = {}
+def json_string(text: str) -> str:
+    """canonical_json(text) for a string, quicker for the usual ids and timestamps."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'  # what json.dumps writes for printable ASCII without quote or backslash
+    return canonical_json(text)
 
 
-def _json_string(text: str) -> str:
-    """canonical_json(text) for the entry's `at` and `kind`, which are short and repeat (kinds) or plain."""
-    found = _JSON_STRINGS.get(text)
+_KIND_STRINGS: dict[str, str] = {}
+
+
+def _kind_string(kind: str) -> str:
+    found = _KIND_STRINGS.get(kind)
     if found is None:
-        found = canonical_json(text)
-        if len(_JSON_STRINGS) < 1024 and not text[:1].isdigit():  # kinds, not timestamps
-            _JSON_STRINGS[text] = found
+        found = json_string(kind)
+        if len(_KIND_STRINGS) < 1024:
+            _KIND_STRINGS[kind] = found
     return found
 
 
@@ -204,7 +222,7 @@ def _entry_hash(prev_hash: str, seq: int, segment: int, at: str, kind: str, data
     `data_text` is already canonical, so the entry's canonical form is assembled around it (keys in
     sorted order: at, data, kind, segment, seq) instead of serialising the data a second time.
     """
-    entry = (f'{{"at":{_json_string(at)},"data":{data_text},"kind":{_json_string(kind)},'
+    entry = (f'{{"at":{json_string(at)},"data":{data_text},"kind":{_kind_string(kind)},'
              f'"segment":{segment},"seq":{seq}}}')
     return hashlib.sha256(prev_hash.encode("ascii") + entry.encode("utf-8")).hexdigest()
 

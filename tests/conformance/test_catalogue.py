@@ -32,6 +32,8 @@ from simulators.model.directive import (
     UrgencyCriterion,
     request_content_violations,
 )
+from simulators.model.personal_data import load_personal_data_whitelist
+from simulators.reference_cms.policy import permitted_categories
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / ".." / "shared" / "reference" / "directive-2023-977.md"
@@ -303,6 +305,24 @@ def test_personal_data_whitelist_is_marked_unverified(catalogue: Catalogue) -> N
         assert set(entry.allowed) <= section_b2, entry.subject
         in_catalogue = entry.subject in (DataSubjectCategory.SUSPECT, DataSubjectCategory.POTENTIAL_OFFENDER)
         assert entry.reading == ("catalogue" if in_catalogue else "working")
+
+
+def test_personal_data_whitelist_comes_from_the_shared_vocabulary(catalogue: Catalogue) -> None:
+    # One source for the harness and the reference CMS: the catalogue data file holds no copy of it.
+    assert catalogue.personal_data is load_personal_data_whitelist()
+    assert "[personal_data]" not in DATA_TEXT
+    assert permitted_categories(DataSubjectCategory.WITNESS) == catalogue.personal_data.allowed(
+        DataSubjectCategory.WITNESS
+    )
+
+
+def test_a_catalogue_file_carrying_its_own_whitelist_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "edited.toml"
+    path.write_text(DATA_TEXT + '\n[personal_data]\nbasis = "verified"\n', encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path)
+    assert caught.value.entry == "personal_data"
+    assert "simulators/model/personal_data.toml" in caught.value.problem
 
 
 # --- a broken data file ----------------------------------------------------------------------------

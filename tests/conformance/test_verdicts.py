@@ -43,6 +43,23 @@ def test_reg1182_reading_passes_what_elapsed_reading_warns() -> None:
     assert _judge(RECEIVED + timedelta(hours=8, minutes=31), settings=REG1182) is Outcome.FAILED
 
 
+def test_reg1182_reading_warns_where_its_day_period_ends_before_the_elapsed_one() -> None:
+    # Received Sat 28 Mar 2026 23:30 Vienna (22:30Z); urgent, indirectly available: 3 calendar days.
+    # Elapsed: 31 Mar 22:30Z. Reg 1182/71: 24:00 of 31 Mar local, after the 29 Mar spring change
+    # = 31 Mar 22:00Z, half an hour earlier. An answer in between is late only under Reg 1182/71.
+    received = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)
+
+    def judge(answered: datetime, settings: CampaignSettings) -> Outcome:
+        return judge_deadline(what="test", received_at=received, answered_at=answered, urgent=True,
+                              availability="INDIRECT", settings=settings,
+                              observed_until=received + timedelta(days=30)).outcome
+
+    between = datetime(2026, 3, 31, 22, 15, tzinfo=UTC)
+    assert judge(between, REG1182) is Outcome.WARNING
+    assert judge(between, SETTINGS) is Outcome.PASSED
+    assert judge(datetime(2026, 3, 31, 22, 31, tzinfo=UTC), REG1182) is Outcome.FAILED
+
+
 def test_no_answer_is_inconclusive_before_the_deadline_and_failed_after() -> None:
     assert _judge(None, until=RECEIVED + timedelta(hours=7)) is Outcome.INCONCLUSIVE
     assert _judge(None, until=RECEIVED + timedelta(hours=8, minutes=10)) is Outcome.WARNING
