@@ -16,6 +16,10 @@ Then the pull network keeps going until `--memory-messages` messages are journal
 and the growth of the server's resident memory since the warm-up is printed.
 Targets: ratio >= 0.6, memory growth < 50 MB.
 
+Beside each figure: the CPU time per message of the server process and of this load generator
+(which also runs the pulling recipient). On a machine shared with other work, msg/s moves with the
+load (the load average is printed); CPU per message is the steadier measure of the server itself.
+
     python benchmarks/channel_throughput.py                                   # full run
     python benchmarks/channel_throughput.py --messages 2000 --memory-messages 5000 --rounds 1   # quick
 """
@@ -187,15 +191,38 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def figures(count: int, seconds: float, latencies: list[float]) -> dict[str, float]:
+def figures(count: int, seconds: float, latencies: list[float], cpu: CpuMeter) -> dict[str, float]:
     return {"messages": count, "seconds": seconds, "per_second": count / seconds,
-            "p50_ms": statistics.median(latencies) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000}
+            "p50_ms": statistics.median(latencies) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
+            **cpu.per_message(count)}
 
 
 def show(name: str, figure: dict[str, float], bare: dict[str, float] | None = None) -> None:
     ratio = f"  ratio {figure['per_second'] / bare['per_second']:.2f}" if bare else ""
     print(f"{name:>22}: {figure['per_second']:7.0f} msg/s  p50 {figure['p50_ms']:6.2f} ms  "
-          f"p99 {figure['p99_ms']:6.2f} ms{ratio}", flush=True)
+          f"p99 {figure['p99_ms']:6.2f} ms{ratio}   CPU per message: server {figure['server_cpu_us']:4.0f} us, "
+          f"load generator {figure['client_cpu_us']:4.0f} us", flush=True)
+
+
+class CpuMeter:
+    """CPU time spent by the server process and by this load generator during one measurement.
+
+    Throughput on a shared machine moves with whatever else runs; CPU time per message much less,
+    so it is printed beside each figure to tell a slower server from a busier machine.
+    """
+
+    def __init__(self, server: subprocess.Popen[str]) -> None:
+        self._server = psutil.Process(server.pid)
+        self._start = self._now()
+
+    def _now(self) -> tuple[float, float]:
+        times = self._server.cpu_times()
+        return times.user + times.system, time.process_time()
+
+    def per_message(self, count: int) -> dict[str, float]:
+        (server_end, client_end), (server_start, client_start) = self._now(), self._start
+        return {"server_cpu_us": (server_end - server_start) / count * 1e6,
+                "client_cpu_us": (client_end - client_start) / count * 1e6}
 
 
 class Network:
@@ -242,7 +269,8 @@ class Network:
 async def measure(options: argparse.Namespace) -> dict[str, Any]:
     me = [sys.executable, __file__]
     results: dict[str, Any] = {"cpus": os.cpu_count(), "concurrency": options.concurrency,
-                               "messages": options.messages, "rounds": options.rounds}
+                               "messages": options.messages, "rounds": options.rounds,
+                               "load_average_before": os.getloadavg()[0]}
     best: dict[str, dict[str, float]] = {}
 
     def keep(name: str, figure: dict[str, float]) -> None:
@@ -264,12 +292,13 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
             # Rounds alternate the three, so that a burst of load from elsewhere on the machine does
             # not fall on one of them only; each one's best round is kept.
             for _ in range(options.rounds):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), CpuMeter(bare)
                 latencies = await blast(bare_url, {}, options.messages, options.concurrency)
-                keep("bare", figures(options.messages, time.perf_counter() - started, latencies))
+                keep("bare", figures(options.messages, time.perf_counter() - started, latencies, cpu))
                 for name, network in (("pull", pull), ("push", push)):
+                    cpu = CpuMeter(network.process)
                     seconds, latencies = await network.run(options.messages, options.concurrency)
-                    keep(name, figures(options.messages, seconds, latencies))
+                    keep(name, figures(options.messages, seconds, latencies, cpu))
             show("bare aiohttp+pydantic", best["bare"])
             show("SIENA send+pull+ack", best["pull"], best["bare"])
             show("SIENA send+push", best["push"], best["bare"])
@@ -289,6 +318,10 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
                   f"(target < {TARGET_GROWTH_MB:.0f} MB); journal file {journal_mb:.0f} MB", flush=True)
             results["journal"] = await pull.verify()
             print(f"journal: {results['journal']['entries']} entries, hash chain ok={results['journal']['ok']}")
+            results["load_average_after"] = os.getloadavg()[0]
+            print(f"machine: {os.cpu_count()} CPUs, load average {results['load_average_before']:.1f} before, "
+                  f"{results['load_average_after']:.1f} after (other work on the machine moves msg/s, "
+                  "much less CPU per message)", flush=True)
         finally:
             for process in (pull.process, push.process, bare, receiver):
                 stop(process)

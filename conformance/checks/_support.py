@@ -18,6 +18,7 @@ __all__ = [
     "completion",
     "copy_finding",
     "deadline_finding",
+    "hand_over_not_made",
     "languages_of",
     "limit_availability",
     "real_time_caveat",
@@ -188,6 +189,20 @@ def copy_finding(
                      observed=f"{original.summary()}; the copy to {party} went {how} at {z(first.at)}, "
                      f"{describe_gap(original.created_at, first.at)} later",
                      expected=f"the copy at the same time (within {tolerance.total_seconds():g} s)")
+
+
+def hand_over_not_made(view: CampaignView, judge: Judge, exchange: Exchange, rule: str) -> None:
+    """A hand-over the scenario asked for but the SUT did not make: the channelling went untested.
+
+    Inconclusive rather than not applicable, so that a CMS that cannot channel a request to a competent
+    authority (Art 14(2)(b)) never passes the checks of that channelling by default.
+    """
+    wanted = exchange.facts.get("hand_over_requested")
+    if not wanted:
+        return
+    judge.inconclusive(exchange.key, rule=rule, evidence=view.evidence(exchange),
+                       observed=f"the operator's hand-over of the request to {wanted} could not be made: "
+                       + ("; ".join(exchange.problems) or "no hand-over was recorded by the harness"))
 
 
 def languages_of(state: str) -> list[str]:

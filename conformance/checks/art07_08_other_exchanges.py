@@ -8,7 +8,10 @@ from conformance.campaign.view import CampaignView
 from conformance.checks._support import copy_finding, languages_of
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.verdicts import Judge
+from simulators.model.directive import CopyExceptionGround
 from simulators.model.parties import party
+
+_COPY_EXCEPTION_GROUNDS = frozenset(g.value for g in CopyExceptionGround)
 
 
 def _sent(campaign: CampaignView, kind: ExchangeKind, requirement: str) -> list[tuple[Exchange, Observed | None]]:
@@ -153,13 +156,20 @@ def test_omitted_copies_record_ground(campaign: CampaignView, judge: Judge) -> N
     for exchange, message in _sent(campaign, ExchangeKind.OUTGOING_REQUEST, "R-43"):
         recipients: dict[str, str] = exchange.facts.get("recipients", {})
         wanted = [p for p, role in recipients.items() if role.startswith("copy:ART_8")]
-        if not wanted or message is None:
+        if not wanted:
+            continue
+        if message is None:
+            judge.inconclusive(exchange.key, rule=rule, observed="; ".join(exchange.problems)
+                               or "the request was never sent, so no copy could be judged")
             continue
         case = campaign.case(exchange)
         ground = message.field("copy_exception") or (case.copy_exception if case else None)
+        listed = str(ground) in _COPY_EXCEPTION_GROUNDS
         missing = [p for p in wanted if not (campaign.copies(message, p) or campaign.internal_copies(message, p))]
-        judge.check(not missing or bool(ground), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                    observed=f"copies missing to {missing or 'nobody'}; ground recorded: {ground or 'none'}",
-                    expected="every copy sent, or the ground for omitting it recorded")
+        judge.check(not missing or listed, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                    observed=f"{message.summary()}; copies missing to {missing or 'nobody'}; ground recorded: "
+                    f"{ground or 'none'}" + ("" if listed or not ground else " (not an Art 8(3)(a)-(c) ground)"),
+                    expected="every copy sent, or an Art 8(3) ground (" + ", ".join(sorted(_COPY_EXCEPTION_GROUNDS))
+                    + ") recorded for omitting it")
     if not judge.findings:
         judge.not_applicable("no exchange demanding an Art 8 copy was stimulated")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import completion
+from conformance.checks._support import completion, hand_over_not_made
 from conformance.ledger import ExchangeKind
 from conformance.verdicts import Judge
 
@@ -36,6 +36,7 @@ def test_channelling_to_authorities_recorded(campaign: CampaignView, judge: Judg
     for exchange in campaign.incoming("R-62"):
         authority = exchange.facts.get("handed_over_to")
         if not authority:
+            hand_over_not_made(campaign, judge, exchange, rule)
             continue
         case = campaign.case(exchange)
         national = [c for c in (case.communications if case else []) if c.counterpart == authority

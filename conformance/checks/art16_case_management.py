@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import limit_availability
+from conformance.checks._support import hand_over_not_made, limit_availability
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.verdicts import Judge, judge_deadline, z
 from reports.results import Outcome
@@ -74,6 +74,8 @@ def test_domestic_communications_recorded(campaign: CampaignView, judge: Judge) 
     for exchange in campaign.exchanges(requirement="R-82"):
         authority = exchange.facts.get("handed_over_to")
         case = campaign.case(exchange)
+        if not authority:
+            hand_over_not_made(campaign, judge, exchange, rule)
         if authority:
             national = [c for c in (case.communications if case else [])
                         if authority in (c.counterpart, c.sender) or authority in c.recipients]
@@ -226,9 +228,12 @@ def test_statistics_generated(campaign: CampaignView, judge: Judge) -> None:
         judge.failed(f"statistics {year}", rule=rule, observed="GET /sut/v1/statistics gave nothing",
                      expected=f"the statistics of {year}")
         return
-    missing = [s for s in sections if not isinstance(stats.get(s), dict)]
-    judge.check(not missing, f"statistics {year}", rule=rule, observed=f"sections missing: {missing or 'none'}",
-                expected=f"all of {', '.join(sections)}")
+    # A section counts only with its figure: a `total` number (an empty object is no statistic).
+    missing = [s for s in sections if not isinstance(stats.get(s), dict)
+               or not isinstance(stats[s].get("total"), int) or isinstance(stats[s].get("total"), bool)]
+    judge.check(not missing, f"statistics {year}", rule=rule,
+                observed=f"sections missing or without a total: {missing or 'none'}",
+                expected=f"all of {', '.join(sections)}, each with its total")
 
 
 @pytest.mark.requirement("R-88", article="Art 16(1)(h)")
@@ -320,20 +325,37 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
 
 @pytest.mark.requirement("R-90", article="Art 16(3)")
 def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judge: Judge) -> None:
-    """Personal data no longer necessary are irrevocably deleted: erasure is logged after the review."""
-    rule = "personal data are kept only as long as necessary and then irrevocably deleted (Art 16(3))"
+    """Personal data no longer necessary are irrevocably deleted: the erasure is logged and the names are gone."""
+    within = campaign.settings.retention_review_within
+    rule = ("personal data are kept only as long as necessary and then irrevocably deleted (Art 16(3)); read as: "
+            f"deleted at the first review the CMS plans, or, if it plans none, {within.days} days after the "
+            "exchange concluded (Art 16(4))")
     final = campaign.result.final_exports
     if final is None:
         judge.inconclusive("retention", rule=rule, observed="no retention phase ran in this campaign")
         return
-    for exchange, _ in _concluded(campaign):
+    for exchange, ended in _concluded(campaign):
         case = campaign.case(exchange)
         assert case is not None
-        if case.retention_review_due is None or case.retention_review_due > final.at:
+        # A CMS that plans no review at all must not escape the check: the latest first review stands in.
+        due = case.retention_review_due or ended + within
+        if due > final.at:
             continue
         erasures = [e for e in final.audit if e.case_id == case.case_id and e.operation == "ERASURE"]
-        judge.check(bool(erasures), exchange.key, rule=rule,
-                    observed=f"review due {z(case.retention_review_due)}; erasure entries by {z(final.at)}: "
-                    f"{len(erasures)}", expected="the erasure of the personal data logged")
+        later = campaign.case(exchange, final)
+        record = later.model_dump_json().casefold() if later is not None else ""
+        names = [n.strip() for n in (exchange.subject or "").split(",") if n.strip()]
+        kept = [n for n in names if n.casefold() in record]
+        problems = []
+        if not erasures:
+            problems.append("no ERASURE entry in the audit log")
+        if kept:
+            problems.append(f"case {case.case_id} still names {', '.join(kept)} in its export")
+        planned = "planned" if case.retention_review_due else "not planned by the CMS; legal latest"
+        judge.check(not problems, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                    observed=f"concluded {z(ended)}; review {planned} {z(due)}; by {z(final.at)}: "
+                    f"{len(erasures)} erasure entr{'y' if len(erasures) == 1 else 'ies'}"
+                    + (f"; {'; '.join(problems)}" if problems else "; the data subject's names are gone"),
+                    expected="the erasure logged, and the data subject no longer named in the case record")
     if not judge.findings:
         judge.not_applicable("no retention review fell due within the campaign")

@@ -4,7 +4,8 @@ The ledger is the ground truth: every request the harness sent to the SUT or saw
 by channel message id. Counting rules (the directive's minimum, Art 18(2)):
 - submitted (a): requests the SUT's parties sent to other member states (copies are not requests);
 - received (b): requests the SUT's parties received, by urgency and requesting state; copies,
-  own-initiative information and redeliveries are not requests;
+  own-initiative information and redeliveries are not requests; where the SUT splits them by receiver,
+  the receiver is the addressee in To (a competent or designated authority, else the SPOC), never a CC;
 - replied (b): received requests for which information was provided, wholly or in part;
 - refused (c): received requests refused wholly or in part, by requesting state and by ground (a
   request refused on two grounds counts once per ground);
@@ -26,7 +27,7 @@ import pytest
 from conformance.campaign.view import CampaignView
 from conformance.ledger import Observed
 from conformance.verdicts import Judge
-from simulators.model.parties import party
+from simulators.model.parties import PartyKind, party
 
 
 @dataclass
@@ -213,6 +214,38 @@ def test_requests_received_and_replied(campaign: CampaignView, judge: Judge) -> 
     truth = _truth(campaign, year)
     _section(judge, campaign, "requests_received", figures, truth.received, rule)
     _section(judge, campaign, "requests_replied", figures, truth.replied, rule)
+    _receivers(judge, campaign, figures, truth.received, rule)
+
+
+def _receiver(message: Observed, parties: set[str]) -> str:
+    """Who received a request: its addressee (To) among the SUT's parties; a CC only makes a copy."""
+    addressee = next((p for p in [*message.to, *message.cc] if p in parties), "")
+    try:
+        kind = party(addressee).kind
+    except ValueError:
+        return "SPOC"
+    authorities = (PartyKind.COMPETENT_AUTHORITY, PartyKind.DESIGNATED_AUTHORITY)
+    return "COMPETENT_AUTHORITY" if kind in authorities else "SPOC"  # NCB, SIRENE: the SPOC (Art 15(2))
+
+
+def _receivers(judge: Judge, campaign: CampaignView, figures: Mapping[str, Any] | None, received: list[Observed],
+               rule: str) -> None:
+    """Requests received by the SPOC and by competent authorities, when the SUT reports that split.
+
+    Art 18(2)(b) counts the requests "received by the SPOC and by the competent authorities"; the
+    combined total is the minimum, so a CMS that reports only the total is not failed here. A split
+    it does report must agree with the ledger: the addressee in To received the request.
+    """
+    reported = figures.get("requests_received_by_receiver") if figures is not None else None
+    if not isinstance(reported, Mapping) or not reported:
+        return
+    parties = set(campaign.sut_parties)
+    expected = Counter(_receiver(m, parties) for m in received)
+    problems: list[str] = []
+    _compare("requests_received_by_receiver", reported, dict(expected), problems)
+    year = campaign.settings.start_utc.year
+    _judge_figures(judge, campaign, f"requests_received_by_receiver {year}", rule, problems,
+                   f"by receiver {dict(expected)}")
 
 
 @pytest.mark.requirement("R-98", article="Art 18(2)(c)")

@@ -158,6 +158,9 @@ class NonUrgentOnEasterMonday(_Incoming):
         # The operator channels the request to the authority holding the information (Art 14(2)(b)).
         await ctx.after(timedelta(minutes=30))
         authority = f"LEA-{ctx.state}"
+        # The intent is kept apart from the outcome: a hand-over the SUT cannot make leaves
+        # inconclusive, not "not applicable".
+        exchange.facts["hand_over_requested"] = authority
         if await decide(ctx, exchange, {"action": "hand_over", "authority": authority,
                                         "reasons": "the register concerned is kept by the competent authority"},
                         instructions=f"hand the request over to {authority}"):
@@ -256,7 +259,8 @@ class PersonalDataCategories(_Incoming):
 class RequestToCompetentAuthority(_Incoming):
     name = "incoming.direct-to-competent-authority"
     title = "A foreign SPOC asks a domestic competent authority directly (Art 8(1)); its answer copies its SPOC"
-    requirements = frozenset({"R-12", "R-16", "R-41", "R-81", "R-86"})
+    # the authority's answer is a provision under Art 8; R-97: a request received by a competent authority.
+    requirements = frozenset({"R-12", "R-16", "R-41", "R-81", "R-83", "R-86", "R-97"})
     requester = "SPOC-DE"
     day = date(2026, 3, 30)
     hour = (11, 0)

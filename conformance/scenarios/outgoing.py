@@ -19,6 +19,7 @@ from simulators.model.directive import InformationItem, PersonalDataCategory
 
 __all__ = [
     "OutgoingByCompetentAuthority",
+    "OutgoingByCompetentAuthorityCopyWithheld",
     "OutgoingByDesignatedAuthority",
     "OutgoingByDesignatedAuthorityCopyWithheld",
     "OutgoingToCompetentAuthority",
@@ -255,6 +256,19 @@ class OutgoingByCompetentAuthority(_Stimulated):
     def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
         return {f"LEA-{self.to_state}": "addressee", f"SPOC-{self.to_state}": "copy:ART_8_2",
                 ctx.spoc: "copy:ART_8_2"}
+
+
+@register
+class OutgoingByCompetentAuthorityCopyWithheld(OutgoingByCompetentAuthority):
+    name = "outgoing.competent-authority-direct-copy-withheld"
+    title = ("A domestic competent authority asks a Slovenian one directly without copying the SPOCs: a terrorism "
+             "case with no emergency (Art 8(3)(b)), a ground it must record")
+    requirements = _ANY_OUTGOING | {"R-42", "R-43"}
+    to_state = "SI"
+    hour = (14, 15)
+
+    def body(self, ctx: ScenarioContext) -> dict[str, Any]:
+        return super().body(ctx) | {"copy_exception": "TERRORISM"}
 
 
 @register

@@ -218,7 +218,8 @@ class InterpolThirdCountry(Scenario):
     name = "network.interpol-third-country"
     title = ("The German NCB asks on Interpol I-24/7 about a person also wanted in the United States (Art 13(2)(a), "
              "exception 3C)")
-    requirements = frozenset({"R-12", "R-16", "R-55", "R-81", "R-86", "R-97"})
+    # the NCB is part of the SPOC (Art 15(2)), so its exchanges belong in the one CMS.
+    requirements = frozenset({"R-12", "R-16", "R-55", "R-80", "R-81", "R-86", "R-97"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -59,7 +59,7 @@ class Envelope(BaseModel):
 
     @classmethod
     def stored(cls, fields: dict[str, Any]) -> Envelope:
-        """An envelope from values the network has validated already (no second validation)."""
+        """An envelope from a value for every field, validated by the network already (no second validation)."""
         return _STORED_TEMPLATE.model_copy(update=fields)
 
     # The private attributes are read from __pydantic_private__, where pydantic keeps them: the

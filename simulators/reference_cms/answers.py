@@ -172,6 +172,8 @@ class Answering:
         if information:
             first = information[0]
             out.source_reliability, out.information_accuracy = first.source_reliability, first.information_accuracy
+        if case.own_party.startswith("LEA-") and ctx.defects.active("authority-reply-outside-cms"):
+            out.recorded = False  # sent from the authority's own system; the CMS sees only its SPOC's copy
         sent = await self.sender.deliver(out)
         for item in case.items:
             if item.item_id in item_ids:
@@ -208,7 +210,10 @@ class Answering:
         )
         out = self._outbound(case, directive, f"Refusal concerning request {case.reference}", reasons,
                              self._key(case, "refusal"))
-        sent = await self.sender.deliver(out)
+        partial = any(i.state is ItemState.PROVIDED for i in case.items if i.item_id not in item_ids)
+        # The defect keeps a partial refusal as a note in the case: the reply was taken as the whole answer.
+        silent = partial and ctx.defects.active("partial-refusal-not-sent")
+        sent = [] if silent else await self.sender.deliver(out)
         for item_id in item_ids:
             if item_id in by_item:
                 by_item[item_id].state = ItemState.REFUSED

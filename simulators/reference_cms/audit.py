@@ -42,9 +42,11 @@ class AuditTrail:
             return
         if operation is AuditOperation.DISCLOSURE and self._defects.active("disclosure-without-recipient"):
             recipient = None
+        if actor in (None, self.policy_actor) and self._defects.active("automated-processing-without-actor"):
+            actor = ""  # a background job has no user session to take the actor from
         self._store.audit(
             at=at or self._now(),
-            actor=actor or self.system_actor,
+            actor=self.system_actor if actor is None else actor,
             operation=operation,
             justification=justification,
             case_id=case_id,

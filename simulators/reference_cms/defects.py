@@ -153,6 +153,36 @@ _ALL: tuple[Defect, ...] = (
     Defect("copy-exception-not-recorded", ("R-04", "R-18", "R-03", "R-17"),
            "A copy to a SPOC is omitted on an exception ground, but the ground is recorded neither in the "
            "case nor in the message."),
+    Defect("hand-over-outside-cms", ("R-62", "R-82"),
+           "A request the operator channels to a domestic competent authority is handed over and answered by "
+           "e-mail outside the CMS: the case records neither the hand-over nor the authority's answer."),
+    Defect("partial-refusal-not-sent", ("R-65", "R-23", "R-98"),
+           "When only some items of a request are refused, the refusal is recorded in the case but never sent: "
+           "the requester gets the information provided and no refusal of the rest."),
+    Defect("clarification-request-not-answered", ("R-66",),
+           "A requested SPOC's request for clarification of one of the state's own requests is recorded but "
+           "never answered."),
+    Defect("ncb-exchanges-outside-cms", ("R-80", "R-81", "R-86", "R-97"),
+           "Exchanges of the Interpol NCB on I-24/7 are handled in the NCB's own application: they are "
+           "answered, but missing from the SPOC's case records, message log and statistics."),
+    Defect("authority-reply-outside-cms", ("R-83",),
+           "A domestic competent authority answers a direct request (Art 8) from its own system: the CMS "
+           "records only the copy its SPOC received, not the provision of the information."),
+    Defect("statistics-compiled-by-hand", ("R-87", "R-95", "R-96", "R-97", "R-98", "R-99"),
+           "The CMS has no statistics function: the Art 18 figures are compiled by hand outside it, and the "
+           "statistics export answers 501."),
+    Defect("automated-processing-without-actor", ("R-89", "R-88"),
+           "Processing done by the CMS's automated jobs (receipts, planned answers, retention reviews) is "
+           "logged without an actor, so it cannot be attributed."),
+    Defect("retention-review-without-erasure", ("R-90",),
+           "The retention review archives a concluded case instead of deleting its personal data: the names "
+           "stay in the case record and no erasure is logged."),
+    Defect("statistics-last-twelve-months", ("R-95",),
+           "The yearly statistics cover the twelve months before the report is produced instead of the "
+           "calendar year asked for."),
+    Defect("statistics-ignore-competent-authorities", ("R-96", "R-97"),
+           "The statistics count every request as the SPOC's: requests submitted by designated or competent "
+           "authorities and requests received by a competent authority are counted under the SPOC."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

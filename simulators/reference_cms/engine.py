@@ -143,7 +143,7 @@ class CaseEngine:
             return
         answering = self.answering
         answering.first_view(case)
-        if case.handed_over_to:
+        if case.handed_over_to and not self.ctx.defects.active("hand-over-outside-cms"):
             self.sender.record_national(case.case_id, case.handed_over_to, case.own_party, "HAND_BACK",
                                         "information returned by the competent authority", CaseDirection.INCOMING)
         open_items = [i for i in case.items if i.state is ItemState.OPEN]
@@ -188,6 +188,14 @@ class CaseEngine:
             ctx.store.plan(case.case_id, "JUDICIAL_UPDATE", ctx.now() + ctx.settings.judicial_update_every,
                            action.payload)
 
+    async def _on_judicial_application(self, case: CaseState, action: PlannedAction) -> None:
+        """The batched application of the defect 'judicial-application-next-working-day' goes to the court."""
+        still_open = {i.item_id for i in case.items if i.state is ItemState.OPEN}
+        items = [i for i in action.payload.get("items", []) if i in still_open]
+        if items and case.status is not CaseStatus.CONCLUDED:
+            outcomes = {i: str(o) for i, o in dict(action.payload.get("outcomes", {})).items() if i in items}
+            await self.receiving.start_judicial(case, items, float(action.payload.get("hours", 48.0)), outcomes)
+
     async def _on_judicial_decision(self, case: CaseState, action: PlannedAction) -> None:
         waiting = {i.item_id for i in case.items if i.state is ItemState.AWAITING_JUDICIAL_AUTHORISATION}
         items = [i for i in action.payload.get("items", []) if i in waiting]
@@ -216,13 +224,28 @@ class CaseEngine:
             case.europol_decision.message_ids.append(sent.message_id)
 
     async def _on_retention_review(self, case: CaseState, action: PlannedAction) -> None:
-        """Art 16(3)-(4): the first review finds the purpose fulfilled and erases the personal data."""
+        """Art 16(3)-(4): the first review finds the purpose fulfilled and erases the personal data.
+
+        Erased irrevocably: the records provided, the persons named in the request, the items and the
+        cross-check matches, and the case's entries in the subject index. What stays is the exchange's
+        bookkeeping (ids, times, parties, outcome), which the statistics and the audit need.
+        """
         ctx = self.ctx
+        if ctx.defects.active("retention-review-without-erasure"):
+            case.events.append({"at": ctx.now().isoformat(), "kind": "RETENTION_REVIEW",
+                                "detail": "Art 16(4): reviewed; case archived with its data"})
+            return
         erased = sum(len(w.records) for w in case.work.values())
         for work in case.work.values():
             work.records = []
         if case.request:
-            case.request = {k: v for k, v in case.request.items() if k not in ("entities", "subject_link")}
+            case.request = {k: v for k, v in case.request.items()
+                            if k not in ("entities", "subject_link", "items", "info_requested")}
+        for item in case.items:
+            item.subject, item.description = None, "(erased at the retention review)"
+        case.cross_check_matches = [m.model_copy(update={"subject": "(erased)", "item": None})
+                                    for m in case.cross_check_matches]
+        ctx.store.forget_subjects(case.case_id)
         case.events.append({"at": ctx.now().isoformat(), "kind": "RETENTION_REVIEW",
                             "detail": f"Art 16(3)-(4): reviewed; personal data erased ({erased} record(s))"})
         ctx.audit.record(AuditOperation.ERASURE, "Art 16(3): personal data no longer necessary for the purpose "
@@ -251,7 +274,12 @@ class CaseEngine:
             cases = ctx.store.cases()
         if direction is not None:
             cases = [c for c in cases if c.direction.value == direction]
-        return [self.export_case(c) for c in cases]
+        return [self.export_case(c) for c in cases if self.in_cms(c)]
+
+    def in_cms(self, case: CaseState) -> bool:
+        """False for a case the defect 'ncb-exchanges-outside-cms' keeps in the NCB's own application."""
+        return not (case.own_party.startswith("NCB-") and self.ctx.defects.active("ncb-exchanges-outside-cms"))
 
     def statistics(self, year: int) -> Statistics:
-        return compute_statistics(self.ctx.store.cases(), year, self.ctx.state, self.ctx.defects)
+        cases = [c for c in self.ctx.store.cases() if self.in_cms(c)]
+        return compute_statistics(cases, year, self.ctx.state, self.ctx.defects, now=self.ctx.now())

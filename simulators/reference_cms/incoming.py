@@ -2,7 +2,8 @@
 
 Deduplication is by channel message id (delivery is at-least-once): a redelivery changes nothing,
 while the same message reaching a second own mailbox (a copy in CC) is recorded as received there
-too. A new request opens a case, is cross-checked (Art 16(1)(d)), gets its deadline from the moment
+too. The exchange belongs to the addressee in To whichever mailbox's delivery is processed first.
+A new request opens a case, is cross-checked (Art 16(1)(d)), gets its deadline from the moment
 of receipt, and is answered by the policy (docs/reference-cms.md). Everything else is attached to
 the case it belongs to, found by `in_reply_to` or by the requester's reference.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -40,7 +42,7 @@ from simulators.reference_cms.models import (
     CrossCheckMatch,
     ItemState,
 )
-from simulators.reference_cms.office_calendar import next_office_moment
+from simulators.reference_cms.office_calendar import OFFICE_OPENS, is_working_day, next_office_moment
 from simulators.reference_cms.policy import answer_delay, entity_key, plan_items, request_availability
 from simulators.reference_cms.sending import Outbound, Sender
 from simulators.reference_cms.store import CaseState, InboxItem, ItemWork
@@ -98,7 +100,7 @@ class Receiving:
             if not seen_here and not opens_request:
                 # The same message in a second own mailbox: e.g. the CC to the SPOC of its own authority's request.
                 ctx.store.add_communication(known[0], self._incoming(item, directive))
-                ctx.audit.record(AuditOperation.COLLECTION, "Art 16(1)(a): copy received and recorded",
+                ctx.audit.record(AuditOperation.COLLECTION, self._receipt_note(item, "received and recorded"),
                                  case_id=known[0], message_id=message_id, at=item.received_at)
                 return
         if not addressed and not (known and ctx.defects.active("duplicate-delivery-opens-second-case")):
@@ -118,6 +120,26 @@ class Receiving:
     def _addressees(self, envelope: dict[str, Any]) -> list[str]:
         own = set(self.ctx.channels.parties)
         return [p for p in envelope.get("to", []) if p in own]
+
+    def owner(self, item: InboxItem) -> str:
+        """The own party an exchange belongs to: its addressee in To, else the first own party in CC.
+
+        Taken from the envelope, never from the mailbox whose delivery happens to be processed first, so
+        that a request to LEA-XX copied to SPOC-XX is the authority's (answered by it, counted as received
+        by it) whichever of the two deliveries arrives first.
+        """
+        own = set(self.ctx.channels.parties)
+        for field in ("to", "cc"):
+            for pid in item.envelope.get(field, []):
+                if pid in own:
+                    return str(pid)
+        return item.party
+
+    def _receipt_note(self, item: InboxItem, what: str) -> str:
+        """The audit justification of one delivery: to the addressee, or the copy to another own party."""
+        if item.party in item.envelope.get("to", []):
+            return f"Art 16(1)(a): message to {item.party} {what}"
+        return f"Art 16(1)(a): copy to {item.party} {what} (Arts 4(1), 5(3), 7, 8)"
 
     def _incoming(self, item: InboxItem, directive: DirectiveMessage | None) -> Communication:
         envelope = item.envelope
@@ -156,7 +178,7 @@ class Receiving:
         case = new_case(
             ctx,
             direction=CaseDirection.INCOMING, kind=CaseKind.REQUEST, counterpart=sender,
-            counterpart_state=_state_of(sender), own_party=(self._addressees(envelope) or [item.party])[0],
+            counterpart_state=_state_of(sender), own_party=self.owner(item),
             requester_type=request.requester_type,
             reference=directive.case_reference, channel_case_id=envelope.get("case_id"),
             language=request.language or directive.language, urgent=request.urgent, received_at=item.received_at,
@@ -171,7 +193,8 @@ class Receiving:
                 and directive.channel_exception.value == "3C":
             case.reply_channel, case.reply_exception = "INTERPOL", "3C"
         case.reply_copies = self._answer_copies(case, sender, request)
-        self._record(case, item, directive, "Art 16(1)(a): incoming request recorded")
+        self._record(case, item, directive, "Art 16(1)(a): incoming request recorded" if item.party == case.own_party
+                     else self._receipt_note(item, f"received first; request to {case.own_party} recorded"))
         ctx.store.add_subjects(case.case_id, _subjects(request))
         self.cross_check(case, _subjects(request))
         ctx.store.save_case(case)
@@ -210,6 +233,8 @@ class Receiving:
         own_kind = _kind_of(case.own_party)
         if own_kind is PartyKind.COMPETENT_AUTHORITY:
             if sender_kind is PartyKind.SPOC:
+                if ctx.defects.active("no-spoc-copy-for-authority-reply"):
+                    return {}
                 return {ctx.spoc: CopyReason.ART_8_1}
             return {ctx.spoc: CopyReason.ART_8_2, f"SPOC-{their_state}": CopyReason.ART_8_2}
         designated = request.requester_type is RequesterType.DESIGNATED_AUTHORITY
@@ -275,7 +300,14 @@ class Receiving:
         elif not ctx.defects.active("deadline-from-first-view"):
             answering.set_deadline(case)
         judicial = [p for p in plans if p.decision == "JUDICIAL"]
-        if judicial:
+        if judicial and ctx.defects.active("judicial-application-next-working-day"):
+            # The day's applications go to the court in one batch, the next working morning.
+            ctx.store.plan(case.case_id, "JUDICIAL_APPLICATION",
+                           _next_working_morning(ctx.now(), load_zone(ctx.timezone)),
+                           {"items": [p.item_id for p in judicial],
+                            "hours": max(p.judicial_after_hours for p in judicial),
+                            "outcomes": {p.item_id: p.judicial.value for p in judicial}})
+        elif judicial:
             await self.start_judicial(case, [p.item_id for p in judicial],
                                       max(p.judicial_after_hours for p in judicial),
                                       {p.item_id: p.judicial.value for p in judicial})
@@ -388,6 +420,8 @@ class Receiving:
 
     async def _clarify_own_request(self, case: CaseState, item: InboxItem, directive: DirectiveMessage) -> None:
         """Art 14(2)(f): answer the requested SPOC's questions at once, with the completed request."""
+        if self.ctx.defects.active("clarification-request-not-answered"):
+            return  # recorded with the case, but no one is told that the requested SPOC waits for an answer
         request = InformationRequest.model_validate(case.request) if case.request else None
         answers = DirectiveMessage(
             kind=MessageKind.CLARIFICATION, case_reference=case.reference, language=case.language or "en",
@@ -437,7 +471,8 @@ class Receiving:
         request = _request_in(directive)
         case = new_case(
             ctx, direction=CaseDirection.INCOMING, kind=kind, counterpart=sender, counterpart_state=_state_of(sender),
-            own_party=item.party, reference=directive.case_reference if directive else str(envelope.get("message_id")),
+            own_party=self.owner(item),
+            reference=directive.case_reference if directive else str(envelope.get("message_id")),
             channel_case_id=envelope.get("case_id"), language=directive.language if directive else None,
             received_at=item.received_at, status=CaseStatus.CONCLUDED, outcome="RECEIVED",
             origin_message_id=str(envelope.get("message_id")),
@@ -446,6 +481,8 @@ class Receiving:
         why = {CaseKind.OWN_INITIATIVE: "Art 16(1)(c)/Art 7: own-initiative information received",
                CaseKind.COPY: "Art 16(1)(d): copy received under Arts 4(1), 5(3), 7(3) or 8"}.get(
             kind, "message received on a channel (no exchange under the directive)")
+        if item.party != case.own_party:
+            why = self._receipt_note(item, f"received first; recorded for {case.own_party}")
         self._record(case, item, directive, why)
         subjects = _subjects(request) if request else []
         subjects += [s for s in _information_subjects(directive, envelope) if s not in subjects]
@@ -454,6 +491,14 @@ class Receiving:
             self.cross_check(case, subjects)
         self.answering.close(case)
         ctx.store.save_case(case)
+
+
+def _next_working_morning(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The office's opening on the working day after `moment`'s local date (for a named defect only)."""
+    day = moment.astimezone(zone).date() + timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, OFFICE_OPENS, tzinfo=zone).astimezone(moment.tzinfo)
 
 
 def _directive(envelope: dict[str, Any]) -> DirectiveMessage | None:

@@ -1,8 +1,8 @@
 """An office calendar: opening hours, weekends and public holidays, in the SPOC's local time.
 
 The correct CMS never consults it: the SPOC works 24 hours a day, 7 days a week (Art 14(3)(a)(ii))
-and the Art 5(1) limits run in calendar days. Two named defects do, as CMS configurations copied from
-an ordinary police office would: 'office-hours-only' (requests wait for the office to open) and
+and the Art 5(1) limits run in calendar days. Named defects do, as CMS configurations copied from an
+ordinary police office would: e.g. 'office-hours-only' (requests wait for the office to open) and
 'deadline-in-working-days' (the 7-day limit counted in working days). The holidays are the ones most
 member states share (New Year, Good Friday, Easter Monday, 1 May, Christmas and the day after).
 """

@@ -71,6 +71,7 @@ class Outbound(BaseModel):
     in_reply_to: str | None = None
     channel_case_id: str | None = None
     key: str = Field(description="Idempotency key: the same key never sends twice")
+    recorded: bool = Field(default=True, description="Record the message in its case (false only for a defect)")
 
 
 class Sender:
@@ -176,7 +177,7 @@ class Sender:
             # message it already accepted, and nothing is sent twice on two channels.
             envelope = await self.ctx.channels.send("SIENA", out.sender, body, out.key)
         copy_reasons = {p: r for p, r in out.copies.items() if p in cc}
-        return [self._record(out.case_id, envelope, directive, copy_reasons)]
+        return [self._record(out.case_id, envelope, directive, copy_reasons, recorded=out.recorded)]
 
     # -- Interpol -----------------------------------------------------------------------------
 
@@ -208,7 +209,7 @@ class Sender:
         }
         envelope = await self.ctx.channels.send("INTERPOL", f"NCB-{own_state}", body, out.key + ":interpol")
         copy_reasons = {p: r for p, r in out.copies.items() if with_copies}
-        sent = [self._record(out.case_id, envelope, directive, copy_reasons)]
+        sent = [self._record(out.case_id, envelope, directive, copy_reasons, recorded=out.recorded)]
         for recipient in national:
             # A copy to the state's own SPOC (or authority) on an Interpol exchange stays inside the CMS.
             sent.append(self.record_national(out.case_id, out.sender, recipient, directive.kind.value,
@@ -245,7 +246,7 @@ class Sender:
     # -- records ------------------------------------------------------------------------------
 
     def _record(self, case_id: str, envelope: dict[str, Any], directive: DirectiveMessage,
-                copy_reasons: dict[str, CopyReason]) -> Communication:
+                copy_reasons: dict[str, CopyReason], *, recorded: bool = True) -> Communication:
         ctx = self.ctx
         recipients = [*envelope.get("to", []), *envelope.get("cc", [])]
         at = parse_network_time(str(envelope["created_at"]))
@@ -265,7 +266,8 @@ class Sender:
             copy_exception=directive.copy_exception,
             in_reply_to=envelope.get("in_reply_to"),
         )
-        ctx.store.add_communication(case_id, communication)
+        if recorded:
+            ctx.store.add_communication(case_id, communication)
         ctx.audit.record(
             AuditOperation.DISCLOSURE,
             _DISCLOSURE_BASIS[directive.kind] + f" via {communication.channel}",

@@ -11,8 +11,11 @@ traffic are not requests.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 
 from simulators.model.directive import RequesterType
+from simulators.model.parties import PartyKind, UnknownPartyError
+from simulators.model.parties import party as party_of
 from simulators.reference_cms.defects import ActiveDefects
 from simulators.reference_cms.models import ByState, CaseDirection, CaseKind, Counted, ItemState, Statistics
 from simulators.reference_cms.store import CaseState
@@ -24,6 +27,9 @@ DEFINITIONS = {
     "requests_submitted": "Art 18(2)(a): requests sent by the SPOC, and by designated or competent authorities.",
     "requests_received": "Art 18(2)(b): requests received by the SPOC or a competent authority; copies, "
     "own-initiative information and duplicates are not counted.",
+    "requests_received_by_receiver": "Art 18(2)(b): the requests received, by the party they were addressed to "
+    "(in To): COMPETENT_AUTHORITY for a competent or designated authority, SPOC for the SPOC, its SIRENE bureau "
+    "or its Interpol NCB (Art 15(2)). A copy in CC to the SPOC does not make it the receiver.",
     "requests_replied": "Art 18(2)(b): requests for which information was provided, wholly or in part.",
     "requests_refused": "Art 18(2)(c): requests refused wholly or in part; a request refused on two grounds "
     "counts once in the total and once under each ground.",
@@ -49,15 +55,32 @@ def _tally(cases: list[CaseState], with_states: bool) -> Counted:
     )
 
 
-def compute_statistics(cases: list[CaseState], year: int, state: str, defects: ActiveDefects) -> Statistics:
+def _receiver(own_party: str) -> str:
+    try:
+        kind = party_of(own_party).kind
+    except UnknownPartyError:
+        return "SPOC"
+    return "COMPETENT_AUTHORITY" if kind in (PartyKind.COMPETENT_AUTHORITY, PartyKind.DESIGNATED_AUTHORITY) else "SPOC"
+
+
+def compute_statistics(cases: list[CaseState], year: int, state: str, defects: ActiveDefects,
+                       now: datetime | None = None) -> Statistics:
     with_states = not defects.active("statistics-without-state-breakdown")
+    spoc_only = defects.active("statistics-ignore-competent-authorities")
     incoming_kinds = {CaseKind.REQUEST}
     if defects.active("copies-counted-as-requests"):
         incoming_kinds.add(CaseKind.COPY)
+
+    def counted(moment: datetime | None) -> bool:
+        if moment is None:
+            return False
+        if now is not None and defects.active("statistics-last-twelve-months"):
+            return now - timedelta(days=365) < moment <= now  # "the year" read as the last twelve months
+        return moment.year == year
+
     received = [
         c for c in cases
-        if c.direction is CaseDirection.INCOMING and c.kind in incoming_kinds
-        and c.received_at is not None and c.received_at.year == year
+        if c.direction is CaseDirection.INCOMING and c.kind in incoming_kinds and counted(c.received_at)
     ]
     requests = [c for c in received if c.kind is CaseKind.REQUEST]
     replied = [c for c in requests if any(i.state is ItemState.PROVIDED for i in c.items)]
@@ -67,10 +90,9 @@ def compute_statistics(cases: list[CaseState], year: int, state: str, defects: A
         replied = [c for c in requests if c in replied or c in refused]
     submitted = [
         c for c in cases
-        if c.direction is CaseDirection.OUTGOING and c.kind is CaseKind.REQUEST
-        and c.sent_at is not None and c.sent_at.year == year
+        if c.direction is CaseDirection.OUTGOING and c.kind is CaseKind.REQUEST and counted(c.sent_at)
     ]
-    by_spoc = sum(1 for c in submitted if c.requester_type is RequesterType.SPOC)
+    by_spoc = sum(1 for c in submitted if spoc_only or c.requester_type is RequesterType.SPOC)
     grounds: Counter[str] = Counter()
     refused_by_state: Counter[str] = Counter()
     by_state_ground: dict[str, Counter[str]] = defaultdict(Counter)
@@ -82,7 +104,7 @@ def compute_statistics(cases: list[CaseState], year: int, state: str, defects: A
             by_state_ground[case.counterpart_state or "unknown"][ground] += 1
     judicial = [c for c in requests if c.judicial_deviation]
     judicial_by_state = Counter(c.counterpart_state or "unknown" for c in judicial)
-    receivers = Counter("COMPETENT_AUTHORITY" if c.own_party.startswith("LEA-") else "SPOC" for c in requests)
+    receivers = Counter("SPOC" if spoc_only else _receiver(c.own_party) for c in requests)
     return Statistics(
         year=year,
         state=state,

@@ -8,6 +8,8 @@ demands sent in the same message.
 
 from __future__ import annotations
 
+import re
+
 from simulators.model.directive import (
     ChannelException,
     CopyReason,
@@ -49,6 +51,7 @@ __all__ = ["Stimuli"]
 _KEY = {SubjectType.PERSON: "name", SubjectType.ORGANISATION: "name", SubjectType.VEHICLE: "registration",
         SubjectType.DOCUMENT: "number"}
 _PREFIX = {"SPOC": "SPOC", "DESIGNATED_AUTHORITY": "DLEA", "COMPETENT_AUTHORITY": "LEA"}
+_RESTRICTED_HANDLING = re.compile(r"\bH2\b")  # SIENA handling code: no dissemination without permission
 
 
 def _invalid(field: str, rule: str) -> ProblemError:
@@ -131,6 +134,10 @@ class Stimuli:
             elif to == "COMPETENT_AUTHORITY":
                 copies[ctx.spoc] = CopyReason.ART_8_2
                 copies[f"SPOC-{to_state}"] = CopyReason.ART_8_2
+        if to == "COMPETENT_AUTHORITY" and _RESTRICTED_HANDLING.search(stimulus.use_restrictions or "") \
+                and ctx.defects.active("copies-withheld-for-restricted-handling"):
+            # H2 read as a bar on any dissemination, the copies to the SPOCs included; no Art 8(3) ground.
+            copies = {}
         offence = stimulus.offence or "offence under investigation (see purpose)"
         category = stimulus.subject_category.value.lower().replace("_", " ") if stimulus.subject_category else "person"
         entity = Entity(entity_id="E1", type=stimulus.subject_type.value,
@@ -210,7 +217,8 @@ class Stimuli:
         reference = self._reference(stimulus.reference, "OI")
         copies: dict[str, CopyReason] = {}
         if stimulus.copy_exception is None:
-            if stimulus.by == "COMPETENT_AUTHORITY":
+            if stimulus.by == "COMPETENT_AUTHORITY" and not ctx.defects.active(
+                    "no-spoc-copy-for-authority-own-initiative"):
                 copies[ctx.spoc] = CopyReason.ART_7_4
             if stimulus.to == "COMPETENT_AUTHORITY":
                 copies[f"SPOC-{to_state}"] = CopyReason.ART_7_3
@@ -243,6 +251,13 @@ class Stimuli:
         )
         ctx.audit.record(AuditOperation.COLLECTION, "Art 16(1)(c): own-initiative provision recorded (Art 7)",
                          actor=ctx.audit.operator_actor, case_id=case.case_id, data=stimulus.subject)
+        if stimulus.serious_offence and ctx.defects.active("serious-own-initiative-held-for-approval"):
+            # A four-eyes queue for serious crime that no one works: the duty of Art 7(2) is never met.
+            case.events.append({"at": ctx.now().isoformat(), "kind": "AWAITING_APPROVAL",
+                                "detail": "own-initiative information on a serious offence waits for a supervisor"})
+            ctx.store.add_subjects(case.case_id, [stimulus.subject] if stimulus.subject else [])
+            ctx.store.save_case(case)
+            return StimulusResult(case_id=case.case_id, reference=case.reference, message_ids=[])
         out = Outbound(
             case_id=case.case_id, sender=sender, to=[recipient], copies=copies,
             europol=bool(europol and europol.decision == "COPY"), directive=directive,
@@ -251,6 +266,8 @@ class Stimuli:
             source_reliability=information.source_reliability, information_accuracy=information.information_accuracy,
             channel=channel, channel_exception=exception,
             key=f"{case.case_id}:own-initiative",
+            # The defect's send path goes past the case: only the audit log keeps a trace of the message.
+            recorded=not ctx.defects.active("own-initiative-not-recorded"),
         )
         result = await self._send_new(case, out, subjects=[stimulus.subject] if stimulus.subject else [])
         case.outcome = "PROVIDED"
@@ -329,6 +346,8 @@ class Stimuli:
             raise _invalid("authority", f"must be a domestic authority of {ctx.state}, e.g. LEA-{ctx.state}")
         case.handed_over_to = authority
         case.status = CaseStatus.HANDED_OVER
+        if ctx.defects.active("hand-over-outside-cms"):
+            return []  # handed over by e-mail: nothing of it reaches the case
         communication = self.sender.record_national(
             case.case_id, case.own_party, authority, "HAND_OVER",
             decision.reasons or "request channelled to the competent authority", CaseDirection.OUTGOING)

@@ -326,6 +326,10 @@ class Store:
         self._db.executemany("INSERT OR IGNORE INTO subjects(case_id, subject) VALUES(?, ?)",
                              [(case_id, s.casefold()) for s in subjects])
 
+    def forget_subjects(self, case_id: str) -> None:
+        """Erase a case's entries in the subject index (Art 16(3)): it no longer matches anyone."""
+        self._db.execute("DELETE FROM subjects WHERE case_id = ?", (case_id,))
+
     def cases_with_subject(self, subject: str) -> list[str]:
         rows = self._db.execute("SELECT case_id FROM subjects WHERE subject = ? ORDER BY rowid",
                                 (subject.casefold(),)).fetchall()

@@ -260,14 +260,15 @@ class SutApi:
     async def get_case(self, request: web.Request) -> web.Response:
         case_id = request.match_info["case_id"]
         case = self.ctx.store.case(case_id)
-        if case is None:
+        if case is None or not self.engine.in_cms(case):
             raise ProblemError(404, "No such case", f"no case {case_id}", errors=[("case_id", "must name a case")])
         return _json(self.engine.export_case(case))
 
     async def get_messages(self, request: web.Request) -> web.Response:
         since = _since(request)
+        outside = {c.case_id for c in self.ctx.store.cases() if not self.engine.in_cms(c)}
         entries = [MessageEntry(case_id=case_id, **c.model_dump()) for case_id, c in self.ctx.store.all_communications()
-                   if since is None or c.at >= since]
+                   if (since is None or c.at >= since) and case_id not in outside]
         return _json(MessageList(messages=entries))
 
     async def get_audit_log(self, request: web.Request) -> web.Response:
@@ -282,4 +283,7 @@ class SutApi:
                 raise ProblemError(422, "Invalid input", f"year: {raw!r} is not a calendar year",
                                    errors=[("query.year", "must be a year between 2000 and 2200")], slug="validation")
             year = int(raw)
+        if self.ctx.defects.active("statistics-compiled-by-hand"):
+            raise ProblemError(501, "Not implemented", "this CMS produces no statistics; the Art 18 figures are "
+                               "compiled outside it", errors=[("year", "no statistics function")])
         return _json(self.engine.statistics(year))

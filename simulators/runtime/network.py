@@ -72,12 +72,15 @@ def _unprocessable(field: str, rule: str, detail: str, slug: str = "validation")
     )
 
 
-_INSERT_MESSAGE = ("INSERT INTO messages(message_id, journal_seq, segment, channel, sender, case_id, kind, "
-                   "created_at) VALUES (?,?,?,?,?,?,?,?)")
-_INSERT_DELIVERY = ("INSERT INTO deliveries(cursor, delivery_id, message_id, party, channel, segment, "
-                    "status, delivered_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?)")
+_INSERT_MESSAGES = ("INSERT INTO messages(message_id, journal_seq, segment, channel, sender, case_id, kind, "
+                    "created_at) VALUES {values}")
+_INSERT_DELIVERIES = ("INSERT INTO deliveries(cursor, delivery_id, message_id, party, channel, segment, "
+                      "status, delivered_at, next_attempt_at) VALUES {values}")
 _PENDING = DeliveryStatus.PENDING.value
-_INSERT_KEY = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES (?,?,?,?,?)"
+_ACK_DELIVERIES = ("WITH acked(cursor, status, acked_at, read_at) AS (VALUES {values}) "
+                   "UPDATE deliveries SET status=acked.status, acked_at=acked.acked_at, read_at=acked.read_at, "
+                   "next_attempt_at=NULL FROM acked WHERE deliveries.cursor=acked.cursor")
+_INSERT_KEYS = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES {values}"
 
 
 def _directive_kind(directive: dict[str, Any] | None) -> str | None:
@@ -304,16 +307,17 @@ class Network:
 
         def statements(seq: int) -> list[Statement]:
             rows: list[Statement] = [
-                (_INSERT_MESSAGE, (message_id, seq, segment, name, sender, case_id, kind, stamp)),
-                (_INSERT_DELIVERY, delivery_rows),
+                (_INSERT_MESSAGES, Rows([(message_id, seq, segment, name, sender, case_id, kind, stamp)])),
+                (_INSERT_DELIVERIES, delivery_rows),
             ]
-            if key is not None:
-                rows.append((_INSERT_KEY, (sender, name, key, body_hash, message_id)))
+            if key is not None:  # one send per key at a time (accept): this key is new in its batch
+                rows.append((_INSERT_KEYS, Rows([(sender, name, key, body_hash, message_id)])))
             return rows
 
         # The entry's canonical form, assembled around the canonical envelope (keys in sorted order).
         entry = CanonicalText(f'{{"deliveries":[{",".join(listed)}],"envelope":{text}}}')
-        await self.journal.append("message.accepted", entry, at=now, statements=statements)
+        # A new message, its new deliveries (and key): rows no other write of the batch touches.
+        await self.journal.append("message.accepted", entry, at=now, statements=statements, new_rows_only=True)
         if push:
             self.pusher.kick()
         return envelope.with_json(text)
@@ -420,12 +424,10 @@ class Network:
             entries.append(CanonicalText(
                 f'{{"delivery_id":{json_string(row.delivery_id)},"message_id":{json_string(row.message_id)},'
                 f'"party":{json_string(party)},"status":"{new_status.value}","via":{json_string(via)}}}'))
-            updates.append((new_status.value, acked_at, read_at, row.cursor))
+            updates.append((row.cursor, new_status.value, acked_at, read_at))
             rows[index] = row._replace(status=new_status, acked_at=acked_at, read_at=read_at, next_attempt_at=None)
         if entries:  # one journal entry per acknowledged delivery, all in one transaction
-            await self.journal.append_many("delivery.acked", entries, at=now, statements=[(
-                "UPDATE deliveries SET status=?, acked_at=?, read_at=?, next_attempt_at=NULL WHERE cursor=?",
-                updates)])
+            await self.journal.append_many("delivery.acked", entries, at=now, statements=[(_ACK_DELIVERIES, updates)])
         return rows
 
     # -- access refusals --------------------------------------------------------------------------

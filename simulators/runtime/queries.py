@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import orjson
+
 from simulators.model.envelope import Ack, DeliveryStatus, Envelope, MessageView
 from simulators.runtime.store import db_to_iso, json_string, parse_db_time
 
@@ -21,7 +23,6 @@ __all__ = [
     "delivery",
     "due_pushes",
     "idempotent_message",
-    "mailbox",
     "mailbox_texts",
     "message",
     "message_views",
@@ -154,8 +155,9 @@ def deliveries(conn: sqlite3.Connection, delivery_ids: Sequence[str]) -> list[De
     for start in range(0, len(cursors), 500):
         chunk = cursors[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for row in conn.execute(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE cursor IN ({marks})", chunk):
-            found[row[0]] = _delivery(row)
+        for values in _aggregated(conn, f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE cursor IN ({marks})",
+                                  _DELIVERY_COLUMNS, chunk):
+            found[values[0]] = _delivery(values)
     rows: list[DeliveryRow | None] = []
     for did, cursor in wanted:
         row = found.get(cursor) if cursor is not None else None
@@ -163,30 +165,34 @@ def deliveries(conn: sqlite3.Connection, delivery_ids: Sequence[str]) -> list[De
     return rows
 
 
-def mailbox(
-    conn: sqlite3.Connection, party: str, channel: str, segment: int, after: int, limit: int
-) -> list[tuple[DeliveryRow, Envelope]]:
-    rows = conn.execute(
-        f"SELECT {', '.join('d.' + c.strip() for c in _DELIVERY_COLUMNS.split(','))}, {_ENVELOPE} "
-        "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
-        "WHERE d.party=? AND d.channel=? AND d.segment=? AND d.status=? AND d.cursor>? "
-        "ORDER BY d.cursor LIMIT ?",
-        (party, channel, segment, DeliveryStatus.PENDING.value, after, limit),
-    ).fetchall()
-    return [(_delivery(r[:12]), Envelope.model_validate_json(r[12])) for r in rows]
+def _aggregated(conn: sqlite3.Connection, select: str, columns: str, params: Sequence[Any]) -> list[list[Any]]:
+    """The rows of `select` (whose result columns are `columns`), fetched as one JSON array.
+
+    One statement step instead of one per row: the sqlite3 module lets go of the GIL at every step,
+    and this thread then waits for a busy event loop to hand it back, a thousand times for a page of
+    a thousand deliveries. Text values come back exactly (a JSON string round trip is lossless).
+    """
+    row = conn.execute(f"SELECT json_group_array(json_array({columns})) FROM ({select})", params).fetchone()
+    return list(orjson.loads(row[0])) if row and row[0] else []
 
 
 def mailbox_texts(
     conn: sqlite3.Connection, party: str, channel: str, segment: int, after: int, limit: int
 ) -> list[tuple[int, str, str, str]]:
-    """`mailbox` as stored: (cursor, delivery_id, delivered_at, envelope JSON text) per pending delivery."""
-    return conn.execute(
-        f"SELECT d.cursor, d.delivery_id, d.delivered_at, {_ENVELOPE} "
+    """The pending deliveries of `party` after `after`: (cursor, delivery_id, delivered_at, envelope JSON text)."""
+    rows = _aggregated(
+        conn,
+        # `'' ||` makes the envelope plain text, so that json_array keeps it as a string, not as JSON.
+        f"SELECT d.cursor AS cursor, d.delivery_id AS delivery_id, d.delivered_at AS delivered_at, "
+        f"'' || {_ENVELOPE} AS envelope "
         "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
         "WHERE d.party=? AND d.channel=? AND d.segment=? AND d.status=? AND d.cursor>? "
         "ORDER BY d.cursor LIMIT ?",
+        "cursor, delivery_id, delivered_at, envelope",
         (party, channel, segment, DeliveryStatus.PENDING.value, after, limit),
-    ).fetchall()
+    )
+    rows.sort(key=lambda r: int(r[0]))  # an aggregate's input order is not promised: the cursor is
+    return [(int(c), str(d), str(t), str(e)) for c, d, t, e in rows]
 
 
 def due_pushes(
@@ -195,13 +201,16 @@ def due_pushes(
     """Pending pushes due at `now`, oldest first, leaving out the "party|channel" groups in `exclude`."""
     marks = ",".join("?" * len(exclude))
     skip = f"AND (d.party || '|' || d.channel) NOT IN ({marks}) " if exclude else ""
-    rows = conn.execute(
-        f"SELECT {', '.join('d.' + c.strip() for c in _DELIVERY_COLUMNS.split(','))}, {_ENVELOPE} "
+    rows = _aggregated(
+        conn,
+        f"SELECT {', '.join('d.' + c.strip() for c in _DELIVERY_COLUMNS.split(','))}, '' || {_ENVELOPE} AS envelope "
         "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
         f"WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ? {skip}"
         "ORDER BY d.cursor LIMIT ?",
+        f"{_DELIVERY_COLUMNS}, envelope",
         (now, *exclude, limit),
-    ).fetchall()
+    )
+    rows.sort(key=lambda r: int(r[0]))
     return [(_delivery(r[:12]), str(r[12])) for r in rows]
 
 

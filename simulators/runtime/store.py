@@ -46,7 +46,6 @@ __all__ = [
     "JournalVerification",
     "Rows",
     "Statement",
-    "canonical_bytes",
     "canonical_json",
     "db_time",
     "db_to_iso",
@@ -134,21 +133,13 @@ def plain_json(value: Any) -> bool:
     return True
 
 
-def canonical_bytes(value: Any) -> bytes:
-    """`canonical_json(value)` encoded as UTF-8."""
-    if plain_json(value):
-        with contextlib.suppress(TypeError):  # non-str keys, integers beyond 64 bits, lone surrogates
-            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    return _stdlib_canonical(value).encode("utf-8")
-
-
 def canonical_json(value: Any, *, plain: bool = False) -> str:
     """Sorted keys, no whitespace, UTF-8 kept: the byte form the hash chain covers.
 
     `plain=True`: the caller has found `plain_json(value)` true already.
     """
     if plain or plain_json(value):
-        with contextlib.suppress(TypeError):
+        with contextlib.suppress(TypeError):  # non-str keys, integers beyond 64 bits, lone surrogates
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
     return _stdlib_canonical(value)
 
@@ -232,6 +223,7 @@ class _BatchFailed(Exception):
 
 
 _INSERT_ENTRY = "INSERT INTO journal(seq, segment, at, kind, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?)"
+_INSERT_ENTRIES = "INSERT INTO journal(seq, segment, at, kind, data, prev_hash, hash) VALUES {values}"
 
 
 class CanonicalText(str):
@@ -241,9 +233,58 @@ class CanonicalText(str):
 
 
 class Rows(list[Sequence[Any]]):
-    """The parameters of a statement run once per row (`executemany`): `(sql, Rows([...]))`."""
+    """The parameters of a statement run for several rows: `(sql, Rows([...]))`.
+
+    When `sql` holds `{values}`, it is run once per chunk of rows with `{values}` replaced by one
+    `(?,...)` group per row (`INSERT ... VALUES {values}`, `WITH v(...) AS (VALUES {values}) UPDATE
+    ... FROM v ...`); otherwise once per row (`executemany`). Why chunks: the sqlite3 module lets go
+    of the GIL around every step of a statement, and the writer thread then waits to get it back from
+    a busy event loop; a thousand acknowledgements in one statement wait once, not a thousand times.
+    """
 
     __slots__ = ()
+
+
+_CHUNKS = (256, 64, 16, 4, 1)  # a few chunk sizes: few distinct statements for sqlite3's statement cache
+_VALUES_LIMIT = 32766  # SQLite's SQLITE_MAX_VARIABLE_NUMBER (3.32+)
+
+
+def _run_rows(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    if "{values}" not in sql:
+        conn.executemany(sql, rows)
+        return
+    start = 0
+    width = len(rows[0]) if rows else 1
+    while start < len(rows):
+        size = next(c for c in _CHUNKS if c <= len(rows) - start and c * width <= _VALUES_LIMIT)
+        group = "(" + ",".join("?" * width) + ")"
+        chunk = rows[start : start + size]
+        conn.execute(sql.replace("{values}", ",".join([group] * size)), [v for row in chunk for v in row])
+        start += size
+
+
+class _Gathered:
+    """Rows of consecutive `new_rows_only` writes, waiting to be inserted: journal entries first."""
+
+    def __init__(self) -> None:
+        self.entries: list[Sequence[Any]] = []
+        self.rows: dict[str, list[Sequence[Any]]] = {}
+
+    def take(self, entries: Sequence[Sequence[Any]], statements: Sequence[Statement]) -> bool:
+        """Gather a write whose every statement is a `{values}` insert of `Rows`; False if it is not one."""
+        if not all(type(params) is Rows and "{values}" in sql for sql, params in statements):
+            return False
+        self.entries += entries
+        for sql, params in statements:
+            self.rows.setdefault(sql, []).extend(params)
+        return True
+
+    def run(self, conn: sqlite3.Connection) -> None:
+        if self.entries:
+            _run_rows(conn, _INSERT_ENTRIES, self.entries)
+        for sql, rows in self.rows.items():
+            _run_rows(conn, sql, rows)
+        self.entries, self.rows = [], {}
 
 
 class JournalVerification(BaseModel):
@@ -262,6 +303,7 @@ class _Append:
     statements: StatementsFor | Sequence[Statement]
     new_segment: bool
     future: asyncio.Future[Any]
+    new_rows_only: bool = False
 
 
 @dataclass(slots=True)
@@ -335,17 +377,22 @@ class Journal:
         at: datetime,
         statements: StatementsFor | Sequence[Statement] = (),
         new_segment: bool = False,
+        new_rows_only: bool = False,
     ) -> int:
         """Append a journal entry (kind None: state change only) and run `statements` in its transaction.
 
-        `statements` may be a function of the entry's sequence number; a statement whose parameters
-        are `Rows` runs once per row. Returns that number (0 when `kind` is None) once the
-        transaction is durable.
+        `statements` may be a function of the entry's sequence number; a statement may run for
+        several rows (`Rows`). Returns that number (0 when `kind` is None) once the transaction is
+        durable. `new_rows_only`: every statement is an `INSERT ... VALUES {values}` of rows with new
+        keys that no other write reads or changes, so that the journal may insert them together with
+        those of the writes queued beside it.
         """
         future: asyncio.Future[int] = self._loop.create_future()
         # Serialised here, on the caller's thread, to keep the writer thread's share of the GIL small.
         text = data if isinstance(data, CanonicalText) else canonical_json(data)
-        self._submit(_Append(kind, text, db_time(at), statements, new_segment, future))
+        if not callable(statements) and not isinstance(statements, tuple):
+            statements = tuple(statements)  # the caller's list may change after this call
+        self._submit(_Append(kind, text, db_time(at), statements, new_segment, future, new_rows_only))
         return await future
 
     async def append_many(
@@ -358,7 +405,7 @@ class Journal:
         """
         future: asyncio.Future[list[int]] = self._loop.create_future()
         texts = [item if isinstance(item, CanonicalText) else canonical_json(item) for item in data]
-        self._submit(_Append(kind, texts, db_time(at), statements, False, future))
+        self._submit(_Append(kind, texts, db_time(at), tuple(statements), False, future))
         return await future
 
     async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -425,6 +472,9 @@ class Journal:
         outcomes: list[tuple[asyncio.Future[Any], Any]] = []
         seq, head, segment = self._last_seq, self._head, self.segment
         conn = self._conn
+        # Optimistic path: consecutive `new_rows_only` writes are gathered and inserted together,
+        # one statement per table, before anything else runs (an isolated rerun goes one by one).
+        gathered = _Gathered()
         conn.execute("BEGIN IMMEDIATE")
         try:
             for op in appends:
@@ -434,25 +484,27 @@ class Journal:
                     op_segment = segment + 1 if op.new_segment else segment
                     result: Any = 0
                     op_seq, op_head = seq, head
+                    entries = []
                     if op.kind is not None:
-                        entries = []
                         for text in [op.data] if isinstance(op.data, str) else op.data:
                             op_seq += 1
                             digest = _entry_hash(op_head, op_seq, op_segment, op.at, op.kind, text)
                             entries.append((op_seq, op_segment, op.at, op.kind, text, op_head, digest))
                             op_head = digest
-                        if len(entries) == 1:
-                            conn.execute(_INSERT_ENTRY, entries[0])
-                        else:
-                            conn.executemany(_INSERT_ENTRY, entries)
                         result = op_seq if isinstance(op.data, str) else [e[0] for e in entries]
                     statements = (op.statements(op_seq if op.kind is not None else 0) if callable(op.statements)
                                   else op.statements)
-                    for sql, params in statements:
-                        if type(params) is Rows:
-                            conn.executemany(sql, params)
-                        else:
-                            conn.execute(sql, params)
+                    if not (op.new_rows_only and not isolate and gathered.take(entries, statements)):
+                        gathered.run(conn)
+                        if len(entries) == 1:
+                            conn.execute(_INSERT_ENTRY, entries[0])
+                        elif entries:
+                            _run_rows(conn, _INSERT_ENTRIES, entries)
+                        for sql, params in statements:
+                            if type(params) is Rows:
+                                _run_rows(conn, sql, params)
+                            else:
+                                conn.execute(sql, params)
                 except Exception as exc:
                     if not isolate:
                         raise _BatchFailed from exc
@@ -464,6 +516,10 @@ class Journal:
                     conn.execute("RELEASE op")
                 seq, head, segment = op_seq, op_head, op_segment
                 outcomes.append((op.future, result))
+            try:
+                gathered.run(conn)
+            except Exception as exc:
+                raise _BatchFailed from exc
             conn.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):

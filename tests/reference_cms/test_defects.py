@@ -7,16 +7,20 @@ be right in the first run and wrong, in the named way, in the second.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from refcms_support import Cms, Json, Network, launch_cms, parse_time, request_body
 
+from simulators.model.parties import state as state_of
 from simulators.reference_cms.defects import DEFECTS
 
 pytestmark = pytest.mark.slow
@@ -328,6 +332,270 @@ def copies_counted_as_requests(cms: Cms, network: Network) -> int:
     return int(statistics(cms, network)["requests_received"]["total"] - before["requests_received"]["total"])
 
 
+def originator_consent_not_checked(cms: Cms, network: Network) -> tuple[str, list[str]]:
+    """The answer's kind and refusal grounds for a record France gave without consenting to its provision."""
+    held(cms, originator_state="FR", originator_consent=False)
+    reference, _ = ask(cms, network)
+    directive = first_answer(cms, network, reference)["directive"]
+    return str(directive["kind"]), list(directive.get("refusal_grounds") or [])
+
+
+def own_initiative_not_recorded(cms: Cms, network: Network) -> bool:
+    """Whether the case of the own-initiative provision holds the message the channel carried."""
+    result = cms.post("/stimuli/own-initiative", {"to_state": "FR", "information": "seen at the border"})
+    sent = [m["message_id"] for m in network.exchange(result["reference"])]
+    assert len(sent) == 1, sent
+    return sent[0] in {c["message_id"] for c in cms.case(result["case_id"])["communications"]}
+
+
+def serious_own_initiative_held_for_approval(cms: Cms, network: Network) -> int:
+    """How many OWN_INITIATIVE messages on a serious offence reached the channel within a day."""
+    result = cms.post("/stimuli/own-initiative", {"to_state": "DE", "information": "40 kg of heroin on the way",
+                                                  "serious_offence": True, "crime_areas": ["DRUG_TRAFFICKING"]})
+
+    def provided() -> int:
+        return sum(m["directive"]["kind"] == "OWN_INITIATIVE" for m in network.exchange(result["reference"]))
+
+    with contextlib.suppress(AssertionError):
+        cms.run_until(lambda: provided() > 0, timedelta(days=1), "the provision")
+    return provided()
+
+
+def no_spoc_copy_for_authority_own_initiative(cms: Cms, network: Network) -> list[str]:
+    result = cms.post("/stimuli/own-initiative", {"to_state": "FR", "by": "COMPETENT_AUTHORITY",
+                                                  "information": "seen at the border"})
+    return [p for p in message(network, result["message_ids"][0])["cc"] if p != "EUROPOL"]
+
+
+def no_spoc_copy_for_authority_reply(cms: Cms, network: Network) -> list[str]:
+    """The copies of the competent authority's reply to a foreign SPOC's direct request (Art 8(1))."""
+    held(cms)
+    reference = network.reference()
+    sent = network.send("SPOC-DE", request_body(reference, to=f"LEA-{cms.state}", cc=[spoc(cms)],
+                                                subject="Greta Holm"))
+    cms.case_of(sent["message_id"])
+    reply = first_answer(cms, network, reference, kinds=("REPLY",))
+    assert reply["sender"] == f"LEA-{cms.state}"
+    return [p for p in reply["cc"] if p != "EUROPOL"]
+
+
+def copies_withheld_for_restricted_handling(cms: Cms, network: Network) -> tuple[list[str], Any, Any]:
+    """An H2 request of the competent authority to a German one: its copies and the Art 8(3) ground recorded."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "by": "COMPETENT_AUTHORITY",
+                                                     "to": "COMPETENT_AUTHORITY", "subject": "Ole Brun", "items": ["x"],
+                                                     "use_restrictions": "Investigation only (H2)"})
+    sent = message(network, result["message_ids"][0])
+    return (sorted(p for p in sent["cc"] if p != "EUROPOL"), sent["directive"].get("copy_exception"),
+            cms.case(result["case_id"])["copy_exception"])
+
+
+def judicial_application_next_working_day(cms: Cms, network: Network) -> timedelta:
+    """How long after receipt the requester hears that judicial authorisation is being sought."""
+    held(cms, judicial_authorisation="GRANTED", judicial_decision_after_hours=10)
+    reference, sent = ask(cms, network)
+    notice = first_answer(cms, network, reference, timedelta(days=4), kinds=("DELAY_NOTICE",))
+    return parse_time(notice["created_at"]) - parse_time(sent["created_at"])
+
+
+def out_of_date_data_provided(cms: Cms, network: Network) -> tuple[str, list[str]]:
+    """The answer to a request for a record the register marks out of date: its kind and grounds or accuracy."""
+    held(cms, refusal_ground="DQ")
+    reference, _ = ask(cms, network)
+    directive = first_answer(cms, network, reference)["directive"]
+    if directive["kind"] == "REFUSAL":
+        return "REFUSAL", list(directive["refusal_grounds"])
+    return str(directive["kind"]), [str(i.get("information_accuracy")) for i in directive["information"]]
+
+
+def outgoing(cms: Cms, network: Network, **body: Any) -> tuple[Json, Json]:
+    """The CMS sends a request when told to; returns the stimulus result and the message the channel carried."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["address"],
+                                                     **body})
+    return result, message(network, result["message_ids"][0])
+
+
+def request_in_own_language(cms: Cms, network: Network) -> str:
+    _, sent = outgoing(cms, network, to_state="FR")
+    return str(sent["directive"]["request"]["language"])
+
+
+def request_without_subject_link(cms: Cms, network: Network) -> Any:
+    _, sent = outgoing(cms, network)
+    return sent["directive"]["request"].get("subject_link")
+
+
+def no_necessity_statement(cms: Cms, network: Network) -> Any:
+    _, sent = outgoing(cms, network)
+    return sent["directive"]["request"].get("necessity_proportionality")
+
+
+def urgency_not_flagged_on_siena(cms: Cms, network: Network) -> tuple[Any, Any]:
+    """An urgent request: the SIENA priority, and the urgency its content states."""
+    _, sent = outgoing(cms, network, urgent=True, urgency_criteria=["U-LIFE"],
+                       urgency_reasons="imminent threat to life")
+    return sent["payload"].get("urgency"), sent["directive"]["request"]["urgent"]
+
+
+def deadline_in_working_days(cms: Cms, network: Network) -> tuple[timedelta, timedelta]:
+    """A non-urgent request: the CMS's deadline and its answer, each counted from receipt."""
+    held(cms)
+    reference, sent = ask(cms, network)
+    received = parse_time(sent["created_at"])
+    answer = first_answer(cms, network, reference, timedelta(days=14))
+    case = cms.case_of(sent["message_id"])
+    return parse_time(case["deadline_due"]) - received, parse_time(answer["created_at"]) - received
+
+
+def office_hours_only(cms: Cms, network: Network) -> timedelta:
+    """How long an urgent request for directly available information received on a Saturday at 02:00 waits."""
+    zone = ZoneInfo(state_of(cms.state).timezone)
+    local = network.now().astimezone(zone)
+    saturday = local.date() + timedelta(days=(5 - local.weekday()) % 7 or 7)
+    network.set_clock(datetime.combine(saturday, datetime.min.time(), tzinfo=zone).replace(hour=2))
+    cms.settle()
+    held(cms)
+    reference, sent = ask(cms, network, urgent=True)
+    reply = first_answer(cms, network, reference, timedelta(days=3))
+    return parse_time(reply["created_at"]) - parse_time(sent["created_at"])
+
+
+def copy_exception_not_recorded(cms: Cms, network: Network) -> tuple[Any, ...]:
+    """Copies withheld on a ground (Art 4(2), Art 5(3) §3): the copies sent, and where the ground is recorded."""
+    result, request = outgoing(cms, network, by="DESIGNATED_AUTHORITY", copy_exception="PERSON_SAFETY")
+    held(cms)
+    reference = network.reference()
+    asked = network.send("DLEA-DE", request_body(reference, sender="DLEA-DE", to=spoc(cms), subject="Greta Holm",
+                                                 requester_type="DESIGNATED_AUTHORITY",
+                                                 copy_exception="SENSITIVE_INVESTIGATION"))
+    cms.case_of(asked["message_id"])
+    reply = first_answer(cms, network, reference, kinds=("REPLY",))
+    return (request["cc"], request["directive"].get("copy_exception"), cms.case(result["case_id"])["copy_exception"],
+            [p for p in reply["cc"] if p != "EUROPOL"], reply["directive"].get("copy_exception"),
+            cms.case_of(asked["message_id"])["copy_exception"])
+
+
+def hand_over_outside_cms(cms: Cms, network: Network) -> tuple[list[tuple[str, str]], bool]:
+    """The case's communications with the domestic authority, and whether the request was answered."""
+    held(cms)
+    reference, sent = ask(cms, network)
+    case_id = cms.case_of(sent["message_id"])["case_id"]
+    cms.post(f"/cases/{case_id}/decision", {"action": "hand_over", "reasons": "the local police keep the register"})
+    first_answer(cms, network, reference, kinds=("REPLY",))
+    national = [(c["direction"], c["kind"]) for c in cms.case(case_id)["communications"] if c["channel"] == "NATIONAL"]
+    return national, True
+
+
+def partial_refusal_not_sent(cms: Cms, network: Network) -> tuple[list[str], list[str]]:
+    """The answers sent (I1 is held, I2 is not), and the item states the case records."""
+    held(cms)
+    reference = network.reference()
+    body = request_body(reference, to=spoc(cms), subject="Greta Holm")
+    request = body["directive"]["request"]
+    request["entities"].append({"entity_id": "E2", "type": "PERSON", "attributes": {"name": "Not Held"}})
+    request["items"].append({"item_id": "I2", "description": "record", "entity_id": "E2"})
+    sent = network.send("SPOC-DE", body)
+    cms.case_of(sent["message_id"])
+    first_answer(cms, network, reference, kinds=("REPLY",))
+    case = cms.case_of(sent["message_id"])
+    kinds = sorted(m["directive"]["kind"] for m in answers(network, reference))
+    return kinds, sorted(i["state"] for i in case["items"])
+
+
+def clarification_request_not_answered(cms: Cms, network: Network) -> list[str]:
+    """What the state sent after the requested SPOC asked it to clarify its request."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["address"]})
+    request = message(network, result["message_ids"][0])
+    asked = network.send("SPOC-DE", {
+        **request_body(result["reference"], sender="SPOC-DE", to=request["sender"]),
+        "in_reply_to": request["message_id"],
+        "directive": {"kind": "CLARIFICATION_REQUEST", "case_reference": result["reference"],
+                      "language": request["directive"]["language"], "questions": "date of birth?"}})
+    cms.case_of(asked["message_id"])
+    return [m["directive"]["kind"] for m in network.exchange(result["reference"])
+            if m["sender"] == request["sender"] and m["message_id"] != request["message_id"]]
+
+
+def ncb_exchanges_outside_cms(cms: Cms, network: Network) -> tuple[bool, bool, bool]:
+    """Whether the NCB's request on Interpol was answered, is in the case export, and in the message log."""
+    held(cms)
+    reference = network.reference()
+    directive = {**request_body(reference, to=spoc(cms), subject="Greta Holm")["directive"], "channel_exception": "3C"}
+    sent = network.send("NCB-DE", {"kind": "MESSAGE", "sender": "NCB-DE", "to": [f"NCB-{cms.state}"], "language": "en",
+                                   "subject": f"Request {reference}", "body": "request", "directive": directive},
+                        channel="interpol")
+    cms.run_until(lambda: bool(answers(network, reference)), timedelta(days=2), "an answer on Interpol")
+    logged = {m["message_id"] for m in cms.get("/messages")["messages"]}
+    return (bool(answers(network, reference)), bool(cms.get("/cases", message_id=sent["message_id"])["cases"]),
+            sent["message_id"] in logged)
+
+
+def authority_reply_outside_cms(cms: Cms, network: Network) -> list[tuple[str, Any]]:
+    """How the competent authority's reply to a direct request (copied to its SPOC) is recorded in the case."""
+    held(cms)
+    reference = network.reference()
+    sent = network.send("SPOC-DE", request_body(reference, to=f"LEA-{cms.state}", cc=[spoc(cms)],
+                                                subject="Greta Holm"))
+    cms.case_of(sent["message_id"])
+    reply = first_answer(cms, network, reference, kinds=("REPLY",))
+    case = cms.case_of(sent["message_id"])
+    return sorted(((c["direction"], c["received_by"]) for c in case["communications"]
+                   if c["message_id"] == reply["message_id"]), key=str)
+
+
+def statistics_compiled_by_hand(cms: Cms, network: Network) -> tuple[bool, Any]:
+    """Whether the statistics export gives the figures, and the problem status it answers otherwise."""
+    body = cms.get("/statistics", expect=(200, 501), year=network.now().year)
+    return "requests_received" in body, body.get("status")
+
+
+def automated_processing_without_actor(cms: Cms, network: Network) -> list[str]:
+    """The actors of the audit entries of a request answered by the automated policy."""
+    held(cms)
+    reference, sent = ask(cms, network)
+    first_answer(cms, network, reference)
+    case_id = cms.case_of(sent["message_id"])["case_id"]
+    return [e["actor"] for e in cms.get("/audit-log", case_id=case_id)["entries"]]
+
+
+def statistics_last_twelve_months(cms: Cms, network: Network) -> int:
+    """How much the previous calendar year's figure grows with a request received this year."""
+    year = network.now().year - 1
+    before = cms.get("/statistics", year=year)["requests_received"]["total"]
+    held(cms)
+    ask(cms, network)
+    return int(cms.get("/statistics", year=year)["requests_received"]["total"] - before)
+
+
+def statistics_ignore_competent_authorities(cms: Cms, network: Network) -> tuple[int, int]:
+    """Growth of requests submitted by competent authorities and of those received by one, after one of each."""
+    before = statistics(cms, network)
+    cms.post("/stimuli/outgoing-request", {"to_state": "DE", "by": "COMPETENT_AUTHORITY", "to": "COMPETENT_AUTHORITY",
+                                           "subject": "Ole Brun", "items": ["x"]})
+    sent = network.send("SPOC-DE", request_body(network.reference(), to=f"LEA-{cms.state}", cc=[spoc(cms)]))
+    cms.case_of(sent["message_id"])
+    after = statistics(cms, network)
+    submitted, received = "requests_submitted", "requests_received_by_receiver"
+    return (after[submitted]["by_competent_authorities"] - before[submitted]["by_competent_authorities"],
+            after[received].get("COMPETENT_AUTHORITY", 0) - before[received].get("COMPETENT_AUTHORITY", 0))
+
+
+def retention_review_without_erasure(cms: Cms, network: Network) -> tuple[int, bool]:
+    """After the first retention review: the case's erasure entries, and whether it still names the person.
+
+    Moves the shared network time past the review, about six months on; later scenarios count from `now`.
+    """
+    subject = "Mara Lindqvist"
+    held(cms, subject=subject)
+    reference, sent = ask(cms, network, subject=subject)
+    first_answer(cms, network, reference)
+    case = cms.case_of(sent["message_id"])
+    network.set_clock(parse_time(case["retention_review_due"]) + timedelta(minutes=1))
+    cms.run_until(lambda: any(e["kind"] == "RETENTION_REVIEW" for e in cms.case(case["case_id"])["events"]),
+                  timedelta(hours=1), "the retention review")
+    erasures = [e for e in cms.get("/audit-log", case_id=case["case_id"])["entries"] if e["operation"] == "ERASURE"]
+    return len(erasures), subject.casefold() in json.dumps(cms.case(case["case_id"])).casefold()
+
+
 # -- expectations ---------------------------------------------------------------------------
 
 
@@ -397,6 +665,65 @@ EXPECTED: dict[str, Expectation] = {
     "disclosure-without-recipient": Expectation(disclosure_without_recipient, lambda r: bool(r) and all(r),
                                                 lambda r: bool(r) and not any(r), "CZ"),
     "copies-counted-as-requests": Expectation(copies_counted_as_requests, lambda n: n == 0, lambda n: n == 1, "EE"),
+    "originator-consent-not-checked": Expectation(originator_consent_not_checked,
+                                                  lambda o: o == ("REFUSAL", ["OC"]), lambda o: o[0] == "REPLY", "SE"),
+    "own-initiative-not-recorded": Expectation(own_initiative_not_recorded, lambda found: found,
+                                               lambda found: not found, "DK"),
+    "serious-own-initiative-held-for-approval": Expectation(serious_own_initiative_held_for_approval,
+                                                            lambda n: n == 1, lambda n: n == 0, "FR"),
+    "no-spoc-copy-for-authority-own-initiative": Expectation(no_spoc_copy_for_authority_own_initiative,
+                                                             lambda cc: len(cc) == 1 and cc[0].startswith("SPOC-"),
+                                                             lambda cc: cc == [], "LV"),
+    "no-spoc-copy-for-authority-reply": Expectation(no_spoc_copy_for_authority_reply, lambda cc: len(cc) == 1,
+                                                    lambda cc: cc == [], "MT"),
+    "copies-withheld-for-restricted-handling": Expectation(
+        copies_withheld_for_restricted_handling, lambda o: len(o[0]) == 2 and o[1] is None,
+        lambda o: o == ([], None, None), "PL"),
+    "judicial-application-next-working-day": Expectation(judicial_application_next_working_day,
+                                                         lambda d: d <= timedelta(minutes=5),
+                                                         lambda d: d >= timedelta(hours=8), "IE"),
+    "out-of-date-data-provided": Expectation(out_of_date_data_provided, lambda o: o == ("REFUSAL", ["DQ"]),
+                                             lambda o: o == ("REPLY", ["4"]), "PT"),
+    "request-in-own-language": Expectation(request_in_own_language, lambda lang: lang in ("fr", "en"),
+                                           lambda lang: lang == "pl", "PL"),
+    "request-without-subject-link": Expectation(request_without_subject_link, lambda link: bool(link),
+                                                lambda link: link is None, "SE"),
+    "no-necessity-statement": Expectation(no_necessity_statement, lambda text: bool(text),
+                                          lambda text: text is None, "DK"),
+    "urgency-not-flagged-on-siena": Expectation(urgency_not_flagged_on_siena, lambda o: o == ("URGENT", True),
+                                                lambda o: o == ("NON_URGENT", True), "SK"),
+    "deadline-in-working-days": Expectation(
+        deadline_in_working_days, lambda o: o[0] == timedelta(days=7) and o[1] <= timedelta(days=7),
+        lambda o: o[0] >= timedelta(days=9) and o[1] > timedelta(days=7), "RO"),
+    "office-hours-only": Expectation(office_hours_only, lambda d: d <= H8, lambda d: d >= timedelta(hours=24), "FR"),
+    "copy-exception-not-recorded": Expectation(
+        copy_exception_not_recorded,
+        lambda o: o == ([], "PERSON_SAFETY", "PERSON_SAFETY", [], "SENSITIVE_INVESTIGATION", "SENSITIVE_INVESTIGATION"),
+        lambda o: o == ([], None, None, [], None, None), "LV"),
+    "hand-over-outside-cms": Expectation(
+        hand_over_outside_cms, lambda o: o == ([("OUTGOING", "HAND_OVER"), ("INCOMING", "HAND_BACK")], True),
+        lambda o: o == ([], True), "LT"),
+    "partial-refusal-not-sent": Expectation(partial_refusal_not_sent,
+                                            lambda o: o == (["REFUSAL", "REPLY"], ["PROVIDED", "REFUSED"]),
+                                            lambda o: o == (["REPLY"], ["PROVIDED", "REFUSED"]), "IS"),
+    "clarification-request-not-answered": Expectation(clarification_request_not_answered,
+                                                      lambda kinds: kinds == ["CLARIFICATION"],
+                                                      lambda kinds: kinds == [], "BG"),
+    "ncb-exchanges-outside-cms": Expectation(ncb_exchanges_outside_cms, lambda o: o == (True, True, True),
+                                             lambda o: o == (True, False, False), "CY"),
+    "authority-reply-outside-cms": Expectation(authority_reply_outside_cms, lambda r: ("OUTGOING", None) in r,
+                                               lambda r: bool(r) and all(d == "INCOMING" for d, _ in r), "CZ"),
+    "statistics-compiled-by-hand": Expectation(statistics_compiled_by_hand, lambda o: o == (True, None),
+                                               lambda o: o == (False, 501), "EE"),
+    "automated-processing-without-actor": Expectation(automated_processing_without_actor,
+                                                      lambda actors: bool(actors) and all(actors),
+                                                      lambda actors: "" in actors, "FI"),
+    "statistics-last-twelve-months": Expectation(statistics_last_twelve_months, lambda n: n == 0, lambda n: n == 1,
+                                                 "GR"),
+    "statistics-ignore-competent-authorities": Expectation(statistics_ignore_competent_authorities,
+                                                           lambda o: o == (1, 1), lambda o: o == (0, 0), "HU"),
+    "retention-review-without-erasure": Expectation(retention_review_without_erasure, lambda o: o == (1, False),
+                                                    lambda o: o == (0, True), "IE"),
 }
 
 

@@ -1,0 +1,184 @@
+"""The send/deliver fast paths write exactly what the slow, obvious definitions write.
+
+The journal's hash chain covers the canonical JSON of each entry, and a pull or batch ack answers
+with the models' JSON: the quicker encodings (orjson, texts assembled around stored JSON, direct
+time formatting) must give the same bytes, or `verify` would report tampering that never happened
+and a CMS would read other values than the models promise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulators.model.envelope import BatchAck, Envelope, MailboxPage
+from simulators.runtime.store import (
+    Journal,
+    Rows,
+    canonical_json,
+    db_time,
+    db_to_iso,
+    iso_utc,
+    json_string,
+    parse_db_time,
+)
+
+
+def reference_canonical(value: Any) -> str:
+    """The definition the journal has always used."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def reference_db_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | texts
+           | st.floats(allow_nan=False, allow_infinity=False))
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(texts, inner, max_size=5),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values)
+def test_canonical_json_is_the_reference_form(value: Any) -> None:
+    assert canonical_json(value) == reference_canonical(value)
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+@pytest.mark.parametrize("value", [
+    {Colour.RED: 1}, {"c": Colour.RED}, {"t": (1, 2)}, [1.5, 1e16, 1e-7, -0.0], {"big": 2**64}, {"z": 2**63 - 1},
+    {"é": "\u2028\u0000\x7f\"\\/"}, {"b": "a", "a": "b", "B": "c", "\U0001f600": 1, "\uffff": 2},
+])
+def test_values_orjson_would_write_differently_take_the_reference_path(value: Any) -> None:
+    assert canonical_json(value) == reference_canonical(value)
+
+
+@pytest.mark.parametrize("text", ["2026-03-02T10:00:00.000000Z", "message.accepted", 'a"b', "a\\b", "é", "a\x7f",
+                                  "tab\there", "", "line\nbreak", "\u2028"])
+def test_json_string_is_canonical(text: str) -> None:
+    assert json_string(text) == canonical_json(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9998, 12, 30),
+                    timezones=st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))])),
+       st.booleans())
+def test_time_texts_match_their_definitions(moment: datetime, whole_second: bool) -> None:
+    if whole_second:
+        moment = moment.replace(microsecond=0)
+    text = db_time(moment)
+    assert text == reference_db_time(moment)
+    assert parse_db_time(text) == datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert iso_utc(moment) == moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    # db_to_iso is how pydantic writes the parsed time: the form the models answer with.
+    assert f'"{db_to_iso(text)}"' == Envelope.model_construct(created_at=parse_db_time(text)).model_dump_json(
+        include={"created_at"})[len('{"created_at":'):-1]
+
+
+async def test_append_many_chains_each_entry_and_is_all_or_nothing(tmp_path: Path) -> None:
+    journal = await Journal.open(tmp_path / "j.sqlite3")
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    await journal.append("first", {"n": 0}, at=at)
+    seqs = await journal.append_many("many", [{"n": 1}, {"n": 2}, {"n": 3}], at=at, statements=[
+        ("INSERT INTO meta(key, value) VALUES (?, ?)", Rows([("a", "1"), ("b", "2")]))])
+    assert seqs == [2, 3, 4]
+    failing = journal.append_many("many", [{"n": 4}, {"n": 5}], at=at, statements=[
+        ("INSERT INTO meta(key, value) VALUES (?, ?)", Rows([("c", "3"), ("c", "again")]))])
+    after = journal.append("after", {"n": 6}, at=at)
+    outcomes = await asyncio.gather(failing, after, return_exceptions=True)
+    assert isinstance(outcomes[0], sqlite3.IntegrityError)
+    assert outcomes[1] == 5  # the failed batch took no sequence number
+    verification = await journal.verify()
+    rows = await journal.read(lambda c: c.execute("SELECT key FROM meta ORDER BY key").fetchall())
+    await journal.close()
+    assert verification.ok
+    assert verification.entries == 5
+    assert [r[0] for r in rows] == ["a", "b"]
+
+
+async def _entries(net: Any) -> list[tuple[str, str]]:
+    return list(await net.network.journal.read(
+        lambda c: c.execute("SELECT kind, data FROM journal ORDER BY seq").fetchall()))
+
+
+async def test_pull_and_batch_ack_answer_what_the_models_write(net: Any) -> None:
+    tricky = {"body": 'Quote " backslash \\ line\nbreak, é, \u2028, \U0001f600',
+              "directive": {"kind": "REQUEST", "weight": 1.5, "big": 2**64, "nested": [{"z": 1, "a": None}]}}
+    sent = [(await net.send("SPOC-DE", **tricky)).body, (await net.send("SPOC-DE")).body]
+    page = await net.call("GET", "/siena/mailbox", party="SPOC-AT")
+    assert page.status == 200
+    assert page.headers["Content-Type"] == "application/json; charset=utf-8"
+    # The page is a MailboxPage as the model writes it; each message is the envelope the send answered.
+    assert MailboxPage.model_validate(page.body).model_dump(mode="json") == page.body
+    assert [d["message"] for d in page.body["deliveries"]] == sent
+    assert page.body["deliveries"][0]["delivered_at"] == "2026-03-02T10:00:00Z"
+
+    ids = [d["delivery_id"] for d in page.body["deliveries"]]
+    acked = await net.call("POST", "/siena/mailbox/ack", party="SPOC-AT", json_body={"delivery_ids": ids})
+    assert acked.status == 200
+    assert BatchAck.model_validate(acked.body).model_dump(mode="json") == acked.body
+    assert [(a["delivery_id"], a["status"], a["acked_at"], a["read_at"]) for a in acked.body["acks"]] == [
+        (i, "DELIVERED", "2026-03-02T10:00:00Z", None) for i in ids]
+    await net.advance(1.5)
+    read = await net.call("POST", "/siena/mailbox/ack", party="SPOC-AT",
+                          json_body={"delivery_ids": ids[:1], "status": "READ"})
+    assert read.body["acks"][0] == {**acked.body["acks"][0], "status": "READ",
+                                    "read_at": "2026-03-02T10:00:01.500000Z"}
+    # Acknowledging again changes nothing and journals nothing.
+    before = len(await _entries(net))
+    again = await net.call("POST", "/siena/mailbox/ack", party="SPOC-AT", json_body={"delivery_ids": ids})
+    assert [a["status"] for a in again.body["acks"]] == ["READ", "DELIVERED"]
+    assert len(await _entries(net)) == before
+
+    # Every entry the fast paths assembled is in canonical form, and the chain verifies.
+    entries = await _entries(net)
+    assert [k for k, _ in entries if k != "clock.moved"] == [
+        "message.accepted", "message.accepted", "delivery.acked", "delivery.acked", "delivery.acked"]
+    for _, data in entries:
+        assert data == reference_canonical(json.loads(data))
+    accepted = json.loads(entries[0][1])
+    assert accepted["envelope"] == sent[0]
+    assert accepted["deliveries"] == [{"cursor": 1, "delivery_id": ids[0], "party": "SPOC-AT"}]
+    assert (await net.call("GET", "/control/journal/verify", control=True)).body["ok"] is True
+
+
+async def test_mailbox_model_view_matches_the_json_answer(net: Any) -> None:
+    from simulators.model.directive import ChannelName
+
+    await net.send("SPOC-DE", cc=["SPOC-FR"])
+    page = await net.network.mailbox(ChannelName.SIENA, "SPOC-FR")
+    answer = await net.call("GET", "/siena/mailbox", party="SPOC-FR")
+    assert page.model_dump(mode="json") == answer.body
+
+
+async def test_many_rows_go_in_chunks_and_stay_in_order(tmp_path: Path) -> None:
+    journal = await Journal.open(tmp_path / "j.sqlite3")
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    count = 1000  # 3 x 256 + 3 x 64 + 2 x 16 + 2 x 4: every chunk size
+    seqs = await journal.append_many("many", [{"n": n} for n in range(count)], at=at, statements=[
+        ("INSERT INTO meta(key, value) VALUES {values}", Rows([(f"k{n:04d}", str(n)) for n in range(count)]))])
+    assert seqs == list(range(1, count + 1))
+    stored = await journal.read(lambda c: c.execute("SELECT seq, data FROM journal ORDER BY seq").fetchall())
+    meta = await journal.read(lambda c: c.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
+    verification = await journal.verify()
+    await journal.close()
+    assert [json.loads(data)["n"] for _, data in stored] == list(range(count))
+    assert meta == [(f"k{n:04d}", str(n)) for n in range(count)]
+    assert verification.ok
