@@ -19,7 +19,7 @@ decides a pass, more than 3 days decides a failure, and an answer between the tw
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -120,6 +120,9 @@ class Judge:
     command: str = ""
     findings: list[Finding] = field(default_factory=list)
     not_applicable_reason: str | None = None
+    # Said with the outcome whatever it is; a callable is asked when the message is written, so that a
+    # note can report on what the check went on to do (e.g. the messages it left out).
+    notes: list[str | Callable[[], str | None]] = field(default_factory=list)
 
     # -- recording --------------------------------------------------------------------------
 
@@ -168,6 +171,14 @@ class Judge:
     def not_applicable(self, reason: str) -> None:
         self.not_applicable_reason = reason
 
+    def note(self, text: str | Callable[[], str | None]) -> None:
+        """Something the reader must know about the check as a whole (not a finding: it grades nothing)."""
+        self.notes.append(text)
+
+    def noted(self) -> list[str]:
+        said = (note() if callable(note) else note for note in self.notes)
+        return [text for text in said if text]
+
     def check(
         self,
         ok: bool,
@@ -198,9 +209,10 @@ class Judge:
     def message(self) -> str:
         outcome = self.outcome
         head = f"{', '.join(self.requirements)} {self.article}: {outcome.value.upper()} - {self.title}"
+        notes = [f"note: {text}" for text in self.noted()]
         if not self.findings:
             reason = self.not_applicable_reason or "no instance of this rule occurred in the campaign"
-            return f"{head}\n{reason}"
+            return "\n".join([head, reason, *notes])
         notable = [f for f in self.findings if f.outcome is not Outcome.PASSED]
         shown = notable or self.findings
         lines = [head]
@@ -209,6 +221,7 @@ class Judge:
             f"{len(self.findings)} instance(s): "
             + ", ".join(f"{n} {o.value}" for o, n in counts.items() if n)
         )
+        lines += notes  # before the findings, which a long report may cut short
         lines += [f.text() for f in shown]
         if notable and self.settings is not None:
             lines.append(f"reproduce: {self.command} (seed {self.settings.seed})")

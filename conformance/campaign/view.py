@@ -1,5 +1,11 @@
 """What the checks look at: the campaign's result, with the questions checks keep asking of it.
 
+The SUT's exports (case records, audit log, statistics) are taken at one moment, `Exports.at`: when
+the main timeline ends, and again after the retention review. A record can only be judged against
+what had happened by then, so `CampaignView.as_exported()` gives the view a records check compares
+with an export: its ledger answers with the messages created up to the export only, and keeps the
+later ones it left out (a late answer, anything in the retention phase), for the check to say so.
+
 Times come from the network (the channels' journal) in the `virtual` and `real` time modes; in the
 `declared` mode the receipt and the answer times are those the CMS itself recorded in its case
 export (its `received_at` and the `at` of its communications), for a CMS that cannot follow the
@@ -8,8 +14,11 @@ network clock but does record when things happened.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
+
+from pydantic import PrivateAttr
 
 from conformance.campaign.runner import CampaignResult, Exports
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
@@ -19,7 +28,7 @@ from conformance.sut import CaseRecord, Communication
 from conformance.verdicts import describe_gap, message_evidence, z
 from reports.results import Evidence
 
-__all__ = ["CampaignView", "Copy"]
+__all__ = ["CampaignView", "Copy", "LedgerAsOf"]
 
 
 class Copy:
@@ -35,9 +44,124 @@ class Copy:
         return self.message.created_at
 
 
+class LedgerAsOf(Ledger):
+    """The ledger as an export taken at `as_of` could reflect it: its queries see no message created later.
+
+    `observed` stays the whole journal (the channels did give those ids); every query that picks
+    messages leaves the later ones out and remembers them in `left_out`, in the order met.
+    """
+
+    _as_of: datetime = PrivateAttr()
+    _whole: Ledger = PrivateAttr()
+    _left_out: dict[str, Observed] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def of(cls, ledger: Ledger, as_of: datetime) -> LedgerAsOf:
+        whole = ledger.whole if isinstance(ledger, LedgerAsOf) else ledger
+        bounded = cls.model_construct(**{name: getattr(whole, name) for name in Ledger.model_fields})
+        bounded._as_of = as_of
+        bounded._whole = whole
+        bounded._left_out = {}
+        return bounded
+
+    @property
+    def whole(self) -> Ledger:
+        """The unbounded ledger, for a query that narrows its messages down before bounding them."""
+        return self._whole
+
+    @property
+    def as_of(self) -> datetime:
+        return self._as_of
+
+    @property
+    def left_out(self) -> list[Observed]:
+        return list(self._left_out.values())
+
+    def after(self, message: Observed) -> bool:
+        return message.created_at > self._as_of
+
+    def opened_after(self, exchange: Exchange) -> bool:
+        """The exchange began after the export: its first message (or, unobserved, its sending) is later."""
+        message = self.observed.get(exchange.message_id) if exchange.message_id else None
+        if message is not None:
+            if self.after(message):
+                self._left_out.setdefault(message.message_id, message)
+                return True
+            return False
+        return exchange.sent_at is not None and exchange.sent_at > self._as_of
+
+    def within(self, found: list[Observed], *, remember: bool = True) -> list[Observed]:
+        """`found` without the messages created after the export (remembered as left out, unless told not to)."""
+        kept = []
+        for message in found:
+            if not self.after(message):
+                kept.append(message)
+            elif remember:
+                self._left_out.setdefault(message.message_id, message)
+        return kept
+
+    def messages(self) -> list[Observed]:
+        return self.within(super().messages())
+
+    def from_sut(self) -> list[Observed]:
+        return self.within(super().from_sut())
+
+    def to_sut(self) -> list[Observed]:
+        return self.within(super().to_sut())
+
+    def get(self, message_id: str | None) -> Observed | None:
+        found = super().get(message_id)
+        kept = self.within([found]) if found is not None else []
+        return kept[0] if kept else None
+
+    def answers_to(self, exchange: Exchange) -> list[Observed]:
+        return self.within(super().answers_to(exchange))
+
+    def of_exchange(self, exchange: Exchange) -> list[Observed]:
+        return self.within(super().of_exchange(exchange))
+
+
 class CampaignView:
     def __init__(self, result: CampaignResult) -> None:
         self.result = result
+
+    def as_exported(self, exports: Exports | None = None) -> CampaignView:
+        """The campaign as the records of `exports` (the main timeline's by default) could show it.
+
+        A case record must hold every message sent or received up to the export, the statistics count
+        exactly the exchanges up to it, and the audit log logs the processing up to it; none of them can
+        hold what happened later, so the later messages are left out of the judgement (see
+        `left_out`), never counted as missing from the records.
+        """
+        source = exports or self.exports
+        return CampaignView(replace(self.result, ledger=LedgerAsOf.of(self.result.ledger, source.at),
+                                    exports=source))
+
+    def _narrowed(self, pick: Callable[[Ledger], Iterable[Observed]], *, judged: bool = True) -> list[Observed]:
+        """Messages a query picks from the whole journal, then bounded by the export (if any).
+
+        Bounding after picking keeps `left_out` to the messages the query was about; messages picked
+        only to be shown (`judged=False`) are bounded without counting as left out of a judgement.
+        """
+        ledger = self.result.ledger
+        if isinstance(ledger, LedgerAsOf):
+            return ledger.within(list(pick(ledger.whole)), remember=judged)
+        return list(pick(ledger))
+
+    @property
+    def as_of(self) -> datetime | None:
+        """The export time bounding this view, or None for the whole campaign."""
+        ledger = self.result.ledger
+        return ledger.as_of if isinstance(ledger, LedgerAsOf) else None
+
+    @property
+    def left_out(self) -> list[Observed]:
+        """Messages to or from the SUT this view's queries met but left out as later than its export."""
+        ledger = self.result.ledger
+        if not isinstance(ledger, LedgerAsOf):
+            return []
+        parties = set(self.sut_parties)
+        return [m for m in ledger.left_out if m.sender in parties or parties & set(m.recipients)]
 
     # -- basics -------------------------------------------------------------------------------
 
@@ -70,9 +194,11 @@ class CampaignView:
         return self.ledger.sut_parties
 
     def exchanges(self, *kinds: ExchangeKind, requirement: str | None = None) -> list[Exchange]:
+        ledger = self.ledger
         found = [
-            e for e in self.ledger.exchanges.values()
+            e for e in ledger.exchanges.values()
             if (not kinds or e.kind in kinds) and (requirement is None or requirement in e.requirements)
+            and not (isinstance(ledger, LedgerAsOf) and ledger.opened_after(e))
         ]
         return sorted(found, key=lambda e: (e.sent_at or self.result.network_start, e.key))
 
@@ -82,14 +208,23 @@ class CampaignView:
     def message(self, message_id: str | None) -> Observed | None:
         return self.ledger.get(message_id)
 
+    def messages(self, *kinds: str) -> list[Observed]:
+        """Journal messages, optionally of some directive kinds."""
+        return self._narrowed(lambda ledger: (m for m in ledger.messages() if not kinds or m.kind in kinds))
+
     def from_sut(self, *kinds: str) -> list[Observed]:
-        return [m for m in self.ledger.from_sut() if not kinds or m.kind in kinds]
+        return self._narrowed(lambda ledger: (m for m in ledger.from_sut() if not kinds or m.kind in kinds))
 
     # -- exchanges ------------------------------------------------------------------------------
 
     def of(self, exchange: Exchange, *kinds: str) -> list[Observed]:
         """SUT messages belonging to the exchange, optionally of some kinds, in time order."""
-        return [m for m in self.ledger.from_sut() if belongs_to(m, exchange) and (not kinds or m.kind in kinds)]
+        return self._narrowed(lambda ledger: (m for m in ledger.from_sut()
+                                              if belongs_to(m, exchange) and (not kinds or m.kind in kinds)))
+
+    def exchange_messages(self, exchange: Exchange, *kinds: str) -> list[Observed]:
+        """The journal messages of the exchange either way (`Ledger.of_exchange`), optionally of some kinds."""
+        return self._narrowed(lambda ledger: (m for m in ledger.of_exchange(exchange) if not kinds or m.kind in kinds))
 
     def answers(self, exchange: Exchange) -> list[Observed]:
         return self.of(exchange, *ANSWER_KINDS)
@@ -145,16 +280,19 @@ class CampaignView:
         found: list[Copy] = []
         if _addressed(message, party):
             found.append(Copy(party, message, True))
-        for other in self.ledger.messages():
+
+        def copy_of_message(other: Observed) -> bool:
             if other.kind != "COPY" or not _addressed(other, party):
-                continue
+                return False
             original = other.field("original") or {}
-            if other.field("copy_of") == message.message_id or (
+            return other.field("copy_of") == message.message_id or bool(
                 message.case_reference and isinstance(original, dict)
                 and original.get("case_reference") == message.case_reference
                 and original.get("kind") == message.kind
-            ):
-                found.append(Copy(party, other, False))
+            )
+
+        found += [Copy(party, other, False)
+                  for other in self._narrowed(lambda ledger: filter(copy_of_message, ledger.messages()))]
         return found
 
     def internal_copies(self, message: Observed, party: str) -> list[Communication]:
@@ -176,7 +314,8 @@ class CampaignView:
     # -- evidence -------------------------------------------------------------------------------
 
     def evidence(self, exchange: Exchange, extra: Iterable[Observed] = ()) -> list[Evidence]:
-        messages = {m.message_id: m for m in self.ledger.of_exchange(exchange)}
+        shown = self._narrowed(lambda ledger: ledger.of_exchange(exchange), judged=False)
+        messages = {m.message_id: m for m in shown}
         for m in extra:
             messages[m.message_id] = m
         return [message_evidence(m) for m in sorted(messages.values(), key=lambda m: m.created_at)]

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from conformance.campaign.runner import Exports
 from conformance.campaign.view import CampaignView
 from conformance.ledger import Exchange, Observed
 from conformance.settings import TimeMode
@@ -15,6 +16,7 @@ from simulators.model.parties import state as state_of
 
 __all__ = [
     "Completion",
+    "as_exported",
     "completion",
     "copy_finding",
     "deadline_finding",
@@ -77,6 +79,32 @@ def completion(view: CampaignView, exchange: Exchange) -> Completion:
     if not result.missing and times:
         result.done_at = max(times)
     return result
+
+
+def as_exported(view: CampaignView, judge: Judge, exports: Exports | None = None) -> CampaignView:
+    """The view a records check compares with the SUT's exports: the campaign up to the export's time.
+
+    Case records, the audit log and the statistics are judged against what had happened when they
+    were exported (the end of the main timeline unless `exports` says otherwise); a message the SUT
+    sent or received later cannot be missing from them. The judge's message names those it left out.
+    """
+    records = view.as_exported(exports)
+    judge.note(lambda: _left_out_note(records))
+    return records
+
+
+_NAMED = 8
+
+
+def _left_out_note(records: CampaignView) -> str | None:
+    later = sorted(records.left_out, key=lambda m: m.created_at)
+    if not later or records.as_of is None:
+        return None
+    named = ", ".join(f"{m.message_id} {m.kind or 'message'} at {z(m.created_at)}" for m in later[:_NAMED])
+    more = f" and {len(later) - _NAMED} more" if len(later) > _NAMED else ""
+    return (f"the SUT's records were exported at {z(records.as_of)}; {len(later)} later message(s) to or from "
+            f"the SUT were not judged against them, since an export cannot hold what happened after it: "
+            f"{named}{more}")
 
 
 def limit_availability(view: CampaignView, exchange: Exchange) -> tuple[str | None, str | None]:

@@ -75,7 +75,13 @@ def test_designated_authority_copies_its_spoc(campaign: CampaignView, judge: Jud
         exception = message.field("copy_exception")
         copy_finding(campaign, judge, exchange.key, message, campaign.spoc, rule=rule,
                      exception=str(exception) if exception else None)
-        case_ids = [c.case_id for c in campaign.cases_of_message(message.message_id)]
+        records = campaign.as_exported()
+        if records.as_of is not None and message.created_at > records.as_of:
+            judge.inconclusive(f"{exchange.key}[records]", rule=rule + " and is recorded",
+                               observed=f"{message.summary()}; sent after the SUT's records were exported at "
+                                        f"{records.as_of.isoformat()}")
+            continue
+        case_ids = [c.case_id for c in records.cases_of_message(message.message_id)]
         judge.check(bool(case_ids) or bool(exception), f"{exchange.key}[records]", rule=rule + " and is recorded",
                     observed=f"the SUT's records hold {message.message_id} in {case_ids or 'no case'}",
                     expected="the request (or its copy) in the SPOC's case records")

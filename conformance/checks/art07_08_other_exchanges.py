@@ -46,7 +46,14 @@ def _recorded(campaign: CampaignView, judge: Judge, exchange: Exchange, message:
         judge.failed(exchange.key, rule=rule, observed="; ".join(exchange.problems) or "nothing was sent",
                      expected="the provision sent and recorded")
         return
-    cases = campaign.cases_of_message(message.message_id)
+    records = campaign.as_exported()
+    if records.as_of is not None and message.created_at > records.as_of:
+        # An export cannot hold what happened after it (see checks._support.as_exported).
+        judge.inconclusive(exchange.key, rule=rule,
+                           observed=f"{message.summary()}; sent after the SUT's records were exported at "
+                                    f"{records.as_of.isoformat()}")
+        return
+    cases = records.cases_of_message(message.message_id)
     judge.check(bool(cases), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                 observed=f"{message.summary()}; recorded in {[c.case_id for c in cases] or 'no case'}",
                 expected=f"a case record holding {message.message_id}")

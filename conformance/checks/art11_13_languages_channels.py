@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import completion
+from conformance.checks._support import as_exported, completion
 from conformance.ledger import ExchangeKind, Observed
 from conformance.verdicts import Judge, z
 from reports.results import Outcome
@@ -42,21 +42,23 @@ def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
 def test_europol_copy_decided_case_by_case(campaign: CampaignView, judge: Judge) -> None:
     """Each exchange records the case-by-case decision on a copy to Europol; a decided copy is sent."""
     rule = "staff assess case by case whether a copy to Europol is necessary, and the decision is recorded (Art 12(1))"
-    for exchange in campaign.exchanges(requirement="R-52"):
+    records = as_exported(campaign, judge)
+    for exchange in records.exchanges(requirement="R-52"):
         if exchange.kind not in (ExchangeKind.INCOMING_REQUEST, ExchangeKind.OUTGOING_REQUEST,
                                  ExchangeKind.OWN_INITIATIVE_OUT) or not exchange.message_id:
             continue
-        if exchange.kind is ExchangeKind.INCOMING_REQUEST and not campaign.of(exchange, "REPLY"):
-            continue  # nothing was provided, so there was nothing to copy
-        case = campaign.case(exchange)
+        if exchange.kind is ExchangeKind.INCOMING_REQUEST and not records.of(exchange, "REPLY"):
+            continue  # nothing was provided by the export, so there was nothing to copy yet
+        case = records.case(exchange)
         decision = case.europol if case is not None else None
-        evidence = campaign.evidence(exchange)
+        evidence = records.evidence(exchange)
         if decision not in ("COPY", "NO_COPY"):
             judge.failed(exchange.key, rule=rule, evidence=evidence,
                          observed=f"case {case.case_id if case else '(none)'} records no Europol decision",
                          expected="COPY or NO_COPY with its basis in the case record")
             continue
         if decision == "COPY":
+            # Whether the copy went is a fact of the channels, whenever it went (its timing is judged elsewhere).
             sent = [m for m in campaign.ledger.of_exchange(exchange) if m.sender in campaign.sut_parties
                     and "EUROPOL" in m.recipients]
             judge.check(bool(sent), exchange.key, rule=rule, evidence=evidence,

@@ -38,7 +38,14 @@ def test_channelling_to_authorities_recorded(campaign: CampaignView, judge: Judg
         if not authority:
             hand_over_not_made(campaign, judge, exchange, rule)
             continue
-        case = campaign.case(exchange)
+        records = campaign.as_exported()
+        replies = campaign.of(exchange, "REPLY")
+        if records.as_of is not None and replies and all(r.created_at > records.as_of for r in replies):
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                               observed=f"{campaign.answers_text(exchange)}; answered after the SUT's records were "
+                                        f"exported at {records.as_of.isoformat()}")
+            continue
+        case = records.case(exchange)
         national = [c for c in (case.communications if case else []) if c.counterpart == authority
                     or authority in c.recipients or c.sender == authority]
         judge.check(len(national) >= 1 and bool(campaign.of(exchange, "REPLY")), exchange.key, rule=rule,

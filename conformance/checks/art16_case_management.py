@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import hand_over_not_made, limit_availability
+from conformance.checks._support import as_exported, hand_over_not_made, limit_availability
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.verdicts import Judge, judge_deadline, z
 from reports.results import Outcome
@@ -30,12 +30,13 @@ def _exchange_messages(campaign: CampaignView, exchange: Exchange) -> list[Obser
 @pytest.mark.requirement("R-80", article="Art 16(1) chapeau")
 def test_one_cms_holds_every_exchange(campaign: CampaignView, judge: Judge) -> None:
     """Every exchange of the campaign is found in the one case management system's export."""
+    records = as_exported(campaign, judge)
     rule = "the SPOC operates a single electronic CMS as the repository of its exchanges (Art 16(1))"
-    for exchange in campaign.exchanges(*_RECORDED_KINDS, requirement="R-80"):
+    for exchange in records.exchanges(*_RECORDED_KINDS, requirement="R-80"):
         if not exchange.message_id:
             continue
-        case = campaign.case(exchange)
-        judge.check(case is not None, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+        case = records.case(exchange)
+        judge.check(case is not None, exchange.key, rule=rule, evidence=records.evidence(exchange),
                     observed=f"{exchange.title}: case {case.case_id if case else 'not found'}",
                     expected="the exchange in the CMS's case export")
     if not judge.findings:
@@ -45,19 +46,20 @@ def test_one_cms_holds_every_exchange(campaign: CampaignView, judge: Judge) -> N
 @pytest.mark.requirement("R-81", article="Art 16(1)(a)")
 def test_requests_and_communications_recorded(campaign: CampaignView, judge: Judge) -> None:
     """Requests and every communication about them (refusals, clarifications, notices, copies) are recorded once."""
+    records = as_exported(campaign, judge)
     rule = ("incoming and outgoing requests and every communication about them are recorded, each under its "
             "channel message id, once (Art 16(1)(a))")
-    for exchange in campaign.exchanges(*_RECORDED_KINDS, requirement="R-81"):
+    for exchange in records.exchanges(*_RECORDED_KINDS, requirement="R-81"):
         if not exchange.message_id:
             continue
-        evidence = campaign.evidence(exchange)
-        for message in _exchange_messages(campaign, exchange):
-            cases = campaign.cases_of_message(message.message_id)
+        evidence = records.evidence(exchange)
+        for message in _exchange_messages(records, exchange):
+            cases = records.cases_of_message(message.message_id)
             judge.check(bool(cases), f"{exchange.key}:{message.message_id}", rule=rule, evidence=evidence,
                         observed=f"{message.summary()}: recorded in {[c.case_id for c in cases] or 'no case'}",
                         expected="a case communication with this channel message id")
         if exchange.kind is ExchangeKind.INCOMING_REQUEST:
-            holding = [c for c in campaign.exports.cases
+            holding = [c for c in records.exports.cases
                        if c.direction == "INCOMING" and c.kind == "REQUEST"
                        and (exchange.reference is not None and c.reference == exchange.reference)]
             judge.check(len(holding) <= 1, f"{exchange.key}[one case]", rule=rule, evidence=evidence,
@@ -70,29 +72,30 @@ def test_requests_and_communications_recorded(campaign: CampaignView, judge: Jud
 @pytest.mark.requirement("R-82", article="Art 16(1)(b)")
 def test_domestic_communications_recorded(campaign: CampaignView, judge: Judge) -> None:
     """Communications between the SPOC and domestic authorities (channelling, copies) are recorded."""
+    records = as_exported(campaign, judge)
     rule = "communications between the SPOC and domestic competent authorities are recorded (Art 16(1)(b))"
-    for exchange in campaign.exchanges(requirement="R-82"):
+    for exchange in records.exchanges(requirement="R-82"):
         authority = exchange.facts.get("handed_over_to")
-        case = campaign.case(exchange)
+        case = records.case(exchange)
         if not authority:
-            hand_over_not_made(campaign, judge, exchange, rule)
+            hand_over_not_made(records, judge, exchange, rule)
         if authority:
             national = [c for c in (case.communications if case else [])
                         if authority in (c.counterpart, c.sender) or authority in c.recipients]
-            judge.check(bool(national), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+            judge.check(bool(national), exchange.key, rule=rule, evidence=records.evidence(exchange),
                         observed=f"communications with {authority}: {[(c.kind, c.at) for c in national] or 'none'}",
                         expected=f"the hand-over to {authority} and its answer recorded")
         recipients: dict[str, str] = exchange.facts.get("recipients", {})
-        message = campaign.message(exchange.message_id)
-        if message is not None and recipients.get(campaign.spoc, "").startswith("copy:"):
-            copies = campaign.copies(message, campaign.spoc)
+        message = records.message(exchange.message_id)
+        if message is not None and recipients.get(records.spoc, "").startswith("copy:"):
+            copies = records.copies(message, records.spoc)
             recorded = [c.message.message_id for c in copies
                         if any(com.message_id == c.message.message_id and com.direction == "INCOMING"
-                               for case_ in campaign.cases_of_message(c.message.message_id)
+                               for case_ in records.cases_of_message(c.message.message_id)
                                for com in case_.communications)]
-            recorded += [c.message_id for c in campaign.internal_copies(message, campaign.spoc) if c.message_id]
+            recorded += [c.message_id for c in records.internal_copies(message, records.spoc) if c.message_id]
             judge.check(bool(recorded), f"{exchange.key}[copy to SPOC]", rule=rule,
-                        evidence=campaign.evidence(exchange),
+                        evidence=records.evidence(exchange),
                         observed=f"the SPOC's copy of {message.message_id} recorded as received: {recorded or 'no'}",
                         expected="the domestic authority's exchange recorded as received by the SPOC")
     if not judge.findings:
@@ -102,16 +105,17 @@ def test_domestic_communications_recorded(campaign: CampaignView, judge: Judge) 
 @pytest.mark.requirement("R-83", article="Art 16(1)(c)")
 def test_provisions_recorded(campaign: CampaignView, judge: Judge) -> None:
     """Every provision of information (on request or on own initiative) is recorded under its message id."""
+    records = as_exported(campaign, judge)
     rule = "provisions of information under Arts 5, 7 and 8 are recorded (Art 16(1)(c))"
-    for exchange in campaign.exchanges(requirement="R-83"):
-        for message in campaign.ledger.of_exchange(exchange):
-            if message.sender not in campaign.sut_parties or message.kind not in ("REPLY", "OWN_INITIATIVE"):
+    for exchange in records.exchanges(requirement="R-83"):
+        for message in records.exchange_messages(exchange, "REPLY", "OWN_INITIATIVE"):
+            if message.sender not in records.sut_parties:
                 continue
-            cases = campaign.cases_of_message(message.message_id)
+            cases = records.cases_of_message(message.message_id)
             outgoing = [c for c in cases for com in c.communications
                         if com.message_id == message.message_id and com.direction == "OUTGOING"]
             judge.check(bool(outgoing), f"{exchange.key}:{message.message_id}", rule=rule,
-                        evidence=campaign.evidence(exchange),
+                        evidence=records.evidence(exchange),
                         observed=f"{message.summary()}: recorded as sent in "
                         f"{[c.case_id for c in outgoing] or 'no case'}",
                         expected="the provision recorded as an outgoing communication")
@@ -187,25 +191,26 @@ def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> 
 @pytest.mark.requirement("R-86", article="Art 16(1)(f)")
 def test_siena_interoperability(campaign: CampaignView, judge: Judge) -> None:
     """Channel messages are recorded under their own message ids (nothing re-keyed), a request in one case."""
+    records = as_exported(campaign, judge)
     rule = ("incoming SIENA messages are recorded directly and outgoing ones sent directly from the CMS: message ids "
             "correlate with the channel and nothing is re-keyed (Art 16(1)(f))")
-    journal = set(campaign.ledger.observed)
-    for exchange in campaign.exchanges(*_RECORDED_KINDS, requirement="R-86"):
+    journal = set(records.ledger.observed)
+    for exchange in records.exchanges(*_RECORDED_KINDS, requirement="R-86"):
         if not exchange.message_id:
             continue
-        evidence = campaign.evidence(exchange)
-        for message in _exchange_messages(campaign, exchange):
-            holders = sorted(c.case_id for c in campaign.cases_of_message(message.message_id))
+        evidence = records.evidence(exchange)
+        for message in _exchange_messages(records, exchange):
+            holders = sorted(c.case_id for c in records.cases_of_message(message.message_id))
             judge.check(bool(holders), f"{exchange.key}:{message.message_id}", rule=rule, evidence=evidence,
                         observed=f"{message.summary()}: recorded in {holders or 'no case'}",
                         expected="the message recorded under the id the channel gave it")
         if exchange.kind is ExchangeKind.INCOMING_REQUEST:
-            opened = sorted(c.case_id for c in campaign.cases_of_message(exchange.message_id)
+            opened = sorted(c.case_id for c in records.cases_of_message(exchange.message_id)
                             if c.direction == "INCOMING" and c.kind == "REQUEST")
             judge.check(len(opened) == 1, f"{exchange.key}[one exchange]", rule=rule, evidence=evidence,
                         observed=f"request {exchange.message_id} opened the cases {opened or 'none'}",
                         expected="one case for the channel message, however often the channel delivered it")
-        case = campaign.case(exchange)
+        case = records.case(exchange)
         if case is not None:
             unknown = [c.message_id for c in case.communications
                        if (c.channel or "") in _CHANNELS and c.message_id not in journal]
@@ -239,19 +244,20 @@ def test_statistics_generated(campaign: CampaignView, judge: Judge) -> None:
 @pytest.mark.requirement("R-88", article="Art 16(1)(h)")
 def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
     """The audit log shows collection, consultation and disclosure (with the recipient) for each exchange."""
+    records = as_exported(campaign, judge)
     rule = ("access and processing are logged in line with Art 25 Directive (EU) 2016/680: operation, date and time, "
             "justification, who, and for disclosures the recipient (Art 16(1)(h))")
-    for exchange in campaign.incoming("R-88"):
-        case = campaign.case(exchange)
+    for exchange in records.incoming("R-88"):
+        case = records.case(exchange)
         if case is None:
             continue
-        entries = [e for e in campaign.exports.audit if e.case_id == case.case_id]
+        entries = [e for e in records.exports.audit if e.case_id == case.case_id]
         operations = {e.operation for e in entries}
         problems = []
         for needed in ("COLLECTION", "CONSULTATION"):
             if needed not in operations:
                 problems.append(f"no {needed} entry")
-        sent = [m for m in campaign.of(exchange) if m.channel in _CHANNELS]
+        sent = [m for m in records.of(exchange) if m.channel in _CHANNELS]
         disclosures = [e for e in entries if e.operation == "DISCLOSURE"]
         if sent and not disclosures:
             problems.append("no DISCLOSURE entry although information or notices were sent")
@@ -261,7 +267,7 @@ def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
         incomplete = [e for e in entries if not (e.at and (e.actor or "").strip() and (e.justification or "").strip())]
         if incomplete:
             problems.append(f"{len(incomplete)} entries without time, actor or justification")
-        judge.check(not problems, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+        judge.check(not problems, exchange.key, rule=rule, evidence=records.evidence(exchange),
                     observed=f"case {case.case_id}: {len(entries)} entries {sorted(o or '?' for o in operations)}"
                     + (f"; {'; '.join(problems)}" if problems else ""),
                     expected="COLLECTION, CONSULTATION and DISCLOSURE (with recipient) entries, each with time, "

@@ -12,7 +12,9 @@ by channel message id. Counting rules (the directive's minimum, Art 18(2)):
 - judicial deviations (d): received requests whose requester was told of a delay for judicial
   authorisation (Art 5(2)), by requesting state.
 For a CMS that already held statistics before the campaign, the figures compared are the increase
-over the campaign (statistics taken before and after).
+over the campaign (statistics taken before and after). The statistics are exported when the main
+timeline ends, so the ledger counts the exchanges up to that moment only: a request answered after
+it was not yet replied to (or refused) in the figures compared.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import pytest
 
 from conformance.campaign.view import CampaignView
+from conformance.checks._support import as_exported
 from conformance.ledger import Observed
 from conformance.verdicts import Judge
 from simulators.model.parties import PartyKind, party
@@ -49,9 +52,9 @@ def _state(pid: str) -> str:
 def _truth(campaign: CampaignView, year: int) -> _Truth:
     parties = set(campaign.sut_parties)
     truth = _Truth()
-    answers = [m for m in campaign.ledger.from_sut() if m.kind in ("REPLY", "REFUSAL", "DELAY_NOTICE")]
-    for message in campaign.ledger.messages():
-        if message.kind != "REQUEST" or message.created_at.year != year:
+    answers = campaign.from_sut("REPLY", "REFUSAL", "DELAY_NOTICE")
+    for message in campaign.messages("REQUEST"):
+        if message.created_at.year != year:
             continue
         if message.sender in parties and not parties >= set(message.recipients):
             truth.submitted.append(message)
@@ -182,10 +185,11 @@ def test_statistics_per_calendar_year(campaign: CampaignView, judge: Judge) -> N
 @pytest.mark.requirement("R-96", article="Art 18(2)(a)")
 def test_requests_submitted(campaign: CampaignView, judge: Judge) -> None:
     """The number of requests submitted by the SPOC and by competent authorities equals the ledger."""
+    records = as_exported(campaign, judge)
     rule = "number of requests submitted by the SPOC and the competent authorities (Art 18(2)(a))"
-    year = campaign.settings.start_utc.year
-    figures = _figures(campaign, year)
-    truth = _truth(campaign, year)
+    year = records.settings.start_utc.year
+    figures = _figures(records, year)
+    truth = _truth(records, year)
     if figures is None:
         judge.failed(f"statistics {year}", rule=rule, observed="no statistics exported", expected="the figures")
         return
@@ -201,20 +205,21 @@ def test_requests_submitted(campaign: CampaignView, judge: Judge) -> None:
         if isinstance(by_requested, Mapping):  # optional breakdown; when given it must be right
             wanted = Counter(_state(m.to[0]) for m in truth.submitted if m.to)
             _compare("requests_submitted.by_requested_state", by_requested, dict(wanted), problems)
-    _judge_figures(judge, campaign, f"requests_submitted {year}", rule, problems, str(expected))
+    _judge_figures(judge, records, f"requests_submitted {year}", rule, problems, str(expected))
 
 
 @pytest.mark.requirement("R-97", article="Art 18(2)(b)")
 def test_requests_received_and_replied(campaign: CampaignView, judge: Judge) -> None:
     """Requests received and replied to, by urgency and by requesting state, equal the ledger."""
+    records = as_exported(campaign, judge)
     rule = ("number of requests received and of requests replied to, each by urgent / non-urgent and by requesting "
             "member state (Art 18(2)(b))")
-    year = campaign.settings.start_utc.year
-    figures = _figures(campaign, year)
-    truth = _truth(campaign, year)
-    _section(judge, campaign, "requests_received", figures, truth.received, rule)
-    _section(judge, campaign, "requests_replied", figures, truth.replied, rule)
-    _receivers(judge, campaign, figures, truth.received, rule)
+    year = records.settings.start_utc.year
+    figures = _figures(records, year)
+    truth = _truth(records, year)
+    _section(judge, records, "requests_received", figures, truth.received, rule)
+    _section(judge, records, "requests_replied", figures, truth.replied, rule)
+    _receivers(judge, records, figures, truth.received, rule)
 
 
 def _receiver(message: Observed, parties: set[str]) -> str:
@@ -251,10 +256,11 @@ def _receivers(judge: Judge, campaign: CampaignView, figures: Mapping[str, Any] 
 @pytest.mark.requirement("R-98", article="Art 18(2)(c)")
 def test_requests_refused(campaign: CampaignView, judge: Judge) -> None:
     """Requests refused, by requesting state and by refusal ground, equal the ledger."""
+    records = as_exported(campaign, judge)
     rule = "number of requests refused under Art 6, by requesting member state and by ground (Art 18(2)(c))"
-    year = campaign.settings.start_utc.year
-    figures = _figures(campaign, year)
-    truth = _truth(campaign, year)
+    year = records.settings.start_utc.year
+    figures = _figures(records, year)
+    truth = _truth(records, year)
     if figures is None:
         judge.failed(f"statistics {year}", rule=rule, observed="no statistics exported", expected="the figures")
         return
@@ -277,18 +283,19 @@ def test_requests_refused(campaign: CampaignView, judge: Judge) -> None:
             for state in sorted(set(per_state) | set(both)):
                 _compare(f"requests_refused.by_requesting_state_and_ground[{state}]", both.get(state, {}),
                          dict(per_state.get(state, Counter())), problems)
-    _judge_figures(judge, campaign, f"requests_refused {year}", rule, problems,
+    _judge_figures(judge, records, f"requests_refused {year}", rule, problems,
                    f"total {len(refused)}, by state {dict(by_state)}, by ground {dict(by_ground)}")
 
 
 @pytest.mark.requirement("R-99", article="Art 18(2)(d)")
 def test_judicial_authorisation_deviations(campaign: CampaignView, judge: Judge) -> None:
     """Cases delayed for judicial authorisation, by requesting state, equal the ledger."""
+    records = as_exported(campaign, judge)
     rule = ("number of cases where the Art 5(1) limits were deviated from for judicial authorisation, by requesting "
             "member state (Art 18(2)(d))")
-    year = campaign.settings.start_utc.year
-    figures = _figures(campaign, year)
-    truth = _truth(campaign, year)
+    year = records.settings.start_utc.year
+    figures = _figures(records, year)
+    truth = _truth(records, year)
     if figures is None:
         judge.failed(f"statistics {year}", rule=rule, observed="no statistics exported", expected="the figures")
         return
@@ -302,5 +309,5 @@ def test_judicial_authorisation_deviations(campaign: CampaignView, judge: Judge)
                  {"total": len(truth.judicial)}, problems)
         _compare("judicial_authorisation_deviations.by_requesting_state", section.get("by_requesting_state"),
                  dict(by_state), problems)
-    _judge_figures(judge, campaign, f"judicial_authorisation_deviations {year}", rule, problems,
+    _judge_figures(judge, records, f"judicial_authorisation_deviations {year}", rule, problems,
                    f"total {len(truth.judicial)}, by state {dict(by_state)}")

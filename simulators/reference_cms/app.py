@@ -67,7 +67,7 @@ class ReferenceCms:
 
         clock = CmsClock(read_network, poll_interval=options.poll_interval,
                          ignore_network=defects.active("ignores-harness-clock"))
-        channels = ChannelsClient(options.channels_url, tokens, clock)
+        channels = ChannelsClient(options.channels_url, tokens, clock, key_scope=self.store.instance_id)
         self.ctx = Context(state=options.state, store=self.store, clock=clock, channels=channels, defects=defects,
                            settings=options.settings, audit=AuditTrail(self.store, defects, clock.now, options.state))
         self.engine = CaseEngine(self.ctx)

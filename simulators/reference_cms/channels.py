@@ -65,8 +65,12 @@ def load_party_tokens(path: Path, state: str) -> dict[str, str]:
 
 
 class ChannelsClient:
-    def __init__(self, base_url: str, tokens: Mapping[str, str], clock: CmsClock, *, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, tokens: Mapping[str, str], clock: CmsClock, *, key_scope: str,
+                 timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
+        # Every Idempotency-Key is sent under the installation's id (Store.instance_id): the callers' keys
+        # (case id, what, counter) repeat from one installation to the next, the scoped keys never do.
+        self._key_scope = key_scope
         self._tokens = dict(tokens)
         self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -122,9 +126,9 @@ class ChannelsClient:
         return parse_network_time(str(document["now"])), str(document.get("mode", "system"))
 
     async def send(self, channel: str, party: str, body: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
-        """Send one message as `party`; the stored envelope comes back."""
+        """Send one message as `party` (`idempotency_key` unique within this installation); the stored envelope."""
         _, document = await self._call("POST", CHANNEL_PATHS[channel], channel, party, dict(body),
-                                       {"Idempotency-Key": idempotency_key})
+                                       {"Idempotency-Key": f"{self._key_scope}:{idempotency_key}"})
         if not isinstance(document, dict) or "message_id" not in document:
             raise ChannelRejected(channel, 502, "the channel answered without a message envelope")
         return document

@@ -89,7 +89,10 @@ class Stimuli:
                 raise ProblemError(409, "Reference in use", f"reference {wanted} already names an outgoing case",
                                    errors=[("reference", "must be unique among the CMS's outgoing exchanges")])
             return wanted
-        return f"{ctx.state}-{what}-{ctx.now().year}-{ctx.store.next_number('references-' + what):06d}"
+        # The installation's id keeps a generated reference unique on the network, not only in this store: a
+        # requested SPOC joins a message to an exchange by its reference (Store.instance_id says why).
+        number = ctx.store.next_number("references-" + what)
+        return f"{ctx.state}-{what}-{ctx.now().year}-{ctx.store.instance_id}-{number:06d}"
 
     def _channel(self, third_countries: list[str]) -> tuple[str, ChannelException | None]:
         if third_countries:

@@ -8,6 +8,7 @@ then processes the inbox in order. Times are stored as fixed-width UTC strings s
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -155,6 +156,24 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self.instance_id = self._instance_id()
+
+    def _instance_id(self) -> str:
+        """This installation's own random id, made once and kept with its data.
+
+        What the CMS says on the network must be unique across every CMS the network has seen, not only
+        within this store: a CMS re-installed with a fresh store (or a second one of the same state, as
+        in a test campaign) counts its cases from 1 again, and its Idempotency-Keys and references would
+        otherwise repeat those of the earlier installation, which a channel answers with the earlier
+        message (same key, same content) or a 409 (same key, other content). Kept in the store so that
+        a restarted CMS retries an unacknowledged send under the very key it used before.
+        """
+        with self.transaction():
+            existing = self.get("instance-id")
+            if existing is None:
+                existing = secrets.token_hex(4).upper()
+                self.put("instance-id", existing)
+        return existing
 
     def close(self) -> None:
         self._db.close()

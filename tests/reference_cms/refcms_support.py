@@ -17,7 +17,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,10 +105,14 @@ def start_process(args: list[str], timeout: float = 30.0) -> Process:
 
 
 class Network:
-    """The channel simulators, with the test playing foreign parties and the control role."""
+    """The channel simulators, with the test playing foreign parties and the control role.
 
-    def __init__(self, process: Process, credentials: Path) -> None:
+    `horizon`, when set, is the latest network time the tests may move this network to (see conftest).
+    """
+
+    def __init__(self, process: Process, credentials: Path, horizon: datetime | None = None) -> None:
         self.process = process
+        self.horizon = horizon
         self.url = process.url
         self.credentials_path = credentials
         data = json.loads(credentials.read_text())
@@ -258,6 +263,25 @@ class Cms:
             nxt = self.get("/agenda")["next_action_at"]
             target = limit if nxt is None else min(max(parse_time(nxt), now), limit)
             self.network.set_clock(target)
+
+
+@contextmanager
+def running_network(data: Path, horizon: datetime | None = None) -> Iterator[Network]:
+    """`spoc-harness serve --clock virtual` from START, stopped on exit (about 0.3 s to start)."""
+    process = start_process(["serve", "--port", "0", "--data", str(data), "--clock", "virtual", "--start", START])
+    try:
+        yield Network(process, data / "credentials.json", horizon)
+    finally:
+        process.stop()
+
+
+@contextmanager
+def running_cms(network: Network, workdir: Path, state: str, *defects: str) -> Iterator[Cms]:
+    cms = launch_cms(network, workdir, state, *defects)
+    try:
+        yield cms
+    finally:
+        cms.process.stop()
 
 
 def launch_cms(network: Network, workdir: Path, state: str, *defects: str, follow: bool = True) -> Cms:

@@ -1,4 +1,9 @@
-"""Exports of a fresh CMS (Sweden): exact Art 18 statistics, the audit log, the message log, retention review."""
+"""Exports of a fresh CMS (Sweden): exact Art 18 statistics, the audit log, the message log, retention review.
+
+The module runs on a network of its own: its checks compare the CMS's exports with every message the
+channels carried for the state, which holds only where no other test's Swedish CMS has used the same
+network, and its retention review moves network time by six months.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from refcms_support import Cms, Json, Network, launch_cms, parse_time, request_body
+from refcms_support import Cms, Json, Network, parse_time, request_body, running_cms, running_network
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
+def network(workdir: Path) -> Iterator[Network]:
+    """This module's own network (overrides the shared one of conftest)."""
+    with running_network(workdir / "network-records") as own:
+        yield own
+
+
+@pytest.fixture(scope="module")
 def cms_se(network: Network, workdir: Path) -> Iterator[Cms]:
-    cms = launch_cms(network, workdir, "SE")
-    try:
+    with running_cms(network, workdir, "SE") as cms:
         yield cms
-    finally:
-        cms.process.stop()
 
 
 def _traffic_of(network: Network, references: list[str]) -> list[Json]:

@@ -1,0 +1,49 @@
+"""Installations of the same state on one network never repeat each other's Idempotency-Keys or references.
+
+A re-installed CMS (a fresh store) counts its cases from 1 again. Were its keys and references derived
+from that count alone, its first request would carry the key and reference of the earlier
+installation's first request: the channel would answer with the earlier message (same key, same
+content, nothing sent) or a 409 (same key, other content).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from refcms_support import Network, running_cms
+
+from simulators.reference_cms.store import Store
+
+pytestmark = pytest.mark.slow
+
+# The frozen virtual clock gives both installations the same send time, so their first requests are
+# identical in everything but what the installation itself adds.
+_STIMULUS = {"to_state": "DE", "subject": "Ivo Kask", "items": ["address"]}
+
+
+def test_second_installation_of_a_state_sends_its_own_request(network: Network, workdir: Path) -> None:
+    sent: list[tuple[str, str]] = []
+    for _ in range(2):
+        with running_cms(network, workdir, "DK") as cms:
+            result = cms.post("/stimuli/outgoing-request", _STIMULUS)
+            sent.append((result["reference"], result["message_ids"][0]))
+    (first_reference, first_id), (second_reference, second_id) = sent
+    assert first_reference != second_reference
+    assert first_id != second_id
+    assert [m["message_id"] for m in network.exchange(second_reference)] == [second_id]
+    assert [m["message_id"] for m in network.exchange(first_reference)] == [first_id]
+
+
+def test_instance_id_is_kept_with_the_store_and_differs_between_stores(tmp_path: Path) -> None:
+    first = Store(tmp_path / "one" / "cms-DK.sqlite3")
+    made = first.instance_id
+    first.close()
+    reopened = Store(tmp_path / "one" / "cms-DK.sqlite3")
+    other = Store(tmp_path / "two" / "cms-DK.sqlite3")
+    try:
+        assert reopened.instance_id == made  # a restarted CMS retries an unacknowledged send under its old key
+        assert other.instance_id != made
+    finally:
+        reopened.close()
+        other.close()
