@@ -219,13 +219,14 @@ class Cms:
     def fixtures(self, *records: Json) -> None:
         self.put("/fixtures", {"records": list(records)})
 
-    def case_of(self, message_id: str, timeout: float = 10.0) -> Json:
-        """The case that recorded a channel message (waits for the CMS to record it)."""
+    def case_of(self, message_id: str, timeout: float = 10.0, *, settle: bool = True) -> Json:
+        """The case that recorded a channel message (waits for the CMS to record it, and to settle)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             cases = self.get("/cases", message_id=message_id)["cases"]
             if cases:
-                self.settle()
+                if settle:
+                    self.settle()
                 return dict(self.get(f"/cases/{cases[0]['case_id']}"))
             time.sleep(0.02)
         raise AssertionError(f"the CMS never recorded message {message_id}")
