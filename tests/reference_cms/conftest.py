@@ -37,7 +37,7 @@ def workdir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def network(workdir: Path) -> Iterator[Network]:
-    with running_network(workdir / "network", horizon=parse_time(START) + SHARED_CLOCK_SPAN) as shared:
+    with running_network(workdir, "shared", horizon=parse_time(START) + SHARED_CLOCK_SPAN) as shared:
         yield shared
 
 

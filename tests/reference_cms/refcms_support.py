@@ -267,8 +267,14 @@ class Cms:
 
 
 @contextmanager
-def running_network(data: Path, horizon: datetime | None = None) -> Iterator[Network]:
-    """`spoc-harness serve --clock virtual` from START, stopped on exit (about 0.3 s to start)."""
+def running_network(workdir: Path, name: str, horizon: datetime | None = None) -> Iterator[Network]:
+    """`spoc-harness serve --clock virtual` from START, stopped on exit (about 0.3 s to start).
+
+    Each start gets a data directory of its own: a server started on an earlier one's journal would
+    resume its traffic and its clock (a module-scoped network is started again whenever pytest comes
+    back to the module after another one).
+    """
+    data = workdir / f"network-{name}-{time.monotonic_ns()}"
     process = start_process(["serve", "--port", "0", "--data", str(data), "--clock", "virtual", "--start", START])
     try:
         yield Network(process, data / "credentials.json", horizon)

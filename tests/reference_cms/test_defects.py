@@ -755,7 +755,7 @@ def test_defect_changes_the_behaviour_it_names(name: str, cms_at: Cms, network: 
     expectation = EXPECTED[name]
     with contextlib.ExitStack() as own:
         if expectation.own_network:
-            network = own.enter_context(running_network(workdir / f"network-{name}"))
+            network = own.enter_context(running_network(workdir, name))
             cms_at = own.enter_context(running_cms(network, workdir, "AT"))
         if name == "ignores-harness-clock" and abs(datetime.now(UTC) - network.now()) < timedelta(hours=2):
             pytest.skip("the machine's clock is too close to the network's virtual time to tell them apart")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def network(workdir: Path) -> Iterator[Network]:
     """This module's own network (overrides the shared one of conftest)."""
-    with running_network(workdir / "network-records") as own:
+    with running_network(workdir, "records") as own:
         yield own
 
 
