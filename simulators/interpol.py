@@ -51,7 +51,7 @@ from simulators.model.interpol_public import (
     notice_detail,
 )
 from simulators.runtime import queries
-from simulators.runtime.http import accepted_response, caller, json_response
+from simulators.runtime.http import accepted_response, caller, idempotency_key, json_response
 from simulators.runtime.mailbox import add_mailbox_routes, parse_query
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import HeaderParam, route
@@ -264,7 +264,7 @@ async def send(request: web.Request) -> web.Response:
     violations = message_violations(message, today)
     if violations:
         raise _problem(422, "Validation failed", "validation", violations)
-    key = _idempotency_key(request)
+    key = idempotency_key(request)
     if message.kind is I247Kind.NOTICE_REQUEST:
         if message.sender == GENERAL_SECRETARIAT:
             decision = review_notice_request(message, desk.policy)
@@ -337,19 +337,6 @@ async def _refuse_breach(
             party, "interpol.restriction", f"{what} data of {source} against its restrictions: {breaches[0].rule}"
         )
     raise _problem(403, "Restricted by the source of the data", "source-restriction", breaches)
-
-
-def _idempotency_key(request: web.Request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 0 < len(key.strip()) <= 200:
-        raise ProblemError(
-            400,
-            "Bad request",
-            "Idempotency-Key must have 1 to 200 characters",
-            slug="bad-request",
-            errors=[FieldError(field="Idempotency-Key", rule="1 to 200 characters")],
-        )
-    return key.strip() if key is not None else None
 
 
 async def _as_retried(network: Network, party: str, key: str | None, payload: dict[str, Any]) -> dict[str, Any]:

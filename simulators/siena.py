@@ -8,11 +8,11 @@ from simulators.model.directive import ChannelName
 from simulators.model.envelope import Envelope, MessageView
 from simulators.model.siena import SienaCase, SienaEnvelope, SienaMessageView, SienaPayload, SienaSendRequest
 from simulators.runtime.auth import Caller
-from simulators.runtime.http import accepted_response, caller, json_response
+from simulators.runtime.http import accepted_response, caller, idempotency_key, json_response
 from simulators.runtime.mailbox import add_mailbox_routes
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import HeaderParam, route
-from simulators.runtime.problems import FieldError, ProblemError, read_model
+from simulators.runtime.problems import ProblemError, read_model
 
 __all__ = ["IDEMPOTENCY_HEADER", "setup"]
 
@@ -23,22 +23,6 @@ IDEMPOTENCY_HEADER = HeaderParam(
     "returns the original message (200) instead of a second one",
     max_length=200,
 )
-
-
-def idempotency_key(request: web.Request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > 200:
-        raise ProblemError(
-            400,
-            "Bad request",
-            "Idempotency-Key must have 1 to 200 characters",
-            slug="bad-request",
-            errors=[FieldError(field="Idempotency-Key", rule="1 to 200 characters")],
-        )
-    return key
 
 
 async def send(request: web.Request) -> web.Response:

@@ -39,7 +39,7 @@ from simulators.model.sirene import (
     reply_timer,
 )
 from simulators.runtime import queries
-from simulators.runtime.http import accepted_response, caller, json_response
+from simulators.runtime.http import accepted_response, caller, idempotency_key, json_response
 from simulators.runtime.mailbox import add_mailbox_routes
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import HeaderParam, route
@@ -258,22 +258,6 @@ def _unprocessable(violations: list[Violation]) -> ProblemError:
     )
 
 
-def _idempotency_key(request: web.Request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > 200:
-        raise ProblemError(
-            400,
-            "Bad request",
-            "Idempotency-Key must have 1 to 200 characters",
-            slug="bad-request",
-            errors=[FieldError(field="Idempotency-Key", rule="1 to 200 characters")],
-        )
-    return key
-
-
 def _resolve_reply(book: FormBook, form: SireneForm) -> _Record | None:
     if form.in_reply_to is None:
         return None
@@ -332,7 +316,7 @@ async def send(request: web.Request) -> web.Response:
     violations = form_violations(form)
     if violations:
         raise _unprocessable(violations)
-    key = _idempotency_key(request)
+    key = idempotency_key(request)
     sent = form.model_dump(mode="json", exclude={"directive"}, exclude_none=True)
     ref = (bureau_state(form.f003_sender_bureau), form.f002_form_ref)
     async with book.reserving(ref):

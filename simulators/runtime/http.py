@@ -22,7 +22,7 @@ from simulators.model.envelope import Envelope
 from simulators.runtime.auth import Caller, Credentials, resolve_caller
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import OPENAPI, Operation
-from simulators.runtime.problems import ProblemError
+from simulators.runtime.problems import FieldError, ProblemError
 from simulators.runtime.store import db_time
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "NETWORK_TIME_HEADER",
     "accepted_response",
     "caller",
+    "idempotency_key",
     "json_response",
     "network_middleware",
     "stamp_network_time",
@@ -144,3 +145,20 @@ async def _maybe_lose_ack(request: web.Request, network: Network, operation: Ope
 async def stamp_network_time(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: every answer carries the network time."""
     response.headers[NETWORK_TIME_HEADER] = db_time(request.app[NETWORK].clock.now())
+
+
+def idempotency_key(request: web.Request) -> str | None:
+    """The send's Idempotency-Key (1 to 200 characters, trimmed), or None when the caller gave none."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 200:
+        raise ProblemError(
+            400,
+            "Bad request",
+            "Idempotency-Key must have 1 to 200 characters",
+            slug="bad-request",
+            errors=[FieldError(field="Idempotency-Key", rule="1 to 200 characters")],
+        )
+    return key
