@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -44,7 +44,7 @@ from simulators.runtime.mailbox import add_mailbox_routes
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import HeaderParam, route
 from simulators.runtime.problems import FieldError, ProblemError, read_json, validation_problem
-from simulators.runtime.store import Statement, db_time, parse_db_time
+from simulators.runtime.store import ENTRY_SEQ, Statement, db_time, parse_db_time
 
 __all__ = ["OVERDUE_EVENT", "SireneEnvelope", "SireneFormView", "SireneSettings", "setup"]
 
@@ -241,13 +241,9 @@ class _OverdueEvent(BaseModel):
 _BOOK = web.AppKey("sirene_form_book", FormBook)
 
 
-def _audit_row(at: datetime, party: str, action: str, detail: str) -> Callable[[int], list[Statement]]:
+def _audit_row(at: datetime, party: str, action: str, detail: str) -> list[Statement]:
     """The audit-table row of a journal entry (listed by GET /control/audit)."""
-
-    def statements(seq: int) -> list[Statement]:
-        return [(_AUDIT_INSERT, (seq, db_time(at), party, action, detail))]
-
-    return statements
+    return [(_AUDIT_INSERT, (ENTRY_SEQ, db_time(at), party, action, detail))]
 
 
 def _unprocessable(violations: list[Violation]) -> ProblemError:

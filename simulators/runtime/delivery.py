@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ import aiohttp
 from simulators.model.directive import ChannelName
 from simulators.model.envelope import DeliveryStatus
 from simulators.runtime import queries
-from simulators.runtime.store import Statement, db_time, parse_db_time
+from simulators.runtime.store import CanonicalText, Statement, db_time, json_string, parse_db_time
 
 if TYPE_CHECKING:
     from simulators.runtime.network import Network
@@ -41,6 +42,25 @@ _log = logging.getLogger("simulators.delivery")
 def backoff_seconds(attempts: int) -> float:
     """Network-time delay before the next attempt, after `attempts` failed ones (1, 2, 4, ... 300)."""
     return float(min(BACKOFF_BASE * 2.0 ** max(attempts - 1, 0), BACKOFF_CAP))
+
+
+ACKED = "delivery.acked"
+
+
+def ack_text(delivery_id: str, message_id: str, status: DeliveryStatus) -> str:
+    """One acknowledgement in a `delivery.acked` entry: canonical_json of {delivery_id, message_id, status}."""
+    return (f'{{"delivery_id":{json_string(delivery_id)},"message_id":{json_string(message_id)},'
+            f'"status":"{status.value}"}}')
+
+
+def acked_entry(party: str, via: str, acks: Sequence[str]) -> CanonicalText:
+    """The `delivery.acked` entry: the deliveries a party acknowledged in one go (`via` pull or push).
+
+    canonical_json of {"acks": [{delivery_id, message_id, status}, ...], "party", "via"}, keys in
+    order; one entry per request rather than per delivery, so that a batch of a thousand
+    acknowledgements costs the chain one link.
+    """
+    return CanonicalText(f'{{"acks":[{",".join(acks)}],"party":{json_string(party)},"via":{json_string(via)}}}')
 
 
 class Pusher:
@@ -206,14 +226,8 @@ class Pusher:
         stamp = db_time(now)
         if row.status is DeliveryStatus.PENDING:
             await network.journal.append(
-                "delivery.acked",
-                {
-                    "delivery_id": row.delivery_id,
-                    "message_id": row.message_id,
-                    "party": row.party,
-                    "status": DeliveryStatus.DELIVERED.value,
-                    "via": "push",
-                },
+                ACKED,
+                acked_entry(row.party, "push", [ack_text(row.delivery_id, row.message_id, DeliveryStatus.DELIVERED)]),
                 at=now,
                 statements=[
                     (

@@ -39,10 +39,11 @@ from simulators.model.envelope import Ack, AckStatus, DeliveryStatus, Envelope, 
 from simulators.model.parties import all_parties
 from simulators.runtime import queries
 from simulators.runtime.clock import Clock
-from simulators.runtime.delivery import Pusher
+from simulators.runtime.delivery import ACKED, Pusher, ack_text, acked_entry
 from simulators.runtime.faults import Fault, FaultSet
 from simulators.runtime.problems import FieldError, ProblemError
 from simulators.runtime.store import (
+    ENTRY_SEQ,
     CanonicalText,
     Journal,
     Rows,
@@ -305,14 +306,12 @@ class Network:
                                   stamp if pushed else None))
         kind = _directive_kind(directive)
 
-        def statements(seq: int) -> list[Statement]:
-            rows: list[Statement] = [
-                (_INSERT_MESSAGES, Rows([(message_id, seq, segment, name, sender, case_id, kind, stamp)])),
-                (_INSERT_DELIVERIES, delivery_rows),
-            ]
-            if key is not None:  # one send per key at a time (accept): this key is new in its batch
-                rows.append((_INSERT_KEYS, Rows([(sender, name, key, body_hash, message_id)])))
-            return rows
+        statements: list[Statement] = [
+            (_INSERT_MESSAGES, Rows([(message_id, ENTRY_SEQ, segment, name, sender, case_id, kind, stamp)])),
+            (_INSERT_DELIVERIES, delivery_rows),
+        ]
+        if key is not None:  # one send per key at a time (accept): this key is new in its batch
+            statements.append((_INSERT_KEYS, Rows([(sender, name, key, body_hash, message_id)])))
 
         # The entry's canonical form, assembled around the canonical envelope (keys in sorted order).
         entry = CanonicalText(f'{{"deliveries":[{",".join(listed)}],"envelope":{text}}}')
@@ -408,7 +407,7 @@ class Network:
             rows.append(row)
         now = self.clock.now()
         stamp = db_time(now)
-        entries: list[CanonicalText] = []
+        acks: list[str] = []
         updates = Rows()
         for index, row in enumerate(rows):
             new_status = row.status
@@ -420,14 +419,12 @@ class Network:
                 continue
             acked_at = row.acked_at or stamp
             read_at = (row.read_at or stamp) if new_status is DeliveryStatus.READ else row.read_at
-            # canonical_json of {"delivery_id", "message_id", "party", "status", "via"}, keys in order
-            entries.append(CanonicalText(
-                f'{{"delivery_id":{json_string(row.delivery_id)},"message_id":{json_string(row.message_id)},'
-                f'"party":{json_string(party)},"status":"{new_status.value}","via":{json_string(via)}}}'))
+            acks.append(ack_text(row.delivery_id, row.message_id, new_status))
             updates.append((row.cursor, new_status.value, acked_at, read_at))
             rows[index] = row._replace(status=new_status, acked_at=acked_at, read_at=read_at, next_attempt_at=None)
-        if entries:  # one journal entry per acknowledged delivery, all in one transaction
-            await self.journal.append_many("delivery.acked", entries, at=now, statements=[(_ACK_DELIVERIES, updates)])
+        if acks:  # one journal entry for the acknowledgements of one request
+            await self.journal.append(ACKED, acked_entry(party, via, acks), at=now,
+                                      statements=[(_ACK_DELIVERIES, updates)])
         return rows
 
     # -- access refusals --------------------------------------------------------------------------
@@ -440,12 +437,10 @@ class Network:
             "access.refused",
             entry,
             at=now,
-            statements=lambda seq: [
-                (
-                    "INSERT INTO audit(journal_seq, at, party, action, detail) VALUES (?,?,?,?,?)",
-                    (seq, db_time(now), party, action, detail),
-                )
-            ],
+            statements=[(
+                "INSERT INTO audit(journal_seq, at, party, action, detail) VALUES (?,?,?,?,?)",
+                (ENTRY_SEQ, db_time(now), party, action, detail),
+            )],
         )
         raise ProblemError(
             403,

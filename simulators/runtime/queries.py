@@ -1,4 +1,4 @@
-"""Read queries of the journal, run on its thread (`Journal.read(fn)`); plain functions of a connection."""
+"""Read queries of the journal, run on its reader thread (`Journal.read(fn)`); plain functions of a connection."""
 
 from __future__ import annotations
 

@@ -3,11 +3,10 @@
 Durability. The database runs in WAL mode with `synchronous=FULL`: a commit returns only after the
 WAL has been fsync'ed, so an acknowledged message survives not only `kill -9` of the server (which
 `NORMAL` would also survive, the WAL being in the OS page cache) but also a power cut or a kernel
-crash, which matters because the journal is the evidence a verdict rests on. The price of an fsync
-per commit is paid once per *batch*: every write goes through one writer thread that takes all
-writes queued while the previous commit was syncing and commits them in one transaction (group
-commit), each under its own SAVEPOINT so that one failing write does not fail its neighbours. A
-caller's future resolves only after its transaction committed; the HTTP layer answers after that.
+crash, which matters because the journal is the evidence a verdict rests on. Every write goes to
+one writer process (`journal_writer`), which commits all writes that arrived while the previous
+commit was syncing in one transaction (group commit). A caller's `append` returns only after its
+transaction committed; the HTTP layer answers after that.
 
 Integrity. `journal` is the chain: entry n stores `hash = sha256(hash(n-1) || canonical JSON of
 {seq, segment, at, kind, data})`, with 64 zeros before the first entry; triggers refuse UPDATE and
@@ -15,19 +14,24 @@ DELETE on it and on `messages`. `verify()` recomputes the chain. The other table
 `webhooks`, `faults`, `idempotency`, `timers`) hold the current state; every change to them that
 matters as evidence is also appended to the journal in the same transaction.
 
-Reads run on the same thread, after the writes queued before them, so a caller who saw its write
-acknowledged always reads it back.
+Reads run in this process, on a reader thread with a connection of its own (WAL lets it read while
+the writer writes). A read waits for every write submitted before it, so a caller always reads back
+what it wrote.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
+import marshal
 import queue
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,8 +49,20 @@ from simulators.runtime.encoding import (
     parse_db_time,
     plain_json,
 )
+from simulators.runtime.journal_writer import (
+    ENTRY_SEQ,
+    GENESIS_HASH,
+    LAYOUT_VERSION,
+    CanonicalText,
+    JournalLayoutError,
+    Rows,
+    Statement,
+    entry_hash,
+    pack,
+)
 
 __all__ = [
+    "ENTRY_SEQ",
     "GENESIS_HASH",
     "LAYOUT_VERSION",
     "CanonicalText",
@@ -64,148 +80,8 @@ __all__ = [
     "plain_json",
 ]
 
-GENESIS_HASH = "0" * 64
-LAYOUT_VERSION = 1  # PRAGMA user_version of the file; raise when the tables change
-
-
-class JournalLayoutError(RuntimeError):
-    """The file was written by a version of the journal with other tables."""
-_BATCH_LIMIT = 1024
-
 T = TypeVar("T")
-Statement = tuple[str, Sequence[Any]]
-StatementsFor = Callable[[int], Sequence[Statement]]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS journal (
-    seq INTEGER PRIMARY KEY, segment INTEGER NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
-    data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS journal_append_only_u BEFORE UPDATE ON journal
-    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS journal_append_only_d BEFORE DELETE ON journal
-    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
-CREATE TABLE IF NOT EXISTS messages (
-    message_id TEXT PRIMARY KEY, journal_seq INTEGER NOT NULL REFERENCES journal(seq),
-    segment INTEGER NOT NULL, channel TEXT NOT NULL, sender TEXT NOT NULL, case_id TEXT,
-    kind TEXT, created_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS messages_case ON messages(case_id);
-CREATE TRIGGER IF NOT EXISTS messages_append_only_u BEFORE UPDATE ON messages
-    BEGIN SELECT RAISE(ABORT, 'messages are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS messages_append_only_d BEFORE DELETE ON messages
-    BEGIN SELECT RAISE(ABORT, 'messages are append-only'); END;
-CREATE TABLE IF NOT EXISTS deliveries (
-    cursor INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL, message_id TEXT NOT NULL,
-    party TEXT NOT NULL, channel TEXT NOT NULL, segment INTEGER NOT NULL, status TEXT NOT NULL,
-    delivered_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT,
-    acked_at TEXT, read_at TEXT, last_error TEXT);
-CREATE INDEX IF NOT EXISTS deliveries_mailbox ON deliveries(party, channel, segment, status, cursor);
-CREATE INDEX IF NOT EXISTS deliveries_message ON deliveries(message_id);
-CREATE INDEX IF NOT EXISTS deliveries_push ON deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
-CREATE TABLE IF NOT EXISTS idempotency (
-    party TEXT NOT NULL, channel TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL,
-    message_id TEXT NOT NULL, PRIMARY KEY (party, channel, key));
-CREATE TABLE IF NOT EXISTS webhooks (
-    party TEXT NOT NULL, channel TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (party, channel));
-CREATE TABLE IF NOT EXISTS faults (position INTEGER PRIMARY KEY, spec TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY, journal_seq INTEGER NOT NULL, at TEXT NOT NULL, party TEXT,
-    action TEXT NOT NULL, detail TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS timers (
-    key TEXT PRIMARY KEY, kind TEXT NOT NULL, due_at TEXT NOT NULL, params TEXT NOT NULL, fired_at TEXT);
-"""
-
-
-_KIND_STRINGS: dict[str, str] = {}
-
-
-def _kind_string(kind: str) -> str:
-    found = _KIND_STRINGS.get(kind)
-    if found is None:
-        found = json_string(kind)
-        if len(_KIND_STRINGS) < 1024:
-            _KIND_STRINGS[kind] = found
-    return found
-
-
-def _entry_hash(prev_hash: str, seq: int, segment: int, at: str, kind: str, data_text: str) -> str:
-    """sha256(prev_hash || canonical JSON of {seq, segment, at, kind, data}).
-
-    `data_text` is already canonical, so the entry's canonical form is assembled around it (keys in
-    sorted order: at, data, kind, segment, seq) instead of serialising the data a second time.
-    """
-    entry = (f'{{"at":{json_string(at)},"data":{data_text},"kind":{_kind_string(kind)},'
-             f'"segment":{segment},"seq":{seq}}}')
-    return hashlib.sha256(prev_hash.encode("ascii") + entry.encode("utf-8")).hexdigest()
-
-
-class _BatchFailed(Exception):
-    pass
-
-
-_INSERT_ENTRY = "INSERT INTO journal(seq, segment, at, kind, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?)"
-_INSERT_ENTRIES = "INSERT INTO journal(seq, segment, at, kind, data, prev_hash, hash) VALUES {values}"
-
-
-class CanonicalText(str):
-    """JSON text the caller has already produced with `canonical_json`; appended as it is."""
-
-    __slots__ = ()
-
-
-class Rows(list[Sequence[Any]]):
-    """The parameters of a statement run for several rows: `(sql, Rows([...]))`.
-
-    When `sql` holds `{values}`, it is run once per chunk of rows with `{values}` replaced by one
-    `(?,...)` group per row (`INSERT ... VALUES {values}`, `WITH v(...) AS (VALUES {values}) UPDATE
-    ... FROM v ...`); otherwise once per row (`executemany`). Why chunks: the sqlite3 module lets go
-    of the GIL around every step of a statement, and the writer thread then waits to get it back from
-    a busy event loop; a thousand acknowledgements in one statement wait once, not a thousand times.
-    """
-
-    __slots__ = ()
-
-
-_CHUNKS = (256, 64, 16, 4, 1)  # a few chunk sizes: few distinct statements for sqlite3's statement cache
-_VALUES_LIMIT = 32766  # SQLite's SQLITE_MAX_VARIABLE_NUMBER (3.32+)
-
-
-def _run_rows(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    if "{values}" not in sql:
-        conn.executemany(sql, rows)
-        return
-    start = 0
-    width = len(rows[0]) if rows else 1
-    while start < len(rows):
-        size = next(c for c in _CHUNKS if c <= len(rows) - start and c * width <= _VALUES_LIMIT)
-        group = "(" + ",".join("?" * width) + ")"
-        chunk = rows[start : start + size]
-        conn.execute(sql.replace("{values}", ",".join([group] * size)), [v for row in chunk for v in row])
-        start += size
-
-
-class _Gathered:
-    """Rows of consecutive `new_rows_only` writes, waiting to be inserted: journal entries first."""
-
-    def __init__(self) -> None:
-        self.entries: list[Sequence[Any]] = []
-        self.rows: dict[str, list[Sequence[Any]]] = {}
-
-    def take(self, entries: Sequence[Sequence[Any]], statements: Sequence[Statement]) -> bool:
-        """Gather a write whose every statement is a `{values}` insert of `Rows`; False if it is not one."""
-        if not all(type(params) is Rows and "{values}" in sql for sql, params in statements):
-            return False
-        self.entries += entries
-        for sql, params in statements:
-            self.rows.setdefault(sql, []).extend(params)
-        return True
-
-    def run(self, conn: sqlite3.Connection) -> None:
-        if self.entries:
-            _run_rows(conn, _INSERT_ENTRIES, self.entries)
-        for sql, rows in self.rows.items():
-            _run_rows(conn, sql, rows)
-        self.entries, self.rows = [], {}
+_START_SECONDS = 30.0  # for the writer process to start (it may wait for an old writer to finish)
 
 
 class JournalVerification(BaseModel):
@@ -216,15 +92,8 @@ class JournalVerification(BaseModel):
     detail: str | None = None
 
 
-@dataclass(slots=True)
-class _Append:
-    kind: str | None
-    data: str | list[str]  # one entry, or several entries of the same kind (`append_many`)
-    at: str
-    statements: StatementsFor | Sequence[Statement]
-    new_segment: bool
-    future: asyncio.Future[Any]
-    new_rows_only: bool = False
+class JournalWriterError(RuntimeError):
+    """The writer process went away: nothing more can be journaled."""
 
 
 @dataclass(slots=True)
@@ -241,52 +110,57 @@ class _Stop:
 class Journal:
     """The SQLite journal. Open with `await Journal.open(path)`; close with `await journal.close()`."""
 
-    def __init__(self, path: Path, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, path: Path, process: subprocess.Popen[bytes], reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter, ready: tuple[Any, ...]) -> None:
         self.path = path
-        self._loop = loop
-        self._queue: queue.SimpleQueue[list[_Append | _Read | _Stop]] = queue.SimpleQueue()
-        self._pending: list[_Append | _Read | _Stop] = []
-        self._conn = self._connect(path)
-        self._check_layout(path)
-        self._conn.executescript(_SCHEMA)
-        self._conn.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
-        row = self._conn.execute(
-            "SELECT seq, segment, hash FROM journal ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        self._last_seq: int = int(row[0]) if row else 0
-        self.segment: int = int(row[1]) if row else 1
-        self._head: str = str(row[2]) if row else GENESIS_HASH
+        self._loop = asyncio.get_running_loop()
+        self._process = process
+        self._stream_reader, self._stream_writer = reader, writer
+        self._last_seq: int = ready[1]
+        self.segment: int = ready[2]
+        self._head: str = ready[3]
         self.commits = 0  # transactions committed (group commit makes this lower than appends)
-        self._thread = threading.Thread(target=self._run, name=f"journal:{path.name}", daemon=True)
-        self._thread.start()
+        self._pending_ops: list[Any] = []
+        self._waiting: deque[asyncio.Future[Any]] = deque()  # one per op sent, answered in order
+        self._last_write: asyncio.Future[Any] | None = None
+        self._failure: BaseException | None = None
+        self._stopped: asyncio.Future[None] = self._loop.create_future()
+        self._answers = self._loop.create_task(self._read_answers(), name=f"journal answers:{path.name}")
+        # Reads: a thread and a connection of their own.
+        self._reads: queue.SimpleQueue[list[_Read] | _Stop] = queue.SimpleQueue()
+        self._pending_reads: list[_Read] = []
+        self._read_conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._read_conn.execute("PRAGMA query_only=ON")
+        self._read_conn.execute("PRAGMA busy_timeout=5000")
+        self._reader = threading.Thread(target=self._run_reads, name=f"journal reads:{path.name}", daemon=True)
+        self._reader.start()
 
     @classmethod
     async def open(cls, path: Path) -> Journal:
+        """Start the writer process for the file at `path` (created if new) and connect to it."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, cls, path, loop)
-
-    @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=5000")
-        return conn
-
-    def _check_layout(self, path: Path) -> None:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = self._conn.execute("SELECT count(*) FROM sqlite_master WHERE name='journal'").fetchone()[0]
-        if tables and version != LAYOUT_VERSION:
-            self._conn.close()
-            raise JournalLayoutError(f"{path} was written with journal layout {version}, this version reads "
-                                     f"layout {LAYOUT_VERSION}; keep that file as evidence and start with a new "
-                                     "data directory")
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        command = [sys.executable, "-m", "simulators.runtime.journal_writer", str(theirs.fileno()), str(path)]
+        with theirs:
+            process = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL))
+        try:
+            reader, writer = await asyncio.open_unix_connection(sock=ours, limit=1 << 24)
+            ready = marshal.loads(await asyncio.wait_for(_read_frame(reader), _START_SECONDS))
+        except (asyncio.IncompleteReadError, TimeoutError, OSError) as exc:
+            process.kill()
+            raise JournalWriterError(f"the journal writer for {path} did not start ({exc!r})") from None
+        if ready[0] == "error":
+            process.wait()
+            writer.close()
+            if ready[1] == "layout":
+                raise JournalLayoutError(ready[2])
+            raise JournalWriterError(f"the journal writer could not open {path}: {ready[2]}")
+        return cls(path, process, reader, writer, ready)
 
     @property
     def head(self) -> str:
-        return self._head
+        return str(self._head)
 
     # -- public API -------------------------------------------------------------------------
 
@@ -296,25 +170,22 @@ class Journal:
         data: Any,
         *,
         at: datetime,
-        statements: StatementsFor | Sequence[Statement] = (),
+        statements: Sequence[Statement] = (),
         new_segment: bool = False,
         new_rows_only: bool = False,
     ) -> int:
         """Append a journal entry (kind None: state change only) and run `statements` in its transaction.
 
-        `statements` may be a function of the entry's sequence number; a statement may run for
-        several rows (`Rows`). Returns that number (0 when `kind` is None) once the transaction is
-        durable. `new_rows_only`: every statement is an `INSERT ... VALUES {values}` of rows with new
-        keys that no other write reads or changes, so that the journal may insert them together with
-        those of the writes queued beside it.
+        A statement may run for several rows (`Rows`); `ENTRY_SEQ` among its parameters stands for
+        the entry's sequence number. Returns that number (0 when `kind` is None) once the
+        transaction is durable. `new_rows_only`: every statement is an `INSERT ... VALUES {values}`
+        of rows with new keys that no other write reads or changes, so that the journal may insert
+        them together with those of the writes queued beside it.
         """
-        future: asyncio.Future[int] = self._loop.create_future()
-        # Serialised here, on the caller's thread, to keep the writer thread's share of the GIL small.
-        text = data if isinstance(data, CanonicalText) else canonical_json(data)
-        if not callable(statements) and not isinstance(statements, tuple):
-            statements = tuple(statements)  # the caller's list may change after this call
-        self._submit(_Append(kind, text, db_time(at), statements, new_segment, future, new_rows_only))
-        return await future
+        # Serialised here, in the caller's turn: the writer gets plain text.
+        text = str(data) if isinstance(data, CanonicalText) else canonical_json(data)
+        result: int = await self._submit((kind, text, db_time(at), _plain(statements), new_segment, new_rows_only))
+        return result
 
     async def append_many(
         self, kind: str, data: Sequence[Any], *, at: datetime, statements: Sequence[Statement] = ()
@@ -324,140 +195,115 @@ class Journal:
         The entries are chained one by one exactly as if appended separately; their sequence numbers
         are returned once the transaction is durable.
         """
-        future: asyncio.Future[list[int]] = self._loop.create_future()
-        texts = [item if isinstance(item, CanonicalText) else canonical_json(item) for item in data]
-        self._submit(_Append(kind, texts, db_time(at), tuple(statements), False, future))
-        return await future
+        texts = [str(item) if isinstance(item, CanonicalText) else canonical_json(item) for item in data]
+        result: list[int] = await self._submit((kind, texts, db_time(at), _plain(statements), False, False))
+        return result
 
     async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(connection)` on the reader thread, after every write submitted before this call."""
+        last = self._last_write
+        if last is not None and not last.done():
+            await asyncio.wait([last])
         future: asyncio.Future[T] = self._loop.create_future()
-        self._submit(_Read(work, future))
+        if not self._pending_reads:
+            self._loop.call_soon(self._flush_reads)
+        self._pending_reads.append(_Read(work, future))
         return await future
-
-    def _submit(self, op: _Append | _Read | _Stop) -> None:
-        # Everything submitted during one turn of the event loop reaches the writer as one item:
-        # one thread wake-up per turn instead of one per write.
-        if not self._pending:
-            self._loop.call_soon(self._flush)
-        self._pending.append(op)
-
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, []
-        self._queue.put(pending)
 
     async def verify(self) -> JournalVerification:
         return await self.read(_verify)
 
     async def close(self) -> None:
+        """Let every write finish, stop the reader and the writer (which checkpoints the WAL)."""
+        if self._last_write is not None and not self._last_write.done():
+            await asyncio.wait([self._last_write])
         stop = _Stop()
-        self._submit(stop)
+        self._flush_reads()
+        self._reads.put(stop)
         await self._loop.run_in_executor(None, stop.done.wait)
+        if self._failure is None:
+            self._stream_writer.write(pack(("stop",)))
+            with contextlib.suppress(ConnectionError):
+                await self._stream_writer.drain()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._stopped), _START_SECONDS)
+        self._answers.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._answers
+        self._stream_writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self._stream_writer.wait_closed()
+        await self._loop.run_in_executor(None, self._process.wait)
 
-    # -- writer thread ------------------------------------------------------------------------
+    # -- writes ---------------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _submit(self, op: tuple[Any, ...]) -> asyncio.Future[Any]:
+        if self._failure is not None:
+            raise JournalWriterError(f"the journal cannot be written: {self._failure}")
+        future: asyncio.Future[Any] = self._loop.create_future()
+        # Everything submitted during one turn of the event loop goes to the writer as one frame.
+        if not self._pending_ops:
+            self._loop.call_soon(self._flush_ops)
+        self._pending_ops.append(op)
+        self._waiting.append(future)
+        self._last_write = future
+        return future
+
+    def _flush_ops(self) -> None:
+        ops, self._pending_ops = self._pending_ops, []
+        if ops and self._failure is None:
+            self._stream_writer.write(pack(("batch", ops)))
+
+    async def _read_answers(self) -> None:
+        try:
+            while True:
+                answer = marshal.loads(await _read_frame(self._stream_reader))
+                if answer[0] == "stopped":
+                    self._stopped.set_result(None)
+                    return
+                _, outcomes, self._last_seq, self.segment, self._head, self.commits = answer
+                waiting = self._waiting
+                for outcome in outcomes:
+                    future = waiting.popleft()
+                    if future.done():
+                        continue
+                    if outcome[0]:
+                        future.set_result(outcome[1])
+                    else:
+                        future.set_exception(_error(outcome[1], outcome[2]))
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            self._failure = JournalWriterError(f"the journal writer for {self.path} stopped ({exc!r})")
+            while self._waiting:
+                future = self._waiting.popleft()
+                if not future.done():
+                    future.set_exception(self._failure)
+            if not self._stopped.done():
+                self._stopped.set_result(None)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def _flush_reads(self) -> None:
+        reads, self._pending_reads = self._pending_reads, []
+        if reads:
+            self._reads.put(reads)
+
+    def _run_reads(self) -> None:
         while True:
-            batch = list(self._queue.get())
-            while len(batch) < _BATCH_LIMIT:
-                try:
-                    batch.extend(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            appends = [op for op in batch if isinstance(op, _Append)]
-            if appends:
-                self._commit(appends)
-            self._settle([self._do_read(op) for op in batch if isinstance(op, _Read)])
-            stop = next((op for op in batch if isinstance(op, _Stop)), None)
-            if stop is not None:
-                self._shutdown()
-                stop.done.set()
+            item = self._reads.get()
+            if isinstance(item, _Stop):
+                self._read_conn.close()
+                item.done.set()
                 return
-
-    def _commit(self, appends: list[_Append]) -> None:
-        # Optimistic: the whole batch in one transaction. Only if a write fails is the batch redone
-        # with a SAVEPOINT per write, so that the failing one fails alone.
-        try:
-            outcomes = self._write(appends, isolate=False)
-        except _BatchFailed:
-            try:
-                outcomes = self._write(appends, isolate=True)
-            except Exception as exc:
-                self._settle([(op.future, exc) for op in appends])
-                return
-        except Exception as exc:  # the commit itself failed (disk full, I/O error): nothing is durable
-            self._settle([(op.future, exc) for op in appends])
-            return
-        self._settle(outcomes)
-
-    def _write(self, appends: list[_Append], *, isolate: bool) -> list[tuple[asyncio.Future[Any], Any]]:
-        outcomes: list[tuple[asyncio.Future[Any], Any]] = []
-        seq, head, segment = self._last_seq, self._head, self.segment
-        conn = self._conn
-        # Optimistic path: consecutive `new_rows_only` writes are gathered and inserted together,
-        # one statement per table, before anything else runs (an isolated rerun goes one by one).
-        gathered = _Gathered()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for op in appends:
-                if isolate:
-                    conn.execute("SAVEPOINT op")
+            outcomes = []
+            for op in item:
                 try:
-                    op_segment = segment + 1 if op.new_segment else segment
-                    result: Any = 0
-                    op_seq, op_head = seq, head
-                    entries = []
-                    if op.kind is not None:
-                        for text in [op.data] if isinstance(op.data, str) else op.data:
-                            op_seq += 1
-                            digest = _entry_hash(op_head, op_seq, op_segment, op.at, op.kind, text)
-                            entries.append((op_seq, op_segment, op.at, op.kind, text, op_head, digest))
-                            op_head = digest
-                        result = op_seq if isinstance(op.data, str) else [e[0] for e in entries]
-                    statements = (op.statements(op_seq if op.kind is not None else 0) if callable(op.statements)
-                                  else op.statements)
-                    if not (op.new_rows_only and not isolate and gathered.take(entries, statements)):
-                        gathered.run(conn)
-                        if len(entries) == 1:
-                            conn.execute(_INSERT_ENTRY, entries[0])
-                        elif entries:
-                            _run_rows(conn, _INSERT_ENTRIES, entries)
-                        for sql, params in statements:
-                            if type(params) is Rows:
-                                _run_rows(conn, sql, params)
-                            else:
-                                conn.execute(sql, params)
+                    outcomes.append((op.future, op.work(self._read_conn)))
                 except Exception as exc:
-                    if not isolate:
-                        raise _BatchFailed from exc
-                    conn.execute("ROLLBACK TO op")
-                    conn.execute("RELEASE op")
                     outcomes.append((op.future, exc))
-                    continue
-                if isolate:
-                    conn.execute("RELEASE op")
-                seq, head, segment = op_seq, op_head, op_segment
-                outcomes.append((op.future, result))
-            try:
-                gathered.run(conn)
-            except Exception as exc:
-                raise _BatchFailed from exc
-            conn.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
-        self._last_seq, self._head, self.segment = seq, head, segment
-        self.commits += 1
-        return outcomes
-
-    def _do_read(self, op: _Read) -> tuple[asyncio.Future[Any], Any]:
-        try:
-            return op.future, op.work(self._conn)
-        except Exception as exc:
-            return op.future, exc
+            self._settle(outcomes)
 
     def _settle(self, outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
-        """Resolve a whole batch with one wake-up of the event loop."""
+        """Resolve a whole batch of reads with one wake-up of the event loop."""
 
         def settle() -> None:
             for future, outcome in outcomes:
@@ -472,10 +318,23 @@ class Journal:
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
                 self._loop.call_soon_threadsafe(settle)
 
-    def _shutdown(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._conn.close()
+
+async def _read_frame(reader: asyncio.StreamReader) -> bytes:
+    header = await reader.readexactly(4)
+    return await reader.readexactly(int.from_bytes(header, "big"))
+
+
+def _plain(statements: Sequence[Statement]) -> list[tuple[str, Any, bool]]:
+    """Statements as the writer takes them: `(sql, params, many)`, with the rows of `Rows` as a plain list."""
+    return [(sql, list(params), True) if type(params) is Rows else (sql, params, False) for sql, params in statements]
+
+
+def _error(name: str, message: str) -> Exception:
+    """The writer's failure as an exception of the same sqlite3 class when it is one."""
+    found = getattr(sqlite3, name, None)
+    if isinstance(found, type) and issubclass(found, Exception):
+        return found(message)
+    return JournalWriterError(f"{name}: {message}")
 
 
 def _verify(conn: sqlite3.Connection) -> JournalVerification:
@@ -501,7 +360,7 @@ def _verify(conn: sqlite3.Connection) -> JournalVerification:
                 first_bad_seq=seq,
                 detail="prev_hash does not match the previous entry's hash",
             )
-        if _entry_hash(prev, seq, segment, at, kind, canonical_json(json.loads(data))) != digest:
+        if entry_hash(prev, seq, segment, at, kind, canonical_json(json.loads(data))) != digest:
             return JournalVerification(
                 ok=False,
                 entries=count,

@@ -26,5 +26,6 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         assert figures[name]["p99_ms"] >= figures[name]["p50_ms"]
     assert figures["memory"]["messages_journaled"] == 800
     assert figures["journal"]["ok"] is True
-    # Each delivered message is two journal entries: its acceptance and its acknowledgement.
-    assert figures["journal"]["entries"] == 2 * 800
+    # Each message is one journal entry; the acknowledgements one entry per acknowledging request,
+    # which the recipient makes for a page of deliveries at a time.
+    assert 800 < figures["journal"]["entries"] < 2 * 800
