@@ -38,12 +38,12 @@ async def _serve(
     from aiohttp import web
 
     from simulators.app import CREDENTIALS_PATH, ServerConfig, build_app
-    from simulators.runtime.store import JournalLayoutError
+    from simulators.runtime.store import JournalOpenError
 
     assert isinstance(config, ServerConfig)
     try:
         app = await build_app(config)
-    except JournalLayoutError as exc:
+    except JournalOpenError as exc:  # another layout, or another server on the same data directory
         raise click.ClickException(str(exc)) from None
     # A long-running server with a large, stable heap after start-up: move that heap out of the
     # collector's way and collect the young generation less often (measured: ~10% less CPU a send).

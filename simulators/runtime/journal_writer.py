@@ -54,6 +54,9 @@ __all__ = [
     "GENESIS_HASH",
     "LAYOUT_VERSION",
     "CanonicalText",
+    "JournalBusyError",
+    "JournalLayoutError",
+    "JournalOpenError",
     "Rows",
     "Statement",
     "entry_hash",
@@ -67,7 +70,7 @@ LAYOUT_VERSION = 1  # PRAGMA user_version of the file; raise when the tables cha
 # only the writer knows: e.g. `(INSERT INTO audit(journal_seq, ...) VALUES (?, ...), (ENTRY_SEQ, ...))`.
 ENTRY_SEQ: Any = Ellipsis  # marshal carries Ellipsis as it is
 _BATCH_LIMIT = 1024
-_LOCK_WAIT_SECONDS = 15.0
+_LOCK_WAIT_SECONDS = 5.0  # default wait for the lock of a writer still finishing
 _HEADER = struct.Struct(">I")
 
 Statement = tuple[str, Sequence[Any]]
@@ -288,8 +291,16 @@ class _BatchFailed(Exception):
 Outcome = tuple[Any, ...]
 
 
-class JournalLayoutError(RuntimeError):
+class JournalOpenError(RuntimeError):
+    """The journal cannot be opened; the message says why and what to do."""
+
+
+class JournalLayoutError(JournalOpenError):
     """The file was written by a version of the journal with other tables."""
+
+
+class JournalBusyError(JournalOpenError):
+    """Another writer (another network server) holds the file."""
 
 
 class Writer:
@@ -403,29 +414,33 @@ def _failure(exc: BaseException) -> Outcome:
 
 # -- the process ---------------------------------------------------------------------------------
 
-def _lock(path: Path) -> int:
-    """Hold `<journal>.lock` exclusively for the life of this process (released by the kernel at exit)."""
+def _lock(path: Path, wait_seconds: float) -> int:
+    """Hold `<journal>.lock` exclusively for the life of this process (released by the kernel at exit).
+
+    Waits a little for a writer that is still finishing: that of a server just killed, say.
+    """
     handle = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + _LOCK_WAIT_SECONDS
+    deadline = time.monotonic() + wait_seconds
     while True:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return handle
         except BlockingIOError:
             if time.monotonic() > deadline:
-                raise JournalLayoutError(
-                    f"{path} is in use by another network server (its writer holds {path}.lock); "
+                raise JournalBusyError(
+                    f"{path} is in use by another network server (its journal writer holds {path}.lock); "
                     "stop that server or give this one another data directory") from None
             time.sleep(0.01)
 
 
-def serve(sock: socket.socket, path: Path) -> None:
+def serve(sock: socket.socket, path: Path, lock_wait_seconds: float = _LOCK_WAIT_SECONDS) -> None:
     """Write for the server at the other end of `sock` until it says stop or goes away."""
     try:
-        _lock(path)
+        _lock(path, lock_wait_seconds)
         writer = Writer(path)
-    except (JournalLayoutError, sqlite3.Error, OSError) as exc:
-        kind = "layout" if isinstance(exc, JournalLayoutError) else "open"
+    except (JournalOpenError, sqlite3.Error, OSError) as exc:
+        kind = ("layout" if isinstance(exc, JournalLayoutError)
+                else "busy" if isinstance(exc, JournalBusyError) else "open")
         sock.sendall(pack(("error", kind, str(exc))))
         return
     sock.sendall(pack(("ready", writer.last_seq, writer.segment, writer.head)))
@@ -453,10 +468,10 @@ def serve(sock: socket.socket, path: Path) -> None:
 
 
 def main() -> None:
-    fd, path = int(sys.argv[1]), Path(sys.argv[2])
+    fd, path, lock_wait_seconds = int(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
     sock = socket.socket(fileno=fd)
     try:
-        serve(sock, path)
+        serve(sock, path, lock_wait_seconds)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the server went away while we answered
     finally:

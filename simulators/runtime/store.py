@@ -54,7 +54,9 @@ from simulators.runtime.journal_writer import (
     GENESIS_HASH,
     LAYOUT_VERSION,
     CanonicalText,
+    JournalBusyError,
     JournalLayoutError,
+    JournalOpenError,
     Rows,
     Statement,
     entry_hash,
@@ -67,8 +69,11 @@ __all__ = [
     "LAYOUT_VERSION",
     "CanonicalText",
     "Journal",
+    "JournalBusyError",
     "JournalLayoutError",
+    "JournalOpenError",
     "JournalVerification",
+    "JournalWriterError",
     "Rows",
     "Statement",
     "canonical_json",
@@ -81,7 +86,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_START_SECONDS = 30.0  # for the writer process to start (it may wait for an old writer to finish)
+_START_SECONDS = 60.0  # for the writer process to start (beyond the wait for an old writer's lock)
 
 
 class JournalVerification(BaseModel):
@@ -136,26 +141,30 @@ class Journal:
         self._reader.start()
 
     @classmethod
-    async def open(cls, path: Path) -> Journal:
-        """Start the writer process for the file at `path` (created if new) and connect to it."""
+    async def open(cls, path: Path, *, lock_wait_seconds: float = 5.0) -> Journal:
+        """Start the writer process for the file at `path` (created if new) and connect to it.
+
+        Raises `JournalLayoutError` for a file of another layout, `JournalBusyError` when another
+        server's writer still holds the file after `lock_wait_seconds`.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        command = [sys.executable, "-m", "simulators.runtime.journal_writer", str(theirs.fileno()), str(path)]
+        command = [sys.executable, "-m", "simulators.runtime.journal_writer", str(theirs.fileno()), str(path),
+                   str(lock_wait_seconds)]
         with theirs:
             process = await asyncio.get_running_loop().run_in_executor(
                 None, lambda: subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL))
         try:
             reader, writer = await asyncio.open_unix_connection(sock=ours, limit=1 << 24)
-            ready = marshal.loads(await asyncio.wait_for(_read_frame(reader), _START_SECONDS))
+            ready = marshal.loads(await asyncio.wait_for(_read_frame(reader), _START_SECONDS + lock_wait_seconds))
         except (asyncio.IncompleteReadError, TimeoutError, OSError) as exc:
             process.kill()
-            raise JournalWriterError(f"the journal writer for {path} did not start ({exc!r})") from None
+            raise JournalOpenError(f"the journal writer for {path} did not start ({exc!r})") from None
         if ready[0] == "error":
-            process.wait()
             writer.close()
-            if ready[1] == "layout":
-                raise JournalLayoutError(ready[2])
-            raise JournalWriterError(f"the journal writer could not open {path}: {ready[2]}")
+            await asyncio.get_running_loop().run_in_executor(None, process.wait)
+            error = {"layout": JournalLayoutError, "busy": JournalBusyError}.get(ready[1], JournalOpenError)
+            raise error(ready[2] if error is not JournalOpenError else f"cannot open {path}: {ready[2]}")
         return cls(path, process, reader, writer, ready)
 
     @property

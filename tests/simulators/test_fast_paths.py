@@ -156,7 +156,8 @@ async def test_pull_and_batch_ack_answer_what_the_models_write(net: Any) -> None
     # One entry per acknowledging request, naming every delivery it acknowledged.
     batch, receipt = [json.loads(d) for k, d in entries if k == "delivery.acked"]
     assert batch == {"party": "SPOC-AT", "via": "pull", "acks": [
-        {"delivery_id": i, "message_id": m["message_id"], "status": "DELIVERED"} for i, m in zip(ids, sent, strict=True)]}
+        {"delivery_id": i, "message_id": m["message_id"], "status": "DELIVERED"}
+        for i, m in zip(ids, sent, strict=True)]}
     assert receipt["acks"] == [{"delivery_id": ids[0], "message_id": sent[0]["message_id"], "status": "READ"}]
     accepted = json.loads(entries[0][1])
     assert accepted["envelope"] == sent[0]

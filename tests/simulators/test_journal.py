@@ -115,3 +115,36 @@ async def test_a_journal_of_another_layout_is_refused(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE journal (seq INTEGER PRIMARY KEY)")
     with pytest.raises(JournalLayoutError, match="new data directory"):
         await Journal.open(path)
+
+
+async def test_a_second_writer_on_the_same_file_is_refused_until_the_first_is_gone(tmp_path: Path) -> None:
+    from simulators.runtime.store import JournalBusyError
+
+    path = tmp_path / "j.sqlite3"
+    first = await Journal.open(path)
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    await first.append("a", {"n": 1}, at=at)
+    # Two writers would each chain onto the head they read at start: the second one must not start.
+    with pytest.raises(JournalBusyError, match="in use by another network server"):
+        await Journal.open(path, lock_wait_seconds=0.2)
+    await first.close()
+    second = await Journal.open(path, lock_wait_seconds=0.2)
+    assert await second.append("b", {"n": 2}, at=at) == 2
+    assert (await second.verify()).ok
+    await second.close()
+
+
+async def test_writes_fail_clearly_once_the_writer_process_is_gone(tmp_path: Path) -> None:
+    from simulators.runtime.store import JournalWriterError
+
+    journal = await Journal.open(tmp_path / "j.sqlite3")
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    await journal.append("a", {"n": 1}, at=at)
+    journal._process.kill()  # the writer process dies under the server
+    with pytest.raises(JournalWriterError, match="stopped"):
+        await journal.append("b", {"n": 2}, at=at)
+    with pytest.raises(JournalWriterError, match="cannot be written"):
+        await journal.append("c", {"n": 3}, at=at)
+    # What was acknowledged before is still readable, and closing does not hang.
+    assert (await journal.verify()).entries == 1
+    await asyncio.wait_for(journal.close(), 10)

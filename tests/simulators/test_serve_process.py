@@ -106,6 +106,8 @@ async def test_kill_9_mid_stream_loses_nothing_acknowledged(tmp_path: Path) -> N
             await asyncio.wait_for(asyncio.gather(*senders), 10)
     assert len(acknowledged) >= 300
     assert cut_off, "the kill should have interrupted requests in flight"
+    # The killed server's journal writer sees it gone and ends (no orphan holding the file).
+    await _until(lambda: not journal_writers(tmp_path / "net"), 10, "the old journal writer to exit")
 
     with serving(tmp_path / "net") as (_process, url, credentials):
         control = {"Authorization": f"Bearer {credentials['control']}"}
@@ -125,6 +127,39 @@ async def test_kill_9_mid_stream_loses_nothing_acknowledged(tmp_path: Path) -> N
     assert set(acknowledged) <= mailbox
     assert verification["ok"] is True
     assert verification["entries"] == len(stored)
+
+
+def journal_writers(data: Path) -> list[int]:
+    """Pids of the journal writer processes working on a file under `data`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:  # gone meanwhile
+                continue
+            if b"simulators.runtime.journal_writer" in command and any(str(data).encode() in c for c in command):
+                found.append(int(entry.name))
+    return found
+
+
+async def _until(condition: Any, seconds: float, what: str) -> None:
+    for _ in range(int(seconds * 20)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"waited {seconds} s for {what}")
+
+
+def test_a_second_server_on_the_same_data_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with serving(tmp_path / "net") as (process, _url, _credentials):
+        result = subprocess.run([*SERVE, "--port", "0", "--data", str(tmp_path / "net")],
+                                capture_output=True, text=True, timeout=60)
+        assert process.poll() is None  # the first server goes on
+    assert result.returncode != 0
+    assert "is in use by another network server" in result.stderr
+    assert "Traceback" not in result.stderr
+    asyncio.run(_until(lambda: not journal_writers(tmp_path / "net"), 10, "the journal writer to exit"))
 
 
 def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
