@@ -13,7 +13,8 @@ machine, by the same load generator (this process), in alternating rounds (best 
   one push at a time per recipient to keep its order.
 
 Then the pull network keeps going until `--memory-messages` messages are journaled and delivered,
-and the growth of the server's resident memory since the warm-up is printed.
+and the growth of the resident memory of the server and its journal writer process since the
+warm-up is printed.
 Targets: ratio >= 0.6, memory growth < 50 MB.
 
 Beside each figure: the CPU time per message of the server (with its journal writer process) and of this load generator
@@ -188,6 +189,11 @@ async def consume(url: str, token: str, total: int) -> None:
             acked += len(ids)
 
 
+def resident(server: psutil.Process) -> int:
+    """Resident memory of the server and of its processes (the journal writer), in bytes."""
+    return sum(p.memory_info().rss for p in [server, *server.children(recursive=True)])
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -293,7 +299,7 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
             for network in (pull, push):
                 await network.run(options.warmup, options.concurrency)
             server = psutil.Process(pull.process.pid)
-            rss_start = server.memory_info().rss
+            rss_start = resident(server)
             # Rounds alternate the three, so that a burst of load from elsewhere on the machine does
             # not fall on one of them only; each one's best round is kept.
             for _ in range(options.rounds):
@@ -314,7 +320,7 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
 
             while pull.sent < options.memory_messages:
                 await pull.run(min(options.chunk, options.memory_messages - pull.sent), options.concurrency)
-            rss_end = server.memory_info().rss
+            rss_end = resident(server)
             growth = (rss_end - rss_start) / 2**20
             journal_mb = sum(p.stat().st_size for p in (Path(data) / "pull").glob("journal*")) / 2**20
             results["memory"] = {"messages_journaled": pull.sent, "rss_growth_mb": growth, "rss_mb": rss_end / 2**20,

@@ -10,9 +10,10 @@ The protocol, over one Unix stream socket: frames of a 4-byte big-endian length 
 payload (plain values only: str, int, float, bytes, None, lists, tuples; `ENTRY_SEQ` is Ellipsis).
 
 * writer -> server, first: `("ready", last_seq, segment, head)` or `("error", kind, message)`.
-* server -> writer: `("batch", [op, ...])`, op = `(kind | None, data, at, statements, new_segment,
-  new_rows_only)` with `data` one canonical JSON text or a list of them, `statements` a list of
-  `(sql, params, many)`; `("stop",)` to checkpoint and close.
+* server -> writer: `("batch", [op, ...])`, each op in marshal form of its own (so that a value the
+  writer cannot take fails its caller, not the batch): `(kind | None, data, at, statements,
+  new_segment, new_rows_only)` with `data` one canonical JSON text or a list of them, `statements`
+  a list of `(sql, params, many)`; `("stop",)` to checkpoint and close.
 * writer -> server, once per transaction: `("done", outcomes, last_seq, segment, head, commits)`,
   one outcome per op in the order sent: `(True, seq | [seq, ...])` or `(False, error type, message)`.
   After a stop: `("stopped",)`.
@@ -38,6 +39,7 @@ import fcntl
 import hashlib
 import marshal
 import os
+import signal
 import socket
 import sqlite3
 import struct
@@ -59,6 +61,7 @@ __all__ = [
     "JournalOpenError",
     "Rows",
     "Statement",
+    "encode",
     "entry_hash",
     "pack",
     "plain_values",
@@ -174,11 +177,16 @@ def plain_values(value: Any) -> Any:
     raise TypeError(f"a journal statement parameter must be str, int, float, bytes or None, not {kind.__name__}")
 
 
-def pack(message: Any) -> bytes:
+def encode(value: Any) -> bytes:
+    """`value` in marshal form; raises TypeError for a value the writer cannot take (a datetime, say)."""
     try:
-        body = marshal.dumps(message)
+        return marshal.dumps(value)
     except ValueError:  # a subclass of a plain type somewhere (an enum member, a Rows)
-        body = marshal.dumps(plain_values(message))
+        return marshal.dumps(plain_values(value))
+
+
+def pack(message: Any) -> bytes:
+    body = encode(message)
     return _HEADER.pack(len(body)) + body
 
 
@@ -454,7 +462,7 @@ def serve(sock: socket.socket, path: Path, lock_wait_seconds: float = _LOCK_WAIT
         stop = False
         for frame in batch:
             if frame[0] == "batch":
-                ops += frame[1]
+                ops += map(marshal.loads, frame[1])
             elif frame[0] == "stop":
                 stop = True
         for start in range(0, len(ops), _BATCH_LIMIT):
@@ -468,6 +476,11 @@ def serve(sock: socket.socket, path: Path, lock_wait_seconds: float = _LOCK_WAIT
 
 
 def main() -> None:
+    # The writer ends when its server says stop or goes away, never on a signal meant for the server:
+    # a Ctrl-C or a SIGTERM to the whole process group must not take it away while the server is
+    # still finishing the requests in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     fd, path, lock_wait_seconds = int(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
     sock = socket.socket(fileno=fd)
     try:

@@ -59,6 +59,7 @@ from simulators.runtime.journal_writer import (
     JournalOpenError,
     Rows,
     Statement,
+    encode,
     entry_hash,
     pack,
 )
@@ -125,7 +126,7 @@ class Journal:
         self.segment: int = ready[2]
         self._head: str = ready[3]
         self.commits = 0  # transactions committed (group commit makes this lower than appends)
-        self._pending_ops: list[Any] = []
+        self._pending_ops: list[bytes] = []
         self._waiting: deque[asyncio.Future[Any]] = deque()  # one per op sent, answered in order
         self._last_write: asyncio.Future[Any] | None = None
         self._failure: BaseException | None = None
@@ -249,11 +250,12 @@ class Journal:
     def _submit(self, op: tuple[Any, ...]) -> asyncio.Future[Any]:
         if self._failure is not None:
             raise JournalWriterError(f"the journal cannot be written: {self._failure}")
+        encoded = encode(op)  # here, so that a parameter the writer cannot take fails this caller
         future: asyncio.Future[Any] = self._loop.create_future()
         # Everything submitted during one turn of the event loop goes to the writer as one frame.
         if not self._pending_ops:
             self._loop.call_soon(self._flush_ops)
-        self._pending_ops.append(op)
+        self._pending_ops.append(encoded)
         self._waiting.append(future)
         self._last_write = future
         return future
@@ -280,7 +282,7 @@ class Journal:
                         future.set_result(outcome[1])
                     else:
                         future.set_exception(_error(outcome[1], outcome[2]))
-        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+        except Exception as exc:  # the writer went away (or answered nonsense): nothing more can be written
             self._failure = JournalWriterError(f"the journal writer for {self.path} stopped ({exc!r})")
             while self._waiting:
                 future = self._waiting.popleft()

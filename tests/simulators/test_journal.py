@@ -148,3 +148,12 @@ async def test_writes_fail_clearly_once_the_writer_process_is_gone(tmp_path: Pat
     # What was acknowledged before is still readable, and closing does not hang.
     assert (await journal.verify()).entries == 1
     await asyncio.wait_for(journal.close(), 10)
+
+
+async def test_a_value_the_writer_cannot_take_fails_its_caller_only(tmp_path: Path) -> None:
+    journal = await Journal.open(tmp_path / "j.sqlite3")
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    with pytest.raises(TypeError, match="datetime"):
+        await journal.append("a", {}, at=at, statements=[("INSERT INTO meta(key, value) VALUES ('k', ?)", (at,))])
+    assert await journal.append("b", {"n": 1}, at=at) == 1
+    await journal.close()

@@ -23,10 +23,12 @@ SERVE = [sys.executable, "-c", "from conformance.cli import main; main()", "serv
 
 
 @contextmanager
-def serving(data: Path, *extra: str) -> Iterator[tuple[subprocess.Popen[str], str, dict[str, Any]]]:
+def serving(data: Path, *extra: str, own_group: bool = False
+            ) -> Iterator[tuple[subprocess.Popen[str], str, dict[str, Any]]]:
+    """`serve` on a free port; `own_group`: in a process group of its own, to signal it as a terminal would."""
     process = subprocess.Popen([*SERVE, "--port", "0", "--data", str(data), "--clock", "virtual",
                                 "--start", "2026-03-02T10:00:00Z", *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=own_group)
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -50,8 +52,12 @@ def siena(sender: str, n: int) -> dict[str, Any]:
             "security_level": "BPL", "europol_involved": False}
 
 
-async def test_sigterm_finishes_requests_in_flight_then_stops(tmp_path: Path) -> None:
-    with serving(tmp_path / "net") as (process, url, credentials):
+@pytest.mark.parametrize("stop", ["SIGTERM to the server", "Ctrl-C to its process group"])
+async def test_a_stop_signal_finishes_requests_in_flight_then_stops(tmp_path: Path, stop: str) -> None:
+    # A terminal's Ctrl-C (or a service manager's stop) reaches the journal writer process too: it
+    # must stay until its server has answered what is in flight and closed the journal.
+    group = stop.startswith("Ctrl-C")
+    with serving(tmp_path / "net", own_group=group) as (process, url, credentials):
         async with aiohttp.ClientSession() as http:
             control = {"Authorization": f"Bearer {credentials['control']}"}
             async with http.get(url + "/healthz") as health:
@@ -63,18 +69,26 @@ async def test_sigterm_finishes_requests_in_flight_then_stops(tmp_path: Path) ->
             sending = asyncio.ensure_future(http.post(url + "/siena/messages", json=siena("SPOC-DE", 0),
                                                       headers=token))
             await asyncio.sleep(0.3)
-            process.send_signal(signal.SIGTERM)
+            if group:
+                os.killpg(process.pid, signal.SIGINT)
+            else:
+                process.send_signal(signal.SIGTERM)
             response = await sending
             assert response.status == 201
             response.release()
         assert await asyncio.to_thread(process.wait, 10) == 0
         assert process.stderr is not None
-        assert "stopped" in process.stderr.read()
+        stderr = process.stderr.read()
+        assert "stopped" in stderr
+        assert "Traceback" not in stderr
+    await _until(lambda: not journal_writers(tmp_path / "net"), 10, "the journal writer to exit")
     with serving(tmp_path / "net") as (_process, url, credentials):
-        async with aiohttp.ClientSession() as http, http.get(
-            url + "/control/traffic", headers={"Authorization": f"Bearer {credentials['control']}"}
-        ) as answer:
-            assert len((await answer.json())["messages"]) == 1
+        control = {"Authorization": f"Bearer {credentials['control']}"}
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url + "/control/traffic", headers=control) as answer:
+                assert len((await answer.json())["messages"]) == 1
+            async with http.get(url + "/control/journal/verify", headers=control) as answer:
+                assert (await answer.json())["ok"] is True
 
 
 async def test_kill_9_mid_stream_loses_nothing_acknowledged(tmp_path: Path) -> None:
