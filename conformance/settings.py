@@ -148,7 +148,10 @@ class CampaignSettings(BaseModel):
     quiet_period: float = Field(default=0.04, description="Real seconds without traffic that mean 'settled'")
     settle_timeout: float = Field(default=10.0, description="Real seconds to wait for the SUT to settle")
     manual_timeout: float = Field(default=0.0, description="Real seconds to wait for a person; 0 = do not ask")
-    real_mode_wait: float = Field(default=120.0, description="Real seconds to wait for answers in real time mode")
+    real_mode_wait: float = Field(default=120.0, description="Real seconds the SUT is watched for in real time mode")
+    real_mode_receipt_slack: timedelta = Field(
+        default=timedelta(seconds=30), description="Real time mode: how long after the channel's delivery a SUT "
+        "may stamp its receipt, as long as it had not acknowledged the delivery yet (a push reaching it late)")
     report_dir: Path = Path("reports-out")
 
     @property
@@ -165,6 +168,14 @@ class CampaignSettings(BaseModel):
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
+
+    def real_time_note(self) -> str | None:
+        """What real time mode cannot observe; said with every judgement the end of the campaign cut short."""
+        if self.time_mode is not TimeMode.REAL:
+            return None
+        return (f"real time mode: everything was sent at once and the SUT was watched for only "
+                f"{self.real_mode_wait:g} s of wall clock (--real-wait), so what is due hours or days later, "
+                "and night, weekend and holiday timing, cannot be observed")
 
     def siena_binding_on(self, moment: datetime) -> bool:
         return self.local(moment).date() >= self.siena_obligation_date

@@ -290,9 +290,10 @@ def judge_deadline(
         received += f", clock suspended {iso_duration(primary.suspended)} (Art 6(3) §2)"
     if answered_at is None:
         if observed_until < primary.due_utc:
+            note = settings.real_time_note()
             return DeadlineJudgement(Outcome.INCONCLUSIVE, rule,
                                      f"{received}; no {answer} yet when the campaign ended at {z(observed_until)}, "
-                                     f"before the deadline", expected, primary)
+                                     f"before the deadline" + (f"; {note}" if note else ""), expected, primary)
         other = reg1182 if primary is elapsed else elapsed
         if observed_until < other.due_utc:
             return DeadlineJudgement(Outcome.WARNING, rule,

@@ -300,7 +300,9 @@ class RunSettings(BaseModel):
     model_config = ConfigDict(extra="allow", json_schema_serialization_defaults_required=True)
 
     profile: str = Field(description="Campaign profile (which checks ran).")
-    time_mode: str = Field(description="'virtual' or 'system' network clock.")
+    time_mode: str = Field(description="Campaign time mode: 'virtual' (the harness moves the network clock), 'real' "
+                           "(wall clock, answers awaited --real-wait seconds) or 'declared' (receipt and answer times "
+                           "taken from the SUT's records).")
     deadline_reading: str = Field(
         description="How the Art 5(1) time limits were counted: 'elapsed' or 'reg1182' (a configurable reading)."
     )

@@ -101,7 +101,7 @@ class Engine:
             if match(message):
                 return message
         if not self.timeline.virtual:
-            until = min(until, self.timeline.started_at + timedelta(seconds=self.settings.real_mode_wait))
+            until = min(until, self._real_time_end())
         if until <= self.now:
             return None
         self.mark(until)
@@ -134,7 +134,7 @@ class Engine:
                 await timeline.settle(after_actions=True)
                 if self._dispatch(await timeline.fetch()):
                     continue
-            if not self._waiters:
+            if not self._waiters and (timeline.virtual or timeline.now >= self._real_time_end()):
                 return
             if timeline.virtual:
                 target = timeline.next_boundary(timeline.now + self._step())
@@ -144,6 +144,11 @@ class Engine:
                 await timeline.real_tick(0.5)
             self._dispatch(await timeline.fetch())
             self._progress(self._status())
+
+    def _real_time_end(self) -> datetime:
+        """Real time mode: the SUT is watched until --real-wait seconds after the start, even when no scenario
+        waits any more (one that only sent something still has its copies and records to be seen)."""
+        return self.timeline.started_at + timedelta(seconds=self.settings.real_mode_wait)
 
     def _step(self) -> timedelta:
         """The longest move allowed now: coarse when only long-horizon waits remain, longer when the SUT's

@@ -63,6 +63,8 @@ def defect_command(options: RunOptions, defect: str | None, requirements: Sequen
             "--time-mode", options.time_mode, "--deadline-reading", options.deadline_reading]
     if options.seed is not None:
         args += ["--seed", str(options.seed)]
+    if options.real_wait is not None:
+        args += ["--real-wait", f"{options.real_wait:g}"]
     if defect is not None:
         args += ["--defect", defect]
         from conformance.settings import CampaignSettings

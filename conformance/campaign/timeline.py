@@ -220,8 +220,15 @@ class Timeline:
         return self.ledger.observe(messages)
 
     async def fetch_all(self) -> None:
-        """The whole journal, so that every message carries its final acknowledgement state."""
+        """The whole journal, so that every message carries its final acknowledgement state.
+
+        In real time mode the network clock is read afresh after it: `now` is otherwise only read while the
+        engine waits, and a phase whose scenarios never had to wait would end (and export) at a stale time,
+        before messages it observed.
+        """
         self.ledger.observe(await self.network.traffic())
+        if not self.virtual:
+            self.now = max(self.now, await self.network.clock())
 
 
 def _z(moment: datetime) -> str:

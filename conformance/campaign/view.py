@@ -7,9 +7,14 @@ with an export: its ledger answers with the messages created up to the export on
 later ones it left out (a late answer, anything in the retention phase), for the check to say so.
 
 Times come from the network (the channels' journal) in the `virtual` and `real` time modes; in the
-`declared` mode the receipt and the answer times are those the CMS itself recorded in its case
-export (its `received_at` and the `at` of its communications), for a CMS that cannot follow the
-network clock but does record when things happened.
+`declared` mode the Art 5(1) receipt and answer times are those the CMS itself recorded in its case
+export (its `received_at` and the `at` of its communications). Every other time (copies, notices, the
+end of the campaign) stays on network time, so declared times are only comparable when the CMS keeps
+the network clock.
+
+In real time mode the campaign watches the SUT for --real-wait seconds of wall clock: an absence that
+was not yet due when it stopped proves nothing (`unseen_before`), and a receipt may be stamped when a
+pushed delivery reached the SUT (`receipt_bounds`).
 """
 
 from __future__ import annotations
@@ -252,6 +257,41 @@ class CampaignView:
                 if recorded is not None and recorded.at is not None:
                     return recorded.at
         return message.created_at
+
+    def receipt_bounds(self, message: Observed, party: str) -> tuple[datetime, datetime]:
+        """When `party` can have received `message`: from its delivery to the mailbox (t0) until, in real time
+        mode, `party` acknowledged it (at most `real_mode_receipt_slack` later).
+
+        With a network clock that stands still between moves both are one instant. On the wall clock a
+        pushed delivery reaches the SUT a little after the channel stamped it (retries, queueing), and a
+        SUT that stamps its receipt on arrival stamps it in between; that span is no delay of the SUT's.
+        """
+        first = message.delivered_at(party) or message.created_at
+        last = first
+        if self.settings.time_mode is TimeMode.REAL:
+            for ack in message.acks:
+                if ack.get("party") == party and ack.get("acked_at"):
+                    acked = datetime.fromisoformat(str(ack["acked_at"]).replace("Z", "+00:00"))
+                    last = max(last, min(acked, first + self.settings.real_mode_receipt_slack))
+        return first, last
+
+    def real_time_note(self) -> str | None:
+        """What real time mode cannot observe, for every judgement the end of the campaign cut short."""
+        return self.settings.real_time_note()
+
+    def unseen_before(self, due: datetime, what: str) -> str | None:
+        """Why the absence of `what` proves nothing: in real time mode the campaign stopped watching before it
+        was due.
+
+        None when the observation reached `due`, and always on a virtual timeline: there the SUT settles at
+        every instant the clock stops at and the scenarios wait past what they judge, so what the SUT had not
+        done when the campaign ended it did not do in time.
+        """
+        note = self.real_time_note()
+        if note is None or self.observed_until >= due:
+            return None
+        return (f"no {what} seen by {z(self.observed_until)}, when the campaign stopped watching, and none was due "
+                f"before {z(due)}; {note}")
 
     def suspensions(self, exchange: Exchange) -> list[tuple[datetime, datetime]]:
         asked, answered = exchange.event("clarification_requested"), exchange.event("clarification_received")

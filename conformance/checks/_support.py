@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from conformance.campaign.engine import deadline_marks
 from conformance.campaign.runner import Exports
 from conformance.campaign.view import CampaignView
 from conformance.ledger import Exchange, Observed
@@ -16,6 +17,7 @@ from simulators.model.parties import state as state_of
 
 __all__ = [
     "Completion",
+    "answer_pending",
     "as_exported",
     "completion",
     "copy_finding",
@@ -24,6 +26,7 @@ __all__ = [
     "languages_of",
     "limit_availability",
     "real_time_caveat",
+    "reply_pending",
 ]
 
 
@@ -79,6 +82,33 @@ def completion(view: CampaignView, exchange: Exchange) -> Completion:
     if not result.missing and times:
         result.done_at = max(times)
     return result
+
+
+def answer_pending(view: CampaignView, exchange: Exchange, done: Completion | None = None) -> str | None:
+    """Why the items still unanswered prove nothing yet: in real time mode the campaign stopped watching
+    (after --real-wait seconds) before the most lenient Art 5(1) limit of the request had passed.
+
+    None when every item is answered, or when the observation outlasted that limit, and always on a
+    virtual timeline (CampaignView.unseen_before): then what is missing is missing. A check judges what it
+    did observe first: an answer already given wrongly fails whatever the mode.
+    """
+    done = done if done is not None else completion(view, exchange)
+    received = view.received_at(exchange)
+    if not done.missing or received is None:
+        return None
+    due = max(deadline_marks(exchange, received, view.settings))
+    return view.unseen_before(due, f"answer to item(s) {', '.join(done.missing)}")
+
+
+def reply_pending(view: CampaignView, judge: Judge, exchange: Exchange, rule: str) -> None:
+    """No information provided yet while it was still due (answer_pending): what a reply will hold is
+    unknown, not inapplicable; recorded as inconclusive."""
+    if "provide" not in exchange.expected.values() or view.of(exchange, "REPLY"):
+        return
+    pending = answer_pending(view, exchange)
+    if pending:
+        judge.inconclusive(exchange.key, rule=rule, evidence=view.evidence(exchange),
+                           observed=f"{view.answers_text(exchange)}; {pending}")
 
 
 def as_exported(view: CampaignView, judge: Judge, exports: Exports | None = None) -> CampaignView:
@@ -197,6 +227,9 @@ def copy_finding(
                     f"({first_internal.message_id} on {first_internal.channel}) at {z(at)}",
                     expected=f"the copy at the same time (within {tolerance.total_seconds():g} s)")
         return
+    if not copies and (unseen := view.unseen_before(original.created_at + tolerance, f"copy to {party}")):
+        judge.inconclusive(instance, rule=rule, evidence=shown, observed=f"{original.summary()}; {unseen}")
+        return
     if not copies:
         if exception:
             judge.passed(instance, rule=rule, observed=f"no copy to {party}; the exception {exception} is recorded",
@@ -238,6 +271,4 @@ def languages_of(state: str) -> list[str]:
 
 
 def real_time_caveat(view: CampaignView) -> str | None:
-    if view.settings.time_mode is TimeMode.REAL:
-        return "real time mode: the timeline was shortened; night, weekend and holiday timing were not reproduced"
-    return None
+    return view.real_time_note()

@@ -36,7 +36,7 @@ def _request(message: Observed) -> InformationRequest | None:
 def _unsent(judge: Judge, campaign: CampaignView, rule: str) -> None:
     for exchange in campaign.exchanges(ExchangeKind.OUTGOING_REQUEST):
         if exchange.facts.get("not_done"):
-            judge.inconclusive(exchange.key, rule=rule, observed=f"not stimulated: {exchange.facts['not_done']}")
+            judge.inconclusive(exchange.key, rule=rule, observed=f"not carried out: {exchange.facts['not_done']}")
         elif exchange.message_id is None:
             judge.failed(exchange.key, rule=rule, expected="the SUT sends the request it was told to send",
                          observed="; ".join(exchange.problems) or "no request observed")

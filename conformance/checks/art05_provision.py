@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import completion, copy_finding
+from conformance.checks._support import answer_pending, completion, copy_finding, reply_pending
 from conformance.ledger import Exchange
 from conformance.verdicts import Judge, describe_gap, z
 from simulators.model.directive import CopyExceptionGround
@@ -28,6 +28,12 @@ def _delay_notice_findings(campaign: CampaignView, judge: Judge, exchange: Excha
     notices = campaign.of(exchange, "DELAY_NOTICE")
     if received is None:
         judge.inconclusive(exchange.key, rule=rule, observed="the request was never sent")
+        return
+    pending = (campaign.unseen_before(received + settings.immediately, "delay notice")
+               if not notices and not campaign.answers(exchange) else None)
+    if pending:
+        judge.inconclusive(exchange.key, rule=rule, evidence=evidence,
+                           observed=f"{campaign.sent_text(exchange)}; {pending}")
         return
     if not notices:
         judge.failed(exchange.key, rule=rule, evidence=evidence,
@@ -62,16 +68,27 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
         if notices:
             stamps = [n.created_at for n in notices] + [end]
             longest = max((b - a for a, b in itertools.pairwise(stamps)), default=timedelta(0))
-            judge.check(longest <= settings.delay_update_within, f"{exchange.key}[updates]", rule=rule,
-                        evidence=evidence,
-                        observed=f"{len(notices)} notice(s); longest silence "
-                        f"{describe_gap(stamps[0], stamps[0] + longest)}",
-                        expected=f"updates at least every {settings.delay_update_within}")
+            unseen = (campaign.unseen_before(notices[-1].created_at + settings.delay_update_within,
+                                             "information or update after the last delay notice")
+                      if done.done_at is None and longest <= settings.delay_update_within else None)
+            if unseen:
+                judge.inconclusive(f"{exchange.key}[updates]", rule=rule, evidence=evidence,
+                                   observed=f"{len(notices)} notice(s); {unseen}")
+            else:
+                judge.check(longest <= settings.delay_update_within, f"{exchange.key}[updates]", rule=rule,
+                            evidence=evidence,
+                            observed=f"{len(notices)} notice(s); longest silence "
+                            f"{describe_gap(stamps[0], stamps[0] + longest)}",
+                            expected=f"updates at least every {settings.delay_update_within}")
         granted = exchange.event("judicial_granted")
         if exchange.facts.get("judicial") == "granted":
             if granted is None:
                 judge.inconclusive(f"{exchange.key}[after grant]", rule=rule,
                                    observed="the authorisation was never granted: " + "; ".join(exchange.problems))
+            elif (done.done_at is None or done.provided == {}) and (unseen := campaign.unseen_before(
+                    granted.at + settings.after_grant_tolerance, "information after the grant")):
+                judge.inconclusive(f"{exchange.key}[after grant]", rule=rule, evidence=evidence,
+                                   observed=f"granted at {z(granted.at)}; {unseen}")
             elif done.done_at is None or done.provided == {}:
                 judge.failed(f"{exchange.key}[after grant]", rule=rule, evidence=evidence,
                              observed=f"granted at {z(granted.at)}; {campaign.answers_text(exchange)}",
@@ -108,6 +125,7 @@ def test_reply_in_language_of_request(campaign: CampaignView, judge: Judge) -> N
     """Information is provided in the language in which the request was submitted."""
     rule = "the information is provided in the language of the request (Art 5(3) §1)"
     for exchange in campaign.incoming("R-16"):
+        reply_pending(campaign, judge, exchange, rule)
         for reply in campaign.of(exchange, "REPLY"):
             judge.check(reply.language == exchange.language, f"{exchange.key}:{reply.message_id}", rule=rule,
                         evidence=campaign.evidence(exchange),
@@ -130,8 +148,9 @@ def test_reply_to_designated_authority_copied(campaign: CampaignView, judge: Jud
         requester_state = party(exchange.requester or "").state
         replies = campaign.of(exchange, "REPLY")
         if not replies:
+            pending = answer_pending(campaign, exchange)
             judge.inconclusive(exchange.key, rule=rule, observed=f"no information was provided: "
-                               f"{campaign.answers_text(exchange)}")
+                               f"{campaign.answers_text(exchange)}" + (f"; {pending}" if pending else ""))
             continue
         for reply in replies:
             exception = reply.field("copy_exception")
@@ -148,6 +167,7 @@ def test_withheld_copy_records_ground(campaign: CampaignView, judge: Judge) -> N
     for exchange in _designated(campaign, "R-18"):
         requester_state = party(exchange.requester or "").state
         case = campaign.case(exchange)
+        reply_pending(campaign, judge, exchange, rule)
         for reply in campaign.of(exchange, "REPLY"):
             if campaign.copies(reply, f"SPOC-{requester_state}"):
                 judge.passed(exchange.key, rule=rule, observed="the copy was sent; no ground needed")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from conformance.campaign.http import parse_time
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import completion, deadline_finding
+from conformance.checks._support import answer_pending, completion, deadline_finding
 from conformance.ledger import Exchange
 from conformance.verdicts import Judge, describe_gap, judge_deadline, z
 from simulators.model.directive import RefusalGround
@@ -51,6 +51,11 @@ def test_refusals_only_on_listed_grounds(campaign: CampaignView, judge: Judge) -
                 if grounds and not set(grounds) - _GROUNDS:
                     judge.passed(f"{exchange.key}[{item}]", rule=rule,
                                  observed=f"item {item} refused on {', '.join(grounds)} by {message.message_id}")
+        pending = answer_pending(campaign, exchange, done)
+        for item, wanted in exchange.expected.items():
+            if wanted != "provide" and item in done.missing and pending:
+                judge.inconclusive(f"{exchange.key}[{item}]", rule=rule, evidence=evidence,
+                                   observed=f"the refusal of item {item} on {wanted} was due; {pending}")
     if not judge.findings:
         judge.not_applicable("no refusal was given and none was due")
 
@@ -66,6 +71,11 @@ def test_partial_refusal_covers_only_its_part(campaign: CampaignView, judge: Jud
         done = completion(campaign, exchange)
         should_provide = [i for i, v in wanted.items() if v == "provide"]
         not_provided = [i for i in should_provide if i not in done.provided]
+        pending = answer_pending(campaign, exchange, done)
+        if pending and not_provided and set(not_provided) <= set(done.missing):
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                               observed=f"{campaign.answers_text(exchange)}; {pending}")
+            continue
         judge.check(not not_provided, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{campaign.answers_text(exchange)}; provided {sorted(done.provided)}, refused "
                     f"{sorted(done.refused)}",
@@ -121,6 +131,13 @@ def test_clarification_asked_immediately(campaign: CampaignView, judge: Judge) -
         received = campaign.received_at(exchange)
         asked = campaign.of(exchange, "CLARIFICATION_REQUEST")
         evidence = campaign.evidence(exchange)
+        pending = (campaign.unseen_before(received + settings.immediately, "clarification request")
+                   if received is not None and not campaign.answers(exchange) else None)
+        if not asked and pending:
+            judge.inconclusive(exchange.key, rule=rule, evidence=evidence,
+                               observed=f"{campaign.sent_text(exchange)} (missing {exchange.facts['incomplete']}); "
+                               f"{pending}")
+            continue
         if not asked or received is None:
             judge.failed(exchange.key, rule=rule, evidence=evidence,
                          observed=f"{campaign.sent_text(exchange)} (missing {exchange.facts['incomplete']}); "
@@ -154,26 +171,46 @@ def test_clarification_suspends_the_limit(campaign: CampaignView, judge: Judge) 
                          expected="the case with both suspension timestamps")
             continue
         received = campaign.received_at(exchange)
+        # The SPOC's receipts (of the request, of the clarification), as the SUT may stamp them: in real time
+        # mode anywhere from the delivery to its acknowledgement (CampaignView.receipt_bounds).
+        party = campaign.recipient(exchange)
+        back = _real_time_receipt(campaign, answered.message_id, party) or (answered.at, answered.at)
         record = case.deadline or {}
         problems = []
         stored = [(pair[0], pair[1] if len(pair) > 1 else None) for pair in case.suspensions if pair]
-        if not any(s is not None and e is not None and abs(s - asked.at) <= tolerance
-                   and abs(e - answered.at) <= tolerance for s, e in stored):
+        matching = [(s, e) for s, e in stored if s is not None and e is not None and abs(s - asked.at) <= tolerance
+                    and back[0] - tolerance <= e <= back[1] + tolerance]
+        if not matching:
             problems.append(f"suspensions recorded {[(z(s), z(e)) for s, e in stored]}")
         counted = record.get("counted_from")
-        if counted and received and abs(parse_time(str(counted)) - received) > tolerance:
-            problems.append(f"the deadline is counted from {counted}, not from receipt {z(received)}")
+        if counted and received:
+            first, last = _real_time_receipt(campaign, exchange.message_id, party) or (received, received)
+            if not first - tolerance <= parse_time(str(counted)) <= last + tolerance:
+                problems.append(f"the deadline is counted from {counted}, not from receipt {z(received)}")
         suspended = str(record.get("suspended") or "")
         span = answered.at - asked.at
         from simulators.model.deadlines import iso_duration
 
-        if record and suspended != iso_duration(span):
+        counted_spans = {iso_duration(span)}
+        if back[1] != back[0]:  # real time mode: the span between the ends the SUT stamped (judged just above)
+            counted_spans |= {iso_duration(e - s) for s, e in matching}
+        if record and suspended not in counted_spans:
             problems.append(f"suspension counted {suspended or 'none'} instead of {iso_duration(span)}")
         judge.check(not problems, f"{exchange.key}[records]", rule=rule, evidence=campaign.evidence(exchange),
                     observed="; ".join(problems) or f"suspension {z(asked.at)}..{z(answered.at)} recorded and counted",
                     expected=f"suspension {z(asked.at)}..{z(answered.at)} recorded, limit counted from receipt")
     if not judge.findings:
         judge.not_applicable("no request needed clarification")
+
+
+def _real_time_receipt(campaign: CampaignView, message_id: str | None,
+                       party: str) -> tuple[datetime, datetime] | None:
+    """The span in which the SUT may stamp its receipt of the message, where it is a span (real time mode)."""
+    message = campaign.message(message_id)
+    if message is None:
+        return None
+    first, last = campaign.receipt_bounds(message, party)
+    return (first, last) if last > first else None
 
 
 @pytest.mark.requirement("R-26", article="Art 6(4)")
@@ -201,6 +238,11 @@ def test_originator_consent_respected(campaign: CampaignView, judge: Judge) -> N
         provided = [i for i, v in exchange.expected.items() if v == "OC" and i in done.provided]
         refused_oc = [i for i, v in exchange.expected.items()
                       if v == "OC" and i in done.refused and "OC" in done.refused[i][1]]
+        pending = answer_pending(campaign, exchange, done)
+        if pending and not provided and all(i in done.missing for i, v in exchange.expected.items() if v == "OC"):
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                               observed=f"{campaign.answers_text(exchange)}; {pending}")
+            continue
         judge.check(not provided and bool(refused_oc), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{campaign.answers_text(exchange)}; provided {provided or 'nothing'}, "
                     f"refused on OC {refused_oc or 'nothing'}",
@@ -216,6 +258,12 @@ def test_refuses_and_clarifies_where_needed(campaign: CampaignView, judge: Judge
     for exchange in campaign.incoming("R-65"):
         if exchange.facts.get("incomplete"):
             asked = campaign.of(exchange, "CLARIFICATION_REQUEST")
+            received = campaign.received_at(exchange)
+            pending = (campaign.unseen_before(received + campaign.settings.immediately, "clarification request")
+                       if received is not None and not asked and not campaign.answers(exchange) else None)
+            if pending:
+                judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange), observed=pending)
+                continue
             judge.check(bool(asked), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                         observed=f"{campaign.answers_text(exchange)}; clarification requests: {len(asked)}",
                         expected="a clarification request")
@@ -223,6 +271,11 @@ def test_refuses_and_clarifies_where_needed(campaign: CampaignView, judge: Judge
             done = completion(campaign, exchange)
             due = [i for i, v in exchange.expected.items() if v != "provide"]
             missing = [i for i in due if i not in done.refused]
+            pending = answer_pending(campaign, exchange, done)
+            if pending and missing and set(missing) <= set(done.missing):
+                judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                                   observed=f"{campaign.answers_text(exchange)}; {pending}")
+                continue
             judge.check(not missing, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                         observed=f"{campaign.answers_text(exchange)}; not refused: {missing or 'none'}",
                         expected=f"items {', '.join(due)} refused with their grounds")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import copy_finding, languages_of
+from conformance.checks._support import answer_pending, copy_finding, languages_of
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.verdicts import Judge
 from simulators.model.directive import CopyExceptionGround
@@ -26,7 +26,7 @@ def _copies(campaign: CampaignView, judge: Judge, kind: ExchangeKind, requiremen
         if not wanted:
             continue
         if exchange.facts.get("not_done"):
-            judge.inconclusive(exchange.key, rule=rule, observed=f"not stimulated: {exchange.facts['not_done']}")
+            judge.inconclusive(exchange.key, rule=rule, observed=f"not carried out: {exchange.facts['not_done']}")
             continue
         if message is None:
             judge.failed(exchange.key, rule=rule, observed="; ".join(exchange.problems) or "nothing was sent",
@@ -40,7 +40,7 @@ def _copies(campaign: CampaignView, judge: Judge, kind: ExchangeKind, requiremen
 
 def _recorded(campaign: CampaignView, judge: Judge, exchange: Exchange, message: Observed | None, rule: str) -> None:
     if exchange.facts.get("not_done"):
-        judge.inconclusive(exchange.key, rule=rule, observed=f"not stimulated: {exchange.facts['not_done']}")
+        judge.inconclusive(exchange.key, rule=rule, observed=f"not carried out: {exchange.facts['not_done']}")
         return
     if message is None:
         judge.failed(exchange.key, rule=rule, observed="; ".join(exchange.problems) or "nothing was sent",
@@ -86,7 +86,7 @@ def test_own_initiative_language(campaign: CampaignView, judge: Judge) -> None:
     rule = "own-initiative information is in one of the recipient state's Art 11 languages (Art 7(3) §1)"
     for exchange, message in _sent(campaign, ExchangeKind.OWN_INITIATIVE_OUT, "R-32"):
         if exchange.facts.get("not_done"):
-            judge.inconclusive(exchange.key, rule=rule, observed=f"not stimulated: {exchange.facts['not_done']}")
+            judge.inconclusive(exchange.key, rule=rule, observed=f"not carried out: {exchange.facts['not_done']}")
             continue
         if message is None:
             judge.failed(exchange.key, rule=rule, observed="; ".join(exchange.problems) or "nothing was sent",
@@ -137,7 +137,9 @@ def test_domestic_authority_reply_copied(campaign: CampaignView, judge: Judge) -
             continue
         replies = campaign.of(exchange, "REPLY")
         if not replies:
-            judge.inconclusive(exchange.key, rule=rule, observed=campaign.answers_text(exchange))
+            pending = answer_pending(campaign, exchange)
+            judge.inconclusive(exchange.key, rule=rule, observed=f"no information was provided: "
+                               f"{campaign.answers_text(exchange)}" + (f"; {pending}" if pending else ""))
             continue
         for reply in replies:
             exception = reply.field("copy_exception")

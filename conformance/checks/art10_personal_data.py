@@ -6,7 +6,7 @@ import pytest
 
 from conformance.campaign.view import CampaignView
 from conformance.catalogue import load_catalogue
-from conformance.checks._support import completion
+from conformance.checks._support import answer_pending, completion, reply_pending
 from conformance.verdicts import Judge
 from simulators.model.directive import DataSubjectCategory, PersonalDataCategory
 
@@ -17,8 +17,13 @@ def test_inaccurate_data_not_provided(campaign: CampaignView, judge: Judge) -> N
     rule = "personal data provided are accurate, complete and up to date (Art 10(a)); otherwise ground DQ"
     for exchange in campaign.incoming("R-47"):
         done = completion(campaign, exchange)
+        pending = answer_pending(campaign, exchange, done)
         for item, wanted in exchange.expected.items():
-            if wanted == "DQ":
+            if wanted == "DQ" and item in done.missing and pending:
+                # Not provided yet is not withheld: the answer was still due.
+                judge.inconclusive(f"{exchange.key}[{item}]", rule=rule, evidence=campaign.evidence(exchange),
+                                   observed=f"{campaign.answers_text(exchange)}; {pending}")
+            elif wanted == "DQ":
                 judge.check(item not in done.provided, f"{exchange.key}[{item}]", rule=rule,
                             evidence=campaign.evidence(exchange),
                             observed=f"{campaign.answers_text(exchange)}; item {item} "
@@ -50,6 +55,7 @@ def test_personal_data_within_annex_categories(campaign: CampaignView, judge: Ju
     rule = ("the categories of personal data provided, per category of data subject, stay within Annex II "
             "Section B of Regulation (EU) 2016/794 (Art 10(b); catalogue reading)")
     for exchange in campaign.incoming("R-48"):
+        reply_pending(campaign, judge, exchange, rule)
         for reply in campaign.of(exchange, "REPLY"):
             for info in reply.field("information") or []:
                 if not isinstance(info, dict):
@@ -72,6 +78,7 @@ def test_elements_to_assess_the_data(campaign: CampaignView, judge: Judge) -> No
     rule = ("with personal data, the elements to assess their accuracy, completeness, reliability and currency "
             "are supplied at the same time (Art 10(c))")
     for exchange in campaign.incoming("R-49"):
+        reply_pending(campaign, judge, exchange, rule)
         for reply in campaign.of(exchange, "REPLY"):
             for info in reply.field("information") or []:
                 if not isinstance(info, dict) or not info.get("data_categories"):

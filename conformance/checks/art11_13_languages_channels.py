@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import as_exported, completion
+from conformance.checks._support import answer_pending, as_exported, completion
 from conformance.ledger import ExchangeKind, Observed
 from conformance.verdicts import Judge, z
 from reports.results import Outcome
@@ -31,6 +31,11 @@ def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
         done = completion(campaign, exchange)
         refused_nc = [i for i, (_, grounds) in done.refused.items() if "NC" in grounds]
         handled = bool(done.provided) or (bool(done.refused) and not refused_nc)
+        pending = answer_pending(campaign, exchange, done)
+        if pending and not handled and not refused_nc:
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                               observed=f"{campaign.sent_text(exchange)}; {campaign.answers_text(exchange)}; {pending}")
+            continue
         judge.check(handled and not refused_nc, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{campaign.sent_text(exchange)}; {campaign.answers_text(exchange)}",
                     expected="the request in English answered on its merits")
@@ -165,6 +170,10 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
             judge.passed(exchange.key, rule=rule, evidence=evidence,
                          observed=f"answered during the outage on {during[0].channel} "
                          f"({during[0].field('channel_exception')})")
+        elif exchange.facts.get("outage_not_simulated"):
+            judge.inconclusive(exchange.key, rule=rule, evidence=evidence,
+                               observed=f"no SIENA outage was simulated ({exchange.facts['outage_not_simulated']}), "
+                               f"so the fallback to another channel was not tested; {campaign.answers_text(exchange)}")
         elif (done.done_at is not None and end is not None
               and end < done.done_at <= end + campaign.settings.immediately):
             # Answered on SIENA as soon as SIENA was back: the answer waited for SIENA. (An answer much

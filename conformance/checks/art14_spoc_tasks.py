@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import completion, hand_over_not_made
+from conformance.checks._support import answer_pending, completion, hand_over_not_made
 from conformance.ledger import ExchangeKind
+from conformance.scenarios.outgoing import CLARIFICATION_WAIT
 from conformance.verdicts import Judge
 
 
@@ -20,6 +21,11 @@ def test_requests_received_in_notified_languages(campaign: CampaignView, judge: 
             continue
         done = completion(campaign, exchange)
         refused_nc = [i for i, (_, grounds) in done.refused.items() if "NC" in grounds]
+        pending = answer_pending(campaign, exchange, done)
+        if pending and not refused_nc:
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                               observed=f"request in {exchange.language}; {campaign.answers_text(exchange)}; {pending}")
+            continue
         judge.check(not refused_nc and not done.missing, exchange.key, rule=rule,
                     evidence=campaign.evidence(exchange),
                     observed=f"request in {exchange.language}; {campaign.answers_text(exchange)}"
@@ -48,6 +54,12 @@ def test_channelling_to_authorities_recorded(campaign: CampaignView, judge: Judg
         case = records.case(exchange)
         national = [c for c in (case.communications if case else []) if c.counterpart == authority
                     or authority in c.recipients or c.sender == authority]
+        pending = answer_pending(campaign, exchange) if national and not replies else None
+        if pending:
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                               observed=f"communications with {authority} recorded: "
+                               f"{[(c.kind, c.direction) for c in national]}; {pending}")
+            continue
         judge.check(len(national) >= 1 and bool(campaign.of(exchange, "REPLY")), exchange.key, rule=rule,
                     evidence=campaign.evidence(exchange),
                     observed=f"communications with {authority} recorded: "
@@ -67,6 +79,11 @@ def test_information_provided_on_request(campaign: CampaignView, judge: Judge) -
             continue
         done = completion(campaign, exchange)
         missing = [i for i in wanted if i not in done.provided]
+        pending = answer_pending(campaign, exchange, done)
+        if pending and missing and set(missing) <= set(done.missing):
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                               observed=f"{campaign.answers_text(exchange)}; {pending}")
+            continue
         judge.check(not missing, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{campaign.answers_text(exchange)}; not provided: {missing or 'none'}",
                     expected=f"items {', '.join(wanted)} provided")
@@ -83,6 +100,11 @@ def test_clarification_given_when_asked(campaign: CampaignView, judge: Judge) ->
         if asked is None:
             continue
         answered = exchange.event("clarification_answered")
+        unseen = campaign.unseen_before(asked.at + CLARIFICATION_WAIT, "clarification") if answered is None else None
+        if unseen:
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                               observed=f"clarification asked by {asked.message_id}; {unseen}")
+            continue
         judge.check(answered is not None, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"clarification asked by {asked.message_id}; answered by "
                     f"{answered.message_id if answered else 'nothing'}",

@@ -170,13 +170,14 @@ def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> 
         availability, _ = limit_availability(campaign, exchange) if exchange.urgent else ("INDIRECT", None)
         if exchange.urgent and case.availability:
             availability = case.availability
+        received, suspensions = _latest_receipts(campaign, exchange, received)
         result = judge_deadline(what=what, received_at=received, answered_at=case.deadline_due,
                                 urgent=bool(exchange.urgent), availability=availability, settings=campaign.settings,
-                                observed_until=campaign.observed_until, suspensions=campaign.suspensions(exchange),
+                                observed_until=campaign.observed_until, suspensions=suspensions,
                                 answer="CMS deadline")
         strictest = compute_deadline(received, urgent=bool(exchange.urgent), availability=availability or "DIRECT",
                                      mode=DeadlineMode.ELAPSED, timezone=campaign.settings.timezone,
-                                     suspensions=campaign.suspensions(exchange)).due_utc
+                                     suspensions=suspensions).due_utc
         observed = result.observed
         if result.outcome is Outcome.PASSED and strictest - case.deadline_due > timedelta(minutes=1):
             # Stricter than the law harms nobody; it is said, not graded.
@@ -186,6 +187,29 @@ def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> 
                      evidence=campaign.evidence(exchange))
     if not judge.findings:
         judge.not_applicable("no incoming request")
+
+
+def _latest_receipts(campaign: CampaignView, exchange: Exchange,
+                     received: datetime) -> tuple[datetime, list[tuple[datetime, datetime]]]:
+    """The receipts the SUT's deadline may count from: in real time mode as late as the SUT acknowledged the
+    request, and the clarification that ends a suspension (CampaignView.receipt_bounds; R-13 judges them).
+
+    With a network clock that stands still these are the deliveries themselves.
+    """
+    party = campaign.recipient(exchange)
+    suspensions = campaign.suspensions(exchange)
+    request = campaign.message(exchange.message_id)
+    if request is not None:
+        first, last = campaign.receipt_bounds(request, party)
+        if last > first:
+            received = last
+    answered = exchange.event("clarification_received")
+    clarification = campaign.message(answered.message_id) if answered is not None else None
+    if clarification is not None:
+        first, last = campaign.receipt_bounds(clarification, party)
+        if last > first:
+            suspensions = [(start, max(end, last)) for start, end in suspensions]
+    return received, suspensions
 
 
 @pytest.mark.requirement("R-86", article="Art 16(1)(f)")
@@ -315,9 +339,14 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
             judge.failed(exchange.key, rule=rule, observed=f"concluded {z(ended)}; review planned for {z(due)}",
                          expected=f"a review by {z(ended + within)}")
             continue
-        if final is None:
-            judge.passed(exchange.key, rule=rule, observed=f"review planned for {z(due)} (not yet reached)")
+        observed_to = final.at if final is not None else campaign.exports.at
+        if due > observed_to:
+            # Planned in time, but the campaign stopped observing before the review was due.
+            unseen = campaign.unseen_before(due, "retention review") or f"not yet due by {z(observed_to)}"
+            judge.inconclusive(exchange.key, rule=rule, observed=f"concluded {z(ended)}; review planned for {z(due)}; "
+                               f"{unseen}")
             continue
+        assert final is not None
         later = campaign.case(exchange, final)
         reviews = [e for e in (later.events if later else []) if "RETENTION" in str(e.get("kind", "")).upper()]
         erasures = [e for e in final.audit if e.case_id == case.case_id and e.operation == "ERASURE"]
@@ -340,12 +369,14 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
     if final is None:
         judge.inconclusive("retention", rule=rule, observed="no retention phase ran in this campaign")
         return
+    not_yet_due: list[datetime] = []
     for exchange, ended in _concluded(campaign):
         case = campaign.case(exchange)
         assert case is not None
         # A CMS that plans no review at all must not escape the check: the latest first review stands in.
         due = case.retention_review_due or ended + within
         if due > final.at:
+            not_yet_due.append(due)
             continue
         erasures = [e for e in final.audit if e.case_id == case.case_id and e.operation == "ERASURE"]
         later = campaign.case(exchange, final)
@@ -363,5 +394,10 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
                     f"{len(erasures)} erasure entr{'y' if len(erasures) == 1 else 'ies'}"
                     + (f"; {'; '.join(problems)}" if problems else "; the data subject's names are gone"),
                     expected="the erasure logged, and the data subject no longer named in the case record")
+    if not judge.findings and not_yet_due:
+        # Reviews were planned but none fell due while the campaign observed: unknown, not inapplicable.
+        judge.inconclusive("retention", rule=rule, observed=f"{len(not_yet_due)} concluded exchange(s), none with "
+                           f"its review due by {z(final.at)}: "
+                           + (campaign.unseen_before(min(not_yet_due), "retention review") or "not yet due"))
     if not judge.findings:
         judge.not_applicable("no retention review fell due within the campaign")

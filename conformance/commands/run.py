@@ -45,7 +45,8 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
                    "comma-separated.")
 @click.option("--time-mode", type=click.Choice(["virtual", "real", "declared"]), default="virtual",
               show_default=True, help="virtual: the SUT follows the network clock the harness moves; real: wall "
-                                      "clock (slow, shortened); declared: judge the times the CMS records.")
+                                      "clock, everything sent at once, the SUT watched --real-wait seconds; "
+                                      "declared: virtual, with the Art 5(1) times the CMS records.")
 @click.option("--deadline-reading", type=click.Choice(["elapsed", "reg1182"]), default="elapsed",
               show_default=True, help="How 'calendar days' are counted (reg1182 is an unverified reading).")
 @click.option("--seed", type=int, help="Seed of the generated data; the same seed replays the same run.")
@@ -57,7 +58,8 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="From when the SIENA obligations of Art 13 bind (R-57; default 2027-06-12). Before it a "
                    "non-SIENA exchange is a warning.")
 @click.option("--real-wait", type=click.FloatRange(1), default=None,
-              help="--time-mode real: seconds of wall clock to wait for answers (default 120).")
+              help="--time-mode real: seconds of wall clock the SUT is watched for (default 120); what falls "
+                   "due later is inconclusive.")
 @click.option("--kill-matrix", is_flag=True,
               help="Reference CMS: run every named defect (or those given with --defect) and the clean CMS, and "
                    "write the defect-by-requirement kill matrix.")

@@ -7,6 +7,8 @@ another channel (Art 13(2)) is still found.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +18,7 @@ from conformance.campaign.engine import deadline_marks
 from conformance.campaign.http import HttpProblem
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.scenarios.base import ScenarioContext
+from conformance.settings import TimeMode
 from conformance.sut import CaseRecord, ManualStepNotDone
 from simulators.model.directive import InformationRequest
 
@@ -138,6 +141,8 @@ async def decide(ctx: ScenarioContext, exchange: Exchange, body: dict[str, Any],
     as a problem of the exchange, and the scenario goes on: the checks judge what the SUT did instead.
     """
     case = await find_case(ctx, exchange)
+    if case is None and ctx.settings.time_mode is TimeMode.REAL:
+        case = await _case_in_real_time(ctx, exchange)
     if case is None:
         exchange.problems.append(f"no case in the SUT's export for the decision {body.get('action')}")
         return False
@@ -155,6 +160,18 @@ async def decide(ctx: ScenarioContext, exchange: Exchange, body: dict[str, Any],
         exchange.problems.append(f"the SUT refused the decision {action}: {exc}")
         return False
     return True
+
+
+async def _case_in_real_time(ctx: ScenarioContext, exchange: Exchange) -> CaseRecord | None:
+    """Real time mode decides at once, maybe before the SUT has opened the case of what it was just sent:
+    it gets the real wait (--real-wait) to do so."""
+    give_up = time.monotonic() + ctx.settings.real_mode_wait
+    while time.monotonic() < give_up:
+        await asyncio.sleep(0.25)
+        case = await find_case(ctx, exchange)
+        if case is not None:
+            return case
+    return None
 
 
 async def _nothing() -> dict[str, Any] | None:

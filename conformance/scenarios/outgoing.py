@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from conformance.actors import DirectiveActor
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.scenarios.base import Scenario, ScenarioContext, register
+from conformance.settings import TimeMode
 from conformance.sut import ManualStepNotDone
 from simulators.model.directive import InformationItem, PersonalDataCategory
 
@@ -33,6 +34,7 @@ __all__ = [
 
 _ANY_OUTGOING = frozenset({"R-52", "R-54", "R-80", "R-81", "R-86", "R-87", "R-88", "R-95", "R-96"})
 _SEND_WAIT = timedelta(hours=2)
+CLARIFICATION_WAIT = timedelta(days=3)  # how long a requested SPOC waits for the SUT's clarification
 
 
 class _Stimulated(Scenario):
@@ -117,6 +119,11 @@ class _Stimulated(Scenario):
         exchange.add_event("stimulus", ctx.now, detail=str(result))
         sent = await ctx.wait_for(self._is_main_message(exchange, result), until=ctx.now + _SEND_WAIT)
         if sent is None:
+            if ctx.settings.time_mode is TimeMode.REAL:
+                # The SUT has _SEND_WAIT to send it, which real time mode does not wait for: unknown, not failed.
+                exchange.facts["not_done"] = (
+                    f"no {self.expected_kind} from the SUT within the {ctx.settings.real_mode_wait:g} s real time "
+                    f"mode watched (--real-wait); it may take {_SEND_WAIT}")
             exchange.problems.append(f"no {self.expected_kind} from the SUT within {_SEND_WAIT} of the stimulus")
             return
         exchange.message_id = sent.message_id
@@ -157,7 +164,7 @@ class OutgoingToSpoc(_Stimulated):
         exchange.add_event("clarification_requested_by_harness", asked.created_at, asked.message_id)
         answer = await ctx.wait_for(lambda m: m.kind == "CLARIFICATION" and (m.in_reply_to == asked.message_id
                                                                                or m.case_reference == reference),
-                                    until=ctx.now + timedelta(days=3))
+                                    until=ctx.now + CLARIFICATION_WAIT)
         if answer is not None:
             exchange.add_event("clarification_answered", answer.created_at, answer.message_id)
         await ctx.after(timedelta(days=1))
