@@ -152,6 +152,10 @@ class CampaignSettings(BaseModel):
     real_mode_receipt_slack: timedelta = Field(
         default=timedelta(seconds=30), description="Real time mode: how long after the channel's delivery a SUT "
         "may stamp its receipt, as long as it had not acknowledged the delivery yet (a push reaching it late)")
+    declared_clock_tolerance: timedelta = Field(
+        default=timedelta(seconds=5), description="Declared time mode: how far the times the SUT recorded for "
+        "its receipts and its own messages may lie from the network's times of the same messages before its "
+        "clock counts as one of its own, whose times are not set against network times")
     report_dir: Path = Path("reports-out")
 
     @property
@@ -195,4 +199,5 @@ class CampaignSettings(BaseModel):
             "retention_review_within": f"{self.retention_review_within.days} days (Art 16(4), unverified)",
             "siena_obligation_date": f"{self.siena_obligation_date.isoformat()} (R-57, tie to Art 13 unverified)",
             "max_step": f"{self.max_step.total_seconds() / 3600:g} h",
-        }
+        } | ({"declared_clock_tolerance": f"{self.declared_clock_tolerance.total_seconds():g} s (declared mode: the "
+              "SUT's recorded times against the network's)"} if self.time_mode is TimeMode.DECLARED else {})

@@ -15,12 +15,15 @@ time), the rule, and how to reproduce it; `Judge.message()` renders them for the
   hour earlier under Reg 1182/71) is a WARNING; later still is a failure.
 For an urgent request whose availability the SUT did not classify, the strictest limit (8 hours)
 decides a pass, more than 3 days decides a failure, and an answer between the two is inconclusive.
+When the receipt and answer times are those a SUT with a clock of its own declared (`cross_clock`),
+only the span between them is judged: an absence at the end of the campaign, and an Art 6(3) suspension
+timed by the network, cannot be set against them (conformance.campaign.clocks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from conformance.ledger import Action, Observed
@@ -266,8 +269,17 @@ def judge_deadline(
     observed_until: datetime,
     suspensions: Sequence[tuple[datetime, datetime]] = (),
     answer: str = "answer",
+    cross_clock: str | None = None,
 ) -> DeadlineJudgement:
-    """Apply the Art 5(1) limit to one answer (or to its absence at `observed_until`)."""
+    """Apply the Art 5(1) limit to one answer (or to its absence at `observed_until`).
+
+    `cross_clock`: set (to the measured disagreement) when `received_at` and `answered_at` are times the SUT
+    declared on a clock of its own, which `observed_until` and `suspensions` (network times) are not on.
+    """
+    if cross_clock is not None:
+        return _judge_on_own_clock(what=what, received_at=received_at, answered_at=answered_at, urgent=urgent,
+                                   availability=availability, settings=settings, observed_until=observed_until,
+                                   suspensions=suspensions, answer=answer, cross_clock=cross_clock)
     if urgent and availability is None:
         return _judge_unclassified(what=what, received_at=received_at, answered_at=answered_at,
                                    settings=settings, observed_until=observed_until,
@@ -324,6 +336,44 @@ def judge_deadline(
         return DeadlineJudgement(Outcome.WARNING, rule, observed, expected, primary)
     observed += f"; {describe_gap(primary.due_utc, answered_at)} late"
     return DeadlineJudgement(Outcome.FAILED, rule, observed, expected, primary)
+
+
+def _judge_on_own_clock(
+    *,
+    what: str,
+    received_at: datetime,
+    answered_at: datetime | None,
+    urgent: bool,
+    availability: Availability | str | None,
+    settings: CampaignSettings,
+    observed_until: datetime,
+    suspensions: Sequence[tuple[datetime, datetime]],
+    answer: str,
+    cross_clock: str,
+) -> DeadlineJudgement:
+    """The span from receipt to answer, both on the SUT's clock; nothing that needs the network's times.
+
+    A suspension only pushes the due time back, so an answer in time without it is in time; otherwise how
+    much of the network's suspension to count on the SUT's clock is unknown, and so is the outcome.
+    """
+    plain = judge_deadline(what=what, received_at=received_at, answered_at=answered_at, urgent=urgent,
+                           availability=availability, settings=settings, observed_until=received_at,
+                           answer=answer)
+    received = f"received {z(received_at)} by the SUT's clock"
+    if answered_at is None:
+        return replace(plain, outcome=Outcome.INCONCLUSIVE, observed=(
+            f"{received}; no {answer} recorded; whether one was due before the campaign ended at "
+            f"{z(observed_until)} by the network's clock cannot be told: {cross_clock}"))
+    observed = plain.observed.replace(f"received {z(received_at)}", received, 1)
+    spans = ", ".join(f"{z(start)}..{z(end)}" for start, end in suspensions)
+    if not suspensions:
+        return replace(plain, observed=observed)
+    if plain.outcome is Outcome.PASSED:
+        return replace(plain, observed=f"{observed}; in time even without the Art 6(3) suspension ({spans} by the "
+                       "network's clock)")
+    return replace(plain, outcome=Outcome.INCONCLUSIVE, observed=(
+        f"{observed} without the Art 6(3) suspension; the suspension ran {spans} by the network's clock, which "
+        f"cannot be counted on the SUT's: {cross_clock}"))
 
 
 def _judge_unclassified(

@@ -90,6 +90,11 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         }
         if result.scenario_failures:
             shown["scenario_failures"] = result.scenario_failures
+        from conformance.campaign.view import CampaignView
+
+        clock = CampaignView(result).declared_clock
+        if clock is not None:  # declared mode: whether the SUT's recorded times are on the network's clock
+            shown["declared_clock"] = clock.summary()
     info = result.info if result is not None else None
     finished = run.finished_at or datetime.now(UTC)
     # A profile run answers for the requirements it selected; the rest of the catalogue was not asked.

@@ -9,8 +9,9 @@ later ones it left out (a late answer, anything in the retention phase), for the
 Times come from the network (the channels' journal) in the `virtual` and `real` time modes; in the
 `declared` mode the Art 5(1) receipt and answer times are those the CMS itself recorded in its case
 export (its `received_at` and the `at` of its communications). Every other time (copies, notices, the
-end of the campaign) stays on network time, so declared times are only comparable when the CMS keeps
-the network clock.
+end of the campaign) stays on network time, so declared times are only comparable with network times
+when the CMS keeps the network clock: `declared_clock` measures whether it does (conformance.campaign.
+clocks), and `cross_clock` says why not, for the checks to leave such comparisons inconclusive.
 
 In real time mode the campaign watches the SUT for --real-wait seconds of wall clock: an absence that
 was not yet due when it stopped proves nothing (`unseen_before`), and a receipt may be stamped when a
@@ -22,9 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from pydantic import PrivateAttr
 
+from conformance.campaign.clocks import ClockComparison, DeclaredClock, Stamp
 from conformance.campaign.runner import CampaignResult, Exports
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.scenarios.flows import ANSWER_KINDS, belongs_to
@@ -239,24 +242,84 @@ class CampaignView:
 
     def received_at(self, exchange: Exchange) -> datetime | None:
         """Art 5(1) §2 receipt: the delivery to the SUT's mailbox (or the CMS's own record in declared mode)."""
-        if self.settings.time_mode is TimeMode.DECLARED:
-            case = self.case(exchange)
-            if case is not None and case.received_at is not None:
-                return case.received_at
+        return self.declared_received_at(exchange) or self.network_received_at(exchange)
+
+    def network_received_at(self, exchange: Exchange) -> datetime | None:
+        """The network's delivery of the request to the SUT, whatever the time mode."""
         message = self.message(exchange.message_id)
         if message is None:
             return exchange.sent_at
         return message.delivered_at(self.recipient(exchange)) or message.created_at
 
+    def declared_received_at(self, exchange: Exchange) -> datetime | None:
+        """Declared mode: the receipt the CMS recorded (None in the other modes, or when it recorded none)."""
+        if self.settings.time_mode is not TimeMode.DECLARED:
+            return None
+        case = self.case(exchange)
+        return case.received_at if case is not None else None
+
     def answered_at(self, message: Observed, exchange: Exchange) -> datetime:
         """When an answer was given: network time, or in declared mode the CMS's recorded time."""
-        if self.settings.time_mode is TimeMode.DECLARED:
-            case = self.case(exchange)
-            if case is not None:
-                recorded = case.communication(message.message_id)
-                if recorded is not None and recorded.at is not None:
-                    return recorded.at
-        return message.created_at
+        return self.declared_at(message, exchange) or message.created_at
+
+    def declared_at(self, message: Observed, exchange: Exchange) -> datetime | None:
+        """Declared mode: the time the CMS recorded for a message of the exchange (None in the other modes)."""
+        if self.settings.time_mode is not TimeMode.DECLARED:
+            return None
+        case = self.case(exchange)
+        recorded = case.communication(message.message_id) if case is not None else None
+        return recorded.at if recorded is not None else None
+
+    # -- the SUT's clock (declared mode) --------------------------------------------------------
+
+    @cached_property
+    def declared_clock(self) -> DeclaredClock | None:
+        """Declared mode: the SUT's recorded times of receipts and of its own messages against the network's.
+
+        Measured on the whole journal and the main export, so every view of one campaign says the same.
+        """
+        if self.settings.time_mode is not TimeMode.DECLARED:
+            return None
+        ledger = self.result.ledger
+        whole = ledger.whole if isinstance(ledger, LedgerAsOf) else ledger
+        whole_view = CampaignView(replace(self.result, ledger=whole, exports=self.result.exports))
+        tolerance = self.settings.declared_clock_tolerance
+        receipts: list[Stamp] = []
+        for exchange in whole.exchanges.values():
+            if exchange.kind is not ExchangeKind.INCOMING_REQUEST or not exchange.message_id:
+                continue
+            declared = whole_view.declared_received_at(exchange)
+            message = whole.get(exchange.message_id)
+            if declared is not None and message is not None:
+                delivered = message.delivered_at(whole_view.recipient(exchange)) or message.created_at
+                receipts.append(Stamp(message.message_id, declared, delivered))
+        sent: dict[str, Stamp] = {}
+        parties = set(whole.sut_parties)
+        for case in self.result.exports.cases:
+            for communication in case.communications:
+                message = whole.get(communication.message_id)
+                if communication.at is None or message is None or message.sender not in parties:
+                    continue
+                sent.setdefault(message.message_id, Stamp(message.message_id, communication.at, message.created_at))
+        return DeclaredClock(
+            receipts=ClockComparison("recorded receipt times", "delivery times", tuple(receipts), tolerance),
+            sent=ClockComparison("recorded times of the messages it sent", "times of those messages",
+                                 tuple(sent.values()), tolerance),
+        )
+
+    @property
+    def cross_clock(self) -> str | None:
+        """Why a time the SUT declared cannot be set against a network time (the measured disagreement of its
+        clock with the network's); None when it can: in the virtual and real modes, and in the declared mode
+        when the clocks agree."""
+        clock = self.declared_clock
+        return clock.cross_clock() if clock is not None else None
+
+    @property
+    def mixed_spans(self) -> str | None:
+        """Why even a span between two times the SUT declared (receipt to answer) would mix clocks; else None."""
+        clock = self.declared_clock
+        return clock.mixed_spans() if clock is not None else None
 
     def receipt_bounds(self, message: Observed, party: str) -> tuple[datetime, datetime]:
         """When `party` can have received `message`: from its delivery to the mailbox (t0) until, in real time
@@ -362,14 +425,19 @@ class CampaignView:
 
     def sent_text(self, exchange: Exchange) -> str:
         message = self.message(exchange.message_id)
-        received = self.received_at(exchange)
+        received = self.network_received_at(exchange)
         local = self.settings.local(received).strftime("%a %d %b %H:%M %Z") if received else "?"
         base = message.summary() if message else f"{exchange.title} (no message)"
-        return f"sent {base}; received {z(received)} ({local})"
+        text = f"sent {base}; received {z(received)} ({local})"
+        declared = self.declared_received_at(exchange)
+        if declared is not None and declared != received:
+            text += f"; the SUT recorded its receipt at {z(declared)}"
+        return text
 
     def answers_text(self, exchange: Exchange) -> str:
+        """The SUT's answers as the network timed them (the gaps run from the network's delivery)."""
         answers = self.answers(exchange)
-        received = self.received_at(exchange)
+        received = self.network_received_at(exchange)
         if not answers:
             return "came back: nothing"
         parts = []

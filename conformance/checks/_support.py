@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from conformance.campaign.engine import deadline_marks
@@ -11,7 +11,8 @@ from conformance.campaign.runner import Exports
 from conformance.campaign.view import CampaignView
 from conformance.ledger import Exchange, Observed
 from conformance.settings import TimeMode
-from conformance.verdicts import Judge, describe_gap, judge_deadline, message_evidence, z
+from conformance.sut import Communication
+from conformance.verdicts import DeadlineJudgement, Judge, describe_gap, judge_deadline, message_evidence, z
 from reports.results import Evidence, Outcome
 from simulators.model.parties import state as state_of
 
@@ -23,6 +24,7 @@ __all__ = [
     "copy_finding",
     "deadline_finding",
     "hand_over_not_made",
+    "judge_limit",
     "languages_of",
     "limit_availability",
     "real_time_caveat",
@@ -40,7 +42,9 @@ class Completion:
     wrong_ground: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # expected ground, given grounds
     provided_instead: list[str] = field(default_factory=list)  # expected a refusal, provided
     missing: list[str] = field(default_factory=list)
-    done_at: datetime | None = None
+    done_at: datetime | None = None  # the Art 5(1) time: the network's, or in declared mode the SUT's record
+    network_done_at: datetime | None = None  # the network's time, whatever the mode (for everything else)
+    answered_by: list[Observed] = field(default_factory=list)  # the answers whose times count
     messages: list[Observed] = field(default_factory=list)
 
     @property
@@ -64,23 +68,25 @@ def completion(view: CampaignView, exchange: Exchange) -> Completion:
             items = [str(i) for i in message.field("refused_items") or []] or list(expected)
             for item in items:
                 result.refused.setdefault(item, (message, grounds))
-    times: list[datetime] = []
+    counted: dict[str, Observed] = {}
     for item, wanted in expected.items():
         if item in result.provided:
-            times.append(view.answered_at(result.provided[item], exchange))
+            counted.setdefault(result.provided[item].message_id, result.provided[item])
             if wanted != "provide":
                 result.provided_instead.append(item)
         elif item in result.refused:
             message, grounds = result.refused[item]
-            times.append(view.answered_at(message, exchange))
+            counted.setdefault(message.message_id, message)
             if wanted == "provide":
                 result.wrongly_refused[item] = grounds
             elif wanted not in grounds:
                 result.wrong_ground[item] = (wanted, grounds)
         else:
             result.missing.append(item)
-    if not result.missing and times:
-        result.done_at = max(times)
+    if not result.missing and counted:
+        result.answered_by = list(counted.values())
+        result.done_at = max(view.answered_at(m, exchange) for m in result.answered_by)
+        result.network_done_at = max(m.created_at for m in result.answered_by)
     return result
 
 
@@ -93,7 +99,7 @@ def answer_pending(view: CampaignView, exchange: Exchange, done: Completion | No
     did observe first: an answer already given wrongly fails whatever the mode.
     """
     done = done if done is not None else completion(view, exchange)
-    received = view.received_at(exchange)
+    received = view.network_received_at(exchange)
     if not done.missing or received is None:
         return None
     due = max(deadline_marks(exchange, received, view.settings))
@@ -157,20 +163,72 @@ def limit_availability(view: CampaignView, exchange: Exchange) -> tuple[str | No
     return exported, None
 
 
+def judge_limit(
+    view: CampaignView,
+    exchange: Exchange,
+    *,
+    what: str,
+    answers: Sequence[Observed],
+    answered_at: datetime | None,
+    availability: str | None,
+    answer: str,
+    received_at: datetime | None = None,
+    suspensions: Sequence[tuple[datetime, datetime]] | None = None,
+) -> DeadlineJudgement | None:
+    """`judge_deadline` on the times the time mode prescribes (None when the request was never received).
+
+    `answers` are the SUT's messages whose times make `answered_at`. In the declared mode with a SUT clock
+    that disagrees with the network's (`CampaignView.cross_clock`), only a span between two times the SUT
+    recorded is judged: a receipt or answer it did not record cannot be replaced by the network's time.
+    """
+    received = received_at or view.received_at(exchange)
+    if received is None:
+        return None
+    cross_clock = view.cross_clock
+    judgement = judge_deadline(
+        what=what, received_at=received, answered_at=answered_at, urgent=bool(exchange.urgent),
+        availability=availability, settings=view.settings, observed_until=view.observed_until,
+        suspensions=view.suspensions(exchange) if suspensions is None else suspensions, answer=answer,
+        cross_clock=cross_clock,
+    )
+    if cross_clock is None:
+        return judgement
+    undeclared = _not_on_the_sut_clock(view, exchange, answers, answered_at, cross_clock)
+    return replace(judgement, outcome=Outcome.INCONCLUSIVE, observed=undeclared) if undeclared else judgement
+
+
+def _not_on_the_sut_clock(view: CampaignView, exchange: Exchange, answers: Sequence[Observed],
+                          answered_at: datetime | None, cross_clock: str) -> str | None:
+    """Why the span from receipt to answer is not one between two times of the SUT's own clock; else None.
+
+    With no answer yet, `judge_deadline` says why its absence proves nothing. An end that is no message of the
+    SUT's (its own deadline, `answers` empty) is on the clock of its receipts.
+    """
+    if view.declared_received_at(exchange) is None:
+        return (f"the SUT recorded no receipt of {exchange.message_id}, and the network's delivery cannot stand in "
+                f"for it: {cross_clock}")
+    if answered_at is None or not answers:
+        return None
+    if view.mixed_spans is not None:
+        return f"the receipt and answer times the SUT recorded cannot be judged: {view.mixed_spans}"
+    unrecorded = [m.message_id for m in answers if view.declared_at(m, exchange) is None]
+    if unrecorded:
+        return (f"the SUT recorded no time for its answer {', '.join(unrecorded)}, and the network's cannot stand "
+                f"in for it: {cross_clock}")
+    return None
+
+
 def deadline_finding(view: CampaignView, judge: Judge, exchange: Exchange, *, what: str) -> None:
     """Judge when the exchange was answered against its Art 5(1) limit (with any suspension)."""
     evidence = view.evidence(exchange)
-    received = view.received_at(exchange)
-    if received is None:
-        judge.inconclusive(exchange.key, rule=what, observed=f"the request was never sent: {exchange.problems}")
-        return
     done = completion(view, exchange)
     availability, misclassified = limit_availability(view, exchange) if exchange.urgent else ("INDIRECT", None)
-    judgement = judge_deadline(
-        what=what, received_at=received, answered_at=done.done_at, urgent=bool(exchange.urgent),
-        availability=availability, settings=view.settings, observed_until=view.observed_until,
-        suspensions=view.suspensions(exchange), answer="complete answer (information provided or lawfully refused)",
-    )
+    judgement = judge_limit(view, exchange, what=what, answers=done.answered_by, answered_at=done.done_at,
+                            availability=availability,
+                            answer="complete answer (information provided or lawfully refused)")
+    if judgement is None:
+        judge.inconclusive(exchange.key, rule=what, observed=f"the request was never sent: {exchange.problems}")
+        return
     observed = f"{view.sent_text(exchange)}; {view.answers_text(exchange)}; {judgement.observed}"
     outcome = judgement.outcome
     if done.wrongly_refused:
@@ -186,6 +244,10 @@ def deadline_finding(view: CampaignView, judge: Judge, exchange: Exchange, *, wh
     if outcome is Outcome.PASSED and view.settings.time_mode is TimeMode.REAL and exchange.labels:
         outcome = Outcome.INCONCLUSIVE
         observed += f"; real time mode: the {', '.join(exchange.labels)} timing was not reproduced"
+    elif outcome is Outcome.PASSED and view.cross_clock is not None and exchange.labels:
+        outcome = Outcome.INCONCLUSIVE
+        observed += (f"; the {', '.join(exchange.labels)} timing was the network's, not the SUT's clock's: "
+                     f"{view.cross_clock}")
     judge.record(outcome, exchange.key, rule=judgement.rule, observed=observed, expected=judgement.expected,
                  evidence=evidence)
 
@@ -219,13 +281,7 @@ def copy_finding(
     else:
         shown = [message_evidence(original)]
     if not copies and internal:
-        first_internal = min(internal, key=lambda c: c.at or original.created_at)
-        at = first_internal.at or original.created_at
-        ok = at - original.created_at <= tolerance
-        judge.check(ok, instance, rule=rule, evidence=shown,
-                    observed=f"{original.summary()}; the copy to {party} stayed inside the CMS "
-                    f"({first_internal.message_id} on {first_internal.channel}) at {z(at)}",
-                    expected=f"the copy at the same time (within {tolerance.total_seconds():g} s)")
+        _internal_copy_finding(view, judge, instance, original, party, internal, rule=rule, evidence=shown)
         return
     if not copies and (unseen := view.unseen_before(original.created_at + tolerance, f"copy to {party}")):
         judge.inconclusive(instance, rule=rule, evidence=shown, observed=f"{original.summary()}; {unseen}")
@@ -250,6 +306,32 @@ def copy_finding(
                      observed=f"{original.summary()}; the copy to {party} went {how} at {z(first.at)}, "
                      f"{describe_gap(original.created_at, first.at)} later",
                      expected=f"the copy at the same time (within {tolerance.total_seconds():g} s)")
+
+
+def _internal_copy_finding(view: CampaignView, judge: Judge, instance: str, original: Observed, party: str,
+                           internal: list[Communication], *, rule: str, evidence: list[Evidence]) -> None:
+    """A copy that stayed inside the CMS has only the CMS's time: against the original's network time, or, when
+    the SUT keeps a clock of its own (declared mode), against the time it recorded for the original."""
+    tolerance = view.settings.copy_tolerance
+    first_internal = min(internal, key=lambda c: c.at or original.created_at)
+    at = first_internal.at or original.created_at
+    against, which = original.created_at, ""
+    cross_clock = view.cross_clock
+    if cross_clock is not None:
+        recorded = [c.at for case in view.cases_of_message(original.message_id) for c in case.communications
+                    if c.message_id == original.message_id and c.at is not None]
+        if first_internal.at is None or not recorded:
+            judge.inconclusive(instance, rule=rule, evidence=evidence,
+                               observed=f"{original.summary()}; the copy to {party} stayed inside the CMS "
+                               f"({first_internal.message_id}), and the SUT recorded no time for "
+                               f"{'the copy' if first_internal.at is None else 'the original'}, so only a network "
+                               f"time could be set against it: {cross_clock}")
+            return
+        against, which = min(recorded), f" (the SUT recorded {original.message_id} at {z(min(recorded))})"
+    judge.check(at - against <= tolerance, instance, rule=rule, evidence=evidence,
+                observed=f"{original.summary()}; the copy to {party} stayed inside the CMS "
+                f"({first_internal.message_id} on {first_internal.channel}) at {z(at)}{which}",
+                expected=f"the copy at the same time (within {tolerance.total_seconds():g} s)")
 
 
 def hand_over_not_made(view: CampaignView, judge: Judge, exchange: Exchange, rule: str) -> None:

@@ -23,7 +23,7 @@ def _judicial(campaign: CampaignView, requirement: str) -> list[Exchange]:
 
 def _delay_notice_findings(campaign: CampaignView, judge: Judge, exchange: Exchange, rule: str) -> None:
     settings = campaign.settings
-    received = campaign.received_at(exchange)
+    received = campaign.network_received_at(exchange)  # "immediately" is judged on network time in every mode
     evidence = campaign.evidence(exchange)
     notices = campaign.of(exchange, "DELAY_NOTICE")
     if received is None:
@@ -64,7 +64,7 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
         evidence = campaign.evidence(exchange)
         notices = campaign.of(exchange, "DELAY_NOTICE")
         done = completion(campaign, exchange)
-        end = done.done_at or campaign.observed_until
+        end = done.network_done_at or campaign.observed_until
         if notices:
             stamps = [n.created_at for n in notices] + [end]
             longest = max((b - a for a, b in itertools.pairwise(stamps)), default=timedelta(0))

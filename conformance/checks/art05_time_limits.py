@@ -7,9 +7,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from conformance.campaign.http import parse_time
 from conformance.campaign.view import CampaignView
 from conformance.checks._support import deadline_finding
-from conformance.verdicts import Judge, z
+from conformance.verdicts import Judge, describe_gap, z
+from reports.results import Evidence
+
+_TOLERANCE = timedelta(seconds=1)
 
 
 @pytest.mark.requirement("R-10", article="Art 5(1)(a)")
@@ -46,14 +50,13 @@ def test_other_requests_within_7_days(campaign: CampaignView, judge: Judge) -> N
 def test_limits_run_from_receipt(campaign: CampaignView, judge: Judge) -> None:
     """The CMS records the receipt of each request as the network delivered it and counts its limit from it."""
     rule = "the time limit runs from the receipt of the request (Art 5(1) §2)"
-    tolerance = timedelta(seconds=1)
     for exchange in campaign.incoming("R-13"):
         message = campaign.message(exchange.message_id)
         if message is None:
             continue
         # In real time mode the SUT may stamp its receipt when the delivery reached it, up to its acknowledgement.
         received, acked = campaign.receipt_bounds(message, campaign.recipient(exchange))
-        off = _outside(received - tolerance, acked + tolerance)
+        off = _outside(received - _TOLERANCE, acked + _TOLERANCE)
 
         case = campaign.case(exchange)
         evidence = campaign.evidence(exchange)
@@ -62,15 +65,15 @@ def test_limits_run_from_receipt(campaign: CampaignView, judge: Judge) -> None:
                          observed=f"no case in the SUT's export holds {message.message_id}")
             continue
         counted = (case.deadline or {}).get("counted_from")
+        delivered = f"delivered {z(received)}" + (f", acknowledged by the SUT {z(acked)}" if acked > received else "")
+        if campaign.cross_clock is not None and case.received_at is not None:
+            _own_clock_receipt(campaign, judge, exchange.key, case.received_at, counted, delivered, evidence)
+            continue
         problems = []
         if case.received_at is None or off(case.received_at):
             problems.append(f"recorded receipt {z(case.received_at)}")
-        if counted is not None:
-            from conformance.campaign.http import parse_time
-
-            if off(parse_time(str(counted))):
-                problems.append(f"the deadline is counted from {counted}")
-        delivered = f"delivered {z(received)}" + (f", acknowledged by the SUT {z(acked)}" if acked > received else "")
+        if counted is not None and off(parse_time(str(counted))):
+            problems.append(f"the deadline is counted from {counted}")
         judge.check(not problems, exchange.key, rule=rule, evidence=evidence,
                     observed=f"{delivered}; " + ("; ".join(problems) or "receipt recorded and counted"),
                     expected=f"receipt {z(received)} recorded and the limit counted from it"
@@ -79,6 +82,25 @@ def test_limits_run_from_receipt(campaign: CampaignView, judge: Judge) -> None:
 
 def _outside(earliest: datetime, latest: datetime) -> Callable[[datetime], bool]:
     return lambda moment: not earliest <= moment <= latest
+
+
+def _own_clock_receipt(campaign: CampaignView, judge: Judge, instance: str, recorded: datetime, counted: object,
+                       delivered: str, evidence: list[Evidence]) -> None:
+    """Declared mode, the SUT's clock disagreeing with the network's: whether its recorded receipt is the delivery
+    cannot be told; that its deadline runs from its own recorded receipt can."""
+    rule = "the time limit runs from the receipt of the request (Art 5(1) §2)"
+    counted_from = parse_time(str(counted)) if counted is not None else None
+    if counted_from is not None and abs(counted_from - recorded) > _TOLERANCE:
+        judge.failed(instance, rule=rule, evidence=evidence,
+                     observed=f"recorded receipt {z(recorded)}; the deadline is counted from {counted}, "
+                     f"{describe_gap(recorded, counted_from)} after it (both by the SUT's clock)",
+                     expected="the limit counted from the recorded receipt")
+        return
+    counting = "; the deadline is counted from it" if counted_from is not None else ""
+    judge.inconclusive(instance, rule=rule, evidence=evidence,
+                       observed=f"{delivered} by the network's clock; recorded receipt {z(recorded)} by the SUT's"
+                       f"{counting}; whether the recorded receipt is the delivery cannot be told: "
+                       f"{campaign.cross_clock}")
 
 
 @pytest.mark.requirement("R-14", article="Art 5(1)")

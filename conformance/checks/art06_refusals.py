@@ -8,9 +8,9 @@ import pytest
 
 from conformance.campaign.http import parse_time
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import answer_pending, completion, deadline_finding
+from conformance.checks._support import answer_pending, completion, deadline_finding, judge_limit
 from conformance.ledger import Exchange
-from conformance.verdicts import Judge, describe_gap, judge_deadline, z
+from conformance.verdicts import Judge, describe_gap, z
 from simulators.model.directive import RefusalGround
 
 _GROUNDS = {g.value for g in RefusalGround}
@@ -105,14 +105,11 @@ def test_refusal_notified_with_reasons_in_time(campaign: CampaignView, judge: Ju
                         observed=f"{refusal.summary()}: grounds {grounds or 'none'}, reasons "
                         f"{reasons[:120] or 'none'}",
                         expected="the Art 6(1) ground(s) and the reasons stated")
-        received = campaign.received_at(exchange)
-        if received is not None:
-            first = refusals[0]
-            result = judge_deadline(what="refusal notice", received_at=received,
-                                    answered_at=campaign.answered_at(first, exchange), urgent=bool(exchange.urgent),
-                                    availability=exchange.availability if exchange.urgent else "INDIRECT",
-                                    settings=campaign.settings, observed_until=campaign.observed_until,
-                                    suspensions=campaign.suspensions(exchange), answer="refusal")
+        first = refusals[0]
+        result = judge_limit(campaign, exchange, what="refusal notice", answers=[first],
+                             answered_at=campaign.answered_at(first, exchange),
+                             availability=exchange.availability if exchange.urgent else "INDIRECT", answer="refusal")
+        if result is not None:
             judge.apply(f"{exchange.key}[time]", result, evidence)
     if not judge.findings:
         judge.not_applicable("no refusal was due")
@@ -128,7 +125,7 @@ def test_clarification_asked_immediately(campaign: CampaignView, judge: Judge) -
     settings = campaign.settings
     rule = "ask immediately for the clarification needed to process a request that would otherwise be refused"
     for exchange in _incomplete(campaign, "R-24"):
-        received = campaign.received_at(exchange)
+        received = campaign.network_received_at(exchange)  # "immediately" is judged on network time
         asked = campaign.of(exchange, "CLARIFICATION_REQUEST")
         evidence = campaign.evidence(exchange)
         pending = (campaign.unseen_before(received + settings.immediately, "clarification request")
@@ -170,7 +167,8 @@ def test_clarification_suspends_the_limit(campaign: CampaignView, judge: Judge) 
             judge.failed(f"{exchange.key}[records]", rule=rule, observed="no case record",
                          expected="the case with both suspension timestamps")
             continue
-        received = campaign.received_at(exchange)
+        # With a SUT clock of its own (declared mode) the deadline's start is judged against its own record only.
+        received = campaign.declared_received_at(exchange) if campaign.cross_clock else campaign.received_at(exchange)
         # The SPOC's receipts (of the request, of the clarification), as the SUT may stamp them: in real time
         # mode anywhere from the delivery to its acknowledgement (CampaignView.receipt_bounds).
         party = campaign.recipient(exchange)
@@ -196,11 +194,32 @@ def test_clarification_suspends_the_limit(campaign: CampaignView, judge: Judge) 
             counted_spans |= {iso_duration(e - s) for s, e in matching}
         if record and suspended not in counted_spans:
             problems.append(f"suspension counted {suspended or 'none'} instead of {iso_duration(span)}")
+        if campaign.cross_clock is not None:
+            _own_clock_suspension(campaign, judge, exchange, case.suspensions, suspended, problems, rule)
+            continue
         judge.check(not problems, f"{exchange.key}[records]", rule=rule, evidence=campaign.evidence(exchange),
                     observed="; ".join(problems) or f"suspension {z(asked.at)}..{z(answered.at)} recorded and counted",
                     expected=f"suspension {z(asked.at)}..{z(answered.at)} recorded, limit counted from receipt")
     if not judge.findings:
         judge.not_applicable("no request needed clarification")
+
+
+def _own_clock_suspension(campaign: CampaignView, judge: Judge, exchange: Exchange,
+                          stored: list[list[datetime | None]], suspended: str, problems: list[str], rule: str) -> None:
+    """Declared mode, the SUT's clock disagreeing with the network's: the suspension the network timed cannot be
+    compared with the one the SUT recorded. Only the deadline's start, its own recorded receipt, is judged."""
+    counted_wrong = [p for p in problems if p.startswith("the deadline is counted from")]
+    instance = f"{exchange.key}[records]"
+    if counted_wrong:
+        judge.failed(instance, rule=rule, evidence=campaign.evidence(exchange), observed="; ".join(counted_wrong),
+                     expected="the limit counted from the recorded receipt")
+        return
+    asked, answered = exchange.event("clarification_requested"), exchange.event("clarification_received")
+    network = f"{z(asked.at)}..{z(answered.at)}" if asked is not None and answered is not None else "none"
+    recorded = [(z(pair[0]), z(pair[1] if len(pair) > 1 else None)) for pair in stored if pair]
+    judge.inconclusive(instance, rule=rule, evidence=campaign.evidence(exchange),
+                       observed=f"suspension {network} by the network's clock; recorded {recorded or 'none'}, "
+                       f"counted {suspended or 'none'} by the SUT's; they cannot be compared: {campaign.cross_clock}")
 
 
 def _real_time_receipt(campaign: CampaignView, message_id: str | None,
@@ -258,7 +277,7 @@ def test_refuses_and_clarifies_where_needed(campaign: CampaignView, judge: Judge
     for exchange in campaign.incoming("R-65"):
         if exchange.facts.get("incomplete"):
             asked = campaign.of(exchange, "CLARIFICATION_REQUEST")
-            received = campaign.received_at(exchange)
+            received = campaign.network_received_at(exchange)
             pending = (campaign.unseen_before(received + campaign.settings.immediately, "clarification request")
                        if received is not None and not asked and not campaign.answers(exchange) else None)
             if pending:

@@ -174,13 +174,13 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
             judge.inconclusive(exchange.key, rule=rule, evidence=evidence,
                                observed=f"no SIENA outage was simulated ({exchange.facts['outage_not_simulated']}), "
                                f"so the fallback to another channel was not tested; {campaign.answers_text(exchange)}")
-        elif (done.done_at is not None and end is not None
-              and end < done.done_at <= end + campaign.settings.immediately):
+        elif (done.network_done_at is not None and end is not None
+              and end < done.network_done_at <= end + campaign.settings.immediately):
             # Answered on SIENA as soon as SIENA was back: the answer waited for SIENA. (An answer much
             # later was slow for other reasons, which Art 5(1) judges, not Art 13.)
-            judge.record(_grade(campaign, done.done_at), exchange.key, rule=rule, evidence=evidence,
+            judge.record(_grade(campaign, done.network_done_at), exchange.key, rule=rule, evidence=evidence,
                          observed=f"SIENA was down {z(start)}..{z(end)}; the answer waited for SIENA and left at "
-                         f"{z(done.done_at)}, right after it came back",
+                         f"{z(done.network_done_at)}, right after it came back",
                          expected="use of another channel under Art 13(2)(c) when SIENA is unavailable and the "
                          "request is urgent")
         else:

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import as_exported, hand_over_not_made, limit_availability
+from conformance.checks._support import as_exported, hand_over_not_made, judge_limit, limit_availability
 from conformance.ledger import Exchange, ExchangeKind, Observed
-from conformance.verdicts import Judge, judge_deadline, z
+from conformance.verdicts import Judge, z
 from reports.results import Outcome
 from simulators.model.deadlines import DeadlineMode, compute_deadline
 
@@ -171,13 +171,13 @@ def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> 
         if exchange.urgent and case.availability:
             availability = case.availability
         received, suspensions = _latest_receipts(campaign, exchange, received)
-        result = judge_deadline(what=what, received_at=received, answered_at=case.deadline_due,
-                                urgent=bool(exchange.urgent), availability=availability, settings=campaign.settings,
-                                observed_until=campaign.observed_until, suspensions=suspensions,
-                                answer="CMS deadline")
+        result = judge_limit(campaign, exchange, what=what, answers=(), answered_at=case.deadline_due,
+                             availability=availability, answer="CMS deadline", received_at=received,
+                             suspensions=suspensions)
+        assert result is not None
         strictest = compute_deadline(received, urgent=bool(exchange.urgent), availability=availability or "DIRECT",
                                      mode=DeadlineMode.ELAPSED, timezone=campaign.settings.timezone,
-                                     suspensions=suspensions).due_utc
+                                     suspensions=suspensions if campaign.cross_clock is None else ()).due_utc
         observed = result.observed
         if result.outcome is Outcome.PASSED and strictest - case.deadline_due > timedelta(minutes=1):
             # Stricter than the law harms nobody; it is said, not graded.
@@ -340,6 +340,12 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
                          expected=f"a review by {z(ended + within)}")
             continue
         observed_to = final.at if final is not None else campaign.exports.at
+        if campaign.cross_clock is not None:
+            judge.inconclusive(exchange.key, rule=rule, observed=f"concluded {z(ended)}; review planned for {z(due)} "
+                               f"by the SUT's clock, within {within.days} days; whether the review was due by the "
+                               f"last export at {z(observed_to)} by the network's clock cannot be told: "
+                               f"{campaign.cross_clock}")
+            continue
         if due > observed_to:
             # Planned in time, but the campaign stopped observing before the review was due.
             unseen = campaign.unseen_before(due, "retention review") or f"not yet due by {z(observed_to)}"
@@ -375,6 +381,12 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
         assert case is not None
         # A CMS that plans no review at all must not escape the check: the latest first review stands in.
         due = case.retention_review_due or ended + within
+        if campaign.cross_clock is not None:
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                               observed=f"concluded {z(ended)}; review {z(due)} by the SUT's clock; whether it was "
+                               f"due by the export at {z(final.at)} by the network's clock cannot be told: "
+                               f"{campaign.cross_clock}")
+            continue
         if due > final.at:
             not_yet_due.append(due)
             continue
