@@ -17,9 +17,11 @@ and the growth of the resident memory of the server and its journal writer proce
 warm-up is printed.
 Targets: ratio >= 0.6, memory growth < 50 MB.
 
-Beside each figure: the CPU time per message of the server (with its journal writer process) and of this load generator
-(which also runs the pulling recipient). On a machine shared with other work, msg/s moves with the
-load (the load average is printed); CPU per message is the steadier measure of the server itself.
+Beside each figure: the CPU time per message of the server (its journal writer process included)
+and of this load generator (which also runs the pulling recipient). On a machine shared with other
+work, msg/s moves with the load (the load average is printed); CPU per message is the steadier
+measure of the server itself. On a 2-core machine the load generator shares the cores with the
+servers, so the ratio is roughly that of the total CPU per message of the two set-ups.
 
     python benchmarks/channel_throughput.py                                   # full run
     python benchmarks/channel_throughput.py --messages 2000 --memory-messages 5000 --rounds 1   # quick
