@@ -36,6 +36,7 @@ from pydantic import (
     field_validator,
 )
 
+from simulators.model.data_files import DataFileError
 from simulators.model.directive import RefusalGround, UrgencyCriterion
 from simulators.model.personal_data import PACKAGED_SOURCE as WHITELIST_SOURCE
 from simulators.model.personal_data import (
@@ -78,16 +79,8 @@ class CheckKind(StrEnum):
     DECLARATION = "declaration"  # declaration or inspection only
 
 
-class CatalogueError(ValueError):
+class CatalogueError(DataFileError):
     """The data file is malformed; names the file, the entry and the field."""
-
-    def __init__(self, source: str, entry: str | None, field: str | None, problem: str) -> None:
-        self.source = source
-        self.entry = entry
-        self.field = field
-        self.problem = problem
-        where = ": ".join(part for part in (entry, f"field '{field}'" if field else None) if part)
-        super().__init__(f"{source}: {where}: {problem}" if where else f"{source}: {problem}")
 
 
 # --- article references --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from simulators.model.data_files import DataFileError
 from simulators.model.directive import DataSubjectCategory, PersonalDataCategory
 from simulators.model.readings import Basis
 
@@ -35,16 +36,8 @@ __all__ = [
 PACKAGED_SOURCE = "simulators/model/personal_data.toml"
 
 
-class PersonalDataReadingError(ValueError):
+class PersonalDataReadingError(DataFileError):
     """The whitelist data are malformed; names the file, the entry and the field."""
-
-    def __init__(self, source: str, entry: str | None, field: str | None, problem: str) -> None:
-        self.source = source
-        self.entry = entry
-        self.field = field
-        self.problem = problem
-        where = ": ".join(part for part in (entry, f"field '{field}'" if field else None) if part)
-        super().__init__(f"{source}: {where}: {problem}" if where else f"{source}: {problem}")
 
 
 class SubjectWhitelist(BaseModel):

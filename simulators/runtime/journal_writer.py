@@ -166,7 +166,7 @@ def entry_hash(prev_hash: str, seq: int, segment: int, at: str, kind: str, data_
 def plain_values(value: Any) -> Any:
     """`value` with every str, int and float subclass (enums, CanonicalText) made plain, for marshal."""
     kind = type(value)
-    if kind in (list, tuple) or isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple)):
         items = [plain_values(item) for item in value]
         return tuple(items) if isinstance(value, tuple) else items
     if kind in (str, int, float, bool, bytes) or value is None or value is Ellipsis:

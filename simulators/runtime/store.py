@@ -170,7 +170,7 @@ class Journal:
 
     @property
     def head(self) -> str:
-        return str(self._head)
+        return self._head
 
     # -- public API -------------------------------------------------------------------------
 
