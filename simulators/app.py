@@ -21,10 +21,9 @@ from pydantic import BaseModel
 from simulators import control
 from simulators.runtime.auth import load_or_create_credentials
 from simulators.runtime.clock import Clock, SystemClock, VirtualClock
-from simulators.runtime.http import CREDENTIALS, json_response, network_middleware, stamp_network_time
+from simulators.runtime.http import CREDENTIALS, json_response, network_middleware
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import OPENAPI, OpenApiRegistry, route
-from simulators.runtime.problems import problem_middleware
 from simulators.runtime.store import Journal, parse_db_time
 
 __all__ = ["CHANNEL_MODULES", "CHANNEL_SETTINGS", "CREDENTIALS_PATH", "HealthStatus", "ServerConfig", "build_app"]
@@ -83,14 +82,13 @@ async def build_app(config: ServerConfig) -> web.Application:
     credentials, credentials_path = load_or_create_credentials(config.data)
 
     app = web.Application(
-        middlewares=[problem_middleware, network_middleware], client_max_size=config.max_body_bytes
+        middlewares=[network_middleware], client_max_size=config.max_body_bytes
     )
     app[NETWORK] = network
     app[CREDENTIALS] = credentials
     app[CREDENTIALS_PATH] = credentials_path
     app[OPENAPI] = OpenApiRegistry()
     app[CHANNEL_SETTINGS] = config.channel_settings
-    app.on_response_prepare.append(stamp_network_time)
 
     _public_routes(app)
     control.setup(app)

@@ -7,7 +7,6 @@ mailbox or pushed to its webhook) and acknowledges it with an `Ack`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -58,9 +57,20 @@ class Envelope(BaseModel):
     _json: str | None = PrivateAttr(default=None)
 
     @classmethod
-    def stored(cls, fields: dict[str, Any]) -> Envelope:
-        """An envelope from a value for every field, validated by the network already (no second validation)."""
-        return _STORED_TEMPLATE.model_copy(update=fields)
+    def stored(cls, fields: dict[str, Any], text: str | None = None) -> Envelope:
+        """An envelope from a value for every field, validated by the network already, and its JSON `text`.
+
+        Built as `model_construct` builds a model, without its per-field loop: every send makes one,
+        and each field is given. `fields` becomes the envelope's own (not copied).
+        """
+        if fields.keys() != _FIELD_NAMES:
+            raise ValueError(f"a stored envelope needs exactly the fields {sorted(_FIELD_NAMES)}")
+        envelope = cls.__new__(cls)
+        _object_setattr(envelope, "__dict__", fields)
+        _object_setattr(envelope, "__pydantic_fields_set__", set(_FIELD_NAMES))
+        _object_setattr(envelope, "__pydantic_extra__", None)
+        _object_setattr(envelope, "__pydantic_private__", {"_replayed": False, "_json": text})
+        return envelope
 
     # The private attributes are read from __pydantic_private__, where pydantic keeps them: the
     # attribute route (BaseModel.__getattr__, reached after a failed lookup) costs microseconds, and
@@ -90,9 +100,8 @@ class Envelope(BaseModel):
         return list(dict.fromkeys([*self.to, *self.cc]))
 
 
-_STORED_TEMPLATE = Envelope.model_construct(
-    message_id="", channel=ChannelName.SIENA, sender="", to=[], created_at=datetime.fromtimestamp(0, UTC)
-)
+_FIELD_NAMES = frozenset(Envelope.model_fields)
+_object_setattr = object.__setattr__  # what pydantic's model_construct uses: no validation, no hooks
 
 
 class DeliveryStatus(StrEnum):

@@ -35,6 +35,11 @@ class Credentials(BaseModel):
     parties: dict[str, str]
 
     _by_digest: dict[bytes, str] = PrivateAttr(default_factory=dict)
+    # The Authorization headers that resolved to a party, each to its (immutable) Caller. Only
+    # "Bearer <valid party token>" gets in, so it holds at most one entry per party. A dict
+    # compares two strings only once their randomised 64-bit hashes are equal, so its timing, like
+    # the digest lookup's, says nothing about how close a guess came.
+    _callers: dict[str, Caller] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
         self._by_digest = {_digest(token): party_id for party_id, token in self.parties.items()}
@@ -43,6 +48,10 @@ class Credentials(BaseModel):
         # Looked up by the token's SHA-256: the lookup's timing depends on the digest, which says
         # nothing about how close a guess came to a real token.
         return self._by_digest.get(_digest(token))
+
+    @property
+    def callers(self) -> dict[str, Caller]:
+        return self._callers
 
     def is_control(self, token: str) -> bool:
         return hmac.compare_digest(self.control, token)
@@ -96,13 +105,15 @@ class Caller:
         return self.party
 
 
-_PARTY_CALLERS: dict[str, Caller] = {}  # a Caller is immutable: one per party serves every request
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="spoc-network"'}
 
 
 def resolve_caller(request: web.Request, credentials: Credentials) -> Caller:
     """The caller of a request, or a 401 problem."""
     header = request.headers.get("Authorization", "")
+    known = credentials.callers.get(header)
+    if known is not None:  # a party's header seen before: the usual case, on every request
+        return known
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ProblemError(
@@ -136,7 +147,7 @@ def resolve_caller(request: web.Request, credentials: Credentials) -> Caller:
             errors=[FieldError(field="Authorization", rule="must be a token from credentials.json")],
             headers=_UNAUTHORIZED_HEADERS,
         )
-    known = _PARTY_CALLERS.get(party_id)
-    if known is None:
-        known = _PARTY_CALLERS[party_id] = Caller(party=party_id, control=False)
-    return known
+    found = Caller(party=party_id, control=False)
+    if header == f"Bearer {token}":  # the usual spelling only: one entry per party, however it is spelt
+        credentials.callers[header] = found
+    return found

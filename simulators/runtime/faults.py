@@ -154,6 +154,11 @@ class FaultSet:
     def faults(self) -> list[Fault]:
         return [a.fault for a in self._active]
 
+    @property
+    def any(self) -> bool:
+        """True when some fault is in force (the usual answer is no: then nothing else is looked up)."""
+        return bool(self._active)
+
     def replace(self, faults: list[Fault]) -> None:
         self._active = [_Active(f) for f in faults]
 

@@ -4,7 +4,8 @@
 it authenticates the caller (storing a `Caller` under `CALLER`), refuses party tokens on control
 routes, and for channel routes applies the faults in force for (channel, acting party): outage and
 latency before the handler, lost acknowledgement after a successful send (the message stays
-journaled and delivered; only the answer is lost).
+journaled and delivered; only the answer is lost). It also turns every failure into its RFC 9457
+problem answer and stamps every answer with the network time.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from simulators.model.envelope import Envelope
 from simulators.runtime.auth import Caller, Credentials, resolve_caller
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import OPENAPI, Operation
-from simulators.runtime.problems import FieldError, ProblemError
+from simulators.runtime.problems import FieldError, ProblemError, problem_for
 from simulators.runtime.store import db_time
 
 __all__ = [
@@ -34,13 +35,13 @@ __all__ = [
     "idempotency_key",
     "json_response",
     "network_middleware",
-    "stamp_network_time",
 ]
 
 NETWORK_TIME_HEADER = "X-Network-Time"
 CREDENTIALS = web.AppKey("credentials", Credentials)
 CALLER = web.RequestKey("caller", Caller)
 _SENT = web.RequestKey("sent", bool)
+_JSON_UTF8 = "application/json; charset=utf-8"
 _log = logging.getLogger("simulators.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -63,16 +64,12 @@ def json_response(
 def accepted_response(request: web.Request, envelope: Envelope, location: str | None = None) -> web.Response:
     """201 with the stored envelope, or 200 when an Idempotency-Key replayed an earlier send."""
     request[_SENT] = True
-    headers = {"Location": location} if location else None
-    return web.Response(status=200 if envelope.replayed else 201, body=envelope.to_json().encode(), charset="utf-8",
-                        content_type="application/json", headers=headers)
+    headers = {"Content-Type": _JSON_UTF8, "Location": location} if location else {"Content-Type": _JSON_UTF8}
+    return web.Response(status=200 if envelope.replayed else 201, body=envelope.to_json().encode(), headers=headers)
 
 
 def _operation(request: web.Request) -> Operation | None:
-    resource = request.match_info.route.resource
-    if resource is None:
-        return None
-    return request.app[OPENAPI].find(request.method, resource.canonical)
+    return request.app[OPENAPI].for_route(request.match_info.route)
 
 
 def _drop_connection(request: web.Request) -> None:
@@ -83,18 +80,38 @@ def _drop_connection(request: web.Request) -> None:
 
 @web.middleware
 async def network_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every request of the network server: the problem answer for any failure, the network time on every answer.
+
+    One middleware rather than a chain of them: it runs on every request, and each layer costs.
+    """
+    network = request.app[NETWORK]
+    try:
+        response = await _authorised(request, handler, network)
+    except web.HTTPException as exc:
+        if exc.status < 400:  # a redirect: aiohttp answers with the exception itself
+            exc.headers[NETWORK_TIME_HEADER] = db_time(network.clock.now())
+            raise
+        response = problem_for(request, exc)
+    except Exception as exc:
+        response = problem_for(request, exc)
+    response.headers[NETWORK_TIME_HEADER] = db_time(network.clock.now())
+    return response
+
+
+async def _authorised(request: web.Request, handler: Handler, network: Network) -> web.StreamResponse:
+    """Authentication, then the faults in force for (channel, acting party) around the handler."""
     operation = _operation(request)
     if operation is None or operation.auth == "none":
         return await handler(request)
-    network = request.app[NETWORK]
     who = resolve_caller(request, request.app[CREDENTIALS])
     request[CALLER] = who
     if operation.auth == "control" and not who.control:
         await network.refuse(who.party, "control", f"use the control API ({request.method} {request.path})")
     channel = operation.channel
-    if channel is None:
+    faults = network.faults
+    if channel is None or not faults.any:
         return await handler(request)
-    outage = network.faults.outage(channel, who.party)
+    outage = faults.outage(channel, who.party)
     if outage is not None:
         if outage.mode == "refuse":
             _drop_connection(request)
@@ -111,7 +128,7 @@ async def network_middleware(request: web.Request, handler: Handler) -> web.Stre
             slug="outage",
             headers=headers,
         )
-    delay = network.faults.latency_seconds(channel, who.party)
+    delay = faults.latency_seconds(channel, who.party)
     if delay > 0:
         await asyncio.sleep(delay)
     response = await handler(request)
@@ -140,11 +157,6 @@ async def _maybe_lose_ack(request: web.Request, network: Network, operation: Ope
     raise ProblemError(
         503, "Channel unavailable", "connection dropped (injected lost acknowledgement)", slug="lost-ack"
     )
-
-
-async def stamp_network_time(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: every answer carries the network time."""
-    response.headers[NETWORK_TIME_HEADER] = db_time(request.app[NETWORK].clock.now())
 
 
 def idempotency_key(request: web.Request) -> str | None:

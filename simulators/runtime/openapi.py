@@ -60,6 +60,7 @@ class Operation:
 class OpenApiRegistry:
     def __init__(self) -> None:
         self._operations: dict[tuple[str, str], Operation] = {}
+        self._by_route: dict[web.AbstractRoute, Operation | None] = {}
 
     def add(self, operation: Operation) -> None:
         key = (operation.method.upper(), operation.path)
@@ -69,6 +70,18 @@ class OpenApiRegistry:
 
     def find(self, method: str, path_template: str) -> Operation | None:
         return self._operations.get((method.upper(), path_template))
+
+    def for_route(self, matched: web.AbstractRoute) -> Operation | None:
+        """The operation of a matched route (None for aiohttp's own: not found, method not allowed)."""
+        try:
+            return self._by_route[matched]
+        except KeyError:
+            pass
+        resource = matched.resource
+        found = None if resource is None else self.find(matched.method, resource.canonical)
+        if resource is not None:  # the routes the app was built with: a bounded set
+            self._by_route[matched] = found
+        return found
 
     @property
     def operations(self) -> list[Operation]:

@@ -1,8 +1,9 @@
 """RFC 9457 problem details: the only shape an error takes on the wire.
 
-Handlers raise `ProblemError` (or let pydantic's `ValidationError` escape); the middleware turns it
-into `application/problem+json`. Anything unexpected becomes a bare 500 whose detail names an
-incident id that is also in the server log: a stack trace never reaches a client.
+Handlers raise `ProblemError` (or let pydantic's `ValidationError` escape); the network server's
+middleware turns it into `application/problem+json` with `problem_for`. Anything unexpected becomes
+a bare 500 whose detail names an incident id that is also in the server log: a stack trace never
+reaches a client.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -22,7 +23,7 @@ __all__ = [
     "FieldError",
     "Problem",
     "ProblemError",
-    "problem_middleware",
+    "problem_for",
     "problem_response",
     "read_json",
     "read_model",
@@ -34,7 +35,6 @@ _TYPE_BASE = "https://spoc-harness.invalid/problems/"
 _log = logging.getLogger("simulators.problems")
 
 M = TypeVar("M", bound=BaseModel)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class FieldError(BaseModel):
@@ -117,6 +117,9 @@ def validation_problem(exc: ValidationError, *, prefix: str = "") -> ProblemErro
 
 
 def _require_json(request: web.Request) -> None:
+    raw = request.headers.get("Content-Type")
+    if raw == "application/json" or raw == "application/json; charset=utf-8":
+        return  # what nearly every client sends: no need to parse it
     ctype = request.content_type
     if ctype != "application/json" and not ctype.endswith("+json"):
         raise ProblemError(415, "Unsupported media type",
@@ -175,25 +178,23 @@ def _from_http_exception(exc: web.HTTPException) -> ProblemError:
     return ProblemError(exc.status, title, detail, headers=headers)
 
 
-@web.middleware
-async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ProblemError as exc:
+def problem_for(request: web.Request, exc: Exception) -> web.Response:
+    """The problem answer for an exception a handler raised; an HTTPException below 400 is raised again."""
+    if isinstance(exc, ProblemError):
         return problem_response(exc, request.path)
-    except ValidationError as exc:
+    if isinstance(exc, ValidationError):
         return problem_response(validation_problem(exc), request.path)
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400:
-            raise
+            raise exc
         return problem_response(_from_http_exception(exc), request.path)
-    except Exception:
-        incident = secrets.token_hex(6)
-        _log.exception("incident %s while serving %s %s", incident, request.method, request.path)
-        error = ProblemError(
-            500,
-            "Internal server error",
-            f"the server failed; incident {incident} is in its log",
-            slug="internal",
-        )
-        return problem_response(error, request.path)
+    incident = secrets.token_hex(6)
+    _log.error("incident %s while serving %s %s", incident, request.method, request.path, exc_info=exc)
+    error = ProblemError(
+        500,
+        "Internal server error",
+        f"the server failed; incident {incident} is in its log",
+        slug="internal",
+    )
+    return problem_response(error, request.path)
+

@@ -23,6 +23,7 @@ __all__ = [
     "delivery",
     "due_pushes",
     "idempotent_message",
+    "mailbox_page",
     "mailbox_texts",
     "message",
     "message_views",
@@ -193,6 +194,36 @@ def mailbox_texts(
     )
     rows.sort(key=lambda r: int(r[0]))  # an aggregate's input order is not promised: the cursor is
     return [(int(c), str(d), str(t), str(e)) for c, d, t, e in rows]
+
+
+def mailbox_page(
+    conn: sqlite3.Connection, party: str, channel: str, segment: int, after: int, limit: int
+) -> tuple[str, int] | None:
+    """`mailbox_texts` as the JSON text of the page's deliveries, comma-separated, and the last cursor.
+
+    The page is assembled by SQLite in one step, each delivery as `Network.mailbox_json` writes it,
+    so neither this thread nor the event loop touches every message. An aggregate's input order is
+    not promised, so the cursors are aggregated beside the items and checked: None when they are
+    not in ascending order (then read the page with `mailbox_texts`).
+    """
+    row = conn.execute(
+        "SELECT group_concat(item, ','), json_group_array(cursor) FROM ("
+        "SELECT d.cursor AS cursor, "
+        # delivery ids are DLV-<digits> and times the fixed db_time form: nothing to escape
+        "'{\"delivery_id\":\"' || d.delivery_id || '\",\"cursor\":' || d.cursor || ',\"delivered_at\":\"' || "
+        "CASE WHEN substr(d.delivered_at, 20) = '.000000Z' THEN substr(d.delivered_at, 1, 19) || 'Z' "
+        f"ELSE d.delivered_at END || '\",\"message\":' || {_ENVELOPE} || '}}' AS item "
+        "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
+        "WHERE d.party=? AND d.channel=? AND d.segment=? AND d.status=? AND d.cursor>? "
+        "ORDER BY d.cursor LIMIT ?)",
+        (party, channel, segment, DeliveryStatus.PENDING.value, after, limit),
+    ).fetchone()
+    if not row or row[0] is None:
+        return "", after
+    cursors: list[int] = orjson.loads(row[1])
+    if cursors != sorted(cursors):  # (cursors are unique: the primary key)
+        return None
+    return str(row[0]), cursors[-1]
 
 
 def due_pushes(

@@ -60,6 +60,28 @@ async def test_missing_or_unknown_tokens_get_401(net: Any) -> None:
     assert basic.status == 401
 
 
+async def test_every_spelling_of_a_valid_token_is_its_party_and_only_that(net: Any) -> None:
+    token = net.token("SPOC-AT")
+    for header in (f"Bearer {token}", f"bearer {token}", f"Bearer   {token}  ", f"BEARER {token}"):
+        answer = await net.call("GET", "/siena/mailbox", headers={"Authorization": header})
+        assert answer.status == 200, header
+    # A token one character off, or with something appended, is refused after the real one was seen.
+    for header in (f"Bearer {token[:-1]}", f"Bearer {token}x", f"Bearer {token[:-1]}{chr(ord(token[-1]) ^ 1)}"):
+        answer = await net.call("GET", "/siena/mailbox", headers={"Authorization": header})
+        assert answer.status == 401, header
+    # The answers stay the party's own: another party's token reads another mailbox.
+    await net.send("SPOC-DE", to=["SPOC-AT"])
+    mine = await net.call("GET", "/siena/mailbox", headers={"Authorization": f"bearer {token}"})
+    theirs = await net.call("GET", "/siena/mailbox", party="SPOC-FR")
+    assert len(mine.body["deliveries"]) == 1
+    assert theirs.body["deliveries"] == []
+    # Only the usual spelling is remembered: however a party spells its header, one entry per party.
+    from simulators.runtime.http import CREDENTIALS
+
+    remembered = net.server.app[CREDENTIALS].callers
+    assert sorted(c.party for c in remembered.values()) == ["SPOC-AT", "SPOC-DE", "SPOC-FR"]
+
+
 async def test_control_token_acts_as_a_party(net: Any) -> None:
     sent = await net.call("POST", "/siena/messages", control=True, act_as="SPOC-DE", json_body=net.message("SPOC-DE"))
     assert sent.status == 201

@@ -174,6 +174,26 @@ async def test_mailbox_model_view_matches_the_json_answer(net: Any) -> None:
     assert page.model_dump(mode="json") == answer.body
 
 
+async def test_mailbox_page_assembled_by_sqlite_is_the_page_assembled_per_delivery(
+    net: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulators.model.directive import ChannelName
+    from simulators.runtime import queries
+
+    await net.send("SPOC-DE", body='Quote " backslash \\ line\nbreak, é, \u2028, \U0001f600')
+    await net.advance(0.25)  # a time with a fraction, beside the whole seconds
+    for n in range(5):
+        await net.send("SPOC-DE", cc=["SPOC-FR"], subject=f"n{n}")
+    by_sqlite = [await net.network.mailbox_json(ChannelName.SIENA, "SPOC-AT", after=after, limit=limit)
+                 for after, limit in ((0, 100), (2, 3), (10, 10))]
+    monkeypatch.setattr(queries, "mailbox_page", lambda *args: None)  # as when the order check fails
+    by_python = [await net.network.mailbox_json(ChannelName.SIENA, "SPOC-AT", after=after, limit=limit)
+                 for after, limit in ((0, 100), (2, 3), (10, 10))]
+    assert by_sqlite == by_python
+    assert [len(json.loads(page)["deliveries"]) for page in by_sqlite] == [6, 3, 0]
+    assert json.loads(by_sqlite[2])["next_cursor"] == 10
+
+
 async def test_many_rows_go_in_chunks_and_stay_in_order(tmp_path: Path) -> None:
     journal = await Journal.open(tmp_path / "j.sqlite3")
     at = datetime(2026, 3, 2, 10, tzinfo=UTC)

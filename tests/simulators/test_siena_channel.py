@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -144,8 +145,17 @@ async def test_malformed_bodies_get_problems_not_crashes(net: Any) -> None:
     unknown_route = await net.call("GET", "/siena/nothing-here", party="SPOC-DE")
     assert unknown_route.status == 404
     assert "X-Network-Time" in unknown_route.headers
-    for answer in (not_json, wrong_type, huge, array, unknown_route):
+    wrong_method = await net.call("DELETE", "/siena/messages", party="SPOC-DE")
+    assert wrong_method.status == 405
+    for answer in (not_json, wrong_type, huge, array, unknown_route, wrong_method):
         assert "Traceback" not in str(answer.body)
+        # Problems carry the network time like every other answer.
+        assert answer.headers["X-Network-Time"] == "2026-03-02T10:00:00.000000Z"
+    # A content type spelt otherwise than the usual "application/json" is still read as JSON.
+    for spelling in ("Application/JSON", "application/json;charset=UTF-8", "application/vnd.siena+json"):
+        sent = await net.call("POST", "/siena/messages", party="SPOC-DE", raw=json.dumps(net.message()).encode(),
+                              headers={"Content-Type": spelling})
+        assert sent.status == 201, (spelling, sent.body)
 
 
 async def test_public_routes(net: Any) -> None:
