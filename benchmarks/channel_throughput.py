@@ -21,7 +21,9 @@ Beside each figure: the CPU time per message of the server (its journal writer p
 and of this load generator (which also runs the pulling recipient). On a machine shared with other
 work, msg/s moves with the load (the load average is printed); CPU per message is the steadier
 measure of the server itself. On a 2-core machine the load generator shares the cores with the
-servers, so the ratio is roughly that of the total CPU per message of the two set-ups.
+servers, so the ratio is bounded by that of the total CPU per message of the two set-ups. "Cores
+busy" is the share of all the machine's cores the server and the load generator used: when two rows
+show about the same share, the CPU per message decided their ratio, not waiting (for a commit, say).
 
     python benchmarks/channel_throughput.py                                   # full run
     python benchmarks/channel_throughput.py --messages 2000 --memory-messages 5000 --rounds 1   # quick
@@ -202,16 +204,20 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def figures(count: int, seconds: float, latencies: list[float], cpu: CpuMeter) -> dict[str, float]:
+    used = cpu.per_message(count)
+    # The share of the machine's cores the server and this load generator kept busy: rows with the
+    # same share were limited alike, and then their CPU per message decides the ratio.
+    busy = (used["server_cpu_us"] + used["client_cpu_us"]) * 1e-6 * count / seconds / (os.cpu_count() or 1)
     return {"messages": count, "seconds": seconds, "per_second": count / seconds,
             "p50_ms": statistics.median(latencies) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
-            **cpu.per_message(count)}
+            "cores_busy": busy, **used}
 
 
 def show(name: str, figure: dict[str, float], bare: dict[str, float] | None = None) -> None:
     ratio = f"  ratio {figure['per_second'] / bare['per_second']:.2f}" if bare else ""
     print(f"{name:>22}: {figure['per_second']:7.0f} msg/s  p50 {figure['p50_ms']:6.2f} ms  "
           f"p99 {figure['p99_ms']:6.2f} ms{ratio}   CPU per message: server {figure['server_cpu_us']:4.0f} us, "
-          f"load generator {figure['client_cpu_us']:4.0f} us", flush=True)
+          f"load generator {figure['client_cpu_us']:4.0f} us; cores busy {figure['cores_busy']:.0%}", flush=True)
 
 
 class CpuMeter:
