@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from conformance.lifeline import Lifeline
+
 __all__ = ["ProcessError", "ReferenceCms", "Simulators", "started"]
 
 _URL = re.compile(r"(https?://127\.0\.0\.1:\d+)")
@@ -46,14 +48,26 @@ class _Managed:
         self.url = ""
         self._process: subprocess.Popen[str] | None = None
         self._pump: threading.Thread | None = None
+        self._lifeline: Lifeline | None = None
 
     def start(self, timeout: float = 30.0) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("w", encoding="utf-8")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self._process = subprocess.Popen(
-            self.args, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True,
-        )
+        # In a session of its own, a Ctrl-C at the harness's terminal does not reach it (the harness
+        # stops it in order); so a harness killed hard would leave it running: the lifeline ends it then.
+        lifeline = Lifeline()
+        env = lifeline.child_environment({**os.environ, "PYTHONUNBUFFERED": "1"})
+        try:
+            self._process = subprocess.Popen(
+                self.args, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True,
+                pass_fds=(lifeline.child_fd,),
+            )
+        except BaseException:
+            lifeline.close()
+            log.close()
+            raise
+        lifeline.started()
+        self._lifeline = lifeline
         found: list[str] = []
         ready = threading.Event()
         process = self._process
@@ -90,13 +104,18 @@ class _Managed:
         process = self._process
         if process is None:
             return
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout)
+        try:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout)
+        finally:
+            if self._lifeline is not None:
+                self._lifeline.close()
+                self._lifeline = None
         if self._pump is not None:
             self._pump.join(timeout)
         self._process = None

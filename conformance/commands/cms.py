@@ -1,20 +1,38 @@
 """`spoc-harness cms`: run the reference SPOC CMS of one state against the channel simulators.
 
 When ready it prints `serving on http://HOST:PORT` (scripts parse that line). SIGINT and SIGTERM
-stop it cleanly (webhooks removed, store closed).
+stop it cleanly (webhooks removed, store closed). A parent that sets `SPOC_HARNESS_LIFELINE_FD`
+(conformance/lifeline.py) stops it the same way when it goes away, however it goes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from simulators.reference_cms.app import CmsOptions
+
 __all__ = ["cms"]
+
+
+async def _run_until_stopped(options: CmsOptions, announce: Callable[[str], None]) -> None:
+    """`run_cms`, also stopped when the parent's lifeline closes, by the SIGTERM path itself."""
+    from conformance.lifeline import watch_lifeline
+    from simulators.reference_cms.app import run_cms
+
+    # `run_cms` installs its SIGTERM handler before its first await, so in this same step of the
+    # loop: the lifeline's callback, which runs in a later step, always finds it in place.
+    watch_lifeline(asyncio.get_running_loop(), lambda: signal.raise_signal(signal.SIGTERM))
+    await run_cms(options, announce)
 
 
 @click.command()
@@ -54,7 +72,7 @@ def cms(state: str, channels_url: str, credentials: Path, host: str, port: int, 
     """Start the reference SPOC CMS of one state (optionally with named defects)."""
     from simulators.model.parties import UnknownStateError, normalise_state_code
     from simulators.model.parties import state as state_of
-    from simulators.reference_cms.app import CmsOptions, run_cms
+    from simulators.reference_cms.app import CmsOptions
     from simulators.reference_cms.defects import DEFECTS
     from simulators.reference_cms.policy import PolicySettings
 
@@ -82,11 +100,14 @@ def cms(state: str, channels_url: str, credentials: Path, host: str, port: int, 
                          settings=settings, poll_interval=clock_poll_ms / 1000)
 
     def announce(url: str) -> None:
-        click.echo(f"serving on {url}")
-        sys.stdout.flush()
+        try:
+            click.echo(f"serving on {url}")
+            sys.stdout.flush()
+        except BrokenPipeError:  # whoever waited for that line is gone (e.g. a parent killed during start-up)
+            signal.raise_signal(signal.SIGTERM)
 
     try:
-        asyncio.run(run_cms(options, announce))
+        asyncio.run(_run_until_stopped(options, announce))
     except ValueError as exc:  # an unreadable credentials file, a token missing
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

@@ -2,7 +2,8 @@
 
 When ready it prints one line, `serving on <url> credentials=<path>`, which scripts parse. SIGINT
 and SIGTERM stop it cleanly: the listener closes, requests in flight finish, the journal is
-checkpointed and closed.
+checkpointed and closed. A parent that sets `SPOC_HARNESS_LIFELINE_FD` (conformance/lifeline.py)
+stops it the same way when it goes away, however it goes.
 """
 
 from __future__ import annotations
@@ -37,10 +38,16 @@ async def _serve(
 ) -> None:
     from aiohttp import web
 
+    from conformance.lifeline import watch_lifeline
     from simulators.app import CREDENTIALS_PATH, ServerConfig, build_app
     from simulators.runtime.store import JournalOpenError
 
     assert isinstance(config, ServerConfig)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Before the journal writer starts: it must not inherit the lifeline's variable. A parent gone
+    # during start-up stops the server as soon as it is up.
+    watch_lifeline(loop, stop.set)
     try:
         app = await build_app(config)
     except JournalOpenError as exc:  # another layout, or another server on the same data directory
@@ -58,16 +65,17 @@ async def _serve(
     except OSError as exc:
         await runner.cleanup()
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     bound = runner.addresses
     real_port = int(bound[0][1]) if bound else port
     scheme = "https" if tls else "http"
     shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"serving on {scheme}://{shown_host}:{real_port} credentials={app[CREDENTIALS_PATH]}", nl=True)
-    sys.stdout.flush()
+    try:
+        click.echo(f"serving on {scheme}://{shown_host}:{real_port} credentials={app[CREDENTIALS_PATH]}", nl=True)
+        sys.stdout.flush()
+    except BrokenPipeError:  # whoever waited for that line is gone (e.g. a parent killed during start-up)
+        stop.set()
     try:
         await stop.wait()
     finally:
