@@ -231,9 +231,9 @@ class Pusher:
                 at=now,
                 statements=[
                     (
-                        "UPDATE deliveries SET status=?, acked_at=COALESCE(acked_at, ?), "
-                        "attempts=attempts+1, "
-                        "next_attempt_at=NULL WHERE cursor=?",
+                        # The recipient may have acknowledged it by pull meanwhile: never back to DELIVERED.
+                        "UPDATE deliveries SET status=CASE WHEN status='PENDING' THEN ? ELSE status END, "
+                        "acked_at=COALESCE(acked_at, ?), attempts=attempts+1, next_attempt_at=NULL WHERE cursor=?",
                         (DeliveryStatus.DELIVERED.value, stamp, row.cursor),
                     )
                 ],

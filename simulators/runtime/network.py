@@ -78,8 +78,12 @@ _INSERT_MESSAGES = ("INSERT INTO messages(message_id, journal_seq, segment, chan
 _INSERT_DELIVERIES = ("INSERT INTO deliveries(cursor, delivery_id, message_id, party, channel, segment, "
                       "status, delivered_at, next_attempt_at) VALUES {values}")
 _PENDING = DeliveryStatus.PENDING.value
+# Monotonic whatever the row holds by then (a push may have completed meanwhile): a status never
+# goes back (PENDING < DELIVERED < READ) and a time once set is kept.
 _ACK_DELIVERIES = ("WITH acked(cursor, status, acked_at, read_at) AS (VALUES {values}) "
-                   "UPDATE deliveries SET status=acked.status, acked_at=acked.acked_at, read_at=acked.read_at, "
+                   "UPDATE deliveries SET status=CASE WHEN 'READ' IN (deliveries.status, acked.status) THEN 'READ' "
+                   "ELSE acked.status END, acked_at=COALESCE(deliveries.acked_at, acked.acked_at), "
+                   "read_at=COALESCE(deliveries.read_at, acked.read_at), "
                    "next_attempt_at=NULL FROM acked WHERE deliveries.cursor=acked.cursor")
 _INSERT_KEYS = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES {values}"
 
@@ -103,6 +107,10 @@ class Network:
         self._case_numbers: dict[str, int] = {}
         self._cursor = 0
         self._inflight_keys: dict[tuple[str, str, str], asyncio.Future[None]] = {}
+        # One acknowledging request per (channel, party) at a time: each reads the rows, then writes
+        # what follows from them; two at once would both read the old state, and the second write
+        # would undo the first (a read receipt turned back into a mere delivery).
+        self._ack_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self.durable_timers = DurableTimers(journal, self.scheduler)
         self.reset_callbacks: list[Callable[[], Awaitable[None]]] = []
         self.pusher = Pusher(self)
@@ -401,6 +409,14 @@ class Network:
 
     async def _acknowledge(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
                            status: AckStatus, via: str) -> list[queries.DeliveryRow]:
+        lock = self._ack_locks.get((channel.value, party))
+        if lock is None:  # one per party and channel of the network: a bounded set
+            lock = self._ack_locks[(channel.value, party)] = asyncio.Lock()
+        async with lock:
+            return await self._acknowledge_alone(channel, party, delivery_ids, status, via)
+
+    async def _acknowledge_alone(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
+                                 status: AckStatus, via: str) -> list[queries.DeliveryRow]:
         delivery_ids = list(dict.fromkeys(delivery_ids))
         found = await self.journal.read(lambda c: queries.deliveries(c, delivery_ids))
         rows: list[queries.DeliveryRow] = []

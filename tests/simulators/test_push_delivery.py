@@ -106,3 +106,21 @@ async def test_webhook_hosts_are_loopback_only(net: Any) -> None:
     assert broken.fields == ["url"]
     shown = await net.call("GET", "/siena/webhook", party="SPOC-AT")
     assert shown.body == {"party": "SPOC-AT", "channel": "SIENA", "url": None}
+
+
+async def test_a_push_answered_after_a_read_receipt_leaves_it_read(net: Any, receiver: Any) -> None:
+    receiver.delay = 0.5  # the consumer takes its time to answer the push
+    await register(net, "SPOC-AT", receiver.url)
+    sent = (await net.send("SPOC-DE")).body
+    await receiver.wait_for(1)
+    delivery_id = receiver.pushes[0]["delivery_id"]
+    # Meanwhile the recipient sends its read receipt by the mailbox route.
+    read = await net.call("POST", f"/siena/mailbox/{delivery_id}/ack", party="SPOC-AT", json_body={"status": "READ"})
+    assert read.body["status"] == "READ"
+    for _ in range(100):  # then the push is answered with a 2xx
+        view = (await net.call("GET", f"/siena/messages/{sent['message_id']}", party="SPOC-DE")).body
+        if view["acks"][0]["attempts"] == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert view["acks"][0]["attempts"] == 1
+    assert (view["acks"][0]["status"], view["acks"][0]["read_at"]) == ("READ", "2026-03-02T10:00:00Z")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -61,6 +62,26 @@ async def test_mailbox_ack_and_read_receipt_are_visible_to_the_sender(net: Any) 
     (acked,) = view.body["acks"]
     assert acked["party"] == "SPOC-AT"
     assert (acked["acked_at"], acked["read_at"]) == ("2026-03-02T10:01:00Z", "2026-03-02T10:02:00Z")
+
+
+async def test_concurrent_acknowledgements_never_undo_a_read_receipt(net: Any) -> None:
+    for _ in range(10):
+        await net.send("SPOC-DE")
+    deliveries = (await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"]
+    for delivery in deliveries:
+        # A read receipt and a plain acknowledgement of the same delivery, in flight together.
+        read, delivered = await asyncio.gather(
+            net.call("POST", "/siena/mailbox/ack", party="SPOC-AT",
+                     json_body={"delivery_ids": [delivery["delivery_id"]], "status": "READ"}),
+            net.call("POST", "/siena/mailbox/ack", party="SPOC-AT",
+                     json_body={"delivery_ids": [delivery["delivery_id"]]}),
+        )
+        assert read.status == delivered.status == 200
+        assert read.body["acks"][0]["status"] == delivered.body["acks"][0]["status"] == "READ"
+    for delivery in deliveries:
+        view = await net.call("GET", f"/siena/messages/{delivery['message']['message_id']}", party="SPOC-DE")
+        (acked,) = view.body["acks"]
+        assert (acked["status"], acked["read_at"]) == ("READ", "2026-03-02T10:00:00Z"), acked
 
 
 async def test_mailbox_pages_with_the_cursor(net: Any) -> None:
