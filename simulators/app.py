@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from simulators import control
 from simulators.runtime.auth import load_or_create_credentials
 from simulators.runtime.clock import Clock, SystemClock, VirtualClock
-from simulators.runtime.http import CREDENTIALS, json_response, network_middleware
+from simulators.runtime.http import CREDENTIALS, add_fallback_routes, guard, json_response
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import OPENAPI, OpenApiRegistry, route
 from simulators.runtime.store import Journal, parse_db_time
@@ -81,13 +81,11 @@ async def build_app(config: ServerConfig) -> web.Application:
     network = await Network.open(journal, clock, allow_remote_webhooks=config.allow_remote_webhooks)
     credentials, credentials_path = load_or_create_credentials(config.data)
 
-    app = web.Application(
-        middlewares=[network_middleware], client_max_size=config.max_body_bytes
-    )
+    app = web.Application(client_max_size=config.max_body_bytes)
     app[NETWORK] = network
     app[CREDENTIALS] = credentials
     app[CREDENTIALS_PATH] = credentials_path
-    app[OPENAPI] = OpenApiRegistry()
+    app[OPENAPI] = OpenApiRegistry(guard=guard)
     app[CHANNEL_SETTINGS] = config.channel_settings
 
     _public_routes(app)
@@ -104,6 +102,7 @@ async def build_app(config: ServerConfig) -> web.Application:
             _log.warning("channel %s is not available in this installation", name)
             continue
         module.setup(app)
+    add_fallback_routes(app)  # last: after every route of every channel
 
     async def start(_app: web.Application) -> None:
         await network.start()

@@ -13,6 +13,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from simulators.runtime.encoding import db_time
+
 __all__ = ["Clock", "SystemClock", "VirtualClock", "ensure_aware"]
 
 
@@ -30,6 +32,10 @@ class Clock(Protocol):
         """The current network time, timezone-aware UTC."""
         ...
 
+    def now_text(self) -> str:
+        """`db_time(self.now())`: the network time as every answer's header gives it."""
+        ...
+
     async def sleep_until(self, moment: datetime) -> None:
         """Return once the network time has reached `moment`."""
         ...
@@ -37,9 +43,19 @@ class Clock(Protocol):
 
 class SystemClock:
     mode = "system"
+    _second = -1  # the second `_prefix` was written for
+    _prefix = ""
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def now_text(self) -> str:
+        # Stamped on every answer: the date and time of day are written once per second only.
+        seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+        if seconds != self._second:
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+            self._second = seconds
+        return f"{self._prefix}.{nanoseconds // 1000:06d}Z"
 
     async def sleep_until(self, moment: datetime) -> None:
         delay = (moment - self.now()).total_seconds()
@@ -65,6 +81,9 @@ class VirtualClock:
         if not self._rate:
             return self._anchor_virtual
         return self._anchor_virtual + timedelta(seconds=(self._real() - self._anchor_real) * self._rate)
+
+    def now_text(self) -> str:
+        return db_time(self.now())  # the same moment while the clock stands: formatted once (db_time)
 
     def set(self, moment: datetime) -> None:
         moment = ensure_aware(moment, "clock time")

@@ -1,11 +1,11 @@
 """HTTP plumbing shared by every channel: authentication, fault injection, network time, answers.
 
-`network_middleware` reads the `Operation` that `openapi.route` registered for the matched route:
-it authenticates the caller (storing a `Caller` under `CALLER`), refuses party tokens on control
-routes, and for channel routes applies the faults in force for (channel, acting party): outage and
-latency before the handler, lost acknowledgement after a successful send (the message stays
-journaled and delivered; only the answer is lost). It also turns every failure into its RFC 9457
-problem answer and stamps every answer with the network time.
+`guard` wraps every handler `openapi.route` adds, knowing its `Operation`: it authenticates the
+caller (storing a `Caller` under `CALLER`), refuses party tokens on control routes, and for channel
+routes applies the faults in force for (channel, acting party): outage and latency before the
+handler, lost acknowledgement after a successful send (the message stays journaled and delivered;
+only the answer is lost). It also turns every failure into its RFC 9457 problem answer and stamps
+every answer with the network time. `add_fallback_routes` gives unknown paths and methods the same.
 """
 
 from __future__ import annotations
@@ -19,22 +19,23 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
+from simulators.model.directive import ChannelName
 from simulators.model.envelope import Envelope
 from simulators.runtime.auth import Caller, Credentials, resolve_caller
 from simulators.runtime.network import NETWORK, Network
-from simulators.runtime.openapi import OPENAPI, Operation
+from simulators.runtime.openapi import Operation
 from simulators.runtime.problems import FieldError, ProblemError, problem_for
-from simulators.runtime.store import db_time
 
 __all__ = [
     "CALLER",
     "CREDENTIALS",
     "NETWORK_TIME_HEADER",
     "accepted_response",
+    "add_fallback_routes",
     "caller",
+    "guard",
     "idempotency_key",
     "json_response",
-    "network_middleware",
 ]
 
 NETWORK_TIME_HEADER = "X-Network-Time"
@@ -68,49 +69,77 @@ def accepted_response(request: web.Request, envelope: Envelope, location: str | 
     return web.Response(status=200 if envelope.replayed else 201, body=envelope.to_json().encode(), headers=headers)
 
 
-def _operation(request: web.Request) -> Operation | None:
-    return request.app[OPENAPI].for_route(request.match_info.route)
-
-
 def _drop_connection(request: web.Request) -> None:
     # aiohttp then fails to write the answer with a ConnectionError, which it handles quietly.
     if request.transport is not None:
         request.transport.abort()
 
 
-@web.middleware
-async def network_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every request of the network server: the problem answer for any failure, the network time on every answer.
+def guard(operation: Operation, handler: Handler) -> Handler:
+    """`handler` as every request of the network server runs it (the `OpenApiRegistry` guard).
 
-    One middleware rather than a chain of them: it runs on every request, and each layer costs.
+    Authentication and the faults in force for (channel, acting party) around the handler, the
+    problem answer for any failure, the network time on every answer. A closure per route rather
+    than a middleware: the operation is known when the route is added, and aiohttp's middleware
+    chain costs microseconds on every request.
     """
-    network = request.app[NETWORK]
-    try:
-        response = await _authorised(request, handler, network)
-    except web.HTTPException as exc:
-        if exc.status < 400:  # a redirect: aiohttp answers with the exception itself
-            exc.headers[NETWORK_TIME_HEADER] = db_time(network.clock.now())
-            raise
-        response = problem_for(request, exc)
-    except Exception as exc:
-        response = problem_for(request, exc)
-    response.headers[NETWORK_TIME_HEADER] = db_time(network.clock.now())
-    return response
+    auth, channel, send = operation.auth, operation.channel, operation.send
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        network = request.app[NETWORK]
+        try:
+            if auth == "none":
+                response = await handler(request)
+            else:
+                who = resolve_caller(request, request.app[CREDENTIALS])
+                request[CALLER] = who
+                if auth == "control" and not who.control:
+                    await network.refuse(who.party, "control",
+                                         f"use the control API ({request.method} {request.path})")
+                if channel is None or not network.faults.any:
+                    response = await handler(request)
+                else:
+                    response = await _with_faults(request, handler, network, channel, send, who)
+        except web.HTTPException as exc:
+            if exc.status < 400:  # a redirect: aiohttp answers with the exception itself
+                exc.headers[NETWORK_TIME_HEADER] = network.clock.now_text()
+                raise
+            response = problem_for(request, exc)
+        except Exception as exc:
+            response = problem_for(request, exc)
+        response.headers[NETWORK_TIME_HEADER] = network.clock.now_text()
+        return response
+
+    return guarded
 
 
-async def _authorised(request: web.Request, handler: Handler, network: Network) -> web.StreamResponse:
-    """Authentication, then the faults in force for (channel, acting party) around the handler."""
-    operation = _operation(request)
-    if operation is None or operation.auth == "none":
-        return await handler(request)
-    who = resolve_caller(request, request.app[CREDENTIALS])
-    request[CALLER] = who
-    if operation.auth == "control" and not who.control:
-        await network.refuse(who.party, "control", f"use the control API ({request.method} {request.path})")
-    channel = operation.channel
+def add_fallback_routes(app: web.Application) -> None:
+    """Problem answers for a path no route has (404) and a method a path does not take (405).
+
+    Call once every route is added: each resource gets a route for any other method, and a last
+    resource takes every other path; both go through `guard`, so these answers are problems with
+    the network time like every other.
+    """
+    def method_not_allowed(allowed: list[str]) -> Handler:
+        async def answer(request: web.Request) -> web.StreamResponse:
+            raise ProblemError(405, "Method not allowed", f"{request.method} is not allowed on {request.path}; "
+                               f"use {', '.join(allowed)}", headers={"Allow": ",".join(allowed)})
+        return answer
+
+    async def not_found(request: web.Request) -> web.StreamResponse:
+        raise ProblemError(404, "Not found", f"no route {request.path}", slug="not-found")
+
+    fallback = Operation(method="*", path="", operation_id="", summary="", tag="", auth="none")
+    for resource in list(app.router.resources()):
+        allowed = sorted(r.method for r in resource if r.method != "*")
+        if allowed and isinstance(resource, web.Resource):
+            resource.add_route("*", guard(fallback, method_not_allowed(allowed)))
+    app.router.add_route("*", r"/{path:[\s\S]*}", guard(fallback, not_found))  # newlines too
+
+
+async def _with_faults(request: web.Request, handler: Handler, network: Network, channel: ChannelName,
+                       send: bool, who: Caller) -> web.StreamResponse:
     faults = network.faults
-    if channel is None or not faults.any:
-        return await handler(request)
     outage = faults.outage(channel, who.party)
     if outage is not None:
         if outage.mode == "refuse":
@@ -132,17 +161,16 @@ async def _authorised(request: web.Request, handler: Handler, network: Network) 
     if delay > 0:
         await asyncio.sleep(delay)
     response = await handler(request)
-    if operation.send and request.get(_SENT) and 200 <= response.status < 300:
-        await _maybe_lose_ack(request, network, operation, who)
+    if send and request.get(_SENT) and 200 <= response.status < 300:
+        await _maybe_lose_ack(request, network, channel, who)
     return response
 
 
-async def _maybe_lose_ack(request: web.Request, network: Network, operation: Operation, who: Caller) -> None:
-    assert operation.channel is not None
-    lost = network.faults.lost_ack(operation.channel, who.party)
+async def _maybe_lose_ack(request: web.Request, network: Network, channel: ChannelName, who: Caller) -> None:
+    lost = network.faults.lost_ack(channel, who.party)
     if lost is None:
         return
-    _log.info("losing the acknowledgement of a %s send by %s (injected fault)", operation.channel, who.party)
+    _log.info("losing the acknowledgement of a %s send by %s (injected fault)", channel, who.party)
     if lost.mode == "503":
         raise ProblemError(
             503,

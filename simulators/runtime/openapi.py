@@ -3,8 +3,9 @@
 A channel adds each operation with `route(app, ...)`: that adds the aiohttp route *and* describes
 it (models, parameters, auth, which channel it belongs to), so the document at `/openapi.json`
 cannot drift from the routes. Schemas come from the pydantic models (`models_json_schema`); error
-answers are RFC 9457 problems. The middlewares read the same `Operation` (auth level, channel,
-whether it is a send) to apply authentication and faults.
+answers are RFC 9457 problems. The registry's `guard` wraps each handler in what every request of
+the server goes through, reading the same `Operation` (auth level, channel, whether it is a send)
+to apply authentication and faults.
 """
 
 from __future__ import annotations
@@ -58,9 +59,11 @@ class Operation:
 
 
 class OpenApiRegistry:
-    def __init__(self) -> None:
+    """The operations of a server; `guard(operation, handler)`, when given, wraps every handler `route` adds."""
+
+    def __init__(self, guard: Callable[[Operation, Handler], Handler] | None = None) -> None:
         self._operations: dict[tuple[str, str], Operation] = {}
-        self._by_route: dict[web.AbstractRoute, Operation | None] = {}
+        self._guard = guard
 
     def add(self, operation: Operation) -> None:
         key = (operation.method.upper(), operation.path)
@@ -71,17 +74,8 @@ class OpenApiRegistry:
     def find(self, method: str, path_template: str) -> Operation | None:
         return self._operations.get((method.upper(), path_template))
 
-    def for_route(self, matched: web.AbstractRoute) -> Operation | None:
-        """The operation of a matched route (None for aiohttp's own: not found, method not allowed)."""
-        try:
-            return self._by_route[matched]
-        except KeyError:
-            pass
-        resource = matched.resource
-        found = None if resource is None else self.find(matched.method, resource.canonical)
-        if resource is not None:  # the routes the app was built with: a bounded set
-            self._by_route[matched] = found
-        return found
+    def guarded(self, operation: Operation, handler: Handler) -> Handler:
+        return handler if self._guard is None else self._guard(operation, handler)
 
     @property
     def operations(self) -> list[Operation]:
@@ -250,8 +244,9 @@ def route(
         send=send,
         description=description,
     )
-    app[OPENAPI].add(operation)
-    app.router.add_route(method.upper(), path, handler)
+    registry = app[OPENAPI]
+    registry.add(operation)
+    app.router.add_route(method.upper(), path, registry.guarded(operation, handler))
     return operation
 
 

@@ -168,7 +168,12 @@ async def test_malformed_bodies_get_problems_not_crashes(net: Any) -> None:
     assert "X-Network-Time" in unknown_route.headers
     wrong_method = await net.call("DELETE", "/siena/messages", party="SPOC-DE")
     assert wrong_method.status == 405
-    for answer in (not_json, wrong_type, huge, array, unknown_route, wrong_method):
+    assert wrong_method.headers["Allow"] == "POST"
+    assert wrong_method.headers["Content-Type"].startswith("application/problem+json")
+    odd_path = await net.call("GET", "/siena/nothing%0Ahere", party="SPOC-DE")
+    assert odd_path.status == 404
+    assert odd_path.headers["Content-Type"].startswith("application/problem+json")
+    for answer in (not_json, wrong_type, huge, array, unknown_route, wrong_method, odd_path):
         assert "Traceback" not in str(answer.body)
         # Problems carry the network time like every other answer.
         assert answer.headers["X-Network-Time"] == "2026-03-02T10:00:00.000000Z"
