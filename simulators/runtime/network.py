@@ -78,6 +78,7 @@ _INSERT_MESSAGES = ("INSERT INTO messages(message_id, journal_seq, segment, chan
 _INSERT_DELIVERIES = ("INSERT INTO deliveries(cursor, delivery_id, message_id, party, channel, segment, "
                       "status, delivered_at, next_attempt_at) VALUES {values}")
 _PENDING = DeliveryStatus.PENDING.value
+_DELIVERED = DeliveryStatus.DELIVERED.value
 # Monotonic whatever the row holds by then (a push may have completed meanwhile): a status never
 # goes back (PENDING < DELIVERED < READ) and a time once set is kept.
 _ACK_DELIVERIES = ("WITH acked(cursor, status, acked_at, read_at) AS (VALUES {values}) "
@@ -404,16 +405,44 @@ class Network:
     async def ack_many_json(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
                             status: AckStatus, *, via: str = "pull") -> bytes:
         """`ack_many`, answered as the JSON text of a `BatchAck`."""
+        if status is AckStatus.DELIVERED:  # (at most 1000 ids: BatchAckRequest)
+            async with self._ack_lock(channel, party):
+                answer = await self._acknowledge_pending(channel, party, delivery_ids, via)
+            if answer is not None:
+                return answer
         rows = await self._acknowledge(channel, party, delivery_ids, status, via)
         return f'{{"acks":[{",".join(map(queries.ack_json, rows))}]}}'.encode()
 
+    async def _acknowledge_pending(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
+                                   via: str) -> bytes | None:
+        """The usual batch: deliveries of `party`, all pending, in cursor order. None for any other."""
+        wanted: list[int] = []
+        for delivery_id in delivery_ids:  # in ascending order, each once, in the network's spelling
+            cursor = queries.cursor_of(delivery_id)
+            if cursor is None or (wanted and cursor <= wanted[-1]) or delivery_id != f"DLV-{cursor:012d}":
+                return None
+            wanted.append(cursor)
+        now = self.clock.now()
+        stamp = db_time(now)
+        found = await self.journal.read(lambda c: queries.pending_acks(c, party, channel.value, wanted, stamp))
+        if found is None:
+            return None
+        entry_items, answer_items = found
+        await self.journal.append(
+            ACKED, CanonicalText(f'{{"acks":[{entry_items}],"party":{json_string(party)},"via":{json_string(via)}}}'),
+            at=now, statements=[(_ACK_DELIVERIES, Rows([(c, _DELIVERED, stamp, None) for c in wanted]))])
+        return f'{{"acks":[{answer_items}]}}'.encode()
+
     async def _acknowledge(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
                            status: AckStatus, via: str) -> list[queries.DeliveryRow]:
+        async with self._ack_lock(channel, party):
+            return await self._acknowledge_alone(channel, party, delivery_ids, status, via)
+
+    def _ack_lock(self, channel: ChannelName, party: str) -> asyncio.Lock:
         lock = self._ack_locks.get((channel.value, party))
         if lock is None:  # one per party and channel of the network: a bounded set
             lock = self._ack_locks[(channel.value, party)] = asyncio.Lock()
-        async with lock:
-            return await self._acknowledge_alone(channel, party, delivery_ids, status, via)
+        return lock
 
     async def _acknowledge_alone(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
                                  status: AckStatus, via: str) -> list[queries.DeliveryRow]:

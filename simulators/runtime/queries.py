@@ -19,6 +19,7 @@ __all__ = [
     "ack_of",
     "acks_for",
     "counters",
+    "cursor_of",
     "deliveries",
     "delivery",
     "due_pushes",
@@ -28,6 +29,7 @@ __all__ = [
     "message",
     "message_views",
     "next_push_due",
+    "pending_acks",
 ]
 
 
@@ -79,7 +81,7 @@ def ack_json(row: DeliveryRow) -> str:
             f'"read_at":{read_at},"attempts":{row.attempts}}}')
 
 
-def _cursor_of(delivery_id: str) -> int | None:
+def cursor_of(delivery_id: str) -> int | None:
     # Delivery ids are DLV-<cursor>: looked up through the cursor, the table's primary key.
     prefix, _, number = delivery_id.partition("-")
     if prefix != "DLV" or not number.isdigit() or len(number) > 18:
@@ -150,7 +152,7 @@ def delivery(conn: sqlite3.Connection, delivery_id: str) -> DeliveryRow | None:
 
 def deliveries(conn: sqlite3.Connection, delivery_ids: Sequence[str]) -> list[DeliveryRow | None]:
     """The rows of `delivery_ids`, in their order (None for an unknown id); one query per 500 ids."""
-    wanted = [(did, _cursor_of(did)) for did in delivery_ids]
+    wanted = [(did, cursor_of(did)) for did in delivery_ids]
     cursors = [c for _, c in wanted if c is not None]
     found: dict[int, DeliveryRow] = {}
     for start in range(0, len(cursors), 500):
@@ -224,6 +226,40 @@ def mailbox_page(
     if cursors != sorted(cursors):  # (cursors are unique: the primary key)
         return None
     return str(row[0]), cursors[-1]
+
+
+def pending_acks(
+    conn: sqlite3.Connection, party: str, channel: str, cursors: Sequence[int], acked_at: str
+) -> tuple[str, str] | None:
+    """The usual acknowledgement, assembled by SQLite: every delivery of `cursors` pending for `party`.
+
+    `cursors` in ascending order, each once. Returns the `delivery.acked` items (`ack_text` of each,
+    status DELIVERED) and the answer's `Ack`s (`ack_json` of each once acknowledged at `acked_at`),
+    both comma-separated in the order of `cursors`; None unless every cursor is such a delivery (then
+    `deliveries` and the general rules decide). The aggregated cursors are checked against `cursors`,
+    which also proves the aggregates took the rows in order.
+    """
+    if not cursors:
+        return None
+    acked_iso = db_to_iso(acked_at)
+    row = conn.execute(
+        "SELECT json_group_array(cursor), group_concat(entry, ','), group_concat(answer, ',') FROM ("
+        "SELECT cursor, "
+        # ids, parties and times are the network's own: nothing to escape
+        "'{\"delivery_id\":\"' || delivery_id || '\",\"message_id\":\"' || message_id || "
+        "'\",\"status\":\"DELIVERED\"}' AS entry, "
+        "'{\"delivery_id\":\"' || delivery_id || '\",\"party\":\"' || party || "
+        "'\",\"status\":\"DELIVERED\",\"delivered_at\":\"' || "
+        "CASE WHEN substr(delivered_at, 20) = '.000000Z' THEN substr(delivered_at, 1, 19) || 'Z' "
+        "ELSE delivered_at END || '\",\"acked_at\":\"' || ? || '\",\"read_at\":null,\"attempts\":' || "
+        "attempts || '}' AS answer "
+        f"FROM deliveries WHERE cursor IN ({','.join('?' * len(cursors))}) AND party=? AND channel=? "
+        "AND status='PENDING' AND acked_at IS NULL ORDER BY cursor)",
+        (acked_iso, *cursors, party, channel),
+    ).fetchone()
+    if not row or row[0] is None or orjson.loads(row[0]) != list(cursors):
+        return None
+    return str(row[1]), str(row[2])
 
 
 def due_pushes(

@@ -194,6 +194,58 @@ async def test_mailbox_page_assembled_by_sqlite_is_the_page_assembled_per_delive
     assert json.loads(by_sqlite[2])["next_cursor"] == 10
 
 
+async def test_batch_ack_assembled_by_sqlite_is_the_general_acknowledgement(
+    make_net: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulators.runtime import queries
+
+    async def scenario(data: Path) -> tuple[Any, ...]:
+        net = await make_net(data)
+        await net.send("SPOC-DE", body='Quote " and \\ é')
+        await net.advance(0.25)  # a delivery time with a fraction
+        await net.send("SPOC-DE", cc=["SPOC-FR"])
+        await net.send("SPOC-DE")
+        ids = [d["delivery_id"] for d in (await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"]]
+        await net.advance(1)
+        acked = await net.call("POST", "/siena/mailbox/ack", party="SPOC-AT", json_body={"delivery_ids": ids})
+        entries = [d for k, d in await _entries(net) if k == "delivery.acked"]
+        rows = await net.network.journal.read(lambda c: c.execute(
+            "SELECT cursor, status, acked_at, read_at, next_attempt_at, attempts FROM deliveries ORDER BY cursor"
+        ).fetchall())
+        return acked.status, acked.body, entries, rows
+
+    taken: list[Any] = []
+    original = queries.pending_acks
+    monkeypatch.setattr(queries, "pending_acks", lambda *args: taken.append(original(*args)) or taken[-1])
+    fast = await scenario(tmp_path / "fast")
+    assert len(taken) == 1
+    assert taken[0] is not None  # the batch was acknowledged by the SQLite way
+    monkeypatch.setattr(queries, "pending_acks", lambda *args: None)  # every batch the general way
+    general = await scenario(tmp_path / "general")
+    assert fast == general
+    status, answer, entries, _ = fast
+    assert status == 200
+    assert len(answer["acks"]) == 3
+    assert len(entries) == 1
+    assert BatchAck.model_validate(fast[1]).model_dump(mode="json") == fast[1]
+    assert fast[2][0] == reference_canonical(json.loads(fast[2][0]))
+
+
+async def test_a_batch_the_sqlite_acknowledgement_does_not_take_goes_the_general_way(net: Any) -> None:
+    for _ in range(3):
+        await net.send("SPOC-DE")
+    ids = [d["delivery_id"] for d in (await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"]]
+    await net.call("POST", "/siena/mailbox/ack", party="SPOC-AT", json_body={"delivery_ids": ids[1:2]})
+    # Out of order, one of them acknowledged already, one spelt with a short number: all answered.
+    short = f"DLV-{int(ids[0].removeprefix('DLV-'))}"
+    mixed = await net.call("POST", "/siena/mailbox/ack", party="SPOC-AT", json_body={"delivery_ids": ids[::-1]})
+    assert [(a["delivery_id"], a["status"]) for a in mixed.body["acks"]] == [(i, "DELIVERED") for i in ids[::-1]]
+    unknown = await net.call("POST", "/siena/mailbox/ack", party="SPOC-AT", json_body={"delivery_ids": [short]})
+    assert unknown.status == 404
+    other = await net.call("POST", "/siena/mailbox/ack", party="SPOC-FR", json_body={"delivery_ids": ids})
+    assert other.status == 403
+
+
 async def test_many_rows_go_in_chunks_and_stay_in_order(tmp_path: Path) -> None:
     journal = await Journal.open(tmp_path / "j.sqlite3")
     at = datetime(2026, 3, 2, 10, tzinfo=UTC)
