@@ -253,8 +253,10 @@ def pending_acks(
         "CASE WHEN substr(delivered_at, 20) = '.000000Z' THEN substr(delivered_at, 1, 19) || 'Z' "
         "ELSE delivered_at END || '\",\"acked_at\":\"' || ? || '\",\"read_at\":null,\"attempts\":' || "
         "attempts || '}' AS answer "
-        f"FROM deliveries WHERE cursor IN ({','.join('?' * len(cursors))}) AND party=? AND channel=? "
-        "AND status='PENDING' AND acked_at IS NULL ORDER BY cursor)",
+        # The unary + keeps the planner on the primary key: with a long IN list it would otherwise
+        # walk the party's whole mailbox index (measured: 1.3 ms instead of 30 us for 95 ids).
+        f"FROM deliveries WHERE cursor IN ({','.join('?' * len(cursors))}) AND +party=? AND +channel=? "
+        "AND +status='PENDING' AND acked_at IS NULL ORDER BY cursor)",
         (acked_iso, *cursors, party, channel),
     ).fetchone()
     if not row or row[0] is None or orjson.loads(row[0]) != list(cursors):

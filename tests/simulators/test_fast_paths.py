@@ -246,6 +246,33 @@ async def test_a_batch_the_sqlite_acknowledgement_does_not_take_goes_the_general
     assert other.status == 403
 
 
+def test_batch_ack_query_looks_deliveries_up_by_their_key() -> None:
+    """A long IN list beside party and channel must not send SQLite through the party's whole mailbox."""
+    from simulators.runtime import queries
+    from simulators.runtime.journal_writer import _SCHEMA
+
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(_SCHEMA)
+    conn.executemany(
+        "INSERT INTO deliveries(cursor, delivery_id, message_id, party, channel, segment, status, delivered_at) "
+        "VALUES (?,?,?,?,?,?,?,?)",
+        [(n, f"DLV-{n:012d}", f"SIENA-{n:09d}", "SPOC-AT", "SIENA", 1, "PENDING", "2026-03-02T10:00:00.000000Z")
+         for n in range(1, 5001)])
+    plans: list[str] = []
+
+    class Explaining:
+        def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+            plans.extend(str(row[3]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+            return conn.execute(sql, params)
+
+    found = queries.pending_acks(Explaining(), "SPOC-AT", "SIENA", list(range(100, 400)),  # type: ignore[arg-type]
+                                 "2026-03-02T10:00:01.000000Z")
+    assert found is not None
+    assert found[0].count("DLV-") == 300
+    assert any("INTEGER PRIMARY KEY" in plan for plan in plans), plans
+    assert not any("deliveries_mailbox" in plan for plan in plans), plans
+
+
 async def test_many_rows_go_in_chunks_and_stay_in_order(tmp_path: Path) -> None:
     journal = await Journal.open(tmp_path / "j.sqlite3")
     at = datetime(2026, 3, 2, 10, tzinfo=UTC)
