@@ -6,7 +6,14 @@ from aiohttp import web
 
 from simulators.model.directive import ChannelName
 from simulators.model.envelope import Envelope, MessageView
-from simulators.model.siena import SienaCase, SienaEnvelope, SienaMessageView, SienaPayload, SienaSendRequest
+from simulators.model.siena import (
+    PAYLOAD_IS_PLAIN,
+    SienaCase,
+    SienaEnvelope,
+    SienaMessageView,
+    SienaPayload,
+    SienaSendRequest,
+)
 from simulators.runtime.auth import Caller
 from simulators.runtime.http import accepted_response, caller, idempotency_key, json_response
 from simulators.runtime.mailbox import add_mailbox_routes
@@ -42,6 +49,7 @@ async def send(request: web.Request) -> web.Response:
         case_id=message.case_id,
         in_reply_to=message.in_reply_to,
         idempotency_key=idempotency_key(request),
+        payload_is_plain=PAYLOAD_IS_PLAIN,
     )
     return accepted_response(request, envelope, location=f"/siena/messages/{envelope.message_id}")
 

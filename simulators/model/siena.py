@@ -353,6 +353,40 @@ class SienaSendRequest(SienaPayload):
 _PAYLOAD_FIELDS = set(SienaPayload.model_fields)
 
 
+_CONSTRAINING = ("type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const")
+
+
+def _schema_is_plain(schema: Any) -> bool:
+    """True when no value valid against the JSON schema can hold a number other than an integer.
+
+    A `number` type, a float among `enum`/`const` values, or a subschema that admits anything (no
+    type, reference or combination: what pydantic writes for `Any`; `additionalProperties: true`)
+    makes it False. Every subschema is walked, `$defs` included.
+    """
+    if not isinstance(schema, dict):
+        return schema is False  # `true` admits anything; `false` admits nothing
+    if not any(key in schema for key in _CONSTRAINING):
+        return False
+    kinds = schema.get("type")
+    if kinds == "number" or (isinstance(kinds, list) and "number" in kinds):
+        return False
+    if any(isinstance(v, float) for v in [*schema.get("enum", ()), *([schema["const"]] if "const" in schema else [])]):
+        return False
+    subschemas: list[Any] = [*schema.get("properties", {}).values(), *schema.get("patternProperties", {}).values(),
+                             *schema.get("$defs", {}).values(), *schema.get("prefixItems", ()),
+                             *schema.get("anyOf", ()), *schema.get("oneOf", ()), *schema.get("allOf", ())]
+    for key in ("items", "additionalProperties"):
+        if key in schema:
+            subschemas.append(schema[key])
+    return all(_schema_is_plain(sub) for sub in subschemas)
+
+
+# The JSON dump of a SIENA payload holds nothing but dicts, lists, str, int, bool and None: the
+# network need not walk it to know that its canonical form is orjson's (recomputed from the model,
+# so a float field added one day turns it off by itself).
+PAYLOAD_IS_PLAIN = _schema_is_plain(SienaPayload.model_json_schema(mode="serialization"))
+
+
 class SienaEnvelope(Envelope):
     """An envelope on SIENA (the same as every channel's, with the SIENA payload typed)."""
 

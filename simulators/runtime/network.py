@@ -156,8 +156,14 @@ class Network:
         case_id: str | None = None,
         in_reply_to: str | None = None,
         idempotency_key: str | None = None,
+        *,
+        payload_is_plain: bool = False,
     ) -> Envelope:
         """Journal a message durably and deliver it to every To/CC recipient; the stored envelope.
+
+        `payload_is_plain`: the caller knows `payload` holds nothing but dicts, lists, str, int, bool
+        and None (a JSON dump of a model without floats or free-form fields), so it is not walked to
+        find that out.
 
         Raises 422 problems for unknown recipients, an unknown case or replied-to message, and 409
         for an Idempotency-Key reused with a different message.
@@ -167,7 +173,7 @@ class Network:
             directive = directive.model_dump(mode="json", exclude_none=True)
         if idempotency_key is None:
             return await self._accept(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
-                                      None, "")
+                                      None, "", payload_is_plain)
         body_hash = hashlib.sha256(canonical_json({
             "to": list(to), "cc": list(cc), "payload": payload, "case_id": case_id, "in_reply_to": in_reply_to,
             "directive": directive}).encode()).hexdigest()
@@ -182,7 +188,7 @@ class Network:
             if previous is not None:
                 return await self._replay(previous, body_hash, idempotency_key)
             return await self._accept(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
-                                      idempotency_key, body_hash)
+                                      idempotency_key, body_hash, payload_is_plain)
         finally:
             del self._inflight_keys[key]
             done.set_result(None)
@@ -274,6 +280,7 @@ class Network:
         in_reply_to: str | None,
         key: str | None,
         body_hash: str,
+        payload_is_plain: bool,
     ) -> Envelope:
         if case_id is not None or in_reply_to is not None:
             case_id = await self._resolve_thread(channel, sender, case_id, in_reply_to)
@@ -292,9 +299,10 @@ class Network:
         # and the answer alike.
         record: dict[str, Any] = {
             "message_id": message_id, "channel": name, "sender": sender, "to": list(to), "cc": list(cc),
-            "created_at": db_to_iso(stamp), "in_reply_to": in_reply_to, "case_id": case_id, "payload": payload,
+            "created_at": db_to_iso(stamp), "in_reply_to": in_reply_to, "case_id": case_id, "payload": None,
             "directive": directive}
-        plain = plain_json(record)
+        plain = plain_json(record) and (payload_is_plain or plain_json(payload))
+        record["payload"] = payload
         if not plain:
             record["payload"], record["directive"] = to_jsonable_python(payload), to_jsonable_python(directive)
         text = canonical_json(record, plain=plain)

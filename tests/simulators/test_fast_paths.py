@@ -287,3 +287,39 @@ async def test_many_rows_go_in_chunks_and_stay_in_order(tmp_path: Path) -> None:
     assert [json.loads(data)["n"] for _, data in stored] == list(range(count))
     assert meta == [(f"k{n:04d}", str(n)) for n in range(count)]
     assert verification.ok
+
+
+def test_a_payload_is_declared_plain_only_when_its_schema_admits_no_float() -> None:
+    from typing import Literal
+
+    from pydantic import BaseModel
+
+    from simulators.model.siena import PAYLOAD_IS_PLAIN, _schema_is_plain
+
+    class Decimal(BaseModel):
+        x: float
+
+    class Anything(BaseModel):
+        x: Any
+
+    class Counts(BaseModel):
+        x: dict[str, int]
+
+    class FreeForm(BaseModel):
+        x: dict[str, Any]
+
+    class Optional(BaseModel):
+        x: int | None = None
+        y: list[str] = []
+
+    class FloatChoice(BaseModel):
+        x: Literal[1.5, 2]
+
+    class Nested(BaseModel):
+        x: list[Decimal] = []
+
+    verdicts = {model.__name__: _schema_is_plain(model.model_json_schema(mode="serialization"))
+                for model in (Decimal, Anything, Counts, FreeForm, Optional, FloatChoice, Nested)}
+    assert verdicts == {"Decimal": False, "Anything": False, "Counts": True, "FreeForm": False, "Optional": True,
+                        "FloatChoice": False, "Nested": False}
+    assert PAYLOAD_IS_PLAIN  # the SIENA payload as it stands: its dump is always plain
