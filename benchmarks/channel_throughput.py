@@ -356,15 +356,23 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
                   + ", ".join(f"{r:.2f} at {lv}" for lv, r in results["ratio_same_concurrency"].items()) + ")",
                   flush=True)
             memory_level = int(peak["pull"]["concurrency"])
+            # The growth after each burst: flat memory grows early (buffers, caches) and then stops.
+            trail = [(pull.sent, (resident(server) - rss_start) / 2**20)]
             while pull.sent < options.memory_messages:
                 await pull.run(min(options.chunk, options.memory_messages - pull.sent), memory_level)
+                trail.append((pull.sent, (resident(server) - rss_start) / 2**20))
             rss_end = resident(server)
             growth = (rss_end - rss_start) / 2**20
+            middle = trail[0][0] + (pull.sent - trail[0][0]) / 2
+            halfway_sent, halfway_growth = next((sent, g) for sent, g in trail if sent >= middle)
             journal_mb = sum(p.stat().st_size for p in (Path(data) / "pull").glob("journal*")) / 2**20
             results["memory"] = {"messages_journaled": pull.sent, "rss_growth_mb": growth, "rss_mb": rss_end / 2**20,
-                                 "journal_mb": journal_mb}
+                                 "journal_mb": journal_mb, "growth_after_each_burst_mb": trail,
+                                 "growth_over_last_messages_mb": growth - halfway_growth,
+                                 "last_messages": pull.sent - halfway_sent}
             print(f"memory: +{growth:.1f} MB resident after {pull.sent} journaled and delivered messages "
-                  f"(target < {TARGET_GROWTH_MB:.0f} MB); journal file {journal_mb:.0f} MB", flush=True)
+                  f"(target < {TARGET_GROWTH_MB:.0f} MB), of which +{growth - halfway_growth:.1f} MB over the last "
+                  f"{pull.sent - halfway_sent}; journal file {journal_mb:.0f} MB", flush=True)
             results["journal"] = await pull.verify()
             print(f"journal: {results['journal']['entries']} entries, hash chain ok={results['journal']['ok']}")
             results["load_average_after"] = os.getloadavg()[0]
