@@ -319,6 +319,9 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
                 await network.run(options.warmup, levels[0])
             server = psutil.Process(pull.process.pid)
             rss_start = resident(server)
+            # The growth after each burst of the pull network, measurements included: flat memory
+            # grows early (buffers, caches, the largest concurrency's connections) and then stops.
+            trail = [(pull.sent, 0.0)]
             # Rounds alternate the set-ups and the concurrencies, so that a burst of load from
             # elsewhere on the machine does not fall on one of them only; each one's best is kept.
             for round_number in range(1, options.rounds + 1):
@@ -331,6 +334,8 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
                         cpu = CpuMeter(network.process)
                         seconds, latencies = await network.run(options.messages, level)
                         keep(level, name, figures(options.messages, seconds, latencies, cpu))
+                        if network is pull:
+                            trail.append((pull.sent, (resident(server) - rss_start) / 2**20))
             for level in levels:
                 print(f"-- {level} sends in flight", flush=True)
                 show("bare aiohttp+pydantic", best[level]["bare"])
@@ -356,8 +361,6 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
                   + ", ".join(f"{r:.2f} at {lv}" for lv, r in results["ratio_same_concurrency"].items()) + ")",
                   flush=True)
             memory_level = int(peak["pull"]["concurrency"])
-            # The growth after each burst: flat memory grows early (buffers, caches) and then stops.
-            trail = [(pull.sent, (resident(server) - rss_start) / 2**20)]
             while pull.sent < options.memory_messages:
                 await pull.run(min(options.chunk, options.memory_messages - pull.sent), memory_level)
                 trail.append((pull.sent, (resident(server) - rss_start) / 2**20))
