@@ -436,8 +436,8 @@ class Network:
         if found is None:
             return None
         entry_items, answer_items = found
-        await self.journal.append(
-            ACKED, CanonicalText(f'{{"acks":[{entry_items}],"party":{json_string(party)},"via":{json_string(via)}}}'),
+        await self.journal.append(  # (the items come comma-joined already: one text among the acks)
+            ACKED, acked_entry(party, via, [entry_items]),
             at=now, statements=[(_ACK_DELIVERIES, Rows([(c, _DELIVERED, stamp, None) for c in wanted]))])
         return f'{{"acks":[{answer_items}]}}'.encode()
 
