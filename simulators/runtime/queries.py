@@ -198,6 +198,11 @@ def mailbox_texts(
     return [(int(c), str(d), str(t), str(e)) for c, d, t, e in rows]
 
 
+def _iso(column: str) -> str:
+    """SQL for `db_to_iso(column)`: the ISO form pydantic writes, without the fraction when it is zero."""
+    return f"CASE WHEN substr({column}, 20) = '.000000Z' THEN substr({column}, 1, 19) || 'Z' ELSE {column} END"
+
+
 def mailbox_page(
     conn: sqlite3.Connection, party: str, channel: str, segment: int, after: int, limit: int
 ) -> tuple[str, int] | None:
@@ -213,8 +218,7 @@ def mailbox_page(
         "SELECT d.cursor AS cursor, "
         # delivery ids are DLV-<digits> and times the fixed db_time form: nothing to escape
         "'{\"delivery_id\":\"' || d.delivery_id || '\",\"cursor\":' || d.cursor || ',\"delivered_at\":\"' || "
-        "CASE WHEN substr(d.delivered_at, 20) = '.000000Z' THEN substr(d.delivered_at, 1, 19) || 'Z' "
-        f"ELSE d.delivered_at END || '\",\"message\":' || {_ENVELOPE} || '}}' AS item "
+        f"{_iso('d.delivered_at')} || '\",\"message\":' || {_ENVELOPE} || '}}' AS item "
         "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
         "WHERE d.party=? AND d.channel=? AND d.segment=? AND d.status=? AND d.cursor>? "
         "ORDER BY d.cursor LIMIT ?)",
@@ -250,8 +254,7 @@ def pending_acks(
         "'\",\"status\":\"DELIVERED\"}' AS entry, "
         "'{\"delivery_id\":\"' || delivery_id || '\",\"party\":\"' || party || "
         "'\",\"status\":\"DELIVERED\",\"delivered_at\":\"' || "
-        "CASE WHEN substr(delivered_at, 20) = '.000000Z' THEN substr(delivered_at, 1, 19) || 'Z' "
-        "ELSE delivered_at END || '\",\"acked_at\":\"' || ? || '\",\"read_at\":null,\"attempts\":' || "
+        f"{_iso('delivered_at')} || '\",\"acked_at\":\"' || ? || '\",\"read_at\":null,\"attempts\":' || "
         "attempts || '}' AS answer "
         # The unary + keeps the planner on the primary key: with a long IN list it would otherwise
         # walk the party's whole mailbox index (measured: 1.3 ms instead of 30 us for 95 ids).
