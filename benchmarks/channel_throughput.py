@@ -1,8 +1,8 @@
 """SIENA send-and-deliver throughput with the durable journal, against a bare aiohttp + pydantic endpoint.
 
 Every server runs as its own process on loopback; all are measured in the same run, on the same
-machine, by the same load generator (this process), in alternating rounds (best round kept), at
-several concurrencies (sends in flight: 32, 64, 128 and 256 by default):
+machine, by the same load generator, in alternating rounds (best round kept), at several
+concurrencies (sends in flight: 32, 64, 128 and 256 by default):
 
 * *bare*: an aiohttp endpoint that validates the same `SienaSendRequest` with pydantic and echoes
   it: no auth, no journal, no delivery. The ceiling for "HTTP + validation" here.
@@ -13,27 +13,37 @@ several concurrencies (sends in flight: 32, 64, 128 and 256 by default):
 * *send + push*: the same, delivered by push to the recipient's webhook (a receiver process),
   one push at a time per recipient to keep its order.
 
+The load generator (`--load-generator`):
+
+* *wrk* (the reference; taken when it is on PATH): the C load generator sends for `--seconds` per
+  measurement and reports the 201s and the latency percentiles; any other answer or a socket error
+  fails the run. The figure for send + pull is the 201s over the time until the recipient (this
+  process) has acknowledged every one of them. wrk needs a few microseconds of CPU per request, so
+  each server reaches its own limit: the bare endpoint keeps a whole core busy.
+* *python*: an aiohttp client in this process sends `--messages` per measurement. It needs more CPU
+  per request than the bare endpoint itself; on a 2-core machine it then sets the bare endpoint's
+  figure (measured: the bare endpoint at 77% of a core, the generator at a whole one), which makes
+  the ratio a measure of the generator as much as of the servers. Kept for machines without wrk.
+
 Sustained throughput is each set-up's peak over the concurrencies: the headline ratio is SIENA
 send+pull's peak against the bare endpoint's peak, each at its own best concurrency (a journal with
-group commit needs more sends in flight than a bare endpoint to keep the cores busy; past its peak a
-set-up loses throughput to the load generator's own overhead, so comparing at one fixed level would
-measure that level, not the set-ups). The ratio at each same concurrency is printed too.
+group commit needs more sends in flight than a bare endpoint to keep the cores busy). The ratio at
+each same concurrency is printed too.
 
 Then the pull network keeps going until `--memory-messages` messages are journaled and delivered,
 and the growth of the resident memory of the server and its journal writer process since the
-warm-up is printed.
+warm-up is printed (the measurements count towards it).
 Targets: ratio >= 0.6, memory growth < 50 MB.
 
-Beside each figure: the CPU time per message of the server (its journal writer process included)
-and of this load generator (which also runs the pulling recipient). On a machine shared with other
-work, msg/s moves with the load (the load average is printed); CPU per message is the steadier
-measure of the server itself. On a 2-core machine the load generator shares the cores with the
-servers, so the ratio is bounded by that of the total CPU per message of the two set-ups. "Cores
-busy" is the share of all the machine's cores the server and the load generator used: when two rows
-show about the same share, the CPU per message decided their ratio, not waiting (for a commit, say).
+Beside each figure: the CPU time per message of the server (its journal writer process included),
+how many cores' worth of CPU the server used, and the CPU of the load generator (wrk and the
+pulling recipient, or this process). On a machine shared with other work, msg/s moves with the load
+(the load average is printed); CPU per message is the steadier measure of the server itself. "Cores
+busy" is the share of all the machine's cores the server and the load generator used together.
 
     python benchmarks/channel_throughput.py                                   # full run
-    python benchmarks/channel_throughput.py --messages 2000 --memory-messages 5000 --rounds 1   # quick
+    python benchmarks/channel_throughput.py --seconds 1 --memory-messages 5000 --rounds 1   # quick
+    python benchmarks/channel_throughput.py --load-generator python           # without wrk
 """
 
 from __future__ import annotations
@@ -44,11 +54,14 @@ import contextlib
 import json
 import os
 import re
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -170,9 +183,83 @@ async def blast(url: str, headers: dict[str, str], count: int, concurrency: int)
     return latencies
 
 
+@dataclass
+class Burst:
+    """One measurement's load: messages counted, the seconds they took, send latency percentiles."""
+
+    count: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @classmethod
+    def of(cls, count: int, seconds: float, latencies: list[float]) -> Burst:
+        return cls(count, seconds, statistics.median(latencies) * 1000, percentile(latencies, 0.99) * 1000)
+
+
+_WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+class Wrk:
+    """wrk (a load generator in C) sending `BODY` as fast as `concurrency` connections allow.
+
+    On a machine of 2 cores the load generator shares the cores with the servers. The Python load
+    generator costs more CPU per request than the bare endpoint itself, so it, not the endpoint, sets
+    the bare endpoint's figure; wrk costs a fraction of that and lets each server reach its own limit.
+    """
+
+    def __init__(self, executable: str, folder: Path) -> None:
+        self.executable = executable
+        self._folder = folder
+
+    def _script(self, headers: dict[str, str]) -> Path:
+        lines = ['wrk.method = "POST"', f"wrk.body = [==[{json.dumps(BODY)}]==]",
+                 'wrk.headers["Content-Type"] = "application/json"']
+        lines += [f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in headers.items()]
+        script = self._folder / f"send-{len(list(self._folder.iterdir()))}.lua"
+        script.write_text("\n".join(lines) + "\n")
+        return script
+
+    async def run(self, url: str, headers: dict[str, str], seconds: int, concurrency: int) -> Burst:
+        """Send for `seconds`; every answer must be a 201 (anything else fails the measurement)."""
+        command = [self.executable, "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "30s", "--latency",
+                   "-s", str(self._script(headers)), url + "/siena/messages"]
+        process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = (text.decode() for text in await process.communicate())
+        return parse_wrk(out, err, process.returncode)
+
+
+def parse_wrk(out: str, err: str, returncode: int | None) -> Burst:
+    """A `Burst` from wrk's report (run with --latency); RuntimeError for any failed or refused send."""
+    done = re.search(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m)\b", out, re.MULTILINE)
+    if returncode != 0 or done is None:
+        raise RuntimeError(f"wrk failed (exit {returncode}): {(err or out).strip()[-500:]}")
+    problems = [line.strip() for line in out.splitlines()
+                if line.strip().startswith(("Non-2xx", "Socket errors"))]
+    if problems:
+        raise RuntimeError("sends failed during the measurement: " + "; ".join(problems))
+    percentiles = {int(share): float(value) * _WRK_UNITS[unit] for share, value, unit in
+                   re.findall(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.MULTILINE)}
+    if set(percentiles) != {50, 99}:
+        raise RuntimeError(f"no latency distribution in wrk's report: {out.strip()[-500:]}")
+    seconds = float(done.group(2)) * _WRK_UNITS[done.group(3)] / 1000
+    return Burst(int(done.group(1)), seconds, percentiles[50], percentiles[99])
+
+
 async def delivered(receiver_url: str) -> int:
     async with aiohttp.ClientSession() as http, http.get(receiver_url + "/count") as answer:
         return int((await answer.json())["delivered"])
+
+
+async def settled(receiver_url: str, quiet: float = 0.3) -> int:
+    """The receiver's count once it has not moved for `quiet` seconds."""
+    count, since = await delivered(receiver_url), time.perf_counter()
+    while time.perf_counter() - since < quiet:
+        await asyncio.sleep(0.02)
+        now = await delivered(receiver_url)
+        if now != count:
+            count, since = now, time.perf_counter()
+    return count
 
 
 async def wait_delivered(receiver_url: str, total: int, within: float = 600.0) -> None:
@@ -183,21 +270,46 @@ async def wait_delivered(receiver_url: str, total: int, within: float = 600.0) -
         await asyncio.sleep(0.01)
 
 
-async def consume(url: str, token: str, total: int) -> None:
-    """The recipient pulls its mailbox and acknowledges what it got, until `total` deliveries are acked."""
-    auth = {"Authorization": f"Bearer {token}"}
-    acked = 0
-    async with aiohttp.ClientSession() as http:
-        while acked < total:
-            async with http.get(url + "/siena/mailbox?limit=1000", headers=auth) as answer:
-                ids = [d["delivery_id"] for d in orjson.loads(await answer.read())["deliveries"]]
-            if not ids:
-                await asyncio.sleep(0.005)
-                continue
-            async with http.post(url + "/siena/mailbox/ack", data=orjson.dumps({"delivery_ids": ids}),
-                                 headers={**auth, "Content-Type": "application/json"}) as answer:
-                assert answer.status == 200, await answer.text()
-            acked += len(ids)
+class Recipient:
+    """The recipient's CMS: pulls its mailbox and acknowledges each page, counting what it acknowledged."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self._url, self._auth = url, {"Authorization": f"Bearer {token}"}
+        self.acked = 0
+        self.target: int | None = None  # stop once this many are acknowledged (None: not known yet)
+        self.reached_at = 0.0  # perf_counter() when `target` was reached
+
+    async def consume(self) -> None:
+        async with aiohttp.ClientSession() as http:
+            while self.target is None or self.acked < self.target:
+                async with http.get(self._url + "/siena/mailbox?limit=1000", headers=self._auth) as answer:
+                    ids = [d["delivery_id"] for d in orjson.loads(await answer.read())["deliveries"]]
+                if not ids:
+                    await asyncio.sleep(0.005)
+                    continue
+                async with http.post(self._url + "/siena/mailbox/ack", data=orjson.dumps({"delivery_ids": ids}),
+                                     headers={**self._auth, "Content-Type": "application/json"}) as answer:
+                    assert answer.status == 200, await answer.text()
+                self.acked += len(ids)
+        self.reached_at = time.perf_counter()
+
+    async def drain(self, quiet: float = 0.3) -> int:
+        """Acknowledge whatever else arrives until the mailbox stays empty for `quiet` seconds."""
+        drained = 0
+        async with aiohttp.ClientSession() as http:
+            last = time.perf_counter()
+            while time.perf_counter() - last < quiet:
+                async with http.get(self._url + "/siena/mailbox?limit=1000", headers=self._auth) as answer:
+                    ids = [d["delivery_id"] for d in orjson.loads(await answer.read())["deliveries"]]
+                if not ids:
+                    await asyncio.sleep(0.02)
+                    continue
+                async with http.post(self._url + "/siena/mailbox/ack", data=orjson.dumps({"delivery_ids": ids}),
+                                     headers={**self._auth, "Content-Type": "application/json"}) as answer:
+                    assert answer.status == 200, await answer.text()
+                drained += len(ids)
+                last = time.perf_counter()
+        return drained
 
 
 def resident(server: psutil.Process) -> int:
@@ -210,21 +322,23 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def figures(count: int, seconds: float, latencies: list[float], cpu: CpuMeter) -> dict[str, float]:
+def figures(burst: Burst, cpu: CpuMeter) -> dict[str, float]:
+    count, seconds = burst.count, burst.seconds
     used = cpu.per_message(count)
     # The share of the machine's cores the server and this load generator kept busy: rows with the
     # same share were limited alike, and then their CPU per message decides the ratio.
     busy = (used["server_cpu_us"] + used["client_cpu_us"]) * 1e-6 * count / seconds / (os.cpu_count() or 1)
     return {"messages": count, "seconds": seconds, "per_second": count / seconds,
-            "p50_ms": statistics.median(latencies) * 1000, "p99_ms": percentile(latencies, 0.99) * 1000,
-            "cores_busy": busy, **used}
+            "p50_ms": burst.p50_ms, "p99_ms": burst.p99_ms, "cores_busy": busy,
+            "server_cores": used["server_cpu_us"] * 1e-6 * count / seconds, **used}
 
 
 def show(name: str, figure: dict[str, float], bare: dict[str, float] | None = None) -> None:
     ratio = f"  ratio {figure['per_second'] / bare['per_second']:.2f}" if bare else ""
     level = f"  at {figure['concurrency']:.0f}" if "concurrency" in figure else ""
     print(f"{name:>22}: {figure['per_second']:7.0f} msg/s{level}  p50 {figure['p50_ms']:6.2f} ms  "
-          f"p99 {figure['p99_ms']:6.2f} ms{ratio}   CPU per message: server {figure['server_cpu_us']:4.0f} us, "
+          f"p99 {figure['p99_ms']:6.2f} ms{ratio}   CPU per message: server {figure['server_cpu_us']:4.0f} us "
+          f"(on {figure['server_cores']:.2f} cores), "
           f"load generator {figure['client_cpu_us']:4.0f} us; cores busy {figure['cores_busy']:.0%}", flush=True)
 
 
@@ -244,7 +358,10 @@ class CpuMeter:
         # a server's children live as long as it does.
         server = sum(p.cpu_times().user + p.cpu_times().system
                      for p in [self._server, *self._server.children(recursive=True)])
-        return server, time.process_time()
+        # The load generator: this process, and wrk once it has ended (the servers, also children
+        # of this process, are reaped only at the very end).
+        ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return server, time.process_time() + ended.ru_utime + ended.ru_stime
 
     def per_message(self, count: int) -> dict[str, float]:
         (server_end, client_end), (server_start, client_start) = self._now(), self._start
@@ -273,8 +390,8 @@ class Network:
             ) as answer:
                 assert answer.status == 200, await answer.text()
 
-    async def run(self, count: int, concurrency: int) -> tuple[float, list[float]]:
-        """Send `count` messages; the seconds until every one was delivered, and the send latencies."""
+    async def run(self, count: int, concurrency: int) -> Burst:
+        """Send `count` messages from Python; the seconds until every one was delivered, the send latencies."""
         started = time.perf_counter()
         sending = blast(self.url, self.sender, count, concurrency)
         if self.hook is not None:
@@ -282,9 +399,38 @@ class Network:
             self.sent += count
             await wait_delivered(self.hook, self.sent)
         else:
-            latencies, _ = await asyncio.gather(sending, consume(self.url, self.recipient, count))
+            recipient = Recipient(self.url, self.recipient)
+            recipient.target = count
+            latencies, _ = await asyncio.gather(sending, recipient.consume())
             self.sent += count
-        return time.perf_counter() - started, latencies
+        return Burst.of(count, time.perf_counter() - started, latencies)
+
+    async def run_wrk(self, wrk: Wrk, seconds: int, concurrency: int) -> Burst:
+        """Send with wrk for `seconds`: the 201s counted, and the seconds until every one was delivered.
+
+        wrk stops on time with sends still in flight: those the server took are delivered too, and
+        are drained before the next measurement, uncounted.
+        """
+        started = time.perf_counter()
+        if self.hook is not None:
+            burst = await wrk.run(self.url, self.sender, seconds, concurrency)
+            await wait_delivered(self.hook, self.sent + burst.count)
+            finished = time.perf_counter()
+            self.sent = await settled(self.hook)
+        else:
+            recipient = Recipient(self.url, self.recipient)
+            consuming = asyncio.create_task(recipient.consume())
+            try:
+                burst = await wrk.run(self.url, self.sender, seconds, concurrency)
+            except BaseException:
+                consuming.cancel()
+                raise
+            recipient.target = burst.count
+            await consuming
+            finished = recipient.reached_at
+            await recipient.drain()
+            self.sent += burst.count
+        return Burst(burst.count, finished - started, burst.p50_ms, burst.p99_ms)
 
     async def verify(self) -> dict[str, Any]:
         async with aiohttp.ClientSession() as http, http.get(
@@ -307,7 +453,21 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
         if name not in best[level] or figure["per_second"] > best[level][name]["per_second"]:
             best[level][name] = figure
 
+    wrk_path = None if options.load_generator == "python" else shutil.which("wrk")
+    if options.load_generator == "wrk" and wrk_path is None:
+        raise SystemExit("--load-generator wrk: no wrk on PATH (Debian/Ubuntu: apt-get install wrk)")
+    if wrk_path is None:
+        print("load generator: Python (aiohttp client) in this process. On a small machine it needs more CPU "
+              "per request than the bare endpoint, so it limits the bare figure; install wrk for the "
+              "reference measurement (Debian/Ubuntu: apt-get install wrk)", flush=True)
+    else:
+        print(f"load generator: wrk ({wrk_path}), {options.seconds:g} s per measurement; "
+              "the recipient pulls and acknowledges from this process", flush=True)
+    results["load_generator"] = "wrk" if wrk_path else "python"
     with tempfile.TemporaryDirectory(prefix="channel-bench-") as data:
+        wrk = None if wrk_path is None else Wrk(wrk_path, Path(data) / "wrk")
+        if wrk is not None:
+            (Path(data) / "wrk").mkdir()
         bare, bare_url = start([*me, "--bare-server", str(free_port())])
         receiver, receiver_url = start([*me, "--receiver-server", str(free_port())])
         pull = Network(str(Path(data) / "pull"), None)
@@ -327,13 +487,24 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
             for round_number in range(1, options.rounds + 1):
                 for level in levels:
                     print(f"round {round_number} of {options.rounds}, {level} sends in flight", flush=True)
-                    started, cpu = time.perf_counter(), CpuMeter(bare)
-                    latencies = await blast(bare_url, {}, options.messages, level)
-                    keep(level, "bare", figures(options.messages, time.perf_counter() - started, latencies, cpu))
+                    cpu = CpuMeter(bare)
+                    if wrk is not None:
+                        burst = await wrk.run(bare_url, {}, options.seconds, level)
+                    else:
+                        started = time.perf_counter()
+                        latencies = await blast(bare_url, {}, options.messages, level)
+                        burst = Burst.of(options.messages, time.perf_counter() - started, latencies)
+                    keep(level, "bare", figures(burst, cpu))
                     for name, network in (("pull", pull), ("push", push)):
                         cpu = CpuMeter(network.process)
-                        seconds, latencies = await network.run(options.messages, level)
-                        keep(level, name, figures(options.messages, seconds, latencies, cpu))
+                        if wrk is None:
+                            burst = await network.run(options.messages, level)
+                        else:
+                            # Push delivers one message at a time per recipient, several times slower
+                            # than wrk sends: a shorter burst keeps its wait for delivery short.
+                            burst = await network.run_wrk(
+                                wrk, options.seconds if network is pull else max(1, options.seconds // 5), level)
+                        keep(level, name, figures(burst, cpu))
                         if network is pull:
                             trail.append((pull.sent, (resident(server) - rss_start) / 2**20))
             for level in levels:
@@ -367,7 +538,8 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
             rss_end = resident(server)
             growth = (rss_end - rss_start) / 2**20
             middle = trail[0][0] + (pull.sent - trail[0][0]) / 2
-            halfway_sent, halfway_growth = next((sent, g) for sent, g in trail if sent >= middle)
+            # The last point at or before the middle: the growth since covers at least the later half.
+            halfway_sent, halfway_growth = [(sent, g) for sent, g in trail if sent <= middle][-1]
             journal_mb = sum(p.stat().st_size for p in (Path(data) / "pull").glob("journal*")) / 2**20
             results["memory"] = {"messages_journaled": pull.sent, "rss_growth_mb": growth, "rss_mb": rss_end / 2**20,
                                  "journal_mb": journal_mb, "growth_after_each_burst_mb": trail,
@@ -389,6 +561,16 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("give 1 or more (wrk measures in whole seconds)")
+    return value
+
+
 def _levels(text: str) -> list[int]:
     try:
         levels = sorted({int(part) for part in text.split(",") if part.strip()})
@@ -401,8 +583,14 @@ def _levels(text: str) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=20_000, help="messages per throughput measurement")
-    parser.add_argument("--warmup", type=int, default=1_000)
+    parser.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto",
+                        help="what sends the load: wrk (a C load generator; the reference) or this Python "
+                        "process; auto (default) takes wrk when it is on PATH")
+    parser.add_argument("--seconds", type=_positive, default=3,
+                        help="with wrk: seconds of sending per throughput measurement (push: a fifth of it)")
+    parser.add_argument("--messages", type=int, default=20_000,
+                        help="with the Python load generator: messages per throughput measurement")
+    parser.add_argument("--warmup", type=int, default=1_000, help="messages sent to each server before measuring")
     parser.add_argument("--concurrency", type=_levels, default=[32, 64, 128, 256],
                         help="sends in flight, one or several comma-separated levels (default 32,64,128,256); "
                         "each set-up's peak over them is its sustained throughput")

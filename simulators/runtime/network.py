@@ -145,7 +145,7 @@ class Network:
 
     # -- sending --------------------------------------------------------------------------------
 
-    async def accept(
+    def accept(
         self,
         channel: ChannelName,
         sender: str,
@@ -158,8 +158,8 @@ class Network:
         idempotency_key: str | None = None,
         *,
         payload_is_plain: bool = False,
-    ) -> Envelope:
-        """Journal a message durably and deliver it to every To/CC recipient; the stored envelope.
+    ) -> Awaitable[Envelope]:
+        """Journal a message durably and deliver it to every To/CC recipient; await the stored envelope.
 
         `payload_is_plain`: the caller knows `payload` holds nothing but dicts, lists, str, int, bool
         and None (a JSON dump of a model without floats or free-form fields), so it is not walked to
@@ -168,12 +168,31 @@ class Network:
         Raises 422 problems for unknown recipients, an unknown case or replied-to message, and 409
         for an Idempotency-Key reused with a different message.
         """
+        # A plain function handing on a coroutine: one coroutine layer fewer on every send.
         recipients = self._check_recipients(sender, to, cc)
         if isinstance(directive, DirectiveMessage):
             directive = directive.model_dump(mode="json", exclude_none=True)
         if idempotency_key is None:
-            return await self._accept(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
-                                      None, "", payload_is_plain)
+            return self._accept(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
+                                None, "", payload_is_plain)
+        return self._accept_once(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
+                                 idempotency_key, payload_is_plain)
+
+    async def _accept_once(
+        self,
+        channel: ChannelName,
+        sender: str,
+        to: Sequence[str],
+        cc: Sequence[str],
+        recipients: list[str],
+        payload: dict[str, Any],
+        directive: dict[str, Any] | None,
+        case_id: str | None,
+        in_reply_to: str | None,
+        idempotency_key: str,
+        payload_is_plain: bool,
+    ) -> Envelope:
+        """`_accept` under an Idempotency-Key: the key's first message, or that message again."""
         body_hash = hashlib.sha256(canonical_json({
             "to": list(to), "cc": list(cc), "payload": payload, "case_id": case_id, "in_reply_to": in_reply_to,
             "directive": directive}).encode()).hexdigest()

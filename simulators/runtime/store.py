@@ -174,7 +174,7 @@ class Journal:
 
     # -- public API -------------------------------------------------------------------------
 
-    async def append(
+    def append(
         self,
         kind: str | None,
         data: Any,
@@ -183,31 +183,33 @@ class Journal:
         statements: Sequence[Statement] = (),
         new_segment: bool = False,
         new_rows_only: bool = False,
-    ) -> int:
+    ) -> asyncio.Future[int]:
         """Append a journal entry (kind None: state change only) and run `statements` in its transaction.
 
         A statement may run for several rows (`Rows`); `ENTRY_SEQ` among its parameters stands for
-        the entry's sequence number. Returns that number (0 when `kind` is None) once the
-        transaction is durable. `new_rows_only`: every statement is an `INSERT ... VALUES {values}`
-        of rows with new keys that no other write reads or changes, so that the journal may insert
-        them together with those of the writes queued beside it.
+        the entry's sequence number. The write is queued at once, in the order of the calls; the
+        future gives that number (0 when `kind` is None) once the transaction is durable.
+        `new_rows_only`: every statement is an `INSERT ... VALUES {values}` of rows with new keys that
+        no other write reads or changes, so that the journal may insert them together with those of
+        the writes queued beside it.
+
+        A plain function returning the future rather than a coroutine: every send awaits one, and a
+        coroutine layer costs each of them a frame to create and resume.
         """
         # Serialised here, in the caller's turn: the writer gets plain text.
         text = str(data) if isinstance(data, CanonicalText) else canonical_json(data)
-        result: int = await self._submit((kind, text, db_time(at), _plain(statements), new_segment, new_rows_only))
-        return result
+        return self._submit((kind, text, db_time(at), _plain(statements), new_segment, new_rows_only))
 
-    async def append_many(
+    def append_many(
         self, kind: str, data: Sequence[Any], *, at: datetime, statements: Sequence[Statement] = ()
-    ) -> list[int]:
+    ) -> asyncio.Future[list[int]]:
         """Append one entry of `kind` per item of `data`, and `statements`, in one transaction; all or none.
 
-        The entries are chained one by one exactly as if appended separately; their sequence numbers
-        are returned once the transaction is durable.
+        The entries are chained one by one exactly as if appended separately; the future gives their
+        sequence numbers once the transaction is durable.
         """
         texts = [str(item) if isinstance(item, CanonicalText) else canonical_json(item) for item in data]
-        result: list[int] = await self._submit((kind, texts, db_time(at), _plain(statements), False, False))
-        return result
+        return self._submit((kind, texts, db_time(at), _plain(statements), False, False))
 
     async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """`work(connection)` on the reader thread, after every write submitted before this call."""
