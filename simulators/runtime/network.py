@@ -392,9 +392,10 @@ class Network:
         """
         segment = self.journal.segment
         if not self.faults.any:  # nothing to reorder or repeat: the page as SQLite assembles it
-            page = await self.journal.read(
-                lambda c: queries.mailbox_page(c, party, channel.value, segment, after, limit)
-            )
+            # Run by the journal's writer process: a page is the largest read there is.
+            page = queries.mailbox_page_answer(
+                await self.journal.read_row(*queries.mailbox_page_query(party, channel.value, segment, after, limit)),
+                after)
             if page is not None:
                 return f'{{"deliveries":[{page[0]}],"next_cursor":{page[1]}}}'.encode()
         rows = await self.journal.read(
@@ -451,7 +452,10 @@ class Network:
             wanted.append(cursor)
         now = self.clock.now()
         stamp = db_time(now)
-        found = await self.journal.read(lambda c: queries.pending_acks(c, party, channel.value, wanted, stamp))
+        if not wanted:
+            return None
+        found = queries.pending_acks_answer(
+            await self.journal.read_row(*queries.pending_acks_query(party, channel.value, wanted, stamp)), wanted)
         if found is None:
             return None
         entry_items, answer_items = found

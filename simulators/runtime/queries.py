@@ -213,7 +213,13 @@ def mailbox_page(
     not promised, so the cursors are aggregated beside the items and checked: None when they are
     not in ascending order (then read the page with `mailbox_texts`).
     """
-    row = conn.execute(
+    sql, params = mailbox_page_query(party, channel, segment, after, limit)
+    return mailbox_page_answer(conn.execute(sql, params).fetchone(), after)
+
+
+def mailbox_page_query(party: str, channel: str, segment: int, after: int, limit: int) -> tuple[str, tuple[Any, ...]]:
+    """`mailbox_page`'s query and parameters, for a connection elsewhere (`Journal.read_row`)."""
+    return (
         "SELECT group_concat(item, ','), json_group_array(cursor) FROM ("
         "SELECT d.cursor AS cursor, "
         # delivery ids are DLV-<digits> and times the fixed db_time form: nothing to escape
@@ -223,7 +229,11 @@ def mailbox_page(
         "WHERE d.party=? AND d.channel=? AND d.segment=? AND d.status=? AND d.cursor>? "
         "ORDER BY d.cursor LIMIT ?)",
         (party, channel, segment, DeliveryStatus.PENDING.value, after, limit),
-    ).fetchone()
+    )
+
+
+def mailbox_page_answer(row: Sequence[Any] | None, after: int) -> tuple[str, int] | None:
+    """`mailbox_page` from the row of `mailbox_page_query`."""
     if not row or row[0] is None:
         return "", after
     cursors: list[int] = orjson.loads(row[1])
@@ -245,8 +255,15 @@ def pending_acks(
     """
     if not cursors:
         return None
-    acked_iso = db_to_iso(acked_at)
-    row = conn.execute(
+    sql, params = pending_acks_query(party, channel, cursors, acked_at)
+    return pending_acks_answer(conn.execute(sql, params).fetchone(), cursors)
+
+
+def pending_acks_query(
+    party: str, channel: str, cursors: Sequence[int], acked_at: str
+) -> tuple[str, tuple[Any, ...]]:
+    """`pending_acks`'s query and parameters (`cursors` not empty), for a connection elsewhere."""
+    return (
         "SELECT json_group_array(cursor), group_concat(entry, ','), group_concat(answer, ',') FROM ("
         "SELECT cursor, "
         # ids, parties and times are the network's own: nothing to escape
@@ -260,8 +277,12 @@ def pending_acks(
         # walk the party's whole mailbox index (measured: 1.3 ms instead of 30 us for 95 ids).
         f"FROM deliveries WHERE cursor IN ({','.join('?' * len(cursors))}) AND +party=? AND +channel=? "
         "AND +status='PENDING' AND acked_at IS NULL ORDER BY cursor)",
-        (acked_iso, *cursors, party, channel),
-    ).fetchone()
+        (db_to_iso(acked_at), *cursors, party, channel),
+    )
+
+
+def pending_acks_answer(row: Sequence[Any] | None, cursors: Sequence[int]) -> tuple[str, str] | None:
+    """`pending_acks` from the row of `pending_acks_query`."""
     if not row or row[0] is None or orjson.loads(row[0]) != list(cursors):
         return None
     return str(row[1]), str(row[2])

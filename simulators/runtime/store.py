@@ -14,9 +14,11 @@ DELETE on it and on `messages`. `verify()` recomputes the chain. The other table
 `webhooks`, `faults`, `idempotency`, `timers`) hold the current state; every change to them that
 matters as evidence is also appended to the journal in the same transaction.
 
-Reads run in this process, on a reader thread with a connection of its own (WAL lets it read while
-the writer writes). A read waits for every write submitted before it, so a caller always reads back
-what it wrote.
+Reads run on connections of their own (WAL lets them read while the writer writes): `read` on a
+reader thread of this process, for any work on a connection; `read_row`, for the large reads of the
+hot paths (a mailbox page, a batch of acknowledgements), on a thread of the writer process, where
+they share no GIL with the event loop. A read waits for every write submitted before it, so a caller
+always reads back what it wrote.
 """
 
 from __future__ import annotations
@@ -130,6 +132,8 @@ class Journal:
         self._waiting: deque[asyncio.Future[Any]] = deque()  # one per op sent, answered in order
         self._last_write: asyncio.Future[Any] | None = None
         self._failure: BaseException | None = None
+        self._rows: dict[int, asyncio.Future[Any]] = {}  # `read_row`s sent, by number
+        self._read_numbers = 0
         self._stopped: asyncio.Future[None] = self._loop.create_future()
         self._answers = self._loop.create_task(self._read_answers(), name=f"journal answers:{path.name}")
         # Reads: a thread and a connection of their own.
@@ -222,6 +226,30 @@ class Journal:
         self._pending_reads.append(_Read(work, future))
         return await future
 
+    async def read_row(self, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+        """The first row of one query, run by the writer process, after every write submitted before.
+
+        For the reads on the hot paths, where the whole answer is assembled by SQLite: they cost the
+        event loop two frames and no GIL shared with a thread (`journal_writer._Reads`). The query
+        fails its caller with the same sqlite3 exception class it raised there.
+        """
+        last = self._last_write
+        if last is not None and not last.done():
+            await asyncio.wait([last])
+        if self._failure is not None:
+            raise JournalWriterError(f"the journal cannot be read: {self._failure}")
+        self._read_numbers += 1
+        number = self._read_numbers
+        frame = pack(("read", number, sql, list(params)))  # here: a parameter marshal cannot take fails this caller
+        future: asyncio.Future[Any] = self._loop.create_future()
+        self._rows[number] = future
+        try:
+            self._stream_writer.write(frame)
+            row: tuple[Any, ...] | None = await future
+        finally:
+            self._rows.pop(number, None)
+        return row
+
     async def verify(self) -> JournalVerification:
         return await self.read(_verify)
 
@@ -271,6 +299,14 @@ class Journal:
         try:
             while True:
                 answer = marshal.loads(await _read_frame(self._stream_reader))
+                if answer[0] == "row":
+                    row_future = self._rows.get(answer[1])
+                    if row_future is not None and not row_future.done():
+                        if answer[2]:
+                            row_future.set_result(None if answer[3] is None else tuple(answer[3]))
+                        else:
+                            row_future.set_exception(_error(answer[3], answer[4]))
+                    continue
                 if answer[0] == "stopped":
                     self._stopped.set_result(None)
                     return
@@ -288,6 +324,9 @@ class Journal:
             self._failure = JournalWriterError(f"the journal writer for {self.path} stopped ({exc!r})")
             while self._waiting:
                 future = self._waiting.popleft()
+                if not future.done():
+                    future.set_exception(self._failure)
+            for future in self._rows.values():
                 if not future.done():
                     future.set_exception(self._failure)
             if not self._stopped.done():

@@ -186,7 +186,7 @@ async def test_mailbox_page_assembled_by_sqlite_is_the_page_assembled_per_delive
         await net.send("SPOC-DE", cc=["SPOC-FR"], subject=f"n{n}")
     by_sqlite = [await net.network.mailbox_json(ChannelName.SIENA, "SPOC-AT", after=after, limit=limit)
                  for after, limit in ((0, 100), (2, 3), (10, 10))]
-    monkeypatch.setattr(queries, "mailbox_page", lambda *args: None)  # as when the order check fails
+    monkeypatch.setattr(queries, "mailbox_page_answer", lambda *args: None)  # as when the order check fails
     by_python = [await net.network.mailbox_json(ChannelName.SIENA, "SPOC-AT", after=after, limit=limit)
                  for after, limit in ((0, 100), (2, 3), (10, 10))]
     assert by_sqlite == by_python
@@ -215,12 +215,12 @@ async def test_batch_ack_assembled_by_sqlite_is_the_general_acknowledgement(
         return acked.status, acked.body, entries, rows
 
     taken: list[Any] = []
-    original = queries.pending_acks
-    monkeypatch.setattr(queries, "pending_acks", lambda *args: taken.append(original(*args)) or taken[-1])
+    original = queries.pending_acks_answer
+    monkeypatch.setattr(queries, "pending_acks_answer", lambda *args: taken.append(original(*args)) or taken[-1])
     fast = await scenario(tmp_path / "fast")
     assert len(taken) == 1
     assert taken[0] is not None  # the batch was acknowledged by the SQLite way
-    monkeypatch.setattr(queries, "pending_acks", lambda *args: None)  # every batch the general way
+    monkeypatch.setattr(queries, "pending_acks_answer", lambda *args: None)  # every batch the general way
     general = await scenario(tmp_path / "general")
     assert fast == general
     status, answer, entries, _ = fast

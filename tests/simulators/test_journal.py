@@ -157,3 +157,41 @@ async def test_a_value_the_writer_cannot_take_fails_its_caller_only(tmp_path: Pa
         await journal.append("a", {}, at=at, statements=[("INSERT INTO meta(key, value) VALUES ('k', ?)", (at,))])
     assert await journal.append("b", {"n": 1}, at=at) == 1
     await journal.close()
+
+
+async def test_a_row_read_by_the_writer_process_sees_every_write_submitted_before(tmp_path: Path) -> None:
+    journal = await Journal.open(tmp_path / "j.sqlite3")
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    writes = [journal.append("e", {"n": n}, at=at) for n in range(50)]  # queued, none awaited yet
+    assert await journal.read_row("SELECT count(*), max(seq) FROM journal", ()) == (50, 50)
+    assert all(write.done() for write in writes)
+    assert await journal.read_row("SELECT seq FROM journal WHERE seq > ?", (50,)) is None  # no row
+    await journal.close()
+
+
+async def test_a_row_read_fails_its_caller_only_and_cannot_write(tmp_path: Path) -> None:
+    from simulators.runtime.store import JournalWriterError
+
+    journal = await Journal.open(tmp_path / "j.sqlite3")
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    await journal.append("a", {"n": 1}, at=at)
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await journal.read_row("SELECT * FROM nowhere", ())
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):  # the reads' connection is query-only
+        await journal.read_row("INSERT INTO meta(key, value) VALUES ('k', 'v') RETURNING key", ())
+    with pytest.raises(TypeError, match="datetime"):  # a parameter the writer cannot take: not even sent
+        await journal.read_row("SELECT ?", (at,))
+    assert await journal.read_row("SELECT count(*) FROM journal", ()) == (1,)
+    assert await journal.append("b", {"n": 2}, at=at) == 2
+
+    # A read in progress when the writer process dies fails clearly, and so does the next one.
+    slow = asyncio.ensure_future(journal.read_row(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) SELECT count(*) FROM n",
+        ()))
+    await asyncio.sleep(0.3)
+    journal._process.kill()
+    with pytest.raises(JournalWriterError, match="stopped"):
+        await asyncio.wait_for(slow, 10)
+    with pytest.raises(JournalWriterError, match="cannot be read"):
+        await journal.read_row("SELECT 1", ())
+    await asyncio.wait_for(journal.close(), 10)
