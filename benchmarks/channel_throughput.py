@@ -448,10 +448,15 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
     # The best round of each set-up at each concurrency: best[level][name].
     best: dict[int, dict[str, dict[str, float]]] = {level: {} for level in levels}
 
+    # Each round's peak of each set-up: per_round[round][name], msg/s.
+    per_round: dict[int, dict[str, float]] = {}
+
     def keep(level: int, name: str, figure: dict[str, float]) -> None:
         figure["concurrency"] = level
         if name not in best[level] or figure["per_second"] > best[level][name]["per_second"]:
             best[level][name] = figure
+        this_round = per_round.setdefault(round_number, {})
+        this_round[name] = max(this_round.get(name, 0.0), figure["per_second"])
 
     wrk_path = None if options.load_generator == "python" else shutil.which("wrk")
     if options.load_generator == "wrk" and wrk_path is None:
@@ -484,6 +489,7 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
             trail = [(pull.sent, 0.0)]
             # Rounds alternate the set-ups and the concurrencies, so that a burst of load from
             # elsewhere on the machine does not fall on one of them only; each one's best is kept.
+            round_number = 0
             for round_number in range(1, options.rounds + 1):
                 for level in levels:
                     print(f"round {round_number} of {options.rounds}, {level} sends in flight", flush=True)
@@ -531,6 +537,10 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
                   f"target >= {TARGET_RATIO}  (at the same concurrency: "
                   + ", ".join(f"{r:.2f} at {lv}" for lv, r in results["ratio_same_concurrency"].items()) + ")",
                   flush=True)
+            # The same within each round (the set-ups measured a minute apart at most): how much of
+            # the figure is the machine's own drift from one minute to the next.
+            results["ratio_by_round"] = [peaks["pull"] / peaks["bare"] for _, peaks in sorted(per_round.items())]
+            print("ratio within each round: " + ", ".join(f"{r:.2f}" for r in results["ratio_by_round"]), flush=True)
             memory_level = int(peak["pull"]["concurrency"])
             while pull.sent < options.memory_messages:
                 await pull.run(min(options.chunk, options.memory_messages - pull.sent), memory_level)

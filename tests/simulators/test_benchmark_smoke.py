@@ -95,6 +95,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path, generator: str) ->
         assert str(figures[name]["concurrency"]) in levels
     assert figures["ratio"] == figures["pull"]["per_second"] / figures["bare"]["per_second"]
     assert set(figures["ratio_same_concurrency"]) == {"8", "16"}
+    assert len(figures["ratio_by_round"]) == 1
     journaled = figures["memory"]["messages_journaled"]
     assert journaled == 800 if generator == "python" else journaled > 800
     assert figures["journal"]["ok"] is True
