@@ -556,7 +556,7 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
                                  "growth_over_last_messages_mb": growth - halfway_growth,
                                  "last_messages": pull.sent - halfway_sent}
             print(f"memory: +{growth:.1f} MB resident after {pull.sent} journaled and delivered messages "
-                  f"(target < {TARGET_GROWTH_MB:.0f} MB), of which +{growth - halfway_growth:.1f} MB over the last "
+                  f"(target < {TARGET_GROWTH_MB:.0f} MB), of which {growth - halfway_growth:+.1f} MB over the last "
                   f"{pull.sent - halfway_sent}; journal file {journal_mb:.0f} MB", flush=True)
             results["journal"] = await pull.verify()
             print(f"journal: {results['journal']['entries']} entries, hash chain ok={results['journal']['ok']}")
