@@ -279,18 +279,23 @@ class Recipient:
         self.target: int | None = None  # stop once this many are acknowledged (None: not known yet)
         self.reached_at = 0.0  # perf_counter() when `target` was reached
 
+    async def _take_page(self, http: aiohttp.ClientSession) -> int:
+        """Pull one page and acknowledge it; how many deliveries it held."""
+        async with http.get(self._url + "/siena/mailbox?limit=1000", headers=self._auth) as answer:
+            ids = [d["delivery_id"] for d in orjson.loads(await answer.read())["deliveries"]]
+        if ids:
+            async with http.post(self._url + "/siena/mailbox/ack", data=orjson.dumps({"delivery_ids": ids}),
+                                 headers={**self._auth, "Content-Type": "application/json"}) as answer:
+                assert answer.status == 200, await answer.text()
+        return len(ids)
+
     async def consume(self) -> None:
         async with aiohttp.ClientSession() as http:
             while self.target is None or self.acked < self.target:
-                async with http.get(self._url + "/siena/mailbox?limit=1000", headers=self._auth) as answer:
-                    ids = [d["delivery_id"] for d in orjson.loads(await answer.read())["deliveries"]]
-                if not ids:
+                taken = await self._take_page(http)
+                if not taken:
                     await asyncio.sleep(0.005)
-                    continue
-                async with http.post(self._url + "/siena/mailbox/ack", data=orjson.dumps({"delivery_ids": ids}),
-                                     headers={**self._auth, "Content-Type": "application/json"}) as answer:
-                    assert answer.status == 200, await answer.text()
-                self.acked += len(ids)
+                self.acked += taken
         self.reached_at = time.perf_counter()
 
     async def drain(self, quiet: float = 0.3) -> int:
@@ -299,15 +304,11 @@ class Recipient:
         async with aiohttp.ClientSession() as http:
             last = time.perf_counter()
             while time.perf_counter() - last < quiet:
-                async with http.get(self._url + "/siena/mailbox?limit=1000", headers=self._auth) as answer:
-                    ids = [d["delivery_id"] for d in orjson.loads(await answer.read())["deliveries"]]
-                if not ids:
+                taken = await self._take_page(http)
+                if not taken:
                     await asyncio.sleep(0.02)
                     continue
-                async with http.post(self._url + "/siena/mailbox/ack", data=orjson.dumps({"delivery_ids": ids}),
-                                     headers={**self._auth, "Content-Type": "application/json"}) as answer:
-                    assert answer.status == 200, await answer.text()
-                drained += len(ids)
+                drained += taken
                 last = time.perf_counter()
         return drained
 

@@ -25,6 +25,7 @@ the 403 problem. `network.on_reset(callback)` lets a channel drop in-memory stat
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -175,28 +176,17 @@ class Network:
         if idempotency_key is None:
             return self._accept(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
                                 None, "", payload_is_plain)
-        return self._accept_once(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
-                                 idempotency_key, payload_is_plain)
-
-    async def _accept_once(
-        self,
-        channel: ChannelName,
-        sender: str,
-        to: Sequence[str],
-        cc: Sequence[str],
-        recipients: list[str],
-        payload: dict[str, Any],
-        directive: dict[str, Any] | None,
-        case_id: str | None,
-        in_reply_to: str | None,
-        idempotency_key: str,
-        payload_is_plain: bool,
-    ) -> Envelope:
-        """`_accept` under an Idempotency-Key: the key's first message, or that message again."""
         body_hash = hashlib.sha256(canonical_json({
             "to": list(to), "cc": list(cc), "payload": payload, "case_id": case_id, "in_reply_to": in_reply_to,
             "directive": directive}).encode()).hexdigest()
-        key = (sender, channel.value, idempotency_key)
+        first = functools.partial(self._accept, channel, sender, to, cc, recipients, payload, directive, case_id,
+                                  in_reply_to, idempotency_key, body_hash, payload_is_plain)
+        return self._accept_once((sender, channel.value, idempotency_key), body_hash, first)
+
+    async def _accept_once(
+        self, key: tuple[str, str, str], body_hash: str, first: Callable[[], Awaitable[Envelope]]
+    ) -> Envelope:
+        """`first()` for the first send under Idempotency-Key `key`; for a repeat, that send's message again."""
         # One send per key at a time: a twin waits for the first, then finds its message (or conflict).
         while (running := self._inflight_keys.get(key)) is not None:
             await asyncio.wait([running])
@@ -205,9 +195,8 @@ class Network:
         try:
             previous = await self.journal.read(lambda c: queries.idempotent_message(c, *key))
             if previous is not None:
-                return await self._replay(previous, body_hash, idempotency_key)
-            return await self._accept(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
-                                      idempotency_key, body_hash, payload_is_plain)
+                return await self._replay(previous, body_hash, key[2])
+            return await first()
         finally:
             del self._inflight_keys[key]
             done.set_result(None)
