@@ -211,12 +211,14 @@ class Wrk:
     def __init__(self, executable: str, folder: Path) -> None:
         self.executable = executable
         self._folder = folder
+        self._scripts = 0
 
     def _script(self, headers: dict[str, str]) -> Path:
         lines = ['wrk.method = "POST"', f"wrk.body = [==[{json.dumps(BODY)}]==]",
                  'wrk.headers["Content-Type"] = "application/json"']
         lines += [f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in headers.items()]
-        script = self._folder / f"send-{len(list(self._folder.iterdir()))}.lua"
+        self._scripts += 1
+        script = self._folder / f"send-{self._scripts}.lua"
         script.write_text("\n".join(lines) + "\n")
         return script
 

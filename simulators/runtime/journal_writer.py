@@ -465,7 +465,7 @@ class _Reads:
 
     Why here and not on a thread of the server: a thread there shares the server's GIL with the
     event loop, and each time it takes the GIL back after a query the event loop may wait for it to
-    be scheduled (measured: the loop idle 8-15% of the time while a recipient pulls). Here a query
+    be scheduled (measured: the loop idle 7-18% of the time while a recipient pulls). Here a query
     costs the server only the frames. A thread of their own, with a read-only connection, so that
     a long page does not hold up a commit, and a commit does not hold up a page.
     """

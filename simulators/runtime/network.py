@@ -445,10 +445,10 @@ class Network:
             if wanted and cursor <= wanted[-1]:
                 return None
             wanted.append(cursor)
-        now = self.clock.now()
-        stamp = db_time(now)
         if not wanted:
             return None
+        now = self.clock.now()
+        stamp = db_time(now)
         found = queries.pending_acks_answer(
             await self.journal.read_row(*queries.pending_acks_query(party, channel.value, wanted, stamp)), wanted)
         if found is None:
