@@ -58,8 +58,12 @@ def canonical_json(value: Any, *, plain: bool = False) -> str:
     `plain=True`: the caller has found `plain_json(value)` true already.
     """
     if plain or plain_json(value):
-        with contextlib.suppress(TypeError):  # non-str keys, integers beyond 64 bits, lone surrogates
+        # try/except rather than contextlib.suppress: costs nothing unless raised, and every send
+        # comes here.
+        try:
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+        except TypeError:  # non-str keys, integers beyond 64 bits, lone surrogates
+            pass
     return _stdlib_canonical(value)
 
 
@@ -69,19 +73,24 @@ def _stdlib_canonical(value: Any) -> str:
 
 
 _LAST_DB_TIME: tuple[datetime | None, str] = (None, "")
+# The date and time of day of the last second formatted: what changes from one send to the next is
+# mostly the microseconds.
+_LAST_SECOND: tuple[tuple[int, int, int, int, int, int], str] = ((0, 0, 0, 0, 0, 0), "")
 
 
 def db_time(moment: datetime) -> str:
     """Fixed-width UTC text (microseconds always shown), so that string order is time order in SQL."""
-    global _LAST_DB_TIME
+    global _LAST_DB_TIME, _LAST_SECOND
     last, text = _LAST_DB_TIME
     if last is moment:  # a send formats its acceptance time several times: once is enough
         return text
-    if moment.tzinfo is UTC:  # the clocks' own times: no conversion needed
-        iso = moment.isoformat()  # ...+00:00, without the fraction when it is zero
-        text = iso[:-6] + "Z" if moment.microsecond else iso[:-6] + ".000000Z"
-    else:
-        text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)  # the clocks' own times are in UTC
+    second = (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
+    known, prefix = _LAST_SECOND
+    if second != known:
+        prefix = f"{second[0]:04d}-{second[1]:02d}-{second[2]:02d}T{second[3]:02d}:{second[4]:02d}:{second[5]:02d}"
+        _LAST_SECOND = (second, prefix)
+    text = f"{prefix}.{utc.microsecond:06d}Z"
     _LAST_DB_TIME = (moment, text)
     return text
 

@@ -90,6 +90,20 @@ _ACK_DELIVERIES = ("WITH acked(cursor, status, acked_at, read_at) AS (VALUES {va
 _INSERT_KEYS = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES {values}"
 
 
+_CASE_PREFIX_BY_NAME = {channel.value: prefix for channel, prefix in CASE_PREFIX.items()}
+
+
+def _exact_strings(items: list[str], *more: str | None) -> bool:
+    """True when each of `items`, and each of `more` that is not None, is a str and not a subclass (`plain_json`)."""
+    for item in items:
+        if type(item) is not str:
+            return False
+    for other in more:  # noqa: SIM110 - a plain loop: all() over a generator costs twice as much
+        if other is not None and type(other) is not str:
+            return False
+    return True
+
+
 def _directive_kind(directive: dict[str, Any] | None) -> str | None:
     kind = directive.get("kind") if directive else None
     return kind if isinstance(kind, str) else None
@@ -203,6 +217,10 @@ class Network:
 
     def _check_recipients(self, sender: str, to: Sequence[str], cc: Sequence[str]) -> list[str]:
         parties = all_parties()
+        if len(to) == 1 and not cc:  # the usual message, to one party: checked without the loops below
+            only = to[0]
+            if only in parties and only != sender:
+                return [only]
         if not to:
             raise _unprocessable("to", "at least one recipient", "a message needs at least one To recipient")
         for field, ids in (("to", to), ("cc", cc)):
@@ -294,9 +312,9 @@ class Network:
             case_id = await self._resolve_thread(channel, sender, case_id, in_reply_to)
         # From here to the journal's queue there is no await: numbers are taken in commit order.
         now = self.clock.now()
-        name = channel.value
+        name: str = channel._value_  # the value without the enum property's descriptor call
         if case_id is None:
-            prefix = CASE_PREFIX[channel]
+            prefix = _CASE_PREFIX_BY_NAME[name]
             self._case_numbers[prefix] = case_number = self._case_numbers.get(prefix, 0) + 1
             case_id = f"{prefix}-{case_number:09d}"
         self._message_numbers[name] = number = self._message_numbers.get(name, 0) + 1
@@ -309,7 +327,9 @@ class Network:
             "message_id": message_id, "channel": name, "sender": sender, "to": list(to), "cc": list(cc),
             "created_at": db_to_iso(stamp), "in_reply_to": in_reply_to, "case_id": case_id, "payload": None,
             "directive": directive}
-        plain = plain_json(record) and (payload_is_plain or plain_json(payload))
+        # The other fields are strings the network made, or the addressing (each a recipient).
+        plain = (_exact_strings(recipients, sender, case_id, in_reply_to)
+                 and (directive is None or plain_json(directive)) and (payload_is_plain or plain_json(payload)))
         record["payload"] = payload
         if not plain:
             record["payload"], record["directive"] = to_jsonable_python(payload), to_jsonable_python(directive)

@@ -20,7 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulators.model.directive import ChannelName
 from simulators.model.envelope import BatchAck, Envelope, MailboxPage
+from simulators.runtime.network import NETWORK
 from simulators.runtime.store import (
     Journal,
     Rows,
@@ -90,6 +92,32 @@ def test_time_texts_match_their_definitions(moment: datetime, whole_second: bool
     # db_to_iso is how pydantic writes the parsed time: the form the models answer with.
     assert f'"{db_to_iso(text)}"' == Envelope.model_construct(created_at=parse_db_time(text)).model_dump_json(
         include={"created_at"})[len('{"created_at":'):-1]
+
+
+def test_time_texts_within_one_second_and_across_seconds() -> None:
+    # db_time keeps the text of the last second it wrote: the microseconds, the next second, the next
+    # day and an instant given in another zone must each come out as the definition writes them.
+    start = datetime(2026, 12, 31, 23, 59, 59, 999_998, tzinfo=UTC)
+    moments = [start + timedelta(microseconds=step) for step in (0, 1, 2, 3, 1_000_002)]
+    moments += [start.astimezone(timezone(timedelta(hours=2))), start.replace(year=2025), start]
+    for moment in moments:
+        assert db_time(moment) == reference_db_time(moment)
+        assert db_time(moment) == reference_db_time(moment)  # and again, from what it kept
+
+
+async def test_addressing_given_as_str_subclasses_is_journaled_in_the_reference_form(net: Any) -> None:
+    # The envelope goes the orjson way only when every addressing value is an exact str: anything
+    # else (here a str subclass a channel might pass) takes the definition's path, and the chain holds.
+    class PartyId(str):
+        __slots__ = ()
+
+    network = net.server.app[NETWORK]
+    envelope = await network.accept(ChannelName.SIENA, PartyId("SPOC-DE"), [PartyId("SPOC-AT")],
+                                    [PartyId("SPOC-FR")], {"subject": "x", "n": 1}, None)
+    text = envelope.to_json()
+    assert text == reference_canonical(json.loads(text))
+    assert (json.loads(text)["to"], json.loads(text)["cc"]) == (["SPOC-AT"], ["SPOC-FR"])
+    assert (await network.journal.verify()).ok
 
 
 async def test_append_many_chains_each_entry_and_is_all_or_nothing(tmp_path: Path) -> None:
