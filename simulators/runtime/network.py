@@ -90,9 +90,6 @@ _ACK_DELIVERIES = ("WITH acked(cursor, status, acked_at, read_at) AS (VALUES {va
 _INSERT_KEYS = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES {values}"
 
 
-_CASE_PREFIX_BY_NAME = {channel.value: prefix for channel, prefix in CASE_PREFIX.items()}
-
-
 def _exact_strings(items: list[str], *more: str | None) -> bool:
     """True when each of `items`, and each of `more` that is not None, is a str and not a subclass (`plain_json`)."""
     for item in items:
@@ -314,7 +311,7 @@ class Network:
         now = self.clock.now()
         name: str = channel._value_  # the value without the enum property's descriptor call
         if case_id is None:
-            prefix = _CASE_PREFIX_BY_NAME[name]
+            prefix = CASE_PREFIX[channel]
             self._case_numbers[prefix] = case_number = self._case_numbers.get(prefix, 0) + 1
             case_id = f"{prefix}-{case_number:09d}"
         self._message_numbers[name] = number = self._message_numbers.get(name, 0) + 1

@@ -106,8 +106,8 @@ def test_time_texts_within_one_second_and_across_seconds() -> None:
 
 
 async def test_addressing_given_as_str_subclasses_is_journaled_in_the_reference_form(net: Any) -> None:
-    # The envelope goes the orjson way only when every addressing value is an exact str: anything
-    # else (here a str subclass a channel might pass) takes the definition's path, and the chain holds.
+    # Addressing a channel passes as str subclasses rather than exact strs is journaled in the
+    # canonical form all the same (the orjson way is taken only for exact strs), and the chain holds.
     class PartyId(str):
         __slots__ = ()
 
