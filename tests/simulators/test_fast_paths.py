@@ -105,17 +105,29 @@ def test_time_texts_within_one_second_and_across_seconds() -> None:
         assert db_time(moment) == reference_db_time(moment)  # and again, from what it kept
 
 
-async def test_addressing_given_as_str_subclasses_is_journaled_in_the_reference_form(net: Any) -> None:
-    # Addressing a channel passes as str subclasses rather than exact strs is journaled in the
-    # canonical form all the same (the orjson way is taken only for exact strs), and the chain holds.
-    class PartyId(str):
-        __slots__ = ()
+class PartyId(str):
+    """A party id as a channel might pass it: a str subclass, not a str."""
 
+    __slots__ = ()
+
+
+@pytest.mark.parametrize(("party", "payload", "directive"), [
+    (str, {"subject": "x", "weight": 1e-7}, None),  # orjson writes 1e-7, the definition 1e-07
+    (str, {"subject": "x"}, {"kind": "REQUEST", "weight": 1e-7}),
+    (PartyId, {"subject": "x", "weight": 1e-7}, None),
+])
+async def test_an_envelope_orjson_would_write_differently_is_journaled_in_the_reference_form(
+    net: Any, party: type[str], payload: dict[str, Any], directive: dict[str, Any] | None
+) -> None:
+    # The envelope goes the orjson way only when the addressing is exact strs and neither the
+    # payload nor the directive holds a float: here one does. The journal and the answer hold the
+    # definition's text, and the chain verifies.
     network = net.server.app[NETWORK]
-    envelope = await network.accept(ChannelName.SIENA, PartyId("SPOC-DE"), [PartyId("SPOC-AT")],
-                                    [PartyId("SPOC-FR")], {"subject": "x", "n": 1}, None)
+    envelope = await network.accept(ChannelName.SIENA, party("SPOC-DE"), [party("SPOC-AT")], [party("SPOC-FR")],
+                                    payload, directive)
     text = envelope.to_json()
     assert text == reference_canonical(json.loads(text))
+    assert "1e-07" in text
     assert (json.loads(text)["to"], json.loads(text)["cc"]) == (["SPOC-AT"], ["SPOC-FR"])
     assert (await network.journal.verify()).ok
 
