@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Print the requirement catalogue of Directive (EU) 2023/977.",
     ),
     "evidence": ("conformance.commands.evidence:evidence", "Verify or show a signed evidence bundle of a run."),
+    "keys": ("conformance.commands.keys:keys", "Make the key that signs a lab's evidence bundles."),
 }
 
 

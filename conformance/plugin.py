@@ -51,6 +51,7 @@ class RunOptions:
     siena_obligation_date: date | None = None
     work_dir: Path | None = None
     real_wait: float | None = None
+    signing_key: Path | None = None  # the lab's key file (`keys new`); None: an ephemeral key, labelled so
 
     def command(self, profile: str | None = None) -> str:
         """The command line that repeats this run (optionally for other requirements)."""
@@ -163,7 +164,7 @@ class ConformanceRun:
         if not options.channels or not (options.credentials or options.control_token):
             raise pytest.UsageError("a vendor SUT needs --spoc-channels URL and --spoc-credentials FILE")
         token = options.control_token or _control_token(options.credentials)
-        return Endpoints(options.channels, token, options.sut.rstrip("/"))
+        return Endpoints(options.channels, token, options.sut.rstrip("/"), options.sut_token)
 
     def close(self) -> None:
         if self._network is not None:

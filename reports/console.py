@@ -103,4 +103,10 @@ def render_summary(
     if results.evidence_bundle:
         key = f" (signing key sha256 {public_key_sha256})" if public_key_sha256 else ""
         lines.append(f"Evidence bundle: {results.evidence_bundle}{key}")
+    if results.signer is not None:
+        if results.signer.ephemeral:
+            lines.append("Signed by:       an EPHEMERAL key, made for this run and discarded: the bundle is "
+                         "tamper-evident but proves no signer (certify with --signing-key)")
+        else:
+            lines.append(f"Signed by:       {results.signer.name}")
     return "\n".join(lines) + "\n"

@@ -30,8 +30,17 @@ from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reports.private_files import private_dir, private_file
+from reports.signing import (
+    SigningKey,
+    ephemeral_signing_key,
+    key_fingerprint,
+    normalise_fingerprint,
+    public_key_pem,
+)
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -42,11 +51,13 @@ __all__ = [
     "BundleSignature",
     "NotABundleError",
     "Problem",
+    "TrustLevel",
     "VerifyReport",
     "chain_link",
     "describe_bundle",
     "genesis_link",
     "load_manifest",
+    "signed_by_trusted_key",
     "verify_bundle",
     "write_bundle",
 ]
@@ -82,6 +93,12 @@ class BundleSignature(BaseModel):
     public_key_file: str = PUBLIC_KEY_NAME
     public_key_sha256: str = Field(description="SHA-256 of the 32 raw public-key bytes, lowercase hex.")
     value: str = Field(description="The Ed25519 signature, base64.")
+    signer: str | None = Field(default=None, description="Name on the signing key file; a label, not a proof.")
+    key_kind: Literal["persistent", "ephemeral"] | None = Field(
+        default=None,
+        description="'persistent': a lab's key from `keys new`, which can be pinned; 'ephemeral': made for the "
+        "run and discarded, so it proves no signer. Absent in bundles written before keys were explicit.",
+    )
 
 
 class BundleManifest(BaseModel):
@@ -113,24 +130,61 @@ class Problem(BaseModel):
         return f"{self.file}: {self.detail}"
 
 
+TrustLevel = Literal["trusted", "untrusted", "unverified"]
+
+
 class VerifyReport(BaseModel):
+    """What `verify_bundle` found: integrity (files, chain, signature) and trust (whose key signed) apart."""
+
     bundle: str
-    ok: bool
+    ok: bool = Field(description="Intact, and signed by a trusted key if trusted keys were given.")
+    intact: bool = False
     problems: list[Problem] = Field(default_factory=list)
     files_checked: int = 0
     head: str | None = None
     public_key_sha256: str | None = None
+    signer: str | None = None
+    key_kind: Literal["persistent", "ephemeral"] | None = None
+    trust: TrustLevel = "unverified"
+    trust_detail: str = "no trusted key was given"
 
     def render(self) -> str:
-        if self.ok:
-            return (
-                f"OK: {self.bundle}: {self.files_checked} files match the manifest, the hash chain is intact "
-                f"(head {self.head}) and the signature verifies with the key sha256 "
-                f"{self.public_key_sha256}\n"
-            )
-        lines = [f"TAMPERED: {self.bundle}: {len(self.problems)} problem(s)"]
-        lines += [f"  {problem}" for problem in self.problems]
+        if self.intact:
+            lines = [
+                f"INTEGRITY OK: {self.bundle}: {self.files_checked} files match the manifest, the hash chain is "
+                f"intact (head {self.head}) and the signature verifies with the key sha256 {self.public_key_sha256}"
+            ]
+        else:
+            lines = [f"TAMPERED: {self.bundle}: {len(self.problems)} problem(s)"]
+            lines += [f"  {problem}" for problem in self.problems]
+        lines.append(f"TRUST {self.trust.upper()}: {self.trust_detail}")
         return "\n".join(lines) + "\n"
+
+
+def _assess_trust(report: VerifyReport, trusted: frozenset[str]) -> None:
+    """Fill in whose key signed and whether it is one of `trusted` (fingerprints, lowercase hex)."""
+    who = report.signer or "an unnamed signer"
+    if report.key_kind == "ephemeral":
+        who = "an EPHEMERAL key (made for the run and discarded; it proves no signer)"
+    elif report.key_kind is None:
+        who = "a key of unrecorded kind (bundle written before keys were explicit)"
+    if report.public_key_sha256 is None:
+        report.trust, report.trust_detail = "untrusted", "the bundle's public key is unusable"
+    elif not trusted:
+        report.trust = "unverified"
+        report.trust_detail = (
+            f"signed by {who}, key sha256 {report.public_key_sha256}; no trusted key was given, so nothing "
+            "shows who signed (pin one with --trust KEY.pub or --trust-fingerprint SHA256)"
+        )
+    elif report.public_key_sha256 in trusted:
+        report.trust = "trusted"
+        report.trust_detail = f"signed by {who} with a trusted key ({report.public_key_sha256})"
+    else:
+        report.trust = "untrusted"
+        report.trust_detail = (
+            f"key sha256 {report.public_key_sha256} ({who}) is not a trusted key: the bundle was "
+            "re-signed with another key, or the trusted key given is not this signer's"
+        )
 
 
 def _sha256_text(text: str) -> str:
@@ -161,11 +215,6 @@ def _file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _key_fingerprint(key: Ed25519PublicKey) -> str:
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
-
-
 def _name_problem(name: str) -> str | None:
     """Why `name` cannot be a bundle entry, or None: it must stay inside the bundle and be unambiguous."""
     if not name or "\\" in name or "\n" in name or "\r" in name or name.startswith("/"):
@@ -184,10 +233,23 @@ def _json_default(value: object) -> str:
     raise TypeError(f"journal entry value of type {type(value).__name__} is not JSON")
 
 
-def _instructions(public_key_sha256: str) -> str:
+def _instructions(public_key_sha256: str, key: SigningKey) -> str:
+    if key.ephemeral:
+        signer = (
+            "It was signed with an EPHEMERAL key, made for the run and discarded: the signature shows the files\n"
+            "are as they were at the end of the run, but anyone can sign another bundle the same way, so it\n"
+            "proves nothing about who signed. Certification runs sign with a lab key (run --signing-key).\n\n"
+        )
+    else:
+        signer = (
+            f"It was signed by {key.signer!r}. The signature proves who signed only if you compare the key with\n"
+            "one you obtained from that signer by other means: --trust KEY.pub or --trust-fingerprint SHA256.\n\n"
+        )
     return (
         "Evidence bundle of a spoc-harness conformance run (Directive (EU) 2023/977).\n\n"
-        "Verify it with:  spoc-harness evidence verify <this directory> --key " + public_key_sha256 + "\n\n"
+        + signer
+        + "Verify it with:  spoc-harness evidence verify <this directory> --require-trust "
+        "--trust-fingerprint <the signer's fingerprint, obtained out of band>\n\n"
         "Or by hand: every file in manifest.json must have the listed sha256 (sha256sum); each link is\n"
         "sha256(previous link + '\\n' + name + '\\n' + file sha256), starting from\n"
         "genesis = sha256(format + '\\n' + created_at + '\\n' + public key sha256 + '\\n');\n"
@@ -196,6 +258,8 @@ def _instructions(public_key_sha256: str) -> str:
         "  jq -j .head manifest.json > head.txt; jq -r .signature.value manifest.json | base64 -d > sig.bin\n"
         "  openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in head.txt -sigfile sig.bin\n"
         f"The signing key's fingerprint (sha256 of the raw 32-byte key) is {public_key_sha256}.\n"
+        "The openssl check proves integrity only: public_key.pem travels with the bundle, so also compare\n"
+        "its fingerprint with the trusted one.\n"
     )
 
 
@@ -206,12 +270,15 @@ def write_bundle(
     journal_export: Sequence[Mapping[str, Any]] | Path,
     extra_files: Mapping[str, Path] | Iterable[Path] = (),
     created_at: datetime | None = None,
+    signing_key: SigningKey | None = None,
 ) -> BundleManifest:
     """Copy the run's files into `bundle_dir` (new or empty), chain their hashes and sign the head.
 
     `journal_export` is the message journal: a list of JSON objects (written as journal.jsonl) or
     an exported file (copied as journal + its suffix). `extra_files` maps bundle names to files, or
-    is a list of files kept under their own names. The private key is discarded on return.
+    is a list of files kept under their own names. `signing_key` is the lab's key (reports.signing);
+    without one, an ephemeral key signs and the manifest says so. Files are written 0600 in 0700
+    directories: the journal and the exports hold personal data.
     """
     if bundle_dir.exists() and (not bundle_dir.is_dir() or any(bundle_dir.iterdir())):
         raise FileExistsError(f"{bundle_dir} exists and is not an empty directory; a bundle needs a fresh one")
@@ -232,20 +299,21 @@ def write_bundle(
         if not source.is_file():
             raise FileNotFoundError(f"{source} (for {name} in the bundle) is not a file")
 
-    private_key = Ed25519PrivateKey.generate()
-    public_key = private_key.public_key()
-    fingerprint = _key_fingerprint(public_key)
+    key = signing_key or ephemeral_signing_key()
+    fingerprint = key.fingerprint
 
-    bundle_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(bundle_dir)
     for name, source in sources.items():
         target = bundle_dir / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        private_dir(target.parent)
+        with source.open("rb") as reader, private_file(target, "wb") as writer:
+            shutil.copyfileobj(reader, writer)
     if not isinstance(journal_export, Path):
-        with (bundle_dir / JOURNAL_NAME).open("w", encoding="utf-8") as journal:
+        with private_file(bundle_dir / JOURNAL_NAME, "w") as journal:
             for entry in journal_export:
                 journal.write(json.dumps(entry, sort_keys=True, ensure_ascii=False, default=_json_default) + "\n")
-    (bundle_dir / INSTRUCTIONS_NAME).write_text(_instructions(fingerprint), encoding="utf-8")
+    with private_file(bundle_dir / INSTRUCTIONS_NAME, "w") as instructions:
+        instructions.write(_instructions(fingerprint, key))
 
     names = [RESULTS_NAME, journal_name, INSTRUCTIONS_NAME, *sorted(extras)]
     # Kept as text so that the genesis can be recomputed by hand from the manifest as written.
@@ -257,18 +325,24 @@ def write_bundle(
         digest, size = _file_sha256(bundle_dir / name)
         previous = chain_link(previous, name, digest)
         entries.append(BundleEntry(name=name, sha256=digest, size=size, link=previous))
-    signature = private_key.sign(previous.encode("ascii"))
+    signature = key.private_key.sign(previous.encode("ascii"))
     manifest = BundleManifest(
         format=BUNDLE_FORMAT,
         created_at=stamp,
         genesis=genesis,
         files=entries,
         head=previous,
-        signature=BundleSignature(public_key_sha256=fingerprint, value=base64.b64encode(signature).decode("ascii")),
+        signature=BundleSignature(
+            public_key_sha256=fingerprint,
+            value=base64.b64encode(signature).decode("ascii"),
+            signer=key.signer,
+            key_kind=key.kind,
+        ),
     )
-    pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    (bundle_dir / PUBLIC_KEY_NAME).write_bytes(pem)
-    (bundle_dir / MANIFEST_NAME).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    with private_file(bundle_dir / PUBLIC_KEY_NAME, "wb") as public_key_file:
+        public_key_file.write(public_key_pem(key.public_key))
+    with private_file(bundle_dir / MANIFEST_NAME, "w") as manifest_file:
+        manifest_file.write(manifest.model_dump_json(indent=2) + "\n")
     return manifest
 
 
@@ -292,8 +366,14 @@ def _load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
-def verify_bundle(bundle_dir: Path, *, expected_public_key_sha256: str | None = None) -> VerifyReport:
-    """Recompute every file hash, the chain and the signature; name each file found tampered with."""
+def verify_bundle(bundle_dir: Path, *, trusted_fingerprints: Iterable[str] = ()) -> VerifyReport:
+    """Recompute every file hash, the chain and the signature; name each file found tampered with.
+
+    Integrity (`intact`, `problems`) and trust are reported apart: trust is "trusted" only if the
+    signing key is one of `trusted_fingerprints`, "untrusted" if it is not, and "unverified" when
+    none were given. Raises NotABundleError for a directory that is no bundle at all, and
+    reports.signing.KeyFileError for a trusted fingerprint that is not one.
+    """
     if not bundle_dir.is_dir():
         raise NotABundleError(f"{bundle_dir} is not a directory")
     manifest_path, key_path = bundle_dir / MANIFEST_NAME, bundle_dir / PUBLIC_KEY_NAME
@@ -311,32 +391,26 @@ def verify_bundle(bundle_dir: Path, *, expected_public_key_sha256: str | None = 
     else:
         try:
             key = _load_public_key(key_path)
-            key_sha256 = _key_fingerprint(key)
+            key_sha256 = key_fingerprint(key)
         except ValueError as exc:
             problems.append(Problem(file=PUBLIC_KEY_NAME, kind="key", detail=f"not a usable public key: {exc}"))
     report.public_key_sha256 = key_sha256
-    if expected_public_key_sha256 and key_sha256 and key_sha256 != expected_public_key_sha256.strip().lower():
-        problems.append(
-            Problem(
-                file=PUBLIC_KEY_NAME,
-                kind="key",
-                detail=f"key sha256 {key_sha256} is not the expected {expected_public_key_sha256}: "
-                "the bundle was "
-                "re-signed with another key",
-            )
-        )
+    trusted = frozenset(normalise_fingerprint(fingerprint) for fingerprint in trusted_fingerprints)
 
     try:
         manifest = load_manifest(bundle_dir)
     except FileNotFoundError:
         problems.append(Problem(file=MANIFEST_NAME, kind="missing", detail="the manifest is missing"))
         _report_unlisted(bundle_dir, set(), problems)
+        _assess_trust(report, trusted)
         return report
     except (ValidationError, ValueError) as exc:
         first = str(exc).splitlines()[0]
         problems.append(Problem(file=MANIFEST_NAME, kind="manifest", detail=f"unreadable manifest: {first}"))
+        _assess_trust(report, trusted)
         return report
     report.head = manifest.head
+    report.signer, report.key_kind = manifest.signature.signer, manifest.signature.key_kind
 
     if key_sha256 is not None and key_sha256 != manifest.signature.public_key_sha256:
         problems.append(
@@ -402,8 +476,25 @@ def verify_bundle(bundle_dir: Path, *, expected_public_key_sha256: str | None = 
                 )
             )
     _report_unlisted(bundle_dir, listed, problems)
-    report.ok = not problems
+    report.intact = not problems
+    _assess_trust(report, trusted)
+    report.ok = report.intact and report.trust != "untrusted"
     return report
+
+
+def signed_by_trusted_key(bundle_dir: Path, trusted_fingerprints: Iterable[str]) -> bool:
+    """True iff the bundle in `bundle_dir` is intact and its signature is by one of the trusted keys.
+
+    `trusted_fingerprints` are SHA-256 fingerprints (hex, as `keys new` prints them, or from
+    reports.signing.load_trusted_fingerprint) of keys obtained from their signers out of band. An
+    intact bundle signed by any other key, including an ephemeral one, is not trusted: anyone who
+    runs the harness can write and sign a bundle. Use `verify_bundle` for the findings themselves.
+    """
+    fingerprints = list(trusted_fingerprints)
+    if not fingerprints:
+        return False
+    report = verify_bundle(bundle_dir, trusted_fingerprints=fingerprints)
+    return report.intact and report.trust == "trusted"
 
 
 def _check_file(bundle_dir: Path, entry: BundleEntry, problems: list[Problem]) -> None:
@@ -439,6 +530,14 @@ def _report_unlisted(bundle_dir: Path, listed: set[str], problems: list[Problem]
         )
 
 
+def _signer_label(signature: BundleSignature) -> str:
+    if signature.key_kind == "ephemeral":
+        return "EPHEMERAL key (made for the run and discarded; proves no signer)"
+    if signature.key_kind is None:
+        return "not recorded (bundle written before keys were explicit)"
+    return f"{signature.signer} (persistent key; trust it only if its sha256 matches one you pinned)"
+
+
 def describe_bundle(bundle_dir: Path) -> str:
     """Human-readable listing of a bundle's manifest (no verification; use verify_bundle for that)."""
     manifest = load_manifest(bundle_dir)
@@ -448,6 +547,7 @@ def describe_bundle(bundle_dir: Path) -> str:
         f"  format:      {manifest.format}",
         f"  created at:  {created}",
         f"  signing key: ed25519, sha256 {manifest.signature.public_key_sha256} ({manifest.signature.public_key_file})",
+        f"  signer:      {_signer_label(manifest.signature)}",
         f"  chain head:  {manifest.head}",
         f"  files ({len(manifest.files)}):",
     ]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from reports.private_files import private_dir, write_private_text
 from reports.results import BasisStatus, CheckResult, Outcome, RunResults
 
 __all__ = ["render_html", "write_html"]
@@ -95,6 +96,6 @@ def render_html(results: RunResults) -> str:
 
 def write_html(results: RunResults, path: Path) -> Path:
     """Write the self-contained HTML report of `results` to `path`; returns the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(results), encoding="utf-8")
+    private_dir(path.parent)
+    write_private_text(path, render_html(results))
     return path

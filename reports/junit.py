@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from reports.console import check_details
+from reports.private_files import private_dir, private_file
 from reports.results import CheckResult, Declaration, Outcome, RunResults, article_of
 
 __all__ = ["junit_tree", "write_junit"]
@@ -108,6 +109,12 @@ def junit_tree(results: RunResults) -> ET.ElementTree[ET.Element]:
     ]
     if results.evidence_bundle:
         run_properties.append(("evidence_bundle", results.evidence_bundle))
+    if results.signer is not None:
+        run_properties += [
+            ("signer.name", results.signer.name),
+            ("signer.public_key_sha256", results.signer.public_key_sha256),
+            ("signer.ephemeral", "true" if results.signer.ephemeral else "false"),
+        ]
     _properties(suite, run_properties)
 
     for check in results.checks:
@@ -140,6 +147,7 @@ def write_junit(results: RunResults, path: Path) -> Path:
     """Write the JUnit XML of `results` to `path` (UTF-8, with declaration); returns the path."""
     tree = junit_tree(results)
     ET.indent(tree)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    private_dir(path.parent)
+    with private_file(path, "wb") as handle:
+        tree.write(handle, encoding="utf-8", xml_declaration=True)
     return path

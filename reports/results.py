@@ -25,6 +25,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from reports.private_files import private_dir, write_private_text
+
 __all__ = [
     "SCHEMA_VERSION",
     "ArticleResult",
@@ -44,6 +46,7 @@ __all__ = [
     "RunCounts",
     "RunResults",
     "RunSettings",
+    "SignerInfo",
     "SutInfo",
     "TraceRow",
     "UnknownRequirementError",
@@ -294,6 +297,17 @@ class SutInfo(_Model):
     name: str | None = Field(default=None, description="Product name and version the SUT reported.")
 
 
+class SignerInfo(_Model):
+    """Who signed the evidence bundle: a lab's persistent key, or an ephemeral one that proves no signer."""
+
+    name: str = Field(description="Signer named on the key file; for an ephemeral key, says it is one.")
+    public_key_sha256: str = Field(description="SHA-256 of the raw Ed25519 public key, lowercase hex.")
+    ephemeral: bool = Field(
+        description="True if the key was made for this run and discarded: the bundle is tamper-evident "
+        "but anyone could have signed it. Certification runs use --signing-key."
+    )
+
+
 class RunSettings(BaseModel):
     """The settings the run was made with; further harness options are kept as extra keys."""
 
@@ -409,6 +423,7 @@ class RunResults(_Model):
         default=None, description="Only for runs against deliberately broken reference CMSs."
     )
     evidence_bundle: str | None = Field(default=None, description="Path of the evidence bundle, if one was written.")
+    signer: SignerInfo | None = Field(default=None, description="Key that signed the evidence bundle, if one was.")
 
     def failed_checks(self) -> list[CheckResult]:
         return [check for check in self.checks if check.outcome is Outcome.FAILED]
@@ -547,8 +562,8 @@ def _first_line(text: str) -> str:
 
 
 def write_results(results: RunResults, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(results.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    private_dir(path.parent)
+    write_private_text(path, results.model_dump_json(indent=2) + "\n")
     return path
 
 

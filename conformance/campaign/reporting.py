@@ -17,16 +17,19 @@ from reports.assemble import assemble_results
 from reports.evidence import MANIFEST_NAME, write_bundle
 from reports.html import write_html
 from reports.junit import write_junit
+from reports.private_files import private_dir, write_private_text
 from reports.results import (
     BasisStatus,
     KillRow,
     RequirementMeta,
     RunResults,
     RunSettings,
+    SignerInfo,
     SutInfo,
     VirtualTime,
     write_results,
 )
+from reports.signing import ephemeral_signing_key, load_signing_key
 
 if TYPE_CHECKING:
     from conformance.catalogue import Catalogue
@@ -123,7 +126,7 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
 
 def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) -> dict[str, Path]:
     """Write every report of the run; returns label -> path."""
-    report_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(report_dir)
     paths = {
         "results.json": report_dir / "results.json",
         "junit.xml": report_dir / "junit.xml",
@@ -135,6 +138,11 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
             raise FileExistsError(f"{bundle_dir} holds files that are not an evidence bundle; move them away")
         shutil.rmtree(bundle_dir)
     results.evidence_bundle = str(bundle_dir)
+    # The key is settled before results.json is written, so that results.json, the report and JUnit
+    # name the signer the bundle then carries.
+    signing_key = load_signing_key(run.options.signing_key) if run.options.signing_key else ephemeral_signing_key()
+    results.signer = SignerInfo(name=signing_key.signer, public_key_sha256=signing_key.fingerprint,
+                                ephemeral=signing_key.ephemeral)
     write_results(results, paths["results.json"])
     write_junit(results, paths["junit.xml"])
     write_html(results, paths["report.html"])
@@ -142,22 +150,23 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
     extras: dict[str, Path] = {}
     staging = report_dir / ".evidence-staging"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    private_dir(staging)
     if run.result is not None:
         campaign = run.result
         journal = [m.model_dump(mode="json") for m in campaign.ledger.messages()]
         ledger_path = staging / "ledger.json"
-        ledger_path.write_text(campaign.ledger.model_dump_json(indent=1), encoding="utf-8")
+        write_private_text(ledger_path, campaign.ledger.model_dump_json(indent=1))
         exports_path = staging / "cms-exports.json"
         exports = {"main": campaign.exports.to_json(),
                    "after_retention_phase": campaign.final_exports.to_json() if campaign.final_exports else None,
                    "statistics_before": {str(k): v for k, v in campaign.statistics_before.items()},
                    "sut_info": campaign.info.model_dump(mode="json")}
-        exports_path.write_text(json.dumps(exports, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_private_text(exports_path, json.dumps(exports, indent=1, ensure_ascii=False))
         extras = {"ledger.json": ledger_path, "cms-exports.json": exports_path}
     extras["junit.xml"] = paths["junit.xml"]
+    extras["report.html"] = paths["report.html"]
     manifest = write_bundle(bundle_dir, results_path=paths["results.json"], journal_export=journal,
-                            extra_files=extras, created_at=results.finished_at)
+                            extra_files=extras, created_at=results.finished_at, signing_key=signing_key)
     shutil.rmtree(staging, ignore_errors=True)
     paths["evidence"] = bundle_dir
     run.evidence_key_sha256 = manifest.signature.public_key_sha256

@@ -8,12 +8,14 @@ from pathlib import Path
 import click
 
 from reports.evidence import NotABundleError, describe_bundle, verify_bundle
+from reports.signing import KeyFileError, load_trusted_fingerprint, normalise_fingerprint
 
 __all__ = ["evidence"]
 
 EXIT_OK = 0
 EXIT_TAMPERED = 1
 EXIT_USAGE = 2
+EXIT_UNTRUSTED = 3
 
 _bundle_dir = click.argument("bundle_dir", type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path))
 
@@ -23,35 +25,50 @@ def evidence() -> None:
     """Verify or show an evidence bundle (results, message journal, hash chain, Ed25519 signature)."""
 
 
+def _trusted(trust_files: tuple[Path, ...], fingerprints: tuple[str, ...]) -> list[str]:
+    try:
+        found = [load_trusted_fingerprint(path) for path in trust_files]
+        return found + [normalise_fingerprint(text) for text in fingerprints]
+    except KeyFileError as exc:
+        raise click.BadParameter(str(exc), param_hint="--trust / --trust-fingerprint") from None
+
+
 @evidence.command()
 @_bundle_dir
-@click.option(
-    "--key",
-    "expected_key",
-    metavar="SHA256",
-    help="Fingerprint of the signing key as printed at the end of the run; catches a bundle re-signed "
-    "with another key.",
-)
-def verify(bundle_dir: Path, expected_key: str | None) -> None:
-    """Recompute every file hash, the hash chain and the signature of BUNDLE_DIR.
+@click.option("--trust", "trust_files", multiple=True, metavar="KEY.pub",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A public key (KEY.pub from `keys new`) whose signatures you trust; repeatable.")
+@click.option("--trust-fingerprint", "--key", "fingerprints", multiple=True, metavar="SHA256",
+              help="The SHA-256 fingerprint of a trusted signing key, obtained from its signer; repeatable.")
+@click.option("--require-trust", is_flag=True,
+              help="Certification mode: exit 3 unless the bundle is signed by a trusted key (an unverified "
+                   "or ephemeral signer fails).")
+def verify(bundle_dir: Path, trust_files: tuple[Path, ...], fingerprints: tuple[str, ...],
+           require_trust: bool) -> None:
+    """Check the integrity of BUNDLE_DIR (every file hash, the hash chain, the signature) and whom it
+    was signed by (trust).
 
-    Exits 0 if the bundle is intact, 1 if anything was tampered with (each finding names the file),
-    2 on a usage error (e.g. BUNDLE_DIR is not an evidence bundle).
+    Integrity alone shows the files are as they were signed; it does not show who signed them, since
+    anyone can write and sign a bundle. Trust needs the signer's key from the signer: --trust or
+    --trust-fingerprint.
+
+    Exits 0 if intact (and, with --trust*/--require-trust, signed by a trusted key), 1 if anything was
+    tampered with (each finding names the file), 2 on a usage error, 3 if intact but not signed by a
+    trusted key (a key was given and does not match, or --require-trust and none matched).
     """
+    trusted = _trusted(trust_files, fingerprints)
     try:
-        report = verify_bundle(bundle_dir, expected_public_key_sha256=expected_key)
+        report = verify_bundle(bundle_dir, trusted_fingerprints=trusted)
     except NotABundleError as exc:
         raise click.UsageError(str(exc)) from None
-    if report.ok:
-        click.echo(report.render(), nl=False)
-        if expected_key is None:
-            click.echo(
-                "note: compare the key sha256 above with the one printed at the end of the run "
-                "(or pass --key) to rule out a bundle re-signed with another key"
-            )
-        sys.exit(EXIT_OK)
-    click.echo(report.render(), nl=False, err=True)
-    sys.exit(EXIT_TAMPERED)
+    if not report.intact:
+        click.echo(report.render(), nl=False, err=True)
+        sys.exit(EXIT_TAMPERED)
+    if report.trust == "untrusted" or (require_trust and report.trust != "trusted"):
+        click.echo(report.render(), nl=False, err=True)
+        sys.exit(EXIT_UNTRUSTED)
+    click.echo(report.render(), nl=False)
+    sys.exit(EXIT_OK)
 
 
 @evidence.command()

@@ -65,11 +65,17 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
                    "write the defect-by-requirement kill matrix.")
 @click.option("--jobs", type=click.IntRange(1, 8), default=2, show_default=True,
               help="--kill-matrix: defect runs in parallel.")
+@click.option("--signing-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sign the evidence bundle with this key file (`spoc-harness keys new`). Without it an "
+                   "ephemeral key signs, labelled as such: fine for development, proves no signer.")
+@click.option("--sut-token", envvar="SPOC_SUT_TOKEN", show_envvar=True,
+              help="Bearer token the SUT test interface requires (the reference CMS's `cms --sut-token`).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display; just the summary.")
 def run(
     sut: str, channels: str | None, credentials: Path | None, defects: tuple[str, ...], profile: str,
     time_mode: str, deadline_reading: str, seed: int | None, manual_timeout: float, report_dir: Path,
-    siena_obligation_date: date | None, real_wait: float | None, kill_matrix: bool, jobs: int, quiet: bool,
+    siena_obligation_date: date | None, real_wait: float | None, kill_matrix: bool, jobs: int,
+    signing_key: Path | None, sut_token: str | None, quiet: bool,
 ) -> None:
     """Run the conformance campaign against a CMS and write the reports."""
     from conformance.catalogue import load_catalogue
@@ -93,11 +99,19 @@ def run(
         Profile.parse(profile).resolve(load_catalogue())
     except ProfileError as exc:
         raise click.BadParameter(str(exc), param_hint="--profile") from None
+    if signing_key is not None:
+        from reports.signing import KeyFileError, load_signing_key
+
+        try:
+            load_signing_key(signing_key)  # a bad key fails now, not after an hour of campaign
+        except KeyFileError as exc:
+            raise click.BadParameter(str(exc), param_hint="--signing-key") from None
     options = RunOptions(
         sut=sut.rstrip("/"), channels=channels, credentials=credentials, defects=list(defects), profile=profile,
         time_mode=time_mode, deadline_reading=deadline_reading, seed=seed, manual_timeout=manual_timeout,
         report_dir=report_dir, siena_obligation_date=siena_obligation_date,
         work_dir=report_dir / "run-data" if not vendor else None, real_wait=real_wait,
+        signing_key=signing_key, sut_token=sut_token,
     )
     if kill_matrix:
         from conformance.campaign.killmatrix import run_kill_matrix

@@ -64,13 +64,14 @@ def _problems(bundle_dir: Path) -> list[str]:
 
 def test_fresh_bundle_verifies(bundle: tuple[Path, BundleManifest]) -> None:
     bundle_dir, manifest = bundle
-    report = verify_bundle(bundle_dir, expected_public_key_sha256=manifest.public_key_sha256)
+    report = verify_bundle(bundle_dir, trusted_fingerprints=[manifest.public_key_sha256])
 
     assert report.ok, report.render()
+    assert report.trust == "trusted"
     assert report.files_checked == 5
     assert report.head == manifest.head
     assert [entry.name for entry in manifest.files] == FILES
-    assert report.render().startswith("OK: ")
+    assert report.render().startswith("INTEGRITY OK: ")
     assert load_manifest(bundle_dir) == manifest
 
 
@@ -228,9 +229,11 @@ def test_a_bundle_rewritten_with_a_new_key_fails_against_the_recorded_fingerprin
     write_bundle(forged_dir, results_path=forged_results, journal_export=JOURNAL, created_at=CREATED)
 
     assert verify_bundle(forged_dir).ok  # self-consistent...
-    report = verify_bundle(forged_dir, expected_public_key_sha256=original.public_key_sha256)
-    assert not report.ok  # ...but not signed by the key printed at the end of the real run
-    assert "re-signed with another key" in str(report.problems[0])
+    report = verify_bundle(forged_dir, trusted_fingerprints=[original.public_key_sha256])
+    assert report.intact
+    assert not report.ok
+    assert report.trust == "untrusted"
+    assert "re-signed with another key" in report.trust_detail
 
 
 def test_a_garbled_key_or_manifest_is_reported(bundle: tuple[Path, BundleManifest]) -> None:

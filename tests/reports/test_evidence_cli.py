@@ -25,13 +25,13 @@ def test_verify_intact_bundle_exits_0(bundle_dir: tuple[Path, BundleManifest]) -
     path, manifest = bundle_dir
     result = CliRunner().invoke(cli, ["evidence", "verify", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"OK: {path}: 3 files match the manifest")
+    assert result.output.startswith(f"INTEGRITY OK: {path}: 3 files match the manifest")
     assert manifest.public_key_sha256 in result.output
-    assert "pass --key" in result.output
+    assert "TRUST UNVERIFIED" in result.output
 
     keyed = CliRunner().invoke(cli, ["evidence", "verify", str(path), "--key", manifest.public_key_sha256])
     assert keyed.exit_code == 0
-    assert "pass --key" not in keyed.output
+    assert "TRUST TRUSTED" in keyed.output
 
 
 def test_verify_tampered_bundle_exits_1_naming_the_file(bundle_dir: tuple[Path, BundleManifest]) -> None:
@@ -43,10 +43,10 @@ def test_verify_tampered_bundle_exits_1_naming_the_file(bundle_dir: tuple[Path, 
     assert "journal.jsonl: content changed" in result.output
 
 
-def test_verify_with_the_wrong_key_exits_1(bundle_dir: tuple[Path, BundleManifest]) -> None:
+def test_verify_with_the_wrong_key_exits_3(bundle_dir: tuple[Path, BundleManifest]) -> None:
     path, _ = bundle_dir
     result = CliRunner().invoke(cli, ["evidence", "verify", str(path), "--key", "ab" * 32])
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # intact, but not signed by the trusted key
     assert "re-signed with another key" in result.output
 
 

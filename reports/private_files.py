@@ -1,0 +1,45 @@
+"""Files that hold personal data (reports, evidence) are written readable by their owner only.
+
+Reports, exports and the journal copy carry names and dates of birth of (test) data subjects. A file
+is created 0600 from the start (never created wider and narrowed afterwards), in directories 0700.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO, Literal, overload
+
+__all__ = ["PRIVATE_DIR_MODE", "PRIVATE_FILE_MODE", "private_dir", "private_file", "write_private_text"]
+
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and missing parents) 0700; narrow an existing directory to 0700."""
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    os.chmod(path, PRIVATE_DIR_MODE)
+    return path
+
+
+@overload
+def private_file(path: Path, mode: Literal["w"]) -> IO[str]: ...
+@overload
+def private_file(path: Path, mode: Literal["wb"]) -> IO[bytes]: ...
+def private_file(path: Path, mode: Literal["w", "wb"]) -> IO[str] | IO[bytes]:
+    """Open `path` for writing, truncated, mode 0600 (an existing file is narrowed to 0600 first)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    try:
+        os.fchmod(descriptor, PRIVATE_FILE_MODE)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    if mode == "w":
+        return os.fdopen(descriptor, "w", encoding="utf-8")
+    return os.fdopen(descriptor, "wb")
+
+
+def write_private_text(path: Path, text: str) -> None:
+    with private_file(path, "w") as handle:
+        handle.write(text)
