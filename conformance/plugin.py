@@ -16,6 +16,7 @@ given, or when `spoc-harness run` hands it a prepared `ConformanceRun`. Then it
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shlex
 import tempfile
 from collections.abc import Generator, Sequence
@@ -156,11 +157,15 @@ class ConformanceRun:
             self._network = started(base / "reference-network", state=self.settings.sut_state,
                                     start=self.settings.start_utc, defects=options.defects,
                                     keep=options.work_dir is not None,
-                                    virtual=self.settings.time_mode.value != "real")
+                                    virtual=self.settings.time_mode.value != "real",
+                                    sut_token=options.sut_token or secrets.token_urlsafe(24))
             network = self._network.__enter__()
             assert network.simulators is not None
             assert network.cms is not None
-            return Endpoints(network.simulators.url, network.simulators.control_token, network.cms.url)
+            # The reference CMS runs with a token of the run's own, so every campaign exercises the
+            # documented bearer-token path of the SUT interface.
+            return Endpoints(network.simulators.url, network.simulators.control_token, network.cms.url,
+                             network.cms.sut_token)
         if not options.channels or not (options.credentials or options.control_token):
             raise pytest.UsageError("a vendor SUT needs --spoc-channels URL and --spoc-credentials FILE")
         token = options.control_token or _control_token(options.credentials)

@@ -42,9 +42,10 @@ class _Managed:
 
     name = "process"
 
-    def __init__(self, args: list[str], log_path: Path) -> None:
+    def __init__(self, args: list[str], log_path: Path, env: dict[str, str] | None = None) -> None:
         self.args = args
         self.log_path = log_path
+        self.env = env or {}
         self.url = ""
         self._process: subprocess.Popen[str] | None = None
         self._pump: threading.Thread | None = None
@@ -56,7 +57,8 @@ class _Managed:
         # In a session of its own, a Ctrl-C at the harness's terminal does not reach it (the harness
         # stops it in order); so a harness killed hard would leave it running: the lifeline ends it then.
         lifeline = Lifeline()
-        env = lifeline.child_environment({**os.environ, "PYTHONUNBUFFERED": "1"})
+        inherited = {k: v for k, v in os.environ.items() if k != "SPOC_SUT_TOKEN"}  # a token is given, not inherited
+        env = lifeline.child_environment({**inherited, "PYTHONUNBUFFERED": "1", **self.env})
         try:
             self._process = subprocess.Popen(
                 self.args, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True,
@@ -157,14 +159,18 @@ class ReferenceCms(_Managed):
     name = "reference CMS"
 
     def __init__(
-        self, data_dir: Path, *, state: str, channels_url: str, credentials: Path, defects: Sequence[str] = ()
+        self, data_dir: Path, *, state: str, channels_url: str, credentials: Path, defects: Sequence[str] = (),
+        sut_token: str | None = None,
     ) -> None:
         self.defects = list(defects)
+        self.sut_token = sut_token
         args = ["cms", "--state", state, "--channels", channels_url, "--credentials", str(credentials),
                 "--port", "0", "--data", str(data_dir)]
         for defect in defects:
             args += ["--defect", defect]
-        super().__init__(_command(*args), data_dir / "cms.log")
+        # In the environment, not on the command line, which every local user can read.
+        env = {"SPOC_SUT_TOKEN": sut_token} if sut_token else {}
+        super().__init__(_command(*args), data_dir / "cms.log", env)
 
 
 class started:
@@ -172,9 +178,10 @@ class started:
 
     def __init__(
         self, work_dir: Path, *, state: str, start: datetime, defects: Sequence[str] = (), keep: bool = False,
-        virtual: bool = True,
+        virtual: bool = True, sut_token: str | None = None,
     ) -> None:
         self.virtual = virtual
+        self.sut_token = sut_token
         self.work_dir = work_dir
         self.state = state
         self.start = start
@@ -191,7 +198,8 @@ class started:
         self.simulators.start()
         try:
             self.cms = ReferenceCms(self.work_dir / "cms", state=self.state, channels_url=self.simulators.url,
-                                    credentials=self.simulators.credentials, defects=self.defects)
+                                    credentials=self.simulators.credentials, defects=self.defects,
+                                    sut_token=self.sut_token)
             self.cms.start()
         except BaseException:
             self.simulators.stop()

@@ -64,11 +64,18 @@ async def _run_until_stopped(options: CmsOptions, announce: Callable[[str], None
               help="How calendar days are counted (reg1182 is an unverified reading).")
 @click.option("--clock-poll-ms", default=25.0, show_default=True, type=click.FloatRange(5, 1000),
               help="How often the network clock is polled while following it.")
+@click.option("--sut-token", envvar="SPOC_SUT_TOKEN", show_envvar=True,
+              help="Require 'Authorization: Bearer TOKEN' on every SUT interface call (give the harness the same "
+                   "token: `run --sut-token`). Prefer the environment variable: a command line is visible to all.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A host name callers may address this CMS by, besides loopback and --host (repeatable); any "
+                   "other Host header is refused, against DNS rebinding.")
 @click.option("-v", "--verbose", count=True, help="More logging on stderr.")
 def cms(state: str, channels_url: str, credentials: Path, host: str, port: int, data_dir: Path,
         defects: tuple[str, ...], follow_network_clock: bool, processing_direct_minutes: float,
         processing_indirect_hours: float, judicial_update_hours: float, retention_review_days: int,
-        deadline_mode: str, clock_poll_ms: float, verbose: int) -> None:
+        deadline_mode: str, clock_poll_ms: float, sut_token: str | None, allowed_hosts: tuple[str, ...],
+        verbose: int) -> None:
     """Start the reference SPOC CMS of one state (optionally with named defects)."""
     from simulators.model.parties import UnknownStateError, normalise_state_code
     from simulators.model.parties import state as state_of
@@ -88,6 +95,13 @@ def cms(state: str, channels_url: str, credentials: Path, host: str, port: int, 
     if unknown:
         raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
                                  param_hint="--defect")
+    from simulators.reference_cms.guard import is_loopback
+
+    if not is_loopback(host.strip("[]")) and not sut_token:
+        raise click.BadParameter(f"{host} is not a loopback address: give --sut-token too, or the interface that "
+                                 "drives this CMS is open to anyone who can reach it", param_hint="--host")
+    if sut_token is not None and not sut_token.strip():
+        raise click.BadParameter("the token is empty", param_hint="--sut-token")
     settings = PolicySettings(
         processing_direct=timedelta(minutes=processing_direct_minutes),
         processing_indirect=timedelta(hours=processing_indirect_hours),
@@ -97,7 +111,8 @@ def cms(state: str, channels_url: str, credentials: Path, host: str, port: int, 
     )
     options = CmsOptions(state=code, channels_url=channels_url, credentials=credentials, data_dir=data_dir, host=host,
                          port=port, defects=list(defects), follow_network_clock=follow_network_clock,
-                         settings=settings, poll_interval=clock_poll_ms / 1000)
+                         settings=settings, poll_interval=clock_poll_ms / 1000, sut_token=sut_token,
+                         allowed_hosts=list(allowed_hosts))
 
     def announce(url: str) -> None:
         try:

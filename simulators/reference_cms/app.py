@@ -24,6 +24,7 @@ from simulators.reference_cms.clock_follower import CmsClock
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import ActiveDefects
 from simulators.reference_cms.engine import CaseEngine
+from simulators.reference_cms.guard import allowed_host_names, guard_middleware
 from simulators.reference_cms.openapi import build_openapi
 from simulators.reference_cms.policy import PolicySettings
 from simulators.reference_cms.problems import MAX_BODY_BYTES, ProblemError, problem_middleware
@@ -49,6 +50,8 @@ class CmsOptions:
     settings: PolicySettings = field(default_factory=PolicySettings)
     poll_interval: float = 0.025
     sweep_every: float = 2.0
+    sut_token: str | None = None  # when set, every /sut/v1 call needs "Authorization: Bearer <token>"
+    allowed_hosts: list[str] = field(default_factory=list)  # host names besides loopback and the bound address
 
 
 class ReferenceCms:
@@ -71,7 +74,8 @@ class ReferenceCms:
         self.ctx = Context(state=options.state, store=self.store, clock=clock, channels=channels, defects=defects,
                            settings=options.settings, audit=AuditTrail(self.store, defects, clock.now, options.state))
         self.engine = CaseEngine(self.ctx)
-        self.app = web.Application(middlewares=[problem_middleware], client_max_size=MAX_BODY_BYTES)
+        guard = guard_middleware(allowed_host_names(options.host, options.allowed_hosts), options.sut_token)
+        self.app = web.Application(middlewares=[problem_middleware, guard], client_max_size=MAX_BODY_BYTES)
         SutApi(self.ctx, self.engine, build_openapi(), PRODUCT).register(self.app)
         self.app.router.add_get("/healthz", self._health)
         self.app.router.add_post("/channels/{channel}/{party}", self._webhook)

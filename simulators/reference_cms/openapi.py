@@ -48,6 +48,15 @@ _ERRORS = {
     "413": "Request body too large",
     "422": "Invalid input: the field and the rule are named",
     "502": "The channels refused or could not be reached",
+    "401": "The CMS requires its bearer token (sutToken) and the request did not carry it",
+    "421": "The Host header names neither the CMS's address nor an allowed host name (DNS rebinding)",
+}
+_BODY_ERRORS = {"415": "The body is not sent as application/json"}
+_SUT_TOKEN = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "Optional. A test deployment may require 'Authorization: Bearer <token>' on every call; "
+                   "the harness sends it when given `spoc-harness run --sut-token` (or SPOC_SUT_TOKEN).",
 }
 
 
@@ -100,7 +109,8 @@ def build_openapi() -> dict[str, Any]:
         else:
             ok["content"] = {"application/json": {"schema": {"type": "object"}}}
         responses: dict[str, Any] = {str(route.status): ok}
-        for status, text in _ERRORS.items():
+        errors = _ERRORS | (_BODY_ERRORS if route.body is not None else {})
+        for status, text in sorted(errors.items()):
             content: dict[str, Any] = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
             if status == "400":
                 # The HTTP server itself refuses a request it cannot parse (e.g. a request line over 8 KB)
@@ -121,7 +131,9 @@ def build_openapi() -> dict[str, Any]:
         },
         "servers": [{"url": "http://127.0.0.1:8800"}],
         "paths": paths,
-        "components": {"schemas": dict(sorted(components.items()))},
+        # Either no authentication or the bearer token: the contract lets a vendor choose.
+        "security": [{}, {"sutToken": []}],
+        "components": {"schemas": dict(sorted(components.items())), "securitySchemes": {"sutToken": _SUT_TOKEN}},
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_JSON_DEPTH",
     "PROBLEM_TYPE",
     "FieldRule",
     "ProblemError",
@@ -23,6 +24,10 @@ __all__ = [
 
 PROBLEM_TYPE = "application/problem+json"
 MAX_BODY_BYTES = 4 * 1024 * 1024
+# Far deeper than any document of the interface (about 5 levels); bounded so that parsing and
+# validating a hostile body cannot exhaust the interpreter's recursion limit.
+MAX_JSON_DEPTH = 64
+_TOO_DEEP = object()
 _TYPE_BASE = "https://spoc-harness.invalid/sut/problems/"
 _log = logging.getLogger("reference_cms.problems")
 
@@ -33,8 +38,9 @@ FieldRule = tuple[str, str]
 
 class ProblemError(Exception):
     def __init__(self, status: int, title: str, detail: str, *, errors: Sequence[FieldRule] = (),
-                 slug: str | None = None) -> None:
+                 slug: str | None = None, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(detail)
+        self.headers = dict(headers or {})
         self.status = status
         self.title = title
         self.detail = detail
@@ -62,12 +68,38 @@ def validation_problem(exc: ValidationError, prefix: str = "") -> ProblemError:
     return ProblemError(422, "Invalid input", detail, errors=errors, slug="validation")
 
 
+def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays and objects nest deeper than `limit` (walked without recursion)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 async def read_body(request: web.Request, model: type[M]) -> M:
+    """The body as `model`: JSON only as application/json (a cross-site "simple" POST cannot send
+    that without a preflight), nested at most MAX_JSON_DEPTH deep, else a problem naming the rule."""
+    if request.content_type != "application/json":
+        raise ProblemError(415, "Unsupported media type",
+                           f"the body is {request.content_type!r}; this interface takes application/json only",
+                           errors=[("header.Content-Type", "must be application/json")], slug="unsupported-media-type")
     try:
         raw = await request.json(loads=json.loads)
+    except RecursionError:
+        raw = _TOO_DEEP
     except ValueError:
         raise ProblemError(400, "Malformed JSON", "the body must be a JSON document",
                            errors=[("body", "must be valid JSON")], slug="malformed-json") from None
+    if raw is _TOO_DEEP or _too_deep(raw):
+        raise ProblemError(400, "Malformed JSON", f"the body nests arrays or objects deeper than {MAX_JSON_DEPTH}",
+                           errors=[("body", f"must nest at most {MAX_JSON_DEPTH} levels deep")],
+                           slug="malformed-json")
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -76,7 +108,7 @@ async def read_body(request: web.Request, model: type[M]) -> M:
 
 def _respond(problem: ProblemError, request: web.Request) -> web.Response:
     return web.Response(status=problem.status, text=json.dumps(problem.document(request.path_qs)),
-                        content_type=PROBLEM_TYPE)
+                        content_type=PROBLEM_TYPE, headers=problem.headers)
 
 
 @web.middleware

@@ -279,7 +279,9 @@ class SutApi:
         raw = request.query.get("year")
         year = self.ctx.now().year
         if raw is not None:
-            if not raw.isdigit() or not 2000 <= int(raw) <= 2200:
+            # ASCII digits only, and few: str.isdigit() admits '²' and '٢', which int() then refuses, and
+            # int() of thousands of digits raises (the int-string limit): both used to answer 500.
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 2000 <= int(raw) <= 2200:
                 raise ProblemError(422, "Invalid input", f"year: {raw!r} is not a calendar year",
                                    errors=[("query.year", "must be a year between 2000 and 2200")], slug="validation")
             year = int(raw)

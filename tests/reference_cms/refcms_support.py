@@ -291,10 +291,11 @@ def running_cms(network: Network, workdir: Path, state: str, *defects: str) -> I
         cms.process.stop()
 
 
-def launch_cms(network: Network, workdir: Path, state: str, *defects: str, follow: bool = True) -> Cms:
+def launch_cms(network: Network, workdir: Path, state: str, *defects: str, follow: bool = True,
+               extra_args: tuple[str, ...] = ()) -> Cms:
     data = workdir / f"cms-{state}-{'-'.join(defects) or 'plain'}-{time.monotonic_ns()}"
     args = ["cms", "--state", state, "--channels", network.url, "--credentials", str(network.credentials_path),
-            "--port", "0", "--data", str(data)]
+            "--port", "0", "--data", str(data), *extra_args]
     for defect in defects:
         args += ["--defect", defect]
     if follow:

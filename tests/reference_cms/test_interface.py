@@ -148,13 +148,17 @@ def test_unknown_defect_is_refused_by_the_command(network: Network):
 
 
 @pytest.mark.slow
-def test_schemathesis_finds_no_server_error_or_mismatch(network: Network, workdir: Path):
-    """Generated requests against every operation: never a 5xx, always the documented status, type and schema."""
-    cms = launch_cms(network, workdir, "NL")
+@pytest.mark.parametrize("token", [None, "schemathesis-sut-token"], ids=["open", "with-token"])
+def test_schemathesis_finds_no_server_error_or_mismatch(network: Network, workdir: Path, token: str | None):
+    """Generated requests against every operation: never a 5xx, always the documented status, type and schema;
+    also with the optional bearer token required (and sent)."""
+    extra = ("--sut-token", token) if token else ()
+    cms = launch_cms(network, workdir, "NL", extra_args=extra)
+    auth = ["--header", f"Authorization: Bearer {token}"] if token else []
     try:
         schemathesis = Path(sys.executable).with_name("schemathesis")
         run = subprocess.run(
-            [str(schemathesis), "run", f"{cms.url}/sut/v1/openapi.json", "--url", cms.url,
+            [str(schemathesis), "run", str(DOC), "--url", cms.url, *auth,
              "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
              "response_schema_conformance",
              "--phases", "coverage,fuzzing", "--max-examples", "5", "--max-time", "20", "--seed", "20260302",
