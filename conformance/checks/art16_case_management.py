@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -364,6 +365,22 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
         judge.not_applicable("no exchange was concluded")
 
 
+def _names_of_unerased(campaign: CampaignView, at: datetime) -> set[str]:
+    """Casefolded names of the exchanges whose data may still be kept at `at`: not concluded, or not yet
+    due for their review (ground truth: the subjects the harness itself put in the requests)."""
+    within = campaign.settings.retention_review_within
+    due_by = {exchange.key: ended for exchange, ended in _concluded(campaign)}
+    kept: set[str] = set()
+    for exchange in campaign.exchanges():
+        case = campaign.case(exchange)
+        ended = due_by.get(exchange.key)
+        due = (case.retention_review_due if case is not None else None) or (ended + within if ended else None)
+        if exchange.key in due_by and due is not None and due <= at:
+            continue
+        kept |= {n.strip().casefold() for n in (exchange.subject or "").split(",") if n.strip()}
+    return kept
+
+
 @pytest.mark.requirement("R-90", article="Art 16(3)")
 def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judge: Judge) -> None:
     """Personal data no longer necessary are irrevocably deleted: the erasure is logged and the names are gone."""
@@ -376,6 +393,10 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
         judge.inconclusive("retention", rule=rule, observed="no retention phase ran in this campaign")
         return
     not_yet_due: list[datetime] = []
+    # Every export taken after the retention phase (cases, audit log, statistics), as one text: a name
+    # erased from the case record but kept in an audit entry's data is not erased.
+    everything = json.dumps(final.to_json(), ensure_ascii=False, default=str).casefold()
+    still_needed = _names_of_unerased(campaign, final.at)
     for exchange, ended in _concluded(campaign):
         case = campaign.case(exchange)
         assert case is not None
@@ -395,17 +416,23 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
         record = later.model_dump_json().casefold() if later is not None else ""
         names = [n.strip() for n in (exchange.subject or "").split(",") if n.strip()]
         kept = [n for n in names if n.casefold() in record]
+        # Names this erased exchange shares with one not yet due stay lawfully in the other's records.
+        elsewhere = [n for n in names if n not in kept and n.casefold() not in still_needed
+                     and n.casefold() in everything]
         problems = []
         if not erasures:
             problems.append("no ERASURE entry in the audit log")
         if kept:
             problems.append(f"case {case.case_id} still names {', '.join(kept)} in its export")
+        if elsewhere:
+            problems.append(f"{', '.join(elsewhere)} still named in the exports taken at {z(final.at)} "
+                            "(audit log, other case records or statistics)")
         planned = "planned" if case.retention_review_due else "not planned by the CMS; legal latest"
         judge.check(not problems, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"concluded {z(ended)}; review {planned} {z(due)}; by {z(final.at)}: "
                     f"{len(erasures)} erasure entr{'y' if len(erasures) == 1 else 'ies'}"
                     + (f"; {'; '.join(problems)}" if problems else "; the data subject's names are gone"),
-                    expected="the erasure logged, and the data subject no longer named in the case record")
+                    expected="the erasure logged, and the data subject no longer named in any export")
     if not judge.findings and not_yet_due:
         # Reviews were planned but none fell due while the campaign observed: unknown, not inapplicable.
         judge.inconclusive("retention", rule=rule, observed=f"{len(not_yet_due)} concluded exchange(s), none with "

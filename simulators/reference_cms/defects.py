@@ -177,6 +177,10 @@ _ALL: tuple[Defect, ...] = (
     Defect("retention-review-without-erasure", ("R-90",),
            "The retention review archives a concluded case instead of deleting its personal data: the names "
            "stay in the case record and no erasure is logged."),
+    Defect("erasure-leaves-traces", ("R-90",),
+           "The retention review erases the case record's persons and items but leaves their names in the "
+           "request's free-text reasons, the stored received messages, the audit log's data and the database "
+           "file's free pages."),
     Defect("statistics-last-twelve-months", ("R-95",),
            "The yearly statistics cover the twelve months before the report is produced instead of the "
            "calendar year asked for."),

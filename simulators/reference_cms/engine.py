@@ -18,6 +18,7 @@ from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.channels import ChannelError
 from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
+from simulators.reference_cms.erasure import erase_everywhere, names_of
 from simulators.reference_cms.incoming import Receiving
 from simulators.reference_cms.models import (
     AuditOperation,
@@ -235,6 +236,7 @@ class CaseEngine:
             case.events.append({"at": ctx.now().isoformat(), "kind": "RETENTION_REVIEW",
                                 "detail": "Art 16(4): reviewed; case archived with its data"})
             return
+        names = names_of(case, ctx.store)
         erased = sum(len(w.records) for w in case.work.values())
         for work in case.work.values():
             work.records = []
@@ -250,6 +252,8 @@ class CaseEngine:
                             "detail": f"Art 16(3)-(4): reviewed; personal data erased ({erased} record(s))"})
         ctx.audit.record(AuditOperation.ERASURE, "Art 16(3): personal data no longer necessary for the purpose "
                          "erased at the first retention review (Art 16(4))", case_id=case.case_id)
+        if not ctx.defects.active("erasure-leaves-traces"):
+            erase_everywhere(case, ctx.store, names)
 
     # -- exports ------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -155,6 +155,8 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten content is zeroed, not left in free pages (Art 16(3): irrevocably).
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
         self.instance_id = self._instance_id()
 
@@ -348,6 +350,35 @@ class Store:
     def forget_subjects(self, case_id: str) -> None:
         """Erase a case's entries in the subject index (Art 16(3)): it no longer matches anyone."""
         self._db.execute("DELETE FROM subjects WHERE case_id = ?", (case_id,))
+
+    def subjects_of(self, case_id: str) -> list[str]:
+        return [str(r["subject"]) for r in self._db.execute("SELECT subject FROM subjects WHERE case_id = ?",
+                                                              (case_id,))]
+
+    def erase_case_traces(self, case_id: str, message_ids: set[str], redact: Callable[[str], str]) -> None:
+        """Art 16(3) beyond the case record: the received messages of the case kept in the inbox give way
+        to a stub, and `redact` is applied to the case's audit data and planned actions' payloads."""
+        with self.transaction():
+            for row in self._db.execute("SELECT id, envelope FROM inbox WHERE processed = 1").fetchall():
+                message_id = json.loads(row["envelope"]).get("message_id")
+                if message_id in message_ids:
+                    stub = json.dumps({"message_id": message_id, "erased": "at the retention review (Art 16(3))"})
+                    self._db.execute("UPDATE inbox SET envelope = ? WHERE id = ?", (stub, row["id"]))
+            for row in self._db.execute("SELECT id, data FROM audit WHERE case_id = ? AND data IS NOT NULL",
+                                        (case_id,)).fetchall():
+                self._db.execute("UPDATE audit SET data = ? WHERE id = ?", (redact(row["data"]), row["id"]))
+            for row in self._db.execute("SELECT id, payload FROM actions WHERE case_id = ?", (case_id,)).fetchall():
+                self._db.execute("UPDATE actions SET payload = ? WHERE id = ?", (redact(row["payload"]), row["id"]))
+
+    def scrub_free_pages(self) -> None:
+        """Rebuild the database file without free pages and empty the WAL, which held old copies.
+
+        secure_delete alone is not enough: pages freed whole (a table emptied) keep their bytes on the
+        free list. VACUUM writes a file with no free list; the TRUNCATE checkpoint then drops every old
+        page version from the WAL. A small store takes milliseconds.
+        """
+        self._db.execute("VACUUM")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def cases_with_subject(self, subject: str) -> list[str]:
         rows = self._db.execute("SELECT case_id FROM subjects WHERE subject = ? ORDER BY rowid",

@@ -610,6 +610,23 @@ def retention_review_without_erasure(cms: Cms, network: Network) -> tuple[int, b
     return len(erasures), subject.casefold() in json.dumps(cms.case(case["case_id"])).casefold()
 
 
+def erasure_leaves_traces(cms: Cms, network: Network) -> tuple[int, bool, bool]:
+    """After the first retention review: erasure entries, whether the case record and the audit log still
+    name the person. Moves network time about six months on (a network of its own)."""
+    subject = "Ilse Varenholt"
+    held(cms, subject=subject)
+    reference, sent = ask(cms, network, subject=subject)
+    first_answer(cms, network, reference)
+    case = cms.case_of(sent["message_id"])
+    network.set_clock(parse_time(case["retention_review_due"]) + timedelta(minutes=1))
+    cms.run_until(lambda: any(e["kind"] == "RETENTION_REVIEW" for e in cms.case(case["case_id"])["events"]),
+                  timedelta(hours=1), "the retention review")
+    audit = cms.get("/audit-log", case_id=case["case_id"])["entries"]
+    erasures = [e for e in audit if e["operation"] == "ERASURE"]
+    return (len(erasures), subject.casefold() in json.dumps(cms.case(case["case_id"])).casefold(),
+            subject.casefold() in json.dumps(audit).casefold())
+
+
 # -- expectations ---------------------------------------------------------------------------
 
 
@@ -743,6 +760,8 @@ EXPECTED: dict[str, Expectation] = {
                                                            lambda o: o == (1, 1), lambda o: o == (0, 0), "HU"),
     "retention-review-without-erasure": Expectation(retention_review_without_erasure, lambda o: o == (1, False),
                                                     lambda o: o == (0, True), "IE", own_network=True),
+    "erasure-leaves-traces": Expectation(erasure_leaves_traces, lambda o: o == (1, False, False),
+                                         lambda o: o == (1, False, True), "NL", own_network=True),
 }
 
 
