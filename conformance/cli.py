@@ -7,6 +7,7 @@ Sub-commands live in `conformance.commands.*` and are imported only when used, s
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -65,7 +66,14 @@ def cli() -> None:
     """
 
 
+# Journals, stores, logs, reports and evidence hold personal data (test data subjects): whatever this
+# process and the simulators and CMS it starts create is readable by the user only (files 0600,
+# directories 0700), including SQLite's -wal and -shm files, which no code of ours opens.
+PRIVATE_UMASK = 0o077
+
+
 def main(argv: list[str] | None = None) -> None:
+    os.umask(PRIVATE_UMASK)
     # click exits with 2 on a usage error and prints the message; nothing else should reach the
     # user as a traceback, so unexpected errors are reported in one line and exit 1.
     try:

@@ -1,7 +1,8 @@
 """Files that hold personal data (reports, evidence) are written readable by their owner only.
 
 Reports, exports and the journal copy carry names and dates of birth of (test) data subjects. A file
-is created 0600 from the start (never created wider and narrowed afterwards), in directories 0700.
+is created 0600 from the start (never created wider and narrowed afterwards), in directories created
+0700. (`spoc-harness` itself also runs under umask 077, for the files no code of ours opens.)
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ PRIVATE_DIR_MODE = 0o700
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and missing parents) 0700; narrow an existing directory to 0700."""
-    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    os.chmod(path, PRIVATE_DIR_MODE)
+    """Create `path` 0700 if it is missing. An existing directory keeps its mode: it may be one the user
+    chose and shares (e.g. `--report-dir .`); the files written into it are 0600 all the same."""
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+        os.chmod(path, PRIVATE_DIR_MODE)  # mkdir's mode is narrowed by the umask, never widened back
     return path
 
 

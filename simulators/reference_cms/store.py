@@ -8,6 +8,7 @@ then processes the inbox in order. Times are stored as fixed-width UTC strings s
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -150,7 +151,11 @@ class PlannedAction:
 
 class Store:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            path.parent.mkdir(mode=0o700, parents=True)
+        # Case data are personal data: the file is the owner's only (SQLite gives its -wal and -shm
+        # files the same mode as the database file).
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,15 @@ def test_the_bundle_holds_the_report_and_verifies_against_the_pinned_key(signed_
     assert verified.exit_code == 0, verified.output
     assert f"TRUST TRUSTED: signed by Acme CMS test lab with a trusted key ({fingerprint})" in verified.output
 
+
+
+def test_files_with_personal_data_are_private(signed_run: tuple[Path, str]) -> None:
+    report_dir, _ = signed_run
+    wide: list[str] = []
+    for path in [report_dir, *report_dir.rglob("*")]:
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        if path.is_symlink():
+            continue
+        if mode & 0o077:
+            wide.append(f"{path.relative_to(report_dir.parent)} {oct(mode)}")
+    assert wide == []
