@@ -9,10 +9,11 @@ Chain (all hashes are lowercase hex SHA-256 of UTF-8 text):
     genesis = sha256(format + "\\n" + created_at + "\\n" + public_key_sha256 + "\\n")
     link_i  = sha256(link_(i-1) + "\\n" + name_i + "\\n" + sha256_i)   with link_(-1) = genesis
     head    = link of the last file;  signature = Ed25519(head as ASCII), base64 in the manifest
-where public_key_sha256 is the SHA-256 of the 32 raw public-key bytes. A fresh key signs each bundle
-and its private half is never written anywhere, so nobody can re-sign a modified bundle with it. Only
-a full rewrite with a new key goes unnoticed by the bundle alone; the key's fingerprint printed at the
-end of the run (and passed as `expected_public_key_sha256`) catches that too.
+where public_key_sha256 is the SHA-256 of the 32 raw public-key bytes. The bundle alone proves
+integrity, not who signed: a full rewrite signed with another key is self-consistent. The signer is
+known only against a key pinned beforehand (a lab's key from reports.signing, checked with
+`verify_bundle(..., trusted_fingerprints=...)` or `signed_by_trusted_key`). A run without a lab key
+signs with an ephemeral one, and the manifest says so (`signature.key_kind`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reports.bundle_text import describe_manifest, verify_instructions
 from reports.private_files import private_dir, private_file
 from reports.signing import (
     SigningKey,
@@ -233,36 +235,6 @@ def _json_default(value: object) -> str:
     raise TypeError(f"journal entry value of type {type(value).__name__} is not JSON")
 
 
-def _instructions(public_key_sha256: str, key: SigningKey) -> str:
-    if key.ephemeral:
-        signer = (
-            "It was signed with an EPHEMERAL key, made for the run and discarded: the signature shows the files\n"
-            "are as they were at the end of the run, but anyone can sign another bundle the same way, so it\n"
-            "proves nothing about who signed. Certification runs sign with a lab key (run --signing-key).\n\n"
-        )
-    else:
-        signer = (
-            f"It was signed by {key.signer!r}. The signature proves who signed only if you compare the key with\n"
-            "one you obtained from that signer by other means: --trust KEY.pub or --trust-fingerprint SHA256.\n\n"
-        )
-    return (
-        "Evidence bundle of a spoc-harness conformance run (Directive (EU) 2023/977).\n\n"
-        + signer
-        + "Verify it with:  spoc-harness evidence verify <this directory> --require-trust "
-        "--trust-fingerprint <the signer's fingerprint, obtained out of band>\n\n"
-        "Or by hand: every file in manifest.json must have the listed sha256 (sha256sum); each link is\n"
-        "sha256(previous link + '\\n' + name + '\\n' + file sha256), starting from\n"
-        "genesis = sha256(format + '\\n' + created_at + '\\n' + public key sha256 + '\\n');\n"
-        "the last link is the "
-        "head, and the Ed25519 signature (base64, manifest.signature.value) is over the head as ASCII text:\n"
-        "  jq -j .head manifest.json > head.txt; jq -r .signature.value manifest.json | base64 -d > sig.bin\n"
-        "  openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in head.txt -sigfile sig.bin\n"
-        f"The signing key's fingerprint (sha256 of the raw 32-byte key) is {public_key_sha256}.\n"
-        "The openssl check proves integrity only: public_key.pem travels with the bundle, so also compare\n"
-        "its fingerprint with the trusted one.\n"
-    )
-
-
 def write_bundle(
     bundle_dir: Path,
     *,
@@ -313,7 +285,7 @@ def write_bundle(
             for entry in journal_export:
                 journal.write(json.dumps(entry, sort_keys=True, ensure_ascii=False, default=_json_default) + "\n")
     with private_file(bundle_dir / INSTRUCTIONS_NAME, "w") as instructions:
-        instructions.write(_instructions(fingerprint, key))
+        instructions.write(verify_instructions(fingerprint, key))
 
     names = [RESULTS_NAME, journal_name, INSTRUCTIONS_NAME, *sorted(extras)]
     # Kept as text so that the genesis can be recomputed by hand from the manifest as written.
@@ -530,34 +502,6 @@ def _report_unlisted(bundle_dir: Path, listed: set[str], problems: list[Problem]
         )
 
 
-def _signer_label(signature: BundleSignature) -> str:
-    if signature.key_kind == "ephemeral":
-        return "EPHEMERAL key (made for the run and discarded; proves no signer)"
-    if signature.key_kind is None:
-        return "not recorded (bundle written before keys were explicit)"
-    return f"{signature.signer} (persistent key; trust it only if its sha256 matches one you pinned)"
-
-
 def describe_bundle(bundle_dir: Path) -> str:
     """Human-readable listing of a bundle's manifest (no verification; use verify_bundle for that)."""
-    manifest = load_manifest(bundle_dir)
-    created = manifest.created_at or "not recorded"
-    lines = [
-        f"Evidence bundle {bundle_dir}",
-        f"  format:      {manifest.format}",
-        f"  created at:  {created}",
-        f"  signing key: ed25519, sha256 {manifest.signature.public_key_sha256} ({manifest.signature.public_key_file})",
-        f"  signer:      {_signer_label(manifest.signature)}",
-        f"  chain head:  {manifest.head}",
-        f"  files ({len(manifest.files)}):",
-    ]
-    width = max((len(entry.name) for entry in manifest.files), default=0)
-    lines += [f"    {entry.name:<{width}}  {entry.size:>10} B  sha256 {entry.sha256}" for entry in manifest.files]
-    results_path = bundle_dir / RESULTS_NAME
-    if results_path.is_file():
-        try:
-            results = json.loads(results_path.read_text(encoding="utf-8"))
-            lines.append(f"  verdict:     {results.get('verdict')} - {results.get('verdict_reason', '')}")
-        except (ValueError, AttributeError):
-            lines.append(f"  verdict:     ({RESULTS_NAME} is not readable JSON)")
-    return "\n".join(lines) + "\n"
+    return describe_manifest(bundle_dir, load_manifest(bundle_dir), bundle_dir / RESULTS_NAME)
