@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from refcms_support import Cms, Network, start_process
+from refcms_support import BIN, Cms, Network, start_process
 
 TOKEN = "sut-token-for-the-tests"
 BODY_OPERATIONS = [
@@ -112,3 +114,11 @@ def test_the_token_is_documented_in_the_contract() -> None:
         "type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"]["sutToken"]
         ["description"]}
     assert "--sut-token" in (root / "docs" / "sut-interface.md").read_text(encoding="utf-8")
+
+
+def test_a_non_loopback_address_needs_a_token(network: Network) -> None:
+    result = subprocess.run([str(BIN), "cms", "--state", "AT", "--credentials", str(network.credentials_path),
+                             "--host", "0.0.0.0", "--port", "0"], capture_output=True, text=True, timeout=30,
+                            env={k: v for k, v in os.environ.items() if k != "SPOC_SUT_TOKEN"})
+    assert result.returncode == 2
+    assert "is not a loopback address: give --sut-token" in result.stderr
