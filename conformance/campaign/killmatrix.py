@@ -65,6 +65,8 @@ def defect_command(options: RunOptions, defect: str | None, requirements: Sequen
         args += ["--seed", str(options.seed)]
     if options.real_wait is not None:
         args += ["--real-wait", f"{options.real_wait:g}"]
+    if options.signing_key is not None:  # every run's bundle signed by the lab's key, not an ephemeral one
+        args += ["--signing-key", str(options.signing_key)]
     if defect is not None:
         args += ["--defect", defect]
         from conformance.settings import CampaignSettings

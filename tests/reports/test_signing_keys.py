@@ -106,3 +106,13 @@ def test_an_ephemeral_key_is_labelled_as_such(tmp_path: Path, sample_results: Ru
     verified = CliRunner().invoke(cli, ["evidence", "verify", str(bundle), "--require-trust"])
     assert verified.exit_code == 3
     assert "EPHEMERAL" in verified.output
+
+
+def test_the_kill_matrix_signs_every_run_with_the_lab_key(tmp_path: Path) -> None:
+    from conformance.campaign.killmatrix import defect_command
+    from conformance.plugin import RunOptions
+
+    key_file, _ = _new_key(tmp_path)
+    command = defect_command(RunOptions(signing_key=key_file), "late-urgent-reply", ["R-10"], tmp_path / "out")
+    assert command[command.index("--signing-key") + 1] == str(key_file)
+    assert "--signing-key" not in defect_command(RunOptions(), None, ["R-10"], tmp_path / "out")
