@@ -53,6 +53,7 @@ class RunOptions:
     work_dir: Path | None = None
     real_wait: float | None = None
     signing_key: Path | None = None  # the lab's key file (`keys new`); None: an ephemeral key, labelled so
+    deviations: Path | None = None
 
     def command(self, profile: str | None = None) -> str:
         """The command line that repeats this run (optionally for other requirements)."""
@@ -304,7 +305,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def _record(item: pytest.Item, report: pytest.TestReport, judge: Any, *, error: str | None) -> None:
     from conformance.verdicts import Judge
-    from reports.results import CheckResult, Outcome, Reproduce, VirtualTime, excerpt
+    from reports.results import CheckResult, InstanceFinding, Outcome, Reproduce, VirtualTime, excerpt
 
     run = get_run(item.config)
     ids, article = _markers(item)
@@ -318,6 +319,7 @@ def _record(item: pytest.Item, report: pytest.TestReport, judge: Any, *, error: 
         rule = expected = observed = None
         evidence: list[Any] = []
         curl: list[str] = []
+        instances: list[InstanceFinding] = []
     else:
         outcome = judge.outcome
         message = judge.message()
@@ -327,6 +329,10 @@ def _record(item: pytest.Item, report: pytest.TestReport, judge: Any, *, error: 
         observed = notable.observed if notable else judge.not_applicable_reason
         evidence = judge.evidence()
         curl = judge.curl() or _replay(run, [f.instance for f in judge.findings if f.outcome is outcome])
+        # Each instance on its own, so that the report links a late exchange to its timeline.
+        instances = [InstanceFinding(instance=f.instance, outcome=f.outcome, observed=excerpt(f.observed, 2000) or "",
+                                     expected=f.expected, rule=f.rule)
+                     for f in judge.findings if f.outcome is not Outcome.PASSED]
     broken = _broken_scenarios(run, ids)
     if broken and outcome in (Outcome.PASSED, Outcome.NOT_APPLICABLE, Outcome.WARNING):
         outcome = Outcome.INCONCLUSIVE
@@ -341,7 +347,7 @@ def _record(item: pytest.Item, report: pytest.TestReport, judge: Any, *, error: 
         outcome=outcome, message=excerpt(message, 20_000) or "", expected=expected, observed=observed, rule=rule,
         basis_status=_basis(run, ids), evidence=evidence,
         reproduce=Reproduce(seed=run.settings.seed, command=run.reproduce(ids), curl=curl),
-        duration_seconds=max(report.duration, 0.0), virtual_time=span,
+        duration_seconds=max(report.duration, 0.0), virtual_time=span, instances=instances,
     )
     run.checks.append(result)
     if outcome is Outcome.FAILED:

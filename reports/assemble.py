@@ -16,6 +16,7 @@ from reports.results import (
     CheckResult,
     Coverage,
     Declaration,
+    DeviationReport,
     ExtraFailure,
     KillRow,
     NotCovered,
@@ -55,15 +56,19 @@ def assemble_results(
     abort_reason: str | None = None,
     evidence_bundle: str | None = None,
     harness_version: str | None = None,
+    deviations: DeviationReport | None = None,
 ) -> RunResults:
     """The whole results.json of a run. `scenarios` maps requirement ID -> Gherkin scenario names."""
     requirements = roll_up_requirements(checks, requirement_meta)
     checks = _with_catalogue_basis(checks, requirement_meta)
     verdict = overall_verdict(checks, aborted=aborted)
+    reason = explain_verdict(verdict, checks, aborted=aborted, abort_reason=abort_reason)
+    if deviations is not None:
+        verdict, reason = _with_deviations(verdict, reason, deviations)
     return RunResults(
         schema_version=SCHEMA_VERSION,
         verdict=verdict,
-        verdict_reason=explain_verdict(verdict, checks, aborted=aborted, abort_reason=abort_reason),
+        verdict_reason=reason,
         aborted=aborted,
         abort_reason=abort_reason,
         harness_version=harness_version,
@@ -85,7 +90,24 @@ def assemble_results(
         traceability=build_traceability(requirements, scenarios or {}),
         kill_matrix=list(kill_matrix) if kill_matrix is not None else None,
         evidence_bundle=evidence_bundle,
+        deviations=deviations,
     )
+
+
+def _with_deviations(verdict: Verdict, reason: str, deviations: DeviationReport) -> tuple[Verdict, str]:
+    # An expired deviation is an agreement that lapsed: the run cannot lean on it, and must say so loudly.
+    if deviations.accepted:
+        accepted = ", ".join(sorted({a.entry.requirement for a in deviations.accepted}))
+        reason += f"; accepted deviations (listed separately): {accepted}"
+    if deviations.unmatched:
+        reason += f"; {len(deviations.unmatched)} deviation entr{'y' if len(deviations.unmatched) == 1 else 'ies'} " \
+                  "matched no failure"
+    if deviations.expired:
+        expired = ", ".join(f"{e.requirement} (expired {e.expires})" for e in deviations.expired)
+        if verdict is Verdict.NOT_CONFORMANT:
+            return verdict, f"{reason}; expired deviation entries: {expired}"
+        return Verdict.NOT_CONFORMANT, f"not conformant: expired deviation entries: {expired} ({reason})"
+    return verdict, reason
 
 
 def _with_catalogue_basis(
@@ -119,6 +141,8 @@ def explain_verdict(
             return f"incomplete: the run aborted ({reason}) before all checks ran ({tally})"
         return "incomplete: no check ran"
     caveats = []
+    if counts.accepted_deviation:
+        caveats.append(f"{counts.accepted_deviation} failed checks are accepted deviations")
     if counts.inconclusive:
         caveats.append(f"{counts.inconclusive} checks could not decide and are listed as inconclusive")
     if counts.warning:

@@ -1,7 +1,12 @@
-"""The HTML report: one self-contained file (inline CSS, no scripts, no external assets).
+"""The HTML report: one self-contained file (inline CSS and SVG, no scripts, no external assets).
 
 Everything taken from the run (messages, raw excerpts, names) is escaped by jinja2's autoescape;
-the template never marks run data as safe.
+the template never marks run data as safe. The only markup passed through is the SVG matplotlib
+writes (reports.plots), which escapes the text it draws.
+
+Pictures are drawn only where someone will look: the article-by-outcome matrix, the deadline
+margins, and the timeline of each exchange that a failed, warned or accepted-deviation instance
+names (linked from that instance). Passed checks stay collapsed.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from reports.private_files import private_dir, write_private_text
-from reports.results import BasisStatus, CheckResult, Outcome, RunResults
+from reports.results import BasisStatus, CheckResult, ExchangeTimeline, Outcome, RunResults
 
 __all__ = ["render_html", "write_html"]
 
@@ -23,6 +29,7 @@ _OUTCOME_ORDER = {
     for rank, outcome in enumerate(
         (
             Outcome.FAILED,
+            Outcome.ACCEPTED_DEVIATION,
             Outcome.WARNING,
             Outcome.INCONCLUSIVE,
             Outcome.PASSED,
@@ -76,6 +83,40 @@ def _sorted_checks(checks: list[CheckResult]) -> list[CheckResult]:
     return sorted(checks, key=lambda check: _OUTCOME_ORDER[check.outcome])
 
 
+_PLOTTED = (Outcome.FAILED, Outcome.WARNING, Outcome.ACCEPTED_DEVIATION)
+
+
+def _late_by(timeline: ExchangeTimeline | None) -> str | None:
+    if timeline is None or timeline.answered_at is None:
+        return None
+    due = timeline.due.get(timeline.reading)
+    if due is None or timeline.answered_at <= due:
+        return None
+    return _duration((timeline.answered_at - due).total_seconds())
+
+
+def _pictures(results: RunResults, checks: list[CheckResult]) -> dict[str, object]:
+    from reports import plots
+
+    by_key = {timeline.key: timeline for timeline in results.timelines}
+    wanted = [finding.instance for check in checks if check.outcome in _PLOTTED
+              for finding in check.instances if finding.outcome in _PLOTTED and finding.instance in by_key]
+    keys = list(dict.fromkeys(wanted))
+    margin = plots.margin_svg(results.timelines) if results.timelines else None
+    return {
+        "timelines": by_key,
+        "timeline_svgs": {key: Markup(plots.timeline_svg(by_key[key])) for key in keys},
+        "matrix_svg": Markup(plots.article_matrix_svg(results.articles)) if results.articles else None,
+        "margin_svg": Markup(margin) if margin else None,
+    }
+
+
+def _optional(results: RunResults, name: str) -> object:
+    # Sections other parts of the harness may add to results.json (the applicability coverage matrix, a
+    # load run): shown when present, so the report needs no change the day they appear.
+    return getattr(results, name, None)
+
+
 def render_html(results: RunResults) -> str:
     template = _environment().get_template("report.html.j2")
     checks = _sorted_checks(results.checks)
@@ -87,7 +128,12 @@ def render_html(results: RunResults) -> str:
     return template.render(
         results=results,
         failed_checks=[check for check in checks if check.outcome is Outcome.FAILED],
-        other_checks=[check for check in checks if check.outcome is not Outcome.FAILED],
+        deviation_checks=[check for check in checks if check.outcome is Outcome.ACCEPTED_DEVIATION],
+        other_checks=[check for check in checks if check.outcome not in (Outcome.FAILED, Outcome.ACCEPTED_DEVIATION)],
+        late_by=_late_by,
+        coverage_matrix=_optional(results, "coverage_matrix"),
+        load_section=_optional(results, "load"),
+        **_pictures(results, checks),
         unverified_verdicts=unverified_verdicts,
         settings_extra=sorted((results.settings.model_extra or {}).items()),
         outcomes=list(Outcome),

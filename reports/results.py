@@ -29,13 +29,18 @@ from reports.private_files import private_dir, write_private_text
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AcceptedDeviation",
     "ArticleResult",
     "BasisStatus",
     "CheckResult",
     "Coverage",
     "Declaration",
+    "DeviationEntry",
+    "DeviationReport",
     "Evidence",
+    "ExchangeTimeline",
     "ExtraFailure",
+    "InstanceFinding",
     "KillRow",
     "NotCovered",
     "Outcome",
@@ -48,6 +53,7 @@ __all__ = [
     "RunSettings",
     "SignerInfo",
     "SutInfo",
+    "TimelineEvent",
     "TraceRow",
     "UnknownRequirementError",
     "Verdict",
@@ -77,6 +83,9 @@ class Outcome(StrEnum):
     NOT_APPLICABLE = "not_applicable"  # the rule does not apply to this SUT's configuration
     INCONCLUSIVE = "inconclusive"  # nothing could be observed that decides it
     DECLARATION = "declaration"  # only a declaration or an inspection can show it; not tested
+    # A failure matched by an entry of the run's --deviations file (agreed, owned, with an expiry): not a
+    # finding against the verdict, but listed on its own in every output.
+    ACCEPTED_DEVIATION = "accepted_deviation"
 
 
 class BasisStatus(StrEnum):
@@ -112,6 +121,7 @@ class UnknownRequirementError(ValueError):
 
 _OUTCOME_PRECEDENCE: tuple[Outcome, ...] = (
     Outcome.FAILED,
+    Outcome.ACCEPTED_DEVIATION,
     Outcome.WARNING,
     Outcome.INCONCLUSIVE,
     Outcome.PASSED,
@@ -183,6 +193,39 @@ class Reproduce(_Model):
     curl: list[str] = Field(default_factory=list, description="curl lines replaying the stimuli, in order.")
 
 
+class DeviationEntry(_Model):
+    """One entry of a --deviations file: an agreed, owned, expiring exception to a requirement."""
+
+    requirement: str = Field(description="Catalogue ID the deviation concerns.")
+    scope: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where it applies: any of 'scenario' (an instance/exchange key or its prefix), 'check' "
+        "(check id), 'state' (the SUT's state); empty means everywhere.",
+    )
+    owner: str = Field(min_length=1, description="Who answers for it.")
+    reason: str = Field(min_length=1, description="Why it is accepted.")
+    reference: str = Field(min_length=1, description="Where it was agreed (e.g. a Commission letter).")
+    expires: str = Field(description="Last day it applies (ISO date).")
+
+
+class AcceptedDeviation(_Model):
+    """A deviation entry that matched a failure of this run."""
+
+    entry: DeviationEntry = Field(description="The entry from the deviations file.")
+    checks: list[str] = Field(default_factory=list, description="Checks whose failures it accepted.")
+    instances: list[str] = Field(default_factory=list, description="Failed instances it accepted.")
+
+
+class InstanceFinding(_Model):
+    """One instance of a check (usually one exchange) that did not pass, as the check judged it."""
+
+    instance: str = Field(description="The instance, e.g. the exchange key 'incoming.urgent-direct-night'.")
+    outcome: Outcome = Field(description="Outcome of this instance.")
+    observed: str = Field(description="What was observed.")
+    expected: str | None = Field(default=None, description="What the rule demands for this instance.")
+    rule: str = Field(default="", description="The rule applied.")
+
+
 class CheckResult(_Model):
     """One executed check: one observable rule applied to one scenario."""
 
@@ -212,6 +255,14 @@ class CheckResult(_Model):
     reproduce: Reproduce | None = Field(default=None, description="How to replay the check.")
     duration_seconds: float = Field(default=0.0, ge=0, description="Wall-clock time the check took.")
     virtual_time: VirtualTime | None = Field(default=None, description="Network time the check spanned.")
+    instances: list[InstanceFinding] = Field(
+        default_factory=list,
+        description="The instances that did not pass (failed, warning, inconclusive), each on its own; an "
+        "instance that names an exchange links to that exchange's timeline.",
+    )
+    deviation: AcceptedDeviation | None = Field(
+        default=None, description="The accepted deviation that turned this check's failure into accepted_deviation."
+    )
 
     @model_validator(mode="after")
     def _explains_itself(self) -> CheckResult:
@@ -256,6 +307,7 @@ class OutcomeCounts(_Model):
     not_applicable: int = Field(default=0, ge=0, description="Outcome not_applicable.")
     inconclusive: int = Field(default=0, ge=0, description="Outcome inconclusive.")
     declaration: int = Field(default=0, ge=0, description="Outcome declaration.")
+    accepted_deviation: int = Field(default=0, ge=0, description="Outcome accepted_deviation.")
     total: int = Field(default=0, ge=0, description="All items counted.")
 
     @classmethod
@@ -382,6 +434,54 @@ class KillRow(_Model):
     )
 
 
+class TimelineEvent(_Model):
+    """One moment on an exchange's timeline, taken from the channels' journal."""
+
+    at: AwareDatetime = Field(description="Network time.")
+    kind: str = Field(description="request, answer, delay_notice, copy, clarification_requested, "
+                      "clarification_received or another directive message kind in lower case.")
+    label: str = Field(description="What happened, for a human reader.")
+    message_id: str | None = Field(default=None, description="The journal message, when there is one.")
+
+
+class ExchangeTimeline(_Model):
+    """An incoming request as the channels recorded it, with its Art 5(1) due time under each reading."""
+
+    key: str = Field(description="Exchange key, as the checks' instances name it.")
+    scenario: str = Field(description="Scenario that set it up.")
+    title: str = Field(description="What the scenario did.")
+    labels: list[str] = Field(default_factory=list, description="Timing labels: night, weekend, holiday, dst...")
+    timezone: str = Field(description="IANA zone of the receiving state, in which the timeline is drawn.")
+    counterpart: str | None = Field(default=None, description="The foreign party that asked.")
+    urgent: bool | None = Field(default=None, description="Whether the request was urgent.")
+    availability: str | None = Field(default=None, description="DIRECT or INDIRECT, as the fixtures hold it.")
+    received_at: AwareDatetime | None = Field(default=None, description="Receipt by the SUT (network delivery).")
+    due: dict[str, AwareDatetime] = Field(
+        default_factory=dict, description="Art 5(1) due time under each reading ('elapsed', 'reg1182')."
+    )
+    reading: str = Field(description="The reading the run judged by (settings.deadline_reading).")
+    suspensions: list[VirtualTime] = Field(default_factory=list, description="Art 6(3) §2 suspensions.")
+    answered_at: AwareDatetime | None = Field(default=None, description="First answer (reply or refusal).")
+    margin_seconds: float | None = Field(
+        default=None, description="Due time under the run's reading minus the answer; negative means late."
+    )
+    events: list[TimelineEvent] = Field(default_factory=list, description="The exchange's messages, in time order.")
+    public_holidays: list[str] = Field(default_factory=list, description="Holidays (ISO dates) shaded on it.")
+
+
+class DeviationReport(_Model):
+    """What the --deviations file did in this run."""
+
+    source: str = Field(description="The file given with --deviations.")
+    accepted: list[AcceptedDeviation] = Field(default_factory=list, description="Entries that matched failures.")
+    unmatched: list[DeviationEntry] = Field(
+        default_factory=list, description="Entries that matched no failure (reported, not an error)."
+    )
+    expired: list[DeviationEntry] = Field(
+        default_factory=list, description="Entries past their expiry: never applied, and they fail the run."
+    )
+
+
 class RunCounts(_Model):
     """Summary counts of the run."""
 
@@ -424,6 +524,12 @@ class RunResults(_Model):
     )
     evidence_bundle: str | None = Field(default=None, description="Path of the evidence bundle, if one was written.")
     signer: SignerInfo | None = Field(default=None, description="Key that signed the evidence bundle, if one was.")
+    timelines: list[ExchangeTimeline] = Field(
+        default_factory=list, description="Incoming requests with their Art 5(1) timing, for the report's plots."
+    )
+    deviations: DeviationReport | None = Field(
+        default=None, description="Only when the run was given --deviations FILE."
+    )
 
     def failed_checks(self) -> list[CheckResult]:
         return [check for check in self.checks if check.outcome is Outcome.FAILED]

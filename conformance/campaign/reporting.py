@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reports.assemble import assemble_results
+from reports.deviations import apply_deviations, load_deviations
 from reports.evidence import MANIFEST_NAME, write_bundle
 from reports.html import write_html
 from reports.junit import write_junit
@@ -102,8 +103,14 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
     finished = run.finished_at or datetime.now(UTC)
     # A profile run answers for the requirements it selected; the rest of the catalogue was not asked.
     meta = [m for m in requirement_meta(run.catalogue) if m.id in run.selected]
-    return assemble_results(
-        run.checks,
+    checks, deviations = list(run.checks), None
+    if run.options.deviations is not None:
+        # Judged on the day the run started: an entry valid then covers the whole run.
+        checks, deviations = apply_deviations(checks, load_deviations(run.options.deviations),
+                                              state=settings.sut_state, today=run.started_at.date(),
+                                              source=str(run.options.deviations))
+    results = assemble_results(
+        checks,
         meta,
         started_at=run.started_at,
         finished_at=finished,
@@ -121,7 +128,14 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         kill_matrix=kill_matrix,
         aborted=run.aborted is not None,
         abort_reason=run.aborted,
+        deviations=deviations,
     )
+    if result is not None:
+        from conformance.campaign.timelines import build_timelines
+        from conformance.campaign.view import CampaignView
+
+        results.timelines = build_timelines(CampaignView(result))
+    return results
 
 
 def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) -> dict[str, Path]:

@@ -70,12 +70,16 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
                    "ephemeral key signs, labelled as such: fine for development, proves no signer.")
 @click.option("--sut-token", envvar="SPOC_SUT_TOKEN", show_envvar=True,
               help="Bearer token the SUT test interface requires (the reference CMS's `cms --sut-token`).")
+@click.option("--deviations", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML (or JSON) file of accepted deviations: requirement, scope (scenario, check, state), owner, "
+                   "reason, reference, expires. A failure they cover is listed as an accepted deviation; expired "
+                   "entries fail the run. See docs/conformance-campaign.md.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display; just the summary.")
 def run(
     sut: str, channels: str | None, credentials: Path | None, defects: tuple[str, ...], profile: str,
     time_mode: str, deadline_reading: str, seed: int | None, manual_timeout: float, report_dir: Path,
     siena_obligation_date: date | None, real_wait: float | None, kill_matrix: bool, jobs: int,
-    signing_key: Path | None, sut_token: str | None, quiet: bool,
+    signing_key: Path | None, sut_token: str | None, quiet: bool, deviations: Path | None = None,
 ) -> None:
     """Run the conformance campaign against a CMS and write the reports."""
     from conformance.catalogue import load_catalogue
@@ -106,12 +110,19 @@ def run(
             load_signing_key(signing_key)  # a bad key fails now, not after an hour of campaign
         except KeyFileError as exc:
             raise click.BadParameter(str(exc), param_hint="--signing-key") from None
+    if deviations is not None:
+        from reports.deviations import DeviationFileError, load_deviations
+
+        try:
+            load_deviations(deviations)  # refuse a bad file before the campaign, not after it
+        except DeviationFileError as exc:
+            raise click.BadParameter(str(exc), param_hint="--deviations") from None
     options = RunOptions(
         sut=sut.rstrip("/"), channels=channels, credentials=credentials, defects=list(defects), profile=profile,
         time_mode=time_mode, deadline_reading=deadline_reading, seed=seed, manual_timeout=manual_timeout,
         report_dir=report_dir, siena_obligation_date=siena_obligation_date,
         work_dir=report_dir / "run-data" if not vendor else None, real_wait=real_wait,
-        signing_key=signing_key, sut_token=sut_token,
+        signing_key=signing_key, sut_token=sut_token, deviations=deviations,
     )
     if kill_matrix:
         from conformance.campaign.killmatrix import run_kill_matrix

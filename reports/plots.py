@@ -1,0 +1,253 @@
+"""The report's pictures, drawn with matplotlib to inline SVG (text kept as text, no external assets).
+
+- `timeline_svg`: one incoming request in the receiving state's local time: receipt, the Art 5(1) due
+  time under each reading (the judged one solid), the Art 6(3) §2 suspension, delay notices, the
+  answer and the copies; night, weekends, public holidays and clock changes shaded; lateness in red.
+- `article_matrix_svg`: articles by outcome (how many requirements of each article have each outcome).
+- `margin_svg`: how much of its limit each answered request used; over 100 % is late.
+
+Only these are drawn, and the report asks for timelines only where a check failed or warned, so that
+writing a report stays fast. Figures are closed as soon as they are written.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from reports.results import ArticleResult, ExchangeTimeline, Outcome
+
+__all__ = ["OUTCOME_COLOURS", "article_matrix_svg", "margin_svg", "timeline_svg"]
+
+OUTCOME_COLOURS: dict[Outcome, str] = {
+    Outcome.FAILED: "#b3261e",
+    Outcome.ACCEPTED_DEVIATION: "#8e5bb5",
+    Outcome.WARNING: "#e0a030",
+    Outcome.INCONCLUSIVE: "#9a86c4",
+    Outcome.PASSED: "#3b8f50",
+    Outcome.NOT_APPLICABLE: "#b0b6bb",
+    Outcome.DECLARATION: "#d5d9dc",
+}
+_LATE = "#b3261e"
+_NIGHT_START, _NIGHT_END = time(22, 0), time(6, 0)
+_LANES = ("request", "clarification", "delay notice", "answer", "copy / other")
+
+
+@cache
+def _matplotlib() -> Any:
+    # Imported on first use: a report without pictures (or --help) never pays for matplotlib. Figures are
+    # made without pyplot (no global figure registry, nothing to close, no GUI backend looked up).
+    import matplotlib
+
+    matplotlib.rcParams.update({
+        "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
+        "svg.hashsalt": "spoc-harness",  # stable ids, so the same run gives the same report
+        "font.size": 9,
+        "font.family": "sans-serif",
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    })
+    return matplotlib
+
+
+def _figure(width: float, height: float, left: float, right: float, bottom: float, top: float) -> tuple[Any, Any]:
+    """A figure with one axes, margins in inches (fixed, so no second layout pass is needed)."""
+    _matplotlib()
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height))
+    figure.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
+    return figure, figure.add_subplot()
+
+
+def _svg(figure: Any) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]  # inline: no XML prolog or DOCTYPE inside the HTML
+
+
+def _lane(event_kind: str) -> int:
+    if event_kind in ("request",):
+        return 0
+    if event_kind.startswith("clarification"):
+        return 1
+    if event_kind == "delay_notice":
+        return 2
+    if event_kind in ("answer", "reply", "refusal"):
+        return 3
+    return 4
+
+
+def _span(timeline: ExchangeTimeline) -> tuple[datetime, datetime]:
+    moments = [e.at for e in timeline.events] + list(timeline.due.values())
+    if timeline.received_at is not None:
+        moments.append(timeline.received_at)
+    start, end = min(moments), max(moments)
+    pad = max(timedelta(hours=1), (end - start) * 0.06)
+    return start - pad, end + pad
+
+
+def _local_days(start: datetime, end: datetime, zone: ZoneInfo) -> list[date]:
+    first, last = start.astimezone(zone).date() - timedelta(days=1), end.astimezone(zone).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, moment, tzinfo=zone)
+
+
+def _shade_calendar(axes: Any, start: datetime, end: datetime, zone: ZoneInfo, holidays: set[str]) -> None:
+    labelled: set[str] = set()
+
+    def band(left: datetime, right: datetime, colour: str, label: str, alpha: float) -> None:
+        left, right = max(left, start), min(right, end)
+        if left < right:
+            axes.axvspan(left, right, color=colour, alpha=alpha, lw=0,
+                         label=None if label in labelled else label, zorder=0)
+            labelled.add(label)
+
+    for day in _local_days(start, end, zone):
+        midnight, next_midnight = _at(day, time(0), zone), _at(day + timedelta(days=1), time(0), zone)
+        if day.isoformat() in holidays:
+            band(midnight, next_midnight, "#f2c14e", "public holiday", 0.25)
+        elif day.weekday() >= 5:
+            band(midnight, next_midnight, "#9ecae1", "weekend", 0.25)
+        band(_at(day, _NIGHT_START, zone), _at(day + timedelta(days=1), _NIGHT_END, zone), "#3f4a5a", "night", 0.12)
+    _mark_clock_changes(axes, start, end, zone)
+
+
+def _mark_clock_changes(axes: Any, start: datetime, end: datetime, zone: ZoneInfo) -> None:
+    moment = start.replace(minute=0, second=0, microsecond=0)
+    offset = moment.astimezone(zone).utcoffset()
+    while moment < end:
+        moment += timedelta(hours=1)
+        now = moment.astimezone(zone).utcoffset()
+        if now != offset:
+            axes.axvline(moment, color="#6a3d9a", ls="-.", lw=1.2, zorder=1)
+            axes.annotate(f"clock change {_hours(offset)}→{_hours(now)}", (moment, len(_LANES) - 0.45),
+                          color="#6a3d9a", fontsize=8, ha="left", va="top", xytext=(3, 0),
+                          textcoords="offset points")
+            offset = now
+
+
+def _hours(offset: timedelta | None) -> str:
+    hours = (offset or timedelta(0)).total_seconds() / 3600
+    return f"UTC{hours:+.0f}"
+
+
+def timeline_svg(timeline: ExchangeTimeline) -> str:
+    """The exchange's timeline as an inline SVG element."""
+    _matplotlib()
+    import matplotlib.dates as mdates
+
+    zone = ZoneInfo(timeline.timezone)
+    start, end = _span(timeline)
+    figure, axes = _figure(11, 3.0, left=1.1, right=2.1, bottom=0.75, top=0.35)
+    _shade_calendar(axes, start, end, zone, set(timeline.public_holidays))
+    for suspension in timeline.suspensions:
+        axes.axvspan(suspension.start, suspension.end, ymin=0.05, ymax=0.95, facecolor="none", hatch="///",
+                     edgecolor="#7a7a7a", lw=0, label="suspended (Art 6(3) §2)", zorder=1)
+    judged_due = timeline.due.get(timeline.reading)
+    for reading, due in sorted(timeline.due.items()):
+        judged = reading == timeline.reading
+        axes.axvline(due, color="#202124", ls="-" if judged else ":", lw=1.6 if judged else 1.1, zorder=2,
+                     label=f"due ({reading}{', judged' if judged else ', other reading'})")
+    answered = timeline.answered_at
+    if answered is not None and judged_due is not None and answered > judged_due:
+        axes.axvspan(judged_due, answered, color=_LATE, alpha=0.22, lw=0, zorder=1,
+                     label=f"late by {_delta(answered - judged_due)}")
+    for event in timeline.events:
+        lane = _lane(event.kind)
+        late = event.kind == "answer" and judged_due is not None and event.at > judged_due
+        axes.plot([event.at], [lane], marker="D" if event.kind == "answer" else "o", ms=8 if late else 6,
+                  color=_LATE if late else "#1f4e79", zorder=3, ls="none")
+        axes.annotate(event.message_id or event.kind, (event.at, lane), xytext=(4, 5), textcoords="offset points",
+                      fontsize=7, color=_LATE if late else "#3c4043")
+    if timeline.received_at is not None:
+        axes.axvline(timeline.received_at, color="#1f4e79", lw=1, ls="--", zorder=2, label="receipt")
+    axes.set_yticks(range(len(_LANES)), _LANES)
+    axes.set_ylim(-0.6, len(_LANES) - 0.4)
+    axes.set_xlim(start, end)
+    locator = mdates.AutoDateLocator(tz=zone, minticks=4, maxticks=10)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b\n%H:%M", tz=zone))
+    axes.set_xlabel(f"local time of the receiving state ({timeline.timezone})")
+    verdict = f"late by {_delta(answered - judged_due)}" if (
+        answered and judged_due and answered > judged_due) else "in time" if answered else "no answer"
+    axes.set_title(f"{timeline.key}: {verdict}", loc="left", fontsize=10,
+                   color=_LATE if verdict.startswith("late") else "#202124")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    axes.grid(axis="x", color="#e0e0e0", lw=0.5)
+    return _svg(figure)
+
+
+def _delta(span: timedelta) -> str:
+    minutes = round(span.total_seconds() / 60)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = ([f"{days} d"] if days else []) + ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes
+                                                                                    else [])
+    return " ".join(parts) or "0 min"
+
+
+_MATRIX_OUTCOMES = (Outcome.FAILED, Outcome.ACCEPTED_DEVIATION, Outcome.WARNING, Outcome.INCONCLUSIVE,
+                    Outcome.PASSED, Outcome.NOT_APPLICABLE, Outcome.DECLARATION)
+
+
+def article_matrix_svg(articles: Sequence[ArticleResult]) -> str:
+    """Articles (rows) by outcome (columns): how many of each article's requirements have each outcome."""
+    _matplotlib()
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Rectangle
+
+    rows = list(articles)
+    figure, axes = _figure(7.5, 0.26 * len(rows) + 1.3, left=2.9, right=0.1, bottom=0.95, top=0.35)
+    for y, article in enumerate(rows):
+        for x, outcome in enumerate(_MATRIX_OUTCOMES):
+            count = article.counts.get(outcome)
+            colour = to_rgba(OUTCOME_COLOURS[outcome], 0.95 if count else 0.0)
+            axes.add_patch(Rectangle((x - 0.48, y - 0.45), 0.96, 0.9, facecolor=colour,
+                                         edgecolor="#e3e5e8", lw=0.6))
+            if count:
+                dark = outcome in (Outcome.FAILED, Outcome.ACCEPTED_DEVIATION, Outcome.PASSED)
+                axes.text(x, y, str(count), ha="center", va="center", fontsize=8,
+                          color="white" if dark else "#202124", fontweight="bold")
+    axes.set_xlim(-0.5, len(_MATRIX_OUTCOMES) - 0.5)
+    axes.set_ylim(len(rows) - 0.5, -0.5)
+    axes.set_xticks(range(len(_MATRIX_OUTCOMES)), [o.value.replace("_", " ") for o in _MATRIX_OUTCOMES],
+                    rotation=25, ha="right")
+    axes.set_yticks(range(len(rows)), [f"{a.article} {a.title or ''}".strip()[:48] for a in rows])
+    axes.tick_params(length=0)
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+    axes.set_title("Requirements by article and outcome", loc="left", fontsize=10)
+    return _svg(figure)
+
+
+def margin_svg(timelines: Sequence[ExchangeTimeline]) -> str | None:
+    """Share of its Art 5(1) limit each answered request used (judged reading); None when none was answered."""
+    used: list[tuple[str, float]] = []
+    for timeline in timelines:
+        due = timeline.due.get(timeline.reading)
+        if timeline.answered_at is None or due is None or timeline.received_at is None:
+            continue
+        limit = (due - timeline.received_at).total_seconds()
+        if limit > 0:
+            used.append((timeline.key, 100 * (timeline.answered_at - timeline.received_at).total_seconds() / limit))
+    if not used:
+        return None
+    used.sort(key=lambda pair: pair[1])
+    figure, axes = _figure(7.5, 0.2 * len(used) + 1.2, left=2.3, right=0.2, bottom=0.7, top=0.35)
+    colours = [_LATE if share > 100 else "#e0a030" if share > 90 else "#3b8f50" for _, share in used]
+    axes.barh(range(len(used)), [share for _, share in used], color=colours, height=0.7)
+    axes.axvline(100, color="#202124", lw=1.2)
+    axes.annotate("limit", (100, -0.9), fontsize=8, ha="center", annotation_clip=False)
+    axes.set_yticks(range(len(used)), [key for key, _ in used], fontsize=7)
+    axes.set_xlabel("share of the Art 5(1) limit used before the answer (%); over 100 % is late")
+    axes.set_title("Deadline margin per answered request", loc="left", fontsize=10)
+    return _svg(figure)
