@@ -92,7 +92,11 @@ def _late_by(timeline: ExchangeTimeline | None) -> str | None:
     due = timeline.due.get(timeline.reading)
     if due is None or timeline.answered_at <= due:
         return None
-    return _duration((timeline.answered_at - due).total_seconds())
+    minutes = round((timeline.answered_at - due).total_seconds() / 60)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes)
+    return " ".join(parts) or "under a minute"
 
 
 def _pictures(results: RunResults, checks: list[CheckResult]) -> dict[str, object]:

@@ -206,7 +206,9 @@ def article_matrix_svg(articles: Sequence[ArticleResult]) -> str:
     from matplotlib.patches import Rectangle
 
     rows = list(articles)
-    figure, axes = _figure(7.5, 0.26 * len(rows) + 1.3, left=2.9, right=0.1, bottom=0.95, top=0.35)
+    labels = [f"{a.article} {a.title or ''}".strip()[:48] for a in rows]
+    left = 0.3 + 0.065 * max((len(label) for label in labels), default=6)
+    figure, axes = _figure(left + 4.6, 0.26 * len(rows) + 1.3, left=left, right=0.1, bottom=0.95, top=0.35)
     for y, article in enumerate(rows):
         for x, outcome in enumerate(_MATRIX_OUTCOMES):
             count = article.counts.get(outcome)
@@ -221,7 +223,7 @@ def article_matrix_svg(articles: Sequence[ArticleResult]) -> str:
     axes.set_ylim(len(rows) - 0.5, -0.5)
     axes.set_xticks(range(len(_MATRIX_OUTCOMES)), [o.value.replace("_", " ") for o in _MATRIX_OUTCOMES],
                     rotation=25, ha="right")
-    axes.set_yticks(range(len(rows)), [f"{a.article} {a.title or ''}".strip()[:48] for a in rows])
+    axes.set_yticks(range(len(rows)), labels)
     axes.tick_params(length=0)
     for spine in axes.spines.values():
         spine.set_visible(False)
