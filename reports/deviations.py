@@ -110,7 +110,7 @@ def _scope_matches(entry: DeviationEntry, check: CheckResult, state: str, instan
 
 
 def _accept(check: CheckResult, entries: Sequence[_Match], state: str) -> CheckResult | None:
-    failed = [finding.instance for finding in check.instances if finding.outcome is Outcome.FAILED]
+    failed: list[str | None] = [f.instance for f in check.instances if f.outcome is Outcome.FAILED]
     covering: dict[str | None, _Match] = {}
     for instance in failed or [None]:
         found = next((m for m in entries if _scope_matches(m.entry, check, state, instance)), None)
@@ -130,7 +130,8 @@ def _accept(check: CheckResult, entries: Sequence[_Match], state: str) -> CheckR
                  if finding.outcome is Outcome.FAILED else finding for finding in check.instances]
     return check.model_copy(update={
         "outcome": Outcome.ACCEPTED_DEVIATION, "message": f"{note}\n{check.message}", "instances": instances,
-        "deviation": AcceptedDeviation(entry=entry, checks=[check.id], instances=[i for i in covering if i]),
+        "deviation": AcceptedDeviation(entry=entry, checks=[check.id],
+                                       instances=[i for i in covering if i is not None]),
     })
 
 

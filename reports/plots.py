@@ -173,9 +173,9 @@ def timeline_svg(timeline: ExchangeTimeline) -> str:
     axes.set_yticks(range(len(_LANES)), _LANES)
     axes.set_ylim(-0.6, len(_LANES) - 0.4)
     axes.set_xlim(start, end)
-    locator = mdates.AutoDateLocator(tz=zone, minticks=4, maxticks=10)
+    locator = mdates.AutoDateLocator(tz=zone, minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b\n%H:%M", tz=zone))
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b\n%H:%M", tz=zone))  # type: ignore[no-untyped-call]
     axes.set_xlabel(f"local time of the receiving state ({timeline.timezone})")
     verdict = f"late by {_delta(answered - judged_due)}" if (
         answered and judged_due and answered > judged_due) else "in time" if answered else "no answer"

@@ -34,6 +34,8 @@ def _expected_rollup(outcomes: tuple[Outcome, ...]) -> Outcome:
     """The rule as the brief states it, written independently of the implementation."""
     if Outcome.FAILED in outcomes:
         return Outcome.FAILED
+    if Outcome.ACCEPTED_DEVIATION in outcomes:  # an agreed failure: below a real one, above everything met
+        return Outcome.ACCEPTED_DEVIATION
     if Outcome.WARNING in outcomes:
         return Outcome.WARNING
     if Outcome.INCONCLUSIVE in outcomes:
