@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "conformance.commands.requirements:requirements",
         "Print the requirement catalogue of Directive (EU) 2023/977.",
     ),
+    "certificate": (
+        "conformance.commands.certificate:certificate",
+        "Write a one-page certificate for a conformant run signed by a trusted key.",
+    ),
     "evidence": ("conformance.commands.evidence:evidence", "Verify or show a signed evidence bundle of a run."),
     "keys": ("conformance.commands.keys:keys", "Make the key that signs a lab's evidence bundles."),
 }

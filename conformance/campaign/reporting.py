@@ -68,6 +68,24 @@ def gherkin_scenarios(features_dir: Path = FEATURES_DIR) -> dict[str, list[str]]
     }
 
 
+def _harness_version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("spoc-harness")
+    except PackageNotFoundError:
+        return None
+
+
+def _catalogue_digest() -> str:
+    import hashlib
+
+    from conformance.catalogue import PACKAGED_SOURCE
+
+    source = Path(__file__).resolve().parents[2] / PACKAGED_SOURCE
+    return hashlib.sha256(source.read_bytes()).hexdigest()
+
+
 def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None = None) -> RunResults:
     settings = run.settings
     result = run.result
@@ -109,9 +127,12 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         checks, deviations = apply_deviations(checks, load_deviations(run.options.deviations),
                                               state=settings.sut_state, today=run.started_at.date(),
                                               source=str(run.options.deviations))
+    # Which catalogue judged the run: its digest, so a certificate names the exact requirement readings.
+    shown["catalogue_sha256"] = _catalogue_digest()
     results = assemble_results(
         checks,
         meta,
+        harness_version=_harness_version(),
         started_at=run.started_at,
         finished_at=finished,
         virtual_time=span,

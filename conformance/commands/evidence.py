@@ -82,3 +82,36 @@ def show(bundle_dir: Path) -> None:
     except ValueError as exc:
         click.echo(f"{bundle_dir}/manifest.json is unreadable: {str(exc).splitlines()[0]}", err=True)
         sys.exit(EXIT_TAMPERED)
+
+
+@evidence.command()
+@_bundle_dir
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="New (or empty) directory for the pseudonymised bundle.")
+@click.option("--key-file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Secret pseudonymisation key (at least 16 bytes). The same key gives the same pseudonyms, so "
+                   "copies of several runs stay comparable; keep it private.")
+@click.option("--new-key", is_flag=True, help="Create --key-file (32 random bytes, mode 0600) if it does not exist.")
+@click.option("--signing-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sign the copy with this key file (`spoc-harness keys new`); without it an ephemeral key signs.")
+def pseudonymise(bundle_dir: Path, out_dir: Path, key_file: Path, new_key: bool, signing_key: Path | None) -> None:
+    """Write a pseudonymised copy of BUNDLE_DIR that can be shared.
+
+    Every personal name, address, document number and vehicle number is replaced, in every file, by a
+    keyed pseudonym (the same subject gets the same pseudonym everywhere); times, ids and verdicts are
+    kept. The copy is a signed bundle of its own (verify it with `evidence verify`) and records in
+    DERIVED_FROM.json which bundle it was derived from. A bundle that does not verify is refused.
+    """
+    from reports.pseudonymise import PseudonymError, PseudonymKey, pseudonymise_bundle
+    from reports.signing import load_signing_key
+
+    try:
+        key = PseudonymKey.from_file(key_file, create=new_key)
+        signer = load_signing_key(signing_key) if signing_key is not None else None
+        manifest = pseudonymise_bundle(bundle_dir, out_dir, key, signing_key=signer)
+    except (PseudonymError, KeyFileError, NotABundleError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_TAMPERED if "does not verify" in str(exc) else EXIT_USAGE)
+    click.echo(f"pseudonymised copy: {out_dir} ({len(manifest.files)} files, signing key sha256 "
+               f"{manifest.public_key_sha256})")
+    click.echo(f"derived from:       {bundle_dir} (recorded in {out_dir}/DERIVED_FROM.json)")

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +24,7 @@ from reports.results import (
     VirtualTime,
 )
 
+REPO = Path(__file__).resolve().parents[2]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOSTILE = '<script>alert("x")</script> & <b>bold</b>'
 
@@ -205,3 +210,42 @@ def sample_builder(make_check: CheckFactory, catalogue: list[RequirementMeta]) -
         return build_sample(make_check, catalogue, **options)
 
     return build
+
+
+# -- real runs (slow): the reference CMS, run once per session, signed with a lab key ------------------
+
+
+def run_harness(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`spoc-harness ARGS` in a subprocess of this interpreter (the installed entry point's code)."""
+    return subprocess.run([sys.executable, "-c", "from conformance.cli import main; main()", *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+@pytest.fixture(scope="session")
+def lab_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from reports.signing import new_key_file
+
+    path = tmp_path_factory.mktemp("lab-key") / "lab.key"
+    new_key_file(path, "Test lab")
+    return path
+
+
+@pytest.fixture(scope="session")
+def late_run(tmp_path_factory: pytest.TempPathFactory, lab_key: Path) -> Path:
+    """Report directory of a real run with one deadline defect (late-urgent-reply), its deadline checks only."""
+    out = tmp_path_factory.mktemp("late-run")
+    done = run_harness("run", "--defect", "late-urgent-reply", "--profile", "R-10,R-14", "--seed", "1",
+                       "--report-dir", str(out), "--signing-key", str(lab_key), "-q")
+    assert done.returncode == 1, done.stdout + done.stderr  # the defect makes the run not conformant
+    return out
+
+
+@pytest.fixture(scope="session")
+def conformant_run(tmp_path_factory: pytest.TempPathFactory, lab_key: Path) -> Path:
+    """Report directory of a real conformant run of the clean reference CMS (R-10 only)."""
+    out = tmp_path_factory.mktemp("conformant-run")
+    done = run_harness("run", "--profile", "R-10", "--seed", "1", "--report-dir", str(out),
+                       "--signing-key", str(lab_key), "-q")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out

@@ -9,19 +9,17 @@ test skips and says which is missing (.ci/run installs them best-effort).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.reports.conftest import REPO
+
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "reports-out" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -43,20 +41,11 @@ def _missing() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def late_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """report.html of a real run with the late-urgent-reply defect (only the deadline requirements it breaks)."""
+def late_report(late_run: Path) -> Path:
     reason = _missing()
     if reason:
         pytest.skip(reason)
-    out = tmp_path_factory.mktemp("late-report")
-    done = subprocess.run(
-        [sys.executable, "-c", "from conformance.cli import main; main()", "run", "--defect", "late-urgent-reply",
-         "--profile", "R-10,R-14", "--seed", "1", "--report-dir", str(out), "-q"],
-        capture_output=True, text=True, timeout=240, cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    assert done.returncode == 1, done.stdout + done.stderr  # the defect must make the run not conformant
-    return out / "report.html"
+    return late_run / "report.html"
 
 
 @pytest.fixture(scope="module")
