@@ -59,6 +59,22 @@ def check_details(check: CheckResult) -> str:
     return "\n".join(lines)
 
 
+def _deviation_lines(results: RunResults) -> list[str]:
+    deviations = results.deviations
+    if deviations is None:
+        return []
+    lines = ["", f"Deviations ({deviations.source}): {len(deviations.accepted)} accepted, "
+             f"{len(deviations.unmatched)} unmatched, {len(deviations.expired)} expired"]
+    for accepted in deviations.accepted:
+        entry = accepted.entry
+        lines.append(f"  ACCEPTED {entry.requirement:<6} {', '.join(accepted.checks)} (owner {entry.owner}, ref "
+                     f"{entry.reference}, expires {entry.expires})")
+    lines += [f"  UNMATCHED {e.requirement:<6} matched no failure (owner {e.owner})" for e in deviations.unmatched]
+    lines += [f"  EXPIRED  {e.requirement:<6} expired {e.expires}: not applied, fails the run (owner {e.owner})"
+              for e in deviations.expired]
+    return lines
+
+
 def render_summary(
     results: RunResults,
     *,
@@ -89,6 +105,7 @@ def render_summary(
     if warned:
         lines += ["", "Warnings:"]
         lines += [f"  {r.id:<6} {r.article:<16} {_one_line(r.reason)}" for r in warned]
+    lines += _deviation_lines(results)
     if results.kill_matrix is not None:
         killed = sum(1 for row in results.kill_matrix if row.killed)
         lines += ["", f"Kill matrix: {killed} of {len(results.kill_matrix)} defects killed"]

@@ -115,13 +115,17 @@ def _pictures(results: RunResults, checks: list[CheckResult]) -> dict[str, objec
     }
 
 
+_NO_PICTURES: dict[str, object] = {"timelines": {}, "timeline_svgs": {}, "matrix_svg": None, "margin_svg": None}
+
+
 def _optional(results: RunResults, name: str) -> object:
     # Sections other parts of the harness may add to results.json (the applicability coverage matrix, a
     # load run): shown when present, so the report needs no change the day they appear.
     return getattr(results, name, None)
 
 
-def render_html(results: RunResults) -> str:
+def render_html(results: RunResults, *, pictures: bool = True) -> str:
+    """The report page; `pictures=False` leaves the plots out (the benchmark's baseline)."""
     template = _environment().get_template("report.html.j2")
     checks = _sorted_checks(results.checks)
     unverified_verdicts = [
@@ -137,7 +141,7 @@ def render_html(results: RunResults) -> str:
         late_by=_late_by,
         coverage_matrix=_optional(results, "coverage_matrix"),
         load_section=_optional(results, "load"),
-        **_pictures(results, checks),
+        **(_pictures(results, checks) if pictures else _NO_PICTURES),
         unverified_verdicts=unverified_verdicts,
         settings_extra=sorted((results.settings.model_extra or {}).items()),
         outcomes=list(Outcome),

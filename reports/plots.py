@@ -199,9 +199,20 @@ _MATRIX_OUTCOMES = (Outcome.FAILED, Outcome.ACCEPTED_DEVIATION, Outcome.WARNING,
                     Outcome.PASSED, Outcome.NOT_APPLICABLE, Outcome.DECLARATION)
 
 
+def _row_labels(axes: Any, labels: Sequence[str], fontsize: float) -> None:
+    """Labels left of the rows as plain texts: far cheaper to lay out than one tick (two lines, two texts) each."""
+    from matplotlib.transforms import blended_transform_factory
+
+    axes.set_yticks([])
+    to_left = blended_transform_factory(axes.transAxes, axes.transData)
+    for row, label in enumerate(labels):
+        axes.text(-0.01, row, label, transform=to_left, ha="right", va="center", fontsize=fontsize)
+
+
 def article_matrix_svg(articles: Sequence[ArticleResult]) -> str:
     """Articles (rows) by outcome (columns): how many of each article's requirements have each outcome."""
     _matplotlib()
+    from matplotlib.collections import PatchCollection
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Rectangle
 
@@ -209,21 +220,24 @@ def article_matrix_svg(articles: Sequence[ArticleResult]) -> str:
     labels = [f"{a.article} {a.title or ''}".strip()[:48] for a in rows]
     left = 0.3 + 0.065 * max((len(label) for label in labels), default=6)
     figure, axes = _figure(left + 4.6, 0.26 * len(rows) + 1.3, left=left, right=0.1, bottom=0.95, top=0.35)
+    cells, colours = [], []
     for y, article in enumerate(rows):
         for x, outcome in enumerate(_MATRIX_OUTCOMES):
             count = article.counts.get(outcome)
-            colour = to_rgba(OUTCOME_COLOURS[outcome], 0.95 if count else 0.0)
-            axes.add_patch(Rectangle((x - 0.48, y - 0.45), 0.96, 0.9, facecolor=colour,
-                                         edgecolor="#e3e5e8", lw=0.6))
+            cells.append(Rectangle((x - 0.48, y - 0.45), 0.96, 0.9))
+            colours.append(to_rgba(OUTCOME_COLOURS[outcome], 0.95 if count else 0.0))
             if count:
                 dark = outcome in (Outcome.FAILED, Outcome.ACCEPTED_DEVIATION, Outcome.PASSED)
                 axes.text(x, y, str(count), ha="center", va="center", fontsize=8,
                           color="white" if dark else "#202124", fontweight="bold")
+    # One collection for all cells: adding a patch at a time costs a limits update each.
+    axes.add_collection(PatchCollection(cells, facecolors=colours, edgecolors="#e3e5e8", linewidths=0.6),
+                        autolim=False)
     axes.set_xlim(-0.5, len(_MATRIX_OUTCOMES) - 0.5)
     axes.set_ylim(len(rows) - 0.5, -0.5)
     axes.set_xticks(range(len(_MATRIX_OUTCOMES)), [o.value.replace("_", " ") for o in _MATRIX_OUTCOMES],
                     rotation=25, ha="right")
-    axes.set_yticks(range(len(rows)), labels)
+    _row_labels(axes, labels, 9)
     axes.tick_params(length=0)
     for spine in axes.spines.values():
         spine.set_visible(False)
@@ -233,6 +247,7 @@ def article_matrix_svg(articles: Sequence[ArticleResult]) -> str:
 
 def margin_svg(timelines: Sequence[ExchangeTimeline]) -> str | None:
     """Share of its Art 5(1) limit each answered request used (judged reading); None when none was answered."""
+    _matplotlib()
     used: list[tuple[str, float]] = []
     for timeline in timelines:
         due = timeline.due.get(timeline.reading)
@@ -246,10 +261,13 @@ def margin_svg(timelines: Sequence[ExchangeTimeline]) -> str | None:
     used.sort(key=lambda pair: pair[1])
     figure, axes = _figure(7.5, 0.2 * len(used) + 1.2, left=2.3, right=0.2, bottom=0.7, top=0.35)
     colours = [_LATE if share > 100 else "#e0a030" if share > 90 else "#3b8f50" for _, share in used]
-    axes.barh(range(len(used)), [share for _, share in used], color=colours, height=0.7)
+    # Thick lines in one collection rather than one bar patch per request (see article_matrix_svg).
+    axes.hlines(range(len(used)), 0, [share for _, share in used], colors=colours, linewidth=9)
+    axes.set_ylim(-0.7, len(used) - 0.3)
+    axes.set_xlim(0, max(110.0, max(share for _, share in used) * 1.05))
     axes.axvline(100, color="#202124", lw=1.2)
     axes.annotate("limit", (100, -0.9), fontsize=8, ha="center", annotation_clip=False)
-    axes.set_yticks(range(len(used)), [key for key, _ in used], fontsize=7)
+    _row_labels(axes, [key for key, _ in used], 7)
     axes.set_xlabel("share of the Art 5(1) limit used before the answer (%); over 100 % is late")
     axes.set_title("Deadline margin per answered request", loc="left", fontsize=10)
     return _svg(figure)

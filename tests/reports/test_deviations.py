@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from reports.assemble import assemble_results
+from reports.console import render_summary
 from reports.deviations import DeviationFileError, apply_deviations, load_deviations
 from reports.html import render_html
 from reports.junit import junit_tree
@@ -83,6 +84,7 @@ def test_a_matching_entry_turns_the_failure_into_an_accepted_deviation_listed_on
     html = render_html(results)
     assert 'id="deviations"' in html
     assert "Ares(2026)1234567" in html
+    assert "ACCEPTED R-10" in render_summary(results)
     junit = ET.tostring(junit_tree(results).getroot(), encoding="unicode")
     assert 'name="outcome" value="accepted_deviation"' in junit
     assert "<failure" not in junit
@@ -123,6 +125,7 @@ def test_an_expired_entry_is_never_applied_and_fails_an_otherwise_conformant_run
     assert results.verdict is Verdict.NOT_CONFORMANT
     assert "expired deviation entries: R-10 (expired 2026-12-06)" in results.verdict_reason
     assert "not applied; fails the run" in render_html(results)
+    assert "EXPIRED  R-10   expired 2026-12-06: not applied, fails the run" in render_summary(results)
 
     late, report = apply_deviations([_late(make_check, "incoming.night")], entries, state="AT", today=RUN_DAY,
                                     source="d")
