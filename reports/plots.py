@@ -266,7 +266,8 @@ def margin_svg(timelines: Sequence[ExchangeTimeline]) -> str | None:
     axes.set_ylim(-0.7, len(used) - 0.3)
     axes.set_xlim(0, max(110.0, max(share for _, share in used) * 1.05))
     axes.axvline(100, color="#202124", lw=1.2)
-    axes.annotate("limit", (100, -0.9), fontsize=8, ha="center", annotation_clip=False)
+    axes.annotate("limit", (100, len(used) - 0.3), xytext=(3, 0), textcoords="offset points", fontsize=8,
+                  va="top", annotation_clip=False)
     _row_labels(axes, [key for key, _ in used], 7)
     axes.set_xlabel("share of the Art 5(1) limit used before the answer (%); over 100 % is late")
     axes.set_title("Deadline margin per answered request", loc="left", fontsize=10)
