@@ -100,3 +100,20 @@ def test_renders_in_a_browser(sample_results: RunResults, tmp_path: Path) -> Non
         timeout=60,
     )
     assert shot.stat().st_size > 10_000
+
+
+def test_passed_checks_leave_their_raw_exchanges_and_curl_lines_to_results_json(
+    sample_results: RunResults,
+) -> None:
+    from reports.results import Evidence, Outcome, Reproduce
+
+    passed = next(c for c in sample_results.checks if c.outcome is Outcome.PASSED)
+    passed.evidence = [Evidence(at=sample_results.started_at, channel="SIENA", summary="request sent",
+                                request="RAW-PASSED-EXCERPT")]
+    passed.reproduce = Reproduce(seed=7, command="spoc-harness run --profile R-12", curl=["curl PASSED-CURL"])
+    page = render_html(sample_results)
+    assert "request sent" in page
+    assert "spoc-harness run --profile R-12" in page
+    assert "RAW-PASSED-EXCERPT" not in page
+    assert "curl PASSED-CURL" not in page
+    assert "Raw exchanges and curl lines of passed checks: results.json and the evidence bundle." in page
