@@ -110,7 +110,8 @@ def test_a_conformant_run_signed_by_a_trusted_key_gets_its_certificate(
     manifest = load_manifest(conformant_run / "evidence")
     for shown in ("CONFORMANT", "spoc-harness reference CMS", "Member state</th><td>AT", "Test lab",
                   manifest.head, load_trusted_fingerprint(lab_key), "deadline reading: elapsed",
-                  "Accepted deviations (0)", "Warnings (0)"):
+                  "Accepted deviations (0)", "Warnings (0)", "Partial run:</strong> only the requirements of "
+                  "profile R-10"):
         assert shown in page, shown
     assert re.search(r"Harness version</th><td>\d", page)
     assert re.search(r"Catalogue version</th><td class=\"mono\">[0-9a-f]{64}", page)

@@ -25,7 +25,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 # No download, no background traffic: the page must render from the file alone.
 BROWSER_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1366,900")
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1366,900",
+                 "--disable-dev-shm-usage")
 
 
 def _missing() -> str | None:
@@ -62,6 +63,7 @@ def browser() -> Iterator[Any]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(120)  # a busy CI machine; the page itself needs no network
     try:
         yield driver
     finally:
