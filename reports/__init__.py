@@ -1,7 +1,10 @@
 """Reports of a conformance run: results.json (`reports.results`), JUnit XML (`reports.junit`),
-the HTML report (`reports.html`), the signed evidence bundle (`reports.evidence`) and the end-of-run
-console summary (`reports.console`).
+the HTML report (`reports.html`, with its pictures in `reports.plots`), the signed evidence bundle
+(`reports.evidence`), the end-of-run console summary (`reports.console`), and the certification
+record: accepted deviations (`reports.deviations`), the pseudonymised copy of a bundle
+(`reports.pseudonymise`) and the certificate (`reports.certificate`).
 
-The package depends only on pydantic, jinja2 and cryptography: it never imports `conformance`, so
-results can be read, rendered and verified without the harness.
+The package depends only on pydantic, jinja2, cryptography and matplotlib (imported only when a
+picture is drawn); the certificate's PDF uses an installed Chromium when there is one. It never
+imports `conformance`, so results can be read, rendered, verified and certified without the harness.
 """
