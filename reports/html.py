@@ -103,8 +103,10 @@ def _pictures(results: RunResults, checks: list[CheckResult]) -> dict[str, objec
     from reports import plots
 
     by_key = {timeline.key: timeline for timeline in results.timelines}
+    # An exchange whose request never reached the SUT has nothing to draw; its finding says so in words.
+    drawable = {key for key, timeline in by_key.items() if timeline.received_at is not None}
     wanted = [finding.instance for check in checks if check.outcome in _PLOTTED
-              for finding in check.instances if finding.outcome in _PLOTTED and finding.instance in by_key]
+              for finding in check.instances if finding.outcome in _PLOTTED and finding.instance in drawable]
     keys = list(dict.fromkeys(wanted))
     margin = plots.margin_svg(results.timelines) if results.timelines else None
     return {
