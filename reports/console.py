@@ -29,7 +29,7 @@ def _tally(counts: OutcomeCounts) -> str:
         f"{counts.total} total: {counts.passed} passed, {counts.failed} failed, {counts.warning} warning, "
         f"{counts.inconclusive} inconclusive, {counts.not_applicable} not applicable, "
         f"{counts.declaration} declaration"
-    )
+    ) + (f", {counts.accepted_deviation} accepted deviation" if counts.accepted_deviation else "")
 
 
 def check_details(check: CheckResult) -> str:
