@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             "process_startup_seconds": round(startup, 3), "main_timeline_days": round(main_span / timedelta(days=1), 3),
             "network_span_days": round(total_span / timedelta(days=1), 3), "clock_steps": result.steps,
             "scenarios": len(result.scenarios), "messages": len(result.ledger.observed),
-            "settle_timeouts": result.settle_timeouts, "scenario_failures": len(result.scenario_failures),
+            "settle_timeouts": result.settle_timeouts, "settling": result.settling,
+            "scenario_failures": len(result.scenario_failures),
         }
         if args.json:
             print(json.dumps(row))

@@ -129,6 +129,10 @@ class Agenda(BaseModel):
         default=None, description="Network time of the earliest planned action; at or before now = acting now"
     )
     pending: int = Field(default=0, description="Planned actions and received messages not yet processed")
+    idle: bool | None = Field(
+        default=None, description="Asked with `wait`: quiescent at `now` (the signal); absent when not offered"
+    )
+    now: datetime | None = Field(default=None, description="Asked with `wait`: the CMS's network time")
 
 
 class ManualStepNotDone(Exception):
@@ -150,6 +154,7 @@ class SutClient:
         self.announce = announce
         self.info_cache: SutInfo | None = None
         self._agenda_supported: bool | None = None
+        self._quiescence_supported: bool | None = None
 
     @property
     def base_url(self) -> str:
@@ -182,6 +187,17 @@ class SutClient:
             return None
         self._agenda_supported = True
         return Agenda.model_validate(reply.body)
+
+    async def quiescence(self, wait: float) -> Agenda | None:
+        """The quiescence signal (`GET /sut/v1/agenda?wait=`): an agenda with `idle` set once the SUT has nothing
+        due at or before the network time, or after `wait` real seconds; None when the SUT does not offer it."""
+        if self._agenda_supported is False or self._quiescence_supported is False:
+            return None
+        reply = await self.caller.call("GET", "/sut/v1/agenda", params={"wait": f"{wait:g}"},
+                                       allowed=(400, 404, 405, 422, 501))
+        agenda = Agenda.model_validate(reply.body) if reply.status < 400 else None
+        self._quiescence_supported = agenda is not None and agenda.idle is not None
+        return agenda if self._quiescence_supported else None
 
     # -- fixtures and stimuli ---------------------------------------------------------------
 

@@ -18,7 +18,8 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel
 
-from simulators import control
+from simulators import clock_stream, control
+from simulators.clock_stream import CLOSING, ClockWait, read_clock_wait, wait_for_move
 from simulators.runtime.auth import load_or_create_credentials
 from simulators.runtime.clock import Clock, SystemClock, VirtualClock
 from simulators.runtime.http import CREDENTIALS, add_fallback_routes, guard, json_response
@@ -89,6 +90,7 @@ async def build_app(config: ServerConfig) -> web.Application:
     app[CHANNEL_SETTINGS] = config.channel_settings
 
     _public_routes(app)
+    clock_stream.setup(app)
     control.setup(app)
     for name in config.channels:
         module_name = CHANNEL_MODULES.get(name.lower())
@@ -123,8 +125,9 @@ def _public_routes(app: web.Application) -> None:
         return json_response(HealthStatus())
 
     async def clock(request: web.Request) -> web.Response:
-        now = request.app[NETWORK].clock
-        return json_response(ClockView(now=now.now(), mode=now.mode))
+        network_clock = request.app[NETWORK].clock
+        await wait_for_move(network_clock, read_clock_wait(request), request.app.get(CLOSING))
+        return json_response(ClockView(now=network_clock.now(), mode=network_clock.mode))
 
     built: dict[str, Any] = {}
 
@@ -159,9 +162,10 @@ def _public_routes(app: web.Application) -> None:
         "/clock",
         clock,
         operation_id="clock",
-        summary="The network clock",
+        summary="The network clock; with `after`, a long poll that answers once the clock has moved past it",
         tag="Public",
         auth="none",
+        query=ClockWait,
         responses={200: ClockView},
     )
     route(

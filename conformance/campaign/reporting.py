@@ -108,6 +108,7 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
                                         .total_seconds() / 86400, 3),
             "clock_steps": result.steps,
             "settle_timeouts": result.settle_timeouts,
+            "settling": result.settling,
             "scenarios": result.scenarios,
         }
         if result.scenario_failures:

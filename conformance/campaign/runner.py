@@ -82,6 +82,8 @@ class CampaignResult:
     statistics_before: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     scenario_failures: dict[str, str] = field(default_factory=dict)
     settle_timeouts: int = 0
+    # "quiescence-signal" (steps settled on the SUT's GET /sut/v1/agenda?wait=) or the weaker "quiet-period".
+    settling: str = "quiescence-signal"
     sut_follows_clock: bool = True
     main_end: datetime | None = None  # network time when the main timeline (phase 1) ended
 
@@ -205,7 +207,8 @@ async def run_campaign(
             network_end=max(timeline.now, timeline.started_at), wall_seconds=time.monotonic() - began,
             steps=timeline.steps, exports=exports, final_exports=final_exports,
             statistics_before=statistics_before, scenario_failures=failures,
-            settle_timeouts=timeline.settle_timeouts, sut_follows_clock=follows, main_end=main_end,
+            settle_timeouts=timeline.settle_timeouts, settling=timeline.settling,
+            sut_follows_clock=follows, main_end=main_end,
         )
 
 

@@ -22,15 +22,27 @@ answer planned in time can never be stamped late: the move of the clock can dela
 turn an in-time answer into a late one (a wrong verdict). A planned action after the deadline stays
 after it. Equality counts as in time ("at the latest within").
 
-Settling. After each move, and after the harness acted, the harness polls the journal messages
-stamped at the current network time (with their delivery acknowledgements) and the SUT's agenda
-(`next_action_at`, `pending`). The SUT has settled when nothing changed for a short quiet period,
-every message addressed to the SUT at this instant is acknowledged, and the agenda's next action
-lies after now. Right after a clock move at which nothing was stamped and the agenda's next action
-still lies ahead, there is nothing to wait for. A due action or an unacknowledged delivery holds a
-step only for a bounded real time (an agenda that keeps reporting due actions that never happen is
-distrusted after three steps), and a real-time timeout bounds every wait; both are noted in the
-ledger. Without an agenda the quiet period is longer and the clock moves in `max_step` increments.
+Settling on the SUT's signal. After each move, and after the harness acted, the harness asks the SUT
+for its quiescence signal (`GET /sut/v1/agenda?wait=`), which answers once the SUT has nothing due at
+or before the current network time and no received message unprocessed. The SUT has settled when it
+says so at the current network time, every message the channels delivered to it at this instant is
+acknowledged (the channels' record, not the SUT's word), and the journal did not change while it was
+asked. The clock does not move while the SUT reports work due: the harness waits up to
+`settle_timeout` real seconds, then notes a settle timeout (a verdict resting on that step is then
+inconclusive, see the run's notes), and after three such steps in a row stops trusting the agenda.
+Right after a clock move at which nothing was stamped and the SUT's next action still lies ahead,
+there is nothing to ask. None of this depends on how fast the machine is, only on what the SUT says.
+
+Settling on a quiet period (the fallback, for a SUT without the signal; reported as the weaker mode
+`quiet-period` in results.json). The harness polls the journal messages stamped at the current
+network time (with their delivery acknowledgements) and the SUT's agenda (`next_action_at`,
+`pending`) when offered. The SUT has settled when nothing changed for a short quiet period, every
+message addressed to the SUT at this instant is acknowledged, and the agenda's next action lies after
+now. A due action or an unacknowledged delivery holds a step only for a bounded real time (an agenda
+that keeps reporting due actions that never happen is distrusted after three steps), and a real-time
+timeout bounds every wait; both are noted in the ledger. Without an agenda the quiet period is longer
+and the clock moves in `max_step` increments. A SUT slower than the quiet period on a loaded machine
+can make this mode's verdicts depend on the load: hence the signal.
 """
 
 from __future__ import annotations
@@ -45,12 +57,16 @@ from conformance.ledger import Ledger, Observed
 from conformance.settings import CampaignSettings
 from conformance.sut import Agenda, SutClient
 
-__all__ = ["Timeline"]
+__all__ = ["QUIET_PERIOD", "SIGNAL", "Timeline"]
 
 _POLL = 0.015
 _UNACKED_LIMIT = 3.0  # real seconds an unacknowledged delivery to the SUT may hold up a step
 _NO_AGENDA_QUIET = 0.4  # quiet period when the SUT offers no agenda (nothing positive to wait for)
 _AGENDA_HOLD = 3.0  # real seconds a due action in the SUT's agenda may hold up a step
+_SIGNAL_WAIT = 3.0  # real seconds one quiescence request may be held by the SUT
+_UNACKED_POLL = 0.005  # real seconds between looks at a delivery to the SUT still in flight
+SIGNAL = "quiescence-signal"
+QUIET_PERIOD = "quiet-period"
 
 
 class Timeline:
@@ -79,6 +95,7 @@ class Timeline:
         self.settle_timeouts = 0
         self._agenda_trusted = True
         self._stuck_steps = 0
+        self._signal: bool | None = None  # whether the SUT offers the quiescence signal (None: not asked yet)
 
     # -- boundaries -------------------------------------------------------------------------
 
@@ -144,7 +161,66 @@ class Timeline:
 
     # -- settling ---------------------------------------------------------------------------
 
+    @property
+    def settling(self) -> str:
+        """How steps are settled: on the SUT's quiescence signal, or on a quiet period (the weaker fallback)."""
+        return SIGNAL if self._signal and self._agenda_trusted else QUIET_PERIOD
+
+    def _unacked(self, at_now: list[Observed]) -> int:
+        return sum(1 for m in at_now for p in m.recipients if p in self.ledger.sut_parties and not m.acknowledged_by(p))
+
     async def settle(self, *, after_actions: bool = False) -> bool:
+        """Wait until the SUT has settled at the current network time; False when it only timed out."""
+        if self._signal is not False and self._agenda_trusted:
+            settled = await self._settle_on_signal(after_actions=after_actions)
+            if settled is not None:
+                return settled
+            self._signal = False
+            self.ledger.notes.append(
+                f"{_z(self.now)}: the SUT offers no quiescence signal (GET /sut/v1/agenda?wait=); steps are settled "
+                f"on a quiet period of {self.settings.quiet_period:g} s, a weaker mode whose verdicts may depend on "
+                "the machine's load"
+            )
+        return await self._settle_on_quiet(after_actions=after_actions)
+
+    async def _settle_on_signal(self, *, after_actions: bool) -> bool | None:
+        """Settle on the SUT's word that it is idle at this network time; None when it does not offer the signal."""
+        began = time.monotonic()
+        seen: int | None = None  # journal messages at this instant when the SUT last said it was idle
+        first = True
+        while True:
+            at_now = await self.network.traffic(since=self.now)
+            unacked = self._unacked(at_now)
+            planned = self.agenda.next_action_at if self.agenda is not None else None
+            if first and self._signal and not after_actions and not at_now and (planned is None or planned > self.now):
+                return True  # nothing stamped at this instant and the SUT's next action lies ahead: nothing to ask
+            first = False
+            waited = time.monotonic() - began
+            if seen == len(at_now) and (unacked == 0 or waited >= _UNACKED_LIMIT):
+                self._note_stuck(False)
+                return True
+            if waited > self.settings.settle_timeout:
+                self._note_stuck(seen is None)  # three steps in a row with work due that never happened: distrusted
+                return self._timed_out(len(at_now), unacked)
+            agenda = await self.sut.quiescence(min(_SIGNAL_WAIT, self.settings.settle_timeout - waited + 0.01))
+            if agenda is None:
+                return None
+            self._signal, self.agenda = True, agenda
+            idle = bool(agenda.idle) and (agenda.now is None or agenda.now >= self.now)
+            seen = len(at_now) if idle else None
+            if idle and unacked:
+                await asyncio.sleep(_UNACKED_POLL)  # a delivery to the SUT still on its way: look again shortly
+
+    def _timed_out(self, at_now: int, unacked: int) -> bool:
+        self.settle_timeouts += 1
+        self.ledger.notes.append(
+            f"{_z(self.now)}: the SUT had not settled after {self.settings.settle_timeout:g} s "
+            f"(messages at this instant: {at_now}, unacknowledged: {unacked}, agenda: "
+            f"{self.agenda.model_dump(mode='json') if self.agenda else 'not offered'})"
+        )
+        return False
+
+    async def _settle_on_quiet(self, *, after_actions: bool = False) -> bool:
         """Wait until the SUT is quiet at the current network time; False when it only timed out.
 
         Right after a clock move with nothing stamped at the new instant and the SUT's next action still

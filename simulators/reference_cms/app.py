@@ -13,6 +13,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,11 @@ class ReferenceCms:
             assert channels is not None
             return await channels.read_clock()
 
-        clock = CmsClock(read_network, poll_interval=options.poll_interval,
+        async def watch_network(after: datetime) -> Any:
+            assert channels is not None
+            return await channels.watch_clock(after)
+
+        clock = CmsClock(read_network, poll_interval=options.poll_interval, watch_network=watch_network,
                          ignore_network=defects.active("ignores-harness-clock"))
         channels = ChannelsClient(options.channels_url, tokens, clock, key_scope=self.store.instance_id)
         self.ctx = Context(state=options.state, store=self.store, clock=clock, channels=channels, defects=defects,

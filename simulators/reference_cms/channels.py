@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 CHANNEL_PATHS = {"SIENA": "/siena/messages", "INTERPOL": "/interpol/messages", "SIRENE": "/sirene/forms"}
+# Real seconds the channels may hold a clock long poll (`GET /clock?after=`) before answering with an unchanged time.
+CLOCK_WATCH_SECONDS = 20.0
 
 
 class ChannelError(Exception):
@@ -123,6 +125,21 @@ class ChannelsClient:
 
     async def read_clock(self) -> tuple[datetime, str]:
         _, document = await self._call("GET", "/clock", "CLOCK", None)
+        return parse_network_time(str(document["now"])), str(document.get("mode", "system"))
+
+    async def watch_clock(self, after: datetime) -> tuple[datetime, str]:
+        """The network time once it is later than `after` (the channels' long poll), or the same time after a while."""
+        query = {"after": after.isoformat(), "wait": str(CLOCK_WATCH_SECONDS)}
+        timeout = aiohttp.ClientTimeout(total=CLOCK_WATCH_SECONDS + 10.0)
+        try:
+            async with self._http().get(self.base_url + "/clock", params=query, timeout=timeout,
+                                        headers=self._headers(None)) as response:
+                status = response.status
+                document = await response.json(content_type=None)
+        except (TimeoutError, aiohttp.ClientConnectionError, OSError, ValueError) as exc:
+            raise ChannelUnavailable("CLOCK", None, f"GET /clock?after: {type(exc).__name__}: {exc}") from None
+        if status >= 400 or not isinstance(document, dict):
+            raise ChannelRejected("CLOCK", status, _detail(document), document if isinstance(document, dict) else None)
         return parse_network_time(str(document["now"])), str(document.get("mode", "system"))
 
     async def send(self, channel: str, party: str, body: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:

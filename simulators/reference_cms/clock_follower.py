@@ -3,8 +3,11 @@
 In a test deployment the channels may run a virtual clock that the harness moves in jumps. The CMS
 then has to live in that time: every timestamp it records and every action it plans must use
 network time, and a planned action fires when network time reaches it, never after a real-time
-sleep. The follower polls `GET /clock` often and also takes every `X-Network-Time` it sees on a
-channel response or push, keeping the latest (time never goes back).
+sleep. The follower is told of every move: it holds a long poll `GET /clock?after=<last seen>` open
+on the channels, which answers the moment the clock moves past that time (see
+simulators.clock_stream). It also takes every `X-Network-Time` it sees on a channel response or push,
+keeping the latest (time never goes back). Given only a plain reader (no long poll), or on a network
+running on the system clock (which moves all the time), it polls every `poll_interval` seconds.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ __all__ = ["CmsClock", "parse_network_time"]
 
 _log = logging.getLogger("reference_cms.clock")
 NetworkReader = Callable[[], Awaitable[tuple[datetime, str]]]
+# The network time once it is later than the given one (a long poll); the same time when it did not move for a while.
+NetworkWatcher = Callable[[datetime], Awaitable[tuple[datetime, str]]]
 
 
 def parse_network_time(text: str) -> datetime:
@@ -43,8 +48,10 @@ class CmsClock:
         *,
         poll_interval: float = 0.025,
         ignore_network: bool = False,
+        watch_network: NetworkWatcher | None = None,
     ) -> None:
         self._read_network = read_network
+        self._watch_network = watch_network
         self._poll_interval = poll_interval
         # The defect "ignores-harness-clock": say yes to following, keep the system clock.
         self._ignore_network = ignore_network
@@ -115,14 +122,21 @@ class CmsClock:
 
     async def _poll(self) -> None:
         while True:
+            told = False
             try:
-                moment, mode = await self._read_network()
+                if self._watch_network is not None and self._seen is not None and self._network_mode != "system":
+                    moment, mode = await self._watch_network(self._seen)
+                    told = True
+                else:
+                    moment, mode = await self._read_network()
                 self.observe(moment, mode)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the channels may be briefly away; keep the last time seen
                 _log.debug("network clock not read: %s", exc)
-            await asyncio.sleep(self._poll_interval)
+                told = False
+            if not told:
+                await asyncio.sleep(self._poll_interval)
 
     def _wake(self) -> None:
         self._changed.set()

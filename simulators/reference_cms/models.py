@@ -123,6 +123,14 @@ class Agenda(BaseModel):
     actions: list[dict[str, str | None]] = Field(
         default_factory=list, description="The planned actions: at, kind, case_id (informative)"
     )
+    idle: bool | None = Field(
+        default=None,
+        description="Asked with `wait`: true when nothing is due at or before `now` and every received message is "
+        "processed (the quiescence signal); false when the wait ran out first. Absent without `wait`",
+    )
+    now: datetime | None = Field(
+        default=None, description="Asked with `wait`: the CMS's network time that `idle` refers to"
+    )
 
 
 # ----------------------------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 A planned action (an answer after the processing time, a delay-notice update, a follow-up, a
 retention review) fires when the CMS's clock reaches its time; following the network clock, that is
 when the harness moves network time there, however few real seconds pass. The agenda tells a
-harness in virtual time where the next planned action is, so it can step the clock to it.
+harness in virtual time where the next planned action is, so it can step the clock to it, and,
+asked with `wait`, answers once the CMS is quiescent at the current network time (`wait_until_idle`):
+nothing due at or before it, every received message processed, no step of the case engine under way.
+That is what lets a harness step the clock on a signal instead of guessing from a quiet period.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from simulators.reference_cms.context import Context
 from simulators.reference_cms.models import Agenda
 from simulators.reference_cms.store import InboxItem, PlannedAction, stamp
 
-__all__ = ["Worker", "agenda"]
+__all__ = ["Worker", "agenda", "is_idle", "wait_until_idle"]
 
 _log = logging.getLogger("reference_cms.scheduler")
 
@@ -34,6 +37,31 @@ def agenda(ctx: Context) -> Agenda:
     )
 
 
+def is_idle(ctx: Context) -> bool:
+    """Nothing to do at the CMS's current time: no message unprocessed, no action due, no engine step under way."""
+    if ctx.lock.locked():
+        return False
+    waiting, _ = ctx.store.unprocessed_inbox()
+    if waiting:
+        return False
+    action = ctx.store.next_action()
+    return action is None or action.due_at > ctx.now()
+
+
+async def wait_until_idle(ctx: Context, worker: Worker, seconds: float) -> bool:
+    """Wait at most `seconds` real seconds for `is_idle`; whether it was reached."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not is_idle(ctx):
+        left = deadline - loop.time()
+        if left <= 0:
+            return False
+        # Woken by every step of the worker; the short bound covers work started by a request handler.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(worker.stepped.wait(), min(left, 0.01))
+    return True
+
+
 class Worker:
     def __init__(
         self,
@@ -45,6 +73,7 @@ class Worker:
         self._process = process
         self._run_action = run_action
         self._task: asyncio.Task[None] | None = None
+        self.stepped = asyncio.Event()  # replaced after every step: wakes whoever waits for quiescence
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="cms-worker")
@@ -67,8 +96,14 @@ class Worker:
                 next_due = None
                 await asyncio.sleep(0.05)
                 continue
+            finally:
+                self._stepped()
             if next_due is not False:
                 await self.ctx.clock.wait_for_change(next_due if isinstance(next_due, datetime) else None)
+
+    def _stepped(self) -> None:
+        self.stepped.set()
+        self.stepped = asyncio.Event()
 
     async def _step(self) -> datetime | bool | None:
         """Do one thing if there is something to do now (False); else when to look again."""

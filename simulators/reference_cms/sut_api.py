@@ -8,6 +8,7 @@ Each operation names its manual equivalent: what an operator does in a CMS that 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,11 +38,13 @@ from simulators.reference_cms.models import (
     StimulusResult,
 )
 from simulators.reference_cms.problems import ProblemError, read_body
-from simulators.reference_cms.scheduler import agenda
+from simulators.reference_cms.scheduler import agenda, wait_until_idle
 
 __all__ = ["BASE", "ROUTES", "MessageList", "QueryParam", "Route", "SutApi"]
 
 BASE = "/sut/v1"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MAX_AGENDA_WAIT = 30.0  # real seconds `GET /agenda?wait=` may hold the request
 
 
 class FixtureSummary(BaseModel):
@@ -100,9 +103,13 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/clock", "clock.follow", "Follow (or stop following) the channels' network clock",
           "Configure the test deployment to take its time from the network clock (GET /clock, X-Network-Time)",
           "put_clock", body=ClockSetting, response=ClockState, tag="clock", capabilities=("clock",)),
-    Route("GET", "/agenda", "agenda", "OPTIONAL: the CMS's next planned action, for a harness in virtual time",
-          "None: without it the harness steps the clock in fixed increments", "get_agenda", response=Agenda,
-          optional=True, tag="clock", capabilities=("agenda",)),
+    Route("GET", "/agenda", "agenda", "OPTIONAL: the CMS's next planned action, for a harness in virtual time; "
+          "with `wait`, the quiescence signal: answers once nothing is due at or before the network time and every "
+          "received message is processed (`idle`), or after `wait` seconds (`idle: false`)",
+          "None: without it the harness steps the clock in fixed increments and waits for a quiet period",
+          "get_agenda", response=Agenda, optional=True, tag="clock", capabilities=("agenda",),
+          query=(QueryParam("wait", "Real seconds to wait at most for quiescence (0 to 30)", type="number",
+                           minimum=0, maximum=30),)),
     Route("GET", "/fixtures", "fixtures.read", "The records the national databases hold",
           "Read the test data loaded into the national databases", "get_fixtures", response=FixtureSet,
           tag="fixtures"),
@@ -162,6 +169,22 @@ def _since(request: web.Request) -> datetime | None:
     return moment
 
 
+def _wait_seconds(request: web.Request) -> float | None:
+    raw = request.query.get("wait")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_AGENDA_WAIT:
+        raise ProblemError(422, "Invalid input",
+                           f"wait: {raw!r} is not a number of seconds from 0 to {MAX_AGENDA_WAIT:g}",
+                           errors=[("query.wait", f"must be a number of seconds from 0 to {MAX_AGENDA_WAIT:g}")],
+                           slug="validation")
+    return seconds
+
+
 def _json(body: BaseModel | dict[str, Any], status: int = 200) -> web.Response:
     text = body.model_dump_json() if isinstance(body, BaseModel) else json.dumps(body)
     return web.Response(status=status, text=text, content_type="application/json")
@@ -176,7 +199,23 @@ class SutApi:
 
     def register(self, app: web.Application) -> None:
         for route in ROUTES:
-            app.router.add_route(route.method, BASE + route.path, getattr(self, route.handler))
+            handler = getattr(self, route.handler)
+            if route.method != "GET" and route.path != "/clock":
+                handler = self._at_network_time(handler)
+            app.router.add_route(route.method, BASE + route.path, handler)
+
+    def _at_network_time(self, handler: Handler) -> Handler:
+        """A stimulus or decision is carried out, and stamped, at the network time of its request.
+
+        The clock stream tells the CMS of every move, but a request may arrive a moment before the news; so the
+        network clock is read afresh first and what the CMS does is stamped with the time the harness set.
+        """
+
+        async def at_network_time(request: web.Request) -> web.StreamResponse:
+            await self.engine.receipt_time()
+            return await handler(request)
+
+        return at_network_time
 
     async def get_info(self, request: web.Request) -> web.Response:
         ctx = self.ctx
@@ -207,7 +246,13 @@ class SutApi:
         return _json(ClockState(follow_network_clock=clock.following, now=self.ctx.now()))
 
     async def get_agenda(self, request: web.Request) -> web.Response:
-        return _json(agenda(self.ctx))
+        wait = _wait_seconds(request)
+        if wait is None:
+            return _json(agenda(self.ctx))
+        # The network time the harness just set: read afresh, not left to the clock stream's next answer.
+        await self.engine.receipt_time()
+        idle = await wait_until_idle(self.ctx, self.engine.worker, wait)
+        return _json(agenda(self.ctx).model_copy(update={"idle": idle, "now": self.ctx.now()}))
 
     async def get_fixtures(self, request: web.Request) -> web.Response:
         return _json(FixtureSet(records=self.ctx.store.fixtures()))
