@@ -22,7 +22,7 @@ from simulators.runtime.mailbox import parse_query
 
 __all__ = ["CLOSING", "MAX_WAIT_SECONDS", "ClockWait", "read_clock_wait", "setup", "wait_for_move"]
 
-MAX_WAIT_SECONDS = 30.0
+MAX_WAIT_SECONDS = 5.0
 CLOSING = web.AppKey("clock_stream_closing", asyncio.Event)
 # The smallest step that counts as "later than `after`": network times are written to the microsecond.
 _TICK = timedelta(microseconds=1)
@@ -35,7 +35,7 @@ class ClockWait(BaseModel):
         default=None, description="Answer once the network time is later than this (the time last seen)"
     )
     wait: Annotated[float, Field(ge=0, le=MAX_WAIT_SECONDS)] = Field(
-        default=25.0, description="Real seconds to hold the request at most when the clock has not moved past `after`"
+        default=2.0, description="Real seconds to hold the request at most when the clock has not moved past `after`"
     )
 
 

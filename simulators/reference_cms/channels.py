@@ -29,7 +29,7 @@ __all__ = [
 
 CHANNEL_PATHS = {"SIENA": "/siena/messages", "INTERPOL": "/interpol/messages", "SIRENE": "/sirene/forms"}
 # Real seconds the channels may hold a clock long poll (`GET /clock?after=`) before answering with an unchanged time.
-CLOCK_WATCH_SECONDS = 20.0
+CLOCK_WATCH_SECONDS = 5.0
 
 
 class ChannelError(Exception):
@@ -130,7 +130,7 @@ class ChannelsClient:
     async def watch_clock(self, after: datetime) -> tuple[datetime, str]:
         """The network time once it is later than `after` (the channels' long poll), or the same time after a while."""
         query = {"after": after.isoformat(), "wait": str(CLOCK_WATCH_SECONDS)}
-        timeout = aiohttp.ClientTimeout(total=CLOCK_WATCH_SECONDS + 10.0)
+        timeout = aiohttp.ClientTimeout(total=CLOCK_WATCH_SECONDS + 5.0)
         try:
             async with self._http().get(self.base_url + "/clock", params=query, timeout=timeout,
                                         headers=self._headers(None)) as response:
