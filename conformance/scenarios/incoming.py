@@ -65,7 +65,7 @@ class _Incoming(Scenario):
 
     def fixtures(self) -> list[dict[str, Any]]:
         return [fixture(self.subject, f"{self.subject}: convicted 2023 of fraud; lives at "
-                        f"{self.data.faker['de_AT'].street_address()}", availability=self.availability,
+                        f"{self.data.street_address()}", availability=self.availability,
                         **self.record_fields)]
 
     async def run(self, ctx: ScenarioContext) -> None:
