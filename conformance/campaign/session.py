@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from collections.abc import Callable
@@ -69,18 +68,23 @@ class _Bridge:
         install(config, self.conformance_run)
 
 
+_UNNEEDED_PLUGINS = ("schemathesis", "locust", "faker", "anyio", "hypothesispytest", "aiohttp", "asyncio")
+
+
 def _pytest_args(work: Path) -> list[str]:
     work.mkdir(parents=True, exist_ok=True)
     ini = work / "pytest.ini"
     # Our own (empty) configuration: the checks must not pick up a project's pytest settings.
     lines = ["[pytest]"]
-    if importlib.util.find_spec("pytest_asyncio") is not None:
-        lines.append("asyncio_default_fixture_loop_scope = function")
     ini.write_text("\n".join(lines) + "\n", encoding="utf-8")
     args = [str(CHECKS_DIR), "-c", str(ini), "--rootdir", str(CHECKS_DIR.parent), "-p", "no:cacheprovider",
             "--import-mode=importlib", "-p", "no:terminal",
             # No output capture: the progress line and the manual steps must reach the person running it.
             "--capture=no"]
+    # The checks are plain functions over the finished campaign: other installed pytest plugins (test tools
+    # of this project or of the vendor's environment) would only cost seconds of start-up on every run.
+    for plugin in _UNNEEDED_PLUGINS:
+        args += ["-p", f"no:{plugin}"]
     if not _entry_point_loaded():
         args += ["-p", "conformance.plugin"]
     return args
