@@ -1,11 +1,14 @@
 """How fast the full conformance campaign runs against the reference CMS in virtual time.
 
 Starts the simulators and the reference CMS (real subprocesses), runs the whole campaign (every
-scenario, no pytest around it) and prints the wall-clock time, the network time covered and the
-number of clock steps; `--runs N` repeats it on fresh processes. The target is a campaign of at least
-seven days of network time in under 60 s of wall clock on a 2-core machine.
+scenario, no pytest around it) and prints the wall-clock time, the CPU seconds it used (harness,
+simulators and CMS together: the gap to the wall time is waiting), the network time covered, the
+number of clock steps and how steps were settled; `--runs N` repeats it on fresh processes and prints
+the medians. The target is a campaign of at least seven days of network time in at most 4 s of wall
+clock on a 2-core machine (median of 3). The machine's load average is printed beside the figures,
+since a shared machine's load moves them: compare two versions back to back, not with older figures.
 
-    .venv/bin/python benchmarks/campaign_speed.py [--runs 3] [--target 60] [--json]
+    .venv/bin/python benchmarks/campaign_speed.py [--runs 3] [--target 4] [--json]
 
 Exit code 1 when a run is slower than the target or covers less than seven days of network time.
 """
@@ -15,6 +18,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -42,22 +47,27 @@ async def _campaign(settings: CampaignSettings, work: Path) -> tuple[CampaignRes
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--target", type=float, default=60.0, help="wall-clock seconds a campaign may take")
+    parser.add_argument("--target", type=float, default=4.0, help="wall-clock seconds a campaign may take")
     parser.add_argument("--json", action="store_true", help="print one JSON object per run")
     args = parser.parse_args(argv)
     settings = CampaignSettings() if args.seed is None else CampaignSettings(seed=args.seed)
     walls: list[float] = []
+    cpus: list[float] = []
     ok = True
     for number in range(1, args.runs + 1):
+        cpu_before = _cpu_seconds()
         with tempfile.TemporaryDirectory(prefix="spoc-bench-") as tmp:
             result, startup = asyncio.run(_campaign(settings, Path(tmp) / "network"))
+        cpu = _cpu_seconds() - cpu_before  # the processes have ended: their CPU time is counted
+        cpus.append(cpu)
         main_span = (result.main_end or result.network_end) - result.network_start
         total_span = result.network_end - result.network_start
         walls.append(result.wall_seconds)
         row = {
-            "run": number, "campaign_wall_seconds": round(result.wall_seconds, 3),
+            "run": number, "campaign_wall_seconds": round(result.wall_seconds, 3), "cpu_seconds": round(cpu, 3),
+            "load_average": round(os.getloadavg()[0], 2),
             "process_startup_seconds": round(startup, 3), "main_timeline_days": round(main_span / timedelta(days=1), 3),
             "network_span_days": round(total_span / timedelta(days=1), 3), "clock_steps": result.steps,
             "scenarios": len(result.scenarios), "messages": len(result.ledger.observed),
@@ -67,16 +77,23 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(row))
         else:
-            print(f"run {number}: {row['campaign_wall_seconds']} s wall clock for {row['main_timeline_days']} days of "
+            print(f"run {number}: {row['campaign_wall_seconds']} s wall clock ({row['cpu_seconds']} s CPU with startup "
+                  f"and shutdown, load average {row['load_average']}) for {row['main_timeline_days']} days of "
                   f"network time ({row['network_span_days']} days with the retention review), "
-                  f"{row['clock_steps']} clock steps, {row['scenarios']} scenarios, {row['messages']} messages, "
+                  f"{row['clock_steps']} clock steps settled on {row['settling']}, {row['scenarios']} scenarios, "
+                  f"{row['messages']} messages, "
                   f"processes started in {row['process_startup_seconds']} s")
-        ok = ok and result.wall_seconds <= args.target and main_span >= timedelta(days=7) \
-            and not result.scenario_failures
+        ok = ok and main_span >= timedelta(days=7) and not result.scenario_failures
     if len(walls) > 1:
         print(f"median {statistics.median(walls):.3f} s, min {min(walls):.3f} s, max {max(walls):.3f} s "
-              f"(target {args.target:g} s)")
+              f"(target {args.target:g} s); CPU median {statistics.median(cpus):.3f} s")
+    ok = ok and statistics.median(walls) <= args.target
     return 0 if ok else 1
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":

@@ -6,12 +6,13 @@ from the catalogue, the checks' markers and the Gherkin scenario tags, through r
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from reports.assemble import assemble_results
 from reports.deviations import apply_deviations, load_deviations
@@ -197,7 +198,9 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
                    "after_retention_phase": campaign.final_exports.to_json() if campaign.final_exports else None,
                    "statistics_before": {str(k): v for k, v in campaign.statistics_before.items()},
                    "sut_info": campaign.info.model_dump(mode="json")}
-        write_private_text(exports_path, json.dumps(exports, indent=1, ensure_ascii=False))
+        # orjson: the exports are the largest file of the bundle, and json.dumps took half a second on them.
+        exports_text = orjson.dumps(exports, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode("utf-8")
+        write_private_text(exports_path, exports_text)
         extras = {"ledger.json": ledger_path, "cms-exports.json": exports_path}
     extras["junit.xml"] = paths["junit.xml"]
     extras["report.html"] = paths["report.html"]
