@@ -197,6 +197,11 @@ class Timeline:
             first = False
             waited = time.monotonic() - began
             if seen == len(at_now) and (unacked == 0 or waited >= _UNACKED_LIMIT):
+                if unacked:
+                    self.ledger.notes.append(
+                        f"{_z(self.now)}: {unacked} delivery(ies) to the SUT still unacknowledged after "
+                        f"{_UNACKED_LIMIT:g} s of real time while the SUT said it was idle; the step ended anyway"
+                    )
                 self._note_stuck(False)
                 return True
             if waited > self.settings.settle_timeout:
