@@ -23,10 +23,8 @@ from conformance.actors import Network
 from conformance.campaign.http import HttpCaller
 from conformance.campaign.timeline import QUIET_PERIOD, SIGNAL, Timeline
 from conformance.ledger import Ledger
-from conformance.plugin import timed_out_inconclusive
 from conformance.settings import CampaignSettings
 from conformance.sut import SutClient
-from reports.results import Outcome
 from simulators.app import ServerConfig, build_app
 
 START = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)
@@ -122,13 +120,3 @@ async def test_a_sut_that_never_settles_is_a_noted_timeout(
     assert not await timeline.settle(after_actions=True)
     assert timeline.settle_timeouts == 1
     assert any("had not settled after 0.2 s" in note for note in timeline.ledger.notes)
-
-
-def test_a_real_time_timeout_turns_a_pass_or_a_fail_into_inconclusive() -> None:
-    for judged in (Outcome.PASSED, Outcome.FAILED, Outcome.WARNING):
-        outcome, message = timed_out_inconclusive(judged, "R-10 Art 5(1)(a): answered at 17:00", 2, 10.0)
-        assert outcome is Outcome.INCONCLUSIVE
-        assert message.startswith("R-10 Art 5(1)(a): answered at 17:00\nINCONCLUSIVE (would be")
-        assert "not settled after 10 s of real time at 2 step(s)" in message
-    assert timed_out_inconclusive(Outcome.PASSED, "fine", 0, 10.0) == (Outcome.PASSED, "fine")
-    assert timed_out_inconclusive(Outcome.NOT_APPLICABLE, "n/a", 3, 10.0) == (Outcome.NOT_APPLICABLE, "n/a")
