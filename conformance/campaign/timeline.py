@@ -28,8 +28,8 @@ or before the current network time and no received message unprocessed. The SUT 
 says so at the current network time, every message the channels delivered to it at this instant is
 acknowledged (the channels' record, not the SUT's word), and the journal did not change while it was
 asked. The clock does not move while the SUT reports work due: the harness waits up to
-`settle_timeout` real seconds, then notes a settle timeout (a verdict resting on that step is then
-inconclusive, see the run's notes), and after three such steps in a row stops trusting the agenda.
+`settle_timeout` real seconds, then notes a settle timeout (counted in results.json and described in
+the run's notes), and after three such steps in a row stops trusting the agenda.
 Right after a clock move at which nothing was stamped and the SUT's next action still lies ahead,
 there is nothing to ask. None of this depends on how fast the machine is, only on what the SUT says.
 
