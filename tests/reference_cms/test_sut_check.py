@@ -1,7 +1,8 @@
-"""`spoc-harness sut-check`: the reference CMS passes; a CMS that ignores the clock, and a broken interface, do not.
+"""`spoc-harness sut-check`: a CMS that ignores the clock, and a broken interface, get findings naming their section.
 
-Each case runs on a network of its own: the check moves the network clock an hour and sends what the
-generated requests make the CMS send.
+That the reference CMS passes every check in under 30 s is asserted where the README's vendor steps run it
+(tests/cli/test_vendor_contract.py). Each case runs on a network of its own: the check moves the network
+clock an hour and sends what the generated requests make the CMS send.
 """
 
 from __future__ import annotations
@@ -40,21 +41,6 @@ def sut_check(url: str, network: Network, *extra: str) -> tuple[int, dict[str, A
 
 def by_check(report: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {f["check"]: f for f in report["findings"]}
-
-
-def test_the_reference_cms_passes_every_check_in_under_30_seconds(own_network: Network, workdir: Path) -> None:
-    cms = launch_cms(own_network, workdir, "AT")
-    try:
-        code, report, seconds = sut_check(cms.url, own_network)
-    finally:
-        cms.process.stop()
-    statuses = {check: f["status"] for check, f in by_check(report).items()}
-    assert code == 0, report
-    assert report["ok"], report
-    assert statuses == {"info": "pass", "capabilities": "pass", "openapi": "pass", "clock": "pass",
-                        "fixtures": "pass", "exports.cases": "pass", "exports.messages": "pass",
-                        "exports.audit_log": "pass", "exports.statistics": "pass"}, report
-    assert seconds < 30
 
 
 def test_a_cms_that_ignores_the_moved_clock_is_told_to_read_the_clock_section(
