@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import re
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from simulators.model import directive as directive_module
 from simulators.model.directive import DirectiveMessage, RefusalGround
 from simulators.model.parties import party_directory
 from simulators.model.personal_data import PACKAGED_SOURCE, load_personal_data_whitelist
@@ -95,14 +98,34 @@ def _model_table(name: str, schema: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+_MEMBER = re.compile(r'^\s+[A-Z_0-9]+ = "([^"]+)"\s*#\s*(.+)$', re.MULTILINE)
+
+
+_POINT = re.compile(r"^(\([a-z]+\))+\s*")
+
+
+@cache
+def _value_meanings(name: str) -> dict[str, str]:
+    """What each value of an enum of the directive module means: the comment beside it in the source."""
+    enum = getattr(directive_module, name, None)
+    if enum is None:
+        return {}
+    return dict(_MEMBER.findall(inspect.getsource(enum)))
+
+
 def _enum_table(name: str, schema: dict[str, Any]) -> list[str]:
     description = str(schema.get("description", "")).strip().replace("\n", " ")
-    values = schema["enum"]
-    if name == RefusalGround.__name__:
-        shown = ", ".join(f"`{v}` {RefusalGround(v).article}" for v in values)
-    else:
-        shown = ", ".join(f"`{v}`" for v in values)
-    return [f"#### {name}", "", *([description, ""] if description else []), f"Values: {shown}.", ""]
+    meanings = _value_meanings(name)
+    rows = []
+    for value in schema["enum"]:
+        meaning = meanings.get(value, "")
+        if name == RefusalGround.__name__:
+            # The comment starts with the point the article already names: "(f)(i) national security".
+            meaning = f"{RefusalGround(value).article}: {_POINT.sub('', meaning)}"
+        escaped = meaning.replace("|", "\\|")
+        rows.append(f"| `{value}` | {escaped} |")
+    return [f"#### {name}", "", *([description, ""] if description else []), "| value | meaning |", "|---|---|",
+            *rows, ""]
 
 
 def directive_tables() -> str:
