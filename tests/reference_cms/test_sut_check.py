@@ -121,3 +121,10 @@ async def test_a_broken_interface_gets_one_finding_per_fault_each_naming_its_sec
     for finding in findings:
         if finding.status == "fail":
             assert "read: docs/sut-interface.md" in finding.line(), finding
+
+
+async def test_nothing_listening_is_one_finding_not_five() -> None:
+    findings = await run_sut_check(CheckOptions(sut_url="http://127.0.0.1:9", schemathesis_seconds=1))
+    assert [(f.check, f.status) for f in findings] == [("info", "fail")]
+    assert "no answer" in findings[0].detail
+    assert 'read: docs/sut-interface.md, "Info"' in findings[0].line()
