@@ -30,6 +30,9 @@ import pytest
 __all__ = ["CHECKS_DIR", "ConformanceRun", "RunOptions", "check_id", "get_run"]
 
 CHECKS_DIR = (Path(__file__).parent / "checks").resolve()
+# Where a vendor's fresh channel server starts its virtual clock: at or before the campaign start of every
+# state (Friday 27 March 2026, 10:00 local time), as docs/conformance-campaign.md says.
+FRESH_NETWORK_START = "2026-03-27T00:00:00Z"
 _KEY = pytest.StashKey["ConformanceRun"]()
 
 
@@ -61,7 +64,9 @@ class RunOptions:
 
         parts = ["spoc-harness", "run", "--sut", self.sut]
         if self.sut != "reference":
-            parts += ["--channels", self.channels or "URL", "--credentials", str(self.credentials or "FILE")]
+            # This run's channel server has moved its clock past the campaign start, and its data directory may
+            # be gone: a replay needs a fresh one, so the line names its data directory, not this run's files.
+            parts += ["--channels", self.channels or "URL", "--credentials", "NET/credentials.json"]
         for defect in self.defects:
             parts += ["--defect", defect]
         parts += ["--profile", profile or self.profile, "--seed", str(self.seed or DEFAULT_SEED)]
@@ -71,7 +76,12 @@ class RunOptions:
             parts += ["--deadline-reading", self.deadline_reading]
         if self.siena_obligation_date is not None:
             parts += ["--siena-obligation-date", self.siena_obligation_date.isoformat()]
-        return " ".join(shlex.quote(p) for p in parts)
+        command = " ".join(shlex.quote(p) for p in parts)
+        if self.sut == "reference":
+            return command  # starts its own network
+        clock = "--clock system" if self.time_mode == "real" else f"--clock virtual --start {FRESH_NETWORK_START}"
+        return (f"{command}  # against a fresh channel server: `spoc-harness serve {clock} --data NET` (a new NET "
+                "directory) with the CMS connected to it")
 
 
 def check_id(item: pytest.Item) -> str:

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from simulators import clock_stream, control
 from simulators.clock_stream import CLOSING, ClockWait, read_clock_wait, wait_for_move
+from simulators.model.parties import PartyDirectory, party_directory
 from simulators.runtime.auth import load_or_create_credentials
 from simulators.runtime.clock import Clock, SystemClock, VirtualClock
 from simulators.runtime.http import CREDENTIALS, add_fallback_routes, guard, json_response
@@ -27,7 +28,15 @@ from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import OPENAPI, OpenApiRegistry, route
 from simulators.runtime.store import Journal, parse_db_time
 
-__all__ = ["CHANNEL_MODULES", "CHANNEL_SETTINGS", "CREDENTIALS_PATH", "HealthStatus", "ServerConfig", "build_app"]
+__all__ = [
+    "CHANNEL_MODULES",
+    "CHANNEL_SETTINGS",
+    "CREDENTIALS_PATH",
+    "HealthStatus",
+    "ServerConfig",
+    "build_app",
+    "network_openapi",
+]
 
 CHANNEL_MODULES: dict[str, str] = {
     "siena": "simulators.siena",
@@ -118,6 +127,17 @@ async def build_app(config: ServerConfig) -> web.Application:
     return app
 
 
+def network_openapi(app: web.Application) -> dict[str, Any]:
+    """The OpenAPI document of a built network server (served at /openapi.json, kept in docs/)."""
+    return app[OPENAPI].document(
+        title="SPOC exchange network: SIENA, SIRENE, Interpol I-24/7 simulators",
+        version="1",
+        description="Simulated channels for Directive (EU) 2023/977 conformance testing. SIENA payloads are "
+        "UMF-inspired, not UMF-conformant. The `directive` field of every message is a DirectiveMessage "
+        "(components below; docs/directive-messages.md), carried as sent.",
+    )
+
+
 def _public_routes(app: web.Application) -> None:
     from simulators.control import ClockView
 
@@ -129,20 +149,15 @@ def _public_routes(app: web.Application) -> None:
         await wait_for_move(network_clock, read_clock_wait(request), request.app.get(CLOSING))
         return json_response(ClockView(now=network_clock.now(), mode=network_clock.mode))
 
+    async def parties(request: web.Request) -> web.Response:
+        return json_response(party_directory())
+
     built: dict[str, Any] = {}
 
     async def openapi(request: web.Request) -> web.Response:
         if not built:
             # Built once, on first use, when every channel has registered its routes.
-            built.update(
-                request.app[OPENAPI].document(
-                    title="SPOC exchange network: SIENA, SIRENE, Interpol I-24/7 simulators",
-                    version="1",
-                    description="Simulated channels for Directive (EU) 2023/977 conformance testing. "
-                    "SIENA payloads "
-                    "are UMF-inspired, not UMF-conformant.",
-                )
-            )
+            built.update(network_openapi(request.app))
         return json_response(built)
 
     route(
@@ -167,6 +182,18 @@ def _public_routes(app: web.Application) -> None:
         auth="none",
         query=ClockWait,
         responses={200: ClockView},
+    )
+    route(
+        app,
+        "GET",
+        "/parties",
+        parties,
+        operation_id="parties",
+        summary="Every state (Art 11 languages, time zone) and party (id, role) of the network",
+        tag="Public",
+        auth="none",
+        responses={200: PartyDirectory},
+        description="The same data as docs/parties.json in the repository.",
     )
     route(
         app,

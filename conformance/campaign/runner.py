@@ -150,7 +150,7 @@ async def run_campaign(
         info = await sut.info()
         ledger.sut_parties = sorted(set(info.parties) | {f"SPOC-{settings.sut_state}"})
         virtual = settings.time_mode is not TimeMode.REAL
-        timeline = Timeline(network, sut, ledger, settings, virtual=virtual)
+        timeline = Timeline(network, sut, ledger, settings, virtual=virtual, say=progress.say)
         follows = True
         if virtual:
             follows = await sut.follow_network_clock()

@@ -50,6 +50,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from conformance.actors import Network
@@ -67,6 +68,9 @@ _SIGNAL_WAIT = 3.0  # real seconds one quiescence request may be held by the SUT
 _UNACKED_POLL = 0.005  # real seconds between looks at a delivery to the SUT still in flight
 SIGNAL = "quiescence-signal"
 QUIET_PERIOD = "quiet-period"
+_CLOCK_PROBE_SECONDS = 2.0  # real time mode: how long the network clock may stand still at the start
+_CLOCK_STALL_SECONDS = 30.0  # real time mode: how long it may stand still while the campaign waits for it
+_WAIT_LINE_SECONDS = 15.0  # real time mode: how often a long wait says what it waits for
 
 
 class Timeline:
@@ -80,8 +84,10 @@ class Timeline:
         settings: CampaignSettings,
         *,
         virtual: bool = True,
+        say: Callable[[str], None] | None = None,
     ) -> None:
         self.network = network
+        self.say = say
         self.sut = sut
         self.ledger = ledger
         self.settings = settings
@@ -96,6 +102,7 @@ class Timeline:
         self._agenda_trusted = True
         self._stuck_steps = 0
         self._signal: bool | None = None  # whether the SUT offers the quiescence signal (None: not asked yet)
+        self._real_still_since: float | None = None  # real time mode: since when the network clock stood still
 
     # -- boundaries -------------------------------------------------------------------------
 
@@ -136,7 +143,7 @@ class Timeline:
                 )
             self.now = await self.network.set_clock(self.settings.start_utc)
         else:
-            self.now = await self.network.clock()
+            self.now = await self._running_clock()
         self.started_at = self.now
         self.ledger.clock_steps.append(self.now)
 
@@ -146,18 +153,66 @@ class Timeline:
         if self.virtual:
             self.now = await self.network.set_clock(moment)
         else:
-            while True:
-                self.now = await self.network.clock()
-                if self.now >= moment:
-                    break
-                await asyncio.sleep(min(0.5, max((moment - self.now).total_seconds(), 0.01)))
+            await self._wait_in_real_time(moment)
         self.steps += 1
         self.ledger.clock_steps.append(self.now)
+
+    async def _running_clock(self) -> datetime:
+        """Real time mode: the network time, once the network clock was seen running; refused if it stands still.
+
+        Channels on a virtual clock (`serve --clock virtual` without `--rate`) stand still between moves, and
+        in real time mode nobody moves them: every wait of the campaign would last for ever.
+        """
+        first = await self.network.clock()
+        began = time.monotonic()
+        while time.monotonic() - began < _CLOCK_PROBE_SECONDS:
+            await asyncio.sleep(0.1)
+            now = await self.network.clock()
+            if now > first:
+                return now
+        raise RuntimeError(
+            f"--time-mode real needs a running network clock, but the channels' clock stood still at "
+            f"{_z(first)} for {_CLOCK_PROBE_SECONDS:g} s (a virtual clock, which only the harness moves): start "
+            "the channels with `spoc-harness serve --clock system` (or `--clock virtual --rate 1`), or run "
+            "this campaign with --time-mode virtual or declared and `serve --clock virtual --start`"
+        )
+
+    async def _wait_in_real_time(self, moment: datetime) -> None:
+        """Real time mode: wait for the network clock to reach `moment`, saying so, and never for ever."""
+        began = last_line = time.monotonic()
+        moved_at, seen = began, await self.network.clock()
+        while True:
+            self.now = await self.network.clock()
+            if self.now >= moment:
+                return
+            wall = time.monotonic()
+            if self.now > seen:
+                moved_at, seen = wall, self.now
+            elif wall - moved_at > _CLOCK_STALL_SECONDS:
+                raise RuntimeError(
+                    f"the network clock stopped at {_z(self.now)} ({wall - moved_at:.0f} s without moving) while the "
+                    f"campaign waited in real time for {_z(moment)}: was the channel server restarted on a "
+                    "virtual clock?"
+                )
+            if self.say is not None and wall - last_line >= _WAIT_LINE_SECONDS:
+                last_line = wall
+                self.say(f"waiting in real time for network time {_z(moment)} (now {_z(self.now)}, "
+                         f"{(moment - self.now).total_seconds():.0f} s to go; waited {wall - began:.0f} s)")
+            await asyncio.sleep(min(0.5, max((moment - self.now).total_seconds(), 0.01)))
 
     async def real_tick(self, seconds: float) -> None:
         """Real-time mode: let real time pass and read the network clock."""
         await asyncio.sleep(seconds)
-        self.now = await self.network.clock()
+        now = await self.network.clock()
+        wall = time.monotonic()
+        if now > self.now or self._real_still_since is None:
+            self._real_still_since = wall
+        elif wall - self._real_still_since > _CLOCK_STALL_SECONDS:
+            raise RuntimeError(
+                f"the network clock stopped at {_z(now)} ({wall - self._real_still_since:.0f} s without moving) "
+                "during a real time campaign: was the channel server restarted on a virtual clock?"
+            )
+        self.now = now
 
     # -- settling ---------------------------------------------------------------------------
 

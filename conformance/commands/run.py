@@ -32,6 +32,34 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _refuse_a_standing_clock(channels: str) -> None:
+    """--time-mode real waits on the network clock, which nobody moves on channels with a frozen virtual clock:
+    such a run would wait for ever, so it is refused before it starts, with the fix."""
+    import json
+    import time
+    import urllib.request
+
+    def read() -> dict[str, str]:
+        with urllib.request.urlopen(channels.rstrip("/") + "/clock", timeout=10) as answer:
+            return dict(json.load(answer))
+
+    try:
+        first = read()
+        if first.get("mode") != "virtual":
+            return
+        time.sleep(1.5)
+        if read().get("now") != first.get("now"):
+            return  # a virtual clock with --rate runs by itself
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"the channels at {channels} do not answer GET /clock: {exc}") from None
+    raise click.UsageError(
+        f"--time-mode real needs a running network clock, but the channels at {channels} run on a virtual clock "
+        f"that stands still (at {first.get('now')}) until someone moves it. Start them with `spoc-harness serve "
+        "--clock system` (or `--clock virtual --rate 1`), or run with --time-mode virtual (or declared) on "
+        "channels started with `spoc-harness serve --clock virtual --start 2026-03-27T00:00:00Z`."
+    )
+
+
 @click.command()
 @click.option("--sut", default="reference", show_default=True,
               help="'reference' (started here), or the vendor's SUT test interface URL (e.g. http://127.0.0.1:8800).")
@@ -99,6 +127,8 @@ def run(
         if unknown:
             raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
                                      param_hint="--defect")
+    if vendor and time_mode == "real" and channels:
+        _refuse_a_standing_clock(channels)
     try:
         Profile.parse(profile).resolve(load_catalogue())
     except ProfileError as exc:

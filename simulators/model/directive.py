@@ -9,12 +9,14 @@ what is missing, with the rule and its article; `InformationRequest.require_comp
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema, model_validator
 
 __all__ = [
+    "DIRECTIVE_SCHEMA_REF",
     "Availability",
+    "CarriedDirective",
     "ChannelException",
     "ChannelName",
     "CopyExceptionGround",
@@ -180,9 +182,13 @@ class Entity(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    entity_id: str
+    entity_id: str = Field(description="Unique within the message; items and information refer to it")
     type: Literal["PERSON", "VEHICLE", "DOCUMENT", "ORGANISATION", "LOCATION", "EVENT"]
-    attributes: dict[str, str] = Field(default_factory=dict)
+    attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="The match key a SPOC looks records up by: `name` (PERSON, ORGANISATION), `registration` "
+        "(VEHICLE), `number` (DOCUMENT); other attributes are free",
+    )
     subject_category: DataSubjectCategory | None = Field(
         default=None, description="For persons: the data subject's category (Art 10(b))"
     )
@@ -193,9 +199,9 @@ class RequestedItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    item_id: str
-    description: str
-    entity_id: str | None = None
+    item_id: str = Field(description="Unique within the request; the answer names it (information, refused_items)")
+    description: str = Field(description="What is asked for, e.g. 'criminal record'")
+    entity_id: str | None = Field(default=None, description="The entity it concerns; none: the request's only entity")
 
 
 class InformationItem(BaseModel):
@@ -204,10 +210,13 @@ class InformationItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item_id: str = Field(description="The RequestedItem it answers, or a fresh id for own-initiative data")
-    content: str
-    entity_id: str | None = None
-    data_categories: list[PersonalDataCategory] = Field(default_factory=list)
-    subject_category: DataSubjectCategory | None = None
+    content: str = Field(description="The information provided")
+    entity_id: str | None = Field(default=None, description="The entity it is about")
+    data_categories: list[PersonalDataCategory] = Field(
+        default_factory=list, description="The personal data categories it carries (Art 10(b): only those allowed "
+        "for its subject category)"
+    )
+    subject_category: DataSubjectCategory | None = Field(default=None, description="Of the person it is about")
     source_reliability: Literal["A", "B", "C", "X"] | None = Field(default=None, description="Art 10(c)")
     information_accuracy: Literal["1", "2", "3", "4"] | None = Field(default=None, description="Art 10(c)")
     last_updated: AwareDatetime | None = Field(default=None, description="Art 10(c): currency of the data")
@@ -241,9 +250,9 @@ class InformationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reference: str = Field(description="The requester's own reference for the case")
-    requesting_state: str
-    requested_state: str
-    requester_type: RequesterType = RequesterType.SPOC
+    requesting_state: str = Field(description="ISO 3166-1 alpha-2 (GET /parties)")
+    requested_state: str = Field(description="ISO 3166-1 alpha-2 (GET /parties)")
+    requester_type: RequesterType = Field(default=RequesterType.SPOC, description="Art 4(1), Art 8")
     requester: str = Field(description="Party id of the requester, e.g. SPOC-DE or DLEA-DE")
     language: str = Field(description="ISO 639-1; must be on the requested state's Art 11 list (Art 4(6))")
     urgent: bool = Field(description="Art 4(4)")
@@ -256,8 +265,8 @@ class InformationRequest(BaseModel):
     subject_link: str | None = Field(default=None, description="Art 4(5)(d), where applicable")
     use_restrictions: str | None = Field(default=None, description="Art 4(5)(f)")
     necessity_proportionality: str | None = Field(default=None, description="Art 4(3)(a)")
-    items: list[RequestedItem] = Field(default_factory=list)
-    entities: list[Entity] = Field(default_factory=list)
+    items: list[RequestedItem] = Field(default_factory=list, description="Art 4(5)(a): one per piece asked for")
+    entities: list[Entity] = Field(default_factory=list, description="The persons and objects it is about")
     copy_exception: CopyExceptionGround | None = Field(
         default=None, description="Art 4(2): why the designated authority did not copy its own SPOC"
     )
@@ -312,9 +321,25 @@ class DelayNotice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    expected_delay_hours: Annotated[float, Field(gt=0)]
-    reasons: Annotated[str, Field(min_length=1)]
-    status: Literal["PENDING", "UPDATE", "GRANTED", "REFUSED"] = "PENDING"
+    expected_delay_hours: Annotated[float, Field(gt=0, description="Hours still expected, from this notice")]
+    reasons: Annotated[str, Field(min_length=1, description="Why, naming the items")]
+    status: Literal["PENDING", "UPDATE", "GRANTED", "REFUSED"] = Field(
+        default="PENDING", description="PENDING first, UPDATE while it lasts, GRANTED / REFUSED when decided"
+    )
+
+
+# The rules `_kind_has_its_content` enforces, in JSON Schema, so that the published contract states them.
+_KIND_RULES: list[JsonValue] = [
+    {
+        "if": {"required": ["kind"], "properties": {"kind": {"const": kind.value}}},
+        "then": {"required": list(needs), "properties": {name: {"not": {"type": "null"}} for name in needs}},
+    }
+    for kind, needs in (
+        (MessageKind.REQUEST, ("request",)),
+        (MessageKind.DELAY_NOTICE, ("delay",)),
+        (MessageKind.COPY, ("copy_reason", "original")),
+    )
+]
 
 
 class DirectiveMessage(BaseModel):
@@ -324,24 +349,26 @@ class DirectiveMessage(BaseModel):
     harness judges the same object whichever channel the CMS used.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": _KIND_RULES})
 
-    kind: MessageKind
+    kind: MessageKind = Field(description="What the message is under the directive")
     case_reference: str = Field(description="The requester's reference of the exchange this message belongs to")
-    language: str
+    language: str = Field(description="ISO 639-1; an answer is in the language of the request (Art 5(3), 6(4))")
     request: InformationRequest | None = Field(default=None, description="For REQUEST (and COPY of a request)")
     information: list[InformationItem] = Field(default_factory=list, description="For REPLY, OWN_INITIATIVE")
     refused_items: list[str] = Field(default_factory=list, description="For REFUSAL: item ids; empty = whole request")
-    refusal_grounds: list[RefusalGround] = Field(default_factory=list)
+    refusal_grounds: list[RefusalGround] = Field(default_factory=list, description="For REFUSAL: Art 6(1) codes")
     refusal_reasons: str | None = Field(default=None, description="Art 6(2): reasons for the refusal")
     questions: str | None = Field(default=None, description="For CLARIFICATION_REQUEST")
     answers: str | None = Field(default=None, description="For CLARIFICATION")
     amended_request: InformationRequest | None = Field(default=None, description="For CLARIFICATION: completed request")
-    delay: DelayNotice | None = None
+    delay: DelayNotice | None = Field(default=None, description="For DELAY_NOTICE (Art 5(2))")
     copy_reason: CopyReason | None = Field(default=None, description="For COPY: the provision demanding it")
     copy_of: str | None = Field(default=None, description="For COPY: message id of the original")
     original: DirectiveMessage | None = Field(default=None, description="For COPY: the original's directive content")
-    copy_exception: CopyExceptionGround | None = None
+    copy_exception: CopyExceptionGround | None = Field(
+        default=None, description="Why a copy the directive demands was withheld (Arts 4(2), 5(3), 7, 8(3))"
+    )
     channel_exception: ChannelException | None = Field(
         default=None, description="Art 13(2): required when the message travels outside SIENA"
     )
@@ -376,3 +403,15 @@ class DirectiveMessage(BaseModel):
         if missing:
             raise DirectiveRuleError(missing)
         return self
+
+
+DIRECTIVE_SCHEMA_REF = "#/components/schemas/DirectiveMessage"
+
+# How a channel carries the directive content: as sent, never judged by the channel (the harness judges
+# it), yet published with its full shape so that a CMS can read a request and write a reply from the
+# contract alone. The reference resolves in the channel server's OpenAPI document, which always
+# publishes DirectiveMessage among its components.
+CarriedDirective = Annotated[
+    dict[str, Any] | None,
+    WithJsonSchema({"anyOf": [{"$ref": DIRECTIVE_SCHEMA_REF}, {"type": "null"}]}),
+]

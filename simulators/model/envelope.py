@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from simulators.model.directive import ChannelName
+from simulators.model.directive import CarriedDirective, ChannelName
 
 __all__ = [
     "Ack",
@@ -46,7 +46,7 @@ class Envelope(BaseModel):
     in_reply_to: str | None = None
     case_id: str | None = Field(default=None, description="Channel case id (SIENA: SC-...)")
     payload: dict[str, Any] = Field(default_factory=dict, description="Channel-specific content")
-    directive: dict[str, Any] | None = Field(
+    directive: CarriedDirective = Field(
         default=None,
         description="Directive (EU) 2023/977 content (shape: simulators.model.directive.DirectiveMessage), "
         "carried "

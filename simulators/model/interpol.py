@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulators.model.directive import Violation
+from simulators.model.directive import CarriedDirective, Violation
 from simulators.model.parties import PartyKind, UnknownPartyError, all_parties, party
 
 __all__ = [
@@ -237,7 +237,7 @@ class I247Message(BaseModel):
     public_extract: bool = Field(default=False, description="Publish an extract on the public notices API")
     forward_of: str | None = Field(default=None, description="Message id of received data passed on")
     in_reply_to: str | None = Field(default=None, description="Message id this one answers")
-    directive: dict[str, Any] | None = Field(
+    directive: CarriedDirective = Field(
         default=None,
         description="DirectiveMessage content when the channel carries a directive exchange; carried as sent,"
         " never judged by the channel (Art 13(2) exception codes are for the harness to check)",

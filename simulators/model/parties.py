@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Party",
+    "PartyDirectory",
     "PartyKind",
     "State",
     "UnknownPartyError",
@@ -26,6 +27,7 @@ __all__ = [
     "member_states",
     "normalise_state_code",
     "party",
+    "party_directory",
     "party_id",
     "state",
 ]
@@ -190,3 +192,22 @@ def party(pid: str) -> Party:
         return all_parties()[pid.upper()]
     except KeyError:
         raise UnknownPartyError(f"unknown party {pid!r}: expected an id such as SPOC-AT, LEA-DE or EUROPOL") from None
+
+
+class PartyDirectory(BaseModel):
+    """Every state and party of the network, as published (`GET /parties`, docs/parties.json).
+
+    A CMS reads here the requested state's Art 11 languages and time zone and the party id to address;
+    the harness uses the same data, so the published file and the network cannot disagree.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str = Field(default="simulators/model/parties.toml", description="Where the data are kept")
+    states: list[State] = Field(description="Directive states first, then the modelled third countries")
+    parties: list[Party] = Field(description="Every addressable party; `kind` is its role in the network")
+
+
+@cache
+def party_directory() -> PartyDirectory:
+    return PartyDirectory(states=list(all_states().values()), parties=list(all_parties().values()))

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulators.model.directive import Entity
+from simulators.model.directive import CarriedDirective, Entity
 from simulators.model.envelope import Ack, Envelope
 
 __all__ = [
@@ -321,7 +321,7 @@ class SienaSendRequest(SienaPayload):
     )
     case_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     in_reply_to: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    directive: dict[str, Any] | None = Field(
+    directive: CarriedDirective = Field(
         default=None,
         description="Directive (EU) 2023/977 content (shape: DirectiveMessage), carried as sent; the channel "
         "does not judge it",

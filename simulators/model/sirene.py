@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from simulators.model.directive import Violation
+from simulators.model.directive import CarriedDirective, Violation
 from simulators.model.parties import PartyKind, UnknownPartyError, all_states, party
 
 __all__ = [
@@ -189,7 +189,7 @@ class SireneForm(BaseModel):
     language: Annotated[str, Field(pattern=r"^[a-z]{2}$", description="ISO 639-1")]
     in_reply_to: str | None = Field(default=None, description="The other side's field 002 this form answers")
     attachments: list[SireneAttachment] = Field(default_factory=list)
-    directive: dict[str, Any] | None = Field(
+    directive: CarriedDirective = Field(
         default=None,
         description="DirectiveMessage content when the channel carries a directive exchange; carried as sent,"
         " never judged by the channel (Art 13(2) exception codes are for the harness to check)",

@@ -19,7 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from simulators.model.directive import ChannelName
+from simulators.model.directive import ChannelName, DirectiveMessage
 from simulators.runtime.problems import PROBLEM_CONTENT_TYPE, Problem
 
 __all__ = ["OPENAPI", "HeaderParam", "OpenApiRegistry", "Operation", "route"]
@@ -82,7 +82,11 @@ class OpenApiRegistry:
         return list(self._operations.values())
 
     def document(self, *, title: str, version: str, description: str = "") -> dict[str, Any]:
-        models: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Problem, "serialization"): None}
+        # DirectiveMessage is always published: every `directive` field refers to it (CarriedDirective).
+        models: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {
+            (Problem, "serialization"): None,
+            (DirectiveMessage, "validation"): None,
+        }
         for op in self._operations.values():
             if op.request is not None:
                 models[(op.request, "validation")] = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -46,3 +48,20 @@ def test_run_usage_errors_exit_2(args: list[str], message: str) -> None:
     result = CliRunner().invoke(cli, ["run", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_a_vendor_runs_reproduce_line_names_a_fresh_channel_server_not_this_runs_files(tmp_path: Path) -> None:
+    from conformance.plugin import RunOptions
+
+    credentials = tmp_path / "spoc-run-x" / "credentials.json"
+    vendor = RunOptions(sut="http://127.0.0.1:8800", channels="http://127.0.0.1:41234", credentials=credentials,
+                        profile="R-10", seed=7)
+    line = vendor.command()
+    assert str(tmp_path) not in line
+    assert "--credentials NET/credentials.json" in line
+    assert "spoc-harness serve --clock virtual --start 2026-03-27T00:00:00Z --data NET" in line
+    real = RunOptions(sut="http://127.0.0.1:8800", channels="http://127.0.0.1:41234", credentials=credentials,
+                      time_mode="real").command()
+    assert "spoc-harness serve --clock system --data NET" in real
+    # The reference CMS's line starts its own network: nothing to add.
+    assert RunOptions(profile="R-10", seed=7).command() == "spoc-harness run --sut reference --profile R-10 --seed 7"
