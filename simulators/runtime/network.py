@@ -42,6 +42,7 @@ from simulators.runtime import queries
 from simulators.runtime.clock import Clock
 from simulators.runtime.delivery import ACKED, Pusher, ack_text, acked_entry
 from simulators.runtime.faults import Fault, FaultSet
+from simulators.runtime.journalable import first_unjournalable
 from simulators.runtime.problems import FieldError, ProblemError
 from simulators.runtime.store import (
     ENTRY_SEQ,
@@ -72,6 +73,12 @@ def _unprocessable(field: str, rule: str, detail: str, slug: str = "validation")
     return ProblemError(
         422, "Validation failed", detail, slug=slug, errors=[FieldError(field=field, rule=rule)]
     )
+
+
+def _unjournalable(payload: dict[str, Any], directive: dict[str, Any] | None) -> ProblemError:
+    found = first_unjournalable(directive, "directive") if directive is not None else None
+    field, rule = found or first_unjournalable(payload) or ("(body)", "holds a value JSON cannot carry")
+    return _unprocessable(field, rule, f"{field}: {rule}")
 
 
 _INSERT_MESSAGES = ("INSERT INTO messages(message_id, journal_seq, segment, channel, sender, case_id, kind, "
@@ -310,6 +317,7 @@ class Network:
         # From here to the journal's queue there is no await: numbers are taken in commit order.
         now = self.clock.now()
         name: str = channel._value_  # the value without the enum property's descriptor call
+        numbered = case_id is None
         if case_id is None:
             prefix = CASE_PREFIX[channel]
             self._case_numbers[prefix] = case_number = self._case_numbers.get(prefix, 0) + 1
@@ -330,7 +338,15 @@ class Network:
         record["payload"] = payload
         if not plain:
             record["payload"], record["directive"] = to_jsonable_python(payload), to_jsonable_python(directive)
-        text = canonical_json(record, plain=plain)
+        try:
+            text = canonical_json(record, plain=plain)
+        except (ValueError, RecursionError):
+            # A value the journal cannot hold (NaN, an overlong integer, a lone surrogate...). No await
+            # since the numbers were taken: giving them back is as if they never were.
+            self._message_numbers[name] = number - 1
+            if numbered:
+                self._case_numbers[CASE_PREFIX[channel]] -= 1
+            raise _unjournalable(payload, directive) from None
         record["channel"], record["created_at"] = channel, now
         listed = []
         delivery_rows = Rows()

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
+from simulators.runtime.journalable import MAX_DEPTH, OverlongInteger, first_unjournalable
+
 __all__ = [
     "PROBLEM_CONTENT_TYPE",
     "FieldError",
@@ -133,13 +135,33 @@ def _malformed(detail: str) -> ProblemError:
 
 
 async def read_json(request: web.Request) -> Any:
-    """The request body as JSON, or a 415/400 problem saying what is wrong with it."""
+    """The request body as JSON, or a 415/400/422 problem saying what is wrong with it.
+
+    A document the journal could not hold (nested deeper than `MAX_DEPTH`, NaN, Infinity, 1e400, an
+    integer beyond the int-string limit, a lone surrogate) is a 422 naming the field, before any
+    handler sees it.
+    """
     _require_json(request)
     raw = await request.read()
     try:
-        return json.loads(raw)
+        value = json.loads(raw, parse_int=_parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _malformed(str(exc)) from None
+    except RecursionError:
+        raise ProblemError(422, "Validation failed", f"(body): nested deeper than {MAX_DEPTH} levels",
+                           slug="validation",
+                           errors=[FieldError(field="(body)", rule=f"nested deeper than {MAX_DEPTH} levels")]) from None
+    found = first_unjournalable(value)
+    if found is not None:
+        field, rule = found
+        raise ProblemError(422, "Validation failed", f"{field}: {rule}", slug="validation",
+                           errors=[FieldError(field=field, rule=rule)])
+    return value
+
+
+def _parse_int(text: str) -> int | OverlongInteger:
+    # Kept as text beyond the int-string limit (int() would raise ValueError), to be named as a field.
+    return OverlongInteger(text) if len(text) > 4000 else int(text)
 
 
 async def read_model(request: web.Request, model: type[M]) -> M:

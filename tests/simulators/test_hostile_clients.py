@@ -76,7 +76,9 @@ def _valid(channel: str, sender: str) -> dict[str, Any]:
 
 async def _numbers(net: Net) -> tuple[dict[str, int], dict[str, int]]:
     network = net.network
-    return dict(network._message_numbers), dict(network._case_numbers)
+    # (a number given back leaves its counter at 0, which is the same as no counter)
+    return ({k: v for k, v in network._message_numbers.items() if v},
+            {k: v for k, v in network._case_numbers.items() if v})
 
 
 @pytest.mark.parametrize("channel", sorted(CHANNELS))
@@ -92,7 +94,8 @@ async def test_hostile_body_is_a_problem_and_uses_up_no_number(net: Net, channel
     assert answer.status in (400, 422), (answer.status, answer.body)
     assert answer.headers["Content-Type"].startswith("application/problem+json")
     named = " ".join(answer.fields)
-    assert field in named or (hostile == "deep" and "(body)" in named), answer.body
+    # The field, or the body where the parser itself refused the text (400, or nesting it cannot walk).
+    assert field in named if answer.status == 422 and hostile != "deep" else named == "(body)", answer.body
     assert await _numbers(net) == before
     traffic = await net.call("GET", "/control/traffic", control=True)
     assert traffic.body["messages"] == []
