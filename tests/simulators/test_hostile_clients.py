@@ -120,4 +120,5 @@ async def test_a_non_ascii_bearer_token_is_401(net: Net, token: str, caplog: pyt
         assert answer.status == 401, answer.body
         assert answer.headers["Content-Type"].startswith("application/problem+json")
         assert answer.fields == ["Authorization"]
-    assert "Traceback" not in caplog.text and "incident" not in caplog.text
+    assert "Traceback" not in caplog.text
+    assert "incident" not in caplog.text
