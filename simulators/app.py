@@ -24,6 +24,7 @@ from simulators.runtime.clock import Clock, SystemClock, VirtualClock
 from simulators.runtime.http import CREDENTIALS, add_fallback_routes, guard, json_response
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import OPENAPI, OpenApiRegistry, route
+from simulators.runtime.refusals import DEFAULT_REFUSAL_LIMIT, DEFAULT_REFUSAL_WINDOW_SECONDS, RefusalBudget
 from simulators.runtime.store import Journal, parse_db_time
 
 __all__ = ["CHANNEL_MODULES", "CHANNEL_SETTINGS", "CREDENTIALS_PATH", "HealthStatus", "ServerConfig", "build_app"]
@@ -48,6 +49,9 @@ class ServerConfig:
     channels: Sequence[str] = field(default_factory=lambda: tuple(CHANNEL_MODULES))
     max_body_bytes: int = 2 * 1024 * 1024
     allow_remote_webhooks: bool = False
+    # Journaled refusals per caller and window of wall time; beyond, a burst is journaled once (429).
+    refusal_limit: int = DEFAULT_REFUSAL_LIMIT
+    refusal_window_seconds: float = DEFAULT_REFUSAL_WINDOW_SECONDS
     # Per-channel settings, e.g. {"sirene": {"immediate_seconds": 900}, "interpol": {"review_delay_seconds": 3600}}.
     channel_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -78,7 +82,8 @@ async def _make_clock(config: ServerConfig, journal: Journal) -> Clock:
 async def build_app(config: ServerConfig) -> web.Application:
     journal = await Journal.open(config.data / "journal.sqlite3")
     clock = await _make_clock(config, journal)
-    network = await Network.open(journal, clock, allow_remote_webhooks=config.allow_remote_webhooks)
+    network = await Network.open(journal, clock, allow_remote_webhooks=config.allow_remote_webhooks,
+                                 refusals=RefusalBudget(config.refusal_limit, config.refusal_window_seconds))
     credentials, credentials_path = load_or_create_credentials(config.data)
 
     app = web.Application(client_max_size=config.max_body_bytes)

@@ -139,6 +139,14 @@ async def _serve(
 )
 @click.option("--allow-remote-webhooks", is_flag=True, help="Push to non-loopback webhook hosts too.")
 @click.option(
+    "--refusal-limit",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Refused requests journaled one by one per caller and minute; beyond, the burst is journaled "
+    "once and further refusals answer 429.",
+)
+@click.option(
     "--shutdown-timeout",
     default=10.0,
     show_default=True,
@@ -158,6 +166,7 @@ def serve(
     tls_key: Path | None,
     max_body: int,
     allow_remote_webhooks: bool,
+    refusal_limit: int,
     shutdown_timeout: float,
     verbose: bool,
 ) -> None:
@@ -186,5 +195,6 @@ def serve(
         channels=tuple(wanted),
         max_body_bytes=max_body,
         allow_remote_webhooks=allow_remote_webhooks,
+        refusal_limit=refusal_limit,
     )
     asyncio.run(_serve(host, port, config, tls, shutdown_timeout))
