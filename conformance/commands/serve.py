@@ -25,12 +25,15 @@ __all__ = ["serve"]
 def _parse_start(value: str | None) -> datetime | None:
     if value is None:
         return None
-    from simulators.runtime.clock import ensure_aware
+    from simulators.runtime.clock import LATEST_NETWORK_TIME, ensure_aware
 
     try:
-        return ensure_aware(datetime.fromisoformat(value.replace("Z", "+00:00")), "--start")
+        start = ensure_aware(datetime.fromisoformat(value.replace("Z", "+00:00")), "--start")
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--start") from None
+    if start >= LATEST_NETWORK_TIME:
+        raise click.BadParameter(f"must be before {LATEST_NETWORK_TIME.isoformat()}", param_hint="--start")
+    return start
 
 
 async def _serve(

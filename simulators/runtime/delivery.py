@@ -6,8 +6,8 @@ channel) and pushes each group in cursor order, one at a time (a CMS sees its me
 the network accepted them, unless a `reorder` fault says otherwise). A 2xx answer acknowledges the
 delivery; anything else (an error status, a redirect, which is never followed, a refused connection,
 no answer within the timeout) is a failed attempt, retried after `BACKOFF_BASE * 2**(attempts-1)`
-seconds of *network* time, capped at `BACKOFF_CAP`: deterministic, without jitter, so a virtual-clock run replays exactly. The delivery
-id is the same on every attempt (body `delivery_id` and header `X-Delivery-Id`).
+seconds of *network* time, capped at `BACKOFF_CAP`: deterministic, without jitter, so a virtual-clock
+run replays exactly. The delivery id is the same on every attempt (body `delivery_id` and header `X-Delivery-Id`).
 """
 
 from __future__ import annotations
