@@ -24,6 +24,7 @@ from simulators.runtime.clock import Clock, SystemClock, VirtualClock
 from simulators.runtime.http import CREDENTIALS, add_fallback_routes, guard, json_response
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import OPENAPI, OpenApiRegistry, route
+from simulators.runtime.problems import BODY_READ_SECONDS
 from simulators.runtime.refusals import DEFAULT_REFUSAL_LIMIT, DEFAULT_REFUSAL_WINDOW_SECONDS, RefusalBudget
 from simulators.runtime.store import Journal, parse_db_time
 
@@ -52,6 +53,8 @@ class ServerConfig:
     # Journaled refusals per caller and window of wall time; beyond, a burst is journaled once (429).
     refusal_limit: int = DEFAULT_REFUSAL_LIMIT
     refusal_window_seconds: float = DEFAULT_REFUSAL_WINDOW_SECONDS
+    # Seconds a handler waits for a body that did not arrive with its head (then 408).
+    body_read_seconds: float = 30.0
     # Per-channel settings, e.g. {"sirene": {"immediate_seconds": 900}, "interpol": {"review_delay_seconds": 3600}}.
     channel_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -92,6 +95,7 @@ async def build_app(config: ServerConfig) -> web.Application:
     app[CREDENTIALS_PATH] = credentials_path
     app[OPENAPI] = OpenApiRegistry(guard=guard)
     app[CHANNEL_SETTINGS] = config.channel_settings
+    app[BODY_READ_SECONDS] = config.body_read_seconds
 
     _public_routes(app)
     control.setup(app)

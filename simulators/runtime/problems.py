@@ -8,6 +8,7 @@ reaches a client.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 from simulators.runtime.journalable import MAX_DEPTH, OverlongInteger, first_unjournalable
 
 __all__ = [
+    "BODY_READ_SECONDS",
     "PROBLEM_CONTENT_TYPE",
     "FieldError",
     "Problem",
@@ -134,6 +136,23 @@ def _malformed(detail: str) -> ProblemError:
                         errors=[FieldError(field="(body)", rule="must be a JSON document")])
 
 
+# Seconds a handler waits for the rest of a body that did not arrive with the head (then 408).
+BODY_READ_SECONDS = web.AppKey("body_read_seconds", float)
+_DEFAULT_BODY_READ_SECONDS = 30.0
+
+
+async def _read_body(request: web.Request) -> bytes:
+    if request.content.is_eof():  # the usual case: the whole body came with the head
+        return await request.read()
+    try:
+        async with asyncio.timeout(request.app.get(BODY_READ_SECONDS, _DEFAULT_BODY_READ_SECONDS)):
+            return await request.read()
+    except TimeoutError:
+        raise ProblemError(408, "Request timeout", "the request body did not arrive in time", slug="request-timeout",
+                           errors=[FieldError(field="(body)", rule="must arrive within the body read timeout")],
+                           headers={"Connection": "close"}) from None
+
+
 async def read_json(request: web.Request) -> Any:
     """The request body as JSON, or a 415/400/422 problem saying what is wrong with it.
 
@@ -142,7 +161,7 @@ async def read_json(request: web.Request) -> Any:
     handler sees it.
     """
     _require_json(request)
-    raw = await request.read()
+    raw = await _read_body(request)
     try:
         value = json.loads(raw, parse_int=_parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -167,7 +186,7 @@ def _parse_int(text: str) -> int | OverlongInteger:
 async def read_model(request: web.Request, model: type[M]) -> M:
     """The body validated into `model` (parsed by pydantic straight from the bytes), or a problem."""
     _require_json(request)
-    raw = await request.read()
+    raw = await _read_body(request)
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
@@ -182,6 +201,7 @@ _STATUS_TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Payload too large",
     415: "Unsupported media type",
