@@ -20,7 +20,8 @@ HALF_A_REQUEST = b"GET /healthz HTT"
 
 async def guarded(make_net: Any, **limits: Any) -> Net:
     net: Net = await make_net(body_read_seconds=0.5)
-    assert net.server is not None and net.server.runner is not None
+    assert net.server is not None
+    assert net.server.runner is not None
     protect(net.server.runner.server, ConnectionLimits(**limits))
     return net
 
