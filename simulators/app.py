@@ -26,7 +26,7 @@ from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import OPENAPI, OpenApiRegistry, route
 from simulators.runtime.problems import BODY_READ_SECONDS
 from simulators.runtime.refusals import DEFAULT_REFUSAL_LIMIT, DEFAULT_REFUSAL_WINDOW_SECONDS, RefusalBudget
-from simulators.runtime.store import Journal, parse_db_time
+from simulators.runtime.store import Journal, JournalIntegrityError, parse_db_time
 
 __all__ = ["CHANNEL_MODULES", "CHANNEL_SETTINGS", "CREDENTIALS_PATH", "HealthStatus", "ServerConfig", "build_app"]
 
@@ -55,6 +55,8 @@ class ServerConfig:
     refusal_window_seconds: float = DEFAULT_REFUSAL_WINDOW_SECONDS
     # Seconds a handler waits for a body that did not arrive with its head (then 408).
     body_read_seconds: float = 30.0
+    # Serve a journal whose verification fails at start-up (to look at it); refused otherwise.
+    allow_broken_journal: bool = False
     # Per-channel settings, e.g. {"sirene": {"immediate_seconds": 900}, "interpol": {"review_delay_seconds": 3600}}.
     channel_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -82,8 +84,24 @@ async def _make_clock(config: ServerConfig, journal: Journal) -> Clock:
     return VirtualClock(start, rate=config.rate)
 
 
+async def _verify_at_start(journal: Journal, config: ServerConfig) -> None:
+    """Refuse to serve a journal whose chain, or whose tables, the chain does not vouch for."""
+    verification = await journal.verify()
+    if verification.ok:
+        _log.info("journal verified: %d entries, head %s", verification.entries, verification.head)
+        return
+    what = (f"the journal {journal.path} fails verification at entry {verification.first_bad_seq}: "
+            f"{verification.detail}")
+    if config.allow_broken_journal:
+        _log.error("%s; serving it anyway (--allow-broken-journal): it is no evidence", what)
+        return
+    await journal.close()
+    raise JournalIntegrityError(f"{what}; refusing to serve it (start with --allow-broken-journal to inspect it)")
+
+
 async def build_app(config: ServerConfig) -> web.Application:
     journal = await Journal.open(config.data / "journal.sqlite3")
+    await _verify_at_start(journal, config)
     clock = await _make_clock(config, journal)
     network = await Network.open(journal, clock, allow_remote_webhooks=config.allow_remote_webhooks,
                                  refusals=RefusalBudget(config.refusal_limit, config.refusal_window_seconds))

@@ -146,6 +146,11 @@ async def _serve(
 )
 @click.option("--allow-remote-webhooks", is_flag=True, help="Push to non-loopback webhook hosts too.")
 @click.option(
+    "--allow-broken-journal",
+    is_flag=True,
+    help="Serve a journal that fails verification at start-up (to inspect it); refused otherwise.",
+)
+@click.option(
     "--refusal-limit",
     default=30,
     show_default=True,
@@ -201,6 +206,7 @@ def serve(
     tls_key: Path | None,
     max_body: int,
     allow_remote_webhooks: bool,
+    allow_broken_journal: bool,
     refusal_limit: int,
     head_timeout: float,
     body_timeout: float,
@@ -236,6 +242,7 @@ def serve(
         max_body_bytes=max_body,
         allow_remote_webhooks=allow_remote_webhooks,
         refusal_limit=refusal_limit,
+        allow_broken_journal=allow_broken_journal,
         body_read_seconds=body_timeout,
     )
     limits = ConnectionLimits(head_seconds=head_timeout, idle_seconds=idle_timeout,
