@@ -130,3 +130,25 @@ def test_journal_verify_explains_a_missing_journal(tmp_path: Path) -> None:
     assert code == 2
     assert "no journal" in output
     assert journal_verify(tmp_path, "--head", "nonsense")[0] == 2
+
+
+async def test_a_send_racing_a_reset_verifies_but_mail_moved_out_of_its_segment_does_not(make_net: Any) -> None:
+    net: Net = await make_net()
+    await net.send("SPOC-DE")
+    assert (await net.call("POST", "/control/reset", control=True)).status == 200
+    await net.send("SPOC-DE")  # SIENA-000000002 and -3: the first two sends of segment 2, a minute apart
+    await net.advance(61)
+    await net.send("SPOC-DE")
+    await net.stop()
+    data = net.data
+    # A send accepted just before the reset reached the writer: its rows in segment 1, its entry in 2.
+    tamper(data, "UPDATE messages SET segment=1 WHERE message_id='SIENA-000000002'",
+           "UPDATE deliveries SET segment=1 WHERE message_id='SIENA-000000002'")
+    assert journal_verify(data)[0] == 0
+    # A later send moved back a segment is mail hidden from the mailbox (which lists the current one),
+    # even moved with every send before it.
+    tamper(data, "UPDATE messages SET segment=1 WHERE message_id='SIENA-000000003'",
+           "UPDATE deliveries SET segment=1 WHERE message_id='SIENA-000000003'")
+    code, output = journal_verify(data)
+    assert code == 1, output
+    assert "SIENA-000000003" in output
