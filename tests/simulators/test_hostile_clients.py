@@ -122,3 +122,12 @@ async def test_a_non_ascii_bearer_token_is_401(net: Net, token: str, caplog: pyt
         assert answer.fields == ["Authorization"]
     assert "Traceback" not in caplog.text
     assert "incident" not in caplog.text
+
+
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "1e400", HUGE_INT])
+async def test_a_hostile_penalty_is_named(net: Net, raw: str) -> None:
+    body = _with(INTERPOL_DIFFUSION, "offence_max_penalty_years", raw)
+    answer = await net.call("POST", INTERPOL_PATH, party="NCB-DE", raw=body,
+                            headers={"Content-Type": "application/json"})
+    assert answer.status == 422, answer.body
+    assert answer.fields == ["offence_max_penalty_years"]
