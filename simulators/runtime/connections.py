@@ -8,8 +8,8 @@ the connection bookkeeping of the runner's `web.Server`:
 - each new connection must deliver its first request head within `head_seconds`, or is closed
   (later heads on a kept-alive connection: aiohttp's `keepalive_timeout`, which closes a connection
   idle or holding an unfinished head once it runs out; `serve` sets it to `idle_seconds`);
-- beyond `max_connections` open at once, a new connection gets a 503 problem and is closed at once,
-  before anything is read from it (0: half the process's file limit, at most 1,000);
+- beyond `max_connections` open at once, a new connection gets a 503 problem and is closed at once
+  (0: half the process's file limit, at most 1,000);
 - those refusals, and asyncio's "out of system resource" accept errors, are logged once per
   `log_interval_seconds` with a count, not once per connection.
 
@@ -104,8 +104,13 @@ class ConnectionGuard:
         if self.open > self.max_connections:
             self.refused += 1
             self._log_refusals()
+            # (Its reading goes on: a socket closed with unread data answers with a reset, and the
+            # client would lose this answer.)
             transport.write(_REFUSAL % (len(_REFUSAL_BODY), _REFUSAL_BODY))
-            transport.close()
+            # Closed once the handler's task has started (it starts after this call returns, and
+            # expects its connection until then): two turns of the loop later.
+            loop = asyncio.get_running_loop()
+            loop.call_soon(loop.call_soon, handler.force_close)
             return
         loop = asyncio.get_running_loop()
         self._timers[handler] = loop.call_later(self.limits.head_seconds, self._head_due, handler, transport)
