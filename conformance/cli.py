@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Write a one-page certificate for a conformant run signed by a trusted key.",
     ),
     "evidence": ("conformance.commands.evidence:evidence", "Verify or show a signed evidence bundle of a run."),
+    "journal": ("conformance.commands.journal:journal", "Verify a channel network's journal in its data directory."),
     "keys": ("conformance.commands.keys:keys", "Make the key that signs a lab's evidence bundles."),
     "sut-check": ("conformance.commands.sutcheck:sut_check", "Preflight a vendor's SUT test interface in under 30 s."),
 }

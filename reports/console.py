@@ -126,4 +126,8 @@ def render_summary(
                          "tamper-evident but proves no signer (certify with --signing-key)")
         else:
             lines.append(f"Signed by:       {results.signer.name}")
+    if results.channel_journal is not None:
+        journal = results.channel_journal
+        state = "verified" if journal.ok else f"FAILED VERIFICATION ({journal.detail})"
+        lines.append(f"Channel journal: {state}, head {journal.head.seq}:{journal.head.hash}")
     return "\n".join(lines) + "\n"

@@ -336,6 +336,24 @@ class ArticleResult(_Model):
     )
 
 
+class JournalHead(_Model):
+    """The last entry of the channel journal's hash chain."""
+
+    seq: int = Field(ge=0, description="Sequence number of the last entry (0: an empty journal).")
+    hash: str = Field(description="Its chained SHA-256 hash (hex; 64 zeros for an empty journal).")
+
+
+class ChannelJournal(_Model):
+    """The channel network's journal as the run left it, verified by the network at the run's end."""
+
+    ok: bool = Field(description="The hash chain, and the tables it vouches for, verified.")
+    head: JournalHead = Field(
+        description="Head of the chain at the run's end. `spoc-harness journal verify DIR --results results.json` "
+        "later shows whether the journal still holds it: deleting or rewriting its last entries is caught."
+    )
+    detail: str | None = Field(default=None, description="Why the verification failed, if it did.")
+
+
 class SutInfo(_Model):
     """The system under test."""
 
@@ -529,6 +547,10 @@ class RunResults(_Model):
     )
     deviations: DeviationReport | None = Field(
         default=None, description="Only when the run was given --deviations FILE."
+    )
+    channel_journal: ChannelJournal | None = Field(
+        default=None, description="The channel journal's verification and head at the run's end (absent when the "
+        "run ended before the network was reached)."
     )
 
     def failed_checks(self) -> list[CheckResult]:

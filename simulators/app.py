@@ -26,7 +26,9 @@ from simulators.runtime.clock import Clock, SystemClock, VirtualClock
 from simulators.runtime.http import CREDENTIALS, add_fallback_routes, guard, json_response
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import OPENAPI, OpenApiRegistry, route
-from simulators.runtime.store import Journal, parse_db_time
+from simulators.runtime.problems import BODY_READ_SECONDS
+from simulators.runtime.refusals import DEFAULT_REFUSAL_LIMIT, DEFAULT_REFUSAL_WINDOW_SECONDS, RefusalBudget
+from simulators.runtime.store import Journal, JournalIntegrityError, parse_db_time
 
 __all__ = [
     "CHANNEL_MODULES",
@@ -58,6 +60,13 @@ class ServerConfig:
     channels: Sequence[str] = field(default_factory=lambda: tuple(CHANNEL_MODULES))
     max_body_bytes: int = 2 * 1024 * 1024
     allow_remote_webhooks: bool = False
+    # Journaled refusals per caller and window of wall time; beyond, a burst is journaled once (429).
+    refusal_limit: int = DEFAULT_REFUSAL_LIMIT
+    refusal_window_seconds: float = DEFAULT_REFUSAL_WINDOW_SECONDS
+    # Seconds a handler waits for a body that did not arrive with its head (then 408).
+    body_read_seconds: float = 30.0
+    # Serve a journal whose verification fails at start-up (to look at it); refused otherwise.
+    allow_broken_journal: bool = False
     # Per-channel settings, e.g. {"sirene": {"immediate_seconds": 900}, "interpol": {"review_delay_seconds": 3600}}.
     channel_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -85,10 +94,27 @@ async def _make_clock(config: ServerConfig, journal: Journal) -> Clock:
     return VirtualClock(start, rate=config.rate)
 
 
+async def _verify_at_start(journal: Journal, config: ServerConfig) -> None:
+    """Refuse to serve a journal whose chain, or whose tables, the chain does not vouch for."""
+    verification = await journal.verify()
+    if verification.ok:
+        _log.info("journal verified: %d entries, head %s", verification.entries, verification.head)
+        return
+    what = (f"the journal {journal.path} fails verification at entry {verification.first_bad_seq}: "
+            f"{verification.detail}")
+    if config.allow_broken_journal:
+        _log.error("%s; serving it anyway (--allow-broken-journal): it is no evidence", what)
+        return
+    await journal.close()
+    raise JournalIntegrityError(f"{what}; refusing to serve it (start with --allow-broken-journal to inspect it)")
+
+
 async def build_app(config: ServerConfig) -> web.Application:
     journal = await Journal.open(config.data / "journal.sqlite3")
+    await _verify_at_start(journal, config)
     clock = await _make_clock(config, journal)
-    network = await Network.open(journal, clock, allow_remote_webhooks=config.allow_remote_webhooks)
+    network = await Network.open(journal, clock, allow_remote_webhooks=config.allow_remote_webhooks,
+                                 refusals=RefusalBudget(config.refusal_limit, config.refusal_window_seconds))
     credentials, credentials_path = load_or_create_credentials(config.data)
 
     app = web.Application(client_max_size=config.max_body_bytes)
@@ -97,6 +123,7 @@ async def build_app(config: ServerConfig) -> web.Application:
     app[CREDENTIALS_PATH] = credentials_path
     app[OPENAPI] = OpenApiRegistry(guard=guard)
     app[CHANNEL_SETTINGS] = config.channel_settings
+    app[BODY_READ_SECONDS] = config.body_read_seconds
 
     _public_routes(app)
     clock_stream.setup(app)

@@ -383,11 +383,14 @@ async def get_message(request: web.Request) -> web.Response:
     network = request.app[NETWORK]
     message_id = request.match_info["message_id"]
     view = await network.message(message_id)
+    missing = ProblemError(404, "Not found", f"no Interpol message {message_id!r}", slug="not-found")
     if view is None or view.channel is not CHANNEL:
-        raise ProblemError(404, "Not found", f"no Interpol message {message_id!r}", slug="not-found")
+        raise missing
     if not (who.control and who.party is None) and (who.party is None or not network.can_see(view, who.party)):
+        # Answered as a missing id (ids are network-wide counters: a 403 would tell which exist).
         await network.refuse(
-            who.party, "read", f"read Interpol message {message_id}, which it neither sent nor received"
+            who.party, "read", f"read Interpol message {message_id}, which it neither sent nor received",
+            answer=missing,
         )
     body = {**view.model_dump(), "review": _review_view(request.app[_DESK], message_id)}
     return json_response(InterpolMessageView.model_validate(body))

@@ -54,11 +54,16 @@ async def send(request: web.Request) -> web.Response:
     return accepted_response(request, envelope, location=f"/siena/messages/{envelope.message_id}")
 
 
-async def _visible(network: Network, who: Caller, envelope: Envelope, what: str) -> None:
+def _not_found(what: str) -> ProblemError:
+    return ProblemError(404, "Not found", f"no {what}", slug="not-found")
+
+
+async def _visible(network: Network, who: Caller, envelope: Envelope, what: str, missing: ProblemError) -> None:
     if who.control and who.party is None:
         return
     if who.party is None or not network.can_see(envelope, who.party):
-        await network.refuse(who.party, "read", f"read {what}, which it neither sent nor received")
+        # Answered as a missing id (ids are network-wide counters: a 403 would tell which exist).
+        await network.refuse(who.party, "read", f"read {what}, which it neither sent nor received", answer=missing)
 
 
 async def get_message(request: web.Request) -> web.Response:
@@ -66,9 +71,10 @@ async def get_message(request: web.Request) -> web.Response:
     network = request.app[NETWORK]
     message_id = request.match_info["message_id"]
     view = await network.message(message_id)
+    missing = _not_found(f"SIENA message {message_id!r}")
     if view is None or view.channel is not CHANNEL:
-        raise ProblemError(404, "Not found", f"no SIENA message {message_id!r}", slug="not-found")
-    await _visible(network, who, view, f"SIENA message {message_id}")
+        raise missing
+    await _visible(network, who, view, f"SIENA message {message_id}", missing)
     return json_response(view)
 
 
@@ -77,12 +83,14 @@ async def get_case(request: web.Request) -> web.Response:
     network = request.app[NETWORK]
     case_id = request.match_info["case_id"]
     views: list[MessageView] = await network.case_messages(CHANNEL, case_id)
+    missing = _not_found(f"SIENA case {case_id!r}")
     if not views:
-        raise ProblemError(404, "Not found", f"no SIENA case {case_id!r}", slug="not-found")
+        raise missing
     if not (who.control and who.party is None):
         views = [v for v in views if who.party is not None and network.can_see(v, who.party)]
         if not views:
-            await network.refuse(who.party, "read", f"read SIENA case {case_id}, in which it has no message")
+            await network.refuse(who.party, "read", f"read SIENA case {case_id}, in which it has no message",
+                                 answer=missing)
     first = SienaPayload.model_validate(views[0].payload)
     areas = list(
         dict.fromkeys(area for v in views for area in SienaPayload.model_validate(v.payload).crime_areas)

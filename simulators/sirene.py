@@ -393,10 +393,13 @@ async def get_form(request: web.Request) -> web.Response:
     network = request.app[NETWORK]
     message_id = request.match_info["message_id"]
     view = await network.message(message_id)
+    missing = ProblemError(404, "Not found", f"no SIRENE form {message_id!r}", slug="not-found")
     if view is None or view.channel is not CHANNEL:
-        raise ProblemError(404, "Not found", f"no SIRENE form {message_id!r}", slug="not-found")
+        raise missing
     if not (who.control and who.party is None) and (who.party is None or not network.can_see(view, who.party)):
-        await network.refuse(who.party, "read", f"read SIRENE form {message_id}, which it neither sent nor received")
+        # Answered as a missing id (ids are network-wide counters: a 403 would tell which exist).
+        await network.refuse(who.party, "read", f"read SIRENE form {message_id}, which it neither sent nor received",
+                             answer=missing)
     book = request.app[_BOOK]
     record = book.records.get(message_id)
     timer = view.payload.get("reply_timer") or {}

@@ -22,6 +22,8 @@ from reports.junit import write_junit
 from reports.private_files import private_dir, write_private_text
 from reports.results import (
     BasisStatus,
+    ChannelJournal,
+    JournalHead,
     KillRow,
     RequirementMeta,
     RunResults,
@@ -131,6 +133,11 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
                                               source=str(run.options.deviations))
     # Which catalogue judged the run: its digest, so a certificate names the exact requirement readings.
     shown["catalogue_sha256"] = _catalogue_digest()
+    journal = _channel_journal(result.channel_journal if result is not None else None)
+    aborted = run.aborted
+    if aborted is None and journal is not None and not journal.ok:
+        # The verdicts rest on the journal: one that fails verification is no ground for any.
+        aborted = f"the channel journal failed verification: {journal.detail}"
     results = assemble_results(
         checks,
         meta,
@@ -149,16 +156,26 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
                              deadline_reading=settings.deadline_reading.value, seed=settings.seed, **shown),
         scenarios=gherkin_scenarios(),
         kill_matrix=kill_matrix,
-        aborted=run.aborted is not None,
-        abort_reason=run.aborted,
+        aborted=aborted is not None,
+        abort_reason=aborted,
         deviations=deviations,
     )
+    results.channel_journal = journal
     if result is not None:
         from conformance.campaign.timelines import build_timelines
         from conformance.campaign.view import CampaignView
 
         results.timelines = build_timelines(CampaignView(result))
     return results
+
+
+def _channel_journal(verification: dict[str, Any] | None) -> ChannelJournal | None:
+    """The network's answer to `/control/journal/verify` as results.json records it."""
+    if not verification:
+        return None
+    return ChannelJournal(ok=bool(verification.get("ok")),
+                          head=JournalHead(seq=int(verification.get("entries", 0)), hash=str(verification.get("head"))),
+                          detail=verification.get("detail"))
 
 
 def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) -> dict[str, Path]:
@@ -204,6 +221,10 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
         extras = {"ledger.json": ledger_path, "cms-exports.json": exports_path}
     extras["junit.xml"] = paths["junit.xml"]
     extras["report.html"] = paths["report.html"]
+    if results.channel_journal is not None:  # the head, kept apart from the database it describes
+        head_path = staging / "channel-journal.json"
+        write_private_text(head_path, results.channel_journal.model_dump_json(indent=1))
+        extras["channel-journal.json"] = head_path
     manifest = write_bundle(bundle_dir, results_path=paths["results.json"], journal_export=journal,
                             extra_files=extras, created_at=results.finished_at, signing_key=signing_key)
     shutil.rmtree(staging, ignore_errors=True)

@@ -86,6 +86,8 @@ class CampaignResult:
     settling: str = "quiescence-signal"
     sut_follows_clock: bool = True
     main_end: datetime | None = None  # network time when the main timeline (phase 1) ended
+    # The network's verification of its journal at the end (`/control/journal/verify`): ok, entries, head.
+    channel_journal: dict[str, Any] | None = None
 
 
 class Progress:
@@ -201,6 +203,12 @@ async def run_campaign(
             await run_phase(2, "retention review (months of network time)")
             await timeline.fetch_all()
             final_exports = await _exports(sut, settings, timeline.now)
+        # Last: the journal the verdicts rest on, verified by the network, and its head recorded here,
+        # outside the database, where a later edit of the database cannot reach it.
+        progress.phase("verifying the channel journal")
+        channel_journal = await network.verify_journal()
+        if not channel_journal.get("ok"):
+            ledger.notes.append(f"the channel journal failed verification: {channel_journal.get('detail')}")
         return CampaignResult(
             settings=settings, ledger=ledger, info=info, scenarios=[s.name for s in scenarios],
             requirements=list(requirement_ids), network_start=timeline.started_at,
@@ -208,7 +216,7 @@ async def run_campaign(
             steps=timeline.steps, exports=exports, final_exports=final_exports,
             statistics_before=statistics_before, scenario_failures=failures,
             settle_timeouts=timeline.settle_timeouts, settling=timeline.settling,
-            sut_follows_clock=follows, main_end=main_end,
+            sut_follows_clock=follows, main_end=main_end, channel_journal=channel_journal,
         )
 
 

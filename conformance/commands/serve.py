@@ -25,24 +25,29 @@ __all__ = ["serve"]
 def _parse_start(value: str | None) -> datetime | None:
     if value is None:
         return None
-    from simulators.runtime.clock import ensure_aware
+    from simulators.runtime.clock import LATEST_NETWORK_TIME, ensure_aware
 
     try:
-        return ensure_aware(datetime.fromisoformat(value.replace("Z", "+00:00")), "--start")
+        start = ensure_aware(datetime.fromisoformat(value.replace("Z", "+00:00")), "--start")
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--start") from None
+    if start >= LATEST_NETWORK_TIME:
+        raise click.BadParameter(f"must be before {LATEST_NETWORK_TIME.isoformat()}", param_hint="--start")
+    return start
 
 
 async def _serve(
-    host: str, port: int, config: object, tls: ssl.SSLContext | None, shutdown_timeout: float
+    host: str, port: int, config: object, tls: ssl.SSLContext | None, shutdown_timeout: float, limits: object
 ) -> None:
     from aiohttp import web
 
     from conformance.lifeline import watch_lifeline
     from simulators.app import CREDENTIALS_PATH, ServerConfig, build_app
+    from simulators.runtime.connections import ConnectionLimits, protect
     from simulators.runtime.store import JournalOpenError
 
     assert isinstance(config, ServerConfig)
+    assert isinstance(limits, ConnectionLimits)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # Before the journal writer starts: it must not inherit the lifeline's variable. A parent gone
@@ -57,8 +62,10 @@ async def _serve(
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_timeout, access_log=None)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_timeout, access_log=None,
+                           keepalive_timeout=limits.idle_seconds)
     await runner.setup()
+    protect(runner.server, limits)
     site = web.TCPSite(runner, host, port, ssl_context=tls, reuse_address=True)
     try:
         await site.start()
@@ -139,6 +146,47 @@ async def _serve(
 )
 @click.option("--allow-remote-webhooks", is_flag=True, help="Push to non-loopback webhook hosts too.")
 @click.option(
+    "--allow-broken-journal",
+    is_flag=True,
+    help="Serve a journal that fails verification at start-up (to inspect it); refused otherwise.",
+)
+@click.option(
+    "--refusal-limit",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Refused requests journaled one by one per caller and minute; beyond, the burst is journaled "
+    "once and further refusals answer 429.",
+)
+@click.option(
+    "--head-timeout",
+    default=15.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds a new connection gets to send its first request head; then it is closed.",
+)
+@click.option(
+    "--body-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds a request gets to send the rest of its body; then 408.",
+)
+@click.option(
+    "--idle-timeout",
+    default=75.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds a kept-alive connection may stay idle, or hold an unfinished head, between requests.",
+)
+@click.option(
+    "--max-connections",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Connections open at once; beyond, 503 and close (0: half the file limit, at most 1000).",
+)
+@click.option(
     "--shutdown-timeout",
     default=10.0,
     show_default=True,
@@ -158,11 +206,18 @@ def serve(
     tls_key: Path | None,
     max_body: int,
     allow_remote_webhooks: bool,
+    allow_broken_journal: bool,
+    refusal_limit: int,
+    head_timeout: float,
+    body_timeout: float,
+    idle_timeout: float,
+    max_connections: int,
     shutdown_timeout: float,
     verbose: bool,
 ) -> None:
     """Start the simulated SIENA, SIRENE and Interpol I-24/7 channels."""
     from simulators.app import CHANNEL_MODULES, ServerConfig
+    from simulators.runtime.connections import ConnectionLimits
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -186,5 +241,10 @@ def serve(
         channels=tuple(wanted),
         max_body_bytes=max_body,
         allow_remote_webhooks=allow_remote_webhooks,
+        refusal_limit=refusal_limit,
+        allow_broken_journal=allow_broken_journal,
+        body_read_seconds=body_timeout,
     )
-    asyncio.run(_serve(host, port, config, tls, shutdown_timeout))
+    limits = ConnectionLimits(head_seconds=head_timeout, idle_seconds=idle_timeout,
+                              max_connections=max_connections)
+    asyncio.run(_serve(host, port, config, tls, shutdown_timeout, limits))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from simulators.model.directive import ChannelName
 from simulators.model.envelope import DeliveryStatus
-from simulators.runtime.clock import VirtualClock, ensure_aware
+from simulators.runtime.clock import LATEST_NETWORK_TIME, VirtualClock, ensure_aware
 from simulators.runtime.faults import Fault
 from simulators.runtime.network import Network
 from simulators.runtime.problems import FieldError, ProblemError
@@ -83,7 +83,8 @@ async def move_clock(
             "Validation failed",
             f"{field}: {exc}",
             slug="validation",
-            errors=[FieldError(field=field, rule="must move the clock forward, within year 9999")],
+            errors=[FieldError(field=field, rule="must move the clock forward, to a time before "
+                                                f"{LATEST_NETWORK_TIME.year}")],
         ) from None
     now = clock.now()
     await network.journal.append(

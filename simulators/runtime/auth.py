@@ -59,11 +59,17 @@ class Credentials(BaseModel):
         return found
 
     def is_control(self, token: str) -> bool:
-        return hmac.compare_digest(self.control, token)
+        # Compared as bytes: `compare_digest` refuses a str with non-ASCII characters (TypeError),
+        # and a header may hold any byte aiohttp decoded.
+        return hmac.compare_digest(_token_bytes(self.control), _token_bytes(token))
+
+
+def _token_bytes(token: str) -> bytes:
+    return token.encode("utf-8", "surrogatepass")
 
 
 def _digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+    return hashlib.sha256(_token_bytes(token)).digest()
 
 
 def load_or_create_credentials(directory: Path) -> tuple[Credentials, Path]:

@@ -15,7 +15,12 @@ from typing import Protocol
 
 from simulators.runtime.encoding import db_time
 
-__all__ = ["Clock", "SystemClock", "VirtualClock", "ensure_aware"]
+__all__ = ["LATEST_NETWORK_TIME", "Clock", "SystemClock", "VirtualClock", "ensure_aware"]
+
+# The latest time the network may be set to. Deadlines, retention periods, retries and review delays
+# are computed forward from the network time (years at most), and datetime ends with year 9999: a
+# clock beyond this leaves them no room, and later sends would fail (OverflowError).
+LATEST_NETWORK_TIME = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def ensure_aware(moment: datetime, what: str = "datetime") -> datetime:
@@ -70,6 +75,8 @@ class VirtualClock:
 
     def __init__(self, start: datetime | None = None, *, rate: float = 0.0) -> None:
         self._anchor_virtual = ensure_aware(start or datetime.now(UTC), "start")
+        if self._anchor_virtual >= LATEST_NETWORK_TIME:
+            raise ValueError(f"the network clock must start before {LATEST_NETWORK_TIME.isoformat()}")
         self._anchor_real = time.monotonic()
         self._rate = rate
         self._moved = asyncio.Event() if _has_loop() else None
@@ -89,6 +96,9 @@ class VirtualClock:
         moment = ensure_aware(moment, "clock time")
         if moment < self.now():
             raise ValueError(f"the network clock cannot go back (now {self.now().isoformat()})")
+        if moment >= LATEST_NETWORK_TIME:
+            raise ValueError(f"the network clock must stay before {LATEST_NETWORK_TIME.isoformat()}, "
+                             "to leave room for the deadlines and retention computed from it")
         self._anchor_virtual = moment
         self._anchor_real = self._real()
         self._notify()

@@ -4,10 +4,10 @@ The schedule lives in the journal (`deliveries.next_attempt_at`), not in memory,
 resume after a restart by construction. One loop takes the due pushes, groups them per (party,
 channel) and pushes each group in cursor order, one at a time (a CMS sees its messages in the order
 the network accepted them, unless a `reorder` fault says otherwise). A 2xx answer acknowledges the
-delivery; anything else (an error status, a refused connection, no answer within the timeout) is a
-failed attempt, retried after `BACKOFF_BASE * 2**(attempts-1)` seconds of *network* time, capped at
-`BACKOFF_CAP`: deterministic, without jitter, so a virtual-clock run replays exactly. The delivery
-id is the same on every attempt (body `delivery_id` and header `X-Delivery-Id`).
+delivery; anything else (an error status, a redirect, which is never followed, a refused connection,
+no answer within the timeout) is a failed attempt, retried after `BACKOFF_BASE * 2**(attempts-1)`
+seconds of *network* time, capped at `BACKOFF_CAP`: deterministic, without jitter, so a virtual-clock
+run replays exactly. The delivery id is the same on every attempt (body `delivery_id` and header `X-Delivery-Id`).
 """
 
 from __future__ import annotations
@@ -201,9 +201,12 @@ class Pusher:
         error = ""
         for _copy in range(network.faults.copies(channel, row.party)):
             try:
+                # Never follow a redirect: its target is a host `PUT .../webhook` did not check (and
+                # may refuse); a redirect is a failed delivery, as any other status outside 2xx.
                 async with self._session.post(
                     url,
                     data=body,
+                    allow_redirects=False,
                     timeout=aiohttp.ClientTimeout(total=timeout),
                     headers={"Content-Type": "application/json", "X-Delivery-Id": row.delivery_id},
                 ) as response:

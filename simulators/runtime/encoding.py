@@ -69,7 +69,12 @@ def canonical_json(value: Any, *, plain: bool = False) -> str:
 
 def _stdlib_canonical(value: Any) -> str:
     # The definition of the canonical form; the orjson path above is a faster way to the same text.
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if not text.isascii():
+        # A lone surrogate passes json.dumps but not the journal's UTF-8: refused here, where the
+        # caller can still say which field it was (orjson refused it already on the fast path).
+        text.encode("utf-8")
+    return text
 
 
 _LAST_DB_TIME: tuple[datetime | None, str] = (None, "")

@@ -42,7 +42,9 @@ from simulators.runtime import queries
 from simulators.runtime.clock import Clock
 from simulators.runtime.delivery import ACKED, Pusher, ack_text, acked_entry
 from simulators.runtime.faults import Fault, FaultSet
+from simulators.runtime.journalable import first_unjournalable
 from simulators.runtime.problems import FieldError, ProblemError
+from simulators.runtime.refusals import RefusalBudget, Verdict
 from simulators.runtime.store import (
     ENTRY_SEQ,
     CanonicalText,
@@ -72,6 +74,12 @@ def _unprocessable(field: str, rule: str, detail: str, slug: str = "validation")
     return ProblemError(
         422, "Validation failed", detail, slug=slug, errors=[FieldError(field=field, rule=rule)]
     )
+
+
+def _unjournalable(payload: dict[str, Any], directive: dict[str, Any] | None) -> ProblemError:
+    found = first_unjournalable(directive, "directive") if directive is not None else None
+    field, rule = found or first_unjournalable(payload) or ("(body)", "holds a value JSON cannot carry")
+    return _unprocessable(field, rule, f"{field}: {rule}")
 
 
 _INSERT_MESSAGES = ("INSERT INTO messages(message_id, journal_seq, segment, channel, sender, case_id, kind, "
@@ -109,8 +117,10 @@ def _directive_kind(directive: dict[str, Any] | None) -> str | None:
 class Network:
     """One exchange network: journal, clock, deliveries, faults. Create with `await Network.open(...)`."""
 
-    def __init__(self, journal: Journal, clock: Clock, *, allow_remote_webhooks: bool = False) -> None:
+    def __init__(self, journal: Journal, clock: Clock, *, allow_remote_webhooks: bool = False,
+                 refusals: RefusalBudget | None = None) -> None:
         self.journal = journal
+        self.refusals = refusals or RefusalBudget()
         self.clock = clock
         self.faults = FaultSet()
         self.scheduler = Scheduler(clock)
@@ -129,8 +139,9 @@ class Network:
         self.pusher = Pusher(self)
 
     @classmethod
-    async def open(cls, journal: Journal, clock: Clock, *, allow_remote_webhooks: bool = False) -> Network:
-        network = cls(journal, clock, allow_remote_webhooks=allow_remote_webhooks)
+    async def open(cls, journal: Journal, clock: Clock, *, allow_remote_webhooks: bool = False,
+                   refusals: RefusalBudget | None = None) -> Network:
+        network = cls(journal, clock, allow_remote_webhooks=allow_remote_webhooks, refusals=refusals)
         await network._load()
         return network
 
@@ -277,17 +288,20 @@ class Network:
                 )
             return case_id or parent_case
         if case_id is not None:
-            known = await self.journal.read(
-                lambda c: c.execute(
-                    "SELECT 1 FROM messages WHERE channel=? AND case_id=? LIMIT 1", (channel.value, case_id)
-                ).fetchone()
+            # A case the sender has a part in: it sent or received one of its messages. Another pair's
+            # case answers as one that does not exist (ids are network-wide counters: a 403 would
+            # tell which exist), and the attempt is journaled.
+            known = await self.journal.read(lambda c: queries.case_part(c, channel.value, case_id, sender))
+            unknown = _unprocessable(
+                "case_id",
+                "must be a case id the network assigned, in which the sender sent or received a message",
+                f"case_id: no {channel.value} case {case_id!r} of {sender}; omit it to open a new case",
             )
             if known is None:
-                raise _unprocessable(
-                    "case_id",
-                    "must be a case id the network assigned",
-                    f"case_id: no {channel.value} case {case_id!r}; omit it to open a new case",
-                )
+                raise unknown
+            if not known:
+                await self.refuse(sender, "send", f"join {channel.value} case {case_id}, in which it has no part",
+                                  answer=unknown)
         return case_id
 
     async def _accept(
@@ -310,6 +324,7 @@ class Network:
         # From here to the journal's queue there is no await: numbers are taken in commit order.
         now = self.clock.now()
         name: str = channel._value_  # the value without the enum property's descriptor call
+        numbered = case_id is None
         if case_id is None:
             prefix = CASE_PREFIX[channel]
             self._case_numbers[prefix] = case_number = self._case_numbers.get(prefix, 0) + 1
@@ -330,7 +345,15 @@ class Network:
         record["payload"] = payload
         if not plain:
             record["payload"], record["directive"] = to_jsonable_python(payload), to_jsonable_python(directive)
-        text = canonical_json(record, plain=plain)
+        try:
+            text = canonical_json(record, plain=plain)
+        except (ValueError, RecursionError):
+            # A value the journal cannot hold (NaN, an overlong integer, a lone surrogate...). No await
+            # since the numbers were taken: giving them back is as if they never were.
+            self._message_numbers[name] = number - 1
+            if numbered:
+                self._case_numbers[CASE_PREFIX[channel]] -= 1
+            raise _unjournalable(payload, directive) from None
         record["channel"], record["created_at"] = channel, now
         listed = []
         delivery_rows = Rows()
@@ -495,8 +518,10 @@ class Network:
         for delivery_id, row in zip(delivery_ids, found, strict=True):
             if row is None or row.channel != channel.value:
                 raise ProblemError(404, "Not found", f"no {channel.value} delivery {delivery_id!r}", slug="not-found")
-            if row.party != party:
-                await self.refuse(party, "ack", f"acknowledge delivery {delivery_id} addressed to another party")
+            if row.party != party:  # answered as an unknown id: ids are counters, a 403 would tell they exist
+                await self.refuse(party, "ack", f"acknowledge delivery {delivery_id} addressed to another party",
+                                  answer=ProblemError(404, "Not found", f"no {channel.value} delivery {delivery_id!r}",
+                                                      slug="not-found"))
             rows.append(row)
         now = self.clock.now()
         stamp = db_time(now)
@@ -522,19 +547,40 @@ class Network:
 
     # -- access refusals --------------------------------------------------------------------------
 
-    async def refuse(self, party: str | None, action: str, detail: str) -> None:
-        """Journal a refused access attempt and raise the 403 problem for it."""
-        now = self.clock.now()
-        entry = {"party": party, "action": action, "detail": detail}
-        await self.journal.append(
-            "access.refused",
-            entry,
-            at=now,
-            statements=[(
-                "INSERT INTO audit(journal_seq, at, party, action, detail) VALUES (?,?,?,?,?)",
-                (ENTRY_SEQ, db_time(now), party, action, detail),
-            )],
-        )
+    async def refuse(self, party: str | None, action: str, detail: str, *,
+                     answer: ProblemError | None = None) -> None:
+        """Journal a refused access attempt and raise the 403 problem for it (always raises).
+
+        `answer`: the problem to raise instead of 403, where a 403 would tell the caller that what it
+        named exists (another party's message, case or delivery answers as one that does not exist).
+        Beyond the caller's budget of journaled refusals (`RefusalBudget`), the burst is journaled
+        once and further refusals are answered 429 (or `answer`) without a journal entry.
+        """
+        who = party or "(control)"
+        verdict = self.refusals.judge(who)
+        if verdict is not Verdict.QUIET:
+            now = self.clock.now()
+            if verdict is Verdict.BURST:
+                detail = (f"{detail} [refusal burst: more than {self.refusals.limit} refusals within "
+                          f"{self.refusals.window_seconds:g} s; further ones are answered 429 and not journaled]")
+            entry = {"party": party, "action": action, "detail": detail}
+            await self.journal.append(
+                "access.refused",
+                entry,
+                at=now,
+                statements=[(
+                    "INSERT INTO audit(journal_seq, at, party, action, detail) VALUES (?,?,?,?,?)",
+                    (ENTRY_SEQ, db_time(now), party, action, detail),
+                )],
+            )
+        if answer is not None:
+            raise answer
+        if verdict is Verdict.QUIET:
+            raise ProblemError(
+                429, "Too many refused requests",
+                f"{who} was refused more than {self.refusals.limit} times within {self.refusals.window_seconds:g} s; "
+                "the burst is logged once",
+                slug="too-many-refusals", headers={"Retry-After": str(self.refusals.retry_after(who))})
         raise ProblemError(
             403,
             "Forbidden",

@@ -8,6 +8,7 @@ reaches a client.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -18,7 +19,10 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
+from simulators.runtime.journalable import MAX_DEPTH, OverlongInteger, first_unjournalable
+
 __all__ = [
+    "BODY_READ_SECONDS",
     "PROBLEM_CONTENT_TYPE",
     "FieldError",
     "Problem",
@@ -132,20 +136,57 @@ def _malformed(detail: str) -> ProblemError:
                         errors=[FieldError(field="(body)", rule="must be a JSON document")])
 
 
-async def read_json(request: web.Request) -> Any:
-    """The request body as JSON, or a 415/400 problem saying what is wrong with it."""
-    _require_json(request)
-    raw = await request.read()
+# Seconds a handler waits for the rest of a body that did not arrive with the head (then 408).
+BODY_READ_SECONDS = web.AppKey("body_read_seconds", float)
+_DEFAULT_BODY_READ_SECONDS = 30.0
+
+
+async def _read_body(request: web.Request) -> bytes:
+    if request.content.is_eof():  # the usual case: the whole body came with the head
+        return await request.read()
     try:
-        return json.loads(raw)
+        async with asyncio.timeout(request.app.get(BODY_READ_SECONDS, _DEFAULT_BODY_READ_SECONDS)):
+            return await request.read()
+    except TimeoutError:
+        raise ProblemError(408, "Request timeout", "the request body did not arrive in time", slug="request-timeout",
+                           errors=[FieldError(field="(body)", rule="must arrive within the body read timeout")],
+                           headers={"Connection": "close"}) from None
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as JSON, or a 415/400/422 problem saying what is wrong with it.
+
+    A document the journal could not hold (nested deeper than `MAX_DEPTH`, NaN, Infinity, 1e400, an
+    integer beyond the int-string limit, a lone surrogate) is a 422 naming the field, before any
+    handler sees it.
+    """
+    _require_json(request)
+    raw = await _read_body(request)
+    try:
+        value = json.loads(raw, parse_int=_parse_int)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _malformed(str(exc)) from None
+    except RecursionError:
+        raise ProblemError(422, "Validation failed", f"(body): nested deeper than {MAX_DEPTH} levels",
+                           slug="validation",
+                           errors=[FieldError(field="(body)", rule=f"nested deeper than {MAX_DEPTH} levels")]) from None
+    found = first_unjournalable(value)
+    if found is not None:
+        field, rule = found
+        raise ProblemError(422, "Validation failed", f"{field}: {rule}", slug="validation",
+                           errors=[FieldError(field=field, rule=rule)])
+    return value
+
+
+def _parse_int(text: str) -> int | OverlongInteger:
+    # Kept as text beyond the int-string limit (int() would raise ValueError), to be named as a field.
+    return OverlongInteger(text) if len(text) > 4000 else int(text)
 
 
 async def read_model(request: web.Request, model: type[M]) -> M:
     """The body validated into `model` (parsed by pydantic straight from the bytes), or a problem."""
     _require_json(request)
-    raw = await request.read()
+    raw = await _read_body(request)
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
@@ -160,6 +201,7 @@ _STATUS_TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Payload too large",
     415: "Unsupported media type",

@@ -117,6 +117,16 @@ def message(conn: sqlite3.Connection, message_id: str) -> tuple[Envelope, int] |
     return (Envelope.model_validate_json(row[0]), int(row[1])) if row else None
 
 
+def case_part(conn: sqlite3.Connection, channel: str, case_id: str, party: str) -> bool | None:
+    """None when `channel` has no case `case_id`; else whether `party` sent or received one of its messages."""
+    row = conn.execute(
+        "SELECT MAX(m.sender = ?1 OR EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.message_id "
+        "AND d.party = ?1)) FROM messages m WHERE m.channel = ?2 AND m.case_id = ?3",
+        (party, channel, case_id),
+    ).fetchone()
+    return None if row is None or row[0] is None else bool(row[0])
+
+
 def acks_for(conn: sqlite3.Connection, message_ids: Sequence[str]) -> dict[str, list[Ack]]:
     found: dict[str, list[Ack]] = {mid: [] for mid in message_ids}
     for start in range(0, len(message_ids), 500):

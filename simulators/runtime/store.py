@@ -51,6 +51,7 @@ from simulators.runtime.encoding import (
     parse_db_time,
     plain_json,
 )
+from simulators.runtime.journal_state import state_disagreement
 from simulators.runtime.journal_writer import (
     ENTRY_SEQ,
     GENESIS_HASH,
@@ -73,6 +74,7 @@ __all__ = [
     "CanonicalText",
     "Journal",
     "JournalBusyError",
+    "JournalIntegrityError",
     "JournalLayoutError",
     "JournalOpenError",
     "JournalVerification",
@@ -86,6 +88,7 @@ __all__ = [
     "json_string",
     "parse_db_time",
     "plain_json",
+    "verify_file",
 ]
 
 T = TypeVar("T")
@@ -98,6 +101,10 @@ class JournalVerification(BaseModel):
     head: str
     first_bad_seq: int | None = None
     detail: str | None = None
+
+
+class JournalIntegrityError(JournalOpenError):
+    """The journal's verification failed at start-up: the server refuses to serve it (unless told to)."""
 
 
 class JournalWriterError(RuntimeError):
@@ -389,6 +396,34 @@ def _error(name: str, message: str) -> Exception:
     return JournalWriterError(f"{name}: {message}")
 
 
+def verify_file(path: Path, head: tuple[int, str] | None = None) -> JournalVerification:
+    """Verify the journal file at `path` read-only (a server may be running on it): chain and tables.
+
+    `head`: a (sequence, hash) recorded earlier outside the database, e.g. by the harness in
+    results.json. The journal must still hold that entry with that hash: a chain cut short (its last
+    entries deleted) or rewritten from some entry on (edited, then re-hashed) is whole in itself, and
+    only a head kept elsewhere shows it.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"no journal at {path}")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        found = _verify(conn)
+        if found.ok and head is not None:
+            row = conn.execute("SELECT hash FROM journal WHERE seq=?", (head[0],)).fetchone()
+            if row is None:
+                return found.model_copy(update={"ok": False, "first_bad_seq": head[0], "detail": (
+                    f"the recorded head, entry {head[0]}, is gone: the journal ends at entry {found.entries}")})
+            if row[0] != head[1]:
+                return found.model_copy(update={"ok": False, "first_bad_seq": head[0], "detail": (
+                    f"entry {head[0]} has hash {row[0]}, not the recorded head's {head[1]}: "
+                    "the chain was rewritten up to it")})
+        return found
+    finally:
+        conn.close()
+
+
 def _verify(conn: sqlite3.Connection) -> JournalVerification:
     prev = GENESIS_HASH
     count = 0
@@ -421,4 +456,7 @@ def _verify(conn: sqlite3.Connection) -> JournalVerification:
                 detail="hash does not match the entry's content",
             )
         prev = digest
+    found = state_disagreement(conn)
+    if found is not None:
+        return JournalVerification(ok=False, entries=count, head=prev, first_bad_seq=found[0], detail=found[1])
     return JournalVerification(ok=True, entries=count, head=prev)

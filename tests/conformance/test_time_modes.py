@@ -205,6 +205,11 @@ def test_declared_clean_run_passes_every_check(declared: tuple[KillMatrixOutcome
     assert written["settings"]["time_mode"] == "declared"
     assert written["virtual_time"]["mode"] == "virtual"  # declared mode still runs on the virtual timeline
     assert float(written["settings"]["main_timeline_days"]) >= 7
+    # The channel journal was verified at the end, and its head recorded outside the database.
+    journal = written["channel_journal"]
+    assert journal["ok"] is True
+    assert journal["head"]["seq"] > 0
+    assert len(journal["head"]["hash"]) == 64
 
 
 def test_declared_times_are_the_journals(declared: tuple[KillMatrixOutcome, Path]) -> None:

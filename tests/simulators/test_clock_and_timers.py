@@ -26,8 +26,9 @@ async def test_virtual_clock_set_and_advance(net: Any) -> None:
     too_far = await net.call("POST", "/control/clock", control=True, json_body={"advance_seconds": 1e12})
     assert too_far.status == 422
     assert too_far.fields == ["advance_seconds"]
-    await net.call("POST", "/control/clock", control=True, json_body={"set": "9999-12-31T00:00:00Z"})
-    overflow = await net.call("POST", "/control/clock", control=True, json_body={"advance_seconds": 3e10})
+    assert (await net.call("POST", "/control/clock", control=True,
+                           json_body={"set": "9999-12-31T00:00:00Z"})).status == 422
+    overflow = await net.call("POST", "/control/clock", control=True, json_body={"advance_seconds": 3.2e10})
     assert overflow.status == 422
     assert overflow.fields == ["advance_seconds"]
 
@@ -93,3 +94,23 @@ async def test_restarted_virtual_clock_resumes_where_it_stood(make_net: Any, tmp
     await first.stop()
     second = await make_net(tmp_path / "resume", start=datetime(2026, 1, 1, tzinfo=UTC))
     assert (await second.call("GET", "/clock")).body["now"] == "2026-03-09T10:00:00Z"
+
+
+async def test_a_clock_time_the_model_cannot_represent_is_refused(net: Any) -> None:
+    """Year 9999 left no room for the deadlines, retention and retries computed from it: later sends failed."""
+    far = await net.call("POST", "/control/clock", control=True, json_body={"set": "9999-12-31T00:00:00Z"})
+    assert far.status == 422, far.body
+    assert far.fields == ["set"]
+    leap = await net.call("POST", "/control/clock", control=True, json_body={"advance_seconds": 3.2e10})
+    assert leap.status == 422, leap.body
+    assert leap.fields == ["advance_seconds"]
+    assert (await net.call("GET", "/clock")).body["now"].startswith("2026-03-02T10:00:00")
+    edge = await net.call("POST", "/control/clock", control=True, json_body={"set": "2999-12-01T00:00:00Z"})
+    assert edge.status == 200, edge.body
+    assert (await net.send("SPOC-DE")).status == 201
+    sirene = await net.call("POST", "/sirene/forms", party="SIRENE-AT", json_body={
+        "form_type": "G", "f001_sent_at_utc": "2999-12-01T00:00:00Z", "f002_form_ref": "AT-2999-000001",
+        "f003_sender_bureau": "SIRENE-AT", "f004_recipient_bureaux": ["SIRENE-DE"],
+        "f005_schengen_id": "DE0000012345", "alert_article": "36", "hit_place": "Salzburg",
+        "hit_time_utc": "2999-11-30T23:40:00Z", "action_taken": "discreet check carried out", "language": "de"})
+    assert sirene.status == 201, sirene.body

@@ -124,3 +124,33 @@ async def test_a_push_answered_after_a_read_receipt_leaves_it_read(net: Any, rec
         await asyncio.sleep(0.02)
     assert view["acks"][0]["attempts"] == 1
     assert (view["acks"][0]["status"], view["acks"][0]["read_at"]) == ("READ", "2026-03-02T10:00:00Z")
+
+
+async def test_a_redirect_is_a_failed_delivery_and_is_not_followed(net: Any, receiver: Any) -> None:
+    """A webhook answering 307 would send the whole message to a host `PUT .../webhook` never checked."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPTemporaryRedirect(receiver.url)
+
+    app = web.Application()
+    app.router.add_post("/moved", redirect)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        await register(net, "SPOC-AT", str(server.make_url("/moved")))
+        sent = (await net.send("SPOC-DE")).body
+        for _ in range(100):
+            view = (await net.call("GET", f"/siena/messages/{sent['message_id']}", party="SPOC-DE")).body
+            if view["acks"][0]["attempts"] >= 1:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+        assert receiver.pushes == []
+        assert view["acks"][0]["status"] == "PENDING"
+        assert view["acks"][0]["attempts"] >= 1
+        # Still in the mailbox: a failed push loses nothing.
+        assert len((await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"]) == 1
+    finally:
+        await server.close()
