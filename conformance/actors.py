@@ -36,12 +36,14 @@ __all__ = [
     "InterpolGeneralSecretariat",
     "InterpolNcb",
     "Network",
+    "SIENA_DEFAULTS",
     "SireneBureau",
 ]
 
 # Defaults for the SIENA fields the directive does not govern (channels.md §1); the harness keeps
-# them plain so that nothing but the directive content can make a message stand out.
-_SIENA_DEFAULTS: dict[str, Any] = {
+# them plain so that nothing but the directive content can make a message stand out. Public: the
+# load tests' users write the same messages (load/traffic.py).
+SIENA_DEFAULTS: dict[str, Any] = {
     "handling_codes": ["H0"],
     "security_level": "BPL",
     "processing_purposes": ["FACILITATE_EXCHANGE"],
@@ -165,7 +167,7 @@ class Actor:
         extra: dict[str, Any] | None = None,
     ) -> Observed:
         message: dict[str, Any] = {
-            **_SIENA_DEFAULTS,
+            **SIENA_DEFAULTS,
             "sender": self.id,
             "to": list(to),
             "cc": list(cc),

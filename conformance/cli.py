@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "evidence": ("conformance.commands.evidence:evidence", "Verify or show a signed evidence bundle of a run."),
     "keys": ("conformance.commands.keys:keys", "Make the key that signs a lab's evidence bundles."),
+    "load": ("load.command:load", "Load test a CMS with locust: deadlines kept and nothing lost at peak traffic."),
 }
 
 
