@@ -82,7 +82,8 @@ class Reconciliation:
                                "basis": _basis(CLASSES[name]) if name in CLASSES else None}
         return {
             "requests": self.requests, "acknowledged": self.acknowledged,
-            "lost": len(self.lost), "duplicated": len(self.duplicated), "late": len(self.late),
+            "lost": len(self.lost), "duplicated": len({str(f["message_id"]) for f in self.duplicated}),
+            "late": len(self.late),
             "open": len(self.open),
             "journal_chain": {"ok": self.journal_ok, "detail": self.journal_detail},
             "deadlines": per_class,

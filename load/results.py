@@ -1,7 +1,8 @@
 """load-results.json: the figures of one load run and its verdict.
 
-- offered exchanges/s: sends the users attempted (accepted + failed), per wall second of the run;
-- achieved exchanges/s: sends the channel accepted and the SUT acknowledged, per wall second of the run;
+- offered exchanges/s: sends the users attempted (accepted + failed), per wall second with users running
+  (`load_wall_seconds`, from locust's history);
+- achieved exchanges/s: sends the channel accepted and the SUT acknowledged, per the same second;
 - latency: acknowledgement (channel delivery to the SUT's ack) and final answer (SUT's receipt to the
   answer's acceptance), p50/p95/p99, in network seconds from the journal; wall seconds for acks as
   network / speed (the scaled clock's ratio while it is not moved), for answers as the users saw them;
@@ -36,6 +37,19 @@ def locust_rows(csv_prefix: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def users_seconds(csv_prefix: Path, fallback: float) -> float:
+    """Wall seconds during which users ran (locust's history: first to last row with users), else `fallback`.
+
+    The rates are per second of load, not of start-up (a distributed master waits for its workers)."""
+    path = Path(f"{csv_prefix}_stats_history.csv")
+    if not path.exists():
+        return fallback
+    with path.open(encoding="utf-8", newline="") as handle:
+        stamps = [int(row["Timestamp"]) for row in csv.DictReader(handle)
+                  if row.get("Name") == "Aggregated" and int(row.get("User Count") or 0) > 0]
+    return float(max(stamps) - min(stamps) + 1) if stamps else fallback
+
+
 def _deadline_events(rows: Sequence[Mapping[str, str]]) -> dict[str, dict[str, int]]:
     return {row["Name"]: {"events": int(row["Request Count"]), "failures": int(row["Failure Count"])}
             for row in rows if row.get("Type") == "DEADLINE"}
@@ -46,6 +60,7 @@ def build_results(
     answer_wall: Mapping[str, Any], chaos: Sequence[Mapping[str, Any]], csv_prefix: Path,
 ) -> dict[str, Any]:
     rows = locust_rows(csv_prefix)
+    load_seconds = users_seconds(csv_prefix, run_seconds)
     sends = [r for r in rows if r.get("Name", "").startswith("send ")]
     # Accepted sends as the users recorded them (locust's CSV may be written before the last one ends),
     # plus the attempts that failed.
@@ -67,8 +82,9 @@ def build_results(
         "users": options.users, "workers": options.workers, "duration_seconds": options.duration,
         "run_wall_seconds": round(run_seconds, 2), "speed": options.speed, "seed": options.seed,
         "pacing_seconds": options.pacing, "peak_factor": options.peak_factor,
-        "offered_exchanges_per_second": round(offered / run_seconds, 3) if run_seconds else 0.0,
-        "achieved_exchanges_per_second": round(summary["acknowledged"] / run_seconds, 3) if run_seconds else 0.0,
+        "load_wall_seconds": load_seconds,
+        "offered_exchanges_per_second": round(offered / load_seconds, 3) if load_seconds else 0.0,
+        "achieved_exchanges_per_second": round(summary["acknowledged"] / load_seconds, 3) if load_seconds else 0.0,
         "sent_by_users": len(sent),
         **summary,
         "errors": errors,
