@@ -43,7 +43,8 @@ def test_a_single_process_run_reconciles_and_reports_deadline_events(tmp_path: P
     assert results["journal_chain"]["ok"] is True
     assert results["requests"] == results["sent_by_users"] > 0
     deadlines = results["deadlines"]
-    assert deadlines["urgent-direct"]["met"] > 0 and deadlines["urgent-direct"]["basis"] == "Art 5(1)(a)"
+    assert deadlines["urgent-direct"]["met"] > 0
+    assert deadlines["urgent-direct"]["basis"] == "Art 5(1)(a)"
     assert deadlines["sirene-hit"]["recorded"] + deadlines["interpol-diffusion"]["recorded"] > 0
     # The users' own judgements are locust events, per request class, in locust's CSV: none failed.
     rows = deadline_rows(tmp_path / "report")
@@ -59,7 +60,8 @@ def test_two_locust_workers_share_the_load_and_nothing_is_lost(tmp_path: Path) -
     code, results, output = run_load(tmp_path, "--users", "4", "--duration", "6s", "--workers", "2",
                                      "--mix", "urgent-direct=1,non-urgent=1")
     assert code == 0, output
-    assert results["lost"] == 0 and results["late"] == 0
+    assert results["lost"] == 0
+    assert results["late"] == 0
     assert len(list((tmp_path / "report" / "users").glob("sent-*.jsonl"))) == 2  # two worker processes sent
 
 
@@ -67,7 +69,9 @@ def test_the_late_urgent_reply_defect_fails_the_load_verdict(tmp_path: Path) -> 
     code, results, _ = run_load(tmp_path, "--users", "3", "--duration", "4s", "--mix", "urgent-direct=1",
                                 "--defect", "late-urgent-reply")
     assert code == 1
-    assert results["verdict"] == "FAIL" and results["late"] > 0 and results["lost"] == 0
+    assert results["verdict"] == "FAIL"
+    assert results["late"] > 0
+    assert results["lost"] == 0
     assert results["deadlines"]["urgent-direct"]["met"] == 0
     assert "Art 5(1)(a)" in results["findings"]["late"][0]["why"]
 
@@ -80,7 +84,8 @@ def test_a_chaos_run_loses_nothing(tmp_path: Path) -> None:
         "duplicate deliveries", "outage", "outage over", "kill -9 of the channel server",
         "restart of the reference CMS"]
     assert (results["lost"], results["duplicated"], results["late"]) == (0, 0, 0)
-    assert results["requests"] > 0 and results["journal_chain"]["ok"]
+    assert results["requests"] > 0
+    assert results["journal_chain"]["ok"]
 
 
 def test_under_chaos_a_cms_that_opens_a_case_per_delivery_is_caught(tmp_path: Path) -> None:
