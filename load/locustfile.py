@@ -6,7 +6,8 @@
 Settings come from the environment (load/settings.py). `spoc-harness load` runs this file headless,
 starts the network and the SUT, and reconciles the result; plain locust (web UI, distributed mode)
 works the same way. With `SPOC_LOAD_PROFILE` set, the named load shape (load/shapes.py) drives the
-number of users for `SPOC_LOAD_DURATION` wall seconds.
+number of users for `SPOC_LOAD_DURATION` wall seconds; with only `SPOC_LOAD_DURATION` set, a constant
+`SPOC_LOAD_USERS` users do.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from locust.runners import WorkerRunner
 from load.http import JsonClient
 from load.settings import LoadSettings
 from load.shapes import make_shape
-from load.traffic import CLASSES, fixture_records
+from load.traffic import CLASSES, fixture_records, fixture_subjects, foreign_states, locale_faker
 from load.users import (
     DesignatedAuthorityUser,
     ForeignSpocUser,
@@ -32,6 +33,13 @@ from load.users import (
 
 _log = logging.getLogger("load")
 _settings = LoadSettings.from_env()
+
+# Build every state's Faker now, before a worker connects to its master: built while users spawn, they
+# would hold the event loop long enough for the master to count the worker as missing.
+for _state in foreign_states(_settings.state):
+    locale_faker(_state, 0)
+for _cls in CLASSES.values():
+    fixture_subjects(_settings.state, _settings.seed, _cls)
 
 
 def _concrete(base: type[User], name: str, surge_share: int = 0) -> type[User] | None:
@@ -52,14 +60,14 @@ _ordinary = [c for c in (
 # Locust runs the User classes it finds in this module's namespace: each one once, under its own name.
 globals().update({user.__name__: user for user in _ordinary})
 
-if _settings.profile:
+_profile = _settings.profile or ("constant" if os.environ.get("SPOC_LOAD_DURATION") else None)
+if _profile:
     # In a surge, four in five users are SPOCs sending urgent requests (the major incident's profile).
-    _surge = _concrete(UrgentSurgeUser, "UrgentSurge",
-                       surge_share=4 * sum(int(getattr(u, "weight", 1)) for u in _ordinary))
-    if _surge is not None:
-        globals()["UrgentSurge"] = _surge
+    # Only under its own name in the namespace: locust would run a second reference as a second class.
+    globals().update({"UrgentSurge": _concrete(UrgentSurgeUser, "UrgentSurge", surge_share=4 * sum(
+        int(getattr(u, "weight", 1)) for u in _ordinary))} if _profile == "major-incident" else {})
     LoadShape = make_shape(
-        _settings.profile, ordinary=_ordinary, surge=_surge, speed=_settings.speed,
+        _profile, ordinary=_ordinary, surge=globals().get("UrgentSurge"), speed=_settings.speed,
         peak_factor=_settings.peak_factor, pacing=_settings.pacing,
         duration=float(os.environ.get("SPOC_LOAD_DURATION", "60")),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -100,15 +101,15 @@ def _locust_commands(options: LoadOptions, network: _Network) -> tuple[list[str]
     prefix = str(options.report_dir / "locust")
     master = [sys.executable, "-m", "locust", "-f", locustfile, "--host", network.channels_url, "--headless",
               "--csv", prefix, "--csv-full-history", "--html", prefix + ".html", "--only-summary",
-              "--loglevel", "WARNING", "--stop-timeout", "5"]
-    if not options.profile:
-        master += ["-u", str(options.users), "-r", str(max(options.users, 1)), "-t", f"{options.duration:g}s"]
+              "--loglevel", "INFO", "--stop-timeout", "5"]
+    # No --run-time: a load shape (load/shapes.py, `constant` without --profile) ends the run, timed from
+    # when the users start.
     workers: list[list[str]] = []
     if options.workers:
         port = free_port()
         master += ["--master", "--expect-workers", str(options.workers), "--master-bind-port", str(port)]
         workers = [[sys.executable, "-m", "locust", "-f", locustfile, "--worker", "--master-host", "127.0.0.1",
-                    "--master-port", str(port), "--loglevel", "WARNING"] for _ in range(options.workers)]
+                    "--master-port", str(port), "--loglevel", "INFO"] for _ in range(options.workers)]
     return master, workers
 
 
@@ -129,6 +130,8 @@ def _environment(options: LoadOptions, network: _Network) -> dict[str, str]:
 
 def _run_locust(options: LoadOptions, network: _Network, chaos: Chaos | None, echo: Echo) -> float:
     master_cmd, worker_cmds = _locust_commands(options, network)
+    for stale in options.report_dir.glob("locust*"):
+        stale.unlink()
     env = _environment(options, network)
     log = (options.report_dir / "locust.log").open("w", encoding="utf-8")
     processes = [subprocess.Popen(master_cmd, stdout=log, stderr=subprocess.STDOUT, env=env)]
@@ -160,6 +163,9 @@ def _run_locust(options: LoadOptions, network: _Network, chaos: Chaos | None, ec
         log.close()
         if chaos is not None:
             chaos.finish()
+    if not (options.report_dir / "locust_stats.csv").exists():
+        tail = "\n".join((options.report_dir / "locust.log").read_text(encoding="utf-8").splitlines()[-15:])
+        raise RuntimeError(f"locust ended without statistics (see {options.report_dir / 'locust.log'}):\n{tail}")
     return time.monotonic() - began
 
 
@@ -244,6 +250,8 @@ def _step_clock(network: _Network, result: Reconciliation) -> None:
 def run_load(options: LoadOptions, echo: Echo) -> tuple[int, Mapping[str, Any]]:
     """Run one load test; returns the exit code (0: nothing lost, every deadline met) and the results."""
     options.report_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("network", "users"):  # a report directory used before: this run's journal and logs only
+        shutil.rmtree(options.report_dir / stale, ignore_errors=True)
     network = _start_network(options, echo)
     try:
         chaos = Chaos(network.control, server=network.server, cms=network.cms, state=options.state,

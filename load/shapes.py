@@ -8,13 +8,16 @@ wall time by the scaled clock's speed and multiplied by a settable peak factor:
 (1.5 million a year, 26 states, speed 600, factor 1: about 1.1 exchanges a wall second). A user sends
 one exchange per `pacing` wall seconds, so users = rate x pacing. `SPOC_LOAD_USERS` fixes the base
 number of users instead. Each profile then shapes that base over the run (`SPOC_LOAD_DURATION` wall
-seconds), in network time where the profile follows the clock of a working week.
+seconds), in network time where the profile follows the clock of a working week. `constant` (what
+`spoc-harness load` uses without --profile) keeps the base: a shape, not locust's --run-time, so the
+run's time starts when the users do, after a distributed master has all its workers.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -63,6 +66,8 @@ def _holiday_weekend(share: float) -> float:
 def profile_factor(profile: str, *, run_seconds: float, duration: float, speed: float) -> float:
     """The multiple of the base number of users the profile asks for at `run_seconds`."""
     share = run_seconds / duration if duration > 0 else 0.0
+    if profile == "constant":
+        return 1.0
     if profile == "ordinary-week":
         return _working_week(run_seconds * speed)
     if profile == "major-incident":
@@ -85,12 +90,18 @@ def make_shape(
     pacing: float, duration: float,
 ) -> type[LoadTestShape]:
     """A LoadTestShape class for `profile`; the major incident adds the urgent `surge` users."""
-    if profile not in PROFILES:
+    if profile not in PROFILES and profile != "constant":
         raise ValueError(f"unknown load profile {profile!r}; choose from {', '.join(PROFILES)}")
     base = base_users(speed=speed, peak_factor=peak_factor, pacing=pacing)
 
+    began: list[float] = []
+
     def tick(self: LoadTestShape) -> tuple[int, float, list[type[User]]] | None:
-        run = float(self.get_run_time())  # type: ignore[no-untyped-call]
+        # Timed from the first tick, i.e. when the users start: locust's own run time also counts the
+        # wait of a distributed master for its workers.
+        if not began:
+            began.append(time.monotonic())
+        run = time.monotonic() - began[0]
         if run >= duration:
             return None
         factor = profile_factor(profile, run_seconds=run, duration=duration, speed=speed)
@@ -101,6 +112,6 @@ def make_shape(
         return users, float(max(users, 1)), classes
 
     name = "".join(part.title() for part in profile.split("-")) + "Shape"
-    doc = f"{profile}: {PROFILES[profile]}."
+    doc = f"{profile}: {PROFILES.get(profile, 'the base number of users for the whole run')}."
     shape: Callable[..., type[LoadTestShape]] = type
     return shape(name, (LoadTestShape,), {"tick": tick, "__doc__": doc, "__module__": __name__})

@@ -12,6 +12,7 @@ Pure functions and data: no I/O, so locust users, the runner and the tests share
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -96,16 +97,28 @@ def foreign_states(sut_state: str) -> list[str]:
     return [s.code for s in member_states(bound_only=True) if s.code != sut_state]
 
 
+@functools.cache
+def _faker(locale: str) -> Faker:
+    return Faker(locale)
+
+
 def locale_faker(state_code: str, seed: int) -> Faker:
-    faker = Faker(_LOCALES.get(state_code, "en_GB"))
+    """The state's Faker, seeded. One per locale and process: building one takes a good part of a second
+    (locust's workers must not block their event loop that long), and locust users only take turns at I/O."""
+    faker = _faker(_LOCALES.get(state_code, "en_GB"))
     faker.seed_instance(seed)
     return faker
 
 
-def fixture_subjects(sut_state: str, seed: int, cls: RequestClass) -> list[str]:
+def fixture_subjects(sut_state: str, seed: int, cls: RequestClass) -> tuple[str, ...]:
     """The names the SUT's databases hold for a class: seeded, so every load process draws the same."""
-    faker = locale_faker(sut_state, ScenarioData(seed, f"load-fixtures:{cls.name}").seed)
-    return [f"{faker.first_name()} {faker.last_name()}".replace("'", "") for _ in range(_FIXTURE_POOL)]
+    return _fixture_subjects(sut_state, seed, cls.name)
+
+
+@functools.cache
+def _fixture_subjects(sut_state: str, seed: int, class_name: str) -> tuple[str, ...]:
+    faker = locale_faker(sut_state, ScenarioData(seed, f"load-fixtures:{class_name}").seed)
+    return tuple(f"{faker.first_name()} {faker.last_name()}".replace("'", "") for _ in range(_FIXTURE_POOL))
 
 
 def fixture_records(sut_state: str, seed: int) -> list[dict[str, Any]]:

@@ -106,8 +106,14 @@ class _ForeignParty(HttpUser):
     party_kind: ClassVar[PartyKind] = PartyKind.SPOC
     request_classes: ClassVar[tuple[str, ...]] = ()
 
+    _cycle_began = 0.0
+
     def wait_time(self) -> float:
-        return LoadSettings.from_env().pacing
+        """Constant pacing: one exchange every `pacing` wall seconds, however long the exchange took."""
+        now = time.monotonic()
+        wait = max(0.0, LoadSettings.from_env().pacing - (now - self._cycle_began)) if self._cycle_began else 0.0
+        self._cycle_began = now + wait
+        return wait
 
     def on_start(self) -> None:
         settings = LoadSettings.from_env()
