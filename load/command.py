@@ -38,8 +38,9 @@ def _seconds(value: str) -> float:
               help="With --sut URL: that channel server's credentials.json.")
 @click.option("--profile", type=click.Choice(["ordinary-week", "major-incident", "holiday-weekend"]),
               help="A named load shape (docs/load.md); without it, --users users for the whole run.")
-@click.option("--users", default=10, show_default=True, type=click.IntRange(1, 100_000),
-              help="Concurrent users (foreign parties); with --profile, the base the profile shapes.")
+@click.option("--users", type=click.IntRange(1, 100_000),
+              help="Concurrent users (foreign parties), default 10; with --profile, the base the profile shapes "
+                   "(default: from the yearly SIENA volume x --speed x --peak-factor, docs/load.md).")
 @click.option("--duration", default="30s", show_default=True, help="Wall time the users send: 90, 90s, 5m.")
 @click.option("--speed", default=600.0, show_default=True, type=click.FloatRange(1, 100_000),
               help="Network seconds per wall second of the scaled clock (600: 8 hours in 48 s).")
@@ -59,7 +60,8 @@ def _seconds(value: str) -> float:
               help="Wall seconds after the run to wait for answers still due.")
 @click.option("--report-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Where locust's CSV and HTML and load-results.json are written.")
-def load(sut: str, state: str, channels_url: str | None, credentials: Path | None, profile: str | None, users: int,
+def load(sut: str, state: str, channels_url: str | None, credentials: Path | None, profile: str | None,
+         users: int | None,
          duration: str, speed: float, workers: int, chaos: bool, pacing: float, peak_factor: float, mix: str | None,
          defects: tuple[str, ...], seed: int, drain_timeout: float, report_dir: Path) -> None:
     """Load test a CMS: foreign parties (locust users) send it realistic traffic on the channels.
@@ -88,7 +90,8 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
         raise click.UsageError("--sut URL needs --channels and --credentials, and takes no --defect")
     options = LoadOptions(
         report_dir=report_dir, sut=sut, state=code, channels_url=channels_url, credentials=credentials,
-        profile=profile, users=users, duration=_seconds(duration), speed=speed, workers=workers, chaos=chaos,
+        profile=profile, users=users if users is not None else (None if profile else 10),
+        duration=_seconds(duration), speed=speed, workers=workers, chaos=chaos,
         seed=seed, pacing=pacing, peak_factor=peak_factor, mix=mix, defects=list(defects),
         drain_timeout=drain_timeout,
     )

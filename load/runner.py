@@ -44,7 +44,7 @@ class LoadOptions:
     channels_url: str | None = None
     credentials: Path | None = None
     profile: str | None = None
-    users: int = 10
+    users: int | None = 10  # None with a profile: the base follows from the yearly volume (load/shapes.py)
     duration: float = 30.0
     speed: float = 600.0
     workers: int = 0
@@ -118,9 +118,9 @@ def _environment(options: LoadOptions, network: _Network) -> dict[str, str]:
            "SPOC_LOAD_SUT": network.sut_url, "SPOC_LOAD_SEED": str(options.seed),
            "SPOC_LOAD_PACING": f"{options.pacing:g}", "SPOC_LOAD_SPEED": f"{options.speed:g}",
            "SPOC_LOAD_PEAK_FACTOR": f"{options.peak_factor:g}", "SPOC_LOAD_DURATION": f"{options.duration:g}",
-           "SPOC_LOAD_LOG_DIR": str(options.report_dir / "users"), "SPOC_LOAD_USERS": str(options.users),
-           "PYTHONUNBUFFERED": "1"}
-    for key, value in (("SPOC_LOAD_PROFILE", options.profile), ("SPOC_LOAD_MIX", options.mix)):
+           "SPOC_LOAD_LOG_DIR": str(options.report_dir / "users"), "PYTHONUNBUFFERED": "1"}
+    for key, value in (("SPOC_LOAD_PROFILE", options.profile), ("SPOC_LOAD_MIX", options.mix),
+                       ("SPOC_LOAD_USERS", str(options.users) if options.users else None)):
         if value:
             env[key] = value
         else:
@@ -256,7 +256,8 @@ def run_load(options: LoadOptions, echo: Echo) -> tuple[int, Mapping[str, Any]]:
     try:
         chaos = Chaos(network.control, server=network.server, cms=network.cms, state=options.state,
                       duration=options.duration, sut_url=network.sut_url, echo=echo) if options.chaos else None
-        echo(f"load: {options.users} user(s)" + (f" shaped by {options.profile}" if options.profile else "")
+        echo(f"load: {options.users or 'yearly-volume'} user(s)"
+             + (f" shaped by {options.profile}" if options.profile else "")
              + f" for {options.duration:g} s" + (f" on {options.workers} worker(s)" if options.workers else ""))
         run_seconds = _run_locust(options, network, chaos, echo)
         echo("load: users stopped; draining (answers still due) and reconciling")

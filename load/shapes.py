@@ -20,12 +20,14 @@ import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-
-from locust import LoadTestShape, User
+from typing import TYPE_CHECKING
 
 from simulators.model.parties import member_states
 
-__all__ = ["PROFILES", "base_users", "profile_factor"]
+if TYPE_CHECKING:
+    from locust import LoadTestShape, User
+
+__all__ = ["PROFILES", "ShapePlan", "base_users", "make_shape", "profile_factor"]
 
 YEARLY_SIENA_MESSAGES = 1_500_000  # order of magnitude of Europol's published yearly figures (docs/load.md)
 _SECONDS_PER_YEAR = 365 * 24 * 3600
@@ -85,31 +87,48 @@ PROFILES: dict[str, str] = {
 }
 
 
+class ShapePlan:
+    """The users a profile asks for over one run, timed from the first tick (when the users start: locust's
+    own run time also counts the wait of a distributed master for its workers). Pure: no locust here."""
+
+    def __init__(self, profile: str, *, speed: float, peak_factor: float, pacing: float, duration: float) -> None:
+        if profile not in PROFILES and profile != "constant":
+            raise ValueError(f"unknown load profile {profile!r}; choose from {', '.join(PROFILES)}")
+        self.profile = profile
+        self.speed = speed
+        self.duration = duration
+        self.base = base_users(speed=speed, peak_factor=peak_factor, pacing=pacing)
+        self._began: float | None = None
+
+    def tick(self, now: float) -> tuple[int, bool] | None:
+        """(users, with the surge users) at monotonic time `now`, or None when the run is over."""
+        if self._began is None:
+            self._began = now
+        run = now - self._began
+        if run >= self.duration:
+            return None
+        factor = profile_factor(self.profile, run_seconds=run, duration=self.duration, speed=self.speed)
+        return max(1, round(self.base * factor)), self.profile == "major-incident" and factor > 1.5
+
+
 def make_shape(
     profile: str, *, ordinary: list[type[User]], surge: type[User] | None, speed: float, peak_factor: float,
     pacing: float, duration: float,
 ) -> type[LoadTestShape]:
-    """A LoadTestShape class for `profile`; the major incident adds the urgent `surge` users."""
-    if profile not in PROFILES and profile != "constant":
-        raise ValueError(f"unknown load profile {profile!r}; choose from {', '.join(PROFILES)}")
-    base = base_users(speed=speed, peak_factor=peak_factor, pacing=pacing)
+    """A LoadTestShape class for `profile`; the major incident adds the urgent `surge` users.
 
-    began: list[float] = []
+    Only the locustfile calls this: importing locust patches the process for gevent (never in the
+    harness's own asyncio processes)."""
+    from locust import LoadTestShape
+
+    plan = ShapePlan(profile, speed=speed, peak_factor=peak_factor, pacing=pacing, duration=duration)
 
     def tick(self: LoadTestShape) -> tuple[int, float, list[type[User]]] | None:
-        # Timed from the first tick, i.e. when the users start: locust's own run time also counts the
-        # wait of a distributed master for its workers.
-        if not began:
-            began.append(time.monotonic())
-        run = time.monotonic() - began[0]
-        if run >= duration:
+        step = plan.tick(time.monotonic())
+        if step is None:
             return None
-        factor = profile_factor(profile, run_seconds=run, duration=duration, speed=speed)
-        users = max(1, round(base * factor))
-        classes = list(ordinary)
-        if surge is not None and profile == "major-incident" and factor > 1.5:
-            classes.append(surge)
-        return users, float(max(users, 1)), classes
+        users, with_surge = step
+        return users, float(users), [*ordinary, *([surge] if with_surge and surge is not None else [])]
 
     name = "".join(part.title() for part in profile.split("-")) + "Shape"
     doc = f"{profile}: {PROFILES.get(profile, 'the base number of users for the whole run')}."
