@@ -7,8 +7,9 @@ Two measurements in the same run, on the same machine:
   acknowledges its mailbox; the rate counts a message once its recipient acknowledged it.
 * *CMS capacity*: `spoc-harness load` against the reference CMS at increasing offered rates (users /
   pacing, on `--workers` locust workers), each for `--seconds`; a step passes when the verdict is PASS
-  (nothing lost or duplicated, every deadline met) and the achieved rate is at least 90% of the
-  offered one. The capacity is the best achieved rate of a passing step.
+  (nothing lost or duplicated, every deadline met), the SUT acknowledged at least 95% of what was
+  offered, and the generator offered at least 80% of the rate asked. The capacity is the best
+  achieved rate of a passing step.
 
 It prints both, their ratio, and which side was the bottleneck at the first failing step: the
 process group (locust generator, reference CMS, channel server with its journal writer) that used
