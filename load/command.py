@@ -102,5 +102,6 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
     click.echo(json.dumps({k: results[k] for k in (
         "verdict", "reasons", "offered_exchanges_per_second", "achieved_exchanges_per_second", "lost", "duplicated",
         "late", "open", "errors")}, indent=2))
-    click.echo(f"report: {report_dir / 'load-results.json'}, {report_dir / 'locust.html'}")
+    click.echo(f"report: {report_dir / 'load-report.html'}, {report_dir / 'load-results.json'}, "
+               f"{report_dir / 'locust.html'}")
     raise SystemExit(code_out)

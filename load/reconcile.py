@@ -66,6 +66,8 @@ class Reconciliation:
     open: list[dict[str, Any]] = field(default_factory=list)
     outcomes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     margins: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # (SUT's receipt, class, network seconds left at the answer) of every judged answer, for the plots
+    margin_points: list[tuple[datetime, str, float]] = field(default_factory=list)
     ack_network: list[float] = field(default_factory=list)
     answer_network: list[float] = field(default_factory=list)
     requests: int = 0
@@ -217,6 +219,7 @@ def _one_request(
                           delay_notice_at=min(notices) if notices else None, suspensions=suspensions)
     result.answer_network.append(judged.delay_seconds)
     result.margins[cls.name].append(judged.margin_seconds)
+    result.margin_points.append((received, cls.name, judged.margin_seconds))
     if judged.met:
         result.outcomes[cls.name]["met"] += 1
     else:

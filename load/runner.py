@@ -27,6 +27,7 @@ import load
 from load.chaos import Chaos
 from load.http import JsonClient, LoadHttpError
 from load.network import ChannelServer, ReferenceCmsProcess, free_port
+from load.plots import write_report
 from load.reconcile import Reconciliation, load_logs, percentiles, reconcile
 from load.results import build_results
 from load.traffic import TrafficGenerator
@@ -271,5 +272,8 @@ def run_load(options: LoadOptions, echo: Echo) -> tuple[int, Mapping[str, Any]]:
         )
     finally:
         network.stop()
+    results["files"]["report"] = "load-report.html"
     (options.report_dir / "load-results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    write_report(options.report_dir / "load-report.html", results, load_logs(options.report_dir / "users", "sent"),
+                 load_logs(options.report_dir / "users", "answers"), reconciliation.margin_points)
     return (0 if results["verdict"] == "PASS" else 1), results
