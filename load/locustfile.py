@@ -16,6 +16,7 @@ import logging
 import os
 from typing import Any
 
+import locust.runners
 from locust import User, events
 from locust.runners import WorkerRunner
 
@@ -33,6 +34,10 @@ from load.users import (
 
 _log = logging.getLogger("load")
 _settings = LoadSettings.from_env()
+
+# A master counts a worker missing after 3 heartbeats (3 s) without news, and drops its users. On a
+# machine shared with other work a worker can be starved of CPU that long while it still runs: allow 30.
+locust.runners.HEARTBEAT_LIVENESS = 30
 
 # Build every state's Faker now, before a worker connects to its master: built while users spawn, they
 # would hold the event loop long enough for the master to count the worker as missing.
