@@ -27,6 +27,7 @@ from simulators.model.directive import (
 from simulators.model.parties import Party, PartyKind, party, party_id
 
 __all__ = [
+    "SIENA_DEFAULTS",
     "Actor",
     "DirectiveActor",
     "DomesticAuthority",
@@ -36,7 +37,6 @@ __all__ = [
     "InterpolGeneralSecretariat",
     "InterpolNcb",
     "Network",
-    "SIENA_DEFAULTS",
     "SireneBureau",
 ]
 
