@@ -165,7 +165,8 @@ def main() -> None:
     parser.add_argument("--rates", default="25,50,100,150,200,300,400", help="offered exchanges/s to try, rising")
     parser.add_argument("--seconds", type=float, default=15.0, help="wall seconds of load per step")
     parser.add_argument("--workers", type=int, default=2, help="locust workers (0: one process)")
-    parser.add_argument("--pacing", type=float, default=1.0, help="wall seconds between a user's exchanges")
+    parser.add_argument("--pacing", type=float, default=2.0,
+                        help="wall seconds between a user's exchanges (users = rate x pacing; a cycle must fit)")
     parser.add_argument("--raw-messages", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=64)
     options = parser.parse_args()
@@ -194,6 +195,11 @@ def main() -> None:
         bottleneck = max(busy, key=lambda g: busy[g]) if busy else "unknown"
         if failed["generator_short"] and failed["verdict"] == "PASS":
             bottleneck = f"locust generator (offered {failed['offered']}/s of {failed['offered_target']:g}/s asked)"
+        cores = os.cpu_count() or 1
+        if busy and max(busy.values()) < 0.5 and failed["load_average"] > cores:
+            # Nobody of ours near a core: the processes waited for CPU the machine gave to other work.
+            bottleneck += (f"; but no process group used half a core while the load average was "
+                           f"{failed['load_average']:.1f} on {cores} cores: the machine's other work starved them")
         print(f"first failing step: {failed['offered_target']:g}/s offered, achieved {failed['achieved']}/s, "
               f"{'; '.join(failed['reasons'])}; CPU share per group {busy}; bottleneck: {bottleneck}")
     else:
