@@ -132,6 +132,12 @@ class CpuSampler:
         self._stop.set()
         self._thread.join()
 
+    def cpu_seconds(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for group, seconds in self.seconds.values():
+            totals[group] = totals.get(group, 0.0) + seconds
+        return totals
+
     def busy(self, wall: float) -> dict[str, float]:
         """Per group: the share of the CPU it could use (one core per process), 0..1."""
         totals: dict[str, float] = {}
@@ -157,6 +163,10 @@ def capacity_step(work: Path, rate: float, seconds: float, workers: int, pacing:
             # The SUT kept up with what was offered, and the generator offered what was asked.
             "passed": code == 0 and achieved >= 0.95 * offered and offered >= 0.8 * rate,
             "generator_short": offered < 0.8 * rate, "cpu_busy": cpu.busy(wall),
+            # CPU per exchange is steadier than rates on a shared machine: the process that needs the most
+            # per exchange (one core each) saturates first on an idle one.
+            "cpu_ms_per_exchange": {g: round(1000 * v / max(1, int(results["acknowledged"])), 2)
+                                    for g, v in cpu.cpu_seconds().items() if g != "other"},
             "load_average": os.getloadavg()[0], "errors": results["errors"]}
 
 
