@@ -115,14 +115,17 @@ class CpuSampler:
             return "channel server"
         return "other"
 
+    def sample(self) -> None:
+        for child in psutil.Process().children(recursive=True):
+            try:
+                cpu = child.cpu_times()
+                self.seconds[child.pid] = (self.group(child.cmdline()), cpu.user + cpu.system)
+            except psutil.Error:
+                continue
+
     def _run(self) -> None:
         while not self._stop.wait(0.5):
-            for child in psutil.Process().children(recursive=True):
-                try:
-                    cpu = child.cpu_times()
-                    self.seconds[child.pid] = (self.group(child.cmdline()), cpu.user + cpu.system)
-                except psutil.Error:
-                    continue
+            self.sample()
 
     def __enter__(self) -> CpuSampler:
         self._thread.start()
@@ -153,9 +156,19 @@ def capacity_step(work: Path, rate: float, seconds: float, workers: int, pacing:
     options = LoadOptions(report_dir=work / f"rate-{rate:g}", users=users, duration=seconds, pacing=pacing,
                           workers=workers, mix="urgent-direct=1,non-urgent=2", drain_timeout=120)
     began = time.monotonic()
+    marks: dict[str, dict[str, float]] = {}
     with CpuSampler() as cpu:
-        code, results = run_load(options, lambda line: None)
+
+        def mark(line: str) -> None:
+            # CPU of the load itself: from the users' start (the network's start-up before it) to their end
+            # (the drain after it). Locust's own start-up still counts on its side.
+            if "user(s)" in line or "users stopped" in line:
+                cpu.sample()
+                marks["start" if "user(s)" in line else "end"] = cpu.cpu_seconds()
+
+        code, results = run_load(options, mark)
     wall = time.monotonic() - began
+    used = {g: marks.get("end", {}).get(g, 0.0) - marks.get("start", {}).get(g, 0.0) for g in marks.get("end", {})}
     achieved = float(results["achieved_exchanges_per_second"])
     offered = float(results["offered_exchanges_per_second"])
     return {"offered_target": rate, "users": users, "offered": offered, "achieved": achieved,
@@ -166,7 +179,7 @@ def capacity_step(work: Path, rate: float, seconds: float, workers: int, pacing:
             # CPU per exchange is steadier than rates on a shared machine: the process that needs the most
             # per exchange (one core each) saturates first on an idle one.
             "cpu_ms_per_exchange": {g: round(1000 * v / max(1, int(results["acknowledged"])), 2)
-                                    for g, v in cpu.cpu_seconds().items() if g != "other"},
+                                    for g, v in used.items() if g != "other"},
             "load_average": os.getloadavg()[0], "errors": results["errors"]}
 
 
