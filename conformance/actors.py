@@ -27,6 +27,7 @@ from simulators.model.directive import (
 from simulators.model.parties import Party, PartyKind, party, party_id
 
 __all__ = [
+    "SIENA_DEFAULTS",
     "Actor",
     "DirectiveActor",
     "DomesticAuthority",
@@ -40,8 +41,9 @@ __all__ = [
 ]
 
 # Defaults for the SIENA fields the directive does not govern (channels.md §1); the harness keeps
-# them plain so that nothing but the directive content can make a message stand out.
-_SIENA_DEFAULTS: dict[str, Any] = {
+# them plain so that nothing but the directive content can make a message stand out. Public: the
+# load tests' users write the same messages (load/traffic.py).
+SIENA_DEFAULTS: dict[str, Any] = {
     "handling_codes": ["H0"],
     "security_level": "BPL",
     "processing_purposes": ["FACILITATE_EXCHANGE"],
@@ -165,7 +167,7 @@ class Actor:
         extra: dict[str, Any] | None = None,
     ) -> Observed:
         message: dict[str, Any] = {
-            **_SIENA_DEFAULTS,
+            **SIENA_DEFAULTS,
             "sender": self.id,
             "to": list(to),
             "cc": list(cc),

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "journal": ("conformance.commands.journal:journal", "Verify a channel network's journal in its data directory."),
     "keys": ("conformance.commands.keys:keys", "Make the key that signs a lab's evidence bundles."),
     "sut-check": ("conformance.commands.sutcheck:sut_check", "Preflight a vendor's SUT test interface in under 30 s."),
+    "load": ("load.command:load", "Load test a CMS with locust: deadlines kept and nothing lost at peak traffic."),
 }
 
 

@@ -22,7 +22,7 @@ from simulators import clock_stream, control
 from simulators.clock_stream import CLOSING, ClockWait, read_clock_wait, wait_for_move
 from simulators.model.parties import PartyDirectory, party_directory
 from simulators.runtime.auth import load_or_create_credentials
-from simulators.runtime.clock import Clock, SystemClock, VirtualClock
+from simulators.runtime.clock import Clock, ScaledClock, SystemClock, VirtualClock
 from simulators.runtime.http import CREDENTIALS, add_fallback_routes, guard, json_response
 from simulators.runtime.network import NETWORK, Network
 from simulators.runtime.openapi import OPENAPI, OpenApiRegistry, route
@@ -54,9 +54,10 @@ _log = logging.getLogger("simulators.app")
 @dataclass(frozen=True)
 class ServerConfig:
     data: Path
-    clock: Literal["system", "virtual"] = "system"
+    clock: Literal["system", "virtual", "scaled"] = "system"
     start: datetime | None = None
     rate: float = 0.0
+    speed: float = 1.0  # network seconds per wall second of the scaled clock
     channels: Sequence[str] = field(default_factory=lambda: tuple(CHANNEL_MODULES))
     max_body_bytes: int = 2 * 1024 * 1024
     allow_remote_webhooks: bool = False
@@ -86,11 +87,13 @@ async def _make_clock(config: ServerConfig, journal: Journal) -> Clock:
         ]
         return [str(row[0]) for row in found if row and row[0]]
 
-    # A restarted virtual network resumes where its time stood: time never runs backwards in a journal.
+    # A restarted virtual (or scaled) network resumes where its time stood: time never runs backwards in a journal.
     known = [parse_db_time(t) for t in await journal.read(last_times)]
     start = max([*known, *([config.start] if config.start else [])], default=None)
     if config.start is not None and start is not None and start > config.start:
         _log.warning("--start %s is before the journal's latest time; resuming at %s", config.start, start)
+    if config.clock == "scaled":
+        return ScaledClock(start, speed=config.speed)
     return VirtualClock(start, rate=config.rate)
 
 

@@ -113,10 +113,11 @@ async def _serve(
 @click.option(
     "--clock",
     "clock_mode",
-    type=click.Choice(["system", "virtual"]),
+    type=click.Choice(["system", "virtual", "scaled"]),
     default="system",
     show_default=True,
-    help="virtual: the control API sets and advances the network time.",
+    help="virtual: the control API sets and advances the network time; scaled: network time runs at "
+    "--speed times wall time (load tests), still movable by the control API.",
 )
 @click.option(
     "--start",
@@ -128,6 +129,13 @@ async def _serve(
     show_default=True,
     type=click.FloatRange(0, 1e6),
     help="Virtual clock speed relative to real time between moves (0: frozen).",
+)
+@click.option(
+    "--speed",
+    default=600.0,
+    show_default=True,
+    type=click.FloatRange(0.001, 1e6),
+    help="Scaled clock only: network seconds per wall second (600: an 8-hour limit passes in 48 s).",
 )
 @click.option(
     "--channels",
@@ -201,6 +209,7 @@ def serve(
     clock_mode: str,
     start: str | None,
     rate: float,
+    speed: float,
     channels: str,
     tls_cert: Path | None,
     tls_key: Path | None,
@@ -235,9 +244,10 @@ def serve(
         raise click.BadParameter(f"choose from {', '.join(CHANNEL_MODULES)}", param_hint="--channels")
     config = ServerConfig(
         data=data_dir,
-        clock="virtual" if clock_mode == "virtual" else "system",
+        clock="virtual" if clock_mode == "virtual" else "scaled" if clock_mode == "scaled" else "system",
         start=_parse_start(start),
         rate=rate,
+        speed=speed,
         channels=tuple(wanted),
         max_body_bytes=max_body,
         allow_remote_webhooks=allow_remote_webhooks,

@@ -1,0 +1,1 @@
+"""Load tests: locust users playing the foreign parties of the exchange network (docs/load.md)."""

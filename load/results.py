@@ -1,0 +1,99 @@
+"""load-results.json: the figures of one load run and its verdict.
+
+- offered exchanges/s: sends the users attempted (accepted + failed), per wall second with users running
+  (`load_wall_seconds`, from locust's history);
+- achieved exchanges/s: sends the channel accepted and the SUT acknowledged, per the same second;
+- latency: acknowledgement (channel delivery to the SUT's ack) and final answer (SUT's receipt to the
+  answer's acceptance), p50/p95/p99, in network seconds from the journal; wall seconds for acks as
+  network / speed (the scaled clock's ratio while it is not moved), for answers as the users saw them;
+- deadlines per request class (met / late / open / recorded), from the journal, beside locust's own
+  `DEADLINE` events (what the users judged while they ran);
+- lost, duplicated, late, open and errors (failed HTTP calls of the users), with the first findings.
+
+The verdict is PASS only when nothing was lost or duplicated, no deadline was missed, nothing was left
+open, and the journal's hash chain verifies.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from load.reconcile import Reconciliation
+
+if TYPE_CHECKING:
+    from load.runner import LoadOptions
+
+__all__ = ["build_results", "locust_rows"]
+
+
+def locust_rows(csv_prefix: Path) -> list[dict[str, str]]:
+    path = Path(f"{csv_prefix}_stats.csv")
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def users_seconds(csv_prefix: Path, fallback: float) -> float:
+    """Wall seconds during which users ran (locust's history: first to last row with users), else `fallback`.
+
+    The rates are per second of load, not of start-up (a distributed master waits for its workers)."""
+    path = Path(f"{csv_prefix}_stats_history.csv")
+    if not path.exists():
+        return fallback
+    with path.open(encoding="utf-8", newline="") as handle:
+        stamps = [int(row["Timestamp"]) for row in csv.DictReader(handle)
+                  if row.get("Name") == "Aggregated" and int(row.get("User Count") or 0) > 0]
+    return float(max(stamps) - min(stamps) + 1) if stamps else fallback
+
+
+def _deadline_events(rows: Sequence[Mapping[str, str]]) -> dict[str, dict[str, int]]:
+    return {row["Name"]: {"events": int(row["Request Count"]), "failures": int(row["Failure Count"])}
+            for row in rows if row.get("Type") == "DEADLINE"}
+
+
+def build_results(
+    *, options: LoadOptions, reconciliation: Reconciliation, run_seconds: float, sent: Sequence[Mapping[str, Any]],
+    answer_wall: Mapping[str, Any], chaos: Sequence[Mapping[str, Any]], csv_prefix: Path,
+) -> dict[str, Any]:
+    rows = locust_rows(csv_prefix)
+    load_seconds = users_seconds(csv_prefix, run_seconds)
+    sends = [r for r in rows if r.get("Name", "").startswith("send ")]
+    # Accepted sends as the users recorded them (locust's CSV may be written before the last one ends),
+    # plus the attempts that failed.
+    offered = len(sent) + sum(int(r["Failure Count"]) for r in sends)
+    errors = sum(int(r["Failure Count"]) for r in rows if r.get("Type") not in ("DEADLINE", "") and
+                 r.get("Name") != "Aggregated")
+    summary = reconciliation.summary(options.speed)
+    latency = summary.pop("latency")
+    latency["answer_wall_seconds"] = dict(answer_wall)
+    deadlines = summary.pop("deadlines")
+    for name, events in _deadline_events(rows).items():
+        deadlines.setdefault(name, {})["locust_events"] = events
+    reasons = [f"{summary[key]} {key}" for key in ("lost", "duplicated", "late", "open") if summary[key]]
+    if not summary["journal_chain"]["ok"]:
+        reasons.append(f"journal chain does not verify: {summary['journal_chain']['detail']}")
+    return {
+        "tool": "spoc-harness load",
+        "sut": options.sut, "state": options.state, "defects": options.defects, "profile": options.profile,
+        "users": options.users, "workers": options.workers, "duration_seconds": options.duration,
+        "run_wall_seconds": round(run_seconds, 2), "speed": options.speed, "seed": options.seed,
+        "pacing_seconds": options.pacing, "peak_factor": options.peak_factor,
+        "load_wall_seconds": load_seconds,
+        "offered_exchanges_per_second": round(offered / load_seconds, 3) if load_seconds else 0.0,
+        "achieved_exchanges_per_second": round(summary["acknowledged"] / load_seconds, 3) if load_seconds else 0.0,
+        "sent_by_users": len(sent),
+        **summary,
+        "errors": errors,
+        "latency": latency,
+        "deadlines": deadlines,
+        "chaos": list(chaos),
+        "verdict": "FAIL" if reasons else "PASS",
+        "reasons": reasons or ["nothing lost or duplicated, every deadline met, the journal chain verifies"],
+        "files": {"locust_csv": f"{csv_prefix.name}_stats.csv",
+                  "locust_history": f"{csv_prefix.name}_stats_history.csv",
+                  "locust_html": f"{csv_prefix.name}.html", "locust_log": "locust.log"},
+    }

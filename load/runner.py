@@ -1,0 +1,284 @@
+"""`spoc-harness load`: start the network, run locust headless, drain, reconcile, write the results.
+
+1. The channel server on the scaled clock and the reference CMS (or a vendor's SUT and network).
+2. locust, in processes of its own (one, or a master and N workers), with load/locustfile.py.
+3. Optional chaos while it runs (load/chaos.py).
+4. The drain: the users have stopped; the runner answers outstanding clarification requests as the
+   requesters would and, on a network it controls, moves the scaled clock on to the SUT's next planned
+   action (its agenda) until every request is answered or due.
+5. The reconciliation (load/reconcile.py) and load-results.json beside locust's CSV and HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import load
+from load.chaos import Chaos
+from load.http import JsonClient, LoadHttpError
+from load.network import ChannelServer, ReferenceCmsProcess, free_port
+from load.plots import write_report
+from load.reconcile import Reconciliation, load_logs, percentiles, reconcile
+from load.results import build_results
+from load.traffic import TrafficGenerator
+
+__all__ = ["LoadOptions", "run_load"]
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class LoadOptions:
+    report_dir: Path
+    sut: str = "reference"
+    state: str = "AT"
+    channels_url: str | None = None
+    credentials: Path | None = None
+    profile: str | None = None
+    users: int | None = 10  # None with a profile: the base follows from the yearly volume (load/shapes.py)
+    duration: float = 30.0
+    speed: float = 600.0
+    workers: int = 0
+    chaos: bool = False
+    seed: int = 1
+    pacing: float = 2.0
+    peak_factor: float = 1.0
+    mix: str | None = None
+    defects: list[str] = field(default_factory=list)
+    drain_timeout: float = 120.0
+
+
+@dataclass
+class _Network:
+    channels_url: str
+    credentials: Path
+    sut_url: str
+    server: ChannelServer | None = None
+    cms: ReferenceCmsProcess | None = None
+
+    @property
+    def control(self) -> JsonClient:
+        token = json.loads(self.credentials.read_text(encoding="utf-8"))["control"]
+        return JsonClient(self.channels_url, str(token))
+
+    def stop(self) -> None:
+        for process in (self.cms, self.server):
+            if process is not None:
+                process.stop()
+
+
+def _start_network(options: LoadOptions, echo: Echo) -> _Network:
+    work = options.report_dir / "network"
+    if options.sut != "reference":
+        if not options.channels_url or options.credentials is None:
+            raise ValueError("--sut URL needs --channels URL and --credentials PATH of the network it is on")
+        return _Network(options.channels_url, options.credentials, options.sut.rstrip("/"))
+    server = ChannelServer(work / "channels", speed=options.speed, port=free_port())
+    server.start()
+    try:
+        cms = ReferenceCmsProcess(work / "cms", state=options.state, channels_url=server.url,
+                                  credentials=server.credentials, port=free_port(), defects=options.defects)
+        cms.start()
+    except BaseException:
+        server.stop()
+        raise
+    echo(f"load: channels {server.url} (scaled clock x{options.speed:g}), reference CMS {options.state} {cms.url}"
+         + (f" with defects {', '.join(options.defects)}" if options.defects else ""))
+    return _Network(server.url, server.credentials, cms.url, server, cms)
+
+
+def _locust_commands(options: LoadOptions, network: _Network) -> tuple[list[str], list[list[str]]]:
+    locustfile = str(Path(load.__file__).parent / "locustfile.py")
+    prefix = str(options.report_dir / "locust")
+    master = [sys.executable, "-m", "locust", "-f", locustfile, "--host", network.channels_url, "--headless",
+              "--csv", prefix, "--csv-full-history", "--html", prefix + ".html", "--only-summary",
+              "--loglevel", "INFO", "--stop-timeout", "5"]
+    # No --run-time: a load shape (load/shapes.py, `constant` without --profile) ends the run, timed from
+    # when the users start.
+    workers: list[list[str]] = []
+    if options.workers:
+        port = free_port()
+        master += ["--master", "--expect-workers", str(options.workers), "--master-bind-port", str(port)]
+        workers = [[sys.executable, "-m", "locust", "-f", locustfile, "--worker", "--master-host", "127.0.0.1",
+                    "--master-port", str(port), "--loglevel", "INFO"] for _ in range(options.workers)]
+    return master, workers
+
+
+def _environment(options: LoadOptions, network: _Network) -> dict[str, str]:
+    env = {**os.environ, "SPOC_LOAD_CREDENTIALS": str(network.credentials), "SPOC_LOAD_STATE": options.state,
+           "SPOC_LOAD_SUT": network.sut_url, "SPOC_LOAD_SEED": str(options.seed),
+           "SPOC_LOAD_PACING": f"{options.pacing:g}", "SPOC_LOAD_SPEED": f"{options.speed:g}",
+           "SPOC_LOAD_PEAK_FACTOR": f"{options.peak_factor:g}", "SPOC_LOAD_DURATION": f"{options.duration:g}",
+           "SPOC_LOAD_LOG_DIR": str(options.report_dir / "users"), "PYTHONUNBUFFERED": "1"}
+    for key, value in (("SPOC_LOAD_PROFILE", options.profile), ("SPOC_LOAD_MIX", options.mix),
+                       ("SPOC_LOAD_USERS", str(options.users) if options.users else None)):
+        if value:
+            env[key] = value
+        else:
+            env.pop(key, None)
+    return env
+
+
+def _run_locust(options: LoadOptions, network: _Network, chaos: Chaos | None, echo: Echo) -> float:
+    master_cmd, worker_cmds = _locust_commands(options, network)
+    for stale in options.report_dir.glob("locust*"):
+        stale.unlink()
+    env = _environment(options, network)
+    log = (options.report_dir / "locust.log").open("w", encoding="utf-8")
+    processes = [subprocess.Popen(master_cmd, stdout=log, stderr=subprocess.STDOUT, env=env)]
+    processes += [subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env) for cmd in worker_cmds]
+    began = time.monotonic()
+    last_line = 0.0
+    try:
+        while processes[0].poll() is None:
+            elapsed = time.monotonic() - began
+            if chaos is not None:
+                chaos.step(elapsed)
+            if elapsed - last_line >= 5:
+                last_line = elapsed
+                echo(f"load: {elapsed:5.0f} s of {options.duration:g} s, network time {_network_now(network)}")
+            if elapsed > options.duration + 120:
+                raise RuntimeError(f"locust did not end {options.duration + 120:g} s after the start; see "
+                                   f"{options.report_dir / 'locust.log'}")
+            time.sleep(0.2)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+        if chaos is not None:
+            chaos.finish()
+    if not (options.report_dir / "locust_stats.csv").exists():
+        tail = "\n".join((options.report_dir / "locust.log").read_text(encoding="utf-8").splitlines()[-15:])
+        raise RuntimeError(f"locust ended without statistics (see {options.report_dir / 'locust.log'}):\n{tail}")
+    return time.monotonic() - began
+
+
+def _network_now(network: _Network) -> str:
+    try:
+        return str(JsonClient(network.channels_url, timeout=2).get("/clock")["now"])
+    except LoadHttpError:
+        return "(channels not answering)"
+
+
+def _time(text: Any) -> datetime:
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _snapshot(options: LoadOptions, network: _Network) -> tuple[Reconciliation, list[dict[str, Any]]]:
+    control = network.control
+    traffic = list(control.get("/control/traffic", limit="100000")["messages"])
+    cases = list(JsonClient(network.sut_url).get("/sut/v1/cases")["cases"])
+    verify = control.get("/control/journal/verify")
+    ended = _time(control.get("/clock")["now"])
+    result = reconcile(traffic=traffic, cases=cases, sent_log=load_logs(options.report_dir / "users", "sent"),
+                       verify=verify, sut_state=options.state, seed=options.seed, ended_at=ended)
+    return result, traffic
+
+
+def _answer_clarifications(options: LoadOptions, network: _Network, traffic: list[dict[str, Any]]) -> int:
+    """Answer, as the requester would, every clarification request the users stopped before seeing."""
+    by_id = {str(m["message_id"]): m for m in traffic}
+    answered = {str((m.get("directive") or {}).get("case_reference")) for m in traffic
+                if (m.get("directive") or {}).get("kind") == "CLARIFICATION"}
+    control, count = network.control, 0
+    for asked in traffic:
+        directive = asked.get("directive") or {}
+        request = by_id.get(str(asked.get("in_reply_to")))
+        if directive.get("kind") != "CLARIFICATION_REQUEST" or request is None \
+                or str(directive.get("case_reference")) in answered:
+            continue
+        requester = str(request["sender"])
+        generator = TrafficGenerator(sut_state=options.state, sender_state=requester.split("-")[-1],
+                                     seed=options.seed, user_key=f"drain:{requester}")
+        body = generator.clarification(request, asked, requester)
+        control.call("POST", "/siena/messages", body=body, headers={
+            "X-Act-As": requester, "Idempotency-Key": f"load:{directive.get('case_reference')}:clarification"})
+        count += 1
+    return count
+
+
+def _drain(options: LoadOptions, network: _Network, echo: Echo) -> Reconciliation:
+    """Until every request is answered or due: answer clarifications, step the clock to the SUT's agenda."""
+    began = time.monotonic()
+    controlled = network.server is not None
+    while True:
+        result, traffic = _snapshot(options, network)
+        clarified = _answer_clarifications(options, network, traffic)
+        if not result.open and not clarified:
+            return result
+        if time.monotonic() - began > options.drain_timeout:
+            echo(f"load: drain stopped after {options.drain_timeout:g} s with {len(result.open)} request(s) open")
+            return result
+        if controlled and not clarified:
+            _step_clock(network, result)
+        time.sleep(0.3)
+
+
+def _step_clock(network: _Network, result: Reconciliation) -> None:
+    try:
+        agenda = JsonClient(network.sut_url).get("/sut/v1/agenda")
+    except LoadHttpError:
+        return  # no agenda: the scaled clock runs on by itself
+    control = network.control
+    now = _time(control.get("/clock")["now"])
+    due = [_time(o["due"]) for o in result.open if o.get("due")]
+    target = _time(agenda["next_action_at"]) if agenda.get("next_action_at") else None
+    if target is not None and target <= now:
+        return  # the SUT is acting now: let it finish first
+    horizon = max(due) + timedelta(seconds=1) if due else None
+    candidates = [t for t in (target, horizon) if t is not None and t > now]
+    if candidates:
+        try:
+            control.call("POST", "/control/clock", body={"set": min(candidates).isoformat().replace("+00:00", "Z")})
+        except LoadHttpError as exc:
+            if exc.status != 422:
+                raise
+            # The scaled clock ran past the target while it was asked for: it is where it was meant to go.
+
+
+def run_load(options: LoadOptions, echo: Echo) -> tuple[int, Mapping[str, Any]]:
+    """Run one load test; returns the exit code (0: nothing lost, every deadline met) and the results."""
+    options.report_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("network", "users"):  # a report directory used before: this run's journal and logs only
+        shutil.rmtree(options.report_dir / stale, ignore_errors=True)
+    network = _start_network(options, echo)
+    try:
+        chaos = Chaos(network.control, server=network.server, cms=network.cms, state=options.state,
+                      duration=options.duration, sut_url=network.sut_url, echo=echo) if options.chaos else None
+        echo(f"load: {options.users or 'yearly-volume'} user(s)"
+             + (f" shaped by {options.profile}" if options.profile else "")
+             + f" for {options.duration:g} s" + (f" on {options.workers} worker(s)" if options.workers else ""))
+        run_seconds = _run_locust(options, network, chaos, echo)
+        echo("load: users stopped; draining (answers still due) and reconciling")
+        reconciliation = _drain(options, network, echo)
+        answers = load_logs(options.report_dir / "users", "answers")
+        results = build_results(
+            options=options, reconciliation=reconciliation, run_seconds=run_seconds,
+            sent=load_logs(options.report_dir / "users", "sent"),
+            answer_wall=percentiles(a["wall_seen"] - a["wall_sent"] for a in answers),
+            chaos=chaos.log if chaos else [], csv_prefix=options.report_dir / "locust",
+        )
+    finally:
+        network.stop()
+    results["files"]["report"] = "load-report.html"
+    (options.report_dir / "load-results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    write_report(options.report_dir / "load-report.html", results, load_logs(options.report_dir / "users", "sent"),
+                 load_logs(options.report_dir / "users", "answers"), reconciliation.margin_points)
+    return (0 if results["verdict"] == "PASS" else 1), results

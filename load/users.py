@@ -1,0 +1,271 @@
+"""Locust users playing the foreign parties: SPOCs, designated authorities, SIRENE bureaux, Interpol NCBs.
+
+Each user is one party of another state, logged in with that party's own token, sending the SUT the
+traffic of load/traffic.py on the real channel API. SIENA users also read their own mailbox, match
+each answer to the request it answers (by `in_reply_to`, else by the directive's case reference),
+acknowledge what they recognise and leave the rest for its owner (another process may play the same
+party), answer clarification requests, and judge each final answer against its Art 5(1) limit in
+network time. The judgement goes to locust as a custom event: request type `DEADLINE`, name = the
+request class, response time = network minutes from sending to the answer, a failure when late (or
+when an answer comes twice). The reconciliation after the run judges again from the journal.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TextIO
+
+from locust import HttpUser, task
+
+from load.judging import judge_answer
+from load.settings import LoadSettings
+from load.traffic import CLASSES, FINAL_KINDS, RequestClass, TrafficGenerator, foreign_states
+from simulators.model.parties import PartyKind, party_id
+
+__all__ = ["DesignatedAuthorityUser", "ForeignSpocUser", "InterpolNcbUser", "SireneBureauUser", "UrgentSurgeUser"]
+
+_USER_NUMBERS = itertools.count()
+_CHANNEL_PATH = {"siena": "/siena/messages", "sirene": "/sirene/forms", "interpol": "/interpol/messages"}
+
+
+class DeadlineMissed(Exception):
+    """A final answer after its Art 5(1) limit (in network time)."""
+
+
+class DuplicateAnswer(Exception):
+    """A second final answer to one request."""
+
+
+class UnexpectedAnswer(Exception):
+    """A final answer of another kind than the ground truth calls for (e.g. a refusal of held information)."""
+
+
+@dataclass
+class Sent:
+    """One request of this process, until its final answer."""
+
+    message_id: str
+    reference: str
+    cls: RequestClass
+    party: str
+    body: dict[str, Any]
+    accepted_at: datetime
+    wall_sent: float
+    clarification_asked_at: datetime | None = None
+    clarified_at: datetime | None = None
+    delay_notice_at: datetime | None = None
+    final_message_id: str | None = None
+    seen: set[str] = field(default_factory=set)
+
+
+class _Registry:
+    """The requests this process sent and awaits, and its JSON-lines record for the reconciliation."""
+
+    def __init__(self) -> None:
+        self.by_message: dict[str, Sent] = {}
+        self.by_reference: dict[str, str] = {}
+        self._files: dict[str, TextIO] = {}
+
+    def add(self, sent: Sent) -> None:
+        self.by_message[sent.message_id] = sent
+        self.by_reference[sent.reference] = sent.message_id
+
+    def find(self, message: dict[str, Any]) -> Sent | None:
+        found = self.by_message.get(str(message.get("in_reply_to")))
+        if found is None:
+            reference = (message.get("directive") or {}).get("case_reference")
+            found = self.by_message.get(self.by_reference.get(str(reference), ""))
+        return found
+
+    def log(self, what: str, record: dict[str, Any]) -> None:
+        log_dir = LoadSettings.from_env().log_dir
+        if log_dir is None:
+            return
+        out = self._files.get(what)
+        if out is None:
+            out = (log_dir / f"{what}-{os.getpid()}.jsonl").open("a", encoding="utf-8", buffering=1)
+            self._files[what] = out
+        out.write(json.dumps(record, separators=(",", ":")) + "\n")
+
+
+REGISTRY = _Registry()
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+class _ForeignParty(HttpUser):
+    abstract = True
+    party_kind: ClassVar[PartyKind] = PartyKind.SPOC
+    request_classes: ClassVar[tuple[str, ...]] = ()
+
+    _cycle_began = 0.0
+
+    def wait_time(self) -> float:
+        """Constant pacing: one exchange every `pacing` wall seconds, however long the exchange took."""
+        now = time.monotonic()
+        wait = max(0.0, LoadSettings.from_env().pacing - (now - self._cycle_began)) if self._cycle_began else 0.0
+        self._cycle_began = now + wait
+        return wait
+
+    def on_start(self) -> None:
+        settings = LoadSettings.from_env()
+        number = next(_USER_NUMBERS)
+        worker = int(getattr(self.environment.runner, "worker_index", 0) or 0)
+        states = foreign_states(settings.state)
+        # Spread the users of a process, and of the workers, over the states: one party, one mailbox.
+        self.sender_state = states[(number + 11 * worker) % len(states)]
+        self.party = party_id(self.party_kind, self.sender_state)
+        self.client.headers["Authorization"] = f"Bearer {settings.tokens[self.party]}"
+        self.traffic = TrafficGenerator(sut_state=settings.state, sender_state=self.sender_state,
+                                        seed=settings.seed, user_key=f"{worker}:{number}:{self.party}")
+        self.choices = [CLASSES[n] for n in self.request_classes if settings.mix.get(n, 0) > 0]
+        self.weights = [settings.mix[c.name] for c in self.choices]
+        self.chooser = random.Random(self.traffic.data.seed)
+        self.cursor = 0
+
+    @task
+    def exchange(self) -> None:
+        if self.choices:
+            self.send(self.chooser.choices(self.choices, self.weights)[0])
+        if self.party_kind in (PartyKind.SPOC, PartyKind.DESIGNATED_AUTHORITY):
+            self.read_mailbox()
+
+    def send(self, cls: RequestClass) -> None:
+        if cls.channel == "siena":
+            body, reference = self.traffic.siena_request(cls, self.party)
+        elif cls.channel == "sirene":
+            body, reference = self.traffic.sirene_hit(self.party, self.network_now())
+        else:
+            body, reference = self.traffic.interpol_diffusion(self.party)
+        wall = time.time()
+        with self.client.post(_CHANNEL_PATH[cls.channel], json=body, name=f"send {cls.name}",
+                              headers={"Idempotency-Key": f"load:{reference}"}, catch_response=True) as answer:
+            if answer.status_code not in (200, 201):
+                answer.failure(f"{answer.status_code}: {answer.text[:300]}")
+                return
+            envelope = answer.json()
+        sent = Sent(message_id=str(envelope["message_id"]), reference=reference, cls=cls, party=self.party,
+                    body=body, accepted_at=_time(str(envelope["created_at"])), wall_sent=wall)
+        if cls.answered:
+            REGISTRY.add(sent)
+        REGISTRY.log("sent", {"message_id": sent.message_id, "reference": reference, "class": cls.name,
+                              "party": self.party, "channel": cls.channel, "accepted_at": envelope["created_at"],
+                              "wall_sent": wall, "wall_accepted": time.time()})
+
+    def network_now(self) -> datetime:
+        answer = self.client.get("/clock", name="GET /clock")
+        return _time(str(answer.json()["now"]))
+
+    def read_mailbox(self) -> None:
+        answer = self.client.get("/siena/mailbox", params={"after": str(self.cursor), "limit": "200"},
+                                 name="GET /siena/mailbox")
+        if answer.status_code != 200:
+            return
+        page = answer.json()
+        self.cursor = int(page.get("next_cursor") or self.cursor)
+        recognised: list[str] = []
+        for delivery in page.get("deliveries", []):
+            message = delivery["message"]
+            sent = REGISTRY.find(message)
+            if sent is None:
+                continue  # another process's exchange (same party), or not an answer: left for its owner
+            recognised.append(str(delivery["delivery_id"]))
+            self.take(sent, message, _time(str(delivery["delivered_at"])))
+        if recognised:
+            self.client.post("/siena/mailbox/ack", json={"delivery_ids": recognised, "status": "READ"},
+                             name="POST /siena/mailbox/ack")
+
+    def take(self, sent: Sent, message: dict[str, Any], delivered_at: datetime) -> None:
+        message_id = str(message["message_id"])
+        kind = str((message.get("directive") or {}).get("kind", ""))
+        if message_id in sent.seen:
+            return  # the same message in a second mailbox of ours (a copy), or redelivered
+        sent.seen.add(message_id)
+        created = _time(str(message["created_at"]))
+        if kind == "CLARIFICATION_REQUEST" and sent.clarification_asked_at is None:
+            sent.clarification_asked_at = delivered_at
+            self.clarify(sent, message)
+        elif kind == "DELAY_NOTICE" and sent.delay_notice_at is None:
+            sent.delay_notice_at = created
+        elif kind in FINAL_KINDS:
+            self.judge(sent, message_id, kind, created)
+
+    def clarify(self, sent: Sent, asked: dict[str, Any]) -> None:
+        body = self.traffic.clarification(sent.body, asked, self.party)
+        with self.client.post("/siena/messages", json=body, name="answer clarification request",
+                              headers={"Idempotency-Key": f"load:{sent.reference}:clarification"},
+                              catch_response=True) as answer:
+            if answer.status_code not in (200, 201):
+                answer.failure(f"{answer.status_code}: {answer.text[:300]}")
+                return
+            sent.clarified_at = _time(str(answer.json()["created_at"]))
+
+    def judge(self, sent: Sent, message_id: str, kind: str, answered_at: datetime) -> None:
+        events = self.environment.events.request
+        if sent.final_message_id is not None:
+            events.fire(request_type="DEADLINE", name=sent.cls.name, response_time=0, response_length=0,
+                        exception=DuplicateAnswer(f"{sent.message_id}: second final answer {message_id}"),
+                        context={})
+            return
+        sent.final_message_id = message_id
+        suspensions = [(sent.clarification_asked_at, sent.clarified_at)] \
+            if sent.clarification_asked_at and sent.clarified_at else []
+        judged = judge_answer(sent.cls, received_at=sent.accepted_at, answered_at=answered_at,
+                              delay_notice_at=sent.delay_notice_at, suspensions=suspensions)
+        failure: Exception | None = None
+        if not judged.met:
+            failure = DeadlineMissed(judged.explanation)
+        elif kind != sent.cls.expected:
+            failure = UnexpectedAnswer(f"{sent.message_id}: expected {sent.cls.expected}, got {kind} {message_id}")
+        events.fire(request_type="DEADLINE", name=sent.cls.name, response_time=judged.delay_seconds / 60,
+                    response_length=0, exception=failure, context={"margin_seconds": judged.margin_seconds})
+        REGISTRY.log("answers", {"request_id": sent.message_id, "class": sent.cls.name, "kind": kind,
+                                 "message_id": message_id, "answered_at": answered_at.isoformat(),
+                                 "wall_seen": time.time(), "wall_sent": sent.wall_sent,
+                                 "margin_seconds": judged.margin_seconds, "met": judged.met})
+        sent.body = {}  # kept, lighter, so that a second final answer is still recognised (and flagged)
+
+
+def _classes(*kinds: PartyKind, urgent_only: bool = False) -> tuple[str, ...]:
+    return tuple(c.name for c in CLASSES.values()
+                 if c.sender_kind in kinds and (c.urgent or not urgent_only))
+
+
+class ForeignSpocUser(_ForeignParty):
+    abstract = True
+    party_kind = PartyKind.SPOC
+    request_classes = _classes(PartyKind.SPOC)
+
+
+class DesignatedAuthorityUser(_ForeignParty):
+    abstract = True
+    party_kind = PartyKind.DESIGNATED_AUTHORITY
+    request_classes = _classes(PartyKind.DESIGNATED_AUTHORITY)
+
+
+class SireneBureauUser(_ForeignParty):
+    abstract = True
+    party_kind = PartyKind.SIRENE_BUREAU
+    request_classes = _classes(PartyKind.SIRENE_BUREAU)
+
+
+class InterpolNcbUser(_ForeignParty):
+    abstract = True
+    party_kind = PartyKind.INTERPOL_NCB
+    request_classes = _classes(PartyKind.INTERPOL_NCB)
+
+
+class UrgentSurgeUser(_ForeignParty):
+    """The SPOCs of a major incident: urgent requests only (load/shapes.py `major-incident`)."""
+
+    abstract = True
+    party_kind = PartyKind.SPOC
+    request_classes = _classes(PartyKind.SPOC, urgent_only=True)
