@@ -187,6 +187,13 @@ _ALL: tuple[Defect, ...] = (
     Defect("statistics-ignore-competent-authorities", ("R-96", "R-97"),
            "The statistics count every request as the SPOC's: requests submitted by designated or competent "
            "authorities and requests received by a competent authority are counted under the SPOC."),
+    Defect("subject-category-from-request", ("R-48",),
+           "The data subject's category is taken from the requester's description of the person instead of the "
+           "national register: a witness asked about as a suspect is filtered, and labelled, as a suspect, so "
+           "data Annex II Section B withholds for witnesses are provided."),
+    Defect("last-updated-from-import", ("R-47", "R-49"),
+           "Every record provided is dated by its import into the CMS instead of the register's date of last "
+           "update, so out-of-date data look current (Art 10(a), 10(c))."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}
