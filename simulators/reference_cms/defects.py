@@ -194,6 +194,10 @@ _ALL: tuple[Defect, ...] = (
     Defect("last-updated-from-import", ("R-47", "R-49"),
            "Every record provided is dated by its import into the CMS instead of the register's date of last "
            "update, so out-of-date data look current (Art 10(a), 10(c))."),
+    Defect("audit-without-alterations", ("R-88",),
+           "The audit log knows only collection, consultation and disclosure: a request completed by the "
+           "requester's clarification (alteration) and a cross-check's links to earlier exchanges (combination) "
+           "are not logged."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}
