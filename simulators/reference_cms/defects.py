@@ -198,6 +198,9 @@ _ALL: tuple[Defect, ...] = (
            "The audit log knows only collection, consultation and disclosure: a request completed by the "
            "requester's clarification (alteration) and a cross-check's links to earlier exchanges (combination) "
            "are not logged."),
+    Defect("no-delay-updates", ("R-15",),
+           "When judicial authorisation is needed the requester gets the first delay notice but no update "
+           "afterwards, however long the court takes (Art 5(2) 'keep updated')."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}
