@@ -92,17 +92,19 @@ def _mutants(clone: Path, session: Path) -> list[Mutant]:
     from cosmic_ray.work_db import WorkDB, use_db
 
     found: list[Mutant] = []
+    columns: dict[str, int] = {}
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item in db.work_items:
             for spec in item.mutations:
+                columns[item.job_id] = spec.start_pos[1]
                 lines = (clone / spec.module_path).read_text().splitlines()
                 line = spec.start_pos[0]
                 found.append(Mutant(item.job_id, str(spec.module_path), spec.operator_name, line, 0,
                                     lines[line - 1].strip()))
-    # The occurrence on a line tells apart two mutants of one operator on the same line.
+    # The occurrence on a line (in column order) tells apart two mutants of one operator on the same line.
     counted: dict[tuple[str, str, int], int] = {}
     numbered: list[Mutant] = []
-    for m in sorted(found, key=lambda m: (m.module, m.line, m.operator, m.job_id)):
+    for m in sorted(found, key=lambda m: (m.module, m.line, m.operator, columns[m.job_id])):
         n = counted.get((m.module, m.operator, m.line), 0)
         counted[(m.module, m.operator, m.line)] = n + 1
         numbered.append(Mutant(m.job_id, m.module, m.operator, m.line, n, m.text))
