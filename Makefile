@@ -46,6 +46,7 @@ MUTATION_SAMPLE ?= 60
 MUTATION_SEED ?= 2027
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mutation]'
+	@mkdir -p $(REPORT_DIR)
 	$(BIN)/python benchmarks/mutation_sample.py --sample $(MUTATION_SAMPLE) --seed $(MUTATION_SEED) --json $(REPORT_DIR)/mutation.json
 
 clean:
