@@ -12,7 +12,7 @@ from typing import Any
 from conformance.campaign.view import CampaignView
 from conformance.ledger import Exchange
 
-__all__ = ["HeldRecord", "held_records", "loaded_fixtures", "parse_time", "same_time"]
+__all__ = ["HeldRecord", "decided_exception", "held_records", "loaded_fixtures", "parse_time", "same_time"]
 
 # The match keys of a fixture record, by entity type (docs/sut-interface.md, fixtures).
 _MATCH_ATTRIBUTE = {"PERSON": "name", "ORGANISATION": "name", "VEHICLE": "registration", "DOCUMENT": "number"}
@@ -88,3 +88,23 @@ def held_records(view: CampaignView, exchange: Exchange, item_id: str, content: 
              if key and str(r.get("subject", "")).casefold() == key]
     exact = [h for h in found if content is not None and h.item == str(content)]
     return exact or found
+
+
+def decided_exception(exchange: Exchange, recorded: Any) -> tuple[str | None, str | None]:
+    """The copy exception that may excuse an omitted copy, and why a recorded one may not.
+
+    Omitting a copy is the operator's decision, case by case (Arts 4(2), 7, 8(3)). On an exchange the harness
+    stimulated, it made that decision itself (the stimulus's `copy_exception`), so a ground the SUT recorded
+    counts only if it is the one decided: a CMS that fills the ground in by itself does not excuse the omission.
+    Elsewhere (no stimulus) the recorded ground is all there is to judge.
+    """
+    stimulus = exchange.facts.get("stimulus")
+    if not isinstance(stimulus, dict):
+        return (str(recorded) if recorded else None), None
+    decided = stimulus.get("copy_exception")
+    if not recorded:
+        return None, None
+    if decided and str(decided) == str(recorded):
+        return str(recorded), None
+    return None, (f"the SUT recorded the exception {recorded}, but the operator decided "
+                  f"{decided or 'no exception'} (the harness's stimulus), so it does not excuse an omitted copy")

@@ -201,6 +201,9 @@ _ALL: tuple[Defect, ...] = (
     Defect("no-delay-updates", ("R-15",),
            "When judicial authorisation is needed the requester gets the first delay notice but no update "
            "afterwards, however long the court takes (Art 5(2) 'keep updated')."),
+    Defect("copy-exception-defaulted", ("R-03", "R-04"),
+           "The designated authority's request form pre-fills the Art 4(2) exception 'safety of a person', so "
+           "requests go without the copy to the SPOC on a ground nobody chose."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

@@ -12,6 +12,7 @@ import re
 
 from simulators.model.directive import (
     ChannelException,
+    CopyExceptionGround,
     CopyReason,
     DirectiveMessage,
     Entity,
@@ -124,10 +125,15 @@ class Stimuli:
         else:
             language = self._language(to_state, stimulus.language, "Art 4(6)")
         reference = self._reference(stimulus.reference, "REQ")
+        copy_exception = stimulus.copy_exception
+        if copy_exception is None and by is RequesterType.DESIGNATED_AUTHORITY and to == "SPOC" \
+                and ctx.defects.active("copy-exception-defaulted"):
+            # The request form pre-fills the exception field, and the operator's empty choice keeps it.
+            copy_exception = CopyExceptionGround.PERSON_SAFETY
         # The exception ground the copy is omitted on, as the case and the message record it.
-        recorded_exception = None if ctx.defects.active("copy-exception-not-recorded") else stimulus.copy_exception
+        recorded_exception = None if ctx.defects.active("copy-exception-not-recorded") else copy_exception
         copies: dict[str, CopyReason] = {}
-        if stimulus.copy_exception is None:
+        if copy_exception is None:
             if by is RequesterType.DESIGNATED_AUTHORITY and to == "SPOC":
                 if not ctx.defects.active("no-spoc-copy-for-designated-request"):
                     copies[ctx.spoc] = CopyReason.ART_4_1
