@@ -204,6 +204,9 @@ _ALL: tuple[Defect, ...] = (
     Defect("copy-exception-defaulted", ("R-03", "R-04"),
            "The designated authority's request form pre-fills the Art 4(2) exception 'safety of a person', so "
            "requests go without the copy to the SPOC on a ground nobody chose."),
+    Defect("fallback-labelled-third-country", ("R-55",),
+           "When SIENA is down the fallback over Interpol I-24/7 is labelled with the Art 13(2)(a) exception "
+           "'third country involved' instead of the incident (Art 13(2)(c)), although no third country takes part."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}
