@@ -23,6 +23,7 @@ About 15-40 s per mutant on an idle 2-core machine (the campaign plus its checks
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import random
@@ -48,6 +49,11 @@ DEFAULT_MODULES = (
 )
 
 
+# A mutant inside an annotation that is never evaluated cannot change behaviour: equivalent by construction.
+_ANNOTATION_TRIAGE = {"status": "equivalent", "reason": "inside an annotation of a module with `from __future__ "
+                      "import annotations`: never evaluated"}
+
+
 @dataclass(frozen=True)
 class Mutant:
     job_id: str
@@ -56,6 +62,7 @@ class Mutant:
     line: int
     occurrence_on_line: int
     text: str
+    in_annotation: bool = False  # inside an annotation of a module with postponed evaluation: never run
 
     @property
     def key(self) -> str:
@@ -88,26 +95,47 @@ def _config(clone: Path, modules: list[str], profile: str, timeout: float) -> Pa
     return path
 
 
+def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where the module's annotations are, if it postpones their evaluation (PEP 563); else nowhere."""
+    tree = ast.parse(source)
+    postponed = any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
+                    and any(a.name == "annotations" for a in n.names) for n in tree.body)
+    if not postponed:
+        return []
+    nodes: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+            nodes.append(node.returns)
+        elif isinstance(node, (ast.arg, ast.AnnAssign)) and node.annotation is not None:
+            nodes.append(node.annotation)
+    return [((n.lineno, n.col_offset), (n.end_lineno or n.lineno, n.end_col_offset or 0)) for n in nodes]
+
+
 def _mutants(clone: Path, session: Path) -> list[Mutant]:
     from cosmic_ray.work_db import WorkDB, use_db
 
     found: list[Mutant] = []
     columns: dict[str, int] = {}
+    spans: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item in db.work_items:
             for spec in item.mutations:
                 columns[item.job_id] = spec.start_pos[1]
-                lines = (clone / spec.module_path).read_text().splitlines()
+                source = (clone / spec.module_path).read_text()
+                module = str(spec.module_path)
+                if module not in spans:
+                    spans[module] = _annotation_spans(source)
+                annotated = any(a <= tuple(spec.start_pos) and tuple(spec.end_pos) <= b for a, b in spans[module])
                 line = spec.start_pos[0]
-                found.append(Mutant(item.job_id, str(spec.module_path), spec.operator_name, line, 0,
-                                    lines[line - 1].strip()))
+                found.append(Mutant(item.job_id, module, spec.operator_name, line, 0,
+                                    source.splitlines()[line - 1].strip(), annotated))
     # The occurrence on a line (in column order) tells apart two mutants of one operator on the same line.
     counted: dict[tuple[str, str, int], int] = {}
     numbered: list[Mutant] = []
     for m in sorted(found, key=lambda m: (m.module, m.line, m.operator, columns[m.job_id])):
         n = counted.get((m.module, m.operator, m.line), 0)
         counted[(m.module, m.operator, m.line)] = n + 1
-        numbered.append(Mutant(m.job_id, m.module, m.operator, m.line, n, m.text))
+        numbered.append(Mutant(m.job_id, m.module, m.operator, m.line, n, m.text, m.in_annotation))
     return numbered
 
 
@@ -177,20 +205,40 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for m in chosen:
         worker, test = outcomes.get(m.job_id, ("missing", ""))
         survived = test == "survived"
-        verdict = triage.get(m.key, {}).get("status", "untriaged") if survived else "killed"
+        entry = triage.get(m.key) or (_ANNOTATION_TRIAGE if m.in_annotation else {})
+        # A run that timed out or crashed counts as killed (the campaign did not call the CMS conformant).
+        ran = bool(test) or worker in ("abnormal", "exception")
+        verdict = (entry.get("status", "untriaged") if survived else "killed") if ran else "not run"
         rows.append({**asdict(m), "key": m.key, "worker_outcome": worker, "test_outcome": test, "status": verdict,
-                     "reason": triage.get(m.key, {}).get("reason", "") if survived else ""})
+                     "reason": entry.get("reason", "") if survived else ""})
     return _summary(rows, args, wall)
 
 
+def _rescore(args: argparse.Namespace) -> dict[str, Any]:
+    earlier = json.loads(args.rescore.read_text())
+    triage = _load_triage(args.triage)
+    for row in earlier["mutants"]:
+        if row["test_outcome"] == "survived":
+            entry = triage.get(row["key"]) or (_ANNOTATION_TRIAGE if row.get("in_annotation") else {})
+            row["status"], row["reason"] = entry.get("status", "untriaged"), entry.get("reason", "")
+    for name in ("rev", "seed", "profile"):
+        setattr(args, name, earlier[name])
+    summary = _summary(earlier["mutants"], args, earlier["wall_seconds"])
+    summary["load_average_after"] = earlier["load_average_after"]
+    return summary
+
+
 def _summary(rows: list[dict[str, Any]], args: argparse.Namespace, wall: float) -> dict[str, Any]:
-    excluded = sum(1 for r in rows if r["status"] in ("equivalent", "out-of-scope"))
-    killed = sum(1 for r in rows if r["test_outcome"] != "survived")
+    excluded = sum(1 for r in rows if r["status"] in ("equivalent", "out-of-scope", "not run"))
+    killed = sum(1 for r in rows if r["status"] == "killed")
     counted = len(rows) - excluded
     return {
         "rev": args.rev, "seed": args.seed, "sample": len(rows), "profile": args.profile, "killed": killed,
         "survived": sum(1 for r in rows if r["test_outcome"] == "survived"), "excluded": excluded,
-        "score": round(killed / counted, 3) if counted else None, "wall_seconds": round(wall, 1),
+        "not_run": sum(1 for r in rows if r["status"] == "not run"),
+        "score": round(killed / counted, 3) if counted else None,
+        "raw_score": round(killed / ran, 3) if (ran := sum(r["status"] != "not run" for r in rows)) else None,
+        "wall_seconds": round(wall, 1),
         "load_average_after": round(os.getloadavg()[0], 2), "mutants": rows,
     }
 
@@ -206,13 +254,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--triage", type=Path, default=TRIAGE, help="survivor triage file (TOML)")
     parser.add_argument("--same-as", type=Path, help="results JSON of an earlier run: run the same mutants")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--rescore", type=Path, help="results JSON of an earlier run: apply the triage file again, "
+                        "without running anything")
     args = parser.parse_args(argv)
-    summary = run(args)
+    summary = _rescore(args) if args.rescore else run(args)
     for row in summary["mutants"]:
         print(f"{row['status']:<13} {row['module']}:{row['line']} {row['operator']} | {row['text'][:80]}"
               + (f" ({row['reason']})" if row["reason"] else ""))
-    print(f"score {summary['score']} : {summary['killed']} killed of {summary['sample']} sampled, "
-          f"{summary['excluded']} equivalent or out of scope; {summary['wall_seconds']} s wall clock")
+    print(f"score {summary['score']} ({summary['killed']} killed of {summary['sample']} sampled, less "
+          f"{summary['excluded']} equivalent, out of scope or not run); raw {summary['raw_score']}; "
+          f"{summary['wall_seconds']} s wall clock")
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
     return 1 if any(r["status"] == "untriaged" for r in summary["mutants"]) else 0
