@@ -42,7 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/campaign_speed.py
 
 # Sampled mutation score of the campaign over the reference CMS's decision code (~30 min; not in CI).
-MUTATION_SAMPLE ?= 60
+MUTATION_SAMPLE ?= 50
 MUTATION_SEED ?= 2027
 mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mutation]'
