@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 REPORT_DIR ?= reports-out
 
-.PHONY: run test lint typecheck unit features venv clean bench
+.PHONY: run test lint typecheck unit features venv clean bench mutation
 
 venv: $(STAMP)
 
@@ -40,6 +40,14 @@ test: lint typecheck unit features
 bench: $(STAMP)
 	$(BIN)/python benchmarks/channel_throughput.py
 	$(BIN)/python benchmarks/campaign_speed.py
+
+# Sampled mutation score of the campaign over the reference CMS's decision code (~30 min; not in CI).
+MUTATION_SAMPLE ?= 50
+MUTATION_SEED ?= 2027
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[mutation]'
+	@mkdir -p $(REPORT_DIR)
+	$(BIN)/python benchmarks/mutation_sample.py --sample $(MUTATION_SAMPLE) --seed $(MUTATION_SEED) --json $(REPORT_DIR)/mutation.json
 
 clean:
 	rm -rf $(VENV) $(REPORT_DIR) .mypy_cache .ruff_cache .pytest_cache

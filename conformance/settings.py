@@ -134,6 +134,9 @@ class CampaignSettings(BaseModel):
     deadline_reading: DeadlineMode = DeadlineMode.ELAPSED
     profile: Profile = Profile()
     copy_tolerance: timedelta = Field(default=timedelta(seconds=1), description="'at the same time'")
+    duration_tolerance: timedelta = Field(
+        default=timedelta(seconds=1), description="How far a duration the SUT recorded (e.g. a suspension) may lie "
+        "from the span the harness observed: the SUT timestamps with its own resolution")
     immediately: timedelta = Field(default=timedelta(hours=1), description="'immediately' (Arts 5(2), 6(3))")
     after_grant_tolerance: timedelta = Field(default=timedelta(hours=4), description="Art 5(2) after the grant")
     delay_update_within: timedelta = Field(
@@ -194,6 +197,8 @@ class CampaignSettings(BaseModel):
             "deadline_reading": self.deadline_reading.value,
             "profile": str(self.profile),
             "copy_tolerance": f"{self.copy_tolerance.total_seconds():g} s ('at the same time', interpretation)",
+            "duration_tolerance": f"{self.duration_tolerance.total_seconds():g} s (recorded durations against the "
+            "observed span)",
             "immediately": f"{self.immediately.total_seconds() / 3600:g} h ('immediately', interpretation)",
             "after_grant_tolerance": f"{self.after_grant_tolerance.total_seconds() / 3600:g} h (Art 5(2))",
             "retention_review_within": f"{self.retention_review_within.days} days (Art 16(4), unverified)",

@@ -146,8 +146,9 @@ def explain_verdict(
     if counts.inconclusive:
         caveats.append(f"{counts.inconclusive} checks could not decide and are listed as inconclusive")
     if counts.warning:
-        caveats.append(f"{counts.warning} checks passed with a warning")
-    text = f"conformant: no check failed ({tally})"
+        warned = sorted({rid for check in checks if check.outcome is Outcome.WARNING for rid in check.requirements})
+        caveats.append(f"{counts.warning} checks passed only with a warning: {', '.join(warned)}")
+    text = f"{verdict.value}: no check failed ({tally})"
     return f"{text}; {'; '.join(caveats)}" if caveats else text
 
 

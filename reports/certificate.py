@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.evidence import MANIFEST_NAME, RESULTS_NAME, VerifyReport, load_manifest, verify_bundle
-from reports.results import Outcome, RunResults, Verdict
+from reports.results import Outcome, RunResults
 
 __all__ = ["Certificate", "CertificateRefused", "certify", "print_pdf", "render_certificate"]
 
@@ -72,7 +72,7 @@ def certify(bundle: Path, trusted_fingerprints: Sequence[str]) -> Certificate:
     if report.trust != "trusted":
         raise CertificateRefused(f"the bundle is not signed by a trusted key: {report.trust_detail}")
     results = RunResults.model_validate_json((bundle / RESULTS_NAME).read_text(encoding="utf-8"))
-    if results.verdict is not Verdict.CONFORMANT:
+    if not results.verdict.conformant:  # conformant, or conformant with warnings (listed on the certificate)
         raise CertificateRefused(f"the run is not conformant: {results.verdict_reason}")
     info = _sut_info(bundle)
     settings = results.settings.model_dump()

@@ -107,6 +107,9 @@ def junit_tree(results: RunResults) -> ET.ElementTree[ET.Element]:
         ("deadline_reading", settings.deadline_reading),
         ("seed", "" if settings.seed is None else str(settings.seed)),
     ]
+    warned = sorted({rid for check in results.checks if check.outcome is Outcome.WARNING for rid in check.requirements})
+    if warned:
+        run_properties.append(("warnings", ",".join(warned)))
     if results.evidence_bundle:
         run_properties.append(("evidence_bundle", results.evidence_bundle))
     if results.signer is not None:

@@ -11,7 +11,8 @@ Roll-up rules (one place, unit-tested as a truth table):
   (nothing observed it, so nothing may be claimed about it);
 - an article combines its requirements the same way;
 - the run is "not conformant" as soon as one check failed, "incomplete" when nothing failed but the
-  run aborted or ran no check, and "conformant" otherwise.
+  run aborted or ran no check, "conformant with warnings" when a check passed only with a warning (a
+  deliberate legal-reading leniency, which must stay visible), and "conformant" otherwise.
 """
 
 from __future__ import annotations
@@ -111,8 +112,14 @@ class BasisStatus(StrEnum):
 
 class Verdict(StrEnum):
     CONFORMANT = "conformant"
+    CONFORMANT_WITH_WARNINGS = "conformant with warnings"
     NOT_CONFORMANT = "not conformant"
     INCOMPLETE = "incomplete"
+
+    @property
+    def conformant(self) -> bool:
+        """Conformant, with or without warnings (the exit code of `spoc-harness run` is 0 for both)."""
+        return self in (Verdict.CONFORMANT, Verdict.CONFORMANT_WITH_WARNINGS)
 
 
 class UnknownRequirementError(ValueError):
@@ -512,8 +519,9 @@ class RunResults(_Model):
 
     schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this schema.")
     verdict: Verdict = Field(
-        description="'conformant' iff no check failed; 'not conformant' if one did; 'incomplete' if nothing "
-        "failed but the run aborted or ran no check."
+        description="'conformant' iff no check failed or warned; 'conformant with warnings' if none failed but "
+        "at least one passed only with a warning (listed in verdict_reason); 'not conformant' if one failed; "
+        "'incomplete' if nothing failed but the run aborted or ran no check."
     )
     verdict_reason: str = Field(description="One line explaining the verdict.")
     aborted: bool = Field(default=False, description="The run stopped before all its checks ran.")
@@ -683,6 +691,8 @@ def overall_verdict(checks: Sequence[CheckResult], *, aborted: bool = False) -> 
         return Verdict.NOT_CONFORMANT
     if aborted or not checks:
         return Verdict.INCOMPLETE
+    if any(check.outcome is Outcome.WARNING for check in checks):
+        return Verdict.CONFORMANT_WITH_WARNINGS
     return Verdict.CONFORMANT
 
 

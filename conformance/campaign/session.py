@@ -14,7 +14,7 @@ import pytest
 
 from conformance.campaign.runner import Progress
 from conformance.plugin import CHECKS_DIR, ConformanceRun, RunOptions, install
-from reports.results import RunResults, Verdict
+from reports.results import RunResults
 
 __all__ = ["RichProgress", "SessionOutcome", "run_session"]
 
@@ -137,4 +137,4 @@ def run_session(
     if not quiet or write:
         echo(render_summary(results, report_paths={k: str(v) for k, v in paths.items()},
                             public_key_sha256=run.evidence_key_sha256))
-    return SessionOutcome(0 if results.verdict is Verdict.CONFORMANT else 1, results, paths, run)
+    return SessionOutcome(0 if results.verdict.conformant else 1, results, paths, run)

@@ -262,8 +262,11 @@ def copy_finding(
     rule: str,
     evidence: Iterable[Evidence] = (),
     exception: str | None = None,
+    invalid_exception: str | None = None,
 ) -> None:
-    """A copy of `original` must reach `party` at the same time (within the configured tolerance)."""
+    """A copy of `original` must reach `party` at the same time (within the configured tolerance).
+
+    `exception` excuses a missing copy; `invalid_exception` says why a ground the SUT recorded does not."""
     if original is None:
         judge.inconclusive(instance, rule=rule, observed="the message to be copied was never sent")
         return
@@ -292,7 +295,8 @@ def copy_finding(
                          evidence=shown)
             return
         judge.failed(instance, rule=rule, evidence=shown,
-                     observed=f"{original.summary()}; no copy reached {party}, and no exception ground is recorded",
+                     observed=f"{original.summary()}; no copy reached {party}, and "
+                     + (invalid_exception or "no exception ground is recorded"),
                      expected=f"a copy to {party} sent with it (within {tolerance.total_seconds():g} s)")
         return
     first = min(copies, key=lambda c: c.at)

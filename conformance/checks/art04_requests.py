@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.campaign.view import CampaignView
+from conformance.checks._ground_truth import decided_exception
 from conformance.checks._support import copy_finding, languages_of
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.verdicts import Judge
@@ -72,9 +73,9 @@ def test_designated_authority_copies_its_spoc(campaign: CampaignView, judge: Jud
         if exchange.facts.get("stimulus", {}).get("by") != "DESIGNATED_AUTHORITY":
             continue
         found = True
-        exception = message.field("copy_exception")
-        copy_finding(campaign, judge, exchange.key, message, campaign.spoc, rule=rule,
-                     exception=str(exception) if exception else None)
+        exception, invalid = decided_exception(exchange, message.field("copy_exception"))
+        copy_finding(campaign, judge, exchange.key, message, campaign.spoc, rule=rule, exception=exception,
+                     invalid_exception=invalid)
         records = campaign.as_exported()
         if records.as_of is not None and message.created_at > records.as_of:
             judge.inconclusive(f"{exchange.key}[records]", rule=rule + " and is recorded",
@@ -103,9 +104,11 @@ def test_omitted_copy_records_exception(campaign: CampaignView, judge: Judge) ->
             judge.passed(exchange.key, rule=rule, observed="the copy was sent; no exception was needed")
         else:
             listed = str(exception) in _COPY_EXCEPTION_GROUNDS
-            judge.check(listed, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+            _, invalid = decided_exception(exchange, exception)
+            judge.check(listed and not invalid, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                         observed=f"no copy to {campaign.spoc}; exception recorded: {exception or 'none'}"
-                        + ("" if listed or not exception else " (not an Art 4(2)(a)-(c) ground)"),
+                        + ("" if listed or not exception else " (not an Art 4(2)(a)-(c) ground)")
+                        + (f"; {invalid}" if invalid else ""),
                         expected="an exception ground (" + ", ".join(sorted(_COPY_EXCEPTION_GROUNDS)) + ")")
 
 

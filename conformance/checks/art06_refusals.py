@@ -9,8 +9,10 @@ import pytest
 from conformance.campaign.http import parse_time
 from conformance.campaign.view import CampaignView
 from conformance.checks._support import answer_pending, completion, deadline_finding, judge_limit
+from conformance.durations import same_span
 from conformance.ledger import Exchange
 from conformance.verdicts import Judge, describe_gap, z
+from simulators.model.deadlines import iso_duration
 from simulators.model.directive import RefusalGround
 
 _GROUNDS = {g.value for g in RefusalGround}
@@ -187,13 +189,14 @@ def test_clarification_suspends_the_limit(campaign: CampaignView, judge: Judge) 
                 problems.append(f"the deadline is counted from {counted}, not from receipt {z(received)}")
         suspended = str(record.get("suspended") or "")
         span = answered.at - asked.at
-        from simulators.model.deadlines import iso_duration
-
-        counted_spans = {iso_duration(span)}
+        counted_spans = [span]
         if back[1] != back[0]:  # real time mode: the span between the ends the SUT stamped (judged just above)
-            counted_spans |= {iso_duration(e - s) for s, e in matching}
-        if record and suspended not in counted_spans:
-            problems.append(f"suspension counted {suspended or 'none'} instead of {iso_duration(span)}")
+            counted_spans += [e - s for s, e in matching]
+        if record and not any(same_span(suspended, asked.at, campaign.settings.zone, counted,
+                                        campaign.settings.duration_tolerance) for counted in counted_spans):
+            problems.append(f"suspension counted {suspended or 'none'} instead of {iso_duration(span)} (within "
+                            f"{campaign.settings.duration_tolerance.total_seconds():g} s; ISO 8601 forms as "
+                            "docs/sut-interface.md accepts them)")
         if campaign.cross_clock is not None:
             _own_clock_suspension(campaign, judge, exchange, case.suspensions, suspended, problems, rule)
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.campaign.view import CampaignView
+from conformance.checks._ground_truth import decided_exception
 from conformance.checks._support import answer_pending, copy_finding, languages_of
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.verdicts import Judge
@@ -32,10 +33,10 @@ def _copies(campaign: CampaignView, judge: Judge, kind: ExchangeKind, requiremen
             judge.failed(exchange.key, rule=rule, observed="; ".join(exchange.problems) or "nothing was sent",
                          expected="the exchange and its copies")
             continue
-        exception = message.field("copy_exception")
+        exception, invalid = decided_exception(exchange, message.field("copy_exception"))
         for copy_party in wanted:
-            copy_finding(campaign, judge, exchange.key, message, copy_party, rule=rule,
-                         exception=str(exception) if exception else None)
+            copy_finding(campaign, judge, exchange.key, message, copy_party, rule=rule, exception=exception,
+                         invalid_exception=invalid)
 
 
 def _recorded(campaign: CampaignView, judge: Judge, exchange: Exchange, message: Observed | None, rule: str) -> None:
@@ -173,11 +174,13 @@ def test_omitted_copies_record_ground(campaign: CampaignView, judge: Judge) -> N
             continue
         case = campaign.case(exchange)
         ground = message.field("copy_exception") or (case.copy_exception if case else None)
-        listed = str(ground) in _COPY_EXCEPTION_GROUNDS
+        _, invalid = decided_exception(exchange, ground)
+        listed = str(ground) in _COPY_EXCEPTION_GROUNDS and not invalid
         missing = [p for p in wanted if not (campaign.copies(message, p) or campaign.internal_copies(message, p))]
         judge.check(not missing or listed, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{message.summary()}; copies missing to {missing or 'nobody'}; ground recorded: "
-                    f"{ground or 'none'}" + ("" if listed or not ground else " (not an Art 8(3)(a)-(c) ground)"),
+                    f"{ground or 'none'}" + ("" if listed or not ground else " (not an Art 8(3)(a)-(c) ground)")
+                    + (f"; {invalid}" if invalid else ""),
                     expected="every copy sent, or an Art 8(3) ground (" + ", ".join(sorted(_COPY_EXCEPTION_GROUNDS))
                     + ") recorded for omitting it")
     if not judge.findings:

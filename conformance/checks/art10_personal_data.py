@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conformance.campaign.view import CampaignView
 from conformance.catalogue import load_catalogue
+from conformance.checks._ground_truth import held_records, same_time
 from conformance.checks._support import answer_pending, completion, reply_pending
-from conformance.verdicts import Judge
+from conformance.ledger import Exchange
+from conformance.verdicts import Judge, z
 from simulators.model.directive import DataSubjectCategory, PersonalDataCategory
 
 
@@ -30,13 +34,38 @@ def test_inaccurate_data_not_provided(campaign: CampaignView, judge: Judge) -> N
                             + ("provided" if item in done.provided else "not provided"),
                             expected="the out-of-date information withheld (refusal on DQ)")
         for reply in campaign.of(exchange, "REPLY"):
-            undated = [str(i.get("item_id")) for i in reply.field("information") or []
-                       if isinstance(i, dict) and not i.get("last_updated")]
-            judge.check(not undated, f"{exchange.key}:{reply.message_id}", rule=rule,
-                        observed=f"items without the date of their last update: {undated or 'none'}",
-                        expected="every item dated, so that its currency can be judged")
+            problems = _currency_problems(campaign, exchange, reply.field("information") or [])
+            judge.check(not problems, f"{exchange.key}:{reply.message_id}", rule=rule,
+                        evidence=campaign.evidence(exchange),
+                        observed="; ".join(problems) or "every item the database dates carries that date",
+                        expected="the date of last update the national database holds, where it holds one "
+                        "(null accepted where it holds none: 'as far as possible')")
     if not judge.findings:
         judge.not_applicable("no information was provided or withheld for its quality")
+
+
+def _currency_problems(view: CampaignView, exchange: Exchange, information: list[Any]) -> list[str]:
+    """Items whose date of last update differs from the database's: missing where it had one, or another one.
+
+    Art 10(c) asks for the elements "as far as possible": a null date is honest where the database holds none.
+    """
+    problems: list[str] = []
+    for info in information:
+        if not isinstance(info, dict):
+            continue
+        item = str(info.get("item_id"))
+        held = held_records(view, exchange, item, info.get("content"))
+        dates = [h.last_updated for h in held if h.last_updated is not None]
+        given = info.get("last_updated")
+        if len(dates) != len(held) or not held:
+            continue  # no record found, or one without a date: nothing the database could have passed on
+        if not given:
+            problems.append(f"item {item} without a date of last update, although the database dates it "
+                            f"{', '.join(z(d) for d in dates)}")
+        elif not any(same_time(given, d) for d in dates):
+            problems.append(f"item {item} dated {given}, although the database dates it "
+                            f"{', '.join(z(d) for d in dates)}")
+    return problems
 
 
 def _allowed(subject: str | None) -> frozenset[PersonalDataCategory]:
@@ -49,44 +78,68 @@ def _allowed(subject: str | None) -> frozenset[PersonalDataCategory]:
         return frozenset()
 
 
+def _true_category(view: CampaignView, exchange: Exchange, info: dict[str, Any]) -> tuple[str | None, str]:
+    """The data subject's category the harness's fixtures hold for the item, and where it came from.
+
+    Falls back on the reply's label only where the harness loaded no record for the item (then said so).
+    """
+    held = held_records(view, exchange, str(info.get("item_id")), info.get("content"))
+    categories = sorted({h.subject_category for h in held if h.subject_category})
+    if len(categories) == 1:
+        return categories[0], "the national database"
+    if len(categories) > 1:
+        # Several records of the subject disagree: judge on the narrowest of them.
+        narrowest = min(categories, key=lambda c: len(_allowed(c)))
+        return narrowest, f"the national database (narrowest of {categories})"
+    stated = info.get("subject_category")
+    return (str(stated) if stated else None), "the reply (the harness loaded no record for this item)"
+
+
 @pytest.mark.requirement("R-48", article="Art 10(b)")
 def test_personal_data_within_annex_categories(campaign: CampaignView, judge: Judge) -> None:
     """Personal data provided stay within the Annex II Section B categories for the data subject's category."""
     rule = ("the categories of personal data provided, per category of data subject, stay within Annex II "
-            "Section B of Regulation (EU) 2016/794 (Art 10(b); catalogue reading)")
+            "Section B of Regulation (EU) 2016/794 (Art 10(b); catalogue reading); the data subject's category "
+            "is the one the national database holds, not the reply's label")
     for exchange in campaign.incoming("R-48"):
         reply_pending(campaign, judge, exchange, rule)
         for reply in campaign.of(exchange, "REPLY"):
             for info in reply.field("information") or []:
                 if not isinstance(info, dict):
                     continue
-                subject = info.get("subject_category")
+                subject, source = _true_category(campaign, exchange, info)
+                label = info.get("subject_category")
                 categories = [str(c) for c in info.get("data_categories") or []]
-                outside = sorted(c for c in categories if c not in {a.value for a in _allowed(subject)})
+                allowed = {a.value for a in _allowed(subject)}
+                outside = sorted(c for c in categories if c not in allowed)
+                relabelled = f"; the reply labels the subject {label or 'not stated'}" if label != subject else ""
                 judge.check(not outside, f"{exchange.key}:{reply.message_id}[{info.get('item_id')}]", rule=rule,
                             evidence=campaign.evidence(exchange),
-                            observed=f"data subject {subject or 'not stated'}: categories {categories}"
-                            + (f"; outside Section B: {outside}" if outside else ""),
-                            expected=f"only {sorted(a.value for a in _allowed(subject))}")
+                            observed=f"data subject {subject or 'not stated'} (per {source}){relabelled}: "
+                            f"categories {categories}" + (f"; outside Section B: {outside}" if outside else ""),
+                            expected=f"only {sorted(allowed)}")
     if not judge.findings:
         judge.not_applicable("no personal data were provided")
 
 
 @pytest.mark.requirement("R-49", article="Art 10(c)")
 def test_elements_to_assess_the_data(campaign: CampaignView, judge: Judge) -> None:
-    """Personal data come with their source reliability, accuracy and date of last update."""
+    """Personal data come with their source reliability, accuracy and, where the database has it, last update."""
     rule = ("with personal data, the elements to assess their accuracy, completeness, reliability and currency "
-            "are supplied at the same time (Art 10(c))")
+            "are supplied at the same time, as far as possible (Art 10(c)): the date of last update where the "
+            "national database holds one")
     for exchange in campaign.incoming("R-49"):
         reply_pending(campaign, judge, exchange, rule)
         for reply in campaign.of(exchange, "REPLY"):
             for info in reply.field("information") or []:
                 if not isinstance(info, dict) or not info.get("data_categories"):
                     continue
-                missing = [f for f in ("source_reliability", "information_accuracy", "last_updated") if not info.get(f)]
-                judge.check(not missing, f"{exchange.key}:{reply.message_id}[{info.get('item_id')}]", rule=rule,
+                problems = [f"missing {f}" for f in ("source_reliability", "information_accuracy") if not info.get(f)]
+                problems += _currency_problems(campaign, exchange, [info])
+                judge.check(not problems, f"{exchange.key}:{reply.message_id}[{info.get('item_id')}]", rule=rule,
                             evidence=campaign.evidence(exchange),
-                            observed=f"missing {missing}" if missing else "reliability, accuracy and date given",
-                            expected="source_reliability, information_accuracy and last_updated")
+                            observed="; ".join(problems) or "reliability, accuracy and the database's date given",
+                            expected="source_reliability, information_accuracy and last_updated as the database "
+                            "holds it (null where it holds none)")
     if not judge.findings:
         judge.not_applicable("no personal data were provided")

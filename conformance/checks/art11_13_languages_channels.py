@@ -133,6 +133,28 @@ def test_siena_by_default(campaign: CampaignView, judge: Judge) -> None:
         judge.not_applicable("the SUT sent no directive message")
 
 
+def _exception_against_exchange(campaign: CampaignView, message: Observed, exception: str) -> str | None:
+    """Why an exception the message claims does not hold for the exchange the harness set up; None if it may.
+
+    The harness knows whether a third country takes part (the stimulus or the scenario named one) and whether
+    the request was urgent; a message it cannot tie to one of its exchanges is judged on its claim alone.
+    """
+    exchange = next((e for e in campaign.exchanges()
+                     if (e.reference and message.case_reference == e.reference)
+                     or (e.message_id and message.in_reply_to == e.message_id)), None)
+    if exchange is None:
+        return None
+    stimulus = exchange.facts.get("stimulus")
+    third = exchange.facts.get("third_countries") or (stimulus.get("third_countries") if isinstance(stimulus, dict)
+                                                      else None)
+    if exception == "3C" and not third:
+        return (f"exception 3C (third countries involved) claimed, but no third country or international "
+                f"organisation takes part in {exchange.key} as the harness set it up")
+    if exception == "URG" and exchange.urgent is False:
+        return f"exception URG (urgency) claimed, but {exchange.key} is not urgent"
+    return None
+
+
 @pytest.mark.requirement("R-55", article="Art 13(2)")
 def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge) -> None:
     """Another channel is used only for third countries, urgency or a SIENA incident, and says which."""
@@ -151,6 +173,8 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
             problem = f"no Art 13(2) exception (got {exception!r})"
         elif exception == "INC" and not any(s <= message.created_at <= e for s, e in outages):
             problem = "exception INC (incident) claimed while SIENA was available"
+        else:
+            problem = _exception_against_exchange(campaign, message, str(exception))
         if problem:
             judge.record(_grade(campaign, message.created_at), message.message_id, rule=rule, evidence=evidence,
                          observed=f"{message.summary()}: {problem}", expected="a valid, truthful exception code")

@@ -10,6 +10,7 @@ import pytest
 from conformance.campaign.view import CampaignView
 from conformance.checks._support import as_exported, hand_over_not_made, judge_limit, limit_availability
 from conformance.ledger import Exchange, ExchangeKind, Observed
+from conformance.sut import AuditEntry
 from conformance.verdicts import Judge, z
 from reports.results import Outcome
 from simulators.model.deadlines import DeadlineMode, compute_deadline
@@ -266,37 +267,66 @@ def test_statistics_generated(campaign: CampaignView, judge: Judge) -> None:
                 expected=f"all of {', '.join(sections)}, each with its total")
 
 
+def _operations_the_flow_implies(records: CampaignView, exchange: Exchange) -> dict[str, str]:
+    """Audit operations the harness knows the exchange caused (operation -> why), beyond collection and
+    consultation: an alteration where the requester's clarification completed the request, a combination where
+    the scenario sent an earlier exchange on the same person to be cross-checked (Art 16(1)(d))."""
+    implied: dict[str, str] = {}
+    clarified = exchange.event("clarification_received")
+    answer = records.ledger.get(clarified.message_id) if clarified is not None else None
+    if answer is not None and answer.field("amended_request"):
+        implied["ALTERATION"] = f"the clarification {answer.message_id} completed the request"
+    if exchange.facts.get("cross_check_with"):
+        implied["COMBINATION"] = f"the request matches the earlier exchange {exchange.facts['cross_check_with']}"
+    return implied
+
+
+def _audit_problems(records: CampaignView, exchange: Exchange, entries: list[AuditEntry]) -> list[str]:
+    operations = {e.operation for e in entries}
+    problems = [f"no {needed} entry" for needed in ("COLLECTION", "CONSULTATION") if needed not in operations]
+    problems += [f"no {operation} entry although {why}"
+                 for operation, why in _operations_the_flow_implies(records, exchange).items()
+                 if operation not in operations]
+    disclosures = [e for e in entries if e.operation == "DISCLOSURE"]
+    named = " ".join(e.recipient or "" for e in disclosures)
+    # Every message the journal shows the SUT sending discloses data to each of its addressees.
+    for message in records.of(exchange):
+        if message.channel not in _CHANNELS or message.sender not in records.sut_parties:
+            continue
+        unnamed = [party for party in message.to if party not in named]
+        if unnamed:
+            problems.append(f"no DISCLOSURE entry naming {', '.join(unnamed)}, to whom the SUT sent "
+                            f"{message.message_id} {message.kind or ''}".rstrip())
+    without_recipient = [e for e in disclosures if not (e.recipient or "").strip()]
+    if without_recipient:
+        problems.append(f"{len(without_recipient)} DISCLOSURE entries without recipient")
+    incomplete = [e for e in entries if not (e.at and (e.actor or "").strip() and (e.justification or "").strip())]
+    if incomplete:
+        problems.append(f"{len(incomplete)} entries without time, actor or justification")
+    return problems
+
+
 @pytest.mark.requirement("R-88", article="Art 16(1)(h)")
 def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
-    """The audit log shows collection, consultation and disclosure (with the recipient) for each exchange."""
+    """The audit log shows every operation the exchange caused: collection, consultation, disclosure to each
+    addressee the channels saw, and the alteration or combination the flow implies."""
     records = as_exported(campaign, judge)
     rule = ("access and processing are logged in line with Art 25 Directive (EU) 2016/680: operation, date and time, "
-            "justification, who, and for disclosures the recipient (Art 16(1)(h))")
+            "justification, who, and for disclosures the recipient (Art 16(1)(h)); judged against the messages the "
+            "channels recorded and the clarifications and cross-checks the harness caused")
     for exchange in records.incoming("R-88"):
         case = records.case(exchange)
         if case is None:
             continue
         entries = [e for e in records.exports.audit if e.case_id == case.case_id]
-        operations = {e.operation for e in entries}
-        problems = []
-        for needed in ("COLLECTION", "CONSULTATION"):
-            if needed not in operations:
-                problems.append(f"no {needed} entry")
-        sent = [m for m in records.of(exchange) if m.channel in _CHANNELS]
-        disclosures = [e for e in entries if e.operation == "DISCLOSURE"]
-        if sent and not disclosures:
-            problems.append("no DISCLOSURE entry although information or notices were sent")
-        unnamed = [e for e in disclosures if not (e.recipient or "").strip()]
-        if unnamed:
-            problems.append(f"{len(unnamed)} DISCLOSURE entries without recipient")
-        incomplete = [e for e in entries if not (e.at and (e.actor or "").strip() and (e.justification or "").strip())]
-        if incomplete:
-            problems.append(f"{len(incomplete)} entries without time, actor or justification")
+        problems = _audit_problems(records, exchange, entries)
+        implied = sorted(_operations_the_flow_implies(records, exchange))
+        operations = sorted({e.operation or "?" for e in entries})
         judge.check(not problems, exchange.key, rule=rule, evidence=records.evidence(exchange),
-                    observed=f"case {case.case_id}: {len(entries)} entries {sorted(o or '?' for o in operations)}"
+                    observed=f"case {case.case_id}: {len(entries)} entries {operations}"
                     + (f"; {'; '.join(problems)}" if problems else ""),
-                    expected="COLLECTION, CONSULTATION and DISCLOSURE (with recipient) entries, each with time, "
-                    "actor and justification")
+                    expected="COLLECTION, CONSULTATION, a DISCLOSURE naming each addressee"
+                    + "".join(f", {o}" for o in implied) + ", each with time, actor and justification")
     if not judge.findings:
         judge.not_applicable("no incoming request")
 

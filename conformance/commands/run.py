@@ -6,8 +6,8 @@ interface URL, the simulators' URL and their credentials.json. `--kill-matrix` i
 checks can fail: the reference CMS is run once per named defect, with only the checks of the
 requirements that defect breaks, plus once clean; results.json then carries the kill matrix.
 
-Exit code: 0 iff the verdict is "conformant" (for --kill-matrix: the clean run is conformant and every
-defect is killed), 1 otherwise, 2 on a usage error.
+Exit code: 0 iff the verdict is "conformant" or "conformant with warnings" (for --kill-matrix: the clean
+run is conformant and every defect is killed), 1 otherwise, 2 on a usage error.
 """
 
 from __future__ import annotations

@@ -94,6 +94,8 @@ class UrgentDirectAtNight(_Incoming):
     record_fields: ClassVar[dict[str, Any]] = {
         "data_categories": ["PERSONAL_DETAILS", "CRIMINAL_CONDUCT"], "source_reliability": "A",
         "information_accuracy": "1",
+        # Art 10(c) "as far as possible": this record is dated; PersonalDataCategories' record is not.
+        "last_updated": "2025-11-04T09:15:00+00:00",
     }
 
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from conformance.scenarios import incoming, outgoing, procedures, received, refusal_grounds
+from conformance.scenarios import incoming, long_running, outgoing, procedures, received, refusal_grounds
 
-__all__ = ["incoming", "outgoing", "procedures", "received", "refusal_grounds"]
+__all__ = ["incoming", "long_running", "outgoing", "procedures", "received", "refusal_grounds"]

@@ -20,9 +20,10 @@ Feature: Article 10 - Additional rules for information that is personal data
     Given the national databases of the requested Member State hold personal data on suspects and witnesses, including data on a witness's finances and health
     When the requested SPOC receives requests for information on those persons
     Then the personal data provided on each person stay within the categories allowed for the person's category of data subject
+    # The person's category is the one the national database holds, not the label the reply gives it.
 
   @R-49 @art-10-c @unverified-reading
   Scenario: Personal data come with the elements needed to assess their reliability and currency
     Given the national databases of the requested Member State hold personal data on suspects and witnesses, including data on a witness's finances and health
     When the requested SPOC receives requests for information on those persons
-    Then every item of personal data provided states the reliability of its source, the accuracy of the information and when it was last updated
+    Then every item of personal data provided states the reliability of its source, the accuracy of the information and, where the database dates it, when it was last updated

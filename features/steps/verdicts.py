@@ -281,7 +281,7 @@ def personal_data_categories(context: Any) -> None:
 
 
 @then(
-    "every item of personal data provided states the reliability of its source, the accuracy of the information and when it was last updated"
+    "every item of personal data provided states the reliability of its source, the accuracy of the information and, where the database dates it, when it was last updated"
 )
 def reliability_elements(context: Any) -> None:
     require(context, "R-49")

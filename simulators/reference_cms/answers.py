@@ -25,6 +25,7 @@ from simulators.reference_cms.models import (
     CaseStatus,
     DeadlineRecord,
     EuropolDecision,
+    FixtureRecord,
     ItemState,
 )
 from simulators.reference_cms.office_calendar import add_working_days
@@ -134,6 +135,15 @@ class Answering:
     def _key(self, case: CaseState, what: str) -> str:
         return f"{case.case_id}:{what}:{self.ctx.store.next_number('outbound-keys')}"
 
+    def _last_updated(self, record: FixtureRecord, loaded_at: str | None, bare: bool) -> datetime | None:
+        """Art 10(c) 'as far as possible': the register's own date of last update, none where it has none."""
+        if bare:
+            return None
+        if self.ctx.defects.active("last-updated-from-import") and loaded_at:
+            # Every record is dated by the import into the CMS, as if it had just been updated.
+            return datetime.fromisoformat(loaded_at)
+        return record.last_updated
+
     async def provide(self, case: CaseState, item_ids: list[str]) -> list[str]:
         """Send the information of these items (Art 5(1)); returns the message ids."""
         ctx = self.ctx
@@ -155,8 +165,7 @@ class Answering:
                     subject_category=record.subject_category,
                     source_reliability=None if bare else record.source_reliability,
                     information_accuracy=None if bare else record.information_accuracy,
-                    last_updated=None if bare else (record.last_updated or (
-                        datetime.fromisoformat(loaded_at) if loaded_at else ctx.now())),
+                    last_updated=self._last_updated(record, loaded_at, bare),
                     originator_state=record.originator_state,
                 ))
         europol = self._europol(case, originators)

@@ -40,6 +40,9 @@ class AuditTrail:
     ) -> None:
         if operation is AuditOperation.CONSULTATION and self._defects.active("audit-without-consultations"):
             return
+        if operation in (AuditOperation.ALTERATION, AuditOperation.COMBINATION) \
+                and self._defects.active("audit-without-alterations"):
+            return
         if operation is AuditOperation.DISCLOSURE and self._defects.active("disclosure-without-recipient"):
             recipient = None
         if actor in (None, self.policy_actor) and self._defects.active("automated-processing-without-actor"):

@@ -187,6 +187,26 @@ _ALL: tuple[Defect, ...] = (
     Defect("statistics-ignore-competent-authorities", ("R-96", "R-97"),
            "The statistics count every request as the SPOC's: requests submitted by designated or competent "
            "authorities and requests received by a competent authority are counted under the SPOC."),
+    Defect("subject-category-from-request", ("R-48",),
+           "The data subject's category is taken from the requester's description of the person instead of the "
+           "national register: a witness asked about as a suspect is filtered, and labelled, as a suspect, so "
+           "data Annex II Section B withholds for witnesses are provided."),
+    Defect("last-updated-from-import", ("R-47", "R-49"),
+           "Every record provided is dated by its import into the CMS instead of the register's date of last "
+           "update, so out-of-date data look current (Art 10(a), 10(c))."),
+    Defect("audit-without-alterations", ("R-88",),
+           "The audit log knows only collection, consultation and disclosure: a request completed by the "
+           "requester's clarification (alteration) and a cross-check's links to earlier exchanges (combination) "
+           "are not logged."),
+    Defect("no-delay-updates", ("R-15",),
+           "When judicial authorisation is needed the requester gets the first delay notice but no update "
+           "afterwards, however long the court takes (Art 5(2) 'keep updated')."),
+    Defect("copy-exception-defaulted", ("R-03", "R-04"),
+           "The designated authority's request form pre-fills the Art 4(2) exception 'safety of a person', so "
+           "requests go without the copy to the SPOC on a ground nobody chose."),
+    Defect("fallback-labelled-third-country", ("R-55",),
+           "When SIENA is down the fallback over Interpol I-24/7 is labelled with the Art 13(2)(a) exception "
+           "'third country involved' instead of the incident (Art 13(2)(c)), although no third country takes part."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

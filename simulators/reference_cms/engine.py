@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from simulators.model.directive import CopyReason, RefusalGround
@@ -179,15 +179,19 @@ class CaseEngine:
         if not waiting:
             return
         expected = parse_network_time(str(action.payload["expected_at"]))
-        remaining = max((expected - ctx.now()).total_seconds() / 3600, 0.25)
+        every = ctx.settings.judicial_update_every
+        remaining = (expected - ctx.now()).total_seconds() / 3600
+        if remaining <= 0:
+            # The court is late: the estimate passed, so the requester hears the next one (Art 5(2) 'keep updated').
+            remaining = every.total_seconds() / 3600
         if not ctx.defects.active("no-delay-notice-for-judicial"):
             await self.answering.delay_notice(
                 case, "UPDATE", remaining,
                 f"Judicial authorisation for items {', '.join(waiting)} is still pending; expected within "
                 f"{remaining:g} hours.")
-        if timedelta(hours=remaining) > ctx.settings.judicial_update_every:
-            ctx.store.plan(case.case_id, "JUDICIAL_UPDATE", ctx.now() + ctx.settings.judicial_update_every,
-                           action.payload)
+        # Updates go on for as long as the items wait, however late the decision (Art 5(2) 'keep updated').
+        ctx.store.plan(case.case_id, "JUDICIAL_UPDATE", ctx.now() + every,
+                       {**action.payload, "expected_at": max(expected, ctx.now() + every).isoformat()})
 
     async def _on_judicial_application(self, case: CaseState, action: PlannedAction) -> None:
         """The batched application of the defect 'judicial-application-next-working-day' goes to the court."""

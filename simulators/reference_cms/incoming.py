@@ -345,7 +345,7 @@ class Receiving:
         if not ctx.defects.active("no-delay-notice-for-judicial"):
             sent = await self.answering.delay_notice(case, "PENDING", hours, reasons)
         now = ctx.now()
-        if ctx.settings.judicial_update_every < timedelta(hours=hours):
+        if not ctx.defects.active("no-delay-updates"):
             ctx.store.plan(case.case_id, "JUDICIAL_UPDATE", now + ctx.settings.judicial_update_every,
                            {"expected_at": (now + timedelta(hours=hours)).isoformat()})
         automatic = {i: o for i, o in outcomes.items() if o in ("GRANTED", "REFUSED")}

@@ -140,6 +140,10 @@ def _plan_item(
         return plan
     kept: list[FixtureRecord] = []
     for record in records:
+        if defects.active("subject-category-from-request") and entity is not None and entity.subject_category:
+            # The requester's description of the person replaces the register's: a witness asked about as a
+            # suspect is filtered, and labelled, as a suspect.
+            record = record.model_copy(update={"subject_category": entity.subject_category})
         allowed = permitted_categories(record.subject_category or (entity.subject_category if entity else None))
         if defects.active("personal-data-outside-categories"):
             kept.append(record)

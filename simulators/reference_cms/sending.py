@@ -93,7 +93,10 @@ class Sender:
                     return []
                 _log.info("SIENA unavailable (%s); falling back to Interpol (Art 13(2)(c))", exc)
                 try:
-                    sent = await self._send_interpol(out, ChannelException.INCIDENT, with_copies=not late_copies)
+                    # The fallback form's first option, 'third country involved', stays ticked under the defect.
+                    ground = (ChannelException.THIRD_COUNTRY if ctx.defects.active("fallback-labelled-third-country")
+                              else ChannelException.INCIDENT)
+                    sent = await self._send_interpol(out, ground, with_copies=not late_copies)
                 except ChannelError as fallback_failed:
                     _log.warning("no channel available (%s); retrying later", fallback_failed)
                     self._retry_later(out)

@@ -12,6 +12,7 @@ import re
 
 from simulators.model.directive import (
     ChannelException,
+    CopyExceptionGround,
     CopyReason,
     DirectiveMessage,
     Entity,
@@ -109,6 +110,30 @@ class Stimuli:
 
     # -- outgoing request ---------------------------------------------------------------------
 
+    def _request_copies(self, stimulus: OutgoingRequestStimulus,
+                        to_state: str) -> tuple[CopyExceptionGround | None, dict[str, CopyReason]]:
+        """The exception ground a request's copies are omitted on, else the copies it demands (Arts 4(1), 8)."""
+        ctx = self.ctx
+        by, to = stimulus.by, stimulus.to
+        copy_exception = stimulus.copy_exception
+        if copy_exception is None and by is RequesterType.DESIGNATED_AUTHORITY and to == "SPOC" \
+                and ctx.defects.active("copy-exception-defaulted"):
+            # The request form pre-fills the exception field, and the operator's empty choice keeps it.
+            copy_exception = CopyExceptionGround.PERSON_SAFETY
+        copies: dict[str, CopyReason] = {}
+        if copy_exception is not None:
+            return copy_exception, copies
+        if by is RequesterType.DESIGNATED_AUTHORITY and to == "SPOC":
+            if not ctx.defects.active("no-spoc-copy-for-designated-request"):
+                copies[ctx.spoc] = CopyReason.ART_4_1
+        elif by is RequesterType.SPOC and to == "COMPETENT_AUTHORITY":
+            if not ctx.defects.active("no-copy-to-foreign-spoc-for-direct-request"):
+                copies[f"SPOC-{to_state}"] = CopyReason.ART_8_1
+        elif to == "COMPETENT_AUTHORITY":
+            copies[ctx.spoc] = CopyReason.ART_8_2
+            copies[f"SPOC-{to_state}"] = CopyReason.ART_8_2
+        return None, copies
+
     async def outgoing_request(self, stimulus: OutgoingRequestStimulus) -> StimulusResult:
         ctx = self.ctx
         to_state = self._recipient_state(stimulus.to_state)
@@ -124,19 +149,9 @@ class Stimuli:
         else:
             language = self._language(to_state, stimulus.language, "Art 4(6)")
         reference = self._reference(stimulus.reference, "REQ")
+        copy_exception, copies = self._request_copies(stimulus, to_state)
         # The exception ground the copy is omitted on, as the case and the message record it.
-        recorded_exception = None if ctx.defects.active("copy-exception-not-recorded") else stimulus.copy_exception
-        copies: dict[str, CopyReason] = {}
-        if stimulus.copy_exception is None:
-            if by is RequesterType.DESIGNATED_AUTHORITY and to == "SPOC":
-                if not ctx.defects.active("no-spoc-copy-for-designated-request"):
-                    copies[ctx.spoc] = CopyReason.ART_4_1
-            elif by is RequesterType.SPOC and to == "COMPETENT_AUTHORITY":
-                if not ctx.defects.active("no-copy-to-foreign-spoc-for-direct-request"):
-                    copies[f"SPOC-{to_state}"] = CopyReason.ART_8_1
-            elif to == "COMPETENT_AUTHORITY":
-                copies[ctx.spoc] = CopyReason.ART_8_2
-                copies[f"SPOC-{to_state}"] = CopyReason.ART_8_2
+        recorded_exception = None if ctx.defects.active("copy-exception-not-recorded") else copy_exception
         if to == "COMPETENT_AUTHORITY" and _RESTRICTED_HANDLING.search(stimulus.use_restrictions or "") \
                 and ctx.defects.active("copies-withheld-for-restricted-handling"):
             # H2 read as a bar on any dissemination, the copies to the SPOCs included; no Art 8(3) ground.

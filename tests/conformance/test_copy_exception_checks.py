@@ -41,21 +41,28 @@ def _outcomes(judge: Judge) -> list[Outcome]:
     return [f.outcome for f in judge.findings]
 
 
-@pytest.mark.parametrize(("ground", "outcome"), [
-    ("PERSON_SAFETY", Outcome.PASSED), ("CONFIDENTIAL", Outcome.FAILED), (None, Outcome.FAILED),
+@pytest.mark.parametrize(("ground", "decided", "outcome"), [
+    ("PERSON_SAFETY", "PERSON_SAFETY", Outcome.PASSED), ("CONFIDENTIAL", "CONFIDENTIAL", Outcome.FAILED),
+    (None, None, Outcome.FAILED),
+    # The operator (the harness's stimulus) decided no exception: a ground the CMS filled in excuses nothing.
+    ("PERSON_SAFETY", None, Outcome.FAILED), ("PERSON_SAFETY", "TERRORISM", Outcome.FAILED),
 ])
-def test_designated_request_without_copy_needs_a_listed_ground(ground: str | None, outcome: Outcome) -> None:
+def test_designated_request_without_copy_needs_a_listed_ground(ground: str | None, decided: str | None,
+                                                               outcome: Outcome) -> None:
     ledger = Ledger(seed=1, sut_parties=["SPOC-AT", "DLEA-AT"])
     directive = {"kind": "REQUEST", "case_reference": "AT-REQ-1", "language": "en", "copy_exception": ground}
     ledger.observe([_message("SIENA-1", "DLEA-AT", "SPOC-SE", directive)])
+    stimulus = {"by": "DESIGNATED_AUTHORITY"} | ({"copy_exception": decided} if decided else {})
     ledger.add_exchange(Exchange(key="withheld", scenario="s", kind=ExchangeKind.OUTGOING_REQUEST, title="t",
                                  requirements=["R-04"], message_id="SIENA-1", reference="AT-REQ-1",
-                                 facts={"stimulus": {"by": "DESIGNATED_AUTHORITY"}}))
+                                 facts={"stimulus": stimulus}))
     judge = Judge(check_id="R-04", title="t", requirements=("R-04",), article="Art 4(2)")
     art04_requests.test_omitted_copy_records_exception(_view(ledger), judge)
     assert _outcomes(judge) == [outcome]
     if ground == "CONFIDENTIAL":
         assert "not an Art 4(2)(a)-(c) ground" in judge.findings[0].observed
+    if ground and decided != ground:
+        assert "the operator decided" in judge.findings[0].observed
 
 
 @pytest.mark.parametrize(("ground", "case_ground", "outcome"), [

@@ -277,7 +277,7 @@ def ignores_harness_clock(cms: Cms, network: Network) -> tuple[timedelta, bool]:
 
 
 def no_reliability_elements(cms: Cms, network: Network) -> tuple[Any, Any, Any]:
-    held(cms)
+    held(cms, last_updated=REGISTER_DATE)
     reference, _ = ask(cms, network)
     item = first_answer(cms, network, reference)["directive"]["information"][0]
     return item.get("source_reliability"), item.get("information_accuracy"), item.get("last_updated")
@@ -630,6 +630,53 @@ def erasure_leaves_traces(cms: Cms, network: Network) -> tuple[int, bool, bool]:
 # -- expectations ---------------------------------------------------------------------------
 
 
+REGISTER_DATE = "2025-11-04T09:15:00+00:00"
+
+
+def subject_category_from_request(cms: Cms, network: Network) -> tuple[Any, list[str]]:
+    """The register holds a witness the requester calls a suspect: the label and categories provided."""
+    held(cms, subject_category="WITNESS", data_categories=["PERSONAL_DETAILS", "FINANCIAL"])
+    reference, _ = ask(cms, network)
+    item = first_answer(cms, network, reference)["directive"]["information"][0]
+    return item.get("subject_category"), list(item["data_categories"])
+
+
+def last_updated_from_import(cms: Cms, network: Network) -> Any:
+    held(cms, last_updated=REGISTER_DATE)
+    reference, _ = ask(cms, network)
+    return first_answer(cms, network, reference)["directive"]["information"][0].get("last_updated")
+
+
+def audit_without_alterations(cms: Cms, network: Network) -> set[str]:
+    """The request's subject is held: the cross-check links the record to the case (a combination)."""
+    held(cms)
+    _, sent = ask(cms, network)
+    case_id = cms.case_of(sent["message_id"])["case_id"]
+    return {e["operation"] for e in cms.get("/audit-log", case_id=case_id)["entries"]}
+
+
+def no_delay_updates(cms: Cms, network: Network) -> int:
+    """Delay notices within three days of a request whose judicial authorisation stays pending."""
+    held(cms, judicial_authorisation="PENDING")
+    reference, _ = ask(cms, network)
+
+    def notices() -> int:
+        return sum(1 for m in answers(network, reference) if m["directive"]["kind"] == "DELAY_NOTICE")
+
+    with contextlib.suppress(AssertionError):
+        cms.run_until(lambda: notices() >= 3, timedelta(days=3), "three delay notices")
+    return notices()
+
+
+def copy_exception_defaulted(cms: Cms, network: Network) -> tuple[list[str], Any]:
+    _, request = outgoing(cms, network, by="DESIGNATED_AUTHORITY")
+    return list(request["cc"]), request["directive"].get("copy_exception")
+
+
+def fallback_labelled_third_country(cms: Cms, network: Network) -> tuple[str, str | None] | None:
+    return no_fallback_on_siena_outage(cms, network)
+
+
 @dataclass(frozen=True)
 class Expectation:
     scenario: Callable[[Cms, Network], Any]
@@ -758,6 +805,21 @@ EXPECTED: dict[str, Expectation] = {
                                                  "GR"),
     "statistics-ignore-competent-authorities": Expectation(statistics_ignore_competent_authorities,
                                                            lambda o: o == (1, 1), lambda o: o == (0, 0), "HU"),
+    "subject-category-from-request": Expectation(subject_category_from_request,
+                                                 lambda o: o == ("WITNESS", ["PERSONAL_DETAILS"]),
+                                                 lambda o: o[0] == "SUSPECT" and "FINANCIAL" in o[1], "SE"),
+    "last-updated-from-import": Expectation(last_updated_from_import,
+                                            lambda d: d is not None and parse_time(d) == parse_time(REGISTER_DATE),
+                                            lambda d: d is not None and parse_time(d) != parse_time(REGISTER_DATE),
+                                            "DK"),
+    "audit-without-alterations": Expectation(audit_without_alterations, lambda ops: "COMBINATION" in ops,
+                                             lambda ops: "COMBINATION" not in ops and "CONSULTATION" in ops, "FR"),
+    "no-delay-updates": Expectation(no_delay_updates, lambda n: n >= 3, lambda n: n == 1, "BE"),
+    "copy-exception-defaulted": Expectation(copy_exception_defaulted, lambda o: len(o[0]) == 1 and o[1] is None,
+                                            lambda o: o == ([], "PERSON_SAFETY"), "LV"),
+    "fallback-labelled-third-country": Expectation(fallback_labelled_third_country,
+                                                   lambda r: r == ("INTERPOL", "INC"),
+                                                   lambda r: r == ("INTERPOL", "3C"), "MT"),
     "retention-review-without-erasure": Expectation(retention_review_without_erasure, lambda o: o == (1, False),
                                                     lambda o: o == (0, True), "IE", own_network=True),
     "erasure-leaves-traces": Expectation(erasure_leaves_traces, lambda o: o == (1, False, False),

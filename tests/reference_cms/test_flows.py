@@ -5,7 +5,7 @@ are checked."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,7 +29,8 @@ def person(subject: str, item: str, **extra: Any) -> Json:
 
 def test_request_answered_in_its_language_with_deadline_cross_check_and_reliability(cms_at: Cms, network: Network):
     cms_at.fixtures(person("Lena Vogt", "convicted of fraud in 2022", data_categories=[
-        "PERSONAL_DETAILS", "CRIMINAL_CONDUCT", "HEALTH"], source_reliability="A", information_accuracy="1"))
+        "PERSONAL_DETAILS", "CRIMINAL_CONDUCT", "HEALTH"], source_reliability="A", information_accuracy="1",
+        last_updated="2025-06-01T08:00:00+00:00"))
     earlier = network.reference()
     network.send("SPOC-FR", request_body(earlier, sender="SPOC-FR", subject="Lena Vogt", language="fr"))
     reference = network.reference()
@@ -53,7 +54,8 @@ def test_request_answered_in_its_language_with_deadline_cross_check_and_reliabil
     item = reply["directive"]["information"][0]
     assert item["data_categories"] == ["PERSONAL_DETAILS", "CRIMINAL_CONDUCT"]  # HEALTH is outside Art 10(b)
     assert (item["source_reliability"], item["information_accuracy"]) == ("A", "1")
-    assert item["last_updated"]
+    # Art 10(c): the register's own date of last update is passed on (none is made up where it has none).
+    assert parse_time(item["last_updated"]) == datetime(2025, 6, 1, 8, tzinfo=UTC)
     case = cms_at.case(case["case_id"])
     assert case["status"] == "CONCLUDED"
     assert case["outcome"] == "REPLIED"

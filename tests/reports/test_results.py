@@ -133,8 +133,10 @@ def test_articles_group_paragraphs_and_sort_numerically(make_check: Any, catalog
         (
             (Outcome.PASSED, Outcome.WARNING, Outcome.INCONCLUSIVE, Outcome.NOT_APPLICABLE),
             False,
-            Verdict.CONFORMANT,
+            Verdict.CONFORMANT_WITH_WARNINGS,
         ),
+        ((Outcome.PASSED, Outcome.INCONCLUSIVE, Outcome.NOT_APPLICABLE), False, Verdict.CONFORMANT),
+        ((Outcome.WARNING, Outcome.FAILED), False, Verdict.NOT_CONFORMANT),
         ((Outcome.PASSED, Outcome.FAILED), False, Verdict.NOT_CONFORMANT),
         ((Outcome.PASSED, Outcome.FAILED), True, Verdict.NOT_CONFORMANT),
         ((Outcome.PASSED,), True, Verdict.INCOMPLETE),
@@ -255,9 +257,10 @@ def test_conformant_reason_mentions_what_could_not_be_decided(sample_builder: An
         make_check("b", Outcome.INCONCLUSIVE),
         make_check("c", Outcome.WARNING),
     ]
-    text = explain_verdict(Verdict.CONFORMANT, checks)
+    text = explain_verdict(Verdict.CONFORMANT_WITH_WARNINGS, checks)
+    assert text.startswith("conformant with warnings: ")
     assert "1 checks could not decide" in text
-    assert "1 checks passed with a warning" in text
+    assert "1 checks passed only with a warning: R-10" in text
     aborted = sample_builder(aborted=True)
     assert aborted.verdict is Verdict.NOT_CONFORMANT
     assert "the run also aborted: SUT stopped answering" in aborted.verdict_reason

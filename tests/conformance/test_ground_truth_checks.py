@@ -1,0 +1,143 @@
+"""Checks judge on what the harness knows (fixtures it loaded, exchanges it set up), not on the SUT's account.
+
+Hand-built campaigns: one incoming request, the fixture the harness loaded for it, and the SUT's reply.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from conformance.campaign.runner import CampaignResult, Exports
+from conformance.campaign.view import CampaignView
+from conformance.checks import art10_personal_data, art11_13_languages_channels, art16_case_management
+from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
+from conformance.settings import CampaignSettings
+from conformance.sut import AuditEntry, CaseRecord, SutInfo
+from conformance.verdicts import Judge
+from reports.results import Outcome
+
+AT = datetime(2026, 3, 31, 14, tzinfo=UTC)
+DATED = "2025-11-04T09:15:00+00:00"
+
+
+def _view(ledger: Ledger, *, cases: list[CaseRecord] | None = None, audit: list[AuditEntry] | None = None,
+          settings: CampaignSettings | None = None) -> CampaignView:
+    result = CampaignResult(
+        settings=settings or CampaignSettings(), ledger=ledger, info=SutInfo(state="AT", parties=["SPOC-AT"]),
+        scenarios=[], requirements=[], network_start=AT, network_end=AT, wall_seconds=0.0, steps=0,
+        exports=Exports(at=AT, cases=cases or [], audit=audit or []),
+    )
+    return CampaignView(result)
+
+
+def _message(message_id: str, sender: str, to: str, directive: dict[str, Any], channel: str = "SIENA",
+             **extra: Any) -> Observed:
+    return Observed(message_id=message_id, channel=channel, sender=sender, to=[to], created_at=AT,
+                    directive=directive, **extra)
+
+
+def _campaign(record: dict[str, Any], information: dict[str, Any], *, stated: str = "SUSPECT",
+              requirements: tuple[str, ...] = ("R-47", "R-48", "R-49")) -> Ledger:
+    """A request about Jo Bloggs (the requester calls Jo a `stated`), the fixture, and the SUT's reply."""
+    ledger = Ledger(seed=1, sut_parties=["SPOC-AT"])
+    ledger.record(at=AT, actor="sut", what="fixtures", method="PUT", url="/sut/v1/fixtures", status=200,
+                  request={"records": [{"subject": "Jo Bloggs", "item": "Jo Bloggs: held item", **record},
+                                       {"subject": "Someone Else", "item": "other", "subject_category": "VICTIM"}]})
+    request = {"items": [{"item_id": "I1", "description": "d", "entity_id": "P1"}],
+               "entities": [{"entity_id": "P1", "type": "PERSON", "attributes": {"name": "JO BLOGGS"},
+                             "subject_category": stated}]}
+    ledger.observe([
+        _message("SIENA-1", "SPOC-DE", "SPOC-AT", {"kind": "REQUEST", "case_reference": "DE-1", "request": request}),
+        _message("SIENA-2", "SPOC-AT", "SPOC-DE", {"kind": "REPLY", "case_reference": "DE-1", "information": [
+            {"item_id": "I1", "content": "Jo Bloggs: held item", "source_reliability": "B",
+             "information_accuracy": "2", **information}]}, in_reply_to="SIENA-1"),
+    ])
+    ledger.add_exchange(Exchange(key="incoming", scenario="s", kind=ExchangeKind.INCOMING_REQUEST, title="t",
+                                 requirements=list(requirements), message_id="SIENA-1", reference="DE-1",
+                                 requester="SPOC-DE", expected={"I1": "provide"}))
+    return ledger
+
+
+def _judge(requirement: str) -> Judge:
+    return Judge(check_id=requirement, title="t", requirements=(requirement,), article="Art 10")
+
+
+@pytest.mark.parametrize(("label", "categories", "outcome"), [
+    # A witness labelled a suspect: the suspect's categories are outside Section B for the witness.
+    ("SUSPECT", ["PERSONAL_DETAILS", "FINANCIAL"], Outcome.FAILED),
+    ("WITNESS", ["PERSONAL_DETAILS", "FINANCIAL"], Outcome.FAILED),
+    ("SUSPECT", ["PERSONAL_DETAILS"], Outcome.PASSED),
+])
+def test_annex_categories_follow_the_database_not_the_reply(label: str, categories: list[str],
+                                                            outcome: Outcome) -> None:
+    ledger = _campaign({"subject_category": "WITNESS"}, {"subject_category": label, "data_categories": categories})
+    judge = _judge("R-48")
+    art10_personal_data.test_personal_data_within_annex_categories(_view(ledger), judge)
+    assert [f.outcome for f in judge.findings] == [outcome]
+    assert "data subject WITNESS (per the national database)" in judge.findings[0].observed
+
+
+@pytest.mark.parametrize(("held", "given", "outcome"), [
+    (None, None, Outcome.PASSED),  # as far as possible: the database had no date, an honest null
+    (DATED, DATED, Outcome.PASSED),
+    (DATED, "2025-11-04T09:15:00.400000Z", Outcome.PASSED),
+    (DATED, None, Outcome.FAILED),  # the database dated it: the date must be passed on
+    (DATED, "2026-03-27T09:00:00Z", Outcome.FAILED),  # another date makes old data look current
+])
+def test_date_of_last_update_as_the_database_holds_it(held: str | None, given: str | None,
+                                                      outcome: Outcome) -> None:
+    record = {"subject_category": "SUSPECT"} | ({"last_updated": held} if held else {})
+    ledger = _campaign(record, {"data_categories": ["PERSONAL_DETAILS"], "last_updated": given})
+    for requirement, check in (("R-49", art10_personal_data.test_elements_to_assess_the_data),
+                               ("R-47", art10_personal_data.test_inaccurate_data_not_provided)):
+        judge = _judge(requirement)
+        check(_view(ledger), judge)
+        assert [f.outcome for f in judge.findings] == [outcome], requirement
+
+
+def _audited_clarification(operations: list[str]) -> tuple[Ledger, list[CaseRecord], list[AuditEntry]]:
+    ledger = _campaign({}, {"data_categories": ["PERSONAL_DETAILS"]}, requirements=("R-88",))
+    ledger.observe([_message("SIENA-3", "SPOC-DE", "SPOC-AT", {
+        "kind": "CLARIFICATION", "case_reference": "DE-1", "amended_request": {"reference": "DE-1"}})])
+    ledger.exchanges["incoming"].add_event("clarification_received", AT, "SIENA-3")
+    case = CaseRecord(case_id="AT-1", reference="DE-1",
+                      communications=[{"message_id": m} for m in ("SIENA-1", "SIENA-2", "SIENA-3")])
+    audit = [AuditEntry(at=AT, actor="clerk", operation=op, case_id="AT-1", justification="j",
+                        recipient="SPOC-DE" if op == "DISCLOSURE" else None) for op in operations]
+    return ledger, [case], audit
+
+
+@pytest.mark.parametrize(("operations", "outcome"), [
+    (["COLLECTION", "CONSULTATION", "DISCLOSURE", "ALTERATION"], Outcome.PASSED),
+    (["COLLECTION", "CONSULTATION", "DISCLOSURE"], Outcome.FAILED),  # the clarification altered the request
+    (["COLLECTION", "CONSULTATION", "ALTERATION"], Outcome.FAILED),  # the reply to SPOC-DE was a disclosure
+])
+def test_audit_log_holds_every_operation_the_flow_caused(operations: list[str], outcome: Outcome) -> None:
+    ledger, cases, audit = _audited_clarification(operations)
+    judge = _judge("R-88")
+    art16_case_management.test_audit_log(_view(ledger, cases=cases, audit=audit), judge)
+    assert [f.outcome for f in judge.findings] == [outcome]
+
+
+@pytest.mark.parametrize(("exception", "third_countries", "outcome"), [
+    ("3C", ["US"], Outcome.PASSED),
+    ("3C", [], Outcome.FAILED),  # no third country in the exchange the harness set up
+])
+def test_third_country_exception_needs_a_third_country(exception: str, third_countries: list[str],
+                                                       outcome: Outcome) -> None:
+    ledger = Ledger(seed=1, sut_parties=["SPOC-AT", "NCB-AT"])
+    ledger.observe([
+        _message("I-1", "NCB-DE", "NCB-AT", {"kind": "REQUEST", "case_reference": "DE-1"}, channel="INTERPOL"),
+        _message("I-2", "NCB-AT", "NCB-DE", {"kind": "REPLY", "case_reference": "DE-1",
+                                             "channel_exception": exception}, channel="INTERPOL", in_reply_to="I-1"),
+    ])
+    ledger.add_exchange(Exchange(key="interpol", scenario="s", kind=ExchangeKind.INCOMING_REQUEST, title="t",
+                                 requirements=["R-55"], message_id="I-1", reference="DE-1", requester="NCB-DE",
+                                 urgent=False, facts={"third_countries": third_countries}))
+    settings = CampaignSettings(siena_obligation_date=AT.date())
+    judge = _judge("R-55")
+    art11_13_languages_channels.test_other_channels_only_on_exceptions(_view(ledger, settings=settings), judge)
+    assert [f.outcome for f in judge.findings] == [outcome]
