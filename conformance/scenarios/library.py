@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from conformance.scenarios import incoming, outgoing, procedures, received, refusal_grounds
+from conformance.scenarios import generated, incoming, outgoing, procedures, received, refusal_grounds
 
-__all__ = ["incoming", "outgoing", "procedures", "received", "refusal_grounds"]
+__all__ = ["generated", "incoming", "outgoing", "procedures", "received", "refusal_grounds"]
