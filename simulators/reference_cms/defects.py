@@ -187,6 +187,26 @@ _ALL: tuple[Defect, ...] = (
     Defect("statistics-ignore-competent-authorities", ("R-96", "R-97"),
            "The statistics count every request as the SPOC's: requests submitted by designated or competent "
            "authorities and requests received by a competent authority are counted under the SPOC."),
+    # Defects an obligation checked only on the combinations a hand-written scenario happened to produce
+    # let through: each breaks its obligation on one combination only (caught by the generated exchanges).
+    Defect("urgent-designated-request-without-spoc-copy", ("R-03",),
+           "An urgent request of a domestic designated authority takes the urgent path straight to the "
+           "foreign SPOC, without the copy to its own SPOC (non-urgent ones are copied)."),
+    Defect("urgent-designated-reply-without-copy", ("R-17",),
+           "Information for an urgent request of a foreign designated authority goes out on the urgent path "
+           "without the copy to that state's SPOC (non-urgent answers are copied)."),
+    Defect("urgent-authority-reply-without-spoc-copy", ("R-41",),
+           "A domestic competent authority answers an urgent direct request of a foreign SPOC without the copy "
+           "to its own SPOC (non-urgent answers are copied)."),
+    Defect("urgent-request-skips-consent-check", ("R-27",),
+           "Urgent requests skip the originator's consent check, so information obtained from another state "
+           "is provided without its consent when the request is urgent."),
+    Defect("refusal-in-english", ("R-26",),
+           "Refusals come from an English-only template: every refusal is written in English whatever the "
+           "language of the request (replies, clarification requests and delay notices are not affected)."),
+    Defect("contacts-and-informants-as-suspects", ("R-48",),
+           "The personal-data filter knows suspects, witnesses and victims only: data on contacts and "
+           "informants are provided in every category allowed for a suspect."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

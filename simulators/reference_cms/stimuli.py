@@ -129,7 +129,8 @@ class Stimuli:
         copies: dict[str, CopyReason] = {}
         if stimulus.copy_exception is None:
             if by is RequesterType.DESIGNATED_AUTHORITY and to == "SPOC":
-                if not ctx.defects.active("no-spoc-copy-for-designated-request"):
+                urgent_path = stimulus.urgent and ctx.defects.active("urgent-designated-request-without-spoc-copy")
+                if not ctx.defects.active("no-spoc-copy-for-designated-request") and not urgent_path:
                     copies[ctx.spoc] = CopyReason.ART_4_1
             elif by is RequesterType.SPOC and to == "COMPETENT_AUTHORITY":
                 if not ctx.defects.active("no-copy-to-foreign-spoc-for-direct-request"):
