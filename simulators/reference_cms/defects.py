@@ -201,6 +201,9 @@ _ALL: tuple[Defect, ...] = (
     Defect("urgent-request-skips-consent-check", ("R-27",),
            "Urgent requests skip the originator's consent check, so information obtained from another state "
            "is provided without its consent when the request is urgent."),
+    Defect("designated-authority-requests-office-hours-only", ("R-10", "R-68"),
+           "Requests of foreign designated authorities go to the day desk: received at night, at a weekend or on "
+           "a holiday they wait for the office to open, so an urgent one misses its 8 hours."),
     Defect("refusal-in-english", ("R-26",),
            "Refusals come from an English-only template: every refusal is written in English whatever the "
            "language of the request (replies, clarification requests and delay notices are not affected)."),

@@ -328,7 +328,9 @@ class Receiving:
         if not case.urgent and ctx.defects.active("deadline-in-working-days") and case.deadline_due is not None:
             # The non-urgent queue is worked by due date: the answer leaves on the (wrong) due date.
             return max(start + delay, case.deadline_due - timedelta(hours=2))
-        if ctx.defects.active("office-hours-only"):
+        day_desk = case.requester_type is RequesterType.DESIGNATED_AUTHORITY \
+            and ctx.defects.active("designated-authority-requests-office-hours-only")
+        if ctx.defects.active("office-hours-only") or day_desk:
             zone = load_zone(ctx.timezone)
             return next_office_moment(next_office_moment(start, zone) + delay, zone)
         return start + delay
