@@ -588,7 +588,7 @@ class RunResults(_Model):
         default=None, description="Only for runs against deliberately broken reference CMSs."
     )
     applicability: ApplicabilityCoverage | None = Field(
-        default=None, description="The coverage matrix of the applicability model (absent when no campaign ran)."
+        default=None, description="The coverage matrix of the applicability model (null when no campaign ran)."
     )
     evidence_bundle: str | None = Field(default=None, description="Path of the evidence bundle, if one was written.")
     signer: SignerInfo | None = Field(default=None, description="Key that signed the evidence bundle, if one was.")
