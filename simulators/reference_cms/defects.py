@@ -204,6 +204,9 @@ _ALL: tuple[Defect, ...] = (
     Defect("designated-authority-requests-office-hours-only", ("R-10", "R-68"),
            "Requests of foreign designated authorities go to the day desk: received at night, at a weekend or on "
            "a holiday they wait for the office to open, so an urgent one misses its 8 hours."),
+    Defect("urgent-designated-requests-via-interpol", ("R-54", "R-55"),
+           "An urgent request of a domestic designated authority goes through the Interpol NCB for speed, with "
+           "no Art 13(2) ground (SIENA would have served)."),
     Defect("refusal-in-english", ("R-26",),
            "Refusals come from an English-only template: every refusal is written in English whatever the "
            "language of the request (replies, clarification requests and delay notices are not affected)."),

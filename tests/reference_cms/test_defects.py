@@ -646,6 +646,14 @@ def urgent_designated_request_without_spoc_copy(cms: Cms, network: Network) -> l
     return list(message(network, result["message_ids"][0])["cc"])
 
 
+def urgent_designated_requests_via_interpol(cms: Cms, network: Network) -> tuple[str, str | None]:
+    result = cms.post("/stimuli/outgoing-request", {
+        "to_state": "DE", "by": "DESIGNATED_AUTHORITY", "subject": "Ole Brun", "items": ["address"], "urgent": True,
+        "urgency_criteria": ["U-LIFE"], "urgency_reasons": "an attack is planned within 24 hours"})
+    sent = message(network, result["message_ids"][0])
+    return sent["channel"], sent["directive"].get("channel_exception")
+
+
 def urgent_designated_reply_without_copy(cms: Cms, network: Network) -> list[str]:
     """The copies of the reply to an urgent request of the German designated authority."""
     held(cms)
@@ -844,6 +852,9 @@ EXPECTED: dict[str, Expectation] = {
     "urgent-request-skips-consent-check": Expectation(urgent_request_skips_consent_check,
                                                       lambda o: o == ("REFUSAL", ["OC"]), lambda o: o[0] == "REPLY",
                                                       "SE"),
+    "urgent-designated-requests-via-interpol": Expectation(
+        urgent_designated_requests_via_interpol, lambda c: c == ("SIENA", None), lambda c: c == ("INTERPOL", None),
+        "MT"),
     "refusal-in-english": Expectation(refusal_in_english, lambda o: o == ("REFUSAL", "de"),
                                       lambda o: o == ("REFUSAL", "en"), "LU"),
     "contacts-and-informants-as-suspects": Expectation(contacts_and_informants_as_suspects,
