@@ -12,6 +12,7 @@ requirements) when its profile has the target's values.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 
 from conformance.applicability import Applicability, Profile
 from conformance.catalogue import Catalogue
@@ -58,8 +59,14 @@ def _language(language: str | None, sender_state: str | None, recipient_state: s
     return "recipient_only" if language in theirs else None
 
 
-def profile_of(exchange: Exchange, sut_state: str) -> dict[str, frozenset[str]]:
-    """The exchange's values on each dimension it has one on (see the module's docstring for the sources)."""
+def profile_of(exchange: Exchange, sut_state: str, update_interval: timedelta | None = None,
+               ) -> dict[str, frozenset[str]]:
+    """The exchange's values on each dimension it has one on (see the module's docstring for the sources).
+
+    With `update_interval` (the Art 5(2) update interval of the run), an authorisation the harness kept
+    pending for longer than it, from the SUT's delay notice to the court's decision it played, is also
+    'pending_past_update'.
+    """
     found: dict[str, set[str]] = {}
 
     def add(name: str, value: str | None) -> None:
@@ -88,6 +95,8 @@ def profile_of(exchange: Exchange, sut_state: str) -> dict[str, frozenset[str]]:
             add("receipt", "office_hours")
         add("origin", "other_state_not_consented" if "OC" in exchange.expected.values() else None)
         add("judicial", JUDICIAL_FACTS.get(str(exchange.facts.get("judicial", ""))))
+        if update_interval is not None and _pending_for(exchange) > update_interval:
+            add("judicial", "pending_past_update")
         add("clarification", "requested" if exchange.facts.get("incomplete")
             or exchange.facts.get("operator_clarification") else None)
     add("channel", "i24_7" if "interpol" in exchange.labels else "fallback" if "outage" in exchange.labels
@@ -98,6 +107,12 @@ def profile_of(exchange: Exchange, sut_state: str) -> dict[str, frozenset[str]]:
     for name, value in (exchange.facts.get("profile") or {}).items():
         found[name] = {str(value)}
     return {name: frozenset(values) for name, values in found.items()}
+
+
+def _pending_for(exchange: Exchange) -> timedelta:
+    notice = exchange.event("delay_notice")
+    decided = exchange.event("judicial_granted") or exchange.event("judicial_refused")
+    return decided.at - notice.at if notice is not None and decided is not None else timedelta(0)
 
 
 def _state(pid: str | None) -> str | None:
@@ -131,9 +146,9 @@ def _targets(applicability: Applicability, exercising: Sequence[tuple[Exchange, 
 
 
 def coverage_matrix(catalogue: Catalogue, exchanges: Iterable[Exchange], sut_state: str,
-                    selected: Iterable[str]) -> ApplicabilityCoverage:
+                    selected: Iterable[str], *, update_interval: timedelta | None = None) -> ApplicabilityCoverage:
     """The matrix over the requirements of the run (`selected`) that have an applicability model."""
-    done = [(e, profile_of(e, sut_state)) for e in exchanges if carried_out(e)]
+    done = [(e, profile_of(e, sut_state, update_interval)) for e in exchanges if carried_out(e)]
     rows: list[RequirementApplicability] = []
     for rid in selected:
         applicability = catalogue.applicability_of(rid)

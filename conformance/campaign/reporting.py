@@ -158,7 +158,8 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         scenarios=gherkin_scenarios(),
         kill_matrix=kill_matrix,
         applicability=(coverage_matrix(run.catalogue, result.ledger.exchanges.values(), settings.sut_state,
-                                       [m.id for m in meta]) if result is not None else None),
+                                       [m.id for m in meta], update_interval=settings.delay_update_within)
+                       if result is not None else None),
         aborted=aborted is not None,
         abort_reason=aborted,
         deviations=deviations,

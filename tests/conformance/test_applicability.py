@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from itertools import combinations
 from pathlib import Path
@@ -147,6 +147,16 @@ def test_the_profile_comes_from_what_the_harness_set_up() -> None:
                        facts={"stimulus": {"by": "DESIGNATED_AUTHORITY", "to": "SPOC", "to_state": "DE"}})
     assert profile_of(shared, "AT")["language"] == {"shared_national"}
     assert profile_of(shared, "AT")["sender_role"] == {"designated_authority"}
+
+
+def test_an_authorisation_pending_past_the_update_interval_is_told_from_the_events() -> None:
+    notice = datetime(2026, 3, 27, 17, tzinfo=UTC)
+    exchange = _exchange("long", kind=ExchangeKind.INCOMING_REQUEST, requester="SPOC-BE", facts={"judicial": "granted"})
+    exchange.add_event("delay_notice", notice)
+    exchange.add_event("judicial_granted", notice + timedelta(days=6))
+    assert profile_of(exchange, "AT", timedelta(days=2))["judicial"] == {"granted", "pending_past_update"}
+    assert profile_of(exchange, "AT", timedelta(days=6))["judicial"] == {"granted"}
+    assert profile_of(exchange, "AT")["judicial"] == {"granted"}
 
 
 def test_the_matrix_names_a_value_no_exchange_exercised() -> None:

@@ -49,7 +49,8 @@ def test_clean_reference_cms_is_conformant(matrix: tuple[KillMatrixOutcome, Path
 
 def _awaited() -> set[str]:
     """Targets whose purpose-written scenario is not in this tree yet: the long-pending judicial authorisation
-    (conformance/scenarios/long_running.py) is what exercises judicial=pending_past_update."""
+    (conformance/scenarios/long_running.py, its delay notice and the grant more than an update interval
+    apart) is what exercises judicial=pending_past_update."""
     if importlib.util.find_spec("conformance.scenarios.long_running") is not None:
         return set()
     return {"judicial=pending_past_update"}
