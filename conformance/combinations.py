@@ -29,12 +29,14 @@ def _pairs_of(row: Mapping[str, str]) -> set[tuple[tuple[str, str], tuple[str, s
     return {(a, b) for a, b in combinations(items, 2)}
 
 
-def pairwise(domain: Domain, valid: Valid) -> list[Row]:
-    """Rows covering every valid pair of values of two dimensions (and so every valid value)."""
+def pairwise(domain: Domain, valid: Valid, among: Iterable[str] | None = None) -> list[Row]:
+    """Rows covering every valid pair of values of two dimensions (and so every valid value); with `among`,
+    the pairs of those dimensions only (the others take any valid value)."""
     names = list(domain)
+    paired = [n for n in names if among is None or n in set(among)]
     wanted = {
         ((a, va), (b, vb)) if a < b else ((b, vb), (a, va))
-        for a, b in combinations(names, 2) for va in domain[a] for vb in domain[b]
+        for a, b in combinations(paired, 2) for va in domain[a] for vb in domain[b]
         if valid({a: va, b: vb})
     }
     rows: list[Row] = []
@@ -73,31 +75,47 @@ def covers(row: Mapping[str, str], target: Target) -> bool:
 
 
 def close_over(rows: list[Row], domain: Domain, valid: Valid, model: Iterable[Applicability]) -> list[Row]:
-    """`rows` plus one row per target of the model within the domain that no admitted row covers."""
+    """`rows` plus rows for the targets of the model within the domain that no admitted row covers yet.
+
+    Each added row starts from the first target still missing and takes, on every other dimension, the
+    value (admitted by that requirement, valid) that keeps most other missing targets within reach, so
+    that one row serves several requirements.
+    """
     out = [dict(r) for r in rows]
-    for applicability in model:
-        for _, target in applicability.targets():
-            if any(name not in domain or value not in domain[name] for name, value in target.items()):
-                continue  # a value generated exchanges cannot take (a court's decision, the SIRENE channel)
-            if any(covers(r, target) and admits(applicability, _profile(r)) for r in out):
-                continue
-            row = _complete(dict(target), domain, valid, applicability)
-            if row is not None:
-                out.append(row)
-    return out
+    pending = [(a, dict(t)) for a in model for _, t in a.targets()
+               if all(name in domain and value in domain[name] for name, value in t.items())]
+    unreachable: list[tuple[Applicability, dict[str, str]]] = []
+    while True:
+        todo = [(a, t) for a, t in pending
+                if (a, t) not in unreachable and not any(covers(r, t) and admits(a, _profile(r)) for r in out)]
+        if not todo:
+            return out
+        applicability, target = todo[0]
+        row = _complete(dict(target), domain, valid, applicability, todo)
+        if row is None:  # the rules of who may send to whom exclude it: nothing to generate
+            unreachable.append((applicability, target))
+        else:
+            out.append(row)
 
 
-def _complete(row: Row, domain: Domain, valid: Valid, applicability: Applicability) -> Row | None:
+def _complete(row: Row, domain: Domain, valid: Valid, applicability: Applicability,
+              todo: Sequence[tuple[Applicability, dict[str, str]]]) -> Row | None:
     for name, values in domain.items():
         if name in row:
             continue
-        preferred = [v for v in values if v in applicability.dimensions.get(name, values)]
-        choice = next((v for v in preferred if valid({**row, name: v})), None)
-        if choice is None:
+        preferred = [v for v in values if v in applicability.dimensions.get(name, values) and valid({**row, name: v})]
+        if not preferred:
             return None
-        row[name] = choice
+        reach = [_reach({**row, name: value}, todo) for value in preferred]
+        row[name] = preferred[reach.index(max(reach))]  # the first of equals: the same plan on every run
     ordered = {name: row[name] for name in domain}
     return ordered if valid(ordered) else None
+
+
+def _reach(partial: Row, todo: Sequence[tuple[Applicability, dict[str, str]]]) -> int:
+    """How many missing targets a partial row can still cover (its values agree, its requirement admits it)."""
+    return sum(1 for a, t in todo
+               if all(partial.get(n, v) == v for n, v in t.items()) and admits(a, _profile(partial)))
 
 
 def _profile(row: Mapping[str, str]) -> dict[str, frozenset[str]]:

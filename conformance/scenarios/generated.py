@@ -79,8 +79,11 @@ def _outgoing_valid(row: Mapping[str, str]) -> bool:
 
 
 def _plan(kind: ExchangeKind, domain: Domain, valid: Any) -> list[Row]:
+    """Every pair of values of the dimensions the law ties to another (all pairs among them, not only the
+    tied ones), then whatever value, tied pair or named combination a requirement still lacks."""
     model = [a for a in load_catalogue().applicability if a.generated and kind in a.flows]
-    return close_over(pairwise(domain, valid), domain, valid, model)
+    tied = {name for a in model for pair in a.pairs for name in pair}
+    return close_over(pairwise(domain, valid, among=tied), domain, valid, model)
 
 
 @cache

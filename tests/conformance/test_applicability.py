@@ -102,6 +102,13 @@ def test_pairwise_covers_every_valid_pair_and_only_valid_rows() -> None:
     assert pairwise(domain, valid) == rows  # the same plan on every run
 
 
+def test_pairwise_among_some_dimensions_pairs_only_those() -> None:
+    domain = {"a": ("1", "2", "3"), "b": ("x", "y", "z"), "c": tuple("pqrstu")}
+    rows = pairwise(domain, lambda row: True, among=("a", "b"))
+    assert {(r["a"], r["b"]) for r in rows} == {(a, b) for a in domain["a"] for b in domain["b"]}
+    assert len(rows) == 9  # c pairs with nothing: six values of it would otherwise ask for 18 rows at least
+
+
 @pytest.mark.parametrize(("kind", "plan", "domain"), [
     (ExchangeKind.INCOMING_REQUEST, incoming_plan, INCOMING_DOMAIN),
     (ExchangeKind.OUTGOING_REQUEST, outgoing_plan, OUTGOING_DOMAIN),
