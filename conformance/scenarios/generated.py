@@ -138,7 +138,7 @@ class GeneratedIncoming(Scenario):
             fields |= {"originator_state": self.originator,
                        "originator_consent": row["origin"] == "other_state_consented"}
         return [fixture(self.subject, f"{self.subject}: account at a bank in {self.originator}; lives at "
-                        f"{self.data.faker['de_AT'].street_address()}", **fields)]
+                        f"{self.data.street_address()}", **fields)]
 
     async def run(self, ctx: ScenarioContext) -> None:
         row = self.row
