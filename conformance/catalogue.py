@@ -36,6 +36,7 @@ from pydantic import (
     field_validator,
 )
 
+from conformance.applicability import Applicability, Dimension, check_applicability
 from simulators.model.data_files import DataFileError
 from simulators.model.directive import RefusalGround, UrgencyCriterion
 from simulators.model.personal_data import PACKAGED_SOURCE as WHITELIST_SOURCE
@@ -48,11 +49,13 @@ from simulators.model.personal_data import (
 from simulators.model.readings import Basis
 
 __all__ = [
+    "Applicability",
     "Basis",
     "Catalogue",
     "CatalogueError",
     "Chapter",
     "CheckKind",
+    "Dimension",
     "PersonalDataWhitelist",
     "Provision",
     "RefusalGroundEntry",
@@ -370,11 +373,22 @@ class Catalogue(BaseModel):
     urgency_criteria: tuple[UrgencyCriterionEntry, ...]
     request_fields: tuple[RequestField, ...]
     personal_data: PersonalDataWhitelist = Field(description="Art 10(b), read from simulators/model/personal_data.toml")
+    dimensions: tuple[Dimension, ...] = Field(description="The vocabulary of the applicability model")
+    applicability: tuple[Applicability, ...] = Field(description="Per checkable requirement, what it depends on")
 
     _index: dict[str, Requirement] = PrivateAttr(default_factory=dict)
+    _applicability: dict[str, Applicability] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
         self._index = {r.id: r for r in self.requirements}
+        self._applicability = {a.requirement: a for a in self.applicability}
+
+    def applicability_of(self, requirement_id: str) -> Applicability | None:
+        """What the requirement's obligation depends on; None for a declaration-only item."""
+        return self._applicability.get(requirement_id)
+
+    def dimension(self, name: str) -> Dimension:
+        return next(d for d in self.dimensions if d.name == name)
 
     def get(self, requirement_id: str) -> Requirement:
         """The requirement with this ID; KeyError naming the ID and the valid range otherwise."""
@@ -492,6 +506,13 @@ def parse_catalogue(text: str, *, source: str = "<string>") -> Catalogue:
     fields = _tables(data, "request_fields", RequestField, "name", source)
     personal_data = _shared_personal_data(data, source)
     _check_references(source, chapters, sources, requirements, grounds)
+    dimensions = _tables(data, "dimensions", Dimension, "name", source)
+    applicability = _tables(data, "applicability", Applicability, "requirement", source)
+    problems = check_applicability(applicability, dimensions, [r.id for r in requirements if r.testable],
+                                   [r.id for r in requirements])
+    if problems:
+        entry, field, problem = problems[0]
+        raise CatalogueError(source, entry, field, problem)
     return Catalogue(
         source=source,
         chapters=tuple(chapters),
@@ -501,6 +522,8 @@ def parse_catalogue(text: str, *, source: str = "<string>") -> Catalogue:
         urgency_criteria=tuple(criteria),
         request_fields=tuple(fields),
         personal_data=personal_data,
+        dimensions=tuple(dimensions),
+        applicability=tuple(applicability),
     )
 
 

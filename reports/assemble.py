@@ -13,6 +13,7 @@ from datetime import datetime
 
 from reports.results import (
     SCHEMA_VERSION,
+    ApplicabilityCoverage,
     CheckResult,
     Coverage,
     Declaration,
@@ -52,6 +53,7 @@ def assemble_results(
     scenarios: Mapping[str, Sequence[str]] | None = None,
     article_titles: Mapping[str, str] | None = None,
     kill_matrix: Sequence[KillRow] | None = None,
+    applicability: ApplicabilityCoverage | None = None,
     aborted: bool = False,
     abort_reason: str | None = None,
     evidence_bundle: str | None = None,
@@ -89,6 +91,7 @@ def assemble_results(
         coverage=build_coverage(requirements, requirement_meta),
         traceability=build_traceability(requirements, scenarios or {}),
         kill_matrix=list(kill_matrix) if kill_matrix is not None else None,
+        applicability=applicability,
         evidence_bundle=evidence_bundle,
         deviations=deviations,
     )

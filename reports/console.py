@@ -93,6 +93,12 @@ def render_summary(
         f"Coverage: {coverage.with_checks} of {coverage.requirements_total} requirements checked, "
         f"{coverage.declaration_only} declaration-only, {len(coverage.not_covered)} not covered",
     ]
+    matrix = results.applicability
+    if matrix is not None:
+        missing = [f"{row.requirement} {label}" for row in matrix.requirements for label in row.uncovered]
+        lines.append(f"Applicability: {matrix.exchanges} exchanges ({matrix.generated_exchanges} generated), "
+                     f"{matrix.uncovered} applicable value(s) or pair(s) not exercised"
+                     + (f": {'; '.join(missing[:5])}" + (" ..." if len(missing) > 5 else "") if missing else ""))
     failed = results.failed_requirements()
     if failed:
         lines += ["", "Failed requirements:"]

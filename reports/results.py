@@ -31,6 +31,7 @@ from reports.private_files import private_dir, write_private_text
 __all__ = [
     "SCHEMA_VERSION",
     "AcceptedDeviation",
+    "ApplicabilityCoverage",
     "ArticleResult",
     "BasisStatus",
     "CheckResult",
@@ -47,6 +48,7 @@ __all__ = [
     "Outcome",
     "OutcomeCounts",
     "Reproduce",
+    "RequirementApplicability",
     "RequirementMeta",
     "RequirementResult",
     "RunCounts",
@@ -54,6 +56,7 @@ __all__ = [
     "RunSettings",
     "SignerInfo",
     "SutInfo",
+    "TargetCoverage",
     "TimelineEvent",
     "TraceRow",
     "UnknownRequirementError",
@@ -507,6 +510,50 @@ class DeviationReport(_Model):
     )
 
 
+class TargetCoverage(_Model):
+    """One value, pair or named combination of a requirement's applicability, and who exercised it."""
+
+    kind: Literal["flow", "value", "pair", "combination"] = Field(
+        description="'flow' (an exchange kind), 'value' (one value of one dimension), 'pair' (two values of two "
+        "dimensions the law ties together) or 'combination' (named by the requirement)."
+    )
+    values: dict[str, str] = Field(description="Dimension -> value, e.g. {'urgency': 'urgent'}.")
+    exchanges: list[str] = Field(default_factory=list, description="Keys of the exchanges that exercised it.")
+
+    @property
+    def label(self) -> str:
+        return " + ".join(f"{name}={value}" for name, value in self.values.items())
+
+
+class RequirementApplicability(_Model):
+    """A requirement's applicability model (from the catalogue) and its coverage in this run."""
+
+    requirement: str = Field(description="Catalogue ID.")
+    article: str = Field(description="Directive reference.")
+    why: str = Field(description="Why these dimensions matter to the obligation (catalogue).")
+    flows: list[str] = Field(description="Exchange kinds the obligation concerns.")
+    dimensions: dict[str, list[str]] = Field(
+        default_factory=dict, description="Dimension -> the values the obligation applies to."
+    )
+    pairs: list[list[str]] = Field(default_factory=list, description="Pairs of dimensions the law ties together.")
+    generated: bool = Field(description="Whether generated exchanges exercise it (else only purpose-written ones).")
+    targets: list[TargetCoverage] = Field(description="Every flow, value, pair and combination, with its exchanges.")
+    uncovered: list[str] = Field(
+        default_factory=list, description="Targets no exchange exercised, e.g. 'urgency=urgent + sender_role=spoc'."
+    )
+
+
+class ApplicabilityCoverage(_Model):
+    """The coverage matrix: per requirement, its dimensions and values and the exchanges that exercised each."""
+
+    exchanges: int = Field(ge=0, description="Exchanges of the run (hand-written and generated).")
+    generated_exchanges: int = Field(ge=0, description="Of which generated from the applicability model.")
+    uncovered: int = Field(ge=0, description="Targets of all requirements that no exchange exercised.")
+    requirements: list[RequirementApplicability] = Field(
+        default_factory=list, description="One entry per requirement of the run with an applicability model."
+    )
+
+
 class RunCounts(_Model):
     """Summary counts of the run."""
 
@@ -547,6 +594,9 @@ class RunResults(_Model):
     )
     kill_matrix: list[KillRow] | None = Field(
         default=None, description="Only for runs against deliberately broken reference CMSs."
+    )
+    applicability: ApplicabilityCoverage | None = Field(
+        default=None, description="The coverage matrix of the applicability model (null when no campaign ran)."
     )
     evidence_bundle: str | None = Field(default=None, description="Path of the evidence bundle, if one was written.")
     signer: SignerInfo | None = Field(default=None, description="Key that signed the evidence bundle, if one was.")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from conformance.coverage import coverage_matrix
 from reports.assemble import assemble_results
 from reports.deviations import apply_deviations, load_deviations
 from reports.evidence import MANIFEST_NAME, write_bundle
@@ -156,6 +157,9 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
                              deadline_reading=settings.deadline_reading.value, seed=settings.seed, **shown),
         scenarios=gherkin_scenarios(),
         kill_matrix=kill_matrix,
+        applicability=(coverage_matrix(run.catalogue, result.ledger.exchanges.values(), settings.sut_state,
+                                       [m.id for m in meta], update_interval=settings.delay_update_within)
+                       if result is not None else None),
         aborted=aborted is not None,
         abort_reason=aborted,
         deviations=deviations,

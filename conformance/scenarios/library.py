@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from conformance.scenarios import incoming, long_running, outgoing, procedures, received, refusal_grounds
+from conformance.scenarios import generated, incoming, long_running, outgoing, procedures, received, refusal_grounds
 
-__all__ = ["incoming", "long_running", "outgoing", "procedures", "received", "refusal_grounds"]
+__all__ = ["generated", "incoming", "long_running", "outgoing", "procedures", "received", "refusal_grounds"]

@@ -213,8 +213,9 @@ class Answering:
             ) or "; ".join(f"{g.article} - {GROUND_TEXT[g]}" for g in grounds)
         if ctx.defects.active("refusal-without-ground"):
             grounds, reasons = [], "The request cannot be answered under national practice."
+        language = "en" if ctx.defects.active("refusal-in-english") else self.language(case)
         directive = DirectiveMessage(
-            kind=MessageKind.REFUSAL, case_reference=case.reference, language=self.language(case),
+            kind=MessageKind.REFUSAL, case_reference=case.reference, language=language,
             refused_items=item_ids, refusal_grounds=grounds, refusal_reasons=reasons,
         )
         out = self._outbound(case, directive, f"Refusal concerning request {case.reference}", reasons,

@@ -207,6 +207,32 @@ _ALL: tuple[Defect, ...] = (
     Defect("fallback-labelled-third-country", ("R-55",),
            "When SIENA is down the fallback over Interpol I-24/7 is labelled with the Art 13(2)(a) exception "
            "'third country involved' instead of the incident (Art 13(2)(c)), although no third country takes part."),
+    # Defects an obligation checked only on the combinations a hand-written scenario happened to produce
+    # let through: each breaks its obligation on one combination only (caught by the generated exchanges).
+    Defect("urgent-designated-request-without-spoc-copy", ("R-03",),
+           "An urgent request of a domestic designated authority takes the urgent path straight to the "
+           "foreign SPOC, without the copy to its own SPOC (non-urgent ones are copied)."),
+    Defect("urgent-designated-reply-without-copy", ("R-17",),
+           "Information for an urgent request of a foreign designated authority goes out on the urgent path "
+           "without the copy to that state's SPOC (non-urgent answers are copied)."),
+    Defect("urgent-authority-reply-without-spoc-copy", ("R-41",),
+           "A domestic competent authority answers an urgent direct request of a foreign SPOC without the copy "
+           "to its own SPOC (non-urgent answers are copied)."),
+    Defect("urgent-request-skips-consent-check", ("R-27",),
+           "Urgent requests skip the originator's consent check, so information obtained from another state "
+           "is provided without its consent when the request is urgent."),
+    Defect("designated-authority-requests-office-hours-only", ("R-10", "R-68"),
+           "Requests of foreign designated authorities go to the day desk: received at night, at a weekend or on "
+           "a holiday they wait for the office to open, so an urgent one misses its 8 hours."),
+    Defect("urgent-designated-requests-via-interpol", ("R-54", "R-55"),
+           "An urgent request of a domestic designated authority goes through the Interpol NCB for speed, with "
+           "no Art 13(2) ground (SIENA would have served)."),
+    Defect("refusal-in-english", ("R-26",),
+           "Refusals come from an English-only template: every refusal is written in English whatever the "
+           "language of the request (replies, clarification requests and delay notices are not affected)."),
+    Defect("contacts-and-informants-as-suspects", ("R-48",),
+           "The personal-data filter knows suspects, witnesses and victims only: data on contacts and "
+           "informants are provided in every category allowed for a suspect."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

@@ -233,12 +233,15 @@ class Receiving:
         own_kind = _kind_of(case.own_party)
         if own_kind is PartyKind.COMPETENT_AUTHORITY:
             if sender_kind is PartyKind.SPOC:
-                if ctx.defects.active("no-spoc-copy-for-authority-reply"):
+                if ctx.defects.active("no-spoc-copy-for-authority-reply") or (
+                        request.urgent and ctx.defects.active("urgent-authority-reply-without-spoc-copy")):
                     return {}
                 return {ctx.spoc: CopyReason.ART_8_1}
             return {ctx.spoc: CopyReason.ART_8_2, f"SPOC-{their_state}": CopyReason.ART_8_2}
         designated = request.requester_type is RequesterType.DESIGNATED_AUTHORITY
         if sender_kind is PartyKind.DESIGNATED_AUTHORITY or designated:
+            if request.urgent and ctx.defects.active("urgent-designated-reply-without-copy"):
+                return {}
             return {f"SPOC-{their_state}": CopyReason.ART_5_3}
         return {}
 
@@ -325,7 +328,9 @@ class Receiving:
         if not case.urgent and ctx.defects.active("deadline-in-working-days") and case.deadline_due is not None:
             # The non-urgent queue is worked by due date: the answer leaves on the (wrong) due date.
             return max(start + delay, case.deadline_due - timedelta(hours=2))
-        if ctx.defects.active("office-hours-only"):
+        day_desk = case.requester_type is RequesterType.DESIGNATED_AUTHORITY \
+            and ctx.defects.active("designated-authority-requests-office-hours-only")
+        if ctx.defects.active("office-hours-only") or day_desk:
             zone = load_zone(ctx.timezone)
             return next_office_moment(next_office_moment(start, zone) + delay, zone)
         return start + delay

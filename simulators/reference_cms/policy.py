@@ -84,6 +84,10 @@ def permitted_categories(subject: DataSubjectCategory | None) -> frozenset[Perso
     return whitelist.narrowest() if subject is None else whitelist.allowed(subject)
 
 
+# The subject categories a filter that knows witnesses and victims only treats as suspects (a defect).
+_FILTER_UNKNOWN = frozenset({DataSubjectCategory.CONTACT, DataSubjectCategory.INFORMANT})
+
+
 @dataclass
 class ItemPlan:
     """What the operator will do with one requested item."""
@@ -110,7 +114,7 @@ def plan_items(
         entity = _item_entity(request, item)
         key = entity_key(entity) if entity else None
         records = [r for r in fixtures if key is not None and r.subject.casefold() == key.casefold()]
-        plans.append(_plan_item(item, entity, key, records, defects))
+        plans.append(_plan_item(item, entity, key, records, defects, urgent=request.urgent))
     if defects.active("partial-refusal-refuses-all") and any(p.decision == "REFUSE" for p in plans):
         grounds = sorted({g for p in plans for g in p.grounds}, key=str)
         for p in plans:
@@ -120,7 +124,7 @@ def plan_items(
 
 def _plan_item(
     item: RequestedItem, entity: Entity | None, key: str | None, records: list[FixtureRecord],
-    defects: ActiveDefects,
+    defects: ActiveDefects, *, urgent: bool = False,
 ) -> ItemPlan:
     plan = ItemPlan(item.item_id, item.description, entity.entity_id if entity else None, key, "REFUSE")
     if not records:
@@ -134,17 +138,22 @@ def _plan_item(
     if grounds:
         plan.grounds = [grounds[0]]
         return plan
-    if any(r.originator_state and not r.originator_consent for r in records) \
-            and not defects.active("originator-consent-not-checked"):
+    consent_checked = not defects.active("originator-consent-not-checked") and not (
+        urgent and defects.active("urgent-request-skips-consent-check"))
+    if any(r.originator_state and not r.originator_consent for r in records) and consent_checked:
         plan.grounds = [RefusalGround.OC]
         return plan
     kept: list[FixtureRecord] = []
     for record in records:
+        subject = record.subject_category or (entity.subject_category if entity else None)
         if defects.active("subject-category-from-request") and entity is not None and entity.subject_category:
             # The requester's description of the person replaces the register's: a witness asked about as a
             # suspect is filtered, and labelled, as a suspect.
             record = record.model_copy(update={"subject_category": entity.subject_category})
-        allowed = permitted_categories(record.subject_category or (entity.subject_category if entity else None))
+            subject = entity.subject_category
+        if subject in _FILTER_UNKNOWN and defects.active("contacts-and-informants-as-suspects"):
+            subject = DataSubjectCategory.SUSPECT
+        allowed = permitted_categories(subject)
         if defects.active("personal-data-outside-categories"):
             kept.append(record)
             continue

@@ -95,10 +95,13 @@ class Stimuli:
         number = ctx.store.next_number("references-" + what)
         return f"{ctx.state}-{what}-{ctx.now().year}-{ctx.store.instance_id}-{number:06d}"
 
-    def _channel(self, third_countries: list[str]) -> tuple[str, ChannelException | None]:
+    def _channel(self, third_countries: list[str], *, urgent_designated: bool = False,
+                 ) -> tuple[str, ChannelException | None]:
         if third_countries:
             return "INTERPOL", ChannelException.THIRD_COUNTRY
         if self.ctx.defects.active("non-siena-without-exception"):
+            return "INTERPOL", None
+        if urgent_designated and self.ctx.defects.active("urgent-designated-requests-via-interpol"):
             return "INTERPOL", None
         return "SIENA", None
 
@@ -124,7 +127,8 @@ class Stimuli:
         if copy_exception is not None:
             return copy_exception, copies
         if by is RequesterType.DESIGNATED_AUTHORITY and to == "SPOC":
-            if not ctx.defects.active("no-spoc-copy-for-designated-request"):
+            urgent_path = stimulus.urgent and ctx.defects.active("urgent-designated-request-without-spoc-copy")
+            if not ctx.defects.active("no-spoc-copy-for-designated-request") and not urgent_path:
                 copies[ctx.spoc] = CopyReason.ART_4_1
         elif by is RequesterType.SPOC and to == "COMPETENT_AUTHORITY":
             if not ctx.defects.active("no-copy-to-foreign-spoc-for-direct-request"):
@@ -186,7 +190,8 @@ class Stimuli:
         directive = DirectiveMessage(kind=MessageKind.REQUEST, case_reference=reference, language=language,
                                      request=request, copy_exception=recorded_exception,
                                      europol_copy_decision=europol.decision if europol else None)
-        channel, exception = self._channel(stimulus.third_countries)
+        channel, exception = self._channel(
+            stimulus.third_countries, urgent_designated=stimulus.urgent and by is RequesterType.DESIGNATED_AUTHORITY)
         case = new_case(
             ctx, direction=CaseDirection.OUTGOING, kind=CaseKind.REQUEST, counterpart=recipient,
             counterpart_state=to_state, own_party=sender, requester_type=by, reference=reference, language=language,

@@ -627,6 +627,87 @@ def erasure_leaves_traces(cms: Cms, network: Network) -> tuple[int, bool, bool]:
             subject.casefold() in json.dumps(audit).casefold())
 
 
+# -- defects only one combination of the dimensions shows (generated exchanges reach them) ------------
+
+
+def _designated_request(cms: Cms, network: Network, **options: Any) -> tuple[str, Json]:
+    reference = network.reference()
+    sent = network.send("DLEA-DE", request_body(reference, sender="DLEA-DE", to=spoc(cms),
+                                                requester_type="DESIGNATED_AUTHORITY", subject="Greta Holm",
+                                                **options))
+    cms.case_of(sent["message_id"])
+    return reference, sent
+
+
+def urgent_designated_request_without_spoc_copy(cms: Cms, network: Network) -> list[str]:
+    result = cms.post("/stimuli/outgoing-request", {
+        "to_state": "DE", "by": "DESIGNATED_AUTHORITY", "subject": "Ole Brun", "items": ["address"], "urgent": True,
+        "urgency_criteria": ["U-LIFE"], "urgency_reasons": "an attack is planned within 24 hours"})
+    return list(message(network, result["message_ids"][0])["cc"])
+
+
+def urgent_designated_requests_via_interpol(cms: Cms, network: Network) -> tuple[str, str | None]:
+    result = cms.post("/stimuli/outgoing-request", {
+        "to_state": "DE", "by": "DESIGNATED_AUTHORITY", "subject": "Ole Brun", "items": ["address"], "urgent": True,
+        "urgency_criteria": ["U-LIFE"], "urgency_reasons": "an attack is planned within 24 hours"})
+    sent = message(network, result["message_ids"][0])
+    return sent["channel"], sent["directive"].get("channel_exception")
+
+
+def urgent_designated_reply_without_copy(cms: Cms, network: Network) -> list[str]:
+    """The copies of the reply to an urgent request of the German designated authority."""
+    held(cms)
+    reference, _ = _designated_request(cms, network, urgent=True)
+    reply = first_answer(cms, network, reference, timedelta(days=1), kinds=("REPLY",))
+    return [p for p in reply["cc"] if p != "EUROPOL"]
+
+
+def urgent_authority_reply_without_spoc_copy(cms: Cms, network: Network) -> list[str]:
+    """The copies of the competent authority's reply to an urgent direct request of a foreign SPOC."""
+    held(cms)
+    reference = network.reference()
+    sent = network.send("SPOC-DE", request_body(reference, to=f"LEA-{cms.state}", cc=[spoc(cms)],
+                                                subject="Greta Holm", urgent=True))
+    cms.case_of(sent["message_id"])
+    reply = first_answer(cms, network, reference, timedelta(days=1), kinds=("REPLY",))
+    return [p for p in reply["cc"] if p != "EUROPOL"]
+
+
+def urgent_request_skips_consent_check(cms: Cms, network: Network) -> tuple[str, list[str]]:
+    """The answer to an urgent request for a record France gave without consenting to its provision."""
+    held(cms, originator_state="FR", originator_consent=False)
+    reference, _ = ask(cms, network, urgent=True)
+    directive = first_answer(cms, network, reference, timedelta(days=1))["directive"]
+    return str(directive["kind"]), list(directive.get("refusal_grounds") or [])
+
+
+def refusal_in_english(cms: Cms, network: Network) -> tuple[str, str]:
+    held(cms, refusal_ground="NS")
+    reference, _ = ask(cms, network, language="de")
+    directive = first_answer(cms, network, reference)["directive"]
+    return str(directive["kind"]), str(directive["language"])
+
+
+def contacts_and_informants_as_suspects(cms: Cms, network: Network) -> list[str]:
+    held(cms, subject_category="CONTACT", data_categories=["PERSONAL_DETAILS", "FINANCIAL"])
+    reference, _ = ask(cms, network)
+    reply = first_answer(cms, network, reference, kinds=("REPLY",))
+    return list(reply["directive"]["information"][0]["data_categories"])
+
+
+def designated_authority_requests_office_hours_only(cms: Cms, network: Network) -> timedelta:
+    """How long an urgent request of a foreign designated authority received on a Saturday at 02:00 waits."""
+    zone = ZoneInfo(state_of(cms.state).timezone)
+    local = network.now().astimezone(zone)
+    saturday = local.date() + timedelta(days=(5 - local.weekday()) % 7 or 7)
+    network.set_clock(datetime.combine(saturday, datetime.min.time(), tzinfo=zone).replace(hour=2))
+    cms.settle()
+    held(cms)
+    reference, sent = _designated_request(cms, network, urgent=True)
+    reply = first_answer(cms, network, reference, LONGEST_OFFICE_CLOSURE)
+    return parse_time(reply["created_at"]) - parse_time(sent["created_at"])
+
+
 # -- expectations ---------------------------------------------------------------------------
 
 
@@ -824,6 +905,25 @@ EXPECTED: dict[str, Expectation] = {
                                                     lambda o: o == (0, True), "IE", own_network=True),
     "erasure-leaves-traces": Expectation(erasure_leaves_traces, lambda o: o == (1, False, False),
                                          lambda o: o == (1, False, True), "NL", own_network=True),
+    "urgent-designated-request-without-spoc-copy": Expectation(
+        urgent_designated_request_without_spoc_copy, lambda cc: len(cc) == 1, lambda cc: cc == [], "SK"),
+    "urgent-designated-reply-without-copy": Expectation(urgent_designated_reply_without_copy,
+                                                        lambda cc: cc == ["SPOC-DE"], lambda cc: cc == [], "SI"),
+    "urgent-authority-reply-without-spoc-copy": Expectation(urgent_authority_reply_without_spoc_copy,
+                                                            lambda cc: len(cc) == 1, lambda cc: cc == [], "PT"),
+    "urgent-request-skips-consent-check": Expectation(urgent_request_skips_consent_check,
+                                                      lambda o: o == ("REFUSAL", ["OC"]), lambda o: o[0] == "REPLY",
+                                                      "SE"),
+    "urgent-designated-requests-via-interpol": Expectation(
+        urgent_designated_requests_via_interpol, lambda c: c == ("SIENA", None), lambda c: c == ("INTERPOL", None),
+        "MT"),
+    "refusal-in-english": Expectation(refusal_in_english, lambda o: o == ("REFUSAL", "de"),
+                                      lambda o: o == ("REFUSAL", "en"), "LU"),
+    "contacts-and-informants-as-suspects": Expectation(contacts_and_informants_as_suspects,
+                                                       lambda c: c == ["PERSONAL_DETAILS"],
+                                                       lambda c: c == ["PERSONAL_DETAILS", "FINANCIAL"], "NL"),
+    "designated-authority-requests-office-hours-only": Expectation(
+        designated_authority_requests_office_hours_only, lambda d: d <= H8, lambda d: d >= timedelta(hours=24), "BE"),
 }
 
 

@@ -37,3 +37,18 @@ def test_check_details_tell_the_whole_story(sample_results: RunResults) -> None:
     assert "(seed 7)" in text
     warning = next(c for c in sample_results.checks if c.outcome.value == "warning")
     assert "[UNVERIFIED reading of the directive]" in check_details(warning)
+
+
+def test_summary_names_the_applicable_values_no_exchange_exercised(sample_results: RunResults) -> None:
+    from reports.console import render_summary
+    from reports.results import ApplicabilityCoverage, RequirementApplicability, TargetCoverage
+
+    row = RequirementApplicability(
+        requirement="R-03", article="Art 4(1) §3", why="copy owed", flows=["outgoing_request"],
+        dimensions={"urgency": ["urgent"]}, generated=True,
+        targets=[TargetCoverage(kind="value", values={"urgency": "urgent"})], uncovered=["urgency=urgent"])
+    results = sample_results.model_copy(update={"applicability": ApplicabilityCoverage(
+        exchanges=4, generated_exchanges=2, uncovered=1, requirements=[row])})
+    assert ("Applicability: 4 exchanges (2 generated), 1 applicable value(s) or pair(s) not exercised: "
+            "R-03 urgency=urgent") in render_summary(results)
+    assert "Applicability" not in render_summary(sample_results)

@@ -117,3 +117,25 @@ def test_passed_checks_leave_their_raw_exchanges_and_curl_lines_to_results_json(
     assert "RAW-PASSED-EXCERPT" not in page
     assert "curl PASSED-CURL" not in page
     assert "Raw exchanges and curl lines of passed checks: results.json and the evidence bundle." in page
+
+
+def test_applicability_matrix_shows_exchanges_and_what_none_exercised(sample_results: RunResults) -> None:
+    from reports.results import ApplicabilityCoverage, RequirementApplicability, TargetCoverage
+
+    row = RequirementApplicability(
+        requirement="R-03", article="Art 4(1) §3", why=HOSTILE, flows=["outgoing_request"],
+        dimensions={"urgency": ["urgent", "non_urgent"]}, pairs=[], generated=True,
+        targets=[TargetCoverage(kind="value", values={"urgency": "non_urgent"}, exchanges=["outgoing.da[1]"]),
+                 TargetCoverage(kind="value", values={"urgency": "urgent"}, exchanges=[])],
+        uncovered=["urgency=urgent"],
+    )
+    results = sample_results.model_copy(update={"applicability": ApplicabilityCoverage(
+        exchanges=3, generated_exchanges=1, uncovered=1, requirements=[row])})
+    page = render_html(results)
+    section = page[page.index('id="applicability"'):]
+    assert "1 of 2" in section
+    assert "outgoing.da[1]" in section
+    assert "<strong>urgency=urgent</strong>" in section
+    assert HOSTILE not in section
+    assert "&lt;script&gt;alert" in section
+    assert 'id="applicability"' not in render_html(sample_results)
