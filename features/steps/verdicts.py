@@ -74,19 +74,33 @@ def designated_copy(context: Any) -> None:
 
 
 def _deadline(context: Any) -> Any:
-    """The Art 5(1) deadline of the (one) exchange, under the run's reading of calendar days."""
+    """The Art 5(1) deadline of the exchanges in scope, under the run's reading of calendar days.
+
+    The campaign's generated exchanges reuse the hand-written scenarios' moments of receipt, so a step
+    naming one moment can select several requests received then; each must have the same deadline, and
+    the step's table speaks of all of them.
+    """
     harness: GherkinRun = context.harness
     view = harness.view
-    (exchange,) = context.scope
-    received = view.received_at(exchange)
-    assert received is not None, f"{exchange.key}: the request was never delivered"
-    return compute_deadline(
-        received,
-        urgent=bool(exchange.urgent),
-        availability=Availability(exchange.availability or "INDIRECT"),
-        mode=view.settings.deadline_reading,
-        timezone=view.settings.timezone,
-    )
+    deadlines = []
+    for exchange in context.scope:
+        received = view.received_at(exchange)
+        assert received is not None, f"{exchange.key}: the request was never delivered"
+        deadlines.append((exchange.key, compute_deadline(
+            received,
+            urgent=bool(exchange.urgent),
+            availability=Availability(exchange.availability or "INDIRECT"),
+            mode=view.settings.deadline_reading,
+            timezone=view.settings.timezone,
+        )))
+    assert deadlines, "no exchange in scope"
+    first_key, first = deadlines[0]
+    for key, deadline in deadlines[1:]:
+        assert (deadline.limit, deadline.due_utc) == (first.limit, first.due_utc), (
+            f"{key} is due at {deadline.due_local:%Y-%m-%d %H:%M %Z} ({deadline.limit_iso}), but {first_key}, "
+            f"received at the same moment, at {first.due_local:%Y-%m-%d %H:%M %Z} ({first.limit_iso})"
+        )
+    return first
 
 
 @then("the time limit is {limit}, ending {hours:d} hours after the moment of receipt")
