@@ -5,7 +5,7 @@ a SIENA outage (Art 13(2)(c)) and a channel that delivers twice (Art 16(1)(a), (
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from conformance.actors import DirectiveActor, InterpolNcb
 from conformance.ledger import ExchangeKind
@@ -121,35 +121,49 @@ class JudicialGranted(Scenario):
     name = "incoming.judicial-granted"
     title = "Information that needs judicial authorisation, granted two days after the delay notice"
     requirements = _ANY_INCOMING | {"R-12", "R-15", "R-26", "R-46", "R-99"}
+    # What a variant changes: who asks, when, about what, and how long each wait lasts.
+    requester: ClassVar[str] = "SPOC-HR"
+    received: ClassVar[tuple[date, int]] = (date(2026, 3, 30), 10)
+    record_text: ClassVar[str] = "bank accounts at two Austrian banks"
+    item_text: ClassVar[str] = "Bank accounts of"
+    notice_within: ClassVar[timedelta] = timedelta(days=8)
+    answer_within: ClassVar[timedelta] = timedelta(days=8)
+    labels: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.subject = self.data.person()
 
     def fixtures(self) -> list[dict[str, Any]]:
-        return [fixture(self.subject, f"{self.subject}: bank accounts at two Austrian banks",
+        return [fixture(self.subject, f"{self.subject}: {self.record_text}",
                         judicial_authorisation="PENDING", data_categories=["PERSONAL_DETAILS", "FINANCIAL"])]
 
+    def grant_delay(self, ctx: ScenarioContext) -> timedelta:
+        """How long after the delay notice the court grants the authorisation."""
+        return GRANT_DELAY
+
     async def run(self, ctx: ScenarioContext) -> None:
-        request = self.data.request(requesting_state="HR", requested_state=ctx.state, requester="SPOC-HR",
-                                    subject=self.subject, items=[f"Bank accounts of {self.subject}"])
+        state = self.requester.split("-")[1]
+        request = self.data.request(requesting_state=state, requested_state=ctx.state, requester=self.requester,
+                                    subject=self.subject, items=[f"{self.item_text} {self.subject}"])
+        day, hour = self.received
         exchange, message = await send_incoming(
             ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
-            at=ctx.local(date(2026, 3, 30), 10, 0), requester="SPOC-HR", request=request, availability="DIRECT",
-            expected={"I1": "provide"}, facts={"judicial": "granted"},
+            at=ctx.local(day, hour, 0), requester=self.requester, request=request, availability="DIRECT",
+            expected={"I1": "provide"}, facts={"judicial": "granted"}, labels=self.labels,
         )
         notice = await ctx.wait_for(lambda m: belongs_to(m, exchange) and m.kind in ("DELAY_NOTICE", "REPLY",
                                                                                      "REFUSAL"),
-                                    until=message.created_at + timedelta(days=8))
+                                    until=message.created_at + self.notice_within)
         if notice is None or notice.kind != "DELAY_NOTICE":
             return await await_answers(ctx, exchange)
         exchange.add_event("delay_notice", notice.created_at, notice.message_id)
-        await ctx.at(notice.created_at + GRANT_DELAY)
+        await ctx.at(notice.created_at + self.grant_delay(ctx))
         if await decide(ctx, exchange, {"action": "judicial_granted"},
                         instructions="record that the court granted the judicial authorisation"):
             exchange.add_event("judicial_granted", ctx.now)
             ctx.mark(ctx.now + ctx.settings.after_grant_tolerance)
-        await await_answers(ctx, exchange, until=ctx.now + timedelta(days=8))
+        await await_answers(ctx, exchange, until=ctx.now + self.answer_within)
 
 
 @register
