@@ -24,26 +24,58 @@ if TYPE_CHECKING:
 __all__ = ["cms"]
 
 
-async def _run_until_stopped(options: CmsOptions, announce: Callable[[str], None]) -> None:
-    """`run_cms`, also stopped when the parent's lifeline closes, by the SIGTERM path itself."""
+async def _run_until_stopped(installations: list[CmsOptions], announce: Callable[[str], None]) -> None:
+    """`run_installations`, also stopped when the parent's lifeline closes, by the SIGTERM path itself."""
     from conformance.lifeline import watch_lifeline
-    from simulators.reference_cms.app import run_cms
+    from simulators.reference_cms.app import run_installations
 
-    # `run_cms` installs its SIGTERM handler before its first await, so in this same step of the
+    # `run_installations` installs its SIGTERM handler before its first await, so in this same step of the
     # loop: the lifeline's callback, which runs in a later step, always finds it in place.
     watch_lifeline(asyncio.get_running_loop(), lambda: signal.raise_signal(signal.SIGTERM))
-    await run_cms(options, announce)
+    await run_installations(installations, lambda served: announce(_serving_line(served)))
+
+
+def _serving_line(served: list[tuple[str, str]]) -> str:
+    """`serving on URL` (one state), or `serving on URL (AT), URL (BE), ...`: the first URL first either way."""
+    if len(served) == 1:
+        return f"serving on {served[0][1]}"
+    return "serving on " + ", ".join(f"{url} ({code})" for code, url in served)
+
+
+def _states(values: tuple[str, ...]) -> list[str]:
+    """`--state AT --state DE`, `--state AT,DE` or `--state all` (every state taking part) -> ISO codes."""
+    from simulators.model.parties import UnknownStateError, member_states, normalise_state_code
+    from simulators.model.parties import state as state_of
+
+    codes: list[str] = []
+    for value in (v.strip() for given in values for v in given.split(",") if v.strip()):
+        if value.lower() == "all":
+            codes += [s.code for s in member_states(bound_only=True)]
+            continue
+        try:
+            code = normalise_state_code(value)
+        except UnknownStateError as exc:
+            raise click.BadParameter(str(exc), param_hint="--state") from None
+        if not state_of(code).takes_part:
+            raise click.BadParameter(f"{code} is a third country: it has no SPOC", param_hint="--state")
+        codes.append(code)
+    if not codes:
+        raise click.BadParameter("name at least one state", param_hint="--state")
+    return list(dict.fromkeys(codes))
 
 
 @click.command()
-@click.option("--state", required=True, help="The member state whose SPOC this CMS serves (ISO code, e.g. AT).")
+@click.option("--state", "states", required=True, multiple=True,
+              help="The member state whose SPOC this CMS serves (ISO code, e.g. AT). Repeat it, or give AT,DE or "
+                   "'all', for one installation per state in this one process, each on its own port.")
 @click.option("--channels", "channels_url", default="http://127.0.0.1:8700", show_default=True,
               help="Base URL of the channel simulators (`spoc-harness serve`).")
 @click.option("--credentials", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="credentials.json written by `spoc-harness serve`; only the state's own party tokens are used.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it loopback).")
 @click.option("--port", default=8800, show_default=True, type=click.IntRange(0, 65535),
-              help="Port; 0 picks a free one (the line printed when ready shows it).")
+              help="Port; 0 picks a free one (the line printed when ready shows it). With several states, the "
+                   "first state's port, the next ones counting up (0: a free one each).")
 @click.option("--data", "data_dir", default=".spoc-cms", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Directory of the CMS's SQLite store (created if missing, kept across restarts).")
@@ -70,27 +102,22 @@ async def _run_until_stopped(options: CmsOptions, announce: Callable[[str], None
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="A host name callers may address this CMS by, besides loopback and --host (repeatable); any "
                    "other Host header is refused, against DNS rebinding.")
+@click.option("--sweep-seconds", default=2.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Real seconds between two pulls of every own mailbox (the safety net under push delivery).")
 @click.option("-v", "--verbose", count=True, help="More logging on stderr.")
-def cms(state: str, channels_url: str, credentials: Path, host: str, port: int, data_dir: Path,
+def cms(states: tuple[str, ...], channels_url: str, credentials: Path, host: str, port: int, data_dir: Path,
         defects: tuple[str, ...], follow_network_clock: bool, processing_direct_minutes: float,
         processing_indirect_hours: float, judicial_update_hours: float, retention_review_days: int,
         deadline_mode: str, clock_poll_ms: float, sut_token: str | None, allowed_hosts: tuple[str, ...],
-        verbose: int) -> None:
-    """Start the reference SPOC CMS of one state (optionally with named defects)."""
-    from simulators.model.parties import UnknownStateError, normalise_state_code
-    from simulators.model.parties import state as state_of
+        sweep_seconds: float, verbose: int) -> None:
+    """Start the reference SPOC CMS of one state, or of several in one process (optionally with named defects)."""
     from simulators.reference_cms.app import CmsOptions
     from simulators.reference_cms.defects import DEFECTS
     from simulators.reference_cms.policy import PolicySettings
 
     logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        code = normalise_state_code(state)
-    except UnknownStateError as exc:
-        raise click.BadParameter(str(exc), param_hint="--state") from None
-    if not state_of(code).takes_part:
-        raise click.BadParameter(f"{code} is a third country: it has no SPOC", param_hint="--state")
+    codes = _states(states)
     unknown = [d for d in defects if d not in DEFECTS]
     if unknown:
         raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
@@ -109,20 +136,26 @@ def cms(state: str, channels_url: str, credentials: Path, host: str, port: int, 
         retention_review_after=timedelta(days=retention_review_days),
         deadline_mode=deadline_mode,
     )
-    options = CmsOptions(state=code, channels_url=channels_url, credentials=credentials, data_dir=data_dir, host=host,
-                         port=port, defects=list(defects), follow_network_clock=follow_network_clock,
-                         settings=settings, poll_interval=clock_poll_ms / 1000, sut_token=sut_token,
-                         allowed_hosts=list(allowed_hosts))
+    if port and port + len(codes) - 1 > 65535:
+        raise click.BadParameter(f"{len(codes)} states from port {port} run past 65535", param_hint="--port")
+    # Every state's store is DATA/cms-XX.sqlite3, so the installations can share one data directory.
+    installations = [
+        CmsOptions(state=code, channels_url=channels_url, credentials=credentials, data_dir=data_dir, host=host,
+                   port=port + index if port else 0, defects=list(defects), follow_network_clock=follow_network_clock,
+                   settings=settings, poll_interval=clock_poll_ms / 1000, sweep_every=sweep_seconds,
+                   sut_token=sut_token, allowed_hosts=list(allowed_hosts))
+        for index, code in enumerate(codes)
+    ]
 
-    def announce(url: str) -> None:
+    def announce(line: str) -> None:
         try:
-            click.echo(f"serving on {url}")
+            click.echo(line)
             sys.stdout.flush()
         except BrokenPipeError:  # whoever waited for that line is gone (e.g. a parent killed during start-up)
             signal.raise_signal(signal.SIGTERM)
 
     try:
-        asyncio.run(_run_until_stopped(options, announce))
+        asyncio.run(_run_until_stopped(installations, announce))
     except ValueError as exc:  # an unreadable credentials file, a token missing
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulators.reference_cms.app import CmsOptions, ReferenceCms, run_cms
+    from simulators.reference_cms.app import CmsOptions, ReferenceCms, run_cms, run_installations
     from simulators.reference_cms.defects import DEFECTS, ActiveDefects, Defect
 
-__all__ = ["DEFECTS", "ActiveDefects", "CmsOptions", "Defect", "ReferenceCms", "run_cms"]
+__all__ = ["DEFECTS", "ActiveDefects", "CmsOptions", "Defect", "ReferenceCms", "run_cms", "run_installations"]
 
-_HOMES = {"CmsOptions": "app", "ReferenceCms": "app", "run_cms": "app", "DEFECTS": "defects",
+_HOMES = {"CmsOptions": "app", "ReferenceCms": "app", "run_cms": "app", "run_installations": "app",
+          "DEFECTS": "defects",
           "ActiveDefects": "defects", "Defect": "defects"}
 
 

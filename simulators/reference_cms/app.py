@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +32,7 @@ from simulators.reference_cms.problems import MAX_BODY_BYTES, ProblemError, prob
 from simulators.reference_cms.store import Store
 from simulators.reference_cms.sut_api import SutApi
 
-__all__ = ["CmsOptions", "ReferenceCms", "run_cms"]
+__all__ = ["CmsOptions", "ReferenceCms", "run_cms", "run_installations"]
 
 _log = logging.getLogger("reference_cms")
 PRODUCT = "spoc-harness reference CMS"
@@ -147,14 +147,30 @@ class ReferenceCms:
 
 async def run_cms(options: CmsOptions, announce: Callable[[str], None]) -> None:
     """Serve until SIGINT or SIGTERM."""
-    cms = ReferenceCms(options)
+    await run_installations([options], lambda served: announce(served[0][1]))
+
+
+async def run_installations(
+    installations: Sequence[CmsOptions], announce: Callable[[list[tuple[str, str]]], None],
+) -> None:
+    """Serve several installations (one per state) in this one process until SIGINT or SIGTERM.
+
+    Each keeps its own port, store, clock follower, channel client and worker: nothing is shared but the
+    event loop. One process for many states costs one interpreter instead of many, which is what a small
+    machine running the whole EU needs (docs/load.md). `announce` gets (state, URL) of each, once all serve.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    running: list[ReferenceCms] = []
     try:
-        url = await cms.start()
-        announce(url)
+        for options in installations:
+            cms = ReferenceCms(options)
+            running.append(cms)
+            await cms.start()
+        announce([(cms.ctx.state, cms.url) for cms in running])
         await stop.wait()
     finally:
-        await cms.stop()
+        for cms in reversed(running):
+            await cms.stop()
