@@ -57,6 +57,7 @@ class RunOptions:
     real_wait: float | None = None
     signing_key: Path | None = None  # the lab's key file (`keys new`); None: an ephemeral key, labelled so
     deviations: Path | None = None
+    load_results: Path | None = None  # a load run's load-results.json, shown in the report's load section
 
     def command(self, profile: str | None = None) -> str:
         """The command line that repeats this run (optionally for other requirements)."""

@@ -30,8 +30,10 @@ def _seconds(value: str) -> float:
 
 @click.command()
 @click.option("--sut", default="reference", show_default=True,
-              help="'reference': start the channel server (scaled clock) and the reference CMS; or the base URL "
-                   "of a vendor CMS's SUT interface (then also --channels and --credentials).")
+              help="'reference': start the channel server (scaled clock) and the reference CMS; 'eu': a reference "
+                   "CMS for every state the directive binds, exchanging among themselves, their operators driven "
+                   "through the SUT interface; or the base URL of a vendor CMS's SUT interface (then also "
+                   "--channels and --credentials).")
 @click.option("--state", default="AT", show_default=True, help="The SUT's member state (ISO code).")
 @click.option("--channels", "channels_url", help="With --sut URL: the channel server the SUT is connected to.")
 @click.option("--credentials", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -39,8 +41,9 @@ def _seconds(value: str) -> float:
 @click.option("--profile", type=click.Choice(["ordinary-week", "major-incident", "holiday-weekend"]),
               help="A named load shape (docs/load.md); without it, --users users for the whole run.")
 @click.option("--users", type=click.IntRange(1, 100_000),
-              help="Concurrent users (foreign parties), default 10; with --profile, the base the profile shapes "
-                   "(default: from the yearly SIENA volume x --speed x --peak-factor, docs/load.md).")
+              help="Concurrent users (foreign parties; with --sut eu, operators spread over the states), default 10 "
+                   "(--sut eu: one per state); with --profile, the base the profile shapes (default: from the "
+                   "yearly SIENA volume x --speed x --peak-factor, docs/load.md).")
 @click.option("--duration", default="30s", show_default=True, help="Wall time the users send: 90, 90s, 5m.")
 @click.option("--speed", default=600.0, show_default=True, type=click.FloatRange(1, 100_000),
               help="Network seconds per wall second of the scaled clock (600: 8 hours in 48 s).")
@@ -58,12 +61,14 @@ def _seconds(value: str) -> float:
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the generated traffic.")
 @click.option("--drain-timeout", default=120.0, show_default=True, type=click.FloatRange(0, 86_400),
               help="Wall seconds after the run to wait for answers still due.")
+@click.option("--cms-processes", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="With --sut eu: how many processes host the states' reference CMSs (docs/load.md).")
 @click.option("--report-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Where locust's CSV and HTML and load-results.json are written.")
 def load(sut: str, state: str, channels_url: str | None, credentials: Path | None, profile: str | None,
          users: int | None,
          duration: str, speed: float, workers: int, chaos: bool, pacing: float, peak_factor: float, mix: str | None,
-         defects: tuple[str, ...], seed: int, drain_timeout: float, report_dir: Path) -> None:
+         defects: tuple[str, ...], seed: int, drain_timeout: float, cms_processes: int, report_dir: Path) -> None:
     """Load test a CMS: foreign parties (locust users) send it realistic traffic on the channels.
 
     Every answer is judged against its Art 5(1) limit in network time; at the end the users' sends,
@@ -71,7 +76,8 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
     """
     from load.runner import LoadOptions, run_load
     from load.settings import LoadSettingsError, parse_mix
-    from simulators.model.parties import UnknownStateError, normalise_state_code
+    from load.traffic import EU_CLASSES
+    from simulators.model.parties import UnknownStateError, member_states, normalise_state_code
     from simulators.reference_cms.defects import DEFECTS
 
     try:
@@ -86,14 +92,20 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
     unknown = [d for d in defects if d not in DEFECTS]
     if unknown:
         raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}", param_hint="--defect")
-    if sut != "reference" and (defects or not channels_url or credentials is None):
+    if sut not in ("reference", "eu") and (defects or not channels_url or credentials is None):
         raise click.UsageError("--sut URL needs --channels and --credentials, and takes no --defect")
+    if sut == "eu":
+        if chaos:
+            raise click.UsageError("--chaos restarts the one CMS under test; with --sut eu there is none: leave it out")
+        if mix and not any(name in EU_CLASSES for name in parse_mix(mix)):
+            raise click.BadParameter(f"the whole EU exchanges only {', '.join(EU_CLASSES)}", param_hint="--mix")
+    default_users = len(member_states(bound_only=True)) if sut == "eu" else 10
     options = LoadOptions(
         report_dir=report_dir, sut=sut, state=code, channels_url=channels_url, credentials=credentials,
-        profile=profile, users=users if users is not None else (None if profile else 10),
+        profile=profile, users=users if users is not None else (None if profile else default_users),
         duration=_seconds(duration), speed=speed, workers=workers, chaos=chaos,
         seed=seed, pacing=pacing, peak_factor=peak_factor, mix=mix, defects=list(defects),
-        drain_timeout=drain_timeout,
+        drain_timeout=drain_timeout, cms_processes=cms_processes,
     )
     try:
         code_out, results = run_load(options, lambda line: click.echo(line, err=True))

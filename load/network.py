@@ -1,4 +1,4 @@
-"""The network a load run drives: the channel server on the scaled clock and the reference CMS.
+"""The network a load run drives: the channel server on the scaled clock and the reference CMS (or CMSs).
 
 Real subprocesses on fixed loopback ports (chosen free at start), so that a `kill -9` and restart of
 either keeps the URLs the locust users and the reconciliation hold. A vendor SUT (`--sut URL`) runs on
@@ -7,6 +7,7 @@ a network the vendor started; the harness then only reads it and restarts nothin
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from conformance.campaign.processes import ProcessError, _command, _Managed
 
-__all__ = ["ChannelServer", "ReferenceCmsProcess", "free_port"]
+__all__ = ["ChannelServer", "ReferenceCmsHost", "ReferenceCmsProcess", "free_port"]
 
 
 def free_port() -> int:
@@ -69,3 +70,35 @@ class ReferenceCmsProcess(_Restartable):
         for defect in defects:
             args += ["--defect", defect]
         super().__init__(_command(*args), data_dir.parent / "cms.log")
+
+
+# `serving on http://127.0.0.1:P (AT), http://127.0.0.1:Q (BE), ...`: the line `cms --state A,B` prints
+_INSTALLATION = re.compile(r"(https?://127\.0\.0\.1:\d+) \(([A-Z]{2})\)")
+
+
+class ReferenceCmsHost(_Restartable):
+    """`spoc-harness cms --state A,B,...`: several states' reference CMSs in one process (`--sut eu`).
+
+    The mailbox sweep (a safety net under push delivery) and the reading of the scaled clock are slower
+    than for one CMS: thirty installations polling every 25 ms would keep a core busy doing nothing.
+    At x600, 250 ms of wall time is 2.5 network minutes, far inside every Art 5(1) limit.
+    """
+
+    name = "reference CMS host"
+
+    def __init__(self, data_dir: Path, *, states: Sequence[str], channels_url: str, credentials: Path,
+                 defects: Sequence[str] = (), clock_poll_ms: float = 250, sweep_seconds: float = 10) -> None:
+        self.states = list(states)
+        self.urls: dict[str, str] = {}
+        args = ["cms", "--state", ",".join(self.states), "--channels", channels_url, "--credentials",
+                str(credentials), "--port", "0", "--data", str(data_dir), "--follow-network-clock",
+                "--clock-poll-ms", f"{clock_poll_ms:g}", "--sweep-seconds", f"{sweep_seconds:g}"]
+        for defect in defects:
+            args += ["--defect", defect]
+        super().__init__(_command(*args), data_dir.parent / f"{data_dir.name}.log")
+
+    def on_ready_line(self, line: str) -> None:
+        self.urls = {code: url for url, code in _INSTALLATION.findall(line)}
+        if len(self.states) == 1 and not self.urls:  # one state: the plain `serving on URL` line
+            found = re.search(r"https?://127\.0\.0\.1:\d+", line)
+            self.urls = {self.states[0]: found.group(0)} if found else {}

@@ -71,6 +71,7 @@ class Reconciliation:
     ack_network: list[float] = field(default_factory=list)
     answer_network: list[float] = field(default_factory=list)
     requests: int = 0
+    request_ids: list[str] = field(default_factory=list)  # the requests judged, by message id
     acknowledged: int = 0
     journal_ok: bool = False
     journal_detail: str = ""
@@ -167,6 +168,7 @@ def _one_request(
 ) -> None:
     message_id = str(message["message_id"])
     result.requests += 1
+    result.request_ids.append(message_id)
     acks = [a for a in message.get("acks") or [] if a.get("party") in sut_parties]
     delivered = [_time(a["delivered_at"]) for a in acks if a.get("delivered_at")]
     acked = [_time(a["acked_at"]) for a in acks if a.get("acked_at")]

@@ -17,7 +17,9 @@ open, and the journal's hash chain verifies.
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +28,11 @@ from load.reconcile import Reconciliation
 if TYPE_CHECKING:
     from load.runner import LoadOptions
 
-__all__ = ["build_results", "locust_rows"]
+__all__ = ["build_results", "locust_rows", "plot_series"]
+
+_MAX_THROUGHPUT_POINTS = 300
+_MAX_MARGIN_POINTS = 2000
+_MARGIN_BINS = 200
 
 
 def locust_rows(csv_prefix: Path) -> list[dict[str, str]]:
@@ -97,3 +103,42 @@ def build_results(
                   "locust_history": f"{csv_prefix.name}_stats_history.csv",
                   "locust_html": f"{csv_prefix.name}.html", "locust_log": "locust.log"},
     }
+
+
+def plot_series(
+    sent: Sequence[Mapping[str, Any]], answers: Sequence[Mapping[str, Any]],
+    margin_points: Sequence[tuple[datetime, str, float]],
+) -> dict[str, Any]:
+    """load-results.json `series`: what the load report and the campaign report's load section plot.
+
+    Throughput from the users' own record (requests accepted, answers seen, per wall second; in wider
+    bins for a long run); margins from the reconciliation (network hours since the first receipt, hours
+    left at the answer). A long run keeps, per class and time bin, the smallest margin: the one that
+    matters for a deadline, and a bounded results.json."""
+    stamps = [float(r["wall_accepted"]) for r in sent] + [float(a["wall_seen"]) for a in answers]
+    throughput: list[dict[str, float]] = []
+    if stamps:
+        start = min(stamps)
+        span = max(stamps) - start
+        width = max(1, int(span // _MAX_THROUGHPUT_POINTS) + 1)
+        accepted = Counter(int((float(r["wall_accepted"]) - start) // width) for r in sent)
+        answered = Counter(int((float(a["wall_seen"]) - start) // width) for a in answers)
+        throughput = [{"second": float(b * width), "accepted": accepted.get(b, 0) / width,
+                       "answered": answered.get(b, 0) / width} for b in range(int(span // width) + 1)]
+    margins: list[dict[str, Any]] = []
+    binned = len(margin_points) > _MAX_MARGIN_POINTS
+    if margin_points:
+        first = min(p[0] for p in margin_points)
+        hours = [((received - first).total_seconds() / 3600, name, margin / 3600)
+                 for received, name, margin in margin_points]
+        if binned:
+            width_h = (max(h for h, _, _ in hours) or 1.0) / _MARGIN_BINS
+            smallest: dict[tuple[int, str], tuple[float, float]] = {}
+            for at, name, margin in hours:
+                key = (int(at // width_h), name)
+                if key not in smallest or margin < smallest[key][1]:
+                    smallest[key] = (at, margin)
+            hours = [(at, name, margin) for (_, name), (at, margin) in sorted(smallest.items())]
+        margins = [{"network_hours": round(at, 4), "request_class": name, "margin_hours": round(margin, 4)}
+                   for at, name, margin in hours]
+    return {"throughput": throughput, "margins": margins, "margins_binned": binned}

@@ -1,6 +1,7 @@
 """`spoc-harness load`: start the network, run locust headless, drain, reconcile, write the results.
 
-1. The channel server on the scaled clock and the reference CMS (or a vendor's SUT and network).
+1. The channel server on the scaled clock and the reference CMS (or a vendor's SUT and network; or, with
+   `--sut eu`, a reference CMS for every state the directive binds, several to a process).
 2. locust, in processes of its own (one, or a master and N workers), with load/locustfile.py.
 3. Optional chaos while it runs (load/chaos.py).
 4. The drain: the users have stopped; the runner answers outstanding clarification requests as the
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,12 +27,14 @@ from typing import Any
 
 import load
 from load.chaos import Chaos
+from load.eu_reconcile import reconcile_eu, state_figures
 from load.http import JsonClient, LoadHttpError
-from load.network import ChannelServer, ReferenceCmsProcess, free_port
+from load.network import ChannelServer, ReferenceCmsHost, ReferenceCmsProcess, free_port
 from load.plots import write_report
 from load.reconcile import Reconciliation, load_logs, percentiles, reconcile
-from load.results import build_results
-from load.traffic import TrafficGenerator
+from load.results import build_results, plot_series
+from load.traffic import TrafficGenerator, prepare_suts
+from simulators.model.parties import member_states
 
 __all__ = ["LoadOptions", "run_load"]
 
@@ -56,6 +60,11 @@ class LoadOptions:
     mix: str | None = None
     defects: list[str] = field(default_factory=list)
     drain_timeout: float = 120.0
+    cms_processes: int = 2  # --sut eu: how many processes host the states' CMSs
+
+    @property
+    def eu(self) -> bool:
+        return self.sut == "eu"
 
 
 @dataclass
@@ -65,6 +74,14 @@ class _Network:
     sut_url: str
     server: ChannelServer | None = None
     cms: ReferenceCmsProcess | None = None
+    hosts: list[ReferenceCmsHost] = field(default_factory=list)  # --sut eu
+
+    @property
+    def suts(self) -> dict[str, str]:
+        """Every SUT interface the run drives, by state (one, or every state's with --sut eu)."""
+        if self.hosts:
+            return {state: url for host in self.hosts for state, url in host.urls.items()}
+        return {"": self.sut_url}
 
     @property
     def control(self) -> JsonClient:
@@ -72,19 +89,21 @@ class _Network:
         return JsonClient(self.channels_url, str(token))
 
     def stop(self) -> None:
-        for process in (self.cms, self.server):
+        for process in (*self.hosts, self.cms, self.server):
             if process is not None:
                 process.stop()
 
 
 def _start_network(options: LoadOptions, echo: Echo) -> _Network:
     work = options.report_dir / "network"
-    if options.sut != "reference":
+    if options.sut not in ("reference", "eu"):
         if not options.channels_url or options.credentials is None:
             raise ValueError("--sut URL needs --channels URL and --credentials PATH of the network it is on")
         return _Network(options.channels_url, options.credentials, options.sut.rstrip("/"))
     server = ChannelServer(work / "channels", speed=options.speed, port=free_port())
     server.start()
+    if options.eu:
+        return _start_eu(options, server, echo)
     try:
         cms = ReferenceCmsProcess(work / "cms", state=options.state, channels_url=server.url,
                                   credentials=server.credentials, port=free_port(), defects=options.defects)
@@ -97,8 +116,34 @@ def _start_network(options: LoadOptions, echo: Echo) -> _Network:
     return _Network(server.url, server.credentials, cms.url, server, cms)
 
 
+def _start_eu(options: LoadOptions, server: ChannelServer, echo: Echo) -> _Network:
+    """A reference CMS for every state the directive binds, `cms_processes` processes hosting them."""
+    states = [s.code for s in member_states(bound_only=True)]
+    groups = [states[index::options.cms_processes] for index in range(min(options.cms_processes, len(states)))]
+    network = _Network(server.url, server.credentials, "", server)
+    network.hosts = [ReferenceCmsHost(options.report_dir / "network" / f"cms-{index + 1}", states=group,
+                                      channels_url=server.url, credentials=server.credentials, defects=options.defects)
+                     for index, group in enumerate(groups)]
+    try:
+        # Side by side: each host takes seconds to start its installations.
+        with ThreadPoolExecutor(max_workers=len(network.hosts)) as pool:
+            for started in [pool.submit(host.start, 60) for host in network.hosts]:
+                started.result()
+        for host in network.hosts:
+            if set(host.urls) != set(host.states):
+                raise RuntimeError(f"the CMS host for {', '.join(host.states)} announced only "
+                                   f"{', '.join(host.urls) or 'none'}")
+        prepare_suts(network.suts, options.seed)
+    except BaseException:
+        network.stop()
+        raise
+    echo(f"load: channels {server.url} (scaled clock x{options.speed:g}), reference CMSs of {len(states)} states "
+         f"in {len(groups)} process(es)" + (f" with defects {', '.join(options.defects)}" if options.defects else ""))
+    return network
+
+
 def _locust_commands(options: LoadOptions, network: _Network) -> tuple[list[str], list[list[str]]]:
-    locustfile = str(Path(load.__file__).parent / "locustfile.py")
+    locustfile = str(Path(load.__file__).parent / ("eu_locustfile.py" if options.eu else "locustfile.py"))
     prefix = str(options.report_dir / "locust")
     master = [sys.executable, "-m", "locust", "-f", locustfile, "--host", network.channels_url, "--headless",
               "--csv", prefix, "--csv-full-history", "--html", prefix + ".html", "--only-summary",
@@ -120,8 +165,12 @@ def _environment(options: LoadOptions, network: _Network) -> dict[str, str]:
            "SPOC_LOAD_PACING": f"{options.pacing:g}", "SPOC_LOAD_SPEED": f"{options.speed:g}",
            "SPOC_LOAD_PEAK_FACTOR": f"{options.peak_factor:g}", "SPOC_LOAD_DURATION": f"{options.duration:g}",
            "SPOC_LOAD_LOG_DIR": str(options.report_dir / "users"), "PYTHONUNBUFFERED": "1"}
+    suts = ",".join(f"{state}={url}" for state, url in network.suts.items()) if options.eu else None
+    if options.eu:
+        env["SPOC_LOAD_SUTS_PREPARED"] = "1"  # _start_eu did
     for key, value in (("SPOC_LOAD_PROFILE", options.profile), ("SPOC_LOAD_MIX", options.mix),
-                       ("SPOC_LOAD_USERS", str(options.users) if options.users else None)):
+                       ("SPOC_LOAD_USERS", str(options.users) if options.users else None),
+                       ("SPOC_LOAD_SUTS", suts)):
         if value:
             env[key] = value
         else:
@@ -181,15 +230,25 @@ def _time(text: Any) -> datetime:
     return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
 
 
-def _snapshot(options: LoadOptions, network: _Network) -> tuple[Reconciliation, list[dict[str, Any]]]:
+def _snapshot_states(
+    options: LoadOptions, network: _Network,
+) -> tuple[Reconciliation, dict[str, Reconciliation], list[dict[str, Any]]]:
+    """The reconciliation now: of the run, per requested state (--sut eu), and the journal it rests on."""
     control = network.control
     traffic = list(control.get("/control/traffic", limit="100000")["messages"])
-    cases = list(JsonClient(network.sut_url).get("/sut/v1/cases")["cases"])
     verify = control.get("/control/journal/verify")
     ended = _time(control.get("/clock")["now"])
+    if options.eu:
+        cases_by_state = {state: list(JsonClient(url).get("/sut/v1/cases")["cases"])
+                          for state, url in network.suts.items()}
+        merged, per_state = reconcile_eu(traffic=traffic, cases_by_state=cases_by_state,
+                                         sent_log=load_logs(options.report_dir / "users", "sent"), verify=verify,
+                                         seed=options.seed, ended_at=ended)
+        return merged, per_state, traffic
+    cases = list(JsonClient(network.sut_url).get("/sut/v1/cases")["cases"])
     result = reconcile(traffic=traffic, cases=cases, sent_log=load_logs(options.report_dir / "users", "sent"),
                        verify=verify, sut_state=options.state, seed=options.seed, ended_at=ended)
-    return result, traffic
+    return result, {}, traffic
 
 
 def _answer_clarifications(options: LoadOptions, network: _Network, traffic: list[dict[str, Any]]) -> int:
@@ -214,34 +273,46 @@ def _answer_clarifications(options: LoadOptions, network: _Network, traffic: lis
     return count
 
 
-def _drain(options: LoadOptions, network: _Network, echo: Echo) -> Reconciliation:
-    """Until every request is answered or due: answer clarifications, step the clock to the SUT's agenda."""
+def _drain(options: LoadOptions, network: _Network, echo: Echo) -> tuple[Reconciliation, dict[str, Reconciliation]]:
+    """Until every request is answered or due: answer clarifications, step the clock to the SUTs' agendas."""
     began = time.monotonic()
     controlled = network.server is not None
     while True:
-        result, traffic = _snapshot(options, network)
-        clarified = _answer_clarifications(options, network, traffic)
+        result, per_state, traffic = _snapshot_states(options, network)
+        # The whole EU sends only complete requests (a CMS's own), so no clarification is owed there.
+        clarified = 0 if options.eu else _answer_clarifications(options, network, traffic)
         if not result.open and not clarified:
-            return result
+            return result, per_state
         if time.monotonic() - began > options.drain_timeout:
             echo(f"load: drain stopped after {options.drain_timeout:g} s with {len(result.open)} request(s) open")
-            return result
+            return result, per_state
         if controlled and not clarified:
             _step_clock(network, result)
         time.sleep(0.3)
 
 
+def _next_action(network: _Network, now: datetime) -> tuple[bool, datetime | None]:
+    """(some SUT is acting now, the earliest action any SUT has planned after now)."""
+    planned: list[datetime] = []
+    for url in network.suts.values():
+        try:
+            agenda = JsonClient(url).get("/sut/v1/agenda")
+        except LoadHttpError:
+            continue  # no agenda: the scaled clock runs on by itself
+        if agenda.get("next_action_at"):
+            planned.append(_time(agenda["next_action_at"]))
+    if any(moment <= now for moment in planned):
+        return True, None
+    return False, min(planned, default=None)
+
+
 def _step_clock(network: _Network, result: Reconciliation) -> None:
-    try:
-        agenda = JsonClient(network.sut_url).get("/sut/v1/agenda")
-    except LoadHttpError:
-        return  # no agenda: the scaled clock runs on by itself
     control = network.control
     now = _time(control.get("/clock")["now"])
     due = [_time(o["due"]) for o in result.open if o.get("due")]
-    target = _time(agenda["next_action_at"]) if agenda.get("next_action_at") else None
-    if target is not None and target <= now:
-        return  # the SUT is acting now: let it finish first
+    acting, target = _next_action(network, now)
+    if acting:
+        return  # a SUT is acting now: let it finish first
     horizon = max(due) + timedelta(seconds=1) if due else None
     candidates = [t for t in (target, horizon) if t is not None and t > now]
     if candidates:
@@ -267,7 +338,7 @@ def run_load(options: LoadOptions, echo: Echo) -> tuple[int, Mapping[str, Any]]:
              + f" for {options.duration:g} s" + (f" on {options.workers} worker(s)" if options.workers else ""))
         run_seconds = _run_locust(options, network, chaos, echo)
         echo("load: users stopped; draining (answers still due) and reconciling")
-        reconciliation = _drain(options, network, echo)
+        reconciliation, per_state = _drain(options, network, echo)
         answers = load_logs(options.report_dir / "users", "answers")
         results = build_results(
             options=options, reconciliation=reconciliation, run_seconds=run_seconds,
@@ -275,10 +346,19 @@ def run_load(options: LoadOptions, echo: Echo) -> tuple[int, Mapping[str, Any]]:
             answer_wall=percentiles(a["wall_seen"] - a["wall_sent"] for a in answers),
             chaos=chaos.log if chaos else [], csv_prefix=options.report_dir / "locust",
         )
+        if options.eu:
+            results["state"] = "EU"
+            results["cms_processes"] = len(network.hosts)
+            states = state_figures(per_state, load_logs(options.report_dir / "users", "sent"))
+            # The operators' DEADLINE events are named by the requested state: they belong with its figures.
+            for state, figures in states.items():
+                figures["locust_events"] = results["deadlines"].pop(state, {}).get("locust_events")
+            results["states"] = states
     finally:
         network.stop()
     results["files"]["report"] = "load-report.html"
+    results["series"] = plot_series(load_logs(options.report_dir / "users", "sent"),
+                                    load_logs(options.report_dir / "users", "answers"), reconciliation.margin_points)
     (options.report_dir / "load-results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    write_report(options.report_dir / "load-report.html", results, load_logs(options.report_dir / "users", "sent"),
-                 load_logs(options.report_dir / "users", "answers"), reconciliation.margin_points)
+    write_report(options.report_dir / "load-report.html", results)
     return (0 if results["verdict"] == "PASS" else 1), results

@@ -12,6 +12,7 @@
 | `SPOC_LOAD_SPEED` | network seconds per wall second of the scaled clock (the shapes' time base) | `600` |
 | `SPOC_LOAD_PEAK_FACTOR` | multiplies the profile's rates | `1` |
 | `SPOC_LOAD_LOG_DIR` | where each process writes what it sent and saw (JSON lines) for the reconciliation | unset |
+| `SPOC_LOAD_SUTS` | `--sut eu` (load/eu_locustfile.py): each state's SUT interface, `AT=http://...,BE=...` | unset |
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from load.traffic import CLASSES
 
-__all__ = ["LoadSettings", "parse_mix"]
+__all__ = ["LoadSettings", "LoadSettingsError", "parse_mix", "parse_suts"]
 
 
 class LoadSettingsError(ValueError):
@@ -58,6 +59,7 @@ class LoadSettings:
     speed: float = 600.0
     peak_factor: float = 1.0
     log_dir: Path | None = None
+    suts: dict[str, str] = field(default_factory=dict)  # the whole EU: state -> its CMS's SUT interface
 
     @staticmethod
     @functools.cache
@@ -81,4 +83,16 @@ class LoadSettings:
             {c.name: c.weight for c in CLASSES.values()},
             profile=env.get("SPOC_LOAD_PROFILE") or None, speed=float(env.get("SPOC_LOAD_SPEED", "600")),
             peak_factor=float(env.get("SPOC_LOAD_PEAK_FACTOR", "1")), log_dir=log_dir,
+            suts=parse_suts(env.get("SPOC_LOAD_SUTS", "")),
         )
+
+
+def parse_suts(text: str) -> dict[str, str]:
+    """`AT=http://127.0.0.1:8801,BE=http://127.0.0.1:8802` -> {"AT": "http://...", ...}."""
+    suts: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        code, _, url = part.partition("=")
+        if not url.startswith("http"):
+            raise LoadSettingsError(f"SPOC_LOAD_SUTS: {part!r} is not STATE=URL")
+        suts[code.strip().upper()] = url.strip().rstrip("/")
+    return suts

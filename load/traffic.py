@@ -7,13 +7,16 @@ use; deadlines come from `simulators.model.deadlines`. What the SUT's national d
 fixtures (docs/sut-interface.md), so the harness knows the ground truth of each class: which answer is
 due, and whether the information is directly or indirectly available (Art 2(6)-(7)).
 
-Pure functions and data: no I/O, so locust users, the runner and the tests share them.
+Pure functions and data (but `prepare_suts`, which calls the SUT interfaces), so locust users, the
+runner and the tests share them.
 """
 
 from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,11 +35,14 @@ from simulators.model.parties import PartyKind, member_states, party_id, state
 
 __all__ = [
     "CLASSES",
+    "EU_CLASSES",
     "FINAL_KINDS",
     "RequestClass",
     "fixture_records",
     "foreign_states",
     "locale_faker",
+    "prepare_suts",
+    "stimulus_body",
 ]
 
 # The kinds that conclude a request for the requester: information provided, or refused (Art 5(1), 6).
@@ -90,6 +96,43 @@ CLASSES: dict[str, RequestClass] = {c.name: c for c in (
     RequestClass("sirene-hit", "sirene", PartyKind.SIRENE_BUREAU, 15, expected=None),
     RequestClass("interpol-diffusion", "interpol", PartyKind.INTERPOL_NCB, 15, expected=None),
 )}
+
+
+# The classes the whole EU exchanges (`--sut eu`): requests an operator starts through the SUT interface's
+# outgoing-request stimulus. Not `clarification` (a CMS sends only complete requests, docs/sut-interface.md),
+# nor SIRENE hits and Interpol diffusions (the interface has no stimulus for them).
+EU_CLASSES = ("urgent-direct", "urgent-indirect", "non-urgent", "designated-authority", "must-refuse",
+              "judicial-authorisation")
+
+
+def stimulus_body(cls: RequestClass, *, to_state: str, seed: int, chooser: random.Random) -> dict[str, Any]:
+    """`POST /sut/v1/stimuli/outgoing-request`: an operator of one state asks `to_state` about a subject its
+    databases hold for `cls` (its fixtures), so the answer due is known."""
+    body: dict[str, Any] = {
+        "to_state": to_state,
+        "by": "DESIGNATED_AUTHORITY" if cls.sender_kind is PartyKind.DESIGNATED_AUTHORITY else "SPOC",
+        "urgent": cls.urgent,
+        "subject": chooser.choice(fixture_subjects(to_state, seed, cls)),
+        "items": ["criminal record", "last known address"][: chooser.randint(1, 2)],
+    }
+    if cls.urgent:
+        body["urgency_criteria"] = ["U-LIFE"]
+    return body
+
+
+def prepare_suts(suts: Mapping[str, str], seed: int) -> None:
+    """Load every state's CMS with its fixtures and make it follow the network clock (`--sut eu`)."""
+    from load.http import JsonClient
+
+    def prepare(state: str, url: str) -> None:
+        sut = JsonClient(url)
+        sut.call("PUT", "/sut/v1/fixtures", body={"records": fixture_records(state, seed)})
+        sut.call("PUT", "/sut/v1/clock", body={"follow_network_clock": True})
+
+    # Side by side: thirty CMSs one after the other take seconds.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for done in [pool.submit(prepare, state, url) for state, url in sorted(suts.items())]:
+            done.result()
 
 
 def foreign_states(sut_state: str) -> list[str]:

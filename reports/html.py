@@ -5,8 +5,9 @@ the template never marks run data as safe. The only markup passed through is the
 writes (reports.plots), which escapes the text it draws.
 
 Pictures are drawn only where someone will look: the article-by-outcome matrix, the deadline
-margins, and the timeline of each exchange that a failed, warned or accepted-deviation instance
-names (linked from that instance). Passed checks stay collapsed.
+margins, a load run's throughput and margins (when one is included), and the timeline of each
+exchange that a failed, warned or accepted-deviation instance names (linked from that instance).
+Passed checks stay collapsed.
 """
 
 from __future__ import annotations
@@ -109,7 +110,11 @@ def _pictures(results: RunResults, checks: list[CheckResult]) -> dict[str, objec
               for finding in check.instances if finding.outcome in _PLOTTED and finding.instance in drawable]
     keys = list(dict.fromkeys(wanted))
     margin = plots.margin_svg(results.timelines) if results.timelines else None
+    load_throughput = plots.load_throughput_svg(results.load) if results.load is not None else None
+    load_margin = plots.load_margin_svg(results.load) if results.load is not None else None
     return {
+        "load_throughput_svg": Markup(load_throughput) if load_throughput else None,
+        "load_margin_svg": Markup(load_margin) if load_margin else None,
         "timelines": by_key,
         "timeline_svgs": {key: Markup(plots.timeline_svg(by_key[key])) for key in keys},
         "matrix_svg": Markup(plots.article_matrix_svg(results.articles)) if results.articles else None,
@@ -117,12 +122,13 @@ def _pictures(results: RunResults, checks: list[CheckResult]) -> dict[str, objec
     }
 
 
-_NO_PICTURES: dict[str, object] = {"timelines": {}, "timeline_svgs": {}, "matrix_svg": None, "margin_svg": None}
+_NO_PICTURES: dict[str, object] = {"timelines": {}, "timeline_svgs": {}, "matrix_svg": None, "margin_svg": None,
+                                   "load_throughput_svg": None, "load_margin_svg": None}
 
 
 def _optional(results: RunResults, name: str) -> object:
-    # Sections other parts of the harness may add to results.json (the applicability coverage matrix, a
-    # load run): shown when present, so the report needs no change the day they appear.
+    # Sections other parts of the harness may add to results.json (the applicability coverage matrix):
+    # shown when present, so the report needs no change the day they appear.
     return getattr(results, name, None)
 
 
@@ -142,7 +148,7 @@ def render_html(results: RunResults, *, pictures: bool = True) -> str:
         other_checks=[check for check in checks if check.outcome not in (Outcome.FAILED, Outcome.ACCEPTED_DEVIATION)],
         late_by=_late_by,
         coverage_matrix=_optional(results, "coverage_matrix"),
-        load_section=_optional(results, "load"),
+        load_section=results.load,
         **(_pictures(results, checks) if pictures else _NO_PICTURES),
         unverified_verdicts=unverified_verdicts,
         settings_extra=sorted((results.settings.model_extra or {}).items()),

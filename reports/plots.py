@@ -5,6 +5,8 @@
   answer and the copies; night, weekends, public holidays and clock changes shaded; lateness in red.
 - `article_matrix_svg`: articles by outcome (how many requirements of each article have each outcome).
 - `margin_svg`: how much of its limit each answered request used; over 100 % is late.
+- `load_throughput_svg`, `load_margin_svg`: a load run's throughput over wall time and deadline margin
+  over network time (the load section, and load-report.html beside a load run).
 
 Only these are drawn, and the report asks for timelines only where a check failed or warned, so that
 writing a report stays fast. Figures are closed as soon as they are written.
@@ -19,9 +21,11 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from reports.load_run import LoadRun
 from reports.results import ArticleResult, ExchangeTimeline, Outcome
 
-__all__ = ["OUTCOME_COLOURS", "article_matrix_svg", "margin_svg", "timeline_svg"]
+__all__ = ["OUTCOME_COLOURS", "article_matrix_svg", "load_margin_svg", "load_throughput_svg", "margin_svg",
+           "timeline_svg"]
 
 OUTCOME_COLOURS: dict[Outcome, str] = {
     Outcome.FAILED: "#b3261e",
@@ -271,4 +275,57 @@ def margin_svg(timelines: Sequence[ExchangeTimeline]) -> str | None:
     _row_labels(axes, [key for key, _ in used], 7)
     axes.set_xlabel("share of the Art 5(1) limit used before the answer (%); over 100 % is late")
     axes.set_title("Deadline margin per answered request", loc="left", fontsize=10)
+    return _svg(figure)
+
+
+_CLASS_COLOURS = ("#1f4e79", "#e0a030", "#3b8f50", "#8e5bb5", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+
+
+def load_throughput_svg(run: LoadRun) -> str | None:
+    """Requests accepted and answers seen per wall second over the load run; None when nothing was sent."""
+    if not run.throughput:
+        return None
+    _matplotlib()
+    figure, axes = _figure(9, 2.8, left=0.8, right=1.9, bottom=0.6, top=0.35)
+    seconds = [point.second for point in run.throughput]
+    axes.step(seconds, [point.accepted for point in run.throughput], where="post", color="#1f4e79", lw=1.4,
+              label="requests accepted / s")
+    axes.step(seconds, [point.answered for point in run.throughput], where="post", color="#3b8f50", lw=1.4,
+              label="answers seen / s")
+    axes.axhline(run.offered_exchanges_per_second, color="#7a7a7a", ls=":", lw=1,
+                 label=f"offered, mean {run.offered_exchanges_per_second:g} / s")
+    axes.set_xlabel("wall seconds since the first exchange")
+    axes.set_ylabel("per wall second")
+    axes.set_ylim(bottom=0)
+    axes.set_title("Throughput", loc="left", fontsize=10)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    axes.grid(axis="y", color="#e0e0e0", lw=0.5)
+    return _svg(figure)
+
+
+def load_margin_svg(run: LoadRun) -> str | None:
+    """Network hours left before the Art 5(1) limit at each answer, over network time, by request class."""
+    if not run.margins:
+        return None
+    _matplotlib()
+    figure, axes = _figure(9, 3.0, left=0.8, right=1.9, bottom=0.6, top=0.35)
+    classes = sorted({point.request_class for point in run.margins})
+    for index, name in enumerate(classes):
+        points = [p for p in run.margins if p.request_class == name]
+        axes.scatter([p.network_hours for p in points], [p.margin_hours for p in points], s=9,
+                     color=_CLASS_COLOURS[index % len(_CLASS_COLOURS)], label=name, zorder=3)
+    late = [p for p in run.margins if p.margin_hours < 0]
+    if late:
+        axes.scatter([p.network_hours for p in late], [p.margin_hours for p in late], s=30, facecolors="none",
+                     edgecolors=_LATE, linewidths=1.2, label=f"late ({len(late)})", zorder=4)
+    axes.axhline(0, color=_LATE, ls="--", lw=1.1)
+    axes.annotate("limit", (0, 0), xycoords=("axes fraction", "data"), xytext=(2, 3), textcoords="offset points",
+                  fontsize=8, color=_LATE)
+    axes.set_xlabel("network hours since the first receipt")
+    axes.set_ylabel("hours left at the answer")
+    title = "Deadline margin (Art 5(1), network time)"
+    axes.set_title(title + (": smallest per class and time bin" if run.margins_binned else ""), loc="left",
+                   fontsize=10)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    axes.grid(axis="y", color="#e0e0e0", lw=0.5)
     return _svg(figure)

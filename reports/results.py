@@ -26,6 +26,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from reports.load_run import LoadRun
 from reports.private_files import private_dir, write_private_text
 
 __all__ = [
@@ -609,6 +610,10 @@ class RunResults(_Model):
     channel_journal: ChannelJournal | None = Field(
         default=None, description="The channel journal's verification and head at the run's end (absent when the "
         "run ended before the network was reached)."
+    )
+    load: LoadRun | None = Field(
+        default=None, description="A load run included with `run --load-results` (docs/load.md): its verdict, "
+        "figures and the series the report plots. Shown beside the verdict above, not folded into it."
     )
 
     def failed_checks(self) -> list[CheckResult]:

@@ -165,6 +165,10 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         deviations=deviations,
     )
     results.channel_journal = journal
+    if run.options.load_results is not None:
+        from reports.load_run import load_run_from_file
+
+        results.load = load_run_from_file(run.options.load_results)
     if result is not None:
         from conformance.campaign.timelines import build_timelines
         from conformance.campaign.view import CampaignView

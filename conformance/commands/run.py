@@ -102,12 +102,16 @@ def _refuse_a_standing_clock(channels: str) -> None:
               help="TOML (or JSON) file of accepted deviations: requirement, scope (scenario, check, state), owner, "
                    "reason, reference, expires. A failure they cover is listed as an accepted deviation; expired "
                    "entries fail the run. See docs/conformance-campaign.md.")
+@click.option("--load-results", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="load-results.json of a `spoc-harness load` run to include: results.json and report.html get its "
+                   "load section (verdict, throughput and deadline-margin plots). See docs/load.md.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display; just the summary.")
 def run(
     sut: str, channels: str | None, credentials: Path | None, defects: tuple[str, ...], profile: str,
     time_mode: str, deadline_reading: str, seed: int | None, manual_timeout: float, report_dir: Path,
     siena_obligation_date: date | None, real_wait: float | None, kill_matrix: bool, jobs: int,
     signing_key: Path | None, sut_token: str | None, quiet: bool, deviations: Path | None = None,
+    load_results: Path | None = None,
 ) -> None:
     """Run the conformance campaign against a CMS and write the reports."""
     from conformance.catalogue import load_catalogue
@@ -147,12 +151,19 @@ def run(
             load_deviations(deviations)  # refuse a bad file before the campaign, not after it
         except DeviationFileError as exc:
             raise click.BadParameter(str(exc), param_hint="--deviations") from None
+    if load_results is not None:
+        from reports.load_run import LoadResultsError, load_run_from_file
+
+        try:
+            load_run_from_file(load_results)  # refuse a file that is not a load run's before the campaign
+        except LoadResultsError as exc:
+            raise click.BadParameter(str(exc), param_hint="--load-results") from None
     options = RunOptions(
         sut=sut.rstrip("/"), channels=channels, credentials=credentials, defects=list(defects), profile=profile,
         time_mode=time_mode, deadline_reading=deadline_reading, seed=seed, manual_timeout=manual_timeout,
         report_dir=report_dir, siena_obligation_date=siena_obligation_date,
         work_dir=report_dir / "run-data" if not vendor else None, real_wait=real_wait,
-        signing_key=signing_key, sut_token=sut_token, deviations=deviations,
+        signing_key=signing_key, sut_token=sut_token, deviations=deviations, load_results=load_results,
     )
     if kill_matrix:
         from conformance.campaign.killmatrix import run_kill_matrix
