@@ -1,0 +1,71 @@
+"""`spoc-harness load --sut eu`: every state's reference CMS on one channel server, exchanging among themselves.
+
+Real processes: the channel server on the scaled clock, the thirty CMSs in two host processes, locust.
+At 900 x wall time the reference operator's 30 minutes pass in 2 s, so answers come while the
+operators run; a few seconds of load each.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from load.command import load
+from simulators.model.parties import member_states
+
+pytestmark = pytest.mark.slow
+
+STATES = {s.code for s in member_states(bound_only=True)}
+
+
+def run_eu(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    report = tmp_path / "report"
+    outcome = CliRunner().invoke(load, ["--sut", "eu", "--speed", "900", "--pacing", "1", "--drain-timeout", "90",
+                                        "--report-dir", str(report), *args])
+    results_path = report / "load-results.json"
+    assert results_path.exists(), outcome.output
+    return outcome.exit_code, json.loads(results_path.read_text()), outcome.output
+
+
+def test_every_state_asks_the_others_and_nothing_is_lost_or_late(tmp_path: Path) -> None:
+    # Ten operators (ten states send, all thirty may be asked): thirty at once on a busy 2-core machine
+    # spend the first seconds waiting for their first request to leave.
+    code, results, output = run_eu(tmp_path, "--users", "10", "--duration", "8s",
+                                   "--mix", "urgent-direct=2,designated-authority=1,must-refuse=1")
+    assert code == 0, output
+    assert (results["lost"], results["duplicated"], results["late"], results["open"]) == (0, 0, 0, 0)
+    assert results["journal_chain"]["ok"] is True
+    states = results["states"]
+    assert set(states) == STATES
+    # One operator per state, each sending; every request reached one other state and was answered there.
+    assert sum(1 for figures in states.values() if figures["sent"]) == 10
+    assert sum(f["received"] for f in states.values()) == results["requests"] == results["sent_by_users"]
+    assert sum(f["answered"] for f in states.values()) == results["requests"]
+    assert results["deadlines"]["must-refuse"]["met"] > 0  # refused, as its fixtures demand (else a failure)
+    # The operators' own judgements are locust events named by the requested state, none failed.
+    with (tmp_path / "report" / "locust_stats.csv").open(newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["Type"] == "DEADLINE"]
+    assert rows
+    assert {row["Name"] for row in rows} <= STATES
+    assert all(row["Failure Count"] == "0" for row in rows)
+    page = (tmp_path / "report" / "load-report.html").read_text()
+    assert "Per state" in page
+    assert page.count("<svg") == 2
+
+
+def test_a_late_urgent_reply_everywhere_fails_the_verdict_state_by_state(tmp_path: Path) -> None:
+    code, results, _ = run_eu(tmp_path, "--duration", "3s", "--mix", "urgent-direct=1",
+                              "--defect", "late-urgent-reply")
+    assert code == 1
+    assert results["verdict"] == "FAIL"
+    assert results["late"] > 0
+    assert results["lost"] == 0
+    late_states = {state for state, figures in results["states"].items() if figures["late"]}
+    assert late_states
+    assert late_states <= STATES
+    assert sum(f["late"] for f in results["states"].values()) == results["late"]
