@@ -8,10 +8,11 @@ content, nothing sent) or a 409 (same key, other content).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from refcms_support import Network, running_cms
+from refcms_support import Network, call, running_cms, start_process
 
 from simulators.reference_cms.store import Store
 
@@ -47,3 +48,24 @@ def test_instance_id_is_kept_with_the_store_and_differs_between_stores(tmp_path:
     finally:
         reopened.close()
         other.close()
+
+
+def test_one_process_hosts_an_installation_per_state_each_on_its_own_port_and_store(
+    network: Network, workdir: Path,
+) -> None:
+    data = workdir / "several"
+    process = start_process(["cms", "--state", "DK,LU", "--state", "ee", "--channels", network.url, "--credentials",
+                             str(network.credentials_path), "--port", "0", "--data", str(data)])
+    try:
+        served = re.findall(r"(http://127\.0\.0\.1:\d+) \(([A-Z]{2})\)", process.first_line)
+        assert [code for _, code in served] == ["DK", "LU", "EE"]
+        assert process.url == served[0][0]  # the first URL first: scripts reading one URL still find one
+        for url, code in served:
+            _, info, _ = call("GET", f"{url}/sut/v1/info")
+            assert info["state"] == code
+            assert f"SPOC-{code}" in info["parties"]
+        assert len({url for url, _ in served}) == 3
+        assert sorted(p.name for p in data.glob("cms-*.sqlite3")) == ["cms-DK.sqlite3", "cms-EE.sqlite3",
+                                                                      "cms-LU.sqlite3"]
+    finally:
+        process.stop()
