@@ -16,7 +16,7 @@ from reports.plots import load_margin_svg, load_throughput_svg
 from reports.results import RunResults
 
 
-def _load_results(*, late: int = 0, states: bool = False) -> dict[str, Any]:
+def load_results_document(*, late: int = 0, states: bool = False) -> dict[str, Any]:
     """A load-results.json as `spoc-harness load` writes it (the fields the section reads)."""
     margins = [{"network_hours": 0.5 * n, "request_class": "urgent-direct", "margin_hours": 7.5 - 0.1 * n}
                for n in range(10)]
@@ -52,7 +52,7 @@ def _write(tmp_path: Path, raw: dict[str, Any]) -> Path:
 
 
 def test_a_load_run_is_read_with_its_series_and_per_state_figures(tmp_path: Path) -> None:
-    section = load_run_from_file(_write(tmp_path, _load_results(late=2, states=True)))
+    section = load_run_from_file(_write(tmp_path, load_results_document(late=2, states=True)))
     assert (section.verdict, section.late, section.lost) == ("FAIL", 2, 0)
     assert len(section.throughput) == 10
     assert len(section.margins) == 12
@@ -71,7 +71,7 @@ def test_a_file_that_is_not_a_load_run_is_refused_saying_which(tmp_path: Path) -
 
 
 def test_the_plots_show_throughput_and_the_late_answers_below_the_limit(tmp_path: Path) -> None:
-    late = load_run_from_file(_write(tmp_path, _load_results(late=3)))
+    late = load_run_from_file(_write(tmp_path, load_results_document(late=3)))
     throughput = load_throughput_svg(late)
     margin = load_margin_svg(late)
     assert throughput is not None
@@ -81,7 +81,7 @@ def test_the_plots_show_throughput_and_the_late_answers_below_the_limit(tmp_path
     assert margin is not None
     assert "late (3)" in margin
     assert "urgent-direct" in margin
-    in_time = load_margin_svg(load_run_from_file(_write(tmp_path, _load_results())))
+    in_time = load_margin_svg(load_run_from_file(_write(tmp_path, load_results_document())))
     assert in_time is not None
     assert "late (" not in in_time
 
@@ -90,7 +90,7 @@ def test_the_report_shows_the_load_section_beside_the_conformance_verdict(
     sample_results: RunResults, tmp_path: Path,
 ) -> None:
     assert 'id="load"' not in render_html(sample_results)  # no load run included: no section
-    sample_results.load = load_run_from_file(_write(tmp_path, _load_results(late=2, states=True)))
+    sample_results.load = load_run_from_file(_write(tmp_path, load_results_document(late=2, states=True)))
     page = render_html(sample_results)
     section = page[page.index('<h2 id="load">'):]
     assert "failed" in section[:300]

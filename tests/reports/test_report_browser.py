@@ -9,6 +9,7 @@ test skips and says which is missing (.ci/run installs them best-effort).
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,11 @@ from typing import Any
 
 import pytest
 
+from reports.html import write_html
+from reports.load_run import load_run_from_file
+from reports.results import RunResults
 from tests.reports.conftest import REPO
+from tests.reports.test_load_section import load_results_document
 
 pytestmark = pytest.mark.slow
 
@@ -106,3 +111,26 @@ def test_the_report_shows_what_failed_first_and_links_each_late_exchange_to_its_
     links[0].click()
     browser.save_screenshot(str(SCREENSHOTS / "report-first-timeline.png"))
     assert browser.execute_script("return location.hash") == links[0].get_attribute("hash")
+
+
+def test_the_load_section_draws_its_throughput_and_margin_plots(
+    sample_results: RunResults, browser: Any, tmp_path: Path,
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    load_results = tmp_path / "load-results.json"
+    load_results.write_text(json.dumps(load_results_document(late=2, states=True)), encoding="utf-8")
+    sample_results.load = load_run_from_file(load_results)
+    page = write_html(sample_results, tmp_path / "report.html")
+    browser.get(page.as_uri())
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
+    assert errors == [], errors
+    heading = browser.find_element(By.ID, "load")
+    browser.execute_script("arguments[0].scrollIntoView()", heading)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "report-load-section.png"))
+    assert "failed" in heading.text
+    for figure in ("load-throughput", "load-margin"):
+        svg = browser.find_element(By.ID, figure).find_element(By.TAG_NAME, "svg")
+        assert svg.size["width"] > 300, f"{figure}: not drawn"
+        assert svg.size["height"] > 100, f"{figure}: not drawn"
