@@ -28,6 +28,17 @@ def _seconds(value: str) -> float:
     return float(hours * 3600 + minutes * 60 + seconds)
 
 
+def _check_eu(chaos: bool, mix: str | None) -> None:
+    """The options the whole EU cannot take, refused with the reason."""
+    from load.settings import parse_mix
+    from load.traffic import EU_CLASSES
+
+    if chaos:
+        raise click.UsageError("--chaos restarts the one CMS under test; with --sut eu there is none: leave it out")
+    if mix and not any(name in EU_CLASSES for name in parse_mix(mix)):
+        raise click.BadParameter(f"the whole EU exchanges only {', '.join(EU_CLASSES)}", param_hint="--mix")
+
+
 @click.command()
 @click.option("--sut", default="reference", show_default=True,
               help="'reference': start the channel server (scaled clock) and the reference CMS; 'eu': a reference "
@@ -76,7 +87,6 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
     """
     from load.runner import LoadOptions, run_load
     from load.settings import LoadSettingsError, parse_mix
-    from load.traffic import EU_CLASSES
     from simulators.model.parties import UnknownStateError, member_states, normalise_state_code
     from simulators.reference_cms.defects import DEFECTS
 
@@ -95,10 +105,7 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
     if sut not in ("reference", "eu") and (defects or not channels_url or credentials is None):
         raise click.UsageError("--sut URL needs --channels and --credentials, and takes no --defect")
     if sut == "eu":
-        if chaos:
-            raise click.UsageError("--chaos restarts the one CMS under test; with --sut eu there is none: leave it out")
-        if mix and not any(name in EU_CLASSES for name in parse_mix(mix)):
-            raise click.BadParameter(f"the whole EU exchanges only {', '.join(EU_CLASSES)}", param_hint="--mix")
+        _check_eu(chaos, mix)
     default_users = len(member_states(bound_only=True)) if sut == "eu" else 10
     options = LoadOptions(
         report_dir=report_dir, sut=sut, state=code, channels_url=channels_url, credentials=credentials,

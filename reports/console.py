@@ -75,6 +75,15 @@ def _deviation_lines(results: RunResults) -> list[str]:
     return lines
 
 
+def _load_lines(results: RunResults) -> list[str]:
+    if results.load is None:
+        return []
+    # Beside the verdict, not in it (docs/load.md): its own line, so that neither hides the other.
+    load = results.load
+    return [f"Load run:        {load.verdict} ({'; '.join(load.reasons)}), {load.requests} requests at "
+            f"{load.achieved_exchanges_per_second:g}/s from {load.source}"]
+
+
 def render_summary(
     results: RunResults,
     *,
@@ -136,4 +145,5 @@ def render_summary(
         journal = results.channel_journal
         state = "verified" if journal.ok else f"FAILED VERIFICATION ({journal.detail})"
         lines.append(f"Channel journal: {state}, head {journal.head.seq}:{journal.head.hash}")
+    lines += _load_lines(results)
     return "\n".join(lines) + "\n"

@@ -60,6 +60,16 @@ def _refuse_a_standing_clock(channels: str) -> None:
     )
 
 
+def _check_load_results(path: Path) -> None:
+    """Refuse a file that is not a load run's results before the campaign, not after it."""
+    from reports.load_run import LoadResultsError, load_run_from_file
+
+    try:
+        load_run_from_file(path)
+    except LoadResultsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--load-results") from None
+
+
 @click.command()
 @click.option("--sut", default="reference", show_default=True,
               help="'reference' (started here), or the vendor's SUT test interface URL (e.g. http://127.0.0.1:8800).")
@@ -152,12 +162,7 @@ def run(
         except DeviationFileError as exc:
             raise click.BadParameter(str(exc), param_hint="--deviations") from None
     if load_results is not None:
-        from reports.load_run import LoadResultsError, load_run_from_file
-
-        try:
-            load_run_from_file(load_results)  # refuse a file that is not a load run's before the campaign
-        except LoadResultsError as exc:
-            raise click.BadParameter(str(exc), param_hint="--load-results") from None
+        _check_load_results(load_results)
     options = RunOptions(
         sut=sut.rstrip("/"), channels=channels, credentials=credentials, defects=list(defects), profile=profile,
         time_mode=time_mode, deadline_reading=deadline_reading, seed=seed, manual_timeout=manual_timeout,

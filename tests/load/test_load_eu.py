@@ -69,3 +69,16 @@ def test_a_late_urgent_reply_everywhere_fails_the_verdict_state_by_state(tmp_pat
     assert late_states
     assert late_states <= STATES
     assert sum(f["late"] for f in results["states"].values()) == results["late"]
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--chaos"], "--chaos restarts the one CMS under test"),
+    (["--mix", "sirene-hit=1,interpol-diffusion=1"], "the whole EU exchanges only urgent-direct"),
+])
+def test_what_the_whole_eu_cannot_take_is_refused_before_anything_starts(
+    tmp_path: Path, args: list[str], said: str,
+) -> None:
+    outcome = CliRunner().invoke(load, ["--sut", "eu", "--report-dir", str(tmp_path / "report"), *args])
+    assert outcome.exit_code == 2
+    assert said in outcome.output
+    assert not (tmp_path / "report").exists()

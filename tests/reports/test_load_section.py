@@ -101,3 +101,13 @@ def test_the_report_shows_the_load_section_beside_the_conformance_verdict(
     # results.json carries the section, and reads back the same.
     again = RunResults.model_validate_json(sample_results.model_dump_json())
     assert again.load == sample_results.load
+
+
+def test_the_console_summary_names_the_load_verdict_on_its_own_line(
+    sample_results: RunResults, tmp_path: Path,
+) -> None:
+    from reports.console import render_summary
+
+    assert "Load run:" not in render_summary(sample_results)
+    sample_results.load = load_run_from_file(_write(tmp_path, load_results_document(late=2)))
+    assert "Load run:        FAIL (2 late), 12 requests at 12/s" in render_summary(sample_results)
