@@ -81,7 +81,8 @@ class ReferenceCmsHost(_Restartable):
 
     The mailbox sweep (a safety net under push delivery) and the reading of the scaled clock are slower
     than for one CMS: thirty installations polling every 25 ms would keep a core busy doing nothing.
-    At x600, 250 ms of wall time is 2.5 network minutes, far inside every Art 5(1) limit.
+    At x600, 250 ms of wall time is 2.5 network minutes, far inside every Art 5(1) limit. Its ports are
+    chosen when it starts, so it is not one to restart under load (`--chaos` is refused with `--sut eu`).
     """
 
     name = "reference CMS host"

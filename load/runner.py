@@ -291,16 +291,20 @@ def _drain(options: LoadOptions, network: _Network, echo: Echo) -> tuple[Reconci
         time.sleep(0.3)
 
 
-def _next_action(network: _Network, now: datetime) -> tuple[bool, datetime | None]:
-    """(some SUT is acting now, the earliest action any SUT has planned after now)."""
+def _next_action(network: _Network, now: datetime) -> tuple[bool, datetime | None] | None:
+    """(some SUT is acting now, the earliest action any SUT has planned after now); None: no SUT has an agenda."""
     planned: list[datetime] = []
+    answered = False
     for url in network.suts.values():
         try:
             agenda = JsonClient(url).get("/sut/v1/agenda")
         except LoadHttpError:
-            continue  # no agenda: the scaled clock runs on by itself
+            continue
+        answered = True
         if agenda.get("next_action_at"):
             planned.append(_time(agenda["next_action_at"]))
+    if not answered:
+        return None
     if any(moment <= now for moment in planned):
         return True, None
     return False, min(planned, default=None)
@@ -310,7 +314,10 @@ def _step_clock(network: _Network, result: Reconciliation) -> None:
     control = network.control
     now = _time(control.get("/clock")["now"])
     due = [_time(o["due"]) for o in result.open if o.get("due")]
-    acting, target = _next_action(network, now)
+    agenda = _next_action(network, now)
+    if agenda is None:
+        return  # no agenda: the scaled clock runs on by itself
+    acting, target = agenda
     if acting:
         return  # a SUT is acting now: let it finish first
     horizon = max(due) + timedelta(seconds=1) if due else None
