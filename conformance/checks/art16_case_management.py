@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import as_exported, hand_over_not_made, judge_limit, limit_availability
+from conformance.checks._support import (
+    as_exported,
+    completion,
+    hand_over_not_made,
+    judge_limit,
+    limit_availability,
+)
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.sut import AuditEntry
 from conformance.verdicts import Judge, z
@@ -345,15 +351,50 @@ def test_processing_attributable(campaign: CampaignView, judge: Judge) -> None:
 
 
 def _concluded(campaign: CampaignView) -> list[tuple[Exchange, datetime]]:
+    """The incoming exchanges the CMS records as concluded, with the moment it concluded them."""
     found = []
     for exchange in campaign.incoming():
         case = campaign.case(exchange)
         if case is None or (case.status or "") != "CONCLUDED":
             continue
-        ended = case.concluded_at or max((c.at for c in case.communications if c.at), default=None)
+        ended = case.concluded_at or _ended_on_channels(campaign, exchange)
         if ended is not None:
             found.append((exchange, ended))
     return found
+
+
+def _ended_on_channels(campaign: CampaignView, exchange: Exchange) -> datetime | None:
+    """When the channels carried the last answer that left no item of the request open (ground truth)."""
+    done = completion(campaign, exchange)
+    return done.network_done_at if done.complete else None
+
+
+def _outcome_on_channels(campaign: CampaignView, exchange: Exchange) -> str:
+    """The outcome the answers on the channels give: every item provided, every item refused, or both."""
+    done = completion(campaign, exchange)
+    provided = [item for item in exchange.expected or {"I1": "provide"} if item in done.provided]
+    refused = [item for item in exchange.expected or {"I1": "provide"} if item not in done.provided]
+    return "PARTIALLY_REFUSED" if provided and refused else "REPLIED" if provided else "REFUSED"
+
+
+def _conclusion_problem(campaign: CampaignView, exchange: Exchange) -> str | None:
+    """Why the CMS's record of an exchange the channels saw end does not show it concluded as it ended.
+
+    The Art 16(4) review runs from the conclusion; a case the CMS never concludes is never reviewed, and a
+    check that reads only the cases the CMS calls concluded cannot see that (the conclusion is judged
+    against the channels, not taken from the CMS).
+    """
+    case = campaign.case(exchange)
+    if case is None:
+        return "no case record of the exchange in the CMS's export"
+    if (case.status or "") != "CONCLUDED":
+        return (f"case {case.case_id} has status {case.status or 'none'} and "
+                f"{'concluded_at ' + z(case.concluded_at) if case.concluded_at else 'no concluded_at'}, so no "
+                "retention review runs from its conclusion")
+    wanted = _outcome_on_channels(campaign, exchange)
+    if case.outcome is not None and case.outcome != wanted:
+        return f"case {case.case_id} is concluded with outcome {case.outcome}; the answers on the channels give {wanted}"
+    return None
 
 
 @pytest.mark.requirement("R-91", article="Art 16(4)")
@@ -362,9 +403,30 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
     within = campaign.settings.retention_review_within
     rule = f"the first retention review takes place at the latest {within.days} days after conclusion (Art 16(4))"
     final = campaign.result.final_exports
-    for exchange, ended in _concluded(campaign):
+    for exchange in campaign.incoming():
+        on_channels = _ended_on_channels(campaign, exchange)
+        if on_channels is not None and on_channels <= campaign.exports.at:
+            problem = _conclusion_problem(campaign, exchange)
+            if problem is not None:
+                judge.failed(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                             observed=f"the last answer left the SUT at {z(on_channels)}, ending the exchange on the "
+                             f"channels; {problem}",
+                             expected="the case concluded (status CONCLUDED, concluded_at, the outcome the answers "
+                             "gave) and its first retention review planned from then")
+                continue
         case = campaign.case(exchange)
-        assert case is not None
+        if case is None or (case.status or "") != "CONCLUDED":
+            continue
+        ended = case.concluded_at or on_channels
+        if ended is None:
+            judge.inconclusive(exchange.key, rule=rule, observed=f"case {case.case_id} is CONCLUDED without "
+                               "concluded_at, and the channels show no answer ending it: no moment to count from")
+            continue
+        if case.concluded_at is None:
+            # Not silent: the review is judged from the channels' end, and the finding says so.
+            judge.inconclusive(f"{exchange.key}[concluded_at]", rule=rule,
+                               observed=f"case {case.case_id} is CONCLUDED without concluded_at; its review is "
+                               f"judged from the last answer on the channels at {z(ended)}")
         due = case.retention_review_due
         if due is None or due > ended + within:
             judge.failed(exchange.key, rule=rule, observed=f"concluded {z(ended)}; review planned for {z(due)}",

@@ -120,7 +120,8 @@ class OperatorClarification(Scenario):
 class JudicialGranted(Scenario):
     name = "incoming.judicial-granted"
     title = "Information that needs judicial authorisation, granted two days after the delay notice"
-    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-26", "R-46", "R-99"}
+    # the case is concluded when the court's decision lets the last item be answered (Art 16(4) runs from then).
+    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-26", "R-46", "R-91", "R-99"}
     # What a variant changes: who asks, when, about what, and how long each wait lasts.
     requester: ClassVar[str] = "SPOC-HR"
     received: ClassVar[tuple[date, int]] = (date(2026, 3, 30), 10)
@@ -170,7 +171,7 @@ class JudicialGranted(Scenario):
 class JudicialRefused(Scenario):
     name = "incoming.judicial-refused"
     title = "Information that needs judicial authorisation, which the court refuses after a day (ground JR)"
-    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-20", "R-23", "R-46", "R-98", "R-99"}
+    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-20", "R-23", "R-46", "R-91", "R-98", "R-99"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

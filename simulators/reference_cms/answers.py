@@ -281,6 +281,10 @@ class Answering:
         ctx = self.ctx
         if case.status is CaseStatus.CONCLUDED:
             return
+        if case.status is not CaseStatus.OPEN and ctx.defects.active("only-open-cases-conclude"):
+            # The conclusion step hangs off the operator's answer of an open case: a case whose last items
+            # the court decided, or that was refused while awaiting clarification, keeps its waiting status.
+            return
         if any(i.state in (ItemState.OPEN, ItemState.AWAITING_JUDICIAL_AUTHORISATION) for i in case.items):
             return
         provided = any(i.state is ItemState.PROVIDED for i in case.items)

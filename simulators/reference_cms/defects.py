@@ -230,6 +230,9 @@ _ALL: tuple[Defect, ...] = (
     Defect("refusal-in-english", ("R-26",),
            "Refusals come from an English-only template: every refusal is written in English whatever the "
            "language of the request (replies, clarification requests and delay notices are not affected)."),
+    Defect("only-open-cases-conclude", ("R-91",),
+           "Only a case in status OPEN is concluded when its last item is answered: one whose last items the "
+           "court decided keeps waiting for the court, with no conclusion and no Art 16(4) retention review."),
     Defect("contacts-and-informants-as-suspects", ("R-48",),
            "The personal-data filter knows suspects, witnesses and victims only: data on contacts and "
            "informants are provided in every category allowed for a suspect."),
