@@ -94,6 +94,7 @@ def profile_of(exchange: Exchange, sut_state: str, update_interval: timedelta | 
         if not found.get("receipt"):
             add("receipt", "office_hours")
         add("origin", "other_state_not_consented" if "OC" in exchange.expected.values() else None)
+        add("subject", "person" if exchange.subject else "none")
         add("judicial", JUDICIAL_FACTS.get(str(exchange.facts.get("judicial", ""))))
         if update_interval is not None and _pending_for(exchange) > update_interval:
             add("judicial", "pending_past_update")

@@ -26,7 +26,7 @@ from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.scenarios.flows import await_answers, fixture, send_incoming
 from conformance.scenarios.outgoing import _Stimulated
-from simulators.model.directive import DataSubjectCategory, RequesterType
+from simulators.model.directive import DataSubjectCategory, InformationRequest, RequestedItem, RequesterType
 from simulators.model.parties import state as state_of
 
 __all__ = ["INCOMING_DOMAIN", "OUTGOING_DOMAIN", "incoming_plan", "outgoing_plan", "requirements_for"]
@@ -40,6 +40,7 @@ INCOMING_DOMAIN: Domain = {
     "subject_category": ("suspect", "potential_offender", "witness", "victim", "contact", "informant"),
     "origin": ("national", "other_state_consented", "other_state_not_consented"),
     "receipt": ("office_hours", "night", "weekend", "holiday", "dst_change"),
+    "subject": ("person", "none"),
 }
 OUTGOING_DOMAIN: Domain = {
     "urgency": ("urgent", "non_urgent"),
@@ -68,7 +69,10 @@ _OTHERS = ("FR", "NL", "IT", "PL", "ES", "PT", "SE", "CZ", "HU", "SK", "SI", "HR
 def _incoming_valid(row: Mapping[str, str]) -> bool:
     # A foreign designated authority asks a SPOC (Art 4(1)); only a SPOC's request goes to an authority here
     # (Art 8(1)), as RequestToCompetentAuthority has it.
-    return not (row.get("recipient_role") == "competent_authority" and row.get("sender_role") not in (None, "spoc"))
+    if row.get("recipient_role") == "competent_authority" and row.get("sender_role") not in (None, "spoc"):
+        return False
+    # A request naming no one finds no record in the national databases: there is no origin to vary.
+    return not (row.get("subject") == "none" and row.get("origin") not in (None, "national"))
 
 
 def _outgoing_valid(row: Mapping[str, str]) -> bool:
@@ -129,6 +133,8 @@ class GeneratedIncoming(Scenario):
 
     def fixtures(self) -> list[dict[str, Any]]:
         row = self.row
+        if row["subject"] == "none":
+            return []  # the national databases hold nothing on the telephone number the request asks about
         fields: dict[str, Any] = {
             "availability": row["availability"].upper(), "subject_category": row["subject_category"].upper(),
             "data_categories": ["PERSONAL_DETAILS", "FINANCIAL"], "source_reliability": "B",
@@ -151,16 +157,40 @@ class GeneratedIncoming(Scenario):
             requester_type=RequesterType.DESIGNATED_AUTHORITY if designated else RequesterType.SPOC,
             subject_category=DataSubjectCategory(row["subject_category"].upper()),
         )
+        if row["subject"] == "none":
+            request = _without_subject(request, self.index)
         day, hour, labels = _RECEIPT[row["receipt"]]
         to_authority = row["recipient_role"] == "competent_authority"
         exchange, _ = await send_incoming(
             ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
             at=ctx.local(day, *hour), requester=requester, request=request, availability=row["availability"].upper(),
-            expected={"I1": "OC" if row["origin"] == "other_state_not_consented" else "provide"}, labels=labels,
+            expected={"I1": _expected(row)}, labels=labels,
             to=f"LEA-{ctx.state}" if to_authority else None, cc=[ctx.spoc] if to_authority else (),
             facts={"profile": {**_FIXED, **row}, "generated": True},
         )
         await await_answers(ctx, exchange)
+
+
+def _expected(row: Mapping[str, str]) -> str:
+    """What the national databases the harness loaded call for: nothing held on a request naming no one is
+    refused as not available (Art 6(1)(a)); a record of unconsented foreign origin on OC (Art 6(1)(h))."""
+    if row["subject"] == "none":
+        return "NA"
+    return "OC" if row["origin"] == "other_state_not_consented" else "provide"
+
+
+def _without_subject(request: InformationRequest, index: int) -> InformationRequest:
+    """The request about a telephone number named only in its text: no person or object (Art 4(5)(d) asks for
+    the persons concerned 'where applicable')."""
+    number = f"+43 660 {index:03d} {(index * 7919) % 10000:04d}"
+    wanted = f"Subscriber and cell locations of the telephone number {number} used in the fraud on 20 March 2026"
+    return request.model_copy(update={
+        "entities": [], "subject_link": None, "info_requested": wanted,
+        "availability_reasons": f"{number} is an Austrian mobile number",
+        "urgency_reasons": f"The user of {number} is believed to plan an attack within the next 24 hours"
+        if request.urgent else None,
+        "items": [RequestedItem(item_id="I1", description=wanted)],
+    })
 
 
 class GeneratedOutgoing(_Stimulated):

@@ -233,6 +233,9 @@ _ALL: tuple[Defect, ...] = (
     Defect("only-open-cases-conclude", ("R-91",),
            "Only a case in status OPEN is concluded when its last item is answered: one whose last items the "
            "court decided keeps waiting for the court, with no conclusion and no Art 16(4) retention review."),
+    Defect("subjectless-requests-never-queued", ("R-12",),
+           "The work queue is keyed by the data subject: a request naming no person or object (an event, a "
+           "telephone number in its text) is recorded but never decided, so it is never answered."),
     Defect("contacts-and-informants-as-suspects", ("R-48",),
            "The personal-data filter knows suspects, witnesses and victims only: data on contacts and "
            "informants are provided in every category allowed for a suspect."),

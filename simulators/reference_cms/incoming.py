@@ -315,6 +315,9 @@ class Receiving:
                                       max(p.judicial_after_hours for p in judicial),
                                       {p.item_id: p.judicial.value for p in judicial})
         others = [p for p in plans if p.decision != "JUDICIAL"]
+        if not request.entities and ctx.defects.active("subjectless-requests-never-queued"):
+            # The work queue is keyed by the data subject: a request naming none gets no entry, so nobody answers.
+            others = []
         if others:
             ctx.store.plan(case.case_id, "ANSWER", self._answer_time(case, start, restart))
         ctx.clock.nudge()
