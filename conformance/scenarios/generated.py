@@ -47,9 +47,10 @@ OUTGOING_DOMAIN: Domain = {
     "sender_role": ("spoc", "designated_authority", "competent_authority"),
     "recipient_role": ("spoc", "competent_authority"),
     "language": ("english", "shared_national", "recipient_only"),
+    "channel": ("siena", "i24_7"),
 }
-# What every generated exchange is on the dimensions it does not vary: the SIRENE and Interpol channels,
-# courts and clarifications need purpose-written scenarios (procedures.py, long_running.py).
+# What every generated exchange is on the dimensions it does not vary (a row that names a channel overrides
+# it): courts and clarifications need purpose-written scenarios (procedures.py, long_running.py).
 _FIXED = {"channel": "siena", "judicial": "none", "clarification": "none"}
 
 # Local times of the SUT's state, the same instants the hand-written scenarios use (shared clock steps).
@@ -77,6 +78,11 @@ def _incoming_valid(row: Mapping[str, str]) -> bool:
 
 def _outgoing_valid(row: Mapping[str, str]) -> bool:
     sender, recipient = row.get("sender_role"), row.get("recipient_role")
+    # Interpol I-24/7 (a third country involved, Art 13(2)(a)) runs NCB to NCB: a request to a foreign SPOC,
+    # in English, the one language both the NCBs and every state's Art 11 list have.
+    if row.get("channel") == "i24_7" and (sender == "competent_authority" or recipient not in (None, "spoc")
+                                          or row.get("language") not in (None, "english")):
+        return False
     if sender == "designated_authority" and recipient not in (None, "spoc"):
         return False
     return not (sender == "competent_authority" and recipient not in (None, "competent_authority"))
@@ -206,6 +212,9 @@ class GeneratedOutgoing(_Stimulated):
         body = super().body(ctx)
         if self.language is not None:
             body["language"] = self.language
+        if self.row["channel"] == "i24_7":
+            # A United States case is involved: the request may travel on Interpol I-24/7 (Art 13(2)(a)).
+            body["third_countries"] = ["US"]
         return body
 
     def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:

@@ -236,6 +236,9 @@ _ALL: tuple[Defect, ...] = (
     Defect("subjectless-requests-never-queued", ("R-12",),
            "The work queue is keyed by the data subject: a request naming no person or object (an event, a "
            "telephone number in its text) is recorded but never decided, so it is never answered."),
+    Defect("interpol-drops-own-state-copies", ("R-03",),
+           "On Interpol I-24/7 the gateway addresses NCBs only: a designated authority's request that travels there "
+           "(a third country involved) reaches no copy to its own SPOC, and nothing of the copy is recorded."),
     Defect("contacts-and-informants-as-suspects", ("R-48",),
            "The personal-data filter knows suspects, witnesses and victims only: data on contacts and "
            "informants are provided in every category allowed for a suspect."),

@@ -213,6 +213,9 @@ class Sender:
         envelope = await self.ctx.channels.send("INTERPOL", f"NCB-{own_state}", body, out.key + ":interpol")
         copy_reasons = {p: r for p, r in out.copies.items() if with_copies}
         sent = [self._record(out.case_id, envelope, directive, copy_reasons, recorded=out.recorded)]
+        if self.ctx.defects.active("interpol-drops-own-state-copies"):
+            # The Interpol gateway knows NCBs only: the state's own addressees of the message fall away.
+            national = []
         for recipient in national:
             # A copy to the state's own SPOC (or authority) on an Interpol exchange stays inside the CMS.
             sent.append(self.record_national(out.case_id, out.sender, recipient, directive.kind.value,
