@@ -10,17 +10,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.actors import DirectiveActor
+from conformance.actors import DirectiveActor, SireneBureau
 from conformance.campaign.engine import deadline_marks
 from conformance.campaign.http import HttpProblem
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.scenarios.base import ScenarioContext
 from conformance.settings import TimeMode
 from conformance.sut import CaseRecord, ManualStepNotDone
-from simulators.model.directive import InformationRequest
+from simulators.model.directive import ChannelException, DirectiveMessage, InformationRequest, MessageKind
 
 __all__ = [
     "ANSWER_KINDS",
@@ -90,11 +90,23 @@ async def send_incoming(
     crime_areas: Sequence[str] = ("SWINDLING_FRAUD",),
     facts: dict[str, Any] | None = None,
 ) -> tuple[Exchange, Observed]:
-    """At `at`, `requester` sends `request` to the SUT (its SPOC unless `to`); the exchange is recorded."""
+    """At `at`, `requester` sends `request` to the SUT (its SPOC unless `to`); the exchange is recorded.
+
+    A SIRENE bureau as `requester` sends it as an E form to the SUT's bureau (`to`), the directive request
+    carried with the Art 13(2)(b) urgency exception: the channel a SPOC may use for an urgent request."""
     await ctx.at(at)
     actor = ctx.network.actor(requester)
-    assert isinstance(actor, DirectiveActor), f"{requester} cannot send directive requests"
-    message = await actor.request(request, to=to or ctx.spoc, cc=cc, scenario=ctx.name, crime_areas=crime_areas)
+    if isinstance(actor, SireneBureau):
+        assert to is not None, "a SIRENE form goes to the SUT's SIRENE bureau"
+        message = await actor.send_form(_request_form(request, sender=requester, to=to, at=ctx.now),
+                                        directive=DirectiveMessage(
+                                            kind=MessageKind.REQUEST, case_reference=request.reference,
+                                            language=request.language, request=request,
+                                            channel_exception=ChannelException.URGENCY),
+                                        scenario=ctx.name)
+    else:
+        assert isinstance(actor, DirectiveActor), f"{requester} cannot send directive requests"
+        message = await actor.request(request, to=to or ctx.spoc, cc=cc, scenario=ctx.name, crime_areas=crime_areas)
     exchange = ctx.exchange(
         key, kind=ExchangeKind.INCOMING_REQUEST, title=title, requirements=requirements, labels=list(labels),
         reference=request.reference, message_id=message.message_id, requester=requester,
@@ -108,6 +120,18 @@ async def send_incoming(
     exchange.add_event("sent", message.created_at, message.message_id)
     ctx.watch_deadlines(exchange)
     return exchange, message
+
+
+def _request_form(request: InformationRequest, *, sender: str, to: str, at: datetime) -> dict[str, Any]:
+    """An E form (request for information, SIRENE Manual) asking what `request` asks."""
+    form: dict[str, Any] = {
+        "form_type": "E", "f001_sent_at_utc": at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "f002_form_ref": request.reference, "f003_sender_bureau": sender, "f004_recipient_bureaux": [to],
+        "f083_information": request.info_requested or "Request for information", "language": request.language,
+    }
+    if request.urgent:
+        form |= {"f311_important": "URGENT", "f311_reason": request.urgency_reasons or "Urgent request (Art 4(4))"}
+    return form
 
 
 async def await_answers(ctx: ScenarioContext, exchange: Exchange, *, until: datetime | None = None) -> None:

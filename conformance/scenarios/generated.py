@@ -41,6 +41,7 @@ INCOMING_DOMAIN: Domain = {
     "origin": ("national", "other_state_consented", "other_state_not_consented"),
     "receipt": ("office_hours", "night", "weekend", "holiday", "dst_change"),
     "subject": ("person", "none"),
+    "channel": ("siena", "sirene"),
 }
 OUTGOING_DOMAIN: Domain = {
     "urgency": ("urgent", "non_urgent"),
@@ -73,7 +74,13 @@ def _incoming_valid(row: Mapping[str, str]) -> bool:
     if row.get("recipient_role") == "competent_authority" and row.get("sender_role") not in (None, "spoc"):
         return False
     # A request naming no one finds no record in the national databases: there is no origin to vary.
-    return not (row.get("subject") == "none" and row.get("origin") not in (None, "national"))
+    if row.get("subject") == "none" and row.get("origin") not in (None, "national"):
+        return False
+    # SIRENE carries a request only as the other channel urgency calls for (Art 13(2)(b)), bureau to bureau:
+    # the requesting SPOC's bureau to the SUT's, both part of their SPOCs (Art 15(2)).
+    return not (row.get("channel") == "sirene" and (
+        row.get("urgency") not in (None, "urgent") or row.get("sender_role") not in (None, "spoc")
+        or row.get("recipient_role") not in (None, "spoc")))
 
 
 def _outgoing_valid(row: Mapping[str, str]) -> bool:
@@ -155,7 +162,8 @@ class GeneratedIncoming(Scenario):
     async def run(self, ctx: ScenarioContext) -> None:
         row = self.row
         designated = row["sender_role"] == "designated_authority"
-        requester = f"{'DLEA' if designated else 'SPOC'}-{self.requesting_state}"
+        sirene = row["channel"] == "sirene"
+        requester = f"{'SIRENE' if sirene else 'DLEA' if designated else 'SPOC'}-{self.requesting_state}"
         request = self.data.request(
             requesting_state=self.requesting_state, requested_state=ctx.state, requester=requester,
             subject=self.subject, items=[f"Bank accounts and addresses of {self.subject}"],
@@ -167,11 +175,12 @@ class GeneratedIncoming(Scenario):
             request = _without_subject(request, self.index)
         day, hour, labels = _RECEIPT[row["receipt"]]
         to_authority = row["recipient_role"] == "competent_authority"
+        to = f"LEA-{ctx.state}" if to_authority else f"SIRENE-{ctx.state}" if sirene else None
         exchange, _ = await send_incoming(
             ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
             at=ctx.local(day, *hour), requester=requester, request=request, availability=row["availability"].upper(),
-            expected={"I1": _expected(row)}, labels=labels,
-            to=f"LEA-{ctx.state}" if to_authority else None, cc=[ctx.spoc] if to_authority else (),
+            expected={"I1": _expected(row)},
+            to=to, cc=[ctx.spoc] if to_authority else (), labels=(*labels, *(("sirene",) if sirene else ())),
             facts={"profile": {**_FIXED, **row}, "generated": True},
         )
         await await_answers(ctx, exchange)

@@ -127,8 +127,8 @@ class Answering:
             information_access=case.availability.value if case.availability else None,
             channel=case.reply_channel,
             channel_exception=case.reply_exception,
-            in_reply_to=case.origin_message_id if case.reply_channel == "SIENA" else None,
-            channel_case_id=case.channel_case_id,
+            in_reply_to=case.origin_message_id if case.reply_channel == "SIENA" and case.reply_in_thread else None,
+            channel_case_id=case.channel_case_id if case.reply_in_thread else None,
             key=key,
         )
 

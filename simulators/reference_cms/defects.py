@@ -239,6 +239,9 @@ _ALL: tuple[Defect, ...] = (
     Defect("interpol-drops-own-state-copies", ("R-03",),
            "On Interpol I-24/7 the gateway addresses NCBs only: a designated authority's request that travels there "
            "(a third country involved) reaches no copy to its own SPOC, and nothing of the copy is recorded."),
+    Defect("sirene-requests-filed-as-sirene-business", ("R-10",),
+           "The SIRENE connector files every form as SIS business (hits, flags): an urgent request that arrives as "
+           "a SIRENE E form (Art 13(2)(b)) is recorded as a message but never opened as a request, nor answered."),
     Defect("contacts-and-informants-as-suspects", ("R-48",),
            "The personal-data filter knows suspects, witnesses and victims only: data on contacts and "
            "informants are provided in every category allowed for a suspect."),

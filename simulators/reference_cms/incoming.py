@@ -171,6 +171,10 @@ class Receiving:
 
     async def on_request(self, item: InboxItem, directive: DirectiveMessage, request: InformationRequest) -> None:
         ctx = self.ctx
+        if item.channel == "SIRENE" and ctx.defects.active("sirene-requests-filed-as-sirene-business"):
+            # The SIRENE connector files every form as SIS business (hits, flags): no request case is opened.
+            await self.on_other(item, directive)
+            return
         envelope = item.envelope
         sender = str(envelope.get("sender", ""))
         payload = envelope.get("payload") or {}
@@ -189,9 +193,16 @@ class Receiving:
             origin_message_id=str(envelope.get("message_id")),
             copy_exception=None if ctx.defects.active("copy-exception-not-recorded") else request.copy_exception,
         )
-        if str(envelope.get("channel")) == "INTERPOL" and directive.channel_exception is not None \
+        channel = str(envelope.get("channel") or item.channel)
+        if channel == "INTERPOL" and directive.channel_exception is not None \
                 and directive.channel_exception.value == "3C":
             case.reply_channel, case.reply_exception = "INTERPOL", "3C"
+        elif channel in ("SIRENE", "INTERPOL") and _state_of(sender):
+            # Another channel used for the request alone (Art 13(2)(b) urgency): the bureau or NCB is part of
+            # the SPOC (Art 15(2)), which answers on SIENA, the default, to the requesting state's SPOC.
+            case.own_party = f"SPOC-{ctx.state}"
+            case.reply_to = f"SPOC-{_state_of(sender)}"
+            case.reply_in_thread = False
         case.reply_copies = self._answer_copies(case, sender, request)
         self._record(case, item, directive, "Art 16(1)(a): incoming request recorded" if item.party == case.own_party
                      else self._receipt_note(item, f"received first; request to {case.own_party} recorded"))

@@ -115,6 +115,7 @@ class CaseState(CaseRecord):
     reply_to: str | None = None
     reply_copies: dict[str, CopyReason] = Field(default_factory=dict)
     reply_channel: str = "SIENA"
+    reply_in_thread: bool = True  # false when the request came on another channel: no SIENA thread to answer in
     reply_exception: str | None = None
     crime_areas: list[str] = Field(default_factory=list)
     serious_offence: bool = False
