@@ -148,7 +148,7 @@ class Network:
         return [m for m in self.traffic() if (m.get("directive") or {}).get("case_reference") == reference]
 
     def send(self, party: str, body: Json, channel: str = "siena", expect: tuple[int, ...] = (200, 201)) -> Json:
-        path = {"siena": "/siena/messages", "interpol": "/interpol/messages"}[channel]
+        path = {"siena": "/siena/messages", "interpol": "/interpol/messages", "sirene": "/sirene/forms"}[channel]
         return dict(call("POST", self.url + path, body, {"Authorization": f"Bearer {self.tokens[party]}"}, expect)[1])
 
     def reference(self, prefix: str = "DE") -> str:

@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from refcms_support import Cms, Json, Network, parse_time, request_body, running_cms, running_network
+from refcms_support import Cms, Json, Network, iso, parse_time, request_body, running_cms, running_network
 
 from simulators.model.parties import state as state_of
 from simulators.reference_cms.defects import DEFECTS
@@ -758,6 +758,65 @@ def fallback_labelled_third_country(cms: Cms, network: Network) -> tuple[str, st
     return no_fallback_on_siena_outage(cms, network)
 
 
+# -- defects on paths only the conclusion, a request naming no one, or another channel reach ----------------
+
+
+def answers_within(cms: Cms, network: Network, reference: str, horizon: timedelta) -> list[Json]:
+    """The answers to `reference` once one came or `horizon` passed (none is an observation, not a failure)."""
+    with contextlib.suppress(AssertionError):
+        cms.run_until(lambda: bool(answers(network, reference)), horizon, f"an answer to {reference}")
+    return answers(network, reference)
+
+
+def only_open_cases_conclude(cms: Cms, network: Network) -> tuple[str, bool]:
+    """The status of a case once the court's grant let its only item be provided, and whether it has concluded_at."""
+    held(cms, judicial_authorisation="GRANTED", judicial_decision_after_hours=10)
+    reference, sent = ask(cms, network)
+    first_answer(cms, network, reference, timedelta(days=1), kinds=("REPLY",))
+    case = cms.case_of(sent["message_id"])
+    return case["status"], case.get("concluded_at") is not None
+
+
+def subjectless_requests_never_queued(cms: Cms, network: Network) -> list[tuple[str, list[str]]]:
+    """The answers to a request about a telephone number named only in its text (no person or object)."""
+    reference = network.reference()
+    body = request_body(reference, to=spoc(cms), items=("subscriber of +43 660 1234567",))
+    request = body["directive"]["request"]
+    request["entities"] = []
+    request["items"] = [{"item_id": "I1", "description": "subscriber of +43 660 1234567"}]
+    request.pop("subject_link")
+    sent = network.send("SPOC-DE", body)
+    cms.case_of(sent["message_id"])
+    return [(m["directive"]["kind"], m["directive"].get("refusal_grounds", []))
+            for m in answers_within(cms, network, reference, timedelta(days=8))]
+
+
+def interpol_drops_own_state_copies(cms: Cms, network: Network) -> list[tuple[str, list[str], Any]]:
+    """The domestic copies a designated authority's request over Interpol (a third country involved) records."""
+    result = cms.post("/stimuli/outgoing-request", {
+        "to_state": "DE", "by": "DESIGNATED_AUTHORITY", "subject": "Ole Brun", "items": ["address"],
+        "third_countries": ["US"]})
+    case = cms.case(result["case_id"])
+    return [(c["channel"], c["recipients"], c.get("copy_reason")) for c in case["communications"]
+            if c["channel"] == "NATIONAL"]
+
+
+def sirene_requests_filed_as_sirene_business(cms: Cms, network: Network) -> list[tuple[str, str, list[str]]]:
+    """The answers to an urgent request the German SIRENE bureau sends as an E form (Art 13(2)(b))."""
+    held(cms)
+    reference = network.reference()
+    directive = {**request_body(reference, to=spoc(cms), subject="Greta Holm", urgent=True)["directive"],
+                 "channel_exception": "URG"}
+    form = {"form_type": "E", "f001_sent_at_utc": iso(network.now()), "f002_form_ref": reference,
+            "f003_sender_bureau": "SIRENE-DE", "f004_recipient_bureaux": [f"SIRENE-{cms.state}"],
+            "f083_information": "criminal record of Greta Holm", "language": "en", "f311_important": "URGENT",
+            "f311_reason": "imminent threat to life", "directive": directive}
+    sent = network.send("SIRENE-DE", form, channel="sirene")
+    cms.case_of(sent["message_id"])
+    return [(m["directive"]["kind"], m["channel"], m["to"])
+            for m in answers_within(cms, network, reference, timedelta(days=1))]
+
+
 @dataclass(frozen=True)
 class Expectation:
     scenario: Callable[[Cms, Network], Any]
@@ -922,6 +981,16 @@ EXPECTED: dict[str, Expectation] = {
     "contacts-and-informants-as-suspects": Expectation(contacts_and_informants_as_suspects,
                                                        lambda c: c == ["PERSONAL_DETAILS"],
                                                        lambda c: c == ["PERSONAL_DETAILS", "FINANCIAL"], "NL"),
+    "only-open-cases-conclude": Expectation(only_open_cases_conclude, lambda o: o == ("CONCLUDED", True),
+                                            lambda o: o == ("AWAITING_JUDICIAL_AUTHORISATION", False), "HR"),
+    "subjectless-requests-never-queued": Expectation(subjectless_requests_never_queued,
+                                                     lambda o: o == [("REFUSAL", ["NA"])], lambda o: o == [], "LU"),
+    "interpol-drops-own-state-copies": Expectation(
+        interpol_drops_own_state_copies, lambda o: [(c, r) for c, r, _ in o] == [("NATIONAL", ["SPOC-AT"])],
+        lambda o: o == [], "CY"),
+    "sirene-requests-filed-as-sirene-business": Expectation(
+        sirene_requests_filed_as_sirene_business,
+        lambda o: [k for k, _, _ in o] == ["REPLY"] and o[0][1:] == ("SIENA", ["SPOC-DE"]), lambda o: o == [], "LV"),
     "designated-authority-requests-office-hours-only": Expectation(
         designated_authority_requests_office_hours_only, lambda d: d <= H8, lambda d: d >= timedelta(hours=24), "BE"),
 }
