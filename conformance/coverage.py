@@ -100,7 +100,10 @@ def profile_of(exchange: Exchange, sut_state: str, update_interval: timedelta | 
             add("judicial", "pending_past_update")
         add("clarification", "requested" if exchange.facts.get("incomplete")
             or exchange.facts.get("operator_clarification") else None)
-    add("channel", "i24_7" if "interpol" in exchange.labels else "sirene" if "sirene" in exchange.labels
+    # A request the harness told the SUT to send with a third country involved may go on Interpol (Art 13(2)(a)).
+    third_country = bool(stimulus and stimulus.get("third_countries"))
+    add("channel", "i24_7" if "interpol" in exchange.labels or third_country
+        else "sirene" if "sirene" in exchange.labels
         else "fallback" if "outage" in exchange.labels
         else "siena" if exchange.kind in (ExchangeKind.INCOMING_REQUEST, ExchangeKind.OUTGOING_REQUEST) else None)
     if exchange.event("clarification_requested_by_harness") is not None:

@@ -49,7 +49,7 @@ BROKEN = [
     ("unknown value", _in_r03('sender_role = ["designated_authority"]', 'sender_role = ["designated_authorty"]'),
      "R-03", "dimensions.sender_role", "designated_authorty"),
     ("pair of an unnamed dimension",
-     _in_r03('pairs = [["urgency", "sender_role"]]', 'pairs = [["urgency", "language"]]'),
+     _in_r03('["urgency", "sender_role"]', '["urgency", "language"]'),
      "R-03", "pairs", "must tie two dimensions"),
     ("combination outside the values", _in_r03('urgency = "urgent" }', 'urgency = "immediate" }'),
      "R-03", "combinations", "urgency=immediate"),
@@ -177,7 +177,10 @@ def test_the_matrix_names_a_value_no_exchange_exercised() -> None:
     assert "urgency=urgent" in row.uncovered
     assert "sender_role=designated_authority + urgency=urgent" in row.uncovered
     assert "urgency=non_urgent" not in row.uncovered
-    both = [*only_non_urgent, _exchange("da-urgent", urgent=True, language="en", facts={"stimulus": stimulus})]
+    assert "channel=i24_7" in row.uncovered  # no request of a designated authority went with a third country
+    both = [*only_non_urgent, _exchange("da-urgent", urgent=True, language="en", facts={"stimulus": stimulus}),
+            _exchange("da-interpol", urgent=False, language="en",
+                      facts={"stimulus": {**stimulus, "third_countries": ["US"]}})]
     assert coverage_matrix(catalogue, both, "AT", ["R-03"]).uncovered == 0
     not_sent = [*only_non_urgent, _exchange("da-unsent", urgent=True, message_id=None, facts={"stimulus": stimulus})]
     assert "urgency=urgent" in coverage_matrix(catalogue, not_sent, "AT", ["R-03"]).requirements[0].uncovered
