@@ -393,7 +393,8 @@ def _conclusion_problem(campaign: CampaignView, exchange: Exchange) -> str | Non
                 "retention review runs from its conclusion")
     wanted = _outcome_on_channels(campaign, exchange)
     if case.outcome is not None and case.outcome != wanted:
-        return f"case {case.case_id} is concluded with outcome {case.outcome}; the answers on the channels give {wanted}"
+        return (f"case {case.case_id} is concluded with outcome {case.outcome}; the answers on the channels give "
+                f"{wanted}")
     return None
 
 
