@@ -141,3 +141,30 @@ def test_third_country_exception_needs_a_third_country(exception: str, third_cou
     judge = _judge("R-55")
     art11_13_languages_channels.test_other_channels_only_on_exceptions(_view(ledger, settings=settings), judge)
     assert [f.outcome for f in judge.findings] == [outcome]
+
+
+@pytest.mark.parametrize(("status", "outcome", "concluded", "expected"), [
+    # Answered on the channels but still waiting for the court in the CMS: never concluded, never reviewed.
+    ("AWAITING_JUDICIAL_AUTHORISATION", None, False, [Outcome.FAILED]),
+    # Concluded, but as a refusal although the channels carried the information.
+    ("CONCLUDED", "REFUSED", True, [Outcome.FAILED]),
+    # Concluded as answered, its review planned in time but not yet due when the campaign stopped observing.
+    ("CONCLUDED", "REPLIED", True, [Outcome.INCONCLUSIVE]),
+    # No concluded_at: said as such (the review is judged from the channels' end), never silently replaced.
+    ("CONCLUDED", "REPLIED", False, [Outcome.INCONCLUSIVE, Outcome.INCONCLUSIVE]),
+])
+def test_conclusion_is_judged_against_the_channels(status: str, outcome: str | None, concluded: bool,
+                                                   expected: list[Outcome]) -> None:
+    ledger = _campaign({"subject_category": "SUSPECT"}, {"data_categories": ["PERSONAL_DETAILS"]},
+                       requirements=("R-91",))
+    case = CaseRecord(case_id="AT-1", direction="INCOMING", kind="REQUEST", reference="DE-1", status=status,
+                      outcome=outcome, concluded_at=AT if concluded else None,
+                      retention_review_due=datetime(2026, 9, 27, 14, tzinfo=UTC),
+                      communications=[{"message_id": "SIENA-1", "channel": "SIENA", "direction": "INCOMING"}])
+    judge = _judge("R-91")
+    art16_case_management.test_retention_reviewed_within_six_months(_view(ledger, cases=[case]), judge)
+    assert [f.outcome for f in judge.findings] == expected, [f.observed for f in judge.findings]
+    if status != "CONCLUDED":
+        assert "AWAITING_JUDICIAL_AUTHORISATION and no concluded_at" in judge.findings[0].observed
+    if status == "CONCLUDED" and not concluded:
+        assert "without concluded_at" in judge.findings[0].observed
