@@ -11,6 +11,7 @@ channel's message id, and its disclosure is audited with the recipients.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -218,9 +219,10 @@ class Sender:
             national = []
         for recipient in national:
             # A copy to the state's own SPOC (or authority) on an Interpol exchange stays inside the CMS.
+            # It is made with the message, so it bears the message's time (whatever clock the CMS keeps).
             sent.append(self.record_national(out.case_id, out.sender, recipient, directive.kind.value,
                                              f"copy of {envelope['message_id']}", CaseDirection.OUTGOING,
-                                             copy_reason=out.copies.get(recipient)))
+                                             copy_reason=out.copies.get(recipient), at=sent[0].at))
         return sent
 
     # -- copies sent on their own ---------------------------------------------------------------
@@ -287,7 +289,8 @@ class Sender:
 
     def record_national(self, case_id: str, sender: str, recipient: str, kind: str, what: str,
                         direction: CaseDirection, copy_reason: CopyReason | None = None,
-                        copy_exception: CopyExceptionGround | None = None) -> Communication:
+                        copy_exception: CopyExceptionGround | None = None,
+                        at: datetime | None = None) -> Communication:
         """A communication with a domestic authority (Art 16(1)(b)); it does not cross a channel."""
         ctx = self.ctx
         number = ctx.store.next_number("national-messages")
@@ -299,7 +302,7 @@ class Sender:
             sender=sender,
             recipients=[recipient],
             counterpart=recipient if direction is CaseDirection.OUTGOING else sender,
-            at=ctx.now(),
+            at=at or ctx.now(),
             copy_reason=copy_reason,
             copy_exception=copy_exception,
         )
@@ -307,7 +310,7 @@ class Sender:
         operation = AuditOperation.DISCLOSURE if direction is CaseDirection.OUTGOING else AuditOperation.COLLECTION
         ctx.audit.record(operation, f"Art 14(2)(b): {what}", case_id=case_id,
                          recipient=recipient if operation is AuditOperation.DISCLOSURE else None,
-                         message_id=communication.message_id)
+                         message_id=communication.message_id, at=communication.at)
         return communication
 
 

@@ -328,8 +328,10 @@ def _receipts(report_dir: Path) -> list[tuple[datetime, datetime]]:
     receipts = []
     for case in exports["cases"]:
         if case["direction"] == "INCOMING" and case["kind"] == "REQUEST" and case["received_at"]:
-            request = journal[case["communications"][0]["message_id"]]
-            delivered = next(a["delivered_at"] for a in request["acks"] if a["party"] == case["own_party"])
+            opening = case["communications"][0]
+            request = journal[opening["message_id"]]
+            receiver = opening.get("received_by") or case["own_party"]  # the SIRENE bureau for a SIRENE form
+            delivered = next(a["delivered_at"] for a in request["acks"] if a["party"] == receiver)
             receipts.append((moment(case["received_at"]), moment(delivered)))
     return receipts
 
