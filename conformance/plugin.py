@@ -150,7 +150,9 @@ class ConformanceRun:
 
     async def _run(self) -> Any:
         from conformance.campaign.runner import run_campaign
+        from conformance.scenarios.data import prepare_in_background
 
+        prepare_in_background()  # while the network's processes start
         endpoints = self.endpoints
         if endpoints is None:
             endpoints = self._endpoints()

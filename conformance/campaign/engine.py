@@ -39,6 +39,9 @@ class _Watch:
     exchange: Exchange
     party: str
     marked: set[datetime] = field(default_factory=set)
+    # What the marks were computed from: they change only when the receipt or a clarification does, and
+    # computing them (six deadlines) on every dispatch was the engine's largest cost.
+    basis: tuple[object, ...] | None = None
 
 
 def deadline_marks(exchange: Exchange, received_at: datetime, settings: CampaignSettings) -> list[datetime]:
@@ -57,6 +60,12 @@ def deadline_marks(exchange: Exchange, received_at: datetime, settings: Campaign
             marks.append(due.due_utc)
     marks.append(received_at + settings.immediately)
     return marks
+
+
+def _marks_basis(exchange: Exchange, received_at: datetime) -> tuple[object, ...]:
+    """Everything `deadline_marks` reads of an exchange (with the settings, fixed for a run)."""
+    asked, answered = exchange.event("clarification_requested"), exchange.event("clarification_received")
+    return (received_at, bool(exchange.urgent), asked.at if asked else None, answered.at if answered else None)
 
 
 class Engine:
@@ -184,6 +193,10 @@ class Engine:
             received = (message.delivered_at(watch.party) if message else None) or watch.exchange.sent_at
             if received is None:
                 continue
+            basis = _marks_basis(watch.exchange, received)
+            if basis == watch.basis:
+                continue
+            watch.basis = basis
             for moment in deadline_marks(watch.exchange, received, self.settings):
                 if moment not in watch.marked:
                     watch.marked.add(moment)

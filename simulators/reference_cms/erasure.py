@@ -5,6 +5,8 @@ behind is erased here too: the names in the request's free-text reasons and in t
 details, the stored copies of the messages received for the case (inbox), the audit entries' data and
 the planned actions' payloads; then the database file's freed pages, where SQLite would otherwise
 keep the old bytes (secure_delete zeroes them; the checkpoint moves the zeroed pages out of the WAL).
+That last scrub is asked of the store and done by the worker once the actions due now are done, so that
+the reviews falling due at one network time share it; the CMS is not idle before it.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def erase_everywhere(case: CaseState, store: Store, names: set[str]) -> None:
     """Erase `names` from what the case keeps outside its record, and from the database file.
 
     `names` were taken (names_of) before the record lost them; the case is saved here, so that the
-    freed pages scrubbed at the end include its old version.
+    freed pages scrubbed after it include its old version.
     """
     if case.request:
         request = {key: (ERASED if key in FREE_TEXT_FIELDS and value else value) for key, value in case.request.items()}
@@ -68,4 +70,4 @@ def erase_everywhere(case: CaseState, store: Store, names: set[str]) -> None:
     message_ids = {c.message_id for c in store.communications(case.case_id)}
     store.erase_case_traces(case.case_id, message_ids, lambda text: str(redact(text, names)))
     store.save_case(case)
-    store.scrub_free_pages()
+    store.request_scrub()

@@ -5,8 +5,8 @@ retention review) fires when the CMS's clock reaches its time; following the net
 when the harness moves network time there, however few real seconds pass. The agenda tells a
 harness in virtual time where the next planned action is, so it can step the clock to it, and,
 asked with `wait`, answers once the CMS is quiescent at the current network time (`wait_until_idle`):
-nothing due at or before it, every received message processed, no step of the case engine under way.
-That is what lets a harness step the clock on a signal instead of guessing from a quiet period.
+nothing due at or before it, every received message processed, no erasure's scrub of freed pages
+left, no step of the case engine under way. That is what lets a harness step the clock on a signal instead of guessing from a quiet period.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def agenda(ctx: Context) -> Agenda:
 
 def is_idle(ctx: Context) -> bool:
     """Nothing to do at the CMS's current time: no message unprocessed, no action due, no engine step under way."""
-    if ctx.lock.locked():
+    if ctx.lock.locked() or ctx.store.scrub_pending:
         return False
     waiting, _ = ctx.store.unprocessed_inbox()
     if waiting:
@@ -119,6 +119,10 @@ class Worker:
                 ctx.store.mark_processed(item.row_id)
             return False
         action = ctx.store.next_action()
+        if (action is None or action.due_at > ctx.now()) and ctx.store.scrub_pending:
+            async with ctx.lock:  # the erasures of the actions just done: their freed pages, in one pass
+                ctx.store.scrub_free_pages()
+            return False
         if action is None:
             return None
         if action.due_at > ctx.now():

@@ -165,6 +165,10 @@ class Store:
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
         self.instance_id = self._instance_id()
+        # An erasure asks for the freed pages to be scrubbed; the worker does it once the actions due at the
+        # current time are done (one VACUUM for a batch of retention reviews, not one per case), and the
+        # CMS is not idle until it has.
+        self.scrub_pending = False
 
     def _instance_id(self) -> str:
         """This installation's own random id, made once and kept with its data.
@@ -184,6 +188,8 @@ class Store:
         return existing
 
     def close(self) -> None:
+        if self.scrub_pending:
+            self.scrub_free_pages()  # an erasure is never left half done by a stop
         self._db.close()
 
     @contextmanager
@@ -381,10 +387,15 @@ class Store:
 
         secure_delete alone is not enough: pages freed whole (a table emptied) keep their bytes on the
         free list. VACUUM writes a file with no free list; the TRUNCATE checkpoint then drops every old
-        page version from the WAL. A small store takes milliseconds.
+        page version from the WAL. A small store takes milliseconds (some 15 with its fsyncs).
         """
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.scrub_pending = False
+
+    def request_scrub(self) -> None:
+        """Scrub the freed pages before the CMS is next idle (see `scrub_pending`)."""
+        self.scrub_pending = True
 
     def cases_with_subject(self, subject: str) -> list[str]:
         rows = self._db.execute("SELECT case_id FROM subjects WHERE subject = ? ORDER BY rowid",
