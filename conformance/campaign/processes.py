@@ -37,6 +37,21 @@ def _command(*args: str) -> list[str]:
     return [sys.executable, "-c", "from conformance.cli import main; main()", *args]
 
 
+# A process started before its command line is known: it imports what its command will need (most of its
+# start-up time), then reads the command line, one JSON list, from its standard input; at the end of its
+# input (the harness stopped it, or went away, before telling it) it ends.
+_PRELOADED = """
+import importlib, json, sys
+for module in sys.argv[1:]:
+    importlib.import_module(module)
+line = sys.stdin.readline()
+if not line.strip():
+    sys.exit(0)
+from conformance.cli import main
+main(json.loads(line))
+"""
+
+
 class _Managed:
     """A subprocess that prints its URL when ready; its output is kept in a log file."""
 
@@ -50,8 +65,39 @@ class _Managed:
         self._process: subprocess.Popen[str] | None = None
         self._pump: threading.Thread | None = None
         self._lifeline: Lifeline | None = None
+        self._ready = threading.Event()
+        self._found: list[str] = []
+        self._told = True  # whether the process has its command line (a preloaded one waits for it)
+
+    def preload(self, modules: Sequence[str]) -> None:
+        """Start the interpreter now, importing `modules`, while `args` may still change; `start` hands it
+        them. The imports (most of a start-up) then overlap whatever the caller does before `start`."""
+        self._launch([sys.executable, "-c", _PRELOADED, *modules], preloaded=True)
 
     def start(self, timeout: float = 30.0) -> None:
+        if self._process is None:
+            self._launch(self.args, preloaded=False)
+        if not self._told:
+            self._tell()
+        if not self._ready.wait(timeout) or not self._found:
+            self.stop()
+            raise ProcessError(f"{self.name} did not start within {timeout:g} s (see {self.log_path}):\n"
+                               f"{self._tail()}")
+        self.url = self._found[0]
+
+    def _tell(self) -> None:
+        process = self._process
+        assert process is not None
+        assert process.stdin is not None
+        self._told = True
+        # The command line after `-c CODE`: what _command puts there for the CLI's main().
+        try:
+            process.stdin.write(json.dumps(self.args[3:]) + "\n")
+            process.stdin.close()
+        except OSError:  # it has died meanwhile: its log says why, and the wait below reports it
+            pass
+
+    def _launch(self, command: list[str], *, preloaded: bool) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("w", encoding="utf-8")
         # In a session of its own, a Ctrl-C at the harness's terminal does not reach it (the harness
@@ -61,17 +107,20 @@ class _Managed:
         env = lifeline.child_environment({**inherited, "PYTHONUNBUFFERED": "1", **self.env})
         try:
             self._process = subprocess.Popen(
-                self.args, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True,
-                pass_fds=(lifeline.child_fd,),
+                command, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True,
+                pass_fds=(lifeline.child_fd,), stdin=subprocess.PIPE if preloaded else None,
             )
         except BaseException:
             lifeline.close()
             log.close()
             raise
+        self._told = not preloaded
         lifeline.started()
         self._lifeline = lifeline
+        # Fresh for every launch: a restarted process (load runs restart theirs) announces its URL anew.
         found: list[str] = []
         ready = threading.Event()
+        self._found, self._ready = found, ready
         process = self._process
 
         def pump() -> None:
@@ -90,11 +139,6 @@ class _Managed:
 
         self._pump = threading.Thread(target=pump, name=f"{self.name}-output", daemon=True)
         self._pump.start()
-        if not ready.wait(timeout) or not found:
-            self.stop()
-            raise ProcessError(f"{self.name} did not start within {timeout:g} s (see {self.log_path}):\n"
-                               f"{self._tail()}")
-        self.url = found[0]
 
     def on_ready_line(self, line: str) -> None:
         """Subclasses read extra facts from the line the process prints when it is ready."""
@@ -106,6 +150,8 @@ class _Managed:
         process = self._process
         if process is None:
             return
+        if process.stdin is not None and not process.stdin.closed:
+            process.stdin.close()  # a preloaded process never told its command line ends on the empty line
         try:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -157,20 +203,29 @@ class ReferenceCms(_Managed):
     """`spoc-harness cms` for one state, optionally with named defects."""
 
     name = "reference CMS"
+    # What `spoc-harness cms` imports before it serves: preloaded while the channels start.
+    MODULES = ("conformance.commands.cms", "simulators.reference_cms.app")
 
     def __init__(
         self, data_dir: Path, *, state: str, channels_url: str, credentials: Path, defects: Sequence[str] = (),
         sut_token: str | None = None,
     ) -> None:
+        self.data_dir = data_dir
+        self.state = state
         self.defects = list(defects)
         self.sut_token = sut_token
-        args = ["cms", "--state", state, "--channels", channels_url, "--credentials", str(credentials),
-                "--port", "0", "--data", str(data_dir)]
-        for defect in defects:
-            args += ["--defect", defect]
         # In the environment, not on the command line, which every local user can read.
         env = {"SPOC_SUT_TOKEN": sut_token} if sut_token else {}
-        super().__init__(_command(*args), data_dir / "cms.log", env)
+        super().__init__([], data_dir / "cms.log", env)
+        self.connect(channels_url, credentials)
+
+    def connect(self, channels_url: str, credentials: Path) -> None:
+        """The channels it connects to (before `start`; a preloaded CMS is started before they are known)."""
+        args = ["cms", "--state", self.state, "--channels", channels_url, "--credentials", str(credentials),
+                "--port", "0", "--data", str(self.data_dir)]
+        for defect in self.defects:
+            args += ["--defect", defect]
+        self.args = _command(*args)
 
 
 class started:
@@ -195,13 +250,17 @@ class started:
         if self.work_dir.exists():
             shutil.rmtree(self.work_dir)
         self.simulators = Simulators(self.work_dir / "network", start=self.start, virtual=self.virtual)
-        self.simulators.start()
+        # The CMS needs the channels' URL and credentials, known once they are up; its imports, the larger
+        # part of its start-up, need not wait: it is preloaded meanwhile (both start on the machine's cores).
+        self.cms = ReferenceCms(self.work_dir / "cms", state=self.state, channels_url="", credentials=Path(),
+                                defects=self.defects, sut_token=self.sut_token)
         try:
-            self.cms = ReferenceCms(self.work_dir / "cms", state=self.state, channels_url=self.simulators.url,
-                                    credentials=self.simulators.credentials, defects=self.defects,
-                                    sut_token=self.sut_token)
+            self.cms.preload(ReferenceCms.MODULES)
+            self.simulators.start()
+            self.cms.connect(self.simulators.url, self.simulators.credentials)
             self.cms.start()
         except BaseException:
+            self.cms.stop()
             self.simulators.stop()
             raise
         self.startup_seconds = time.monotonic() - began

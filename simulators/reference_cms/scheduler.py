@@ -5,8 +5,9 @@ retention review) fires when the CMS's clock reaches its time; following the net
 when the harness moves network time there, however few real seconds pass. The agenda tells a
 harness in virtual time where the next planned action is, so it can step the clock to it, and,
 asked with `wait`, answers once the CMS is quiescent at the current network time (`wait_until_idle`):
-nothing due at or before it, every received message processed, no erasure's scrub of freed pages
-left, no step of the case engine under way. That is what lets a harness step the clock on a signal instead of guessing from a quiet period.
+nothing due at or before it, every received message processed, no erasure's scrub of freed pages left,
+no step of the case engine under way. That is what lets a harness step the clock on a signal instead of
+guessing from a quiet period.
 """
 
 from __future__ import annotations
