@@ -30,13 +30,13 @@ from pathlib import Path
 from conformance.campaign.processes import started
 from conformance.campaign.runner import CampaignResult, Endpoints, run_campaign
 from conformance.catalogue import load_catalogue
-from conformance.scenarios.data import prepare_in_background
+from conformance.scenarios.base import prepare_in_background
 from conformance.settings import CampaignSettings
 
 
 async def _campaign(settings: CampaignSettings, work: Path) -> tuple[CampaignResult, float]:
     requirements = settings.profile.resolve(load_catalogue())
-    prepare_in_background()  # as `spoc-harness run` does: the scenario data's Faker while the processes start
+    prepare_in_background()  # as `spoc-harness run` does: the scenarios and their Faker while the processes start
     began = time.monotonic()
     with started(work, state=settings.sut_state, start=settings.start_utc) as network:
         assert network.simulators is not None

@@ -84,18 +84,21 @@ def close_over(rows: list[Row], domain: Domain, valid: Valid, model: Iterable[Ap
     out = [dict(r) for r in rows]
     pending = [(a, dict(t)) for a in model for _, t in a.targets()
                if all(name in domain and value in domain[name] for name, value in t.items())]
-    unreachable: list[tuple[Applicability, dict[str, str]]] = []
-    while True:
-        todo = [(a, t) for a, t in pending
-                if (a, t) not in unreachable and not any(covers(r, t) and admits(a, _profile(r)) for r in out)]
-        if not todo:
-            return out
+    profiles = [_profile(r) for r in out]
+    todo = [(a, t) for a, t in pending
+            if not any(covers(r, t) and admits(a, p) for r, p in zip(out, profiles, strict=True))]
+    # Kept up to date row by row (a new row only removes what it covers), not recomputed over every row
+    # each time: the plan is made when the scenarios are first imported, at the start of every campaign.
+    while todo:
         applicability, target = todo[0]
         row = _complete(dict(target), domain, valid, applicability, todo)
         if row is None:  # the rules of who may send to whom exclude it: nothing to generate
-            unreachable.append((applicability, target))
-        else:
-            out.append(row)
+            todo = [(a, t) for a, t in todo if (a, t) != (applicability, target)]
+            continue
+        out.append(row)
+        profile = _profile(row)
+        todo = [(a, t) for a, t in todo if not (covers(row, t) and admits(a, profile))]
+    return out
 
 
 def _complete(row: Row, domain: Domain, valid: Valid, applicability: Applicability,

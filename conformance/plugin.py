@@ -19,6 +19,7 @@ import asyncio
 import secrets
 import shlex
 import tempfile
+import threading
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -129,6 +130,10 @@ class ConformanceRun:
         self.progress: Any = None
         self.sut_url = ""
         self.write_reports_at_end = True  # `spoc-harness run` writes them itself
+        # `spoc-harness run` lets the network stop while it writes the reports (they need nothing of it), and
+        # waits for the stop before it returns (`close`).
+        self.stop_network_in_background = False
+        self._stopping: threading.Thread | None = None
         self.evidence_key_sha256: str | None = None
         self._network: Any = None
 
@@ -150,7 +155,7 @@ class ConformanceRun:
 
     async def _run(self) -> Any:
         from conformance.campaign.runner import run_campaign
-        from conformance.scenarios.data import prepare_in_background
+        from conformance.scenarios.base import prepare_in_background
 
         prepare_in_background()  # while the network's processes start
         endpoints = self.endpoints
@@ -186,9 +191,21 @@ class ConformanceRun:
         return Endpoints(options.channels, token, options.sut.rstrip("/"), options.sut_token)
 
     def close(self) -> None:
+        """Stop the network this run started (and wait for a stop begun in the background)."""
+        if self._stopping is not None:
+            self._stopping.join()
+            self._stopping = None
         if self._network is not None:
             self._network.__exit__(None, None, None)
             self._network = None
+
+    def close_in_background(self) -> None:
+        """Begin stopping the network in a thread; `close` waits for it."""
+        if self._network is not None and self._stopping is None:
+            network, self._network = self._network, None
+            self._stopping = threading.Thread(target=network.__exit__, args=(None, None, None),
+                                              name="network-stop", daemon=False)
+            self._stopping.start()
 
     def reproduce(self, requirements: Sequence[str]) -> str:
         return self.options.command(",".join(requirements))
@@ -432,4 +449,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             results = build_results(run)
             write_reports(results, run, run.options.report_dir)
     finally:
-        run.close()
+        if run.stop_network_in_background:
+            run.close_in_background()
+        else:
+            run.close()

@@ -12,7 +12,12 @@ Passed checks stay collapsed.
 
 from __future__ import annotations
 
+import pickle
 import re
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -20,10 +25,11 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from reports.load_run import LoadRun
 from reports.private_files import private_dir, write_private_text
-from reports.results import BasisStatus, CheckResult, ExchangeTimeline, Outcome, RunResults
+from reports.results import ArticleResult, BasisStatus, CheckResult, ExchangeTimeline, Outcome, RunResults
 
-__all__ = ["render_html", "write_html"]
+__all__ = ["prepare_in_background", "render_html", "write_html"]
 
 _OUTCOME_ORDER = {
     outcome: rank
@@ -79,6 +85,45 @@ def _environment() -> Environment:
     return environment
 
 
+_preparing: threading.Thread | None = None
+_drawer: subprocess.Popen[bytes] | None = None
+
+
+def prepare_in_background() -> None:
+    """Compile the template in a daemon thread and start a process that prepares the pictures.
+
+    `spoc-harness run` calls it as it starts, so that writing the report does not begin by paying over a
+    second for matplotlib (three on a first run, which builds its font cache): the process imports it and
+    draws a first figure (reports.plots.prepare) on a core of its own while the network starts and the
+    campaign runs, which mostly wait; then it draws the report's pictures (`_serve_drawing`). `render_html`
+    waits for the template rather than race the thread through it.
+    """
+    global _preparing, _drawer
+    if _preparing is None:
+        _preparing = threading.Thread(target=lambda: _environment().get_template("report.html.j2"),
+                                      name="report-template", daemon=True)
+        _preparing.start()
+    if _drawer is None:
+        _drawer = subprocess.Popen([sys.executable, "-c", "from reports.html import _serve_drawing; _serve_drawing()"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+
+def _serve_drawing() -> None:
+    """The drawing process: prepare, then draw the one request read from stdin (pickled by this module)."""
+    from reports import plots
+
+    plots.prepare()
+    request = sys.stdin.buffer.read()
+    if request:  # nothing at all: the run ended without a report
+        pickle.dump(_draw_here(*pickle.loads(request)), sys.stdout.buffer)
+
+
+def _wait_for_preparation() -> None:
+    preparing = _preparing
+    if preparing is not None and preparing is not threading.current_thread():
+        preparing.join()
+
+
 def _sorted_checks(checks: list[CheckResult]) -> list[CheckResult]:
     # Failed checks first, then the ones an evaluator should look at; execution order within each.
     return sorted(checks, key=lambda check: _OUTCOME_ORDER[check.outcome])
@@ -101,25 +146,58 @@ def _late_by(timeline: ExchangeTimeline | None) -> str | None:
 
 
 def _pictures(results: RunResults, checks: list[CheckResult]) -> dict[str, object]:
-    from reports import plots
-
     by_key = {timeline.key: timeline for timeline in results.timelines}
     # An exchange whose request never reached the SUT has nothing to draw; its finding says so in words.
     drawable = {key for key, timeline in by_key.items() if timeline.received_at is not None}
     wanted = [finding.instance for check in checks if check.outcome in _PLOTTED
               for finding in check.instances if finding.outcome in _PLOTTED and finding.instance in drawable]
-    keys = list(dict.fromkeys(wanted))
-    margin = plots.margin_svg(results.timelines) if results.timelines else None
-    load_throughput = plots.load_throughput_svg(results.load) if results.load is not None else None
-    load_margin = plots.load_margin_svg(results.load) if results.load is not None else None
+    shown = [by_key[key] for key in dict.fromkeys(wanted)]
+    drawn = _draw(shown, results.timelines, results.articles, results.load)
     return {
-        "load_throughput_svg": Markup(load_throughput) if load_throughput else None,
-        "load_margin_svg": Markup(load_margin) if load_margin else None,
+        "load_throughput_svg": Markup(drawn.load_throughput) if drawn.load_throughput else None,
+        "load_margin_svg": Markup(drawn.load_margin) if drawn.load_margin else None,
         "timelines": by_key,
-        "timeline_svgs": {key: Markup(plots.timeline_svg(by_key[key])) for key in keys},
-        "matrix_svg": Markup(plots.article_matrix_svg(results.articles)) if results.articles else None,
-        "margin_svg": Markup(margin) if margin else None,
+        "timeline_svgs": {key: Markup(svg) for key, svg in drawn.timelines.items()},
+        "matrix_svg": Markup(drawn.matrix) if drawn.matrix else None,
+        "margin_svg": Markup(drawn.margin) if drawn.margin else None,
     }
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    timelines: dict[str, str]
+    matrix: str | None
+    margin: str | None
+    load_throughput: str | None
+    load_margin: str | None
+
+
+def _draw(shown: list[ExchangeTimeline], timelines: list[ExchangeTimeline], articles: list[ArticleResult],
+          load: LoadRun | None) -> _Drawn:
+    """The pictures, by the prepared process when there is one (else, or if it failed, here)."""
+    global _drawer
+    drawer, _drawer = _drawer, None  # one report per preparation: the process ends after it
+    if drawer is not None:
+        try:
+            out, _ = drawer.communicate(pickle.dumps((shown, timelines, articles, load)), timeout=300)
+            if drawer.returncode == 0 and out:
+                drawn = pickle.loads(out)  # from our own child, which ran this module's code
+                if isinstance(drawn, _Drawn):
+                    return drawn
+        except (OSError, subprocess.SubprocessError, pickle.PickleError, EOFError):
+            drawer.kill()
+    return _draw_here(shown, timelines, articles, load)  # the same pictures, only slower
+
+
+def _draw_here(shown: list[ExchangeTimeline], timelines: list[ExchangeTimeline],
+               articles: list[ArticleResult], load: LoadRun | None) -> _Drawn:
+    from reports import plots
+
+    return _Drawn(timelines={timeline.key: plots.timeline_svg(timeline) for timeline in shown},
+                  matrix=plots.article_matrix_svg(articles) if articles else None,
+                  margin=plots.margin_svg(timelines) if timelines else None,
+                  load_throughput=plots.load_throughput_svg(load) if load is not None else None,
+                  load_margin=plots.load_margin_svg(load) if load is not None else None)
 
 
 _NO_PICTURES: dict[str, object] = {"timelines": {}, "timeline_svgs": {}, "matrix_svg": None, "margin_svg": None,
@@ -134,6 +212,7 @@ def _optional(results: RunResults, name: str) -> object:
 
 def render_html(results: RunResults, *, pictures: bool = True) -> str:
     """The report page; `pictures=False` leaves the plots out (the benchmark's baseline)."""
+    _wait_for_preparation()
     template = _environment().get_template("report.html.j2")
     checks = _sorted_checks(results.checks)
     unverified_verdicts = [

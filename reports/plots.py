@@ -25,7 +25,7 @@ from reports.load_run import LoadRun
 from reports.results import ArticleResult, ExchangeTimeline, Outcome
 
 __all__ = ["OUTCOME_COLOURS", "article_matrix_svg", "load_margin_svg", "load_throughput_svg", "margin_svg",
-           "timeline_svg"]
+           "prepare", "timeline_svg"]
 
 OUTCOME_COLOURS: dict[Outcome, str] = {
     Outcome.FAILED: "#b3261e",
@@ -56,6 +56,14 @@ def _matplotlib() -> Any:
         "axes.spines.right": False,
     })
     return matplotlib
+
+
+def prepare() -> None:
+    """Import matplotlib and draw a first figure (fonts, the SVG backend): what the first picture of a
+    process pays on top of its drawing, about a second (three on a first run, which builds the font cache)."""
+    figure, axes = _figure(1, 1, left=0.1, right=0.1, bottom=0.1, top=0.1)
+    axes.text(0.5, 0.5, "prepared")
+    _svg(figure)
 
 
 def _figure(width: float, height: float, left: float, right: float, bottom: float, top: float) -> tuple[Any, Any]:

@@ -107,8 +107,13 @@ def run_session(
     from conformance.campaign.reporting import build_results, write_reports
     from reports.console import render_summary
 
+    if write:
+        from reports.html import prepare_in_background
+
+        prepare_in_background()  # the report's template and pictures, while the network starts and runs
     run = ConformanceRun(options)
     run.write_reports_at_end = False
+    run.stop_network_in_background = True
     progress: RichProgress | None = None
     if not quiet and sys.stderr.isatty():
         progress = RichProgress(run.settings.zone)
@@ -118,22 +123,25 @@ def run_session(
     previous = os.environ.get("PYTEST_ADDOPTS")
     os.environ["PYTEST_ADDOPTS"] = ""
     try:
-        code = pytest.main(_pytest_args(work), plugins=[_Bridge(run)])
+        try:
+            code = pytest.main(_pytest_args(work), plugins=[_Bridge(run)])
+        finally:
+            if previous is None:
+                os.environ.pop("PYTEST_ADDOPTS", None)
+            else:
+                os.environ["PYTEST_ADDOPTS"] = previous
+            if progress is not None:
+                progress.stop()
+        if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) and not run.checks:
+            echo(f"the conformance checks could not run (pytest exit code {int(code)})")
+            return SessionOutcome(2, None, run=run)
+        run.finished_at = run.finished_at or datetime.now(UTC)
+        results = build_results(run)
+        paths: dict[str, Path] = {}
+        if write:
+            paths = write_reports(results, run, report_dir)
     finally:
-        if previous is None:
-            os.environ.pop("PYTEST_ADDOPTS", None)
-        else:
-            os.environ["PYTEST_ADDOPTS"] = previous
-        if progress is not None:
-            progress.stop()
-    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) and not run.checks:
-        echo(f"the conformance checks could not run (pytest exit code {int(code)})")
-        return SessionOutcome(2, None, run=run)
-    run.finished_at = run.finished_at or datetime.now(UTC)
-    results = build_results(run)
-    paths: dict[str, Path] = {}
-    if write:
-        paths = write_reports(results, run, report_dir)
+        run.close()  # the network began stopping when the checks ended; the run ends once it has
     if not quiet or write:
         echo(render_summary(results, report_paths={k: str(v) for k, v in paths.items()},
                             public_key_sha256=run.evidence_key_sha256))

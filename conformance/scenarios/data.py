@@ -6,9 +6,9 @@ change the data of the others. Building a five-locale Faker costs tens of millis
 process and shared: a seeded Faker's whole state is one `random.Random` per locale, and each scenario keeps
 its own and lends them to the shared Faker for every draw (draws never await, so they cannot interleave).
 It loads only the providers the draws use (person, address, lorem: the draws are the same as with all of
-them, since each provider draws from its locale's `random.Random` alone), and `prepare_in_background`
-builds it while the harness waits for the network's processes: importing faker alone costs about half a
-second, and the campaign should not start by paying it.
+them, since each provider draws from its locale's `random.Random` alone), and it is built while the harness
+waits for the network's processes (conformance.scenarios.base.prepare_in_background): importing faker alone
+costs about half a second, and the campaign should not start by paying it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from simulators.model.directive import (
 if TYPE_CHECKING:
     from faker import Faker
 
-__all__ = ["ScenarioData", "derived_seed", "prepare_in_background"]
+__all__ = ["ScenarioData", "derived_seed", "prepare"]
 
 _LOCALES = ("de_AT", "fr_FR", "it_IT", "nl_NL", "en_GB")
 # The providers ScenarioData draws from (first_name, last_name, street_address, sentence).
@@ -51,11 +51,9 @@ def _faker() -> Faker:
         return _shared_faker
 
 
-def prepare_in_background() -> threading.Thread:
-    """Build the shared Faker in a daemon thread (a first draw waits for it); returns the thread."""
-    thread = threading.Thread(target=_faker, name="scenario-data-faker", daemon=True)
-    thread.start()
-    return thread
+def prepare() -> None:
+    """Build the shared Faker now (conformance.scenarios.base.prepare_in_background does it in a thread)."""
+    _faker()
 
 _OFFENCES = (
     ("fraud of EUR 240 000 through forged invoices", "SWINDLING_FRAUD"),
