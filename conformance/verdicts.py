@@ -63,7 +63,29 @@ def describe_gap(start: datetime, end: datetime) -> str:
     return sign + text
 
 
+# Each journal message's evidence, rendered once: the checks cite the same messages again and again (about
+# seven times each in a full campaign). Keyed by the message object, which is kept with its entry so that
+# its id cannot be reused; a ledger replaces a message whose acknowledgements change, never edits it, so
+# a new state of a message is a new key. Bounded: a process that runs many campaigns starts afresh.
+_RENDERED: dict[int, tuple[Observed, dict[str | None, Evidence]]] = {}
+_RENDERED_LIMIT = 20_000
+
+
 def message_evidence(message: Observed, note: str | None = None) -> Evidence:
+    kept = _RENDERED.get(id(message))
+    if kept is None or kept[0] is not message:
+        if len(_RENDERED) >= _RENDERED_LIMIT:
+            _RENDERED.clear()
+        kept = (message, {})
+        _RENDERED[id(message)] = kept
+    by_note = kept[1]
+    evidence = by_note.get(note)
+    if evidence is None:
+        evidence = by_note[note] = _render_message_evidence(message, note)
+    return evidence
+
+
+def _render_message_evidence(message: Observed, note: str | None) -> Evidence:
     import json
 
     return Evidence(

@@ -139,3 +139,17 @@ def test_applicability_matrix_shows_exchanges_and_what_none_exercised(sample_res
     assert HOSTILE not in section
     assert "&lt;script&gt;alert" in section
     assert 'id="applicability"' not in render_html(sample_results)
+
+
+def test_pictures_drawn_by_the_prepared_process_are_the_ones_drawn_here(sample_results: RunResults) -> None:
+    import reports.html as report_html
+
+    here = render_html(sample_results)
+    report_html.prepare_in_background()
+    drawer = report_html._drawer
+    assert drawer is not None
+    prepared = render_html(sample_results)
+    assert drawer.wait(30) == 0  # it drew (a process that failed would leave the drawing to this one)
+    assert report_html._drawer is None  # one report per preparation
+    assert prepared == here
+    assert "<svg" in prepared
