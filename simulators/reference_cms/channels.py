@@ -161,9 +161,11 @@ class ChannelsClient:
                                        channel, party)
         return document if isinstance(document, dict) else {"deliveries": [], "next_cursor": after}
 
-    async def ack(self, channel: str, party: str, delivery_id: str) -> None:
-        await self._call("POST", f"/{channel.lower()}/mailbox/{delivery_id}/ack", channel, party,
-                         {"status": "DELIVERED"})
+    async def ack_many(self, channel: str, party: str, delivery_ids: list[str]) -> None:
+        """Acknowledge a mailbox page in one call (the channels take up to 1000 ids)."""
+        for start in range(0, len(delivery_ids), 1000):
+            await self._call("POST", f"/{channel.lower()}/mailbox/ack", channel, party,
+                             {"delivery_ids": delivery_ids[start:start + 1000], "status": "DELIVERED"})
 
 
 def _detail(document: Any) -> str:

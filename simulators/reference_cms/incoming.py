@@ -262,18 +262,14 @@ class Receiving:
         if ctx.defects.active("no-cross-check"):
             return
         matches: list[CrossCheckMatch] = []
+        fixtures = ctx.store.fixtures()
         for subject in subjects:
-            for other_id in ctx.store.cases_with_subject(subject):
+            for other_id, message in ctx.store.exchanges_with_subject(subject):
                 if other_id == case.case_id:
                     continue
-                other = ctx.store.case(other_id)
-                message = other.origin_message_id if other else None
-                if message is None and other is not None:
-                    sent = ctx.store.communications(other_id)
-                    message = sent[0].message_id if sent else None
                 matches.append(CrossCheckMatch(source="EXCHANGE", subject=subject, case_id=other_id,
                                                message_id=message))
-            for record in ctx.store.fixtures():
+            for record in fixtures:
                 if record.subject.casefold() == subject.casefold():
                     matches.append(CrossCheckMatch(source="HELD_INFORMATION", subject=subject, item=record.item))
         case.cross_check_matches = matches

@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS inbox (
     envelope TEXT NOT NULL,
     processed INTEGER NOT NULL DEFAULT 0
 );
+-- The worker's queue: only the unprocessed rows, so finding the next one never walks the processed
+-- rows (their envelopes sit in overflow pages before the `processed` column).
+CREATE INDEX IF NOT EXISTS inbox_unprocessed ON inbox(id, received_at) WHERE processed = 0;
 CREATE TABLE IF NOT EXISTS cases (
     case_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL,
@@ -49,7 +52,8 @@ CREATE TABLE IF NOT EXISTS cases (
     kind TEXT NOT NULL,
     reference TEXT NOT NULL,
     opened_at TEXT NOT NULL,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    origin_message_id TEXT
 );
 CREATE INDEX IF NOT EXISTS cases_reference ON cases(reference);
 CREATE TABLE IF NOT EXISTS communications (
@@ -70,6 +74,7 @@ CREATE TABLE IF NOT EXISTS actions (
     done_at TEXT
 );
 CREATE INDEX IF NOT EXISTS actions_due ON actions(status, due_at);
+CREATE INDEX IF NOT EXISTS actions_case ON actions(case_id, status);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -164,11 +169,22 @@ class Store:
         # Deleted and overwritten content is zeroed, not left in free pages (Art 16(3): irrevocably).
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
+        self._add_origin_column()
+        # What the national databases hold, parsed once per change: every request is checked against all of it.
+        self._fixtures: tuple[FixtureRecord, ...] | None = None
         self.instance_id = self._instance_id()
         # An erasure asks for the freed pages to be scrubbed; the worker does it once the actions due at the
         # current time are done (one VACUUM for a batch of retention reviews, not one per case), and the
         # CMS is not idle until it has.
         self.scrub_pending = False
+
+    def _add_origin_column(self) -> None:
+        """A store written before `cases.origin_message_id` existed gets the column, filled from the case data."""
+        columns = {str(r["name"]) for r in self._db.execute("PRAGMA table_info(cases)")}
+        if "origin_message_id" not in columns:
+            with self.transaction():
+                self._db.execute("ALTER TABLE cases ADD COLUMN origin_message_id TEXT")
+                self._db.execute("UPDATE cases SET origin_message_id = json_extract(data, '$.origin_message_id')")
 
     def _instance_id(self) -> str:
         """This installation's own random id, made once and kept with its data.
@@ -229,6 +245,9 @@ class Store:
         )
         return cursor.rowcount == 1
 
+    def has_delivery(self, delivery_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM inbox WHERE delivery_id = ?", (delivery_id,)).fetchone() is not None
+
     def next_inbox(self) -> InboxItem | None:
         row = self._db.execute("SELECT * FROM inbox WHERE processed = 0 ORDER BY id LIMIT 1").fetchone()
         if row is None:
@@ -250,11 +269,11 @@ class Store:
         opened = case.received_at or case.sent_at
         assert opened is not None, "a case is opened by a receipt or a sending"
         self._db.execute(
-            "INSERT INTO cases(case_id, seq, direction, kind, reference, opened_at, data) VALUES(?,?,?,?,?,?,?) "
-            "ON CONFLICT(case_id) DO UPDATE SET data = excluded.data, reference = excluded.reference, "
-            "kind = excluded.kind",
+            "INSERT INTO cases(case_id, seq, direction, kind, reference, opened_at, data, origin_message_id) "
+            "VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(case_id) DO UPDATE SET data = excluded.data, "
+            "reference = excluded.reference, kind = excluded.kind, origin_message_id = excluded.origin_message_id",
             (case.case_id, case.seq, case.direction.value, case.kind.value, case.reference, stamp(opened),
-             case.model_dump_json()),
+             case.model_dump_json(), case.origin_message_id),
         )
 
     def case(self, case_id: str) -> CaseState | None:
@@ -397,22 +416,36 @@ class Store:
         """Scrub the freed pages before the CMS is next idle (see `scrub_pending`)."""
         self.scrub_pending = True
 
-    def cases_with_subject(self, subject: str) -> list[str]:
-        rows = self._db.execute("SELECT case_id FROM subjects WHERE subject = ? ORDER BY rowid",
-                                (subject.casefold(),)).fetchall()
-        return [str(r["case_id"]) for r in rows]
+    def exchanges_with_subject(self, subject: str) -> list[tuple[str, str | None]]:
+        """The cases on this subject, each with the message that names the exchange (Art 16(1)(d) cross-check).
+
+        That message is the one that opened the case, or for a case the CMS opened by sending, its first
+        communication; none for a case not saved yet. One query, without reading any case record: under
+        load many requests concern the same few persons, and each of them is matched against every earlier one.
+        """
+        rows = self._db.execute(
+            "SELECT s.case_id, c.case_id IS NOT NULL AS saved, c.origin_message_id, "
+            "(SELECT m.message_id FROM communications m WHERE m.case_id = s.case_id ORDER BY m.id LIMIT 1) AS first "
+            "FROM subjects s LEFT JOIN cases c ON c.case_id = s.case_id WHERE s.subject = ? ORDER BY s.rowid",
+            (subject.casefold(),)).fetchall()
+        return [(str(r["case_id"]), None if not r["saved"] else r["origin_message_id"] or r["first"]) for r in rows]
 
     # -- fixtures -----------------------------------------------------------------------------
 
     def replace_fixtures(self, records: list[FixtureRecord]) -> int:
+        self._fixtures = None
         with self.transaction():
             removed = self._db.execute("DELETE FROM fixtures").rowcount
             self._db.executemany("INSERT INTO fixtures(record) VALUES(?)", [(r.model_dump_json(),) for r in records])
         return removed
 
     def fixtures(self) -> list[FixtureRecord]:
-        rows = self._db.execute("SELECT record FROM fixtures ORDER BY id").fetchall()
-        return [FixtureRecord.model_validate_json(r["record"]) for r in rows]
+        # Only replace_fixtures writes the table, and nothing alters a record in place (policy copies one
+        # before changing it), so the parsed records are kept until the next replacement.
+        if self._fixtures is None:
+            rows = self._db.execute("SELECT record FROM fixtures ORDER BY id").fetchall()
+            self._fixtures = tuple(FixtureRecord.model_validate_json(r["record"]) for r in rows)
+        return list(self._fixtures)
 
 
 def _action(row: sqlite3.Row) -> PlannedAction:
