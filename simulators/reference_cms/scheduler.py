@@ -112,12 +112,13 @@ class Worker:
         item = ctx.store.next_inbox()
         if item is not None:
             async with ctx.lock:
-                try:
-                    await self._process(item)
-                except Exception:
-                    _log.exception("message %s could not be processed; kept as processed to move on",
-                                   item.envelope.get("message_id"))
-                ctx.store.mark_processed(item.row_id)
+                with ctx.store.batch():
+                    try:
+                        await self._process(item)
+                    except Exception:
+                        _log.exception("message %s could not be processed; kept as processed to move on",
+                                       item.envelope.get("message_id"))
+                    ctx.store.mark_processed(item.row_id)
             return False
         action = ctx.store.next_action()
         if (action is None or action.due_at > ctx.now()) and ctx.store.scrub_pending:
@@ -133,10 +134,11 @@ class Worker:
             if current is None or current.action_id != action.action_id:
                 return False
             status = "DONE"
-            try:
-                await self._run_action(action)
-            except Exception:
-                _log.exception("action %s %s of case %s failed", action.action_id, action.kind, action.case_id)
-                status = "FAILED"
-            ctx.store.finish_action(action.action_id, ctx.now(), status)
+            with ctx.store.batch():
+                try:
+                    await self._run_action(action)
+                except Exception:
+                    _log.exception("action %s %s of case %s failed", action.action_id, action.kind, action.case_id)
+                    status = "FAILED"
+                ctx.store.finish_action(action.action_id, ctx.now(), status)
         return False

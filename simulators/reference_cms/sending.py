@@ -174,12 +174,13 @@ class Sender:
             cc.append("EUROPOL")
         directive = out.directive.model_copy()
         body = self._siena_body(out, cc, directive)
-        try:
-            envelope = await self.ctx.channels.send("SIENA", out.sender, body, out.key)
-        except ChannelUnavailable:
-            # Once more with the same Idempotency-Key: if only the answer was lost, the channel returns the
-            # message it already accepted, and nothing is sent twice on two channels.
-            envelope = await self.ctx.channels.send("SIENA", out.sender, body, out.key)
+        with self.ctx.store.unbatched():
+            try:
+                envelope = await self.ctx.channels.send("SIENA", out.sender, body, out.key)
+            except ChannelUnavailable:
+                # Once more with the same Idempotency-Key: if only the answer was lost, the channel returns the
+                # message it already accepted, and nothing is sent twice on two channels.
+                envelope = await self.ctx.channels.send("SIENA", out.sender, body, out.key)
         copy_reasons = {p: r for p, r in out.copies.items() if p in cc}
         return [self._record(out.case_id, envelope, directive, copy_reasons, recorded=out.recorded)]
 
@@ -211,7 +212,8 @@ class Sender:
             "body": out.body,
             "directive": directive.model_dump(mode="json", exclude_none=True),
         }
-        envelope = await self.ctx.channels.send("INTERPOL", f"NCB-{own_state}", body, out.key + ":interpol")
+        with self.ctx.store.unbatched():
+            envelope = await self.ctx.channels.send("INTERPOL", f"NCB-{own_state}", body, out.key + ":interpol")
         copy_reasons = {p: r for p, r in out.copies.items() if with_copies}
         sent = [self._record(out.case_id, envelope, directive, copy_reasons, recorded=out.recorded)]
         if self.ctx.defects.active("interpol-drops-own-state-copies"):
@@ -245,7 +247,9 @@ class Sender:
             "subject": f"Copy ({reason.value}) of {of}: {out.subject}"[:255],
         })
         try:
-            envelope = await self.ctx.channels.send("SIENA", single.sender, self._siena_body(single, [], copy), key)
+            with self.ctx.store.unbatched():
+                envelope = await self.ctx.channels.send("SIENA", single.sender, self._siena_body(single, [], copy),
+                                                        key)
         except ChannelError as exc:
             _log.warning("copy of %s to %s not sent: %s", of, recipient, exc)
             return None

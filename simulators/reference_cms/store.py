@@ -172,6 +172,7 @@ class Store:
         self._add_origin_column()
         # What the national databases hold, parsed once per change: every request is checked against all of it.
         self._fixtures: tuple[FixtureRecord, ...] | None = None
+        self._batch_depth = 0
         self.instance_id = self._instance_id()
         # An erasure asks for the freed pages to be scrubbed; the worker does it once the actions due at the
         # current time are done (one VACUUM for a batch of retention reviews, not one per case), and the
@@ -210,6 +211,17 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """All or nothing; inside a batch, a savepoint of it (committed with the batch)."""
+        if self._db.in_transaction:
+            self._db.execute("SAVEPOINT part")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK TO part")
+                self._db.execute("RELEASE part")
+                raise
+            self._db.execute("RELEASE part")
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -217,6 +229,39 @@ class Store:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One commit for the writes of one step of the worker, instead of one per statement.
+
+        A grouping, not an atomic unit: a step that stops half-way keeps what it wrote, as when every
+        statement committed on its own. While the step waits for the network (`unbatched`) nothing is
+        held open, and a receipt commits at once whatever the batch holds (`add_inbox`), so nothing the
+        CMS acknowledges or sends waits for the end of a step to be in the database.
+        """
+        self._batch_depth += 1
+        try:
+            if self._batch_depth == 1 and not self._db.in_transaction:
+                self._db.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                self._commit()
+
+    @contextmanager
+    def unbatched(self) -> Iterator[None]:
+        """Commit what the batch holds before the caller waits (for the network); batch again after."""
+        self._commit()
+        try:
+            yield
+        finally:
+            if self._batch_depth and not self._db.in_transaction:
+                self._db.execute("BEGIN IMMEDIATE")
+
+    def _commit(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
 
     # -- key/value --------------------------------------------------------------------------
 
@@ -243,7 +288,12 @@ class Store:
             "INSERT OR IGNORE INTO inbox(delivery_id, channel, party, received_at, envelope) VALUES(?,?,?,?,?)",
             (delivery_id, channel, party, stamp(received_at), json.dumps(envelope)),
         )
-        return cursor.rowcount == 1
+        kept = cursor.rowcount == 1
+        if self._db.in_transaction:
+            # Its acknowledgement follows: in the database first, with whatever a batch held meanwhile.
+            with self.unbatched():
+                pass
+        return kept
 
     def has_delivery(self, delivery_id: str) -> bool:
         return self._db.execute("SELECT 1 FROM inbox WHERE delivery_id = ?", (delivery_id,)).fetchone() is not None
@@ -408,8 +458,9 @@ class Store:
         free list. VACUUM writes a file with no free list; the TRUNCATE checkpoint then drops every old
         page version from the WAL. A small store takes milliseconds (some 15 with its fsyncs).
         """
-        self._db.execute("VACUUM")
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with self.unbatched():  # VACUUM runs outside any transaction
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.scrub_pending = False
 
     def request_scrub(self) -> None:
