@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from conformance.campaign.view import CampaignView
 from conformance.checks._support import answer_pending, completion, hand_over_not_made
-from conformance.ledger import ExchangeKind
+from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.scenarios.outgoing import CLARIFICATION_WAIT
 from conformance.verdicts import Judge
 
@@ -91,10 +94,41 @@ def test_information_provided_on_request(campaign: CampaignView, judge: Judge) -
         judge.not_applicable("no request for available information was sent")
 
 
+def _clarification_problems(exchange: Exchange, asked: Observed, answer: Observed) -> list[str]:
+    """What keeps the SUT's CLARIFICATION from clarifying its request, judged against what the harness knows:
+    the question it asked (`facts["clarification_asked"]`: request fields) and the values it gave for them in
+    the stimulus. An amended request (Art 6(3) "specification") must restate the request under its reference,
+    about the person the stimulus named, with each field asked filled in; an answer in text must give the
+    stimulus's value of each field asked."""
+    stimulus: dict[str, Any] = exchange.facts.get("stimulus") or {}
+    problems = []
+    if answer.in_reply_to != asked.message_id and answer.case_reference != exchange.reference:
+        problems.append(f"refers neither to the question {asked.message_id} (in_reply_to {answer.in_reply_to}) "
+                        f"nor to the request {exchange.reference} (reference {answer.case_reference})")
+    amended = answer.field("amended_request")
+    amended = amended if isinstance(amended, dict) else None
+    text = str(answer.field("answers") or "").casefold()
+    for field in exchange.facts.get("clarification_asked") or []:
+        given = str(stimulus.get(field) or "")
+        restated = bool(amended and str(amended.get(field) or "").strip())
+        if not restated and not (given and given.casefold() in text):
+            problems.append(f"{field} asked for, but neither an amended request stating it nor an answer giving "
+                            f"it ({given!r})")
+    if amended is not None:
+        if amended.get("reference") != exchange.reference:
+            problems.append(f"the amended request is {amended.get('reference')!r}, not {exchange.reference!r}")
+        subject = str(stimulus.get("subject") or exchange.subject or "")
+        if subject and subject.casefold() not in json.dumps(amended.get("entities") or [],
+                                                            ensure_ascii=False).casefold():
+            problems.append(f"the amended request does not name {subject}, the person the request is about")
+    return problems
+
+
 @pytest.mark.requirement("R-66", article="Art 14(2)(f)")
 def test_clarification_given_when_asked(campaign: CampaignView, judge: Judge) -> None:
-    """When a requested SPOC asks the SUT to clarify its request, the SUT answers with the clarification."""
-    rule = "the SPOC provides clarifications on its own requests where asked (Art 14(2)(f), Art 6(3))"
+    """When a requested SPOC asks the SUT to clarify its request, the SUT answers the question it was asked."""
+    rule = ("the SPOC provides clarifications on its own requests where asked (Art 14(2)(f), Art 6(3)): a "
+            "CLARIFICATION referring to the request that answers what was asked (an amended request or the data)")
     for exchange in campaign.exchanges(ExchangeKind.OUTGOING_REQUEST, requirement="R-66"):
         asked = exchange.event("clarification_requested_by_harness")
         if asked is None:
@@ -105,9 +139,18 @@ def test_clarification_given_when_asked(campaign: CampaignView, judge: Judge) ->
             judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                                observed=f"clarification asked by {asked.message_id}; {unseen}")
             continue
-        judge.check(answered is not None, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                    observed=f"clarification asked by {asked.message_id}; answered by "
-                    f"{answered.message_id if answered else 'nothing'}",
-                    expected="a CLARIFICATION answering the question")
+        question = campaign.message(asked.message_id)
+        answer = campaign.message(answered.message_id) if answered is not None else None
+        asked_for = ", ".join(exchange.facts.get("clarification_asked") or []) or "the question"
+        if question is None or answer is None:
+            judge.check(False, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                        observed=f"clarification asked by {asked.message_id}; answered by nothing",
+                        expected=f"a CLARIFICATION answering it ({asked_for})")
+            continue
+        problems = _clarification_problems(exchange, question, answer)
+        judge.check(not problems, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                    observed=f"clarification asked by {asked.message_id} ({asked_for}); answered by "
+                    f"{answer.message_id}" + (f": {'; '.join(problems)}" if problems else ""),
+                    expected=f"a CLARIFICATION referring to request {exchange.reference} that gives {asked_for}")
     if not judge.findings:
         judge.not_applicable("no requested SPOC asked the SUT for clarification")

@@ -16,7 +16,7 @@ from conformance.checks._support import (
     limit_availability,
 )
 from conformance.ledger import Exchange, ExchangeKind, Observed
-from conformance.sut import AuditEntry
+from conformance.sut import AuditEntry, Communication
 from conformance.verdicts import Judge, z
 from reports.results import Outcome
 from simulators.model.deadlines import DeadlineMode, compute_deadline
@@ -56,16 +56,24 @@ def test_requests_and_communications_recorded(campaign: CampaignView, judge: Jud
     """Requests and every communication about them (refusals, clarifications, notices, copies) are recorded once."""
     records = as_exported(campaign, judge)
     rule = ("incoming and outgoing requests and every communication about them are recorded, each under its "
-            "channel message id, once (Art 16(1)(a))")
+            "channel message id, once, with the request it is about (Art 16(1)(a))")
     for exchange in records.exchanges(*_RECORDED_KINDS, requirement="R-81"):
         if not exchange.message_id:
             continue
         evidence = records.evidence(exchange)
+        # The exchange's case is the one holding the message that opened it; every later communication of the
+        # exchange (as the harness tied it: its thread, its events) belongs there, whatever reference it quotes.
+        own = {c.case_id for c in records.cases_of_message(exchange.message_id)}
         for message in _exchange_messages(records, exchange):
             cases = records.cases_of_message(message.message_id)
-            judge.check(bool(cases), f"{exchange.key}:{message.message_id}", rule=rule, evidence=evidence,
-                        observed=f"{message.summary()}: recorded in {[c.case_id for c in cases] or 'no case'}",
-                        expected="a case communication with this channel message id")
+            holders = [c.case_id for c in cases]
+            elsewhere = bool(own) and message.message_id != exchange.message_id and not own & set(holders)
+            judge.check(bool(cases) and not elsewhere, f"{exchange.key}:{message.message_id}", rule=rule,
+                        evidence=evidence,
+                        observed=f"{message.summary()}: recorded in {holders or 'no case'}"
+                        + (f", not in {sorted(own)}, the case of the exchange's request {exchange.message_id}"
+                           if elsewhere else ""),
+                        expected="a case communication with this channel message id, in the case of the exchange")
         if exchange.kind is ExchangeKind.INCOMING_REQUEST:
             holding = [c for c in records.exports.cases
                        if c.direction == "INCOMING" and c.kind == "REQUEST"
@@ -75,6 +83,26 @@ def test_requests_and_communications_recorded(campaign: CampaignView, judge: Jud
                         expected="exactly one case per request, whatever the channel delivered twice")
     if not judge.findings:
         judge.not_applicable("no exchange took place")
+
+
+def _returned_before_possible(exchange: Exchange, national: list[Communication], authority: str) -> list[str]:
+    """Communications from the authority that the flow the harness drove cannot have produced: an answer back
+    before the operator (the harness) handed the request over, or, for information awaiting the court, before
+    the court (the harness) granted the authorisation (none at all if it never did)."""
+    handed = exchange.event("handed_over")
+    granted = exchange.event("judicial_granted")
+    awaits_court = bool(exchange.facts.get("judicial"))
+    problems = []
+    for c in national:
+        if c.direction != "INCOMING" or authority not in (c.sender, c.counterpart) or c.at is None:
+            continue
+        if handed is not None and c.at < handed.at:
+            problems.append(f"{c.kind} from {authority} recorded at {z(c.at)}, before the hand-over at "
+                            f"{z(handed.at)}")
+        elif awaits_court and (granted is None or c.at < granted.at):
+            problems.append(f"{c.kind} from {authority} recorded at {z(c.at)}, while the information still "
+                            "awaited the court's authorisation" + (f" (granted {z(granted.at)})" if granted else ""))
+    return problems
 
 
 @pytest.mark.requirement("R-82", article="Art 16(1)(b)")
@@ -90,9 +118,13 @@ def test_domestic_communications_recorded(campaign: CampaignView, judge: Judge) 
         if authority:
             national = [c for c in (case.communications if case else [])
                         if authority in (c.counterpart, c.sender) or authority in c.recipients]
-            judge.check(bool(national), exchange.key, rule=rule, evidence=records.evidence(exchange),
-                        observed=f"communications with {authority}: {[(c.kind, c.at) for c in national] or 'none'}",
-                        expected=f"the hand-over to {authority} and its answer recorded")
+            phantom = [] if records.cross_clock is not None else _returned_before_possible(exchange, national,
+                                                                                             authority)
+            judge.check(bool(national) and not phantom, exchange.key, rule=rule, evidence=records.evidence(exchange),
+                        observed=f"communications with {authority}: {[(c.kind, c.at) for c in national] or 'none'}"
+                        + (f"; {'; '.join(phantom)}" if phantom else ""),
+                        expected=f"the hand-over to {authority} and its answer recorded, and nothing from "
+                                 f"{authority} before it could have answered")
         recipients: dict[str, str] = exchange.facts.get("recipients", {})
         message = records.message(exchange.message_id)
         if message is not None and recipients.get(records.spoc, "").startswith("copy:"):

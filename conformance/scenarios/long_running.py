@@ -25,8 +25,9 @@ class JudicialPendingLong(JudicialGranted):
     """The granted-authorisation flow of `JudicialGranted`, with the court taking three update intervals."""
 
     name = "incoming.judicial-pending-long"
-    title = "Judicial authorisation pending for three update intervals (6 days by default) before it is granted"
-    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-46", "R-99"}
+    title = ("Judicial authorisation pending for three update intervals (6 days by default) before it is granted; "
+             "meanwhile the operator hands the request over to the competent authority keeping the records")
+    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-46", "R-62", "R-82", "R-99"}
     requester = "SPOC-BE"
     received = (date(2026, 3, 27), 16)
     record_text = "payment card transactions of the last year"
@@ -34,6 +35,9 @@ class JudicialPendingLong(JudicialGranted):
     notice_within = timedelta(hours=4)
     answer_within = timedelta(days=1)
     labels = ("long-running",)
+    # Card transactions are held by the banks: obtained through the competent authority once the court allows it.
+    availability = "INDIRECT"
+    hand_over_while_pending = True
 
     def grant_delay(self, ctx: ScenarioContext) -> timedelta:
         return ctx.settings.delay_update_within * PENDING_INTERVALS

@@ -35,6 +35,11 @@ __all__ = [
 _ANY_OUTGOING = frozenset({"R-52", "R-54", "R-80", "R-81", "R-86", "R-87", "R-88", "R-95", "R-96"})
 _SEND_WAIT = timedelta(hours=2)
 CLARIFICATION_WAIT = timedelta(days=3)  # how long a requested SPOC waits for the SUT's clarification
+# What the requested SPOC asks the SUT to clarify about its request: request field -> the question.
+CLARIFICATION_ASKED = {
+    "offence": "the offence under investigation (Art 4(5)(b))",
+    "subject_link": "the link between the purpose of the request and the person concerned (Art 4(5)(d))",
+}
 
 
 class _Stimulated(Scenario):
@@ -150,7 +155,8 @@ class _Stimulated(Scenario):
 @register
 class OutgoingToSpoc(_Stimulated):
     name = "outgoing.request-to-spoc"
-    title = "The SPOC sends a request to the German SPOC, which asks for clarification and then answers"
+    title = ("The SPOC sends a request to the German SPOC, which asks for clarification, then answers in the SIENA "
+             "thread under its own reference")
     requirements = _ANY_OUTGOING | {"R-01", "R-05", "R-06", "R-07", "R-08", "R-66", "R-82"}
     hour = (11, 0)
 
@@ -158,17 +164,26 @@ class OutgoingToSpoc(_Stimulated):
         german = ctx.network.spoc(self.to_state)
         await ctx.after(timedelta(hours=2))
         reference = sent.case_reference or exchange.reference or ""
+        # The question names request fields whose values the harness itself gave in the stimulus: the
+        # SUT's clarification is judged against them, not against its own account of having answered.
+        exchange.facts["clarification_asked"] = list(CLARIFICATION_ASKED)
+        questions = "Please specify " + " and ".join(CLARIFICATION_ASKED.values()) + "."
         asked = await german.ask_clarification(sent, reference=reference, language=sent.language or "en",
-                                                questions="Please give the date of birth of the person.",
-                                                scenario=ctx.name)
+                                                questions=questions, scenario=ctx.name)
         exchange.add_event("clarification_requested_by_harness", asked.created_at, asked.message_id)
-        answer = await ctx.wait_for(lambda m: m.kind == "CLARIFICATION" and (m.in_reply_to == asked.message_id
-                                                                               or m.case_reference == reference),
+        # Whatever clarification the SUT sends the German SPOC counts as its answer; whether it refers to the
+        # request is for the check to judge.
+        answer = await ctx.wait_for(lambda m: m.kind == "CLARIFICATION" and m.sender in ctx.info.parties
+                                    and german.id in m.to and m.created_at >= asked.created_at,
                                     until=ctx.now + CLARIFICATION_WAIT)
         if answer is not None:
             exchange.add_event("clarification_answered", answer.created_at, answer.message_id)
         await ctx.after(timedelta(days=1))
-        reply = await german.reply(sent, reference=reference, language=sent.language or "en",
+        # The German SPOC registers the exchange in its own case system and answers in the SIENA thread of the
+        # request under its own reference: the SUT must file the reply by the thread, in the request's case.
+        own_reference = self.data.reference(self.to_state)
+        exchange.facts["reply_reference"] = own_reference
+        reply = await german.reply(sent, reference=own_reference, language=sent.language or "en",
                                    information=[InformationItem(item_id="I1", content=f"No record of {self.subject}",
                                                                 data_categories=[PersonalDataCategory.PERSONAL_DETAILS],
                                                                 source_reliability="A", information_accuracy="1",

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from conformance.actors import DirectiveActor, InterpolNcb
-from conformance.ledger import ExchangeKind
+from conformance.ledger import Exchange, ExchangeKind
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.scenarios.flows import await_answers, belongs_to, decide, fixture, send_incoming
 from conformance.scenarios.incoming import _ANY_INCOMING
@@ -130,18 +130,34 @@ class JudicialGranted(Scenario):
     notice_within: ClassVar[timedelta] = timedelta(days=8)
     answer_within: ClassVar[timedelta] = timedelta(days=8)
     labels: ClassVar[tuple[str, ...]] = ()
+    availability: ClassVar[str] = "DIRECT"
+    # Whether the operator hands the request over to the domestic competent authority while it waits for the
+    # court (Art 14(2)(b)): the authority can return nothing before the court authorised it (R-82).
+    hand_over_while_pending: ClassVar[bool] = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.subject = self.data.person()
 
     def fixtures(self) -> list[dict[str, Any]]:
-        return [fixture(self.subject, f"{self.subject}: {self.record_text}",
+        return [fixture(self.subject, f"{self.subject}: {self.record_text}", availability=self.availability,
                         judicial_authorisation="PENDING", data_categories=["PERSONAL_DETAILS", "FINANCIAL"])]
 
     def grant_delay(self, ctx: ScenarioContext) -> timedelta:
         """How long after the delay notice the court grants the authorisation."""
         return GRANT_DELAY
+
+    async def hand_over(self, ctx: ScenarioContext, exchange: Exchange) -> None:
+        """The operator channels the request to the authority keeping the register, which applies to the court."""
+        await ctx.after(OPERATOR_READS)
+        authority = f"LEA-{ctx.state}"
+        exchange.facts["hand_over_requested"] = authority
+        if await decide(ctx, exchange, {"action": "hand_over", "authority": authority,
+                                        "reasons": "the register is kept by the competent authority, which applies "
+                                                   "for the judicial authorisation"},
+                        instructions=f"hand the request, which awaits judicial authorisation, over to {authority}"):
+            exchange.add_event("handed_over", ctx.now, detail=authority)
+            exchange.facts["handed_over_to"] = authority
 
     async def run(self, ctx: ScenarioContext) -> None:
         state = self.requester.split("-")[1]
@@ -150,7 +166,7 @@ class JudicialGranted(Scenario):
         day, hour = self.received
         exchange, message = await send_incoming(
             ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
-            at=ctx.local(day, hour, 0), requester=self.requester, request=request, availability="DIRECT",
+            at=ctx.local(day, hour, 0), requester=self.requester, request=request, availability=self.availability,
             expected={"I1": "provide"}, facts={"judicial": "granted"}, labels=self.labels,
         )
         notice = await ctx.wait_for(lambda m: belongs_to(m, exchange) and m.kind in ("DELAY_NOTICE", "REPLY",
@@ -159,6 +175,8 @@ class JudicialGranted(Scenario):
         if notice is None or notice.kind != "DELAY_NOTICE":
             return await await_answers(ctx, exchange)
         exchange.add_event("delay_notice", notice.created_at, notice.message_id)
+        if self.hand_over_while_pending:
+            await self.hand_over(ctx, exchange)
         await ctx.at(notice.created_at + self.grant_delay(ctx))
         if await decide(ctx, exchange, {"action": "judicial_granted"},
                         instructions="record that the court granted the judicial authorisation"):

@@ -245,6 +245,18 @@ _ALL: tuple[Defect, ...] = (
     Defect("contacts-and-informants-as-suspects", ("R-48",),
            "The personal-data filter knows suspects, witnesses and victims only: data on contacts and "
            "informants are provided in every category allowed for a suspect."),
+    # Defects in how received messages are tied to their exchange (mutation survivors of incoming.py).
+    Defect("clarification-answered-without-content", ("R-66",),
+           "A requested SPOC's request for clarification of one of the state's own requests is answered with a "
+           "form letter pointing to 'the amended request', but nothing is attached: the question stays unanswered."),
+    Defect("answers-filed-by-reference-only", ("R-81",),
+           "Answers to the state's own requests are filed by the case reference they quote, never by the channel "
+           "thread they answer: a reply quoting the requested SPOC's own reference opens a case of its own, and "
+           "the request's case never records it."),
+    Defect("answer-timer-ignores-judicial-wait", ("R-82",),
+           "The answer timer starts for every request, also one whose items all wait for the court: when it runs "
+           "out on a request the operator handed over to a domestic authority meanwhile, the case records the "
+           "authority's answer as returned, although the court has not decided."),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

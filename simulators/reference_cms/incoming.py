@@ -325,6 +325,8 @@ class Receiving:
         if not request.entities and ctx.defects.active("subjectless-requests-never-queued"):
             # The work queue is keyed by the data subject: a request naming none gets no entry, so nobody answers.
             others = []
+        if ctx.defects.active("answer-timer-ignores-judicial-wait"):
+            others = plans
         if others:
             ctx.store.plan(case.case_id, "ANSWER", self._answer_time(case, start, restart))
         ctx.clock.nudge()
@@ -401,7 +403,9 @@ class Receiving:
 
     def _case_for(self, item: InboxItem, directive: DirectiveMessage, direction: CaseDirection) -> CaseState | None:
         ctx = self.ctx
-        in_reply_to = item.envelope.get("in_reply_to")
+        # The defect's filing ignores the channel thread the message answers.
+        threaded = not ctx.defects.active("answers-filed-by-reference-only")
+        in_reply_to = item.envelope.get("in_reply_to") if threaded else None
         if in_reply_to:
             for case_id in ctx.store.cases_of_message(str(in_reply_to)):
                 case = ctx.store.case(case_id)
@@ -438,6 +442,8 @@ class Receiving:
         if self.ctx.defects.active("clarification-request-not-answered"):
             return  # recorded with the case, but no one is told that the requested SPOC waits for an answer
         request = InformationRequest.model_validate(case.request) if case.request else None
+        if self.ctx.defects.active("clarification-answered-without-content"):
+            request = None  # the form letter's attachment slot stays empty
         answers = DirectiveMessage(
             kind=MessageKind.CLARIFICATION, case_reference=case.reference, language=case.language or "en",
             answers=f"The request {case.reference} is complete as restated; see the amended request.",
