@@ -4,7 +4,8 @@ An exchange's profile (its value on each dimension) is read from what the harnes
 never from the SUT: the parties it made send and receive, the urgency and language it put in the
 request, the fixtures it loaded (a generated exchange records the row it was built from in
 `facts["profile"]`), the network time it sent at (labels night, weekend, holiday, dst), the court's
-decision it stood in for (`facts["judicial"]`), a clarification it asked or gave.
+decision it stood in for (`facts["judicial"]`), a clarification it asked or gave, which of two own mailboxes
+it let a copied message reach first (`facts["delivery_order"]`).
 An exchange exercises a requirement it names (the scenario's, or for a generated one the model's,
 requirements) when its profile has the target's values.
 """
@@ -100,6 +101,9 @@ def profile_of(exchange: Exchange, sut_state: str, update_interval: timedelta | 
             add("judicial", "pending_past_update")
         add("clarification", "requested" if exchange.facts.get("incomplete")
             or exchange.facts.get("operator_clarification") else None)
+        # Only an order the harness forced counts (it held the other mailbox back): pushes at the same network
+        # time reach the two mailboxes in no order the journal can show.
+        add("delivery_order", str(exchange.facts.get("delivery_order") or "") or None)
     # A request the harness told the SUT to send with a third country involved may go on Interpol (Art 13(2)(a)).
     third_country = bool(stimulus and stimulus.get("third_countries"))
     add("channel", "i24_7" if "interpol" in exchange.labels or third_country

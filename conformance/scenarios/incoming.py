@@ -32,6 +32,7 @@ __all__ = [
     "PersonalDataCategories",
     "RefusalOnGround",
     "RequestToCompetentAuthority",
+    "RequestToCompetentAuthorityCopyFirst",
     "UrgentDirectAcrossDst",
     "UrgentDirectAtNight",
     "UrgentIndirectOnGoodFriday",
@@ -260,22 +261,48 @@ class PersonalDataCategories(_Incoming):
 @register
 class RequestToCompetentAuthority(_Incoming):
     name = "incoming.direct-to-competent-authority"
-    title = "A foreign SPOC asks a domestic competent authority directly (Art 8(1)); its answer copies its SPOC"
+    title = ("A foreign SPOC asks a domestic competent authority directly (Art 8(1)), copying the SPOC; the "
+             "authority's delivery arrives first, and its answer copies its SPOC")
     # the authority's answer is a provision under Art 8; R-97: a request received by a competent authority.
     requirements = frozenset({"R-12", "R-16", "R-41", "R-81", "R-83", "R-86", "R-97"})
     requester = "SPOC-DE"
     day = date(2026, 3, 30)
     hour = (11, 0)
+    # Which of the two own mailboxes the channel reaches first: the other is held back by a one-second
+    # outage of its SIENA mailbox, so that the order is the harness's doing, not the push timing's.
+    delivery_order: ClassVar[str] = "addressee_first"
 
     async def run(self, ctx: ScenarioContext) -> None:
-        request = self.data.request(requesting_state="DE", requested_state=ctx.state, requester=self.requester,
+        state = self.requester.split("-")[1]
+        request = self.data.request(requesting_state=state, requested_state=ctx.state, requester=self.requester,
                                     subject=self.subject, items=[self.item])
+        authority = f"LEA-{ctx.state}"
+        held_back = ctx.spoc if self.delivery_order == "addressee_first" else authority
+        await ctx.at(ctx.local(self.day, *self.hour))
+        await ctx.network.set_faults([{"channel": "SIENA", "party": held_back, "type": "outage",
+                                       "params": {"mode": "503"}}], scenario=ctx.name)
         exchange, _ = await send_incoming(
-            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
-            at=ctx.local(self.day, *self.hour), requester=self.requester, request=request,
-            availability=self.availability, expected={"I1": "provide"}, to=f"LEA-{ctx.state}", cc=[ctx.spoc],
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements), at=ctx.now,
+            requester=self.requester, request=request, availability=self.availability, expected={"I1": "provide"},
+            to=authority, cc=[ctx.spoc], facts={"delivery_order": self.delivery_order},
         )
+        # The first delivery is taken in while the other mailbox is out; the channel then pushes the held one.
+        await ctx.after(timedelta(seconds=1))
+        await ctx.network.clear_faults(scenario=ctx.name)
+        exchange.add_event("held_back_delivery_released", ctx.now, detail=held_back)
+        await ctx.after(timedelta(seconds=1))  # the channel retries the held push a second later
         await await_answers(ctx, exchange)
+
+
+@register
+class RequestToCompetentAuthorityCopyFirst(RequestToCompetentAuthority):
+    name = "incoming.direct-to-competent-authority-copy-first"
+    title = ("A foreign SPOC asks a domestic competent authority directly (Art 8(1)), copying the SPOC; the "
+             "SPOC's copy arrives first, and the request is still the authority's to answer")
+    requirements = frozenset({"R-12", "R-41", "R-81", "R-83", "R-86", "R-97"})
+    requester = "SPOC-FR"
+    hour = (14, 0)
+    delivery_order = "copy_first"
 
 
 @register

@@ -253,6 +253,10 @@ _ALL: tuple[Defect, ...] = (
            "Answers to the state's own requests are filed by the case reference they quote, never by the channel "
            "thread they answer: a reply quoting the requested SPOC's own reference opens a case of its own, and "
            "the request's case never records it."),
+    Defect("copy-read-first-files-request-as-copy", ("R-12", "R-97"),
+           "The SPOC's inbox holds copies: a direct request to a domestic competent authority whose copy to the SPOC "
+           "is read before the authority's own delivery is filed as a copy, and the authority's delivery then finds "
+           "the message already on file, so the request is never opened or answered."),
     Defect("answer-timer-ignores-judicial-wait", ("R-82",),
            "The answer timer starts for every request, also one whose items all wait for the court: when it runs "
            "out on a request the operator handed over to a domestic authority meanwhile, the case records the "

@@ -85,6 +85,9 @@ class Receiving:
         directive = _directive(envelope)
         # Addressed to the state when one of its parties is in `to`, whichever own mailbox got it first.
         addressed = bool(self._addressees(envelope))
+        copy_inbox = ctx.defects.active("copy-read-first-files-request-as-copy")
+        if copy_inbox and item.party not in envelope.get("to", []):
+            addressed = False  # the defect takes whatever reaches the SPOC's inbox in CC for a copy
         kind = directive.kind if directive else None
         known = ctx.store.cases_of_message(message_id)
         if known:
@@ -96,6 +99,10 @@ class Receiving:
             answered_here = any(
                 (c := ctx.store.case(case_id)) is not None and c.kind is CaseKind.REQUEST
                 and c.direction is CaseDirection.INCOMING for case_id in known)
+            if copy_inbox:
+                # ... and whatever is on file already in an incoming case is not opened again.
+                answered_here = any((c := ctx.store.case(case_id)) is not None and c.direction is CaseDirection.INCOMING
+                                    for case_id in known)
             opens_request = kind is MessageKind.REQUEST and addressed and not answered_here
             if not seen_here and not opens_request:
                 # The same message in a second own mailbox: e.g. the CC to the SPOC of its own authority's request.
