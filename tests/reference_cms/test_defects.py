@@ -817,6 +817,78 @@ def sirene_requests_filed_as_sirene_business(cms: Cms, network: Network) -> list
             for m in answers_within(cms, network, reference, timedelta(days=1))]
 
 
+def clarification_answered_without_content(cms: Cms, network: Network) -> Any:
+    """The offence the state's CLARIFICATION states when the requested SPOC asks for it (None: not stated)."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["address"],
+                                                     "offence": "burglary of a pharmacy"})
+    request = message(network, result["message_ids"][0])
+    asked = network.send("SPOC-DE", {
+        **request_body(result["reference"], sender="SPOC-DE", to=request["sender"]),
+        "in_reply_to": request["message_id"],
+        "directive": {"kind": "CLARIFICATION_REQUEST", "case_reference": result["reference"],
+                      "language": request["directive"]["language"], "questions": "Which offence?"}})
+    cms.case_of(asked["message_id"])
+    answer = next(m for m in network.exchange(result["reference"]) if m["directive"]["kind"] == "CLARIFICATION")
+    return (answer["directive"].get("amended_request") or {}).get("offence")
+
+
+def answers_filed_by_reference_only(cms: Cms, network: Network) -> bool:
+    """Whether the case of the state's request records a reply that threads to it but quotes the German SPOC's
+    own reference."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["address"]})
+    request = message(network, result["message_ids"][0])
+    own_reference = network.reference()
+    reply = network.send("SPOC-DE", {
+        **request_body(own_reference, sender="SPOC-DE", to=request["sender"]),
+        "in_reply_to": request["message_id"],
+        "directive": {"kind": "REPLY", "case_reference": own_reference, "language": request["directive"]["language"],
+                      "information": [{"item_id": "I1", "content": "no record", "data_categories": []}]}})
+    cms.case_of(reply["message_id"])
+    return any(c["message_id"] == reply["message_id"] for c in cms.case(result["case_id"])["communications"])
+
+
+def answer_timer_ignores_judicial_wait(cms: Cms, network: Network) -> list[tuple[str, str]]:
+    """The case's communications with the domestic authority two days after a request awaiting the court was
+    handed over to it (the court does not decide in that time)."""
+    held(cms, judicial_authorisation="PENDING", availability="INDIRECT")
+    _, sent = ask(cms, network)
+    case_id = cms.case_of(sent["message_id"])["case_id"]
+    cms.post(f"/cases/{case_id}/decision", {"action": "hand_over", "reasons": "the authority applies to the court"})
+
+    def national() -> list[tuple[str, str]]:
+        return [(c["direction"], c["kind"]) for c in cms.case(case_id)["communications"] if c["channel"] == "NATIONAL"]
+
+    with contextlib.suppress(AssertionError):
+        cms.run_until(lambda: len(national()) > 1, timedelta(days=2), "a second communication with the authority")
+    return national()
+
+
+def copy_read_first_files_request_as_copy(cms: Cms, network: Network) -> list[str]:
+    """The answers to a direct request to the domestic authority whose copy to the SPOC is processed first."""
+    held(cms)
+    reference = network.reference()
+    lea = f"LEA-{cms.state}"
+    network.faults([{"channel": "SIENA", "party": lea, "type": "outage", "params": {"mode": "503"}}])
+    try:
+        sent = network.send("SPOC-DE", request_body(reference, to=lea, cc=[spoc(cms)], subject="Greta Holm"))
+        cms.case_of(sent["message_id"])
+    finally:
+        network.clear_faults()
+    network.advance(timedelta(seconds=1))  # the held-back push to the authority follows
+
+    def received_by() -> list[str]:
+        return [c["received_by"] for case in cms.get("/cases", message_id=sent["message_id"])["cases"]
+                for c in cms.case(case["case_id"])["communications"] if c["message_id"] == sent["message_id"]]
+
+    deadline = time.monotonic() + 15
+    while len(received_by()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(received_by()) == sorted([spoc(cms), lea]), received_by()
+    with contextlib.suppress(AssertionError):
+        first_answer(cms, network, reference, timedelta(days=1), kinds=("REPLY",))
+    return [m["directive"]["kind"] for m in answers(network, reference)]
+
+
 @dataclass(frozen=True)
 class Expectation:
     scenario: Callable[[Cms, Network], Any]
@@ -993,6 +1065,17 @@ EXPECTED: dict[str, Expectation] = {
         lambda o: [k for k, _, _ in o] == ["REPLY"] and o[0][1:] == ("SIENA", ["SPOC-DE"]), lambda o: o == [], "LV"),
     "designated-authority-requests-office-hours-only": Expectation(
         designated_authority_requests_office_hours_only, lambda d: d <= H8, lambda d: d >= timedelta(hours=24), "BE"),
+    "clarification-answered-without-content": Expectation(clarification_answered_without_content,
+                                                          lambda o: o == "burglary of a pharmacy", lambda o: o is None,
+                                                          "ES"),
+    "answers-filed-by-reference-only": Expectation(answers_filed_by_reference_only, lambda filed: filed is True,
+                                                   lambda filed: filed is False, "IT"),
+    "answer-timer-ignores-judicial-wait": Expectation(
+        answer_timer_ignores_judicial_wait, lambda n: n == [("OUTGOING", "HAND_OVER")],
+        lambda n: ("INCOMING", "HAND_BACK") in n, "NO"),
+    "copy-read-first-files-request-as-copy": Expectation(copy_read_first_files_request_as_copy,
+                                                         lambda kinds: "REPLY" in kinds, lambda kinds: kinds == [],
+                                                         "CH"),
 }
 
 
