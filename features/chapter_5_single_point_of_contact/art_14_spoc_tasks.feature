@@ -41,5 +41,5 @@ Feature: Article 14 - Tasks and capabilities of the Single Point of Contact
   Scenario: The SPOC under test provides clarifications when the requested SPOC asks for them
     Given the SPOC of the Member State under test is the requesting SPOC
     When the SPOC under test sends a request for information to the SPOC of Germany
-    And the SPOC of Germany asks the SPOC under test for clarification
-    Then the SPOC under test answers with the clarification
+    And the SPOC of Germany asks the SPOC under test for clarification of the offence and of the link between the purpose and the person
+    Then the SPOC under test answers with a clarification of its request that gives the offence and the link it stated

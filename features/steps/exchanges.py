@@ -364,12 +364,14 @@ def sut_sends_request(context: Any, state: str) -> None:
     )
 
 
-@step("the SPOC of {state} asks the SPOC under test for clarification")
+@step("the SPOC of {state} asks the SPOC under test for clarification of the offence and of the link between the "
+      "purpose and the person")
 def foreign_spoc_asks_clarification(context: Any, state: str) -> None:
     _narrow(
         context,
-        f"the SPOC of {state} asked for clarification",
-        lambda e: e.event("clarification_requested_by_harness") is not None,
+        f"the SPOC of {state} asked for clarification of the offence and the subject link",
+        lambda e: e.event("clarification_requested_by_harness") is not None
+        and set(e.facts.get("clarification_asked") or []) >= {"offence", "subject_link"},
     )
 
 

@@ -354,7 +354,7 @@ def channelled(context: Any) -> None:
     require(context, "R-62")
 
 
-@then("the SPOC under test answers with the clarification")
+@then("the SPOC under test answers with a clarification of its request that gives the offence and the link it stated")
 def clarification_given(context: Any) -> None:
     require(context, "R-66")
 
