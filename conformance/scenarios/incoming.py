@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.scenarios.flows import await_answers, decide, fixture, send_incoming
+from conformance.settings import TimeMode
 from simulators.model.directive import (
     CopyExceptionGround,
     DataSubjectCategory,
@@ -279,6 +280,15 @@ class RequestToCompetentAuthority(_Incoming):
         authority = f"LEA-{ctx.state}"
         held_back = ctx.spoc if self.delivery_order == "addressee_first" else authority
         await ctx.at(ctx.local(self.day, *self.hour))
+        if ctx.settings.time_mode is TimeMode.REAL:
+            # Every scenario runs at once in real time mode: an outage of a mailbox, however short, would hold
+            # back the others' traffic too. The order is then the push timing's, and not claimed.
+            exchange, _ = await send_incoming(
+                ctx, key=self.name, title=self.title, requirements=sorted(self.requirements), at=ctx.now,
+                requester=self.requester, request=request, availability=self.availability,
+                expected={"I1": "provide"}, to=authority, cc=[ctx.spoc],
+                facts={"delivery_order_not_forced": "real time mode runs every scenario at once"})
+            return await await_answers(ctx, exchange)
         await ctx.network.set_faults([{"channel": "SIENA", "party": held_back, "type": "outage",
                                        "params": {"mode": "503"}}], scenario=ctx.name)
         exchange, _ = await send_incoming(
