@@ -156,6 +156,15 @@ def test_the_profile_comes_from_what_the_harness_set_up() -> None:
     assert profile_of(shared, "AT")["sender_role"] == {"designated_authority"}
 
 
+def test_a_delivery_order_counts_only_where_the_harness_forced_it() -> None:
+    forced = _exchange("copy-first", kind=ExchangeKind.INCOMING_REQUEST, requester="SPOC-FR",
+                       facts={"recipient": "LEA-AT", "cc": ["SPOC-AT"], "delivery_order": "copy_first"})
+    assert profile_of(forced, "AT")["delivery_order"] == {"copy_first"}
+    left_to_the_pushes = _exchange("either", kind=ExchangeKind.INCOMING_REQUEST, requester="SPOC-FR",
+                                   facts={"recipient": "LEA-AT", "cc": ["SPOC-AT"]})
+    assert "delivery_order" not in profile_of(left_to_the_pushes, "AT")
+
+
 def test_an_authorisation_pending_past_the_update_interval_is_told_from_the_events() -> None:
     notice = datetime(2026, 3, 27, 17, tzinfo=UTC)
     exchange = _exchange("long", kind=ExchangeKind.INCOMING_REQUEST, requester="SPOC-BE", facts={"judicial": "granted"})

@@ -1,6 +1,7 @@
 """Checks judge on what the harness knows (fixtures it loaded, exchanges it set up), not on the SUT's account.
 
-Hand-built campaigns: one incoming request, the fixture the harness loaded for it, and the SUT's reply.
+Hand-built campaigns: one incoming request, the fixture the harness loaded for it, and the SUT's reply; an
+outgoing request and what the requested SPOC asked; a hand-over the harness made while the court decided.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ import pytest
 
 from conformance.campaign.runner import CampaignResult, Exports
 from conformance.campaign.view import CampaignView
-from conformance.checks import art10_personal_data, art11_13_languages_channels, art16_case_management
+from conformance.checks import (
+    art10_personal_data,
+    art11_13_languages_channels,
+    art14_spoc_tasks,
+    art16_case_management,
+)
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.settings import CampaignSettings
 from conformance.sut import AuditEntry, CaseRecord, SutInfo
@@ -168,3 +174,99 @@ def test_conclusion_is_judged_against_the_channels(status: str, outcome: str | N
         assert "AWAITING_JUDICIAL_AUTHORISATION and no concluded_at" in judge.findings[0].observed
     if status == "CONCLUDED" and not concluded:
         assert "without concluded_at" in judge.findings[0].observed
+
+
+_STIMULUS = {"subject": "Ole Brun", "offence": "burglary of a pharmacy", "subject_link": "Ole Brun is a suspect"}
+
+
+def _asked_to_clarify(clarification: dict[str, Any], in_reply_to: str | None = "SIENA-2") -> Ledger:
+    """The SUT's request AT-1 to SPOC-DE, the German question on the offence and subject link, the SUT's answer."""
+    ledger = Ledger(seed=1, sut_parties=["SPOC-AT"])
+    ledger.observe([
+        _message("SIENA-1", "SPOC-AT", "SPOC-DE", {"kind": "REQUEST", "case_reference": "AT-1"}),
+        _message("SIENA-2", "SPOC-DE", "SPOC-AT", {"kind": "CLARIFICATION_REQUEST", "case_reference": "AT-1",
+                                                   "questions": "offence? link?"}, in_reply_to="SIENA-1"),
+        _message("SIENA-3", "SPOC-AT", "SPOC-DE", {"kind": "CLARIFICATION", **clarification}, in_reply_to=in_reply_to),
+    ])
+    exchange = ledger.add_exchange(Exchange(
+        key="outgoing", scenario="s", kind=ExchangeKind.OUTGOING_REQUEST, title="t", requirements=["R-66"],
+        message_id="SIENA-1", reference="AT-1", subject="Ole Brun",
+        facts={"stimulus": _STIMULUS, "clarification_asked": ["offence", "subject_link"]}))
+    exchange.add_event("clarification_requested_by_harness", AT, "SIENA-2")
+    exchange.add_event("clarification_answered", AT, "SIENA-3")
+    return ledger
+
+
+_AMENDED = {"reference": "AT-1", "offence": "burglary", "subject_link": "the suspect",
+            "entities": [{"entity_id": "E1", "type": "PERSON", "attributes": {"name": "Ole Brun"}}]}
+
+
+@pytest.mark.parametrize(("clarification", "in_reply_to", "outcome"), [
+    ({"case_reference": "AT-1", "amended_request": _AMENDED}, "SIENA-2", Outcome.PASSED),
+    # The values given in the stimulus, in the answer's text, answer the question too.
+    ({"case_reference": "AT-1", "answers": "Burglary of a pharmacy; Ole Brun is a suspect."}, "SIENA-2",
+     Outcome.PASSED),
+    # A form letter: it points to an amended request that is not there.
+    ({"case_reference": "AT-1", "answers": "Complete as restated; see the amended request."}, "SIENA-2",
+     Outcome.FAILED),
+    ({"case_reference": "AT-1", "amended_request": {**_AMENDED, "offence": None}}, "SIENA-2", Outcome.FAILED),
+    ({"case_reference": "AT-1", "amended_request": {**_AMENDED, "reference": "AT-9"}}, "SIENA-2", Outcome.FAILED),
+    ({"case_reference": "AT-1", "amended_request": {**_AMENDED, "entities": []}}, "SIENA-2", Outcome.FAILED),
+    # Neither in the question's thread nor under the request's reference.
+    ({"case_reference": "AT-9", "amended_request": _AMENDED}, None, Outcome.FAILED),
+])
+def test_a_clarification_answers_what_was_asked(clarification: dict[str, Any], in_reply_to: str | None,
+                                                outcome: Outcome) -> None:
+    judge = _judge("R-66")
+    art14_spoc_tasks.test_clarification_given_when_asked(_view(_asked_to_clarify(clarification, in_reply_to)), judge)
+    assert [f.outcome for f in judge.findings] == [outcome], judge.findings
+
+
+@pytest.mark.parametrize(("reply_in", "outcome"), [("AT-1", Outcome.PASSED), ("AT-2", Outcome.FAILED)])
+def test_a_reply_is_recorded_in_the_case_of_the_request_it_answers(reply_in: str, outcome: Outcome) -> None:
+    """The German SPOC's reply quotes its own reference; the harness tied it to the request by its thread."""
+    ledger = Ledger(seed=1, sut_parties=["SPOC-AT"])
+    ledger.observe([
+        _message("SIENA-1", "SPOC-AT", "SPOC-DE", {"kind": "REQUEST", "case_reference": "AT-1"}),
+        _message("SIENA-2", "SPOC-DE", "SPOC-AT", {"kind": "REPLY", "case_reference": "DE-77"},
+                 in_reply_to="SIENA-1"),
+    ])
+    exchange = ledger.add_exchange(Exchange(key="outgoing", scenario="s", kind=ExchangeKind.OUTGOING_REQUEST,
+                                            title="t", requirements=["R-81"], message_id="SIENA-1", reference="AT-1"))
+    exchange.add_event("reply_received", AT, "SIENA-2")
+    held = {"AT-1": [{"message_id": "SIENA-1"}], "AT-2": []}
+    held[reply_in].append({"message_id": "SIENA-2"})
+    cases = [CaseRecord.model_validate({"case_id": case_id, "communications": communications})
+             for case_id, communications in held.items()]
+    judge = _judge("R-81")
+    art16_case_management.test_requests_and_communications_recorded(_view(ledger, cases=cases), judge)
+    reply = [f for f in judge.findings if f.instance == "outgoing:SIENA-2"]
+    assert [f.outcome for f in reply] == [outcome]
+
+
+@pytest.mark.parametrize(("back_at", "outcome"), [
+    (None, Outcome.PASSED),  # the court's information came back with the SPOC's reply, no hand-back recorded
+    (datetime(2026, 4, 3, 9, tzinfo=UTC), Outcome.PASSED),  # after the court granted
+    (datetime(2026, 3, 29, 9, tzinfo=UTC), Outcome.FAILED),  # while the court had not decided
+])
+def test_nothing_comes_back_from_the_authority_before_the_court_allowed_it(back_at: datetime | None,
+                                                                           outcome: Outcome) -> None:
+    ledger = Ledger(seed=1, sut_parties=["SPOC-AT"])
+    ledger.observe([_message("SIENA-1", "SPOC-BE", "SPOC-AT", {"kind": "REQUEST", "case_reference": "BE-1"})])
+    exchange = ledger.add_exchange(Exchange(
+        key="incoming", scenario="s", kind=ExchangeKind.INCOMING_REQUEST, title="t", requirements=["R-82"],
+        message_id="SIENA-1", reference="BE-1", facts={"judicial": "granted", "handed_over_to": "LEA-AT"}))
+    exchange.add_event("handed_over", datetime(2026, 3, 27, 15, 25, tzinfo=UTC), detail="LEA-AT")
+    exchange.add_event("judicial_granted", datetime(2026, 4, 2, 15, tzinfo=UTC))
+    communications: list[dict[str, Any]] = [
+        {"message_id": "SIENA-1"},
+        {"message_id": "NATIONAL-AT-1", "channel": "NATIONAL", "direction": "OUTGOING", "kind": "HAND_OVER",
+         "sender": "SPOC-AT", "recipients": ["LEA-AT"], "counterpart": "LEA-AT", "at": "2026-03-27T15:25:00Z"}]
+    if back_at is not None:
+        communications.append({"message_id": "NATIONAL-AT-2", "channel": "NATIONAL", "direction": "INCOMING",
+                               "kind": "HAND_BACK", "sender": "LEA-AT", "recipients": ["SPOC-AT"],
+                               "counterpart": "LEA-AT", "at": back_at.isoformat()})
+    case = CaseRecord.model_validate({"case_id": "AT-1", "reference": "BE-1", "communications": communications})
+    judge = _judge("R-82")
+    art16_case_management.test_domestic_communications_recorded(_view(ledger, cases=[case]), judge)
+    assert [f.outcome for f in judge.findings] == [outcome], judge.findings
