@@ -62,12 +62,16 @@ def test_requests_and_communications_recorded(campaign: CampaignView, judge: Jud
             continue
         evidence = records.evidence(exchange)
         # The exchange's case is the one holding the message that opened it; every later communication of the
-        # exchange (as the harness tied it: its thread, its events) belongs there, whatever reference it quotes.
+        # exchange (as the harness tied it: its thread, its events) that the SUT sent or was addressed belongs
+        # there, whatever reference it quotes. A copy it got only in CC may be kept as a copy of its own.
         own = {c.case_id for c in records.cases_of_message(exchange.message_id)}
+        parties = set(records.sut_parties)
         for message in _exchange_messages(records, exchange):
             cases = records.cases_of_message(message.message_id)
             holders = [c.case_id for c in cases]
-            elsewhere = bool(own) and message.message_id != exchange.message_id and not own & set(holders)
+            party_to_it = message.sender in parties or bool(parties & set(message.to))
+            elsewhere = (bool(own) and party_to_it and message.message_id != exchange.message_id
+                         and not own & set(holders))
             judge.check(bool(cases) and not elsewhere, f"{exchange.key}:{message.message_id}", rule=rule,
                         evidence=evidence,
                         observed=f"{message.summary()}: recorded in {holders or 'no case'}"
