@@ -57,10 +57,16 @@ class Network:
 
     def __init__(self, caller: HttpCaller) -> None:
         self.caller = caller
+        # (channel, party) of the outages the harness put in force; None in either: every one.
+        self._outages: frozenset[tuple[str | None, str | None]] = frozenset()
 
     @property
     def base_url(self) -> str:
         return self.caller.base_url
+
+    def holds_back(self, channel: str, party: str) -> bool:
+        """Whether an outage the harness set holds deliveries to `party` on `channel` back on purpose."""
+        return any((c is None or c == channel) and (p is None or p == party) for c, p in self._outages)
 
     async def clock(self) -> datetime:
         reply = await self.caller.call("GET", "/control/clock")
@@ -81,9 +87,11 @@ class Network:
     async def set_faults(self, faults: Sequence[dict[str, Any]], *, scenario: str | None = None) -> None:
         await self.caller.call("PUT", "/control/faults", body={"faults": list(faults)}, record="fault",
                                scenario=scenario)
+        self._outages = frozenset((f.get("channel"), f.get("party")) for f in faults if f.get("type") == "outage")
 
     async def clear_faults(self, *, scenario: str | None = None) -> None:
         await self.caller.call("DELETE", "/control/faults", record="fault", scenario=scenario)
+        self._outages = frozenset()
 
     async def reset(self) -> None:
         await self.caller.call("POST", "/control/reset", record="reset")
