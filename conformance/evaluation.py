@@ -2,7 +2,7 @@
 
 The pytest suite (conformance/checks, through conformance.plugin) and the behave steps must reach the
 same verdicts from the same code: both call the same check functions, `check(campaign, judge)`,
-on the same campaign (`conformance.plugin.ConformanceRun`, which starts the reference network or
+on the same campaign (`conformance.campaign.conformance_run.ConformanceRun`, which starts the reference network or
 connects to a vendor's, and runs the campaign once). This module finds those functions by their
 `@pytest.mark.requirement` marker, runs them on a `CampaignView` and answers the questions a
 scenario asks: which findings concern these exchanges, and does requirement R-xx hold for them.
@@ -22,9 +22,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from conformance.campaign.conformance_run import ConformanceRun, RunOptions
 from conformance.campaign.view import CampaignView
+from conformance.checks import CHECKS_DIR
 from conformance.ledger import Exchange
-from conformance.plugin import CHECKS_DIR, ConformanceRun, RunOptions
 from conformance.verdicts import Finding, Judge
 from reports.results import Outcome, combine_outcomes
 
@@ -45,7 +46,7 @@ CheckBody = Callable[[CampaignView, Judge], None]
 class CheckFunction:
     """One conformance check: the function the pytest suite runs, with its marker's requirements."""
 
-    check_id: str  # as conformance.plugin.check_id names it: "<module>.<name without test_>"
+    check_id: str  # as conformance.campaign.conformance_run.check_id names it: "<module>.<name without test_>"
     title: str
     requirements: tuple[str, ...]
     article: str

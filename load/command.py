@@ -85,7 +85,8 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
     Every answer is judged against its Art 5(1) limit in network time; at the end the users' sends,
     the channel journal and the SUT's case records are reconciled (lost, duplicated, late).
     """
-    from load.runner import LoadOptions, run_load
+    from load.options import LoadOptions
+    from load.runner import run_load
     from load.settings import LoadSettingsError, parse_mix
     from simulators.model.parties import UnknownStateError, member_states, normalise_state_code
     from simulators.reference_cms.defects import DEFECTS

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.plugin import RunOptions
+from conformance.campaign.conformance_run import RunOptions
 from reports.assemble import kill_row
 from reports.html import write_html
 from reports.junit import write_junit

@@ -37,8 +37,8 @@ from reports.results import (
 from reports.signing import ephemeral_signing_key, load_signing_key
 
 if TYPE_CHECKING:
+    from conformance.campaign.conformance_run import ConformanceRun
     from conformance.catalogue import Catalogue
-    from conformance.plugin import ConformanceRun
 
 __all__ = ["FEATURES_DIR", "build_results", "gherkin_scenarios", "requirement_meta", "write_reports"]
 

@@ -21,7 +21,7 @@ from conformance.campaign.engine import Engine
 from conformance.campaign.http import HttpCaller
 from conformance.campaign.timeline import Timeline
 from conformance.ledger import Ledger
-from conformance.scenarios.base import Scenario, ScenarioContext, scenarios_for
+from conformance.scenarios.base import Scenario, ScenarioContext
 from conformance.scenarios.data import ScenarioData
 from conformance.settings import CampaignSettings, TimeMode
 from conformance.sut import AuditEntry, CaseRecord, ManualStepNotDone, SutClient, SutInfo
@@ -161,6 +161,10 @@ async def run_campaign(
         progress.phase("starting the network timeline")
         await timeline.start()
         statistics_before = {year: await sut.statistics(year) for year in _statistics_years(settings)}
+
+        # Start-up time: the library (the generated plan is made on import) is imported in the background while
+        # the network starts (scenarios/preparation.py); here the campaign waits for it if it must.
+        from conformance.scenarios.library import scenarios_for
 
         chosen = [cls for cls in scenarios_for(requirement_ids)
                   if scenario_names is None or cls.name in scenario_names]

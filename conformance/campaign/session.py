@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from conformance.campaign.conformance_run import ConformanceRun, RunOptions
 from conformance.campaign.runner import Progress
-from conformance.plugin import CHECKS_DIR, ConformanceRun, RunOptions, install
+from conformance.checks import CHECKS_DIR
+from conformance.plugin import install
 from reports.results import RunResults
 
 __all__ = ["RichProgress", "SessionOutcome", "run_session"]

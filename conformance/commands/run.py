@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from conformance.plugin import RunOptions
+from conformance.campaign.conformance_run import RunOptions
 
 __all__ = ["run"]
 

@@ -1,0 +1,37 @@
+"""Every scenario module is loaded by the library: a module left out would silently never run."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conformance.scenarios import library
+from conformance.scenarios.library import SCENARIO_MODULES, load_scenarios
+
+SCENARIOS_DIR = Path(library.__file__).parent
+
+
+def _registers_scenarios(path: Path) -> bool:
+    """Whether the module calls `register` (the registry's one entrance), as a decorator or directly."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ClassDef) and any(
+                isinstance(d, ast.Name) and d.id == "register" for d in node.decorator_list):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "register":
+            return True
+    return False
+
+
+def test_every_module_that_registers_scenarios_is_loaded() -> None:
+    registering = {f"conformance.scenarios.{path.stem}" for path in SCENARIOS_DIR.glob("*.py")
+                   if _registers_scenarios(path)}
+    loaded = {module.__name__ for module in SCENARIO_MODULES}
+    assert registering, "no scenario module found: the scan looks in the wrong place"
+    assert registering - loaded == set(), "scenario modules missing from library.SCENARIO_MODULES"
+
+
+def test_every_loaded_scenario_comes_from_a_listed_module() -> None:
+    loaded = {module.__name__ for module in SCENARIO_MODULES}
+    scenarios = load_scenarios()
+    assert scenarios
+    assert {cls.__module__ for cls in scenarios.values()} <= loaded
