@@ -372,7 +372,7 @@ class CpuMeter:
                 "client_cpu_us": (client_end - client_start) / count * 1e6}
 
 
-class Network:
+class SienaServerProcess:
     """A `serve --channels siena` process; `push` registers the recipient's webhook at `hook`."""
 
     def __init__(self, data: str, hook: str | None) -> None:
@@ -442,6 +442,8 @@ class Network:
             return dict(await answer.json())
 
 
+# Long: the benchmark's rounds over every set-up and concurrency, interleaved
+# so that each round compares set-ups under the same machine load.
 async def measure(options: argparse.Namespace) -> dict[str, Any]:
     me = [sys.executable, __file__]
     levels: list[int] = options.concurrency
@@ -478,8 +480,8 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
             (Path(data) / "wrk").mkdir()
         bare, bare_url = start([*me, "--bare-server", str(free_port())])
         receiver, receiver_url = start([*me, "--receiver-server", str(free_port())])
-        pull = Network(str(Path(data) / "pull"), None)
-        push = Network(str(Path(data) / "push"), receiver_url)
+        pull = SienaServerProcess(str(Path(data) / "pull"), None)
+        push = SienaServerProcess(str(Path(data) / "push"), receiver_url)
         try:
             await push.setup()
             await blast(bare_url, {}, options.warmup, levels[0])

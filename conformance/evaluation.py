@@ -32,8 +32,8 @@ from reports.results import Outcome, combine_outcomes
 __all__ = [
     "CheckFunction",
     "GherkinRun",
+    "RequirementVerdict",
     "UserDataError",
-    "Verdict",
     "check_functions",
     "evaluate",
     "options_from_userdata",
@@ -120,7 +120,7 @@ def _concerns(instance: str, keys: Sequence[str], part: str | None) -> bool:
 
 
 @dataclass
-class Verdict:
+class RequirementVerdict:
     """What the checks of one requirement say, overall or about some exchanges."""
 
     requirement: str
@@ -272,7 +272,7 @@ class GherkinRun:
 
     def verdict(
         self, requirement: str, exchanges: Sequence[Exchange] | None = None, *, part: str | None = None
-    ) -> Verdict:
+    ) -> RequirementVerdict:
         """The verdict on a requirement, over the whole campaign or only about the given exchanges.
 
         A finding concerns an exchange when its instance is the exchange's key or the id of one of its
@@ -292,7 +292,7 @@ class GherkinRun:
             or (exchanges is not None and _concerns(finding.instance, keys, part))
         ]
         shown = tuple(e.key for e in exchanges) if exchanges is not None else ()
-        return Verdict(requirement, self.article(requirement), judges, shown, findings)
+        return RequirementVerdict(requirement, self.article(requirement), judges, shown, findings)
 
     def close(self) -> None:
         self.run.close()

@@ -37,8 +37,8 @@ __all__ = [
     "REQUIREMENT_TAG",
     "Examples",
     "Feature",
+    "GherkinScenario",
     "GherkinSyntaxError",
-    "Scenario",
     "ScenarioRef",
     "article_tags",
     "parse_duration",
@@ -82,7 +82,7 @@ class Examples:
 
 
 @dataclass(frozen=True)
-class Scenario:
+class GherkinScenario:
     keyword: str  # "Scenario" or "Scenario Outline"
     name: str
     line: int
@@ -102,7 +102,7 @@ class Feature:
     name: str
     line: int
     tags: tuple[str, ...]
-    scenarios: tuple[Scenario, ...]
+    scenarios: tuple[GherkinScenario, ...]
 
 
 @dataclass(frozen=True)
@@ -168,9 +168,9 @@ class _OpenScenario:
             self.open_examples = None
         self.table_rows = 0
 
-    def close(self) -> Scenario:
+    def close(self) -> GherkinScenario:
         self.close_examples()
-        return Scenario(
+        return GherkinScenario(
             keyword=self.keyword,
             name=self.name,
             line=self.line,
@@ -197,13 +197,15 @@ def _parse_tags(path: Path, number: int, text: str) -> list[str]:
     return [tag[1:] for tag in tags]
 
 
+# Long: one line-by-line state machine over the Gherkin keywords; split, its state
+# (pending tags, the open scenario, the examples) would move into a class for no gain in clarity.
 def parse_feature(path: Path) -> Feature:
     """Parse one .feature file; raises GherkinSyntaxError naming the file and line of a fault."""
     lines = path.read_text(encoding="utf-8").splitlines()
     pending_tags: list[str] = []
     feature: tuple[str, int, tuple[str, ...]] | None = None
     rule_tags: tuple[str, ...] = ()
-    scenarios: list[Scenario] = []
+    scenarios: list[GherkinScenario] = []
     current: _OpenScenario | None = None
     in_background = False
     doc_fence: str | None = None
@@ -323,7 +325,7 @@ def scenario_refs(features_dir: Path) -> list[ScenarioRef]:
 def _ref(
     relative: str,
     feature: Feature,
-    scenario: Scenario,
+    scenario: GherkinScenario,
     tags: tuple[str, ...],
     examples: Examples | None = None,
 ) -> ScenarioRef:

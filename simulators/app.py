@@ -168,6 +168,8 @@ def network_openapi(app: web.Application) -> dict[str, Any]:
     )
 
 
+# Long: the table of public routes with their small handlers, read top to bottom
+# like the published API document.
 def _public_routes(app: web.Application) -> None:
     from simulators.control import ClockView
 

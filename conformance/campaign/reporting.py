@@ -30,7 +30,7 @@ from reports.results import (
     RunResults,
     RunSettings,
     SignerInfo,
-    SutInfo,
+    SystemUnderTest,
     VirtualTime,
     write_results,
 )
@@ -90,6 +90,8 @@ def _catalogue_digest() -> str:
     return hashlib.sha256(source.read_bytes()).hexdigest()
 
 
+# Long: every field of results.json gathered in one place, in the order of the schema;
+# its parts share the run's settings, span and catalogue.
 def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None = None) -> RunResults:
     settings = run.settings
     result = run.result
@@ -146,7 +148,7 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         started_at=run.started_at,
         finished_at=finished,
         virtual_time=span,
-        sut=SutInfo(
+        sut=SystemUnderTest(
             kind="reference" if run.options.sut == "reference" else "vendor",
             url=run.sut_url or run.options.sut,
             state=settings.sut_state,

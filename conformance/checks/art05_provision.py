@@ -10,7 +10,7 @@ import pytest
 from conformance.campaign.view import CampaignView
 from conformance.checks._support import answer_pending, completion, copy_finding, reply_pending
 from conformance.ledger import Exchange
-from conformance.verdicts import Judge, describe_gap, z
+from conformance.verdicts import Judge, describe_gap, utc_text
 from simulators.model.directive import CopyExceptionGround
 from simulators.model.parties import PartyKind, party
 
@@ -48,7 +48,7 @@ def _delay_notice_findings(campaign: CampaignView, judge: Judge, exchange: Excha
     if not (isinstance(delay, dict) and delay.get("expected_delay_hours") and str(delay.get("reasons") or "").strip()):
         problems.append(f"the notice does not state the expected length and the reasons ({delay})")
     judge.check(not problems, f"{exchange.key}[notice]", rule=rule, evidence=evidence,
-                observed=f"delay notice {first.message_id} at {z(first.created_at)}: "
+                observed=f"delay notice {first.message_id} at {utc_text(first.created_at)}: "
                 + ("; ".join(problems) or f"{delay.get('expected_delay_hours')} h, reasons given"),
                 expected=f"immediately (within {settings.immediately}), with length and reasons")
 
@@ -88,16 +88,16 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
             elif (done.done_at is None or done.provided == {}) and (unseen := campaign.unseen_before(
                     granted.at + settings.after_grant_tolerance, "information after the grant")):
                 judge.inconclusive(f"{exchange.key}[after grant]", rule=rule, evidence=evidence,
-                                   observed=f"granted at {z(granted.at)}; {unseen}")
+                                   observed=f"granted at {utc_text(granted.at)}; {unseen}")
             elif done.done_at is None or done.provided == {}:
                 judge.failed(f"{exchange.key}[after grant]", rule=rule, evidence=evidence,
-                             observed=f"granted at {z(granted.at)}; {campaign.answers_text(exchange)}",
+                             observed=f"granted at {utc_text(granted.at)}; {campaign.answers_text(exchange)}",
                              expected=f"the information within {settings.after_grant_tolerance} of the grant")
             else:
                 provided_at = min(m.created_at for m in done.provided.values())
                 judge.check(provided_at - granted.at <= settings.after_grant_tolerance, f"{exchange.key}[after grant]",
                             rule=rule, evidence=evidence,
-                            observed=f"granted at {z(granted.at)}; information at {z(provided_at)} "
+                            observed=f"granted at {utc_text(granted.at)}; information at {utc_text(provided_at)} "
                             f"({describe_gap(granted.at, provided_at)} later)",
                             expected=f"within {settings.after_grant_tolerance} of the grant")
         case = campaign.case(exchange)

@@ -10,7 +10,7 @@ import pytest
 from conformance.campaign.http import parse_time
 from conformance.campaign.view import CampaignView
 from conformance.checks._support import deadline_finding
-from conformance.verdicts import Judge, describe_gap, z
+from conformance.verdicts import Judge, describe_gap, utc_text
 from reports.results import Evidence
 
 _TOLERANCE = timedelta(seconds=1)
@@ -65,19 +65,20 @@ def test_limits_run_from_receipt(campaign: CampaignView, judge: Judge) -> None:
                          observed=f"no case in the SUT's export holds {message.message_id}")
             continue
         counted = (case.deadline or {}).get("counted_from")
-        delivered = f"delivered {z(received)}" + (f", acknowledged by the SUT {z(acked)}" if acked > received else "")
+        delivered = f"delivered {utc_text(received)}" + (
+            f", acknowledged by the SUT {utc_text(acked)}" if acked > received else "")
         if campaign.cross_clock is not None and case.received_at is not None:
             _own_clock_receipt(campaign, judge, exchange.key, case.received_at, counted, delivered, evidence)
             continue
         problems = []
         if case.received_at is None or off(case.received_at):
-            problems.append(f"recorded receipt {z(case.received_at)}")
+            problems.append(f"recorded receipt {utc_text(case.received_at)}")
         if counted is not None and off(parse_time(str(counted))):
             problems.append(f"the deadline is counted from {counted}")
         judge.check(not problems, exchange.key, rule=rule, evidence=evidence,
                     observed=f"{delivered}; " + ("; ".join(problems) or "receipt recorded and counted"),
-                    expected=f"receipt {z(received)} recorded and the limit counted from it"
-                    + (f" (or the SUT's arrival stamp, by {z(acked)})" if acked > received else ""))
+                    expected=f"receipt {utc_text(received)} recorded and the limit counted from it"
+                    + (f" (or the SUT's arrival stamp, by {utc_text(acked)})" if acked > received else ""))
 
 
 def _outside(earliest: datetime, latest: datetime) -> Callable[[datetime], bool]:
@@ -92,14 +93,14 @@ def _own_clock_receipt(campaign: CampaignView, judge: Judge, instance: str, reco
     counted_from = parse_time(str(counted)) if counted is not None else None
     if counted_from is not None and abs(counted_from - recorded) > _TOLERANCE:
         judge.failed(instance, rule=rule, evidence=evidence,
-                     observed=f"recorded receipt {z(recorded)}; the deadline is counted from {counted}, "
+                     observed=f"recorded receipt {utc_text(recorded)}; the deadline is counted from {counted}, "
                      f"{describe_gap(recorded, counted_from)} after it (both by the SUT's clock)",
                      expected="the limit counted from the recorded receipt")
         return
     counting = "; the deadline is counted from it" if counted_from is not None else ""
     judge.inconclusive(instance, rule=rule, evidence=evidence,
-                       observed=f"{delivered} by the network's clock; recorded receipt {z(recorded)} by the SUT's"
-                       f"{counting}; whether the recorded receipt is the delivery cannot be told: "
+                       observed=f"{delivered} by the network's clock; recorded receipt {utc_text(recorded)} "
+                       f"by the SUT's{counting}; whether the recorded receipt is the delivery cannot be told: "
                        f"{campaign.cross_clock}")
 
 

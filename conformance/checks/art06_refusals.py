@@ -11,7 +11,7 @@ from conformance.campaign.view import CampaignView
 from conformance.checks._support import answer_pending, completion, deadline_finding, judge_limit
 from conformance.durations import same_span
 from conformance.ledger import Exchange
-from conformance.verdicts import Judge, describe_gap, z
+from conformance.verdicts import Judge, describe_gap, utc_text
 from simulators.model.deadlines import iso_duration
 from simulators.model.directive import RefusalGround
 
@@ -181,12 +181,12 @@ def test_clarification_suspends_the_limit(campaign: CampaignView, judge: Judge) 
         matching = [(s, e) for s, e in stored if s is not None and e is not None and abs(s - asked.at) <= tolerance
                     and back[0] - tolerance <= e <= back[1] + tolerance]
         if not matching:
-            problems.append(f"suspensions recorded {[(z(s), z(e)) for s, e in stored]}")
+            problems.append(f"suspensions recorded {[(utc_text(s), utc_text(e)) for s, e in stored]}")
         counted = record.get("counted_from")
         if counted and received:
             first, last = _real_time_receipt(campaign, exchange.message_id, party) or (received, received)
             if not first - tolerance <= parse_time(str(counted)) <= last + tolerance:
-                problems.append(f"the deadline is counted from {counted}, not from receipt {z(received)}")
+                problems.append(f"the deadline is counted from {counted}, not from receipt {utc_text(received)}")
         suspended = str(record.get("suspended") or "")
         span = answered.at - asked.at
         counted_spans = [span]
@@ -201,8 +201,10 @@ def test_clarification_suspends_the_limit(campaign: CampaignView, judge: Judge) 
             _own_clock_suspension(campaign, judge, exchange, case.suspensions, suspended, problems, rule)
             continue
         judge.check(not problems, f"{exchange.key}[records]", rule=rule, evidence=campaign.evidence(exchange),
-                    observed="; ".join(problems) or f"suspension {z(asked.at)}..{z(answered.at)} recorded and counted",
-                    expected=f"suspension {z(asked.at)}..{z(answered.at)} recorded, limit counted from receipt")
+                    observed="; ".join(problems)
+                    or f"suspension {utc_text(asked.at)}..{utc_text(answered.at)} recorded and counted",
+                    expected=f"suspension {utc_text(asked.at)}..{utc_text(answered.at)} recorded, "
+                    "limit counted from receipt")
     if not judge.findings:
         judge.not_applicable("no request needed clarification")
 
@@ -218,8 +220,8 @@ def _own_clock_suspension(campaign: CampaignView, judge: Judge, exchange: Exchan
                      expected="the limit counted from the recorded receipt")
         return
     asked, answered = exchange.event("clarification_requested"), exchange.event("clarification_received")
-    network = f"{z(asked.at)}..{z(answered.at)}" if asked is not None and answered is not None else "none"
-    recorded = [(z(pair[0]), z(pair[1] if len(pair) > 1 else None)) for pair in stored if pair]
+    network = f"{utc_text(asked.at)}..{utc_text(answered.at)}" if asked is not None and answered is not None else "none"
+    recorded = [(utc_text(pair[0]), utc_text(pair[1] if len(pair) > 1 else None)) for pair in stored if pair]
     judge.inconclusive(instance, rule=rule, evidence=campaign.evidence(exchange),
                        observed=f"suspension {network} by the network's clock; recorded {recorded or 'none'}, "
                        f"counted {suspended or 'none'} by the SUT's; they cannot be compared: {campaign.cross_clock}")

@@ -11,7 +11,7 @@ from conformance.catalogue import load_catalogue
 from conformance.checks._ground_truth import held_records, same_time
 from conformance.checks._support import answer_pending, completion, reply_pending
 from conformance.ledger import Exchange
-from conformance.verdicts import Judge, z
+from conformance.verdicts import Judge, utc_text
 from simulators.model.directive import DataSubjectCategory, PersonalDataCategory
 
 
@@ -61,10 +61,10 @@ def _currency_problems(view: CampaignView, exchange: Exchange, information: list
             continue  # no record found, or one without a date: nothing the database could have passed on
         if not given:
             problems.append(f"item {item} without a date of last update, although the database dates it "
-                            f"{', '.join(z(d) for d in dates)}")
+                            f"{', '.join(utc_text(d) for d in dates)}")
         elif not any(same_time(given, d) for d in dates):
             problems.append(f"item {item} dated {given}, although the database dates it "
-                            f"{', '.join(z(d) for d in dates)}")
+                            f"{', '.join(utc_text(d) for d in dates)}")
     return problems
 
 

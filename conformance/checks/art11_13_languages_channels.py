@@ -13,7 +13,7 @@ import pytest
 from conformance.campaign.view import CampaignView
 from conformance.checks._support import answer_pending, as_exported, completion
 from conformance.ledger import ExchangeKind, Observed
-from conformance.verdicts import Judge, z
+from conformance.verdicts import Judge, utc_text
 from reports.results import Outcome
 
 _DIRECTIVE_SENDS = ("REQUEST", "REPLY", "REFUSAL", "CLARIFICATION_REQUEST", "CLARIFICATION", "DELAY_NOTICE",
@@ -203,8 +203,8 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
             # Answered on SIENA as soon as SIENA was back: the answer waited for SIENA. (An answer much
             # later was slow for other reasons, which Art 5(1) judges, not Art 13.)
             judge.record(_grade(campaign, done.network_done_at), exchange.key, rule=rule, evidence=evidence,
-                         observed=f"SIENA was down {z(start)}..{z(end)}; the answer waited for SIENA and left at "
-                         f"{z(done.network_done_at)}, right after it came back",
+                         observed=f"SIENA was down {utc_text(start)}..{utc_text(end)}; the answer waited for "
+                         f"SIENA and left at {utc_text(done.network_done_at)}, right after it came back",
                          expected="use of another channel under Art 13(2)(c) when SIENA is unavailable and the "
                          "request is urgent")
         else:

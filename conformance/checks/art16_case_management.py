@@ -17,7 +17,7 @@ from conformance.checks._support import (
 )
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.sut import AuditEntry
-from conformance.verdicts import Judge, z
+from conformance.verdicts import Judge, utc_text
 from reports.results import Outcome
 from simulators.model.deadlines import DeadlineMode, compute_deadline
 
@@ -190,7 +190,7 @@ def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> 
         if result.outcome is Outcome.PASSED and strictest - case.deadline_due > timedelta(minutes=1):
             # Stricter than the law harms nobody; it is said, not graded.
             observed += (f"; the CMS's deadline is earlier than the legal one under either reading "
-                         f"({z(strictest)} at the earliest)")
+                         f"({utc_text(strictest)} at the earliest)")
         judge.record(result.outcome, exchange.key, rule=result.rule, observed=observed, expected=result.expected,
                      evidence=campaign.evidence(exchange))
     if not judge.findings:
@@ -430,30 +430,32 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
                                f"judged from the last answer on the channels at {z(ended)}")
         due = case.retention_review_due
         if due is None or due > ended + within:
-            judge.failed(exchange.key, rule=rule, observed=f"concluded {z(ended)}; review planned for {z(due)}",
-                         expected=f"a review by {z(ended + within)}")
+            judge.failed(exchange.key, rule=rule,
+                         observed=f"concluded {utc_text(ended)}; review planned for {utc_text(due)}",
+                         expected=f"a review by {utc_text(ended + within)}")
             continue
         observed_to = final.at if final is not None else campaign.exports.at
         if campaign.cross_clock is not None:
-            judge.inconclusive(exchange.key, rule=rule, observed=f"concluded {z(ended)}; review planned for {z(due)} "
+            judge.inconclusive(exchange.key, rule=rule,
+                               observed=f"concluded {utc_text(ended)}; review planned for {utc_text(due)} "
                                f"by the SUT's clock, within {within.days} days; whether the review was due by the "
-                               f"last export at {z(observed_to)} by the network's clock cannot be told: "
+                               f"last export at {utc_text(observed_to)} by the network's clock cannot be told: "
                                f"{campaign.cross_clock}")
             continue
         if due > observed_to:
             # Planned in time, but the campaign stopped observing before the review was due.
-            unseen = campaign.unseen_before(due, "retention review") or f"not yet due by {z(observed_to)}"
-            judge.inconclusive(exchange.key, rule=rule, observed=f"concluded {z(ended)}; review planned for {z(due)}; "
-                               f"{unseen}")
+            unseen = campaign.unseen_before(due, "retention review") or f"not yet due by {utc_text(observed_to)}"
+            judge.inconclusive(exchange.key, rule=rule,
+                               observed=f"concluded {utc_text(ended)}; review planned for {utc_text(due)}; {unseen}")
             continue
         assert final is not None
         later = campaign.case(exchange, final)
         reviews = [e for e in (later.events if later else []) if "RETENTION" in str(e.get("kind", "")).upper()]
         erasures = [e for e in final.audit if e.case_id == case.case_id and e.operation == "ERASURE"]
         judge.check(bool(reviews or erasures), exchange.key, rule=rule,
-                    observed=f"concluded {z(ended)}; review due {z(due)}; review records: "
-                    f"{len(reviews)} event(s), {len(erasures)} erasure(s) by {z(final.at)}",
-                    expected=f"a review record by {z(ended + within)}")
+                    observed=f"concluded {utc_text(ended)}; review due {utc_text(due)}; review records: "
+                    f"{len(reviews)} event(s), {len(erasures)} erasure(s) by {utc_text(final.at)}",
+                    expected=f"a review record by {utc_text(ended + within)}")
     if not judge.findings:
         judge.not_applicable("no exchange was concluded")
 
@@ -497,8 +499,9 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
         due = case.retention_review_due or ended + within
         if campaign.cross_clock is not None:
             judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                               observed=f"concluded {z(ended)}; review {z(due)} by the SUT's clock; whether it was "
-                               f"due by the export at {z(final.at)} by the network's clock cannot be told: "
+                               observed=f"concluded {utc_text(ended)}; review {utc_text(due)} by the SUT's clock; "
+                               f"whether it was due by the export at {utc_text(final.at)} by the network's clock "
+                               "cannot be told: "
                                f"{campaign.cross_clock}")
             continue
         if due > final.at:
@@ -518,18 +521,18 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
         if kept:
             problems.append(f"case {case.case_id} still names {', '.join(kept)} in its export")
         if elsewhere:
-            problems.append(f"{', '.join(elsewhere)} still named in the exports taken at {z(final.at)} "
+            problems.append(f"{', '.join(elsewhere)} still named in the exports taken at {utc_text(final.at)} "
                             "(audit log, other case records or statistics)")
         planned = "planned" if case.retention_review_due else "not planned by the CMS; legal latest"
         judge.check(not problems, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                    observed=f"concluded {z(ended)}; review {planned} {z(due)}; by {z(final.at)}: "
+                    observed=f"concluded {utc_text(ended)}; review {planned} {utc_text(due)}; by {utc_text(final.at)}: "
                     f"{len(erasures)} erasure entr{'y' if len(erasures) == 1 else 'ies'}"
                     + (f"; {'; '.join(problems)}" if problems else "; the data subject's names are gone"),
                     expected="the erasure logged, and the data subject no longer named in any export")
     if not judge.findings and not_yet_due:
         # Reviews were planned but none fell due while the campaign observed: unknown, not inapplicable.
         judge.inconclusive("retention", rule=rule, observed=f"{len(not_yet_due)} concluded exchange(s), none with "
-                           f"its review due by {z(final.at)}: "
+                           f"its review due by {utc_text(final.at)}: "
                            + (campaign.unseen_before(min(not_yet_due), "retention review") or "not yet due"))
     if not judge.findings:
         judge.not_applicable("no retention review fell due within the campaign")

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar
 
-from conformance.actors import Network
+from conformance.actors import NetworkControl
 from conformance.campaign.engine import Engine, Match
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.scenarios.data import ScenarioData
@@ -37,7 +37,7 @@ class ScenarioContext:
         *,
         name: str,
         engine: Engine,
-        network: Network,
+        network: NetworkControl,
         sut: SutClient,
         ledger: Ledger,
         settings: CampaignSettings,

@@ -28,7 +28,7 @@ from simulators.reference_cms.engine import CaseEngine
 from simulators.reference_cms.guard import allowed_host_names, guard_middleware
 from simulators.reference_cms.openapi import build_openapi
 from simulators.reference_cms.policy import PolicySettings
-from simulators.reference_cms.problems import MAX_BODY_BYTES, ProblemError, problem_middleware
+from simulators.reference_cms.problems import MAX_BODY_BYTES, CmsProblemError, problem_middleware
 from simulators.reference_cms.store import Store
 from simulators.reference_cms.sut_api import SutApi
 
@@ -95,16 +95,16 @@ class ReferenceCms:
         channel = request.match_info["channel"].upper()
         party = request.match_info["party"].upper()
         if (channel, party) not in self.engine.mailboxes:
-            raise ProblemError(404, "No such mailbox", f"{party} on {channel} is not one of this CMS's mailboxes",
+            raise CmsProblemError(404, "No such mailbox", f"{party} on {channel} is not one of this CMS's mailboxes",
                                errors=[("path", "must name a channel and an own party")])
         try:
             body = await request.json()
         except ValueError:
-            raise ProblemError(400, "Malformed JSON", "a push body is JSON",
+            raise CmsProblemError(400, "Malformed JSON", "a push body is JSON",
                                errors=[("body", "must be JSON")]) from None
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, dict) or not message.get("message_id"):
-            raise ProblemError(422, "Invalid push", "a push carries a message envelope with its message_id",
+            raise CmsProblemError(422, "Invalid push", "a push carries a message envelope with its message_id",
                                errors=[("message.message_id", "required")])
         await self.engine.receive_push(channel, party, body)
         return web.json_response({"status": "recorded"})

@@ -122,6 +122,8 @@ def plan_items(
     return plans
 
 
+# Long: the decision for one requested item, branch by branch as the Art 6 grounds
+# and the named defects that bend them are listed.
 def _plan_item(
     item: RequestedItem, entity: Entity | None, key: str | None, records: list[FixtureRecord],
     defects: ActiveDefects, *, urgent: bool = False,

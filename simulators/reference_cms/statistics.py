@@ -63,6 +63,8 @@ def _receiver(own_party: str) -> str:
     return "COMPETENT_AUTHORITY" if kind in (PartyKind.COMPETENT_AUTHORITY, PartyKind.DESIGNATED_AUTHORITY) else "SPOC"
 
 
+# Long: the Art 18 statistics as one pass over the cases, with the
+# named defects that miscount them next to the counts they change.
 def compute_statistics(cases: list[CaseState], year: int, state: str, defects: ActiveDefects,
                        now: datetime | None = None) -> Statistics:
     with_states = not defects.active("statistics-without-state-breakdown")

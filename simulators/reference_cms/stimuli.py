@@ -43,7 +43,7 @@ from simulators.reference_cms.models import (
     SubjectType,
 )
 from simulators.reference_cms.policy import europol_rule, language_for_recipient, permitted_categories
-from simulators.reference_cms.problems import ProblemError
+from simulators.reference_cms.problems import CmsProblemError
 from simulators.reference_cms.sending import Outbound, Sender
 from simulators.reference_cms.store import CaseState
 
@@ -55,8 +55,8 @@ _PREFIX = {"SPOC": "SPOC", "DESIGNATED_AUTHORITY": "DLEA", "COMPETENT_AUTHORITY"
 _RESTRICTED_HANDLING = re.compile(r"\bH2\b")  # SIENA handling code: no dissemination without permission
 
 
-def _invalid(field: str, rule: str) -> ProblemError:
-    return ProblemError(422, "Invalid input", f"{field}: {rule}", errors=[(field, rule)], slug="validation")
+def _invalid(field: str, rule: str) -> CmsProblemError:
+    return CmsProblemError(422, "Invalid input", f"{field}: {rule}", errors=[(field, rule)], slug="validation")
 
 
 class Stimuli:
@@ -87,7 +87,7 @@ class Stimuli:
         ctx = self.ctx
         if wanted is not None:
             if any(c.direction is CaseDirection.OUTGOING for c in ctx.store.cases_with_reference(wanted)):
-                raise ProblemError(409, "Reference in use", f"reference {wanted} already names an outgoing case",
+                raise CmsProblemError(409, "Reference in use", f"reference {wanted} already names an outgoing case",
                                    errors=[("reference", "must be unique among the CMS's outgoing exchanges")])
             return wanted
         # The installation's id keeps a generated reference unique on the network, not only in this store: a
@@ -138,6 +138,8 @@ class Stimuli:
             copies[f"SPOC-{to_state}"] = CopyReason.ART_8_2
         return None, copies
 
+    # Long: the outgoing-request stimulus from the operator's form to the
+    # channel: validation, parties, language, copies and channel choice, with the defects beside each step.
     async def outgoing_request(self, stimulus: OutgoingRequestStimulus) -> StimulusResult:
         ctx = self.ctx
         to_state = self._recipient_state(stimulus.to_state)
@@ -227,6 +229,8 @@ class Stimuli:
 
     # -- own-initiative provision -------------------------------------------------------------
 
+    # Long: as outgoing_request, for the Art 7 own-initiative provision: each
+    # step with the defect that breaks it.
     async def own_initiative(self, stimulus: OwnInitiativeStimulus) -> StimulusResult:
         ctx = self.ctx
         to_state = self._recipient_state(stimulus.to_state)
@@ -304,7 +308,7 @@ class Stimuli:
         ctx = self.ctx
         case = ctx.store.case(case_id)
         if case is None:
-            raise ProblemError(404, "No such case", f"no case {case_id}", errors=[("case_id", "must name a case")])
+            raise CmsProblemError(404, "No such case", f"no case {case_id}", errors=[("case_id", "must name a case")])
         if case.direction is not CaseDirection.INCOMING or case.kind is not CaseKind.REQUEST:
             raise _conflict("action", "decisions apply to incoming requests only")
         if case.status is CaseStatus.CONCLUDED:
@@ -398,6 +402,6 @@ class Stimuli:
         return sent
 
 
-def _conflict(field: str, rule: str) -> ProblemError:
-    return ProblemError(409, "Not possible now", f"{field}: {rule}", errors=[(field, rule)], slug="conflict")
+def _conflict(field: str, rule: str) -> CmsProblemError:
+    return CmsProblemError(409, "Not possible now", f"{field}: {rule}", errors=[(field, rule)], slug="conflict")
 
