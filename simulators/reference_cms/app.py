@@ -23,7 +23,7 @@ from simulators.reference_cms.audit import AuditTrail
 from simulators.reference_cms.channels import ChannelError, ChannelsClient, load_party_tokens
 from simulators.reference_cms.clock_follower import CmsClock
 from simulators.reference_cms.context import Context
-from simulators.reference_cms.defects import ActiveDefects
+from simulators.reference_cms.defects import IGNORES_HARNESS_CLOCK, ActiveDefects
 from simulators.reference_cms.engine import CaseEngine
 from simulators.reference_cms.guard import allowed_host_names, guard_middleware
 from simulators.reference_cms.openapi import build_openapi
@@ -74,7 +74,7 @@ class ReferenceCms:
             return await channels.watch_clock(after)
 
         clock = CmsClock(read_network, poll_interval=options.poll_interval, watch_network=watch_network,
-                         ignore_network=defects.active("ignores-harness-clock"))
+                         ignore_network=defects.active(IGNORES_HARNESS_CLOCK))
         channels = ChannelsClient(options.channels_url, tokens, clock, key_scope=self.store.instance_id)
         self.ctx = Context(state=options.state, store=self.store, clock=clock, channels=channels, defects=defects,
                            settings=options.settings, audit=AuditTrail(self.store, defects, clock.now, options.state))

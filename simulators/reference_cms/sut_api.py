@@ -17,6 +17,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from simulators.reference_cms.context import Context
+from simulators.reference_cms.defects import STATISTICS_COMPILED_BY_HAND
 from simulators.reference_cms.engine import CaseEngine
 from simulators.reference_cms.models import (
     INTERFACE_VERSION,
@@ -330,7 +331,7 @@ class SutApi:
                 raise CmsProblemError(422, "Invalid input", f"year: {raw!r} is not a calendar year",
                                    errors=[("query.year", "must be a year between 2000 and 2200")], slug="validation")
             year = int(raw)
-        if self.ctx.defects.active("statistics-compiled-by-hand"):
+        if self.ctx.defects.active(STATISTICS_COMPILED_BY_HAND):
             raise CmsProblemError(501, "Not implemented", "this CMS produces no statistics; the Art 18 figures are "
                                "compiled outside it", errors=[("year", "no statistics function")])
         return _json(self.engine.statistics(year))
