@@ -125,6 +125,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not checks:
         return
     run = get_run(config)
+    known = {requirement.id for requirement in run.catalogue.all()}
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
@@ -134,6 +135,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         ids, _ = _markers(item)
         if not ids:
             raise pytest.UsageError(f"conformance check {item.nodeid} has no @pytest.mark.requirement marker")
+        # The marker is the one place a check names its requirements: a misspelt ID fails here, at collection.
+        unknown = [rid for rid in ids if rid not in known]
+        if unknown:
+            raise pytest.UsageError(f"conformance check {item.nodeid} names requirements the catalogue does not "
+                                    f"hold: {', '.join(unknown)}")
         (keep if set(ids) & run.selected else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -150,6 +150,14 @@ class Judge:
     # note can report on what the check went on to do (e.g. the messages it left out).
     notes: list[str | Callable[[], str | None]] = field(default_factory=list)
 
+    @property
+    def requirement(self) -> str:
+        """The one requirement the check judges, as its marker states it (the only place a check names it)."""
+        if len(self.requirements) != 1:
+            raise ValueError(f"check {self.check_id} judges {list(self.requirements) or 'no requirement'}: "
+                             "name the one to select by explicitly")
+        return self.requirements[0]
+
     # -- recording --------------------------------------------------------------------------
 
     def record(
@@ -196,6 +204,11 @@ class Judge:
 
     def not_applicable(self, reason: str) -> None:
         self.not_applicable_reason = reason
+
+    def else_not_applicable(self, reason: str) -> None:
+        """Not applicable, for `reason`, unless a finding was recorded: the closing line of most checks."""
+        if not self.findings:
+            self.not_applicable(reason)
 
     def note(self, text: str | Callable[[], str | None]) -> None:
         """Something the reader must know about the check as a whole (not a finding: it grades nothing)."""

@@ -19,38 +19,35 @@ _TOLERANCE = timedelta(seconds=1)
 @pytest.mark.requirement("R-10", article="Art 5(1)(a)")
 def test_urgent_direct_within_8_hours(campaign: CampaignView, judge: Judge) -> None:
     """Urgent requests for directly available information are answered within 8 hours of receipt."""
-    for exchange in campaign.incoming("R-10"):
+    for exchange in campaign.incoming(judge.requirement):
         if exchange.urgent and exchange.availability == "DIRECT":
             deadline_finding(campaign, judge, exchange, what="urgent request, directly available information")
-    if not judge.findings:
-        judge.not_applicable("no urgent request for directly available information was sent")
+    judge.else_not_applicable("no urgent request for directly available information was sent")
 
 
 @pytest.mark.requirement("R-11", article="Art 5(1)(b)")
 def test_urgent_indirect_within_3_days(campaign: CampaignView, judge: Judge) -> None:
     """Urgent requests for indirectly available information are answered within 3 calendar days."""
-    for exchange in campaign.incoming("R-11"):
+    for exchange in campaign.incoming(judge.requirement):
         if exchange.urgent and exchange.availability == "INDIRECT":
             deadline_finding(campaign, judge, exchange, what="urgent request, indirectly available information")
-    if not judge.findings:
-        judge.not_applicable("no urgent request for indirectly available information was sent")
+    judge.else_not_applicable("no urgent request for indirectly available information was sent")
 
 
 @pytest.mark.requirement("R-12", article="Art 5(1)(c)")
 def test_other_requests_within_7_days(campaign: CampaignView, judge: Judge) -> None:
     """Every other request is answered within 7 calendar days of receipt."""
-    for exchange in campaign.incoming("R-12"):
+    for exchange in campaign.incoming(judge.requirement):
         if not exchange.urgent:
             deadline_finding(campaign, judge, exchange, what="non-urgent request")
-    if not judge.findings:
-        judge.not_applicable("no non-urgent request was sent")
+    judge.else_not_applicable("no non-urgent request was sent")
 
 
 @pytest.mark.requirement("R-13", article="Art 5(1) §2")
 def test_limits_run_from_receipt(campaign: CampaignView, judge: Judge) -> None:
     """The CMS records the receipt of each request as the network delivered it and counts its limit from it."""
     rule = "the time limit runs from the receipt of the request (Art 5(1) §2)"
-    for exchange in campaign.incoming("R-13"):
+    for exchange in campaign.incoming(judge.requirement):
         message = campaign.message(exchange.message_id)
         if message is None:
             continue
@@ -107,19 +104,17 @@ def _own_clock_receipt(campaign: CampaignView, judge: Judge, instance: str, reco
 @pytest.mark.requirement("R-14", article="Art 5(1)")
 def test_limits_are_ceilings(campaign: CampaignView, judge: Judge) -> None:
     """No request is answered later than its Art 5(1) ceiling; the limits are maxima, not targets."""
-    for exchange in campaign.incoming("R-14"):
+    for exchange in campaign.incoming(judge.requirement):
         kind = ("urgent request" if exchange.urgent else "non-urgent request") + " (ceiling of Art 5(1))"
         deadline_finding(campaign, judge, exchange, what=kind)
-    if not judge.findings:
-        judge.not_applicable("no incoming request was sent")
+    judge.else_not_applicable("no incoming request was sent")
 
 
 @pytest.mark.requirement("R-68", article="Art 14(3)(a)(ii)")
 def test_spoc_works_around_the_clock(campaign: CampaignView, judge: Judge) -> None:
     """Requests received at night, at weekends and on public holidays are answered within their limits."""
-    for exchange in campaign.incoming("R-68"):
+    for exchange in campaign.incoming(judge.requirement):
         if set(exchange.labels) & {"night", "weekend", "holiday", "dst"}:
             deadline_finding(campaign, judge, exchange,
                              what=f"request received ({', '.join(exchange.labels)}); the SPOC works 24/7")
-    if not judge.findings:
-        judge.not_applicable("no request was sent outside working hours")
+    judge.else_not_applicable("no request was sent outside working hours")

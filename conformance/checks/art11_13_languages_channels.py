@@ -25,7 +25,7 @@ _EXCEPTIONS = {"3C": "Art 13(2)(a)", "URG": "Art 13(2)(b)", "INC": "Art 13(2)(c)
 def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
     """A request in English is accepted and answered, not refused for its language."""
     rule = "English is on every SPOC's Art 11 list: a request in English is processed (Art 11(1))"
-    for exchange in campaign.incoming("R-50"):
+    for exchange in campaign.incoming(judge.requirement):
         if exchange.language != "en":
             continue
         done = completion(campaign, exchange)
@@ -39,8 +39,7 @@ def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
         judge.check(handled and not refused_nc, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{campaign.sent_text(exchange)}; {campaign.answers_text(exchange)}",
                     expected="the request in English answered on its merits")
-    if not judge.findings:
-        judge.not_applicable("no request in English was sent")
+    judge.else_not_applicable("no request in English was sent")
 
 
 @pytest.mark.requirement("R-52", article="Art 12(1)")
@@ -48,7 +47,7 @@ def test_europol_copy_decided_case_by_case(campaign: CampaignView, judge: Judge)
     """Each exchange records the case-by-case decision on a copy to Europol; a decided copy is sent."""
     rule = "staff assess case by case whether a copy to Europol is necessary, and the decision is recorded (Art 12(1))"
     records = as_exported(campaign, judge)
-    for exchange in records.exchanges(requirement="R-52"):
+    for exchange in records.exchanges(requirement=judge.requirement):
         if exchange.kind not in (ExchangeKind.INCOMING_REQUEST, ExchangeKind.OUTGOING_REQUEST,
                                  ExchangeKind.OWN_INITIATIVE_OUT) or not exchange.message_id:
             continue
@@ -71,8 +70,7 @@ def test_europol_copy_decided_case_by_case(campaign: CampaignView, judge: Judge)
                         expected="the copy sent to Europol")
         else:
             judge.passed(exchange.key, rule=rule, observed="decision NO_COPY recorded")
-    if not judge.findings:
-        judge.not_applicable("no exchange called for a Europol decision")
+    judge.else_not_applicable("no exchange called for a Europol decision")
 
 
 def _to_europol(campaign: CampaignView) -> list[Observed]:
@@ -94,7 +92,7 @@ def test_europol_copy_states_purposes_and_restrictions(campaign: CampaignView, j
                     f"{message.payload.get('restrictions') or 'none'}",
                     expected="processing_purposes and restrictions (or handling codes) stated")
     if not judge.findings:
-        if any(e.kind is ExchangeKind.OWN_INITIATIVE_OUT for e in campaign.exchanges(requirement="R-53")):
+        if any(e.kind is ExchangeKind.OWN_INITIATIVE_OUT for e in campaign.exchanges(requirement=judge.requirement)):
             judge.inconclusive("europol-copies", rule=rule,
                                observed="no copy was sent to Europol, although an exchange within Europol's "
                                "objectives on a serious offence was stimulated")
@@ -129,8 +127,7 @@ def test_siena_by_default(campaign: CampaignView, judge: Judge) -> None:
                          evidence=[message_evidence(message)],
                          observed=f"{message.summary()} without an Art 13(2) exception",
                          expected="SIENA, or another channel with exception 3C, URG or INC")
-    if not judge.findings:
-        judge.not_applicable("the SUT sent no directive message")
+    judge.else_not_applicable("the SUT sent no directive message")
 
 
 def _exception_against_exchange(campaign: CampaignView, message: Observed, exception: str) -> str | None:
@@ -183,7 +180,7 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
                          observed=f"{message.message_id} on {message.channel}: {exception} "
                          f"({_EXCEPTIONS[str(exception)]})")
     # A SIENA outage during an urgent exchange: the CMS must fall back rather than miss the limit.
-    for exchange in campaign.exchanges(requirement="R-55"):
+    for exchange in campaign.exchanges(requirement=judge.requirement):
         if "outage" not in exchange.labels:
             continue
         done = completion(campaign, exchange)
@@ -209,8 +206,7 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
                          "request is urgent")
         else:
             judge.passed(exchange.key, rule=rule, evidence=evidence, observed=campaign.answers_text(exchange))
-    if not judge.findings:
-        judge.not_applicable("the SUT used no other channel and no SIENA outage was simulated")
+    judge.else_not_applicable("the SUT used no other channel and no SIENA outage was simulated")
 
 
 def _outage_windows(campaign: CampaignView) -> list[tuple[datetime, datetime]]:

@@ -40,15 +40,14 @@ def test_one_cms_holds_every_exchange(campaign: CampaignView, judge: Judge) -> N
     """Every exchange of the campaign is found in the one case management system's export."""
     records = as_exported(campaign, judge)
     rule = "the SPOC operates a single electronic CMS as the repository of its exchanges (Art 16(1))"
-    for exchange in records.exchanges(*_RECORDED_KINDS, requirement="R-80"):
+    for exchange in records.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
         if not exchange.message_id:
             continue
         case = records.case(exchange)
         judge.check(case is not None, exchange.key, rule=rule, evidence=records.evidence(exchange),
                     observed=f"{exchange.title}: case {case.case_id if case else 'not found'}",
                     expected="the exchange in the CMS's case export")
-    if not judge.findings:
-        judge.not_applicable("no exchange took place")
+    judge.else_not_applicable("no exchange took place")
 
 
 @pytest.mark.requirement("R-81", article="Art 16(1)(a)")
@@ -57,7 +56,7 @@ def test_requests_and_communications_recorded(campaign: CampaignView, judge: Jud
     records = as_exported(campaign, judge)
     rule = ("incoming and outgoing requests and every communication about them are recorded, each under its "
             "channel message id, once (Art 16(1)(a))")
-    for exchange in records.exchanges(*_RECORDED_KINDS, requirement="R-81"):
+    for exchange in records.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
         if not exchange.message_id:
             continue
         evidence = records.evidence(exchange)
@@ -73,8 +72,7 @@ def test_requests_and_communications_recorded(campaign: CampaignView, judge: Jud
             judge.check(len(holding) <= 1, f"{exchange.key}[one case]", rule=rule, evidence=evidence,
                         observed=f"cases for request {exchange.message_id}: {[c.case_id for c in holding]}",
                         expected="exactly one case per request, whatever the channel delivered twice")
-    if not judge.findings:
-        judge.not_applicable("no exchange took place")
+    judge.else_not_applicable("no exchange took place")
 
 
 @pytest.mark.requirement("R-82", article="Art 16(1)(b)")
@@ -82,7 +80,7 @@ def test_domestic_communications_recorded(campaign: CampaignView, judge: Judge) 
     """Communications between the SPOC and domestic authorities (channelling, copies) are recorded."""
     records = as_exported(campaign, judge)
     rule = "communications between the SPOC and domestic competent authorities are recorded (Art 16(1)(b))"
-    for exchange in records.exchanges(requirement="R-82"):
+    for exchange in records.exchanges(requirement=judge.requirement):
         authority = exchange.facts.get("handed_over_to")
         case = records.case(exchange)
         if not authority:
@@ -106,8 +104,7 @@ def test_domestic_communications_recorded(campaign: CampaignView, judge: Judge) 
                         evidence=records.evidence(exchange),
                         observed=f"the SPOC's copy of {message.message_id} recorded as received: {recorded or 'no'}",
                         expected="the domestic authority's exchange recorded as received by the SPOC")
-    if not judge.findings:
-        judge.not_applicable("no exchange with a domestic authority took place")
+    judge.else_not_applicable("no exchange with a domestic authority took place")
 
 
 @pytest.mark.requirement("R-83", article="Art 16(1)(c)")
@@ -115,7 +112,7 @@ def test_provisions_recorded(campaign: CampaignView, judge: Judge) -> None:
     """Every provision of information (on request or on own initiative) is recorded under its message id."""
     records = as_exported(campaign, judge)
     rule = "provisions of information under Arts 5, 7 and 8 are recorded (Art 16(1)(c))"
-    for exchange in records.exchanges(requirement="R-83"):
+    for exchange in records.exchanges(requirement=judge.requirement):
         for message in records.exchange_messages(exchange, "REPLY", "OWN_INITIATIVE"):
             if message.sender not in records.sut_parties:
                 continue
@@ -127,15 +124,14 @@ def test_provisions_recorded(campaign: CampaignView, judge: Judge) -> None:
                         observed=f"{message.summary()}: recorded as sent in "
                         f"{[c.case_id for c in outgoing] or 'no case'}",
                         expected="the provision recorded as an outgoing communication")
-    if not judge.findings:
-        judge.not_applicable("no information was provided")
+    judge.else_not_applicable("no information was provided")
 
 
 @pytest.mark.requirement("R-84", article="Art 16(1)(d)")
 def test_incoming_exchanges_cross_checked(campaign: CampaignView, judge: Judge) -> None:
     """Incoming requests and copies are cross-checked against earlier exchanges and the information held."""
     rule = "incoming requests and copies are cross-checked against the information available (Art 16(1)(d))"
-    for exchange in campaign.exchanges(requirement="R-84"):
+    for exchange in campaign.exchanges(requirement=judge.requirement):
         earlier_key = exchange.facts.get("cross_check_with")
         held = exchange.facts.get("held_subject")
         if not earlier_key and not held:
@@ -157,14 +153,13 @@ def test_incoming_exchanges_cross_checked(campaign: CampaignView, judge: Judge) 
             judge.check(bool(hit), f"{exchange.key}[held information]", rule=rule, evidence=evidence,
                         observed=f"case {case.case_id if case else '(none)'} matches: {matches or 'none'}",
                         expected=f"a match with the information held on {held}")
-    if not judge.findings:
-        judge.not_applicable("no exchange called for a cross-check")
+    judge.else_not_applicable("no exchange called for a cross-check")
 
 
 @pytest.mark.requirement("R-85", article="Art 16(1)(e)")
 def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> None:
     """The CMS tracks each incoming request against the Art 5(1) deadline the law sets (follow-up)."""
-    for exchange in campaign.incoming("R-85"):
+    for exchange in campaign.incoming(judge.requirement):
         received = campaign.received_at(exchange)
         case = campaign.case(exchange)
         if received is None:
@@ -193,8 +188,7 @@ def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> 
                          f"({utc_text(strictest)} at the earliest)")
         judge.record(result.outcome, exchange.key, rule=result.rule, observed=observed, expected=result.expected,
                      evidence=campaign.evidence(exchange))
-    if not judge.findings:
-        judge.not_applicable("no incoming request")
+    judge.else_not_applicable("no incoming request")
 
 
 def _latest_receipts(campaign: CampaignView, exchange: Exchange,
@@ -227,7 +221,7 @@ def test_siena_interoperability(campaign: CampaignView, judge: Judge) -> None:
     rule = ("incoming SIENA messages are recorded directly and outgoing ones sent directly from the CMS: message ids "
             "correlate with the channel and nothing is re-keyed (Art 16(1)(f))")
     journal = set(records.ledger.observed)
-    for exchange in records.exchanges(*_RECORDED_KINDS, requirement="R-86"):
+    for exchange in records.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
         if not exchange.message_id:
             continue
         evidence = records.evidence(exchange)
@@ -249,8 +243,7 @@ def test_siena_interoperability(campaign: CampaignView, judge: Judge) -> None:
             judge.check(not unknown, f"{exchange.key}[ids]", rule=rule, evidence=evidence,
                         observed=f"case {case.case_id}: channel ids unknown to the channels: {unknown or 'none'}",
                         expected="every channel communication under the id the channel gave it")
-    if not judge.findings:
-        judge.not_applicable("no exchange took place")
+    judge.else_not_applicable("no exchange took place")
 
 
 @pytest.mark.requirement("R-87", article="Art 16(1)(g)")
@@ -320,7 +313,7 @@ def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
     rule = ("access and processing are logged in line with Art 25 Directive (EU) 2016/680: operation, date and time, "
             "justification, who, and for disclosures the recipient (Art 16(1)(h)); judged against the messages the "
             "channels recorded and the clarifications and cross-checks the harness caused")
-    for exchange in records.incoming("R-88"):
+    for exchange in records.incoming(judge.requirement):
         case = records.case(exchange)
         if case is None:
             continue
@@ -333,8 +326,7 @@ def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
                     + (f"; {'; '.join(problems)}" if problems else ""),
                     expected="COLLECTION, CONSULTATION, a DISCLOSURE naming each addressee"
                     + "".join(f", {o}" for o in implied) + ", each with time, actor and justification")
-    if not judge.findings:
-        judge.not_applicable("no incoming request")
+    judge.else_not_applicable("no incoming request")
 
 
 @pytest.mark.requirement("R-89", article="Art 16(2)")
@@ -456,8 +448,7 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
                     observed=f"concluded {utc_text(ended)}; review due {utc_text(due)}; review records: "
                     f"{len(reviews)} event(s), {len(erasures)} erasure(s) by {utc_text(final.at)}",
                     expected=f"a review record by {utc_text(ended + within)}")
-    if not judge.findings:
-        judge.not_applicable("no exchange was concluded")
+    judge.else_not_applicable("no exchange was concluded")
 
 
 def _names_of_unerased(campaign: CampaignView, at: datetime) -> set[str]:
@@ -534,5 +525,4 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
         judge.inconclusive("retention", rule=rule, observed=f"{len(not_yet_due)} concluded exchange(s), none with "
                            f"its review due by {utc_text(final.at)}: "
                            + (campaign.unseen_before(min(not_yet_due), "retention review") or "not yet due"))
-    if not judge.findings:
-        judge.not_applicable("no retention review fell due within the campaign")
+    judge.else_not_applicable("no retention review fell due within the campaign")

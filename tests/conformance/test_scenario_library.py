@@ -5,8 +5,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from conformance.scenarios import library
-from conformance.scenarios.library import SCENARIO_MODULES, load_scenarios
+from conformance.scenarios.base import Scenario
+from conformance.scenarios.library import SCENARIO_MODULES, ScenarioRequirementError, load_scenarios
 
 SCENARIOS_DIR = Path(library.__file__).parent
 
@@ -35,3 +38,14 @@ def test_every_loaded_scenario_comes_from_a_listed_module() -> None:
     scenarios = load_scenarios()
     assert scenarios
     assert {cls.__module__ for cls in scenarios.values()} <= loaded
+
+
+def test_a_scenario_naming_an_unknown_requirement_fails_when_the_library_loads() -> None:
+    class Misspelt(Scenario):
+        name = "misspelt"
+        title = "names R-1O with a letter O"
+        requirements = frozenset({"R-10", "R-1O"})
+
+    with pytest.raises(ScenarioRequirementError, match="R-1O"):
+        library._check_requirements({"misspelt": Misspelt})
+    library._check_requirements(dict(load_scenarios()))  # the real library passes
