@@ -23,9 +23,8 @@ from pathlib import Path
 
 from conformance.campaign.conformance_run import RunOptions
 from reports.assemble import kill_row
-from reports.html import write_html
-from reports.junit import write_junit
-from reports.results import KillRow, Outcome, RunResults, Verdict, load_results, write_results
+from reports.formats import write_report_files
+from reports.results import KillRow, Outcome, RunResults, Verdict, load_results
 
 __all__ = ["DefectRun", "KillMatrixOutcome", "defect_command", "run_kill_matrix"]
 
@@ -128,9 +127,7 @@ def run_kill_matrix(
     outcome = KillMatrixOutcome(rows, clean, runs)
     if clean is not None:
         clean.kill_matrix = rows
-        write_results(clean, report_dir / "results.json")
-        write_junit(clean, report_dir / "junit.xml")
-        write_html(clean, report_dir / "report.html")
+        write_report_files(clean, report_dir)
         echo(render_summary(clean, report_paths={"results.json": str(report_dir / "results.json"),
                                                  "kill-matrix runs": str(base)}))
     else:

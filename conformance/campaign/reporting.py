@@ -18,8 +18,7 @@ from conformance.coverage import coverage_matrix
 from reports.assemble import assemble_results
 from reports.deviations import apply_deviations, load_deviations
 from reports.evidence import MANIFEST_NAME, write_bundle
-from reports.html import write_html
-from reports.junit import write_junit
+from reports.formats import REPORT_FORMATS, RESULTS_JSON, write_report_files
 from reports.private_files import private_dir, write_private_text
 from reports.results import (
     BasisStatus,
@@ -32,7 +31,6 @@ from reports.results import (
     SignerInfo,
     SystemUnderTest,
     VirtualTime,
-    write_results,
 )
 from reports.signing import ephemeral_signing_key, load_signing_key
 
@@ -191,11 +189,6 @@ def _channel_journal(verification: dict[str, Any] | None) -> ChannelJournal | No
 def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) -> dict[str, Path]:
     """Write every report of the run; returns label -> path."""
     private_dir(report_dir)
-    paths = {
-        "results.json": report_dir / "results.json",
-        "junit.xml": report_dir / "junit.xml",
-        "report.html": report_dir / "report.html",
-    }
     bundle_dir = report_dir / "evidence"
     if bundle_dir.exists():
         if not (bundle_dir / MANIFEST_NAME).exists() and any(bundle_dir.iterdir()):
@@ -207,9 +200,7 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
     signing_key = load_signing_key(run.options.signing_key) if run.options.signing_key else ephemeral_signing_key()
     results.signer = SignerInfo(name=signing_key.signer, public_key_sha256=signing_key.fingerprint,
                                 ephemeral=signing_key.ephemeral)
-    write_results(results, paths["results.json"])
-    write_junit(results, paths["junit.xml"])
-    write_html(results, paths["report.html"])
+    paths = write_report_files(results, report_dir)
     journal: list[dict[str, Any]] = []
     extras: dict[str, Path] = {}
     staging = report_dir / ".evidence-staging"
@@ -229,13 +220,12 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
         exports_text = orjson.dumps(exports, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode("utf-8")
         write_private_text(exports_path, exports_text)
         extras = {"ledger.json": ledger_path, "cms-exports.json": exports_path}
-    extras["junit.xml"] = paths["junit.xml"]
-    extras["report.html"] = paths["report.html"]
+    extras |= {f.filename: paths[f.filename] for f in REPORT_FORMATS if f.in_bundle and f is not RESULTS_JSON}
     if results.channel_journal is not None:  # the head, kept apart from the database it describes
         head_path = staging / "channel-journal.json"
         write_private_text(head_path, results.channel_journal.model_dump_json(indent=1))
         extras["channel-journal.json"] = head_path
-    manifest = write_bundle(bundle_dir, results_path=paths["results.json"], journal_export=journal,
+    manifest = write_bundle(bundle_dir, results_path=paths[RESULTS_JSON.filename], journal_export=journal,
                             extra_files=extras, created_at=results.finished_at, signing_key=signing_key)
     shutil.rmtree(staging, ignore_errors=True)
     paths["evidence"] = bundle_dir
