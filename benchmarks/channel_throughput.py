@@ -56,6 +56,7 @@ import os
 import re
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -83,6 +84,7 @@ TARGET_GROWTH_MB = 50.0
 
 def bare_server(port: int) -> None:
     """The comparison endpoint: aiohttp + pydantic validation + JSON answer, nothing else."""
+    # Runs as a process of its own: the server's imports stay out of the measuring process.
     from aiohttp import web
 
     from simulators.model.siena import SienaSendRequest
@@ -98,6 +100,7 @@ def bare_server(port: int) -> None:
 
 def receiver_server(port: int) -> None:
     """A webhook that acknowledges every push and counts distinct deliveries (GET /count)."""
+    # Runs as a process of its own: the server's imports stay out of the measuring process.
     from aiohttp import web
 
     seen: set[str] = set()
@@ -118,6 +121,7 @@ def receiver_server(port: int) -> None:
 
 def _run(app: Any, port: int) -> None:
     """Serve `app` on loopback; say so only once the port is bound."""
+    # Runs as a process of its own: the server's imports stay out of the measuring process.
     from aiohttp import web
 
     async def serve() -> None:
@@ -143,8 +147,6 @@ def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])

@@ -22,12 +22,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from conformance.campaign.conformance_run import ConformanceRun, RunOptions
+from conformance.campaign.conformance_run import ConformanceRun
+from conformance.campaign.run_options import RunOptions
 from conformance.campaign.view import CampaignView
 from conformance.checks import CHECKS_DIR
+from conformance.gherkin import requirement_tags
 from conformance.ledger import Exchange
 from conformance.verdicts import Finding, Judge
 from reports.results import Outcome, combine_outcomes
+from simulators.reference_cms.defects import DEFECTS
 
 __all__ = [
     "CheckFunction",
@@ -195,8 +198,6 @@ def options_from_userdata(userdata: Mapping[str, str]) -> RunOptions:
     if vendor and not (userdata.get("channels") and userdata.get("credentials")):
         raise UserDataError("a vendor SUT needs -D channels=URL and -D credentials=FILE")
     if defects:
-        from simulators.reference_cms.defects import DEFECTS
-
         wrong = [d for d in defects if d not in DEFECTS]
         if wrong:
             raise UserDataError(f"unknown defect(s) {', '.join(wrong)}; see `spoc-harness defects`")
@@ -266,8 +267,6 @@ class GherkinRun:
 
     def cited(self, tags: Iterable[str]) -> str:
         """'R-06 Art 4(4), R-08 Art 4(6)' for the requirement tags among `tags` (for messages)."""
-        from conformance.gherkin import requirement_tags
-
         return ", ".join(f"{r} {self.article(r)}" for r in requirement_tags(tags)) or "no requirement"
 
     def verdict(

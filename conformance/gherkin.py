@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from simulators.model.parties import all_states
+
 __all__ = [
     "ARTICLE_TAG",
     "REQUIREMENT_TAG",
@@ -430,8 +432,6 @@ def parse_language(name: str) -> str:
 
 def parse_state(name: str) -> str:
     """'the Netherlands' -> 'NL': a state of the exchange network by its English name."""
-    from simulators.model.parties import all_states
-
     wanted = name.strip().removeprefix("the ").casefold()
     for code, state in all_states().items():
         if state.name.casefold() == wanted:

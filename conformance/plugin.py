@@ -26,7 +26,8 @@ import pytest
 from conformance.checks import CHECKS_DIR
 
 if TYPE_CHECKING:
-    from conformance.campaign.conformance_run import ConformanceRun, RunOptions
+    from conformance.campaign.conformance_run import ConformanceRun
+    from conformance.campaign.run_options import RunOptions
 
 __all__ = ["get_run", "install"]
 
@@ -51,7 +52,7 @@ def install(config: pytest.Config, run: ConformanceRun) -> None:
 
 
 def _options(config: pytest.Config) -> RunOptions:
-    from conformance.campaign.conformance_run import RunOptions  # as in get_run: start-up time
+    from conformance.campaign.run_options import RunOptions  # as in get_run: start-up time
 
     def text(name: str) -> str | None:
         value = config.getoption(name)

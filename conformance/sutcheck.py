@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
+import jsonschema_rs
 from pydantic import ValidationError
 
 from conformance.sut import AuditEntry, CaseRecord, SutInfo
 from simulators.model.parties import party_directory
+from simulators.reference_cms.openapi import build_openapi
 
 __all__ = ["CheckOptions", "PreflightFinding", "published_sut_openapi", "run_sut_check"]
 
@@ -76,8 +78,6 @@ class CheckOptions:
 
 def published_sut_openapi() -> dict[str, Any]:
     """The published SUT interface document (docs/sut-interface.openapi.json is the same, tested so)."""
-    from simulators.reference_cms.openapi import build_openapi
-
     return build_openapi()
 
 
@@ -341,8 +341,6 @@ async def _fixtures(sut: _Http) -> list[PreflightFinding]:
 
 
 async def _exports(sut: _Http, document: dict[str, Any]) -> list[PreflightFinding]:
-    import jsonschema_rs
-
     year = str(datetime.now().year)
     exports: list[tuple[str, str, dict[str, str] | None, Callable[[Any], object]]] = [
         ("exports.cases", "/sut/v1/cases", None, lambda b: [CaseRecord.model_validate(c) for c in b["cases"]]),

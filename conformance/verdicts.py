@@ -22,6 +22,7 @@ timed by the network, cannot be set against them (conformance.campaign.clocks).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -87,8 +88,6 @@ def message_evidence(message: Observed, note: str | None = None) -> Evidence:
 
 
 def _render_message_evidence(message: Observed, note: str | None) -> Evidence:
-    import json
-
     return Evidence(
         at=message.created_at,
         channel=message.channel,
@@ -102,8 +101,6 @@ def _render_message_evidence(message: Observed, note: str | None) -> Evidence:
 
 
 def action_evidence(action: Action, note: str | None = None) -> Evidence:
-    import json
-
     return Evidence(
         at=action.at,
         channel="sut" if action.actor == "sut" else "control" if action.actor == "control" else "harness",

@@ -85,6 +85,7 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
     Every answer is judged against its Art 5(1) limit in network time; at the end the users' sends,
     the channel journal and the SUT's case records are reconciled (lost, duplicated, late).
     """
+    # Start-up time: the load runner (and locust's checks) load only when `load` runs.
     from load.options import LoadOptions
     from load.runner import run_load
     from load.settings import LoadSettingsError, parse_mix

@@ -10,79 +10,26 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import shlex
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance.campaign.processes import started
+from conformance.campaign.run_options import RunOptions
 from conformance.campaign.runner import CampaignResult, Endpoints, Progress, run_campaign
 from conformance.campaign.view import CampaignView
 from conformance.catalogue import load_catalogue
 from conformance.scenarios.preparation import prepare_in_background
-from conformance.settings import DEFAULT_SEED, CampaignSettings, Profile, TimeMode
+from conformance.settings import CampaignSettings, Profile, TimeMode
 from reports.results import CheckResult
 from simulators.model.deadlines import DeadlineMode
 
-__all__ = ["FRESH_NETWORK_START", "ConformanceRun", "RunOptions", "check_id"]
-
-# Where a vendor's fresh channel server starts its virtual clock: at or before the campaign start of every
-# state (Friday 27 March 2026, 10:00 local time), as docs/conformance-campaign.md says.
-FRESH_NETWORK_START = "2026-03-27T00:00:00Z"
-
-
-@dataclass
-class RunOptions:
-    """The choices of a run, as `spoc-harness run` and the `--spoc-*` options give them."""
-
-    sut: str = "reference"
-    channels: str | None = None
-    credentials: Path | None = None
-    control_token: str | None = None
-    sut_token: str | None = None
-    defects: list[str] = field(default_factory=list)
-    profile: str = "all"
-    time_mode: str = "virtual"
-    deadline_reading: str = "elapsed"
-    seed: int | None = None
-    manual_timeout: float = 0.0
-    report_dir: Path | None = None
-    siena_obligation_date: date | None = None
-    work_dir: Path | None = None
-    real_wait: float | None = None
-    signing_key: Path | None = None  # the lab's key file (`keys new`); None: an ephemeral key, labelled so
-    deviations: Path | None = None
-    load_results: Path | None = None  # a load run's load-results.json, shown in the report's load section
-
-    def command(self, profile: str | None = None) -> str:
-        """The command line that repeats this run (optionally for other requirements)."""
-        parts = ["spoc-harness", "run", "--sut", self.sut]
-        if self.sut != "reference":
-            # This run's channel server has moved its clock past the campaign start, and its data directory may
-            # be gone: a replay needs a fresh one, so the line names its data directory, not this run's files.
-            parts += ["--channels", self.channels or "URL", "--credentials", "NET/credentials.json"]
-        for defect in self.defects:
-            parts += ["--defect", defect]
-        parts += ["--profile", profile or self.profile, "--seed", str(self.seed or DEFAULT_SEED)]
-        if self.time_mode != "virtual":
-            parts += ["--time-mode", self.time_mode]
-        if self.deadline_reading != "elapsed":
-            parts += ["--deadline-reading", self.deadline_reading]
-        if self.siena_obligation_date is not None:
-            parts += ["--siena-obligation-date", self.siena_obligation_date.isoformat()]
-        command = " ".join(shlex.quote(p) for p in parts)
-        if self.sut == "reference":
-            return command  # starts its own network
-        clock = "--clock system" if self.time_mode == "real" else f"--clock virtual --start {FRESH_NETWORK_START}"
-        return (f"{command}  # against a fresh channel server: `spoc-harness serve {clock} --data NET` (a new NET "
-                "directory) with the CMS connected to it")
-
+__all__ = ["ConformanceRun", "check_id"]
 
 def check_id(item: pytest.Item) -> str:
     """'conformance/checks/art05_time_limits.py::test_urgent_direct' -> 'art05_time_limits.urgent_direct'."""

@@ -6,15 +6,21 @@ from the catalogue, the checks' markers and the Gherkin scenario tags, through r
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from conformance.campaign.timelines import build_timelines
+from conformance.campaign.view import CampaignView
+from conformance.catalogue import PACKAGED_SOURCE
 from conformance.coverage import coverage_matrix
+from conformance.gherkin import scenario_index
 from reports.assemble import assemble_results
 from reports.deviations import apply_deviations, load_deviations
 from reports.evidence import MANIFEST_NAME, write_bundle
@@ -57,7 +63,6 @@ def gherkin_scenarios(features_dir: Path = FEATURES_DIR) -> dict[str, list[str]]
     """Requirement ID -> Gherkin scenarios citing it (empty when the features are not installed)."""
     if not features_dir.is_dir():
         return {}
-    from conformance.gherkin import scenario_index
 
     try:
         index = scenario_index(features_dir)
@@ -71,8 +76,6 @@ def gherkin_scenarios(features_dir: Path = FEATURES_DIR) -> dict[str, list[str]]
 
 
 def _harness_version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("spoc-harness")
     except PackageNotFoundError:
@@ -80,10 +83,6 @@ def _harness_version() -> str | None:
 
 
 def _catalogue_digest() -> str:
-    import hashlib
-
-    from conformance.catalogue import PACKAGED_SOURCE
-
     source = Path(__file__).resolve().parents[2] / PACKAGED_SOURCE
     return hashlib.sha256(source.read_bytes()).hexdigest()
 
@@ -117,8 +116,6 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         }
         if result.scenario_failures:
             shown["scenario_failures"] = result.scenario_failures
-        from conformance.campaign.view import CampaignView
-
         clock = CampaignView(result).declared_clock
         if clock is not None:  # declared mode: whether the SUT's recorded times are on the network's clock
             shown["declared_clock"] = clock.summary()
@@ -170,9 +167,6 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
 
         results.load = load_run_from_file(run.options.load_results)
     if result is not None:
-        from conformance.campaign.timelines import build_timelines
-        from conformance.campaign.view import CampaignView
-
         results.timelines = build_timelines(CampaignView(result))
     return results
 

@@ -13,7 +13,7 @@ import pytest
 from conformance.campaign.view import CampaignView
 from conformance.checks._support import answer_pending, as_exported, completion
 from conformance.ledger import ExchangeKind, Observed
-from conformance.verdicts import Judge, utc_text
+from conformance.verdicts import Judge, message_evidence, utc_text
 from reports.results import Outcome
 
 _DIRECTIVE_SENDS = ("REQUEST", "REPLY", "REFUSAL", "CLARIFICATION_REQUEST", "CLARIFICATION", "DELAY_NOTICE",
@@ -84,7 +84,6 @@ def test_europol_copy_states_purposes_and_restrictions(campaign: CampaignView, j
     for message in _to_europol(campaign):
         purposes = message.payload.get("processing_purposes") or []
         restricted = message.payload.get("restrictions") or message.payload.get("handling_codes")
-        from conformance.verdicts import message_evidence
 
         judge.check(bool(purposes) and bool(restricted), message.message_id, rule=rule,
                     evidence=[message_evidence(message)],
@@ -111,8 +110,6 @@ def _sut_directive_messages(campaign: CampaignView) -> list[Observed]:
 @pytest.mark.requirement("R-54", article="Art 13(1)")
 def test_siena_by_default(campaign: CampaignView, judge: Judge) -> None:
     """Requests, information and copies go over SIENA unless an Art 13(2) exception is recorded."""
-    from conformance.verdicts import message_evidence
-
     rule = "SIENA is the default channel (Art 13(1)); obligation applies from " \
            f"{campaign.settings.siena_obligation_date} (R-57, configurable)"
     for message in _sut_directive_messages(campaign):
@@ -155,8 +152,6 @@ def _exception_against_exchange(campaign: CampaignView, message: Observed, excep
 @pytest.mark.requirement("R-55", article="Art 13(2)")
 def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge) -> None:
     """Another channel is used only for third countries, urgency or a SIENA incident, and says which."""
-    from conformance.verdicts import message_evidence
-
     rule = ("a channel other than SIENA only where (a) third countries or international organisations are involved, "
             "(b) urgency requires it temporarily, (c) an incident prevents SIENA use (Art 13(2))")
     outages = _outage_windows(campaign)

@@ -10,7 +10,7 @@ selecting some requirements runs only the scenarios their checks need.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 
 from conformance.actors import NetworkControl
@@ -63,8 +63,6 @@ class ScenarioContext:
 
     def local(self, day: date, hour: int, minute: int = 0) -> datetime:
         """The UTC instant of a local wall-clock time in the SUT's state (DST handled by the zone)."""
-        from datetime import UTC
-
         return datetime.combine(day, time(hour, minute), tzinfo=self.settings.zone).astimezone(UTC)
 
     async def at(self, moment: datetime, *, coarse: bool = False) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from simulators.reference_cms.channels import ChannelRejected
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import STATISTICS_COMPILED_BY_HAND
 from simulators.reference_cms.engine import CaseEngine
@@ -278,8 +279,6 @@ class SutApi:
         return _json(result, 201)
 
     async def _sending(self, work: Any) -> StimulusResult:
-        from simulators.reference_cms.channels import ChannelRejected
-
         try:
             result: StimulusResult = await work
         except ChannelRejected as exc:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.campaign.conformance_run import RunOptions
 from conformance.campaign.killmatrix import DefectRun, KillMatrixOutcome, run_kill_matrix
+from conformance.campaign.run_options import RunOptions
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

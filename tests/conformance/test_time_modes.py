@@ -32,8 +32,8 @@ from typing import Any
 import pytest
 
 from conformance.campaign.clocks import ClockComparison, DeclaredClock, Stamp, signed_gap
-from conformance.campaign.conformance_run import RunOptions
 from conformance.campaign.killmatrix import DefectRun, KillMatrixOutcome, defect_command, run_kill_matrix
+from conformance.campaign.run_options import RunOptions
 from conformance.catalogue import load_catalogue
 from conformance.settings import CampaignSettings, TimeMode
 from conformance.verdicts import DeadlineJudgement, judge_deadline

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.campaign.conformance_run import ConformanceRun, RunOptions
+from conformance.campaign.conformance_run import ConformanceRun
 from conformance.campaign.reporting import write_reports
+from conformance.campaign.run_options import RunOptions
 from reports.evidence import load_manifest, verify_bundle
 from reports.formats import REPORT_FORMATS, ReportFormat, register_report_format, write_report_files
 from reports.results import RunResults

@@ -1,4 +1,5 @@
-"""The shape of the code, held by tests: no import cycle, one class per name, long functions say why.
+"""The shape of the code, held by tests: no import cycle, one class per name, long functions and late imports say
+why.
 
 Read from the source with `ast`, over every package outside tests/: nothing is imported, so a module
 that fails to import still shows up here.
@@ -201,6 +202,60 @@ def test_long_functions_say_why() -> None:
     unexplained = dict(_long_functions())
     assert not unexplained, (f"functions over {MAX_FUNCTION_LINES} lines without a '{LONG_FUNCTION_NOTE} why' "
                              f"comment above them (split them, or say why not): {unexplained}")
+
+
+def _imports_inside_functions_without_reason() -> Iterator[str]:
+    """Import blocks inside functions with no comment right above them (or on their first line).
+
+    A block is a run of import statements separated at most by blank lines, as isort groups them; the
+    comment says why the import waits for the call (start-up time, an optional dependency, ...).
+    """
+    for module in MODULES.values():
+        lines = module.path.read_text(encoding="utf-8").splitlines()
+        starts: set[int] = set()  # first line of each import statement inside a function
+        spanned: set[int] = set()  # every line of those statements
+        for function in ast.walk(module.tree):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Import | ast.ImportFrom):
+                        starts.add(node.lineno)
+                        spanned.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        for row in sorted(starts):
+            above = row - 2  # index in `lines` of the line above
+            while above >= 0 and not lines[above].strip():
+                above -= 1
+            if above >= 0 and above + 1 in spanned:
+                continue  # the block goes on from above: its first statement carries the reason
+            if "#" in lines[row - 1] or (above >= 0 and lines[above].strip().startswith("#")):
+                continue
+            yield f"{module.shown_path}:{row} {lines[row - 1].strip()}"
+
+
+def test_imports_inside_functions_say_why() -> None:
+    unexplained = list(_imports_inside_functions_without_reason())
+    assert not unexplained, ("imports inside functions without a comment saying why they wait for the call "
+                             f"(move them to the top unless start-up time needs them there): {unexplained}")
+
+
+@pytest.mark.parametrize(("source", "flagged"), [
+    ("def f():\n    import json\n    return json\n", True),
+    ("def f():\n    # Start-up time: json is slow to import here\n    import json\n    return json\n", False),
+    ("def f():\n    import json  # start-up time\n    return json\n", False),
+    ("def f():\n    # why\n    import json\n\n    import csv\n    return json, csv\n", False),
+    ("import json\n\ndef f():\n    return json\n", False),
+])
+def test_the_import_rule_flags_what_it_should(tmp_path: Path, source: str, flagged: bool) -> None:
+    path = tmp_path / "sample.py"
+    path.write_text(source, encoding="utf-8")
+    known = dict(MODULES)
+    MODULES.clear()
+    MODULES["sample"] = SourceModule("sample", path, ast.parse(source))
+    try:
+        found = list(_imports_inside_functions_without_reason())
+    finally:
+        MODULES.clear()
+        MODULES.update(known)
+    assert bool(found) is flagged
 
 
 @pytest.mark.parametrize(("source", "flagged"), [
