@@ -30,6 +30,7 @@ def _seconds(value: str) -> float:
 
 def _check_eu(chaos: bool, mix: str | None) -> None:
     """The options the whole EU cannot take, refused with the reason."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from load.settings import parse_mix
     from load.traffic import EU_CLASSES
 

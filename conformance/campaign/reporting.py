@@ -25,6 +25,7 @@ from reports.assemble import assemble_results
 from reports.deviations import apply_deviations, load_deviations
 from reports.evidence import MANIFEST_NAME, write_bundle
 from reports.formats import REPORT_FORMATS, RESULTS_JSON, write_report_files
+from reports.load_run import load_run_from_file
 from reports.private_files import private_dir, write_private_text
 from reports.results import (
     BasisStatus,
@@ -163,8 +164,6 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
     )
     results.channel_journal = journal
     if run.options.load_results is not None:
-        from reports.load_run import load_run_from_file
-
         results.load = load_run_from_file(run.options.load_results)
     if result is not None:
         results.timelines = build_timelines(CampaignView(result))

@@ -63,6 +63,7 @@ def _refuse_a_standing_clock(channels: str) -> None:
 
 def _check_load_results(path: Path) -> None:
     """Refuse a file that is not a load run's results before the campaign, not after it."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from reports.load_run import LoadResultsError, load_run_from_file
 
     try:
@@ -71,6 +72,8 @@ def _check_load_results(path: Path) -> None:
         raise click.BadParameter(str(exc), param_hint="--load-results") from None
 
 
+# Long: one command's body: each option refused before the campaign starts, in the order of the options,
+# then the campaign or the kill matrix.
 @click.command()
 @click.option("--sut", default="reference", show_default=True,
               help="'reference' (started here), or the vendor's SUT test interface URL (e.g. http://127.0.0.1:8800).")
