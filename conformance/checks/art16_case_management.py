@@ -381,7 +381,7 @@ def _conclusion_problem(campaign: CampaignView, exchange: Exchange) -> str | Non
         return "no case record of the exchange in the CMS's export"
     if (case.status or "") != "CONCLUDED":
         return (f"case {case.case_id} has status {case.status or 'none'} and "
-                f"{'concluded_at ' + z(case.concluded_at) if case.concluded_at else 'no concluded_at'}, so no "
+                f"{'concluded_at ' + utc_text(case.concluded_at) if case.concluded_at else 'no concluded_at'}, so no "
                 "retention review runs from its conclusion")
     wanted = _outcome_on_channels(campaign, exchange)
     if case.outcome is not None and case.outcome != wanted:
@@ -402,8 +402,8 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
             problem = _conclusion_problem(campaign, exchange)
             if problem is not None:
                 judge.failed(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                             observed=f"the last answer left the SUT at {z(on_channels)}, ending the exchange on the "
-                             f"channels; {problem}",
+                             observed=f"the last answer left the SUT at {utc_text(on_channels)}, ending the exchange "
+                             f"on the channels; {problem}",
                              expected="the case concluded (status CONCLUDED, concluded_at, the outcome the answers "
                              "gave) and its first retention review planned from then")
                 continue
@@ -419,7 +419,7 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
             # Not silent: the review is judged from the channels' end, and the finding says so.
             judge.inconclusive(f"{exchange.key}[concluded_at]", rule=rule,
                                observed=f"case {case.case_id} is CONCLUDED without concluded_at; its review is "
-                               f"judged from the last answer on the channels at {z(ended)}")
+                               f"judged from the last answer on the channels at {utc_text(ended)}")
         due = case.retention_review_due
         if due is None or due > ended + within:
             judge.failed(exchange.key, rule=rule,

@@ -190,6 +190,8 @@ class Receiving:
 
     # -- requests -----------------------------------------------------------------------------
 
+    # Long: an incoming request from receipt to its planned answer, each step with the defect that breaks it;
+    # split, the order of the steps (case, copies, channel, cross-check, plan) would be spread out.
     async def on_request(self, item: InboxItem, directive: DirectiveMessage, request: InformationRequest) -> None:
         ctx = self.ctx
         if item.channel == "SIRENE" and ctx.defects.active(SIRENE_REQUESTS_FILED_AS_SIRENE_BUSINESS):
