@@ -56,6 +56,7 @@ import os
 import re
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -83,6 +84,7 @@ TARGET_GROWTH_MB = 50.0
 
 def bare_server(port: int) -> None:
     """The comparison endpoint: aiohttp + pydantic validation + JSON answer, nothing else."""
+    # Runs as a process of its own: the server's imports stay out of the measuring process.
     from aiohttp import web
 
     from simulators.model.siena import SienaSendRequest
@@ -98,6 +100,7 @@ def bare_server(port: int) -> None:
 
 def receiver_server(port: int) -> None:
     """A webhook that acknowledges every push and counts distinct deliveries (GET /count)."""
+    # Runs as a process of its own: the server's imports stay out of the measuring process.
     from aiohttp import web
 
     seen: set[str] = set()
@@ -118,6 +121,7 @@ def receiver_server(port: int) -> None:
 
 def _run(app: Any, port: int) -> None:
     """Serve `app` on loopback; say so only once the port is bound."""
+    # Runs as a process of its own: the server's imports stay out of the measuring process.
     from aiohttp import web
 
     async def serve() -> None:
@@ -143,8 +147,6 @@ def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -372,7 +374,7 @@ class CpuMeter:
                 "client_cpu_us": (client_end - client_start) / count * 1e6}
 
 
-class Network:
+class SienaServerProcess:
     """A `serve --channels siena` process; `push` registers the recipient's webhook at `hook`."""
 
     def __init__(self, data: str, hook: str | None) -> None:
@@ -442,6 +444,8 @@ class Network:
             return dict(await answer.json())
 
 
+# Long: the benchmark's rounds over every set-up and concurrency, interleaved
+# so that each round compares set-ups under the same machine load.
 async def measure(options: argparse.Namespace) -> dict[str, Any]:
     me = [sys.executable, __file__]
     levels: list[int] = options.concurrency
@@ -478,8 +482,8 @@ async def measure(options: argparse.Namespace) -> dict[str, Any]:
             (Path(data) / "wrk").mkdir()
         bare, bare_url = start([*me, "--bare-server", str(free_port())])
         receiver, receiver_url = start([*me, "--receiver-server", str(free_port())])
-        pull = Network(str(Path(data) / "pull"), None)
-        push = Network(str(Path(data) / "push"), receiver_url)
+        pull = SienaServerProcess(str(Path(data) / "pull"), None)
+        push = SienaServerProcess(str(Path(data) / "push"), receiver_url)
         try:
             await push.setup()
             await blast(bare_url, {}, options.warmup, levels[0])

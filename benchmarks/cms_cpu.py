@@ -77,6 +77,8 @@ def _cpu(pids: list[int]) -> float:
     return total
 
 
+# Long: one benchmark round from the first send to the last answer, timed as one; split, its timing would
+# be spread over several functions.
 async def _drive(channels: str, sut: str, tokens: dict[str, str], exchanges: int, rate: float,
                  wait_seconds: float) -> dict[str, Any]:
     senders = [f"SPOC-{s}" for s in foreign_states(_STATE)]

@@ -39,7 +39,8 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from load.network import ChannelServer, free_port
-from load.runner import LoadOptions, run_load
+from load.options import LoadOptions
+from load.runner import run_load
 
 _BODY = {
     "sender": "SPOC-DE", "to": ["SPOC-FR"], "cc": [], "subject": "capacity", "body": "capacity", "language": "en",

@@ -127,6 +127,7 @@ def _annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int
 
 
 def _mutants(clone: Path, session: Path) -> list[Mutant]:
+    # cosmic-ray is optional (the [mutation] extra): needed only once mutants have run.
     from cosmic_ray.work_db import WorkDB, use_db
 
     found: list[Mutant] = []
@@ -155,6 +156,7 @@ def _mutants(clone: Path, session: Path) -> list[Mutant]:
 
 
 def _skip_all_but(session: Path, keep: set[str]) -> None:
+    # cosmic-ray is optional (the [mutation] extra): needed only once mutants have run.
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
@@ -164,6 +166,7 @@ def _skip_all_but(session: Path, keep: set[str]) -> None:
 
 
 def _outcomes(session: Path) -> dict[str, tuple[str, str]]:
+    # cosmic-ray is optional (the [mutation] extra): needed only once mutants have run.
     from cosmic_ray.work_db import WorkDB, use_db
 
     with use_db(str(session), WorkDB.Mode.open) as db:

@@ -4,7 +4,7 @@ Every actor acts through the channels' control token with `X-Act-As: <party>` (d
 exactly as that party would over its own credentials: it sends only as itself, and the network
 journals and delivers what it sends like any other message. The harness plays foreign SPOCs of any
 state, foreign designated and competent authorities, domestic authorities, Europol, Interpol NCBs
-and the General Secretariat, and SIRENE bureaux. `Network` is the control side: the clock, the
+and the General Secretariat, and SIRENE bureaux. `NetworkControl` is the control side: the clock, the
 journal (`/control/traffic`), faults and resets.
 
 Every send is recorded in the ledger with the raw body and the envelope the network answered.
@@ -36,7 +36,7 @@ __all__ = [
     "ForeignSpoc",
     "InterpolGeneralSecretariat",
     "InterpolNcb",
-    "Network",
+    "NetworkControl",
     "SireneBureau",
 ]
 
@@ -52,7 +52,7 @@ SIENA_DEFAULTS: dict[str, Any] = {
 }
 
 
-class Network:
+class NetworkControl:
     """The simulators as the harness controls them (control token)."""
 
     def __init__(self, caller: HttpCaller) -> None:
@@ -132,7 +132,7 @@ class Network:
 class Actor:
     """One party of the network played by the harness."""
 
-    def __init__(self, network: Network, pid: str) -> None:
+    def __init__(self, network: NetworkControl, pid: str) -> None:
         self.network = network
         self.id = pid
 

@@ -2,7 +2,7 @@
 
 The pytest suite (conformance/checks, through conformance.plugin) and the behave steps must reach the
 same verdicts from the same code: both call the same check functions, `check(campaign, judge)`,
-on the same campaign (`conformance.plugin.ConformanceRun`, which starts the reference network or
+on the same campaign (`conformance.campaign.conformance_run.ConformanceRun`, which starts the reference network or
 connects to a vendor's, and runs the campaign once). This module finds those functions by their
 `@pytest.mark.requirement` marker, runs them on a `CampaignView` and answers the questions a
 scenario asks: which findings concern these exchanges, and does requirement R-xx hold for them.
@@ -22,17 +22,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from conformance.campaign.conformance_run import ConformanceRun
+from conformance.campaign.run_options import RunOptions
 from conformance.campaign.view import CampaignView
+from conformance.checks import CHECKS_DIR
+from conformance.gherkin import requirement_tags
 from conformance.ledger import Exchange
-from conformance.plugin import CHECKS_DIR, ConformanceRun, RunOptions
 from conformance.verdicts import Finding, Judge
 from reports.results import Outcome, combine_outcomes
+from simulators.reference_cms.defects import DEFECTS
 
 __all__ = [
     "CheckFunction",
     "GherkinRun",
+    "RequirementVerdict",
     "UserDataError",
-    "Verdict",
     "check_functions",
     "evaluate",
     "options_from_userdata",
@@ -45,7 +49,7 @@ CheckBody = Callable[[CampaignView, Judge], None]
 class CheckFunction:
     """One conformance check: the function the pytest suite runs, with its marker's requirements."""
 
-    check_id: str  # as conformance.plugin.check_id names it: "<module>.<name without test_>"
+    check_id: str  # as conformance.campaign.conformance_run.check_id names it: "<module>.<name without test_>"
     title: str
     requirements: tuple[str, ...]
     article: str
@@ -119,7 +123,7 @@ def _concerns(instance: str, keys: Sequence[str], part: str | None) -> bool:
 
 
 @dataclass
-class Verdict:
+class RequirementVerdict:
     """What the checks of one requirement say, overall or about some exchanges."""
 
     requirement: str
@@ -194,8 +198,6 @@ def options_from_userdata(userdata: Mapping[str, str]) -> RunOptions:
     if vendor and not (userdata.get("channels") and userdata.get("credentials")):
         raise UserDataError("a vendor SUT needs -D channels=URL and -D credentials=FILE")
     if defects:
-        from simulators.reference_cms.defects import DEFECTS
-
         wrong = [d for d in defects if d not in DEFECTS]
         if wrong:
             raise UserDataError(f"unknown defect(s) {', '.join(wrong)}; see `spoc-harness defects`")
@@ -265,13 +267,11 @@ class GherkinRun:
 
     def cited(self, tags: Iterable[str]) -> str:
         """'R-06 Art 4(4), R-08 Art 4(6)' for the requirement tags among `tags` (for messages)."""
-        from conformance.gherkin import requirement_tags
-
         return ", ".join(f"{r} {self.article(r)}" for r in requirement_tags(tags)) or "no requirement"
 
     def verdict(
         self, requirement: str, exchanges: Sequence[Exchange] | None = None, *, part: str | None = None
-    ) -> Verdict:
+    ) -> RequirementVerdict:
         """The verdict on a requirement, over the whole campaign or only about the given exchanges.
 
         A finding concerns an exchange when its instance is the exchange's key or the id of one of its
@@ -291,7 +291,7 @@ class GherkinRun:
             or (exchanges is not None and _concerns(finding.instance, keys, part))
         ]
         shown = tuple(e.key for e in exchanges) if exchanges is not None else ()
-        return Verdict(requirement, self.article(requirement), judges, shown, findings)
+        return RequirementVerdict(requirement, self.article(requirement), judges, shown, findings)
 
     def close(self) -> None:
         self.run.close()

@@ -32,13 +32,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from simulators.model.parties import all_states
+
 __all__ = [
     "ARTICLE_TAG",
     "REQUIREMENT_TAG",
     "Examples",
     "Feature",
+    "GherkinScenario",
     "GherkinSyntaxError",
-    "Scenario",
     "ScenarioRef",
     "article_tags",
     "parse_duration",
@@ -82,7 +84,7 @@ class Examples:
 
 
 @dataclass(frozen=True)
-class Scenario:
+class GherkinScenario:
     keyword: str  # "Scenario" or "Scenario Outline"
     name: str
     line: int
@@ -102,7 +104,7 @@ class Feature:
     name: str
     line: int
     tags: tuple[str, ...]
-    scenarios: tuple[Scenario, ...]
+    scenarios: tuple[GherkinScenario, ...]
 
 
 @dataclass(frozen=True)
@@ -168,9 +170,9 @@ class _OpenScenario:
             self.open_examples = None
         self.table_rows = 0
 
-    def close(self) -> Scenario:
+    def close(self) -> GherkinScenario:
         self.close_examples()
-        return Scenario(
+        return GherkinScenario(
             keyword=self.keyword,
             name=self.name,
             line=self.line,
@@ -197,13 +199,15 @@ def _parse_tags(path: Path, number: int, text: str) -> list[str]:
     return [tag[1:] for tag in tags]
 
 
+# Long: one line-by-line state machine over the Gherkin keywords; split, its state
+# (pending tags, the open scenario, the examples) would move into a class for no gain in clarity.
 def parse_feature(path: Path) -> Feature:
     """Parse one .feature file; raises GherkinSyntaxError naming the file and line of a fault."""
     lines = path.read_text(encoding="utf-8").splitlines()
     pending_tags: list[str] = []
     feature: tuple[str, int, tuple[str, ...]] | None = None
     rule_tags: tuple[str, ...] = ()
-    scenarios: list[Scenario] = []
+    scenarios: list[GherkinScenario] = []
     current: _OpenScenario | None = None
     in_background = False
     doc_fence: str | None = None
@@ -323,7 +327,7 @@ def scenario_refs(features_dir: Path) -> list[ScenarioRef]:
 def _ref(
     relative: str,
     feature: Feature,
-    scenario: Scenario,
+    scenario: GherkinScenario,
     tags: tuple[str, ...],
     examples: Examples | None = None,
 ) -> ScenarioRef:
@@ -428,8 +432,6 @@ def parse_language(name: str) -> str:
 
 def parse_state(name: str) -> str:
     """'the Netherlands' -> 'NL': a state of the exchange network by its English name."""
-    from simulators.model.parties import all_states
-
     wanted = name.strip().removeprefix("the ").casefold()
     for code, state in all_states().items():
         if state.name.casefold() == wanted:

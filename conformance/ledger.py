@@ -14,6 +14,8 @@ as evidence, and the evidence bundle stores it as `ledger.json`. Three kinds of 
 from __future__ import annotations
 
 import itertools
+import json
+import shlex
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
@@ -48,9 +50,6 @@ class Action(BaseModel):
 
     def curl(self, token_hint: str = "$TOKEN") -> str:
         """A curl line replaying the call (the token is left as a variable: never print secrets)."""
-        import json
-        import shlex
-
         parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url), "-H", f"'Authorization: Bearer {token_hint}'"]
         if self.actor not in ("sut", "control"):
             parts += ["-H", shlex.quote(f"X-Act-As: {self.actor}")]

@@ -28,12 +28,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
+import jsonschema_rs
 from pydantic import ValidationError
 
 from conformance.sut import AuditEntry, CaseRecord, SutInfo
 from simulators.model.parties import party_directory
+from simulators.reference_cms.openapi import build_openapi
 
-__all__ = ["CheckOptions", "Finding", "published_sut_openapi", "run_sut_check"]
+__all__ = ["CheckOptions", "PreflightFinding", "published_sut_openapi", "run_sut_check"]
 
 Status = Literal["pass", "fail", "warn", "skip"]
 _SECTIONS = {
@@ -47,7 +49,7 @@ _SECTIONS = {
 
 
 @dataclass(frozen=True)
-class Finding:
+class PreflightFinding:
     check: str
     status: Status
     detail: str
@@ -76,8 +78,6 @@ class CheckOptions:
 
 def published_sut_openapi() -> dict[str, Any]:
     """The published SUT interface document (docs/sut-interface.openapi.json is the same, tested so)."""
-    from simulators.reference_cms.openapi import build_openapi
-
     return build_openapi()
 
 
@@ -97,16 +97,17 @@ class _Http:
                 return reply.status, text
 
 
-async def run_sut_check(options: CheckOptions, *, say: Callable[[str], None] = lambda _: None) -> list[Finding]:
+async def run_sut_check(options: CheckOptions, *,
+                        say: Callable[[str], None] = lambda _: None) -> list[PreflightFinding]:
     """Every check, in the order a vendor fixes them; `say` gets a progress line before each."""
     document = options.openapi or published_sut_openapi()
-    findings: list[Finding] = []
+    findings: list[PreflightFinding] = []
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         sut = _Http(session, options.sut_url, options.sut_token)
         channels = _Http(session, options.channels_url, options.control_token) if options.channels_url else None
         # (check, what the progress line says, the step), in the order a vendor fixes them.
-        steps: list[tuple[str, str, Callable[[], Awaitable[list[Finding]]]]] = [
+        steps: list[tuple[str, str, Callable[[], Awaitable[list[PreflightFinding]]]]] = [
             ("info", "info and capabilities", lambda: _info(sut, document)),
             ("openapi", "the operations against the published OpenAPI document (schemathesis)",
              lambda: _schemathesis(options, document)),
@@ -119,7 +120,7 @@ async def run_sut_check(options: CheckOptions, *, say: Callable[[str], None] = l
             try:
                 findings += await step()
             except (aiohttp.ClientError, TimeoutError) as exc:
-                findings.append(Finding(check, "fail", f"no answer: {exc!r}"))
+                findings.append(PreflightFinding(check, "fail", f"no answer: {exc!r}"))
                 if check == "info":
                     break  # nothing answers at that URL: the other checks would only repeat it
     return findings
@@ -128,19 +129,20 @@ async def run_sut_check(options: CheckOptions, *, say: Callable[[str], None] = l
 # -- info ------------------------------------------------------------------------------------------
 
 
-async def _info(sut: _Http, document: dict[str, Any]) -> list[Finding]:
+async def _info(sut: _Http, document: dict[str, Any]) -> list[PreflightFinding]:
     status, body = await sut.call("GET", "/sut/v1/info")
     if status != 200 or not isinstance(body, dict):
-        return [Finding("info", "fail", f"GET /sut/v1/info answered {status}: {str(body)[:200]}")]
+        return [PreflightFinding("info", "fail", f"GET /sut/v1/info answered {status}: {str(body)[:200]}")]
     try:
         info = SutInfo.model_validate(body)
     except ValidationError as exc:
-        return [Finding("info", "fail", f"GET /sut/v1/info does not parse: {_first_error(exc)}")]
-    found: list[Finding] = []
+        return [PreflightFinding("info", "fail", f"GET /sut/v1/info does not parse: {_first_error(exc)}")]
+    found: list[PreflightFinding] = []
     states = {s.code: s for s in party_directory().states if not s.third_country}
     state = states.get(info.state)
     if state is None:
-        return [Finding("info.state", "fail", f"state {info.state!r} is not a directive state of GET /parties")]
+        return [PreflightFinding(
+            "info.state", "fail", f"state {info.state!r} is not a directive state of GET /parties")]
     problems = []
     if info.interface_version != "1":
         problems.append(f"interface_version {info.interface_version!r}, expected '1'")
@@ -155,16 +157,17 @@ async def _info(sut: _Http, document: dict[str, Any]) -> list[Finding]:
     zone = body.get("timezone")
     if zone is not None and zone != state.timezone:
         problems.append(f"timezone {zone!r}, but {state.code}'s SPOC is in {state.timezone}")
-    found.append(Finding("info", "fail" if problems else "pass", "; ".join(problems) or
-                         f"{state.code}, parties {', '.join(info.parties)}, languages {', '.join(info.languages)}"))
+    found.append(PreflightFinding(
+        "info", "fail" if problems else "pass", "; ".join(problems) or
+        f"{state.code}, parties {', '.join(info.parties)}, languages {', '.join(info.languages)}"))
     declared = {c for item in document["paths"].values() for op in item.values() for c in op.get("x-capabilities", [])}
     unknown_caps = sorted(set(info.automated) - declared)
     missing = sorted(declared - set(info.automated) - {"agenda"})
     if unknown_caps:
-        found.append(Finding("capabilities", "warn", f"unknown capability names {unknown_caps} are ignored"))
+        found.append(PreflightFinding("capabilities", "warn", f"unknown capability names {unknown_caps} are ignored"))
     detail = f"{len(info.automated)} automated" + (
         f"; a person will be asked for {', '.join(missing)} (--manual-timeout)" if missing else ": every operation")
-    found.append(Finding("capabilities", "warn" if missing else "pass", detail))
+    found.append(PreflightFinding("capabilities", "warn" if missing else "pass", detail))
     return found
 
 
@@ -176,10 +179,10 @@ def _schemathesis_binary() -> str | None:
         (str(p) for p in [Path(sys.executable).with_name("schemathesis")] if p.exists()), None)
 
 
-async def _schemathesis(options: CheckOptions, document: dict[str, Any]) -> list[Finding]:
+async def _schemathesis(options: CheckOptions, document: dict[str, Any]) -> list[PreflightFinding]:
     binary = _schemathesis_binary()
     if binary is None:
-        return [Finding("openapi", "skip", "schemathesis is not installed (pip install schemathesis)")]
+        return [PreflightFinding("openapi", "skip", "schemathesis is not installed (pip install schemathesis)")]
     with tempfile.TemporaryDirectory(prefix="spoc-sut-check-") as work:
         schema = Path(work) / "sut-interface.openapi.json"
         schema.write_text(json.dumps(document), encoding="utf-8")
@@ -199,16 +202,18 @@ async def _schemathesis(options: CheckOptions, document: dict[str, Any]) -> list
         except TimeoutError:
             process.kill()
             await process.wait()
-            return [Finding("openapi", "fail", "schemathesis did not finish in time: does the SUT answer slowly?")]
+            return [PreflightFinding(
+                "openapi", "fail", "schemathesis did not finish in time: does the SUT answer slowly?")]
     text = output.decode(errors="replace")
     if "No test cases were generated" in text or "Empty test suite" in text:
-        return [Finding("openapi", "warn", "schemathesis generated no request in the time given "
-                        "(raise --schemathesis-seconds)")]
+        return [PreflightFinding("openapi", "warn", "schemathesis generated no request in the time given "
+                                 "(raise --schemathesis-seconds)")]
     if process.returncode == 0:
-        return [Finding("openapi", "pass", "generated requests to every operation: no server error, every status, "
-                        "content type and body as documented")]
-    return [Finding("openapi", "fail", "schemathesis found answers that break the published document:\n       "
-                    + "\n       ".join(_schemathesis_failures(text)))]
+        return [PreflightFinding(
+            "openapi", "pass", "generated requests to every operation: no server error, every status, "
+            "content type and body as documented")]
+    return [PreflightFinding("openapi", "fail", "schemathesis found answers that break the published document:\n       "
+                             + "\n       ".join(_schemathesis_failures(text)))]
 
 
 def _schemathesis_failures(text: str) -> list[str]:
@@ -238,25 +243,29 @@ def _time(value: object) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-async def _clock(sut: _Http, channels: _Http | None) -> list[Finding]:
+async def _clock(sut: _Http, channels: _Http | None) -> list[PreflightFinding]:
     if channels is None:
-        return [Finding("clock", "skip", "give --channels URL --credentials FILE to check that the CMS follows "
-                        "the network clock")]
+        return [PreflightFinding(
+            "clock", "skip", "give --channels URL --credentials FILE to check that the CMS follows "
+            "the network clock")]
     status, _ = await sut.call("PUT", "/sut/v1/clock", {"follow_network_clock": True})
     if status >= 400:
-        return [Finding("clock", "warn", f"PUT /sut/v1/clock answered {status}: the campaign will run only with "
-                        "--time-mode real or declared")]
+        return [PreflightFinding(
+            "clock", "warn", f"PUT /sut/v1/clock answered {status}: the campaign will run only with "
+            "--time-mode real or declared")]
     _, network = await channels.call("GET", "/clock")
     if not isinstance(network, dict) or _time(network.get("now")) is None:
-        return [Finding("clock", "fail", f"the channels' GET /clock did not answer a time: {str(network)[:200]}")]
+        return [PreflightFinding(
+            "clock", "fail", f"the channels' GET /clock did not answer a time: {str(network)[:200]}")]
     if network.get("mode") != "virtual":
         moved = _time(network["now"])
         note = "the channels run on the system clock: nothing moved"
     else:
         status, answer = await channels.call("POST", "/control/clock", {"advance_seconds": 3600})
         if status != 200 or not isinstance(answer, dict):
-            return [Finding("clock", "fail", f"the channels refused to move their clock ({status}): is --credentials "
-                            "the channel server's credentials.json?")]
+            return [PreflightFinding(
+                "clock", "fail", f"the channels refused to move their clock ({status}): is --credentials "
+                "the channel server's credentials.json?")]
         moved = _time(answer.get("now"))
         note = f"the network clock moved an hour, to {answer.get('now')}"
     assert moved is not None
@@ -267,10 +276,11 @@ async def _clock(sut: _Http, channels: _Http | None) -> list[Finding]:
         seen = state.get("now") if isinstance(state, dict) else state
         stamp = _time(seen)
         if stamp is not None and abs(stamp - moved) <= timedelta(seconds=5) and stamp >= moved - timedelta(seconds=1):
-            return [Finding("clock", "pass", f"{note}; the CMS's clock reads {seen} within 5 s")]
+            return [PreflightFinding("clock", "pass", f"{note}; the CMS's clock reads {seen} within 5 s")]
         await asyncio.sleep(0.1)
-    return [Finding("clock", "fail", f"{note}, but after 5 s the CMS's GET /sut/v1/clock still reads {seen}: it "
-                    "does not follow the network clock (the campaign would judge its times against the network's)")]
+    return [PreflightFinding(
+        "clock", "fail", f"{note}, but after 5 s the CMS's GET /sut/v1/clock still reads {seen}: it "
+        "does not follow the network clock (the campaign would judge its times against the network's)")]
 
 
 # -- fixtures --------------------------------------------------------------------------------------
@@ -301,18 +311,18 @@ def _same(sent: dict[str, Any], got: dict[str, Any]) -> list[str]:
     return differ
 
 
-async def _fixtures(sut: _Http) -> list[Finding]:
+async def _fixtures(sut: _Http) -> list[PreflightFinding]:
     status, before = await sut.call("GET", "/sut/v1/fixtures")
     kept = before.get("records") if status == 200 and isinstance(before, dict) else None
     status, body = await sut.call("PUT", "/sut/v1/fixtures", {"records": _PROBE_RECORDS})
     if status >= 400:
-        return [Finding("fixtures", "fail", f"PUT /sut/v1/fixtures with two valid records answered {status}: "
-                        f"{str(body)[:300]}")]
+        return [PreflightFinding("fixtures", "fail", f"PUT /sut/v1/fixtures with two valid records answered {status}: "
+                                 f"{str(body)[:300]}")]
     try:
         status, back = await sut.call("GET", "/sut/v1/fixtures")
         records = back.get("records") if isinstance(back, dict) else None
         if status != 200 or not isinstance(records, list):
-            return [Finding("fixtures", "fail", f"GET /sut/v1/fixtures answered {status}: {str(back)[:200]}")]
+            return [PreflightFinding("fixtures", "fail", f"GET /sut/v1/fixtures answered {status}: {str(back)[:200]}")]
         problems = []
         if len(records) != len(_PROBE_RECORDS):
             problems.append(f"{len(records)} records read back, {len(_PROBE_RECORDS)} put")
@@ -320,8 +330,8 @@ async def _fixtures(sut: _Http) -> list[Finding]:
             match = next((r for r in records if isinstance(r, dict) and r.get("subject") == sent["subject"]), None)
             problems += [f"{sent['subject']}: not read back"] if match is None else [
                 f"{sent['subject']}: {d}" for d in _same(sent, match)]
-        return [Finding("fixtures", "fail" if problems else "pass",
-                        "; ".join(problems) or "two records put and read back with every field")]
+        return [PreflightFinding("fixtures", "fail" if problems else "pass",
+                                 "; ".join(problems) or "two records put and read back with every field")]
     finally:
         if kept is not None:
             await sut.call("PUT", "/sut/v1/fixtures", {"records": kept})
@@ -330,9 +340,7 @@ async def _fixtures(sut: _Http) -> list[Finding]:
 # -- exports ---------------------------------------------------------------------------------------
 
 
-async def _exports(sut: _Http, document: dict[str, Any]) -> list[Finding]:
-    import jsonschema_rs
-
+async def _exports(sut: _Http, document: dict[str, Any]) -> list[PreflightFinding]:
     year = str(datetime.now().year)
     exports: list[tuple[str, str, dict[str, str] | None, Callable[[Any], object]]] = [
         ("exports.cases", "/sut/v1/cases", None, lambda b: [CaseRecord.model_validate(c) for c in b["cases"]]),
@@ -345,7 +353,7 @@ async def _exports(sut: _Http, document: dict[str, Any]) -> list[Finding]:
     for name, path, params, parse in exports:
         status, body = await sut.call("GET", path, params=params)
         if status != 200:
-            found.append(Finding(name, "fail", f"GET {path} answered {status}: {str(body)[:200]}"))
+            found.append(PreflightFinding(name, "fail", f"GET {path} answered {status}: {str(body)[:200]}"))
             continue
         schema = document["paths"][path]["get"]["responses"]["200"]
         validator = jsonschema_rs.validator_for({**next(iter(schema["content"].values()))["schema"],
@@ -357,7 +365,7 @@ async def _exports(sut: _Http, document: dict[str, Any]) -> list[Finding]:
         except (ValidationError, KeyError, TypeError) as exc:
             reason = _first_error(exc) if isinstance(exc, ValidationError) else repr(exc)
             errors.append(f"the campaign cannot read it: {reason}")
-        found.append(Finding(name, "fail" if errors else "pass", "; ".join(errors) or f"GET {path} parses"))
+        found.append(PreflightFinding(name, "fail" if errors else "pass", "; ".join(errors) or f"GET {path} parses"))
     return found
 
 

@@ -22,6 +22,7 @@ timed by the network, cannot be set against them (conformance.campaign.clocks).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -40,11 +41,12 @@ __all__ = [
     "describe_gap",
     "judge_deadline",
     "message_evidence",
-    "z",
+    "utc_text",
 ]
 
 
-def z(moment: datetime | None) -> str:
+def utc_text(moment: datetime | None) -> str:
+    """A moment as ISO 8601 with "Z" for UTC (as the journal writes it), or "never"."""
     if moment is None:
         return "never"
     return moment.isoformat().replace("+00:00", "Z")
@@ -86,8 +88,6 @@ def message_evidence(message: Observed, note: str | None = None) -> Evidence:
 
 
 def _render_message_evidence(message: Observed, note: str | None) -> Evidence:
-    import json
-
     return Evidence(
         at=message.created_at,
         channel=message.channel,
@@ -101,8 +101,6 @@ def _render_message_evidence(message: Observed, note: str | None) -> Evidence:
 
 
 def action_evidence(action: Action, note: str | None = None) -> Evidence:
-    import json
-
     return Evidence(
         at=action.at,
         channel="sut" if action.actor == "sut" else "control" if action.actor == "control" else "harness",
@@ -148,6 +146,14 @@ class Judge:
     # Said with the outcome whatever it is; a callable is asked when the message is written, so that a
     # note can report on what the check went on to do (e.g. the messages it left out).
     notes: list[str | Callable[[], str | None]] = field(default_factory=list)
+
+    @property
+    def requirement(self) -> str:
+        """The one requirement the check judges, as its marker states it (the only place a check names it)."""
+        if len(self.requirements) != 1:
+            raise ValueError(f"check {self.check_id} judges {list(self.requirements) or 'no requirement'}: "
+                             "name the one to select by explicitly")
+        return self.requirements[0]
 
     # -- recording --------------------------------------------------------------------------
 
@@ -195,6 +201,11 @@ class Judge:
 
     def not_applicable(self, reason: str) -> None:
         self.not_applicable_reason = reason
+
+    def else_not_applicable(self, reason: str) -> None:
+        """Not applicable, for `reason`, unless a finding was recorded: the closing line of most checks."""
+        if not self.findings:
+            self.not_applicable(reason)
 
     def note(self, text: str | Callable[[], str | None]) -> None:
         """Something the reader must know about the check as a whole (not a finding: it grades nothing)."""
@@ -280,6 +291,8 @@ class DeadlineJudgement:
     deadline: Deadline
 
 
+# Long: the Art 5(1) decision for one answer under both deadline readings, with
+# suspensions and the cross-clock caveat; its branches are the legal cases, read together.
 def judge_deadline(
     *,
     what: str,
@@ -318,42 +331,43 @@ def judge_deadline(
         f"{what}: {answer} at the latest {primary.limit_iso} after receipt ({primary.basis}; "
         f"{primary.mode.value} reading)"
     )
-    expected = f"{answer} by {z(primary.due_utc)} ({primary.due_local.isoformat()} local)"
-    received = f"received {z(received_at)}"
+    expected = f"{answer} by {utc_text(primary.due_utc)} ({primary.due_local.isoformat()} local)"
+    received = f"received {utc_text(received_at)}"
     if primary.suspended:
         received += f", clock suspended {iso_duration(primary.suspended)} (Art 6(3) §2)"
     if answered_at is None:
         if observed_until < primary.due_utc:
             note = settings.real_time_note()
             return DeadlineJudgement(Outcome.INCONCLUSIVE, rule,
-                                     f"{received}; no {answer} yet when the campaign ended at {z(observed_until)}, "
-                                     f"before the deadline" + (f"; {note}" if note else ""), expected, primary)
+                                     f"{received}; no {answer} yet when the campaign ended at "
+                                     f"{utc_text(observed_until)}, before the deadline" + (f"; {note}" if note else ""),
+                                     expected, primary)
         other = reg1182 if primary is elapsed else elapsed
         if observed_until < other.due_utc:
             return DeadlineJudgement(Outcome.WARNING, rule,
-                                     f"{received}; no {answer} by {z(primary.due_utc)} ({primary.mode.value} "
-                                     f"reading); the campaign ended at {z(observed_until)}, before the "
-                                     f"{other.mode.value} due time {z(other.due_utc)}", expected, primary)
+                                     f"{received}; no {answer} by {utc_text(primary.due_utc)} ({primary.mode.value} "
+                                     f"reading); the campaign ended at {utc_text(observed_until)}, before the "
+                                     f"{other.mode.value} due time {utc_text(other.due_utc)}", expected, primary)
         return DeadlineJudgement(Outcome.FAILED, rule,
-                                 f"{received}; no {answer} at all by {z(observed_until)}", expected, primary)
+                                 f"{received}; no {answer} at all by {utc_text(observed_until)}", expected, primary)
     took = describe_gap(received_at, answered_at)
-    observed = f"{received}; {answer} at {z(answered_at)} ({took} after receipt)"
+    observed = f"{received}; {answer} at {utc_text(answered_at)} ({took} after receipt)"
     if answered_at <= primary.due_utc:
         if primary is reg1182 and answered_at > elapsed.due_utc:
-            observed += f"; in time only under the Reg 1182/71 reading (elapsed due {z(elapsed.due_utc)})"
+            observed += f"; in time only under the Reg 1182/71 reading (elapsed due {utc_text(elapsed.due_utc)})"
         return DeadlineJudgement(Outcome.PASSED, rule, observed, expected, primary)
     if primary is elapsed and answered_at <= reg1182.due_utc:
         observed += (
-            f"; late by elapsed time (due {z(elapsed.due_utc)}) but in time under the unverified "
-            f"Reg 1182/71 reading (due {z(reg1182.due_utc)})"
+            f"; late by elapsed time (due {utc_text(elapsed.due_utc)}) but in time under the unverified "
+            f"Reg 1182/71 reading (due {utc_text(reg1182.due_utc)})"
         )
         return DeadlineJudgement(Outcome.WARNING, rule, observed, expected, primary)
     if primary is reg1182 and answered_at <= elapsed.due_utc:
         # Across a spring clock change a Reg 1182/71 day period can end before the elapsed one; an
         # answer between the two is late only under the unverified reading, so it is not a failure.
         observed += (
-            f"; late under the Reg 1182/71 reading (due {z(reg1182.due_utc)}) but in time by elapsed "
-            f"time (due {z(elapsed.due_utc)})"
+            f"; late under the Reg 1182/71 reading (due {utc_text(reg1182.due_utc)}) but in time by elapsed "
+            f"time (due {utc_text(elapsed.due_utc)})"
         )
         return DeadlineJudgement(Outcome.WARNING, rule, observed, expected, primary)
     observed += f"; {describe_gap(primary.due_utc, answered_at)} late"
@@ -381,13 +395,13 @@ def _judge_on_own_clock(
     plain = judge_deadline(what=what, received_at=received_at, answered_at=answered_at, urgent=urgent,
                            availability=availability, settings=settings, observed_until=received_at,
                            answer=answer)
-    received = f"received {z(received_at)} by the SUT's clock"
+    received = f"received {utc_text(received_at)} by the SUT's clock"
     if answered_at is None:
         return replace(plain, outcome=Outcome.INCONCLUSIVE, observed=(
             f"{received}; no {answer} recorded; whether one was due before the campaign ended at "
-            f"{z(observed_until)} by the network's clock cannot be told: {cross_clock}"))
-    observed = plain.observed.replace(f"received {z(received_at)}", received, 1)
-    spans = ", ".join(f"{z(start)}..{z(end)}" for start, end in suspensions)
+            f"{utc_text(observed_until)} by the network's clock cannot be told: {cross_clock}"))
+    observed = plain.observed.replace(f"received {utc_text(received_at)}", received, 1)
+    spans = ", ".join(f"{utc_text(start)}..{utc_text(end)}" for start, end in suspensions)
     if not suspensions:
         return replace(plain, observed=observed)
     if plain.outcome is Outcome.PASSED:

@@ -30,6 +30,7 @@ def _seconds(value: str) -> float:
 
 def _check_eu(chaos: bool, mix: str | None) -> None:
     """The options the whole EU cannot take, refused with the reason."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from load.settings import parse_mix
     from load.traffic import EU_CLASSES
 
@@ -85,7 +86,9 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
     Every answer is judged against its Art 5(1) limit in network time; at the end the users' sends,
     the channel journal and the SUT's case records are reconciled (lost, duplicated, late).
     """
-    from load.runner import LoadOptions, run_load
+    # Start-up time: the load runner (and locust's checks) load only when `load` runs.
+    from load.options import LoadOptions
+    from load.runner import run_load
     from load.settings import LoadSettingsError, parse_mix
     from simulators.model.parties import UnknownStateError, member_states, normalise_state_code
     from simulators.reference_cms.defects import DEFECTS

@@ -41,6 +41,7 @@ def _states_table(run: LoadRun) -> str:
 
 
 def write_report(path: Path, results: Mapping[str, Any]) -> None:
+    # Start-up time: matplotlib loads only when the load report draws its pictures.
     from reports.plots import load_margin_svg, load_throughput_svg
 
     run = load_run_from_results(dict(results), "load-results.json")

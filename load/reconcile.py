@@ -161,6 +161,8 @@ def reconcile(
     return result
 
 
+# Long: the reconciliation of one request against the journal: each way it can
+# be open, late, lost or duplicated, counted where it is found.
 def _one_request(
     result: Reconciliation, message: Mapping[str, Any], cls: RequestClass,
     thread: Mapping[str, list[Mapping[str, Any]]], cases_of: Mapping[str, set[str]], sut_parties: set[str],

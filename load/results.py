@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from load.reconcile import Reconciliation
 
 if TYPE_CHECKING:
-    from load.runner import LoadOptions
+    from load.options import LoadOptions
 
 __all__ = ["build_results", "locust_rows", "plot_series"]
 

@@ -30,6 +30,7 @@ from load.chaos import Chaos
 from load.eu_reconcile import reconcile_eu, state_figures
 from load.http import JsonClient, LoadHttpError
 from load.network import ChannelServer, ReferenceCmsHost, ReferenceCmsProcess, free_port
+from load.options import LoadOptions
 from load.plots import write_report
 from load.reconcile import Reconciliation, load_logs, percentiles, reconcile
 from load.results import build_results, plot_series
@@ -39,32 +40,6 @@ from simulators.model.parties import member_states
 __all__ = ["LoadOptions", "run_load"]
 
 Echo = Callable[[str], None]
-
-
-@dataclass
-class LoadOptions:
-    report_dir: Path
-    sut: str = "reference"
-    state: str = "AT"
-    channels_url: str | None = None
-    credentials: Path | None = None
-    profile: str | None = None
-    users: int | None = 10  # None with a profile: the base follows from the yearly volume (load/shapes.py)
-    duration: float = 30.0
-    speed: float = 600.0
-    workers: int = 0
-    chaos: bool = False
-    seed: int = 1
-    pacing: float = 2.0
-    peak_factor: float = 1.0
-    mix: str | None = None
-    defects: list[str] = field(default_factory=list)
-    drain_timeout: float = 120.0
-    cms_processes: int = 2  # --sut eu: how many processes host the states' CMSs
-
-    @property
-    def eu(self) -> bool:
-        return self.sut == "eu"
 
 
 @dataclass

@@ -119,6 +119,7 @@ def make_shape(
 
     Only the locustfile calls this: importing locust patches the process for gevent (never in the
     harness's own asyncio processes)."""
+    # Only the locustfile calls this: importing locust patches the process for gevent.
     from locust import LoadTestShape
 
     plan = ShapePlan(profile, speed=speed, peak_factor=peak_factor, pacing=pacing, duration=duration)

@@ -25,6 +25,7 @@ from faker import Faker
 
 from conformance.actors import SIENA_DEFAULTS
 from conformance.scenarios.data import ScenarioData
+from load.http import JsonClient
 from simulators.model.directive import (
     Availability,
     DirectiveMessage,
@@ -122,8 +123,6 @@ def stimulus_body(cls: RequestClass, *, to_state: str, seed: int, chooser: rando
 
 def prepare_suts(suts: Mapping[str, str], seed: int) -> None:
     """Load every state's CMS with its fixtures and make it follow the network clock (`--sut eu`)."""
-    from load.http import JsonClient
-
     def prepare(state: str, url: str) -> None:
         sut = JsonClient(url)
         sut.call("PUT", "/sut/v1/fixtures", body={"records": fixture_records(state, seed)})

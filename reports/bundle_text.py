@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from reports.bundle_manifest import BundleManifest, BundleSignature
 from reports.signing import SigningKey
-
-if TYPE_CHECKING:
-    from reports.evidence import BundleManifest, BundleSignature
 
 __all__ = ["describe_manifest", "verify_instructions"]
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.evidence import MANIFEST_NAME, RESULTS_NAME, VerifyReport, load_manifest, verify_bundle
+from reports.html import _environment
 from reports.results import Outcome, RunResults
 
 __all__ = ["Certificate", "CertificateRefused", "certify", "print_pdf", "render_certificate"]
@@ -89,8 +90,6 @@ def certify(bundle: Path, trusted_fingerprints: Sequence[str]) -> Certificate:
 
 
 def render_certificate(certificate: Certificate) -> str:
-    from reports.html import _environment
-
     template = _environment().get_template("certificate.html.j2")
     manifest = load_manifest(certificate.bundle)
     return template.render(c=certificate, results=certificate.results, manifest=manifest,

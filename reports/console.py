@@ -84,6 +84,7 @@ def _load_lines(results: RunResults) -> list[str]:
             f"{load.achieved_exchanges_per_second:g}/s from {load.source}"]
 
 
+# Long: the end-of-run summary line by line, in the order it is printed.
 def render_summary(
     results: RunResults,
     *,

@@ -32,8 +32,9 @@ from typing import Any, Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
+from reports.bundle_manifest import BUNDLE_FORMAT, PUBLIC_KEY_NAME, BundleEntry, BundleManifest, BundleSignature
 from reports.bundle_text import describe_manifest, verify_instructions
 from reports.private_files import private_dir, private_file
 from reports.signing import (
@@ -50,9 +51,9 @@ __all__ = [
     "PUBLIC_KEY_NAME",
     "BundleEntry",
     "BundleManifest",
+    "BundleProblem",
     "BundleSignature",
     "NotABundleError",
-    "Problem",
     "TrustLevel",
     "VerifyReport",
     "chain_link",
@@ -64,9 +65,7 @@ __all__ = [
     "write_bundle",
 ]
 
-BUNDLE_FORMAT = "spoc-evidence-bundle/1"
 MANIFEST_NAME = "manifest.json"
-PUBLIC_KEY_NAME = "public_key.pem"
 RESULTS_NAME = "results.json"
 JOURNAL_NAME = "journal.jsonl"
 INSTRUCTIONS_NAME = "VERIFY.txt"
@@ -78,50 +77,7 @@ class NotABundleError(ValueError):
     """The directory does not exist or holds neither a manifest nor a public key."""
 
 
-class BundleEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(description="Path inside the bundle, '/'-separated.")
-    sha256: str = Field(description="SHA-256 of the file's bytes, lowercase hex.")
-    size: int = Field(ge=0, description="Size in bytes.")
-    link: str = Field(description="Chain link: sha256(previous link + '\\n' + name + '\\n' + sha256).")
-
-
-class BundleSignature(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    algorithm: Literal["ed25519"] = "ed25519"
-    signed: Literal["head"] = Field(default="head", description="The signature is over the head, as ASCII hex.")
-    public_key_file: str = PUBLIC_KEY_NAME
-    public_key_sha256: str = Field(description="SHA-256 of the 32 raw public-key bytes, lowercase hex.")
-    value: str = Field(description="The Ed25519 signature, base64.")
-    signer: str | None = Field(default=None, description="Name on the signing key file; a label, not a proof.")
-    key_kind: Literal["persistent", "ephemeral"] | None = Field(
-        default=None,
-        description="'persistent': a lab's key from `keys new`, which can be pinned; 'ephemeral': made for the "
-        "run and discarded, so it proves no signer. Absent in bundles written before keys were explicit.",
-    )
-
-
-class BundleManifest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    format: str = BUNDLE_FORMAT
-    created_at: str | None = Field(
-        default=None,
-        description="When the bundle was written, ISO 8601 with offset; hashed into the genesis exactly as written.",
-    )
-    genesis: str = Field(description="First link: sha256(format, created_at, public key fingerprint).")
-    files: list[BundleEntry]
-    head: str = Field(description="The last link; what the signature covers.")
-    signature: BundleSignature
-
-    @property
-    def public_key_sha256(self) -> str:
-        return self.signature.public_key_sha256
-
-
-class Problem(BaseModel):
+class BundleProblem(BaseModel):
     """One thing found wrong with a bundle; `file` names the file it concerns."""
 
     file: str
@@ -141,7 +97,7 @@ class VerifyReport(BaseModel):
     bundle: str
     ok: bool = Field(description="Intact, and signed by a trusted key if trusted keys were given.")
     intact: bool = False
-    problems: list[Problem] = Field(default_factory=list)
+    problems: list[BundleProblem] = Field(default_factory=list)
     files_checked: int = 0
     head: str | None = None
     public_key_sha256: str | None = None
@@ -235,6 +191,8 @@ def _json_default(value: object) -> str:
     raise TypeError(f"journal entry value of type {type(value).__name__} is not JSON")
 
 
+# Long: writing the bundle and chaining it are one sequence (copy, hash, link,
+# sign, manifest); apart, the chain's order would be spread over several functions.
 def write_bundle(
     bundle_dir: Path,
     *,
@@ -338,6 +296,8 @@ def _load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
+# Long: every check of a bundle (key, manifest, chain, each file, signature,
+# trust) in the order VERIFY.txt tells a person to make them by hand.
 def verify_bundle(bundle_dir: Path, *, trusted_fingerprints: Iterable[str] = ()) -> VerifyReport:
     """Recompute every file hash, the chain and the signature; name each file found tampered with.
 
@@ -359,26 +319,26 @@ def verify_bundle(bundle_dir: Path, *, trusted_fingerprints: Iterable[str] = ())
     key: Ed25519PublicKey | None = None
     key_sha256: str | None = None
     if not key_path.exists():
-        problems.append(Problem(file=PUBLIC_KEY_NAME, kind="missing", detail="the public key is missing"))
+        problems.append(BundleProblem(file=PUBLIC_KEY_NAME, kind="missing", detail="the public key is missing"))
     else:
         try:
             key = _load_public_key(key_path)
             key_sha256 = key_fingerprint(key)
         except ValueError as exc:
-            problems.append(Problem(file=PUBLIC_KEY_NAME, kind="key", detail=f"not a usable public key: {exc}"))
+            problems.append(BundleProblem(file=PUBLIC_KEY_NAME, kind="key", detail=f"not a usable public key: {exc}"))
     report.public_key_sha256 = key_sha256
     trusted = frozenset(normalise_fingerprint(fingerprint) for fingerprint in trusted_fingerprints)
 
     try:
         manifest = load_manifest(bundle_dir)
     except FileNotFoundError:
-        problems.append(Problem(file=MANIFEST_NAME, kind="missing", detail="the manifest is missing"))
+        problems.append(BundleProblem(file=MANIFEST_NAME, kind="missing", detail="the manifest is missing"))
         _report_unlisted(bundle_dir, set(), problems)
         _assess_trust(report, trusted)
         return report
     except (ValidationError, ValueError) as exc:
         first = str(exc).splitlines()[0]
-        problems.append(Problem(file=MANIFEST_NAME, kind="manifest", detail=f"unreadable manifest: {first}"))
+        problems.append(BundleProblem(file=MANIFEST_NAME, kind="manifest", detail=f"unreadable manifest: {first}"))
         _assess_trust(report, trusted)
         return report
     report.head = manifest.head
@@ -386,7 +346,7 @@ def verify_bundle(bundle_dir: Path, *, trusted_fingerprints: Iterable[str] = ())
 
     if key_sha256 is not None and key_sha256 != manifest.signature.public_key_sha256:
         problems.append(
-            Problem(
+            BundleProblem(
                 file=PUBLIC_KEY_NAME,
                 kind="key",
                 detail=f"key sha256 {key_sha256} is not the key the manifest was signed with "
@@ -395,7 +355,7 @@ def verify_bundle(bundle_dir: Path, *, trusted_fingerprints: Iterable[str] = ())
         )
     if genesis_link(manifest.format, manifest.created_at, manifest.signature.public_key_sha256) != manifest.genesis:
         problems.append(
-            Problem(
+            BundleProblem(
                 file=MANIFEST_NAME,
                 kind="manifest",
                 detail="the header (format, created_at or key fingerprint) was changed after signing",
@@ -408,7 +368,7 @@ def verify_bundle(bundle_dir: Path, *, trusted_fingerprints: Iterable[str] = ())
         unsafe = _name_problem(entry.name)
         if unsafe or entry.name in listed:
             problems.append(
-                Problem(
+                BundleProblem(
                     file=entry.name,
                     kind="unsafe-name",
                     detail=f"manifest entry name {unsafe or 'is listed twice'}",
@@ -419,7 +379,7 @@ def verify_bundle(bundle_dir: Path, *, trusted_fingerprints: Iterable[str] = ())
         listed.add(entry.name)
         if chain_link(previous, entry.name, entry.sha256) != entry.link:
             problems.append(
-                Problem(
+                BundleProblem(
                     file=entry.name,
                     kind="manifest",
                     detail=f"its manifest entry was edited after signing (chain link does not follow; {MANIFEST_NAME})",
@@ -430,7 +390,7 @@ def verify_bundle(bundle_dir: Path, *, trusted_fingerprints: Iterable[str] = ())
         report.files_checked += 1
     if previous != manifest.head:
         problems.append(
-            Problem(
+            BundleProblem(
                 file=MANIFEST_NAME,
                 kind="manifest",
                 detail="head is not the last link: entries were added or removed",
@@ -441,7 +401,7 @@ def verify_bundle(bundle_dir: Path, *, trusted_fingerprints: Iterable[str] = ())
             key.verify(base64.b64decode(manifest.signature.value, validate=True), manifest.head.encode("ascii"))
         except (InvalidSignature, binascii.Error, UnicodeEncodeError):
             problems.append(
-                Problem(
+                BundleProblem(
                     file=MANIFEST_NAME,
                     kind="signature",
                     detail=f"the signature over the head does not verify with {PUBLIC_KEY_NAME}",
@@ -469,20 +429,21 @@ def signed_by_trusted_key(bundle_dir: Path, trusted_fingerprints: Iterable[str])
     return report.intact and report.trust == "trusted"
 
 
-def _check_file(bundle_dir: Path, entry: BundleEntry, problems: list[Problem]) -> None:
+def _check_file(bundle_dir: Path, entry: BundleEntry, problems: list[BundleProblem]) -> None:
     path = bundle_dir / entry.name
     if path.is_symlink() or not path.resolve().is_relative_to(bundle_dir.resolve()):
         problems.append(
-            Problem(file=entry.name, kind="modified", detail="was replaced by a symbolic link (or lies behind one)")
+            BundleProblem(file=entry.name, kind="modified", detail="was replaced by a symbolic link (or lies "
+                                                                   "behind one)")
         )
         return
     if not path.is_file():
-        problems.append(Problem(file=entry.name, kind="missing", detail="is listed in the manifest but missing"))
+        problems.append(BundleProblem(file=entry.name, kind="missing", detail="is listed in the manifest but missing"))
         return
     digest, size = _file_sha256(path)
     if digest != entry.sha256:
         problems.append(
-            Problem(
+            BundleProblem(
                 file=entry.name,
                 kind="modified",
                 detail=f"content changed: sha256 {digest} ({size} bytes), manifest says {entry.sha256} "
@@ -491,14 +452,14 @@ def _check_file(bundle_dir: Path, entry: BundleEntry, problems: list[Problem]) -
         )
     elif size != entry.size:
         problems.append(
-            Problem(file=entry.name, kind="manifest", detail=f"size {size} differs from manifest {entry.size}")
+            BundleProblem(file=entry.name, kind="manifest", detail=f"size {size} differs from manifest {entry.size}")
         )
 
 
-def _report_unlisted(bundle_dir: Path, listed: set[str], problems: list[Problem]) -> None:
+def _report_unlisted(bundle_dir: Path, listed: set[str], problems: list[BundleProblem]) -> None:
     for name in sorted(_bundle_files(bundle_dir) - listed - _CONTROL_FILES):
         problems.append(
-            Problem(file=name, kind="unexpected", detail="is not listed in the manifest (added after signing)")
+            BundleProblem(file=name, kind="unexpected", detail="is not listed in the manifest (added after signing)")
         )
 
 

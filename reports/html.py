@@ -110,6 +110,7 @@ def prepare_in_background() -> None:
 
 def _serve_drawing() -> None:
     """The drawing process: prepare, then draw the one request read from stdin (pickled by this module)."""
+    # Start-up time: matplotlib (half a second) loads in the drawing process, not in the harness.
     from reports import plots
 
     plots.prepare()
@@ -191,6 +192,7 @@ def _draw(shown: list[ExchangeTimeline], timelines: list[ExchangeTimeline], arti
 
 def _draw_here(shown: list[ExchangeTimeline], timelines: list[ExchangeTimeline],
                articles: list[ArticleResult], load: LoadRun | None) -> _Drawn:
+    # Start-up time: matplotlib (half a second) loads only when pictures are drawn in this process.
     from reports import plots
 
     return _Drawn(timelines={timeline.key: plots.timeline_svg(timeline) for timeline in shown},

@@ -18,11 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 __all__ = ["LoadResultsError", "LoadRun", "load_run_from_file", "load_run_from_results"]
 
 
-class _Model(BaseModel):
+class _LoadModel(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
-class LoadClassFigures(_Model):
+class LoadClassFigures(_LoadModel):
     """Deadline outcomes of one request class, judged from the channel journal."""
 
     met: int = Field(default=0, ge=0, description="Final answers within the Art 5(1) limit.")
@@ -33,7 +33,7 @@ class LoadClassFigures(_Model):
     basis: str | None = Field(default=None, description="The limit, e.g. 'Art 5(1)(a)'.")
 
 
-class LoadStateFigures(_Model):
+class LoadStateFigures(_LoadModel):
     """One state of a whole-EU load run (`--sut eu`): what its operators sent, how it answered what it was asked."""
 
     sent: int = Field(ge=0, description="Requests its operators started.")
@@ -47,7 +47,7 @@ class LoadStateFigures(_Model):
     answer_p95_network_seconds: float | None = Field(description="95th percentile of the same.")
 
 
-class ThroughputPoint(_Model):
+class ThroughputPoint(_LoadModel):
     """Exchanges per wall second, at one moment of the load run."""
 
     second: float = Field(ge=0, description="Wall seconds since the first exchange.")
@@ -55,7 +55,7 @@ class ThroughputPoint(_Model):
     answered: float = Field(ge=0, description="Final answers seen by the requesters per wall second.")
 
 
-class MarginPoint(_Model):
+class MarginPoint(_LoadModel):
     """The deadline margin of one judged answer (or, binned, the smallest of a class in a time bin)."""
 
     network_hours: float = Field(description="Network hours from the first receipt to this request's receipt.")
@@ -63,7 +63,7 @@ class MarginPoint(_Model):
     margin_hours: float = Field(description="Network hours left before the Art 5(1) limit at the answer; < 0: late.")
 
 
-class LoadRun(_Model):
+class LoadRun(_LoadModel):
     """A load run included in the campaign run (`run --load-results`)."""
 
     source: str = Field(description="The load-results.json it was read from.")

@@ -69,6 +69,7 @@ def prepare() -> None:
 def _figure(width: float, height: float, left: float, right: float, bottom: float, top: float) -> tuple[Any, Any]:
     """A figure with one axes, margins in inches (fixed, so no second layout pass is needed)."""
     _matplotlib()
+    # Start-up time: matplotlib loads only when a picture is drawn.
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height))
@@ -155,6 +156,7 @@ def _hours(offset: timedelta | None) -> str:
 def timeline_svg(timeline: ExchangeTimeline) -> str:
     """The exchange's timeline as an inline SVG element."""
     _matplotlib()
+    # Start-up time: matplotlib loads only when a picture is drawn.
     import matplotlib.dates as mdates
 
     zone = ZoneInfo(timeline.timezone)
@@ -213,6 +215,7 @@ _MATRIX_OUTCOMES = (Outcome.FAILED, Outcome.ACCEPTED_DEVIATION, Outcome.WARNING,
 
 def _row_labels(axes: Any, labels: Sequence[str], fontsize: float) -> None:
     """Labels left of the rows as plain texts: far cheaper to lay out than one tick (two lines, two texts) each."""
+    # Start-up time: matplotlib loads only when a picture is drawn.
     from matplotlib.transforms import blended_transform_factory
 
     axes.set_yticks([])
@@ -224,6 +227,7 @@ def _row_labels(axes: Any, labels: Sequence[str], fontsize: float) -> None:
 def article_matrix_svg(articles: Sequence[ArticleResult]) -> str:
     """Articles (rows) by outcome (columns): how many of each article's requirements have each outcome."""
     _matplotlib()
+    # Start-up time: matplotlib loads only when a picture is drawn.
     from matplotlib.collections import PatchCollection
     from matplotlib.colors import to_rgba
     from matplotlib.patches import Rectangle

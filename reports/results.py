@@ -56,7 +56,7 @@ __all__ = [
     "RunResults",
     "RunSettings",
     "SignerInfo",
-    "SutInfo",
+    "SystemUnderTest",
     "TargetCoverage",
     "TimelineEvent",
     "TraceRow",
@@ -365,7 +365,7 @@ class ChannelJournal(_Model):
     detail: str | None = Field(default=None, description="Why the verification failed, if it did.")
 
 
-class SutInfo(_Model):
+class SystemUnderTest(_Model):
     """The system under test."""
 
     kind: Literal["reference", "vendor"] = Field(description="The bundled reference CMS or a vendor's CMS.")
@@ -579,7 +579,7 @@ class RunResults(_Model):
     finished_at: AwareDatetime = Field(description="Wall-clock end of the run.")
     wall_clock_seconds: float = Field(ge=0, description="finished_at - started_at, in seconds.")
     virtual_time: VirtualTime = Field(description="Network time the run spanned.")
-    sut: SutInfo = Field(description="The system under test: kind, address, state, defects.")
+    sut: SystemUnderTest = Field(description="The system under test: kind, address, state, defects.")
     settings: RunSettings = Field(description="The settings of the run.")
     counts: RunCounts = Field(description="Checks and requirements by outcome.")
     requirements: list[RequirementResult] = Field(description="Every catalogue requirement, in catalogue order.")

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from simulators import clock_stream, control
 from simulators.clock_stream import CLOSING, ClockWait, read_clock_wait, wait_for_move
+from simulators.control import ClockView
 from simulators.model.parties import PartyDirectory, party_directory
 from simulators.runtime.auth import load_or_create_credentials
 from simulators.runtime.clock import Clock, ScaledClock, SystemClock, VirtualClock
@@ -168,9 +169,9 @@ def network_openapi(app: web.Application) -> dict[str, Any]:
     )
 
 
+# Long: the table of public routes with their small handlers, read top to bottom
+# like the published API document.
 def _public_routes(app: web.Application) -> None:
-    from simulators.control import ClockView
-
     async def healthz(request: web.Request) -> web.Response:
         return json_response(HealthStatus())
 

@@ -69,7 +69,7 @@ class AuditEvent(BaseModel):
     detail: str
 
 
-class AuditLog(BaseModel):
+class NetworkAuditLog(BaseModel):
     events: list[AuditEvent]
 
 
@@ -131,9 +131,11 @@ async def audit(request: web.Request) -> web.Response:
         rows = conn.execute("SELECT journal_seq, at, party, action, detail FROM audit ORDER BY id").fetchall()
         return [AuditEvent(journal_seq=r[0], at=r[1], party=r[2], action=r[3], detail=r[4]) for r in rows]
 
-    return json_response(AuditLog(events=await request.app[NETWORK].journal.read(work)))
+    return json_response(NetworkAuditLog(events=await request.app[NETWORK].journal.read(work)))
 
 
+# Long: the table of control routes, one `route(...)` per operation, as the
+# published OpenAPI lists them.
 def setup(app: web.Application) -> None:
     common: dict[str, Any] = {"tag": "Control", "auth": "control"}
     route(
@@ -225,7 +227,7 @@ def setup(app: web.Application) -> None:
         "/control/audit",
         audit,
         operation_id="control_audit",
-        responses={200: AuditLog},
+        responses={200: NetworkAuditLog},
         summary="Refused access attempts (403s), in order",
         **common,
     )

@@ -250,6 +250,8 @@ def _problem(status: int, title: str, slug: str, violations: list[Violation]) ->
     return ProblemError(status, title, f"{errors[0].field}: {errors[0].rule}{more}", slug=slug, errors=errors)
 
 
+# Long: the I-24/7 send path as the channel answers it: authentication, validation,
+# idempotency, routing to the desk and the journal, each step a distinct answer to the caller.
 async def send(request: web.Request) -> web.Response:
     party = caller(request).require_party()
     try:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from conformance.verdicts import describe_gap, z
+from conformance.verdicts import describe_gap, utc_text
 
 __all__ = ["ClockComparison", "DeclaredClock", "Stamp", "signed_gap"]
 
@@ -78,7 +78,8 @@ class ClockComparison:
         offsets = sorted(s.offset for s in off)
         low, high = signed_gap(offsets[0]), signed_gap(offsets[-1])
         measured = low if low == high else f"{low} to {high}"
-        shown = f"; e.g. {off[0].message_id}: network {z(off[0].network)}, SUT {z(off[0].declared)}" if example else ""
+        shown = (f"; e.g. {off[0].message_id}: network {utc_text(off[0].network)}, SUT {utc_text(off[0].declared)}"
+                 if example else "")
         return (f"the SUT's {self.what} differ from the network's {self.network_what} by {measured} "
                 f"({len(off)} of {len(self.stamps)} beyond the {self.tolerance.total_seconds():g} s tolerance{shown})")
 

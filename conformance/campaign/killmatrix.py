@@ -21,11 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.plugin import RunOptions
+from conformance.campaign.run_options import RunOptions
+from conformance.settings import CampaignSettings
 from reports.assemble import kill_row
-from reports.html import write_html
-from reports.junit import write_junit
-from reports.results import KillRow, Outcome, RunResults, Verdict, load_results, write_results
+from reports.console import render_summary
+from reports.formats import write_report_files
+from reports.results import KillRow, Outcome, RunResults, Verdict, load_results
+from simulators.reference_cms.defects import DEFECTS
 
 __all__ = ["DefectRun", "KillMatrixOutcome", "defect_command", "run_kill_matrix"]
 
@@ -69,7 +71,6 @@ def defect_command(options: RunOptions, defect: str | None, requirements: Sequen
         args += ["--signing-key", str(options.signing_key)]
     if defect is not None:
         args += ["--defect", defect]
-        from conformance.settings import CampaignSettings
 
         start = CampaignSettings().start_local.date()
         args += ["--siena-obligation-date", start.isoformat()]
@@ -102,9 +103,6 @@ def run_kill_matrix(
     include_clean: bool = True,
 ) -> KillMatrixOutcome:
     """Run the defects (all, or `options.defects`, or `defects`) and the clean CMS; write results.json."""
-    from reports.console import render_summary
-    from simulators.reference_cms.defects import DEFECTS
-
     names = list(defects or options.defects or DEFECTS)
     report_dir = options.report_dir or Path("reports-out")
     base = report_dir / "kill-matrix"
@@ -128,9 +126,7 @@ def run_kill_matrix(
     outcome = KillMatrixOutcome(rows, clean, runs)
     if clean is not None:
         clean.kill_matrix = rows
-        write_results(clean, report_dir / "results.json")
-        write_junit(clean, report_dir / "junit.xml")
-        write_html(clean, report_dir / "report.html")
+        write_report_files(clean, report_dir)
         echo(render_summary(clean, report_paths={"results.json": str(report_dir / "results.json"),
                                                  "kill-matrix runs": str(base)}))
     else:

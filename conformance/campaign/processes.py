@@ -24,7 +24,7 @@ from pathlib import Path
 
 from conformance.lifeline import Lifeline
 
-__all__ = ["ProcessError", "ReferenceCms", "Simulators", "started"]
+__all__ = ["ManagedReferenceCms", "ProcessError", "Simulators", "started"]
 
 _URL = re.compile(r"(https?://127\.0\.0\.1:\d+)")
 
@@ -199,7 +199,7 @@ class Simulators(_Managed):
         return str(data["control"])
 
 
-class ReferenceCms(_Managed):
+class ManagedReferenceCms(_Managed):
     """`spoc-harness cms` for one state, optionally with named defects."""
 
     name = "reference CMS"
@@ -243,7 +243,7 @@ class started:
         self.defects = list(defects)
         self.keep = keep
         self.simulators: Simulators | None = None
-        self.cms: ReferenceCms | None = None
+        self.cms: ManagedReferenceCms | None = None
 
     def __enter__(self) -> started:
         began = time.monotonic()
@@ -252,10 +252,10 @@ class started:
         self.simulators = Simulators(self.work_dir / "network", start=self.start, virtual=self.virtual)
         # The CMS needs the channels' URL and credentials, known once they are up; its imports, the larger
         # part of its start-up, need not wait: it is preloaded meanwhile (both start on the machine's cores).
-        self.cms = ReferenceCms(self.work_dir / "cms", state=self.state, channels_url="", credentials=Path(),
-                                defects=self.defects, sut_token=self.sut_token)
+        self.cms = ManagedReferenceCms(self.work_dir / "cms", state=self.state, channels_url="", credentials=Path(),
+                                       defects=self.defects, sut_token=self.sut_token)
         try:
-            self.cms.preload(ReferenceCms.MODULES)
+            self.cms.preload(ManagedReferenceCms.MODULES)
             self.simulators.start()
             self.cms.connect(self.simulators.url, self.simulators.credentials)
             self.cms.start()

@@ -6,20 +6,26 @@ from the catalogue, the checks' markers and the Gherkin scenario tags, through r
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from conformance.campaign.timelines import build_timelines
+from conformance.campaign.view import CampaignView
+from conformance.catalogue import PACKAGED_SOURCE
 from conformance.coverage import coverage_matrix
+from conformance.gherkin import scenario_index
 from reports.assemble import assemble_results
 from reports.deviations import apply_deviations, load_deviations
 from reports.evidence import MANIFEST_NAME, write_bundle
-from reports.html import write_html
-from reports.junit import write_junit
+from reports.formats import REPORT_FORMATS, RESULTS_JSON, write_report_files
+from reports.load_run import load_run_from_file
 from reports.private_files import private_dir, write_private_text
 from reports.results import (
     BasisStatus,
@@ -30,15 +36,14 @@ from reports.results import (
     RunResults,
     RunSettings,
     SignerInfo,
-    SutInfo,
+    SystemUnderTest,
     VirtualTime,
-    write_results,
 )
 from reports.signing import ephemeral_signing_key, load_signing_key
 
 if TYPE_CHECKING:
+    from conformance.campaign.conformance_run import ConformanceRun
     from conformance.catalogue import Catalogue
-    from conformance.plugin import ConformanceRun
 
 __all__ = ["FEATURES_DIR", "build_results", "gherkin_scenarios", "requirement_meta", "write_reports"]
 
@@ -59,7 +64,6 @@ def gherkin_scenarios(features_dir: Path = FEATURES_DIR) -> dict[str, list[str]]
     """Requirement ID -> Gherkin scenarios citing it (empty when the features are not installed)."""
     if not features_dir.is_dir():
         return {}
-    from conformance.gherkin import scenario_index
 
     try:
         index = scenario_index(features_dir)
@@ -73,8 +77,6 @@ def gherkin_scenarios(features_dir: Path = FEATURES_DIR) -> dict[str, list[str]]
 
 
 def _harness_version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("spoc-harness")
     except PackageNotFoundError:
@@ -82,14 +84,12 @@ def _harness_version() -> str | None:
 
 
 def _catalogue_digest() -> str:
-    import hashlib
-
-    from conformance.catalogue import PACKAGED_SOURCE
-
     source = Path(__file__).resolve().parents[2] / PACKAGED_SOURCE
     return hashlib.sha256(source.read_bytes()).hexdigest()
 
 
+# Long: every field of results.json gathered in one place, in the order of the schema;
+# its parts share the run's settings, span and catalogue.
 def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None = None) -> RunResults:
     settings = run.settings
     result = run.result
@@ -117,8 +117,6 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         }
         if result.scenario_failures:
             shown["scenario_failures"] = result.scenario_failures
-        from conformance.campaign.view import CampaignView
-
         clock = CampaignView(result).declared_clock
         if clock is not None:  # declared mode: whether the SUT's recorded times are on the network's clock
             shown["declared_clock"] = clock.summary()
@@ -146,7 +144,7 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         started_at=run.started_at,
         finished_at=finished,
         virtual_time=span,
-        sut=SutInfo(
+        sut=SystemUnderTest(
             kind="reference" if run.options.sut == "reference" else "vendor",
             url=run.sut_url or run.options.sut,
             state=settings.sut_state,
@@ -166,13 +164,8 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
     )
     results.channel_journal = journal
     if run.options.load_results is not None:
-        from reports.load_run import load_run_from_file
-
         results.load = load_run_from_file(run.options.load_results)
     if result is not None:
-        from conformance.campaign.timelines import build_timelines
-        from conformance.campaign.view import CampaignView
-
         results.timelines = build_timelines(CampaignView(result))
     return results
 
@@ -189,11 +182,6 @@ def _channel_journal(verification: dict[str, Any] | None) -> ChannelJournal | No
 def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) -> dict[str, Path]:
     """Write every report of the run; returns label -> path."""
     private_dir(report_dir)
-    paths = {
-        "results.json": report_dir / "results.json",
-        "junit.xml": report_dir / "junit.xml",
-        "report.html": report_dir / "report.html",
-    }
     bundle_dir = report_dir / "evidence"
     if bundle_dir.exists():
         if not (bundle_dir / MANIFEST_NAME).exists() and any(bundle_dir.iterdir()):
@@ -205,9 +193,7 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
     signing_key = load_signing_key(run.options.signing_key) if run.options.signing_key else ephemeral_signing_key()
     results.signer = SignerInfo(name=signing_key.signer, public_key_sha256=signing_key.fingerprint,
                                 ephemeral=signing_key.ephemeral)
-    write_results(results, paths["results.json"])
-    write_junit(results, paths["junit.xml"])
-    write_html(results, paths["report.html"])
+    paths = write_report_files(results, report_dir)
     journal: list[dict[str, Any]] = []
     extras: dict[str, Path] = {}
     staging = report_dir / ".evidence-staging"
@@ -227,13 +213,12 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
         exports_text = orjson.dumps(exports, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode("utf-8")
         write_private_text(exports_path, exports_text)
         extras = {"ledger.json": ledger_path, "cms-exports.json": exports_path}
-    extras["junit.xml"] = paths["junit.xml"]
-    extras["report.html"] = paths["report.html"]
+    extras |= {f.filename: paths[f.filename] for f in REPORT_FORMATS if f.in_bundle and f is not RESULTS_JSON}
     if results.channel_journal is not None:  # the head, kept apart from the database it describes
         head_path = staging / "channel-journal.json"
         write_private_text(head_path, results.channel_journal.model_dump_json(indent=1))
         extras["channel-journal.json"] = head_path
-    manifest = write_bundle(bundle_dir, results_path=paths["results.json"], journal_export=journal,
+    manifest = write_bundle(bundle_dir, results_path=paths[RESULTS_JSON.filename], journal_export=journal,
                             extra_files=extras, created_at=results.finished_at, signing_key=signing_key)
     shutil.rmtree(staging, ignore_errors=True)
     paths["evidence"] = bundle_dir

@@ -16,12 +16,12 @@ from typing import Any
 
 import aiohttp
 
-from conformance.actors import Network
+from conformance.actors import NetworkControl
 from conformance.campaign.engine import Engine
 from conformance.campaign.http import HttpCaller
 from conformance.campaign.timeline import Timeline
 from conformance.ledger import Ledger
-from conformance.scenarios.base import Scenario, ScenarioContext, scenarios_for
+from conformance.scenarios.base import Scenario, ScenarioContext
 from conformance.scenarios.data import ScenarioData
 from conformance.settings import CampaignSettings, TimeMode
 from conformance.sut import AuditEntry, CaseRecord, ManualStepNotDone, SutClient, SutInfo
@@ -128,6 +128,8 @@ async def _exports(sut: SutClient, settings: CampaignSettings, at: datetime) -> 
     return exports
 
 
+# Long: the campaign's phases in the order they happen, all sharing one HTTP session,
+# ledger and timeline; apart, each phase would need every one of them passed in.
 async def run_campaign(
     settings: CampaignSettings,
     endpoints: Endpoints,
@@ -144,8 +146,8 @@ async def run_campaign(
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         clock_now: Callable[[], datetime] = lambda: timeline.now  # noqa: E731
-        network = Network(HttpCaller(session, endpoints.channels_url, ledger, token=endpoints.control_token,
-                                     now=lambda: clock_now()))
+        network = NetworkControl(HttpCaller(session, endpoints.channels_url, ledger,
+                                            token=endpoints.control_token, now=lambda: clock_now()))
         sut = SutClient(HttpCaller(session, endpoints.sut_url, ledger, token=endpoints.sut_token,
                                    now=lambda: clock_now()),
                         manual_timeout=settings.manual_timeout, announce=progress.say)
@@ -161,6 +163,10 @@ async def run_campaign(
         progress.phase("starting the network timeline")
         await timeline.start()
         statistics_before = {year: await sut.statistics(year) for year in _statistics_years(settings)}
+
+        # Start-up time: the library (the generated plan is made on import) is imported in the background while
+        # the network starts (scenarios/preparation.py); here the campaign waits for it if it must.
+        from conformance.scenarios.library import scenarios_for
 
         chosen = [cls for cls in scenarios_for(requirement_ids)
                   if scenario_names is None or cls.name in scenario_names]

@@ -7,13 +7,19 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.campaign.conformance_run import ConformanceRun
+from conformance.campaign.reporting import build_results, write_reports
+from conformance.campaign.run_options import RunOptions
 from conformance.campaign.runner import Progress
-from conformance.plugin import CHECKS_DIR, ConformanceRun, RunOptions, install
+from conformance.checks import CHECKS_DIR
+from conformance.plugin import install
+from reports.console import render_summary
 from reports.results import RunResults
 
 __all__ = ["RichProgress", "SessionOutcome", "run_session"]
@@ -31,6 +37,7 @@ class RichProgress(Progress):
     """Phase, network time and scenarios done, on one live line (rich)."""
 
     def __init__(self, zone: Any) -> None:
+        # Start-up time: rich's live display loads only when a progress line is shown.
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
         from rich.progress import Progress as Bar
@@ -91,8 +98,6 @@ def _pytest_args(work: Path) -> list[str]:
 
 
 def _entry_point_loaded() -> bool:
-    from importlib.metadata import entry_points
-
     return any(ep.value == "conformance.plugin" for ep in entry_points(group="pytest11"))
 
 
@@ -104,10 +109,8 @@ def run_session(
     write: bool = True,
 ) -> SessionOutcome:
     """Run the checks the profile selects against the SUT; write the reports; return the verdict."""
-    from conformance.campaign.reporting import build_results, write_reports
-    from reports.console import render_summary
-
     if write:
+        # Start-up time: the report's template and pictures are prepared only for a run that writes them.
         from reports.html import prepare_in_background
 
         prepare_in_background()  # the report's template and pictures, while the network starts and runs

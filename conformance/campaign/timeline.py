@@ -53,7 +53,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from conformance.actors import Network
+from conformance.actors import NetworkControl
 from conformance.ledger import Ledger, Observed
 from conformance.settings import CampaignSettings
 from conformance.sut import Agenda, SutClient
@@ -78,7 +78,7 @@ class Timeline:
 
     def __init__(
         self,
-        network: Network,
+        network: NetworkControl,
         sut: SutClient,
         ledger: Ledger,
         settings: CampaignSettings,

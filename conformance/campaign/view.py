@@ -33,7 +33,7 @@ from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.scenarios.flows import ANSWER_KINDS, belongs_to
 from conformance.settings import CampaignSettings, TimeMode
 from conformance.sut import CaseRecord, Communication
-from conformance.verdicts import describe_gap, message_evidence, z
+from conformance.verdicts import describe_gap, message_evidence, utc_text
 from reports.results import Evidence
 
 __all__ = ["CampaignView", "Copy", "LedgerAsOf"]
@@ -353,8 +353,8 @@ class CampaignView:
         note = self.real_time_note()
         if note is None or self.observed_until >= due:
             return None
-        return (f"no {what} seen by {z(self.observed_until)}, when the campaign stopped watching, and none was due "
-                f"before {z(due)}; {note}")
+        return (f"no {what} seen by {utc_text(self.observed_until)}, when the campaign stopped watching, "
+                f"and none was due before {utc_text(due)}; {note}")
 
     def suspensions(self, exchange: Exchange) -> list[tuple[datetime, datetime]]:
         asked, answered = exchange.event("clarification_requested"), exchange.event("clarification_received")
@@ -428,10 +428,10 @@ class CampaignView:
         received = self.network_received_at(exchange)
         local = self.settings.local(received).strftime("%a %d %b %H:%M %Z") if received else "?"
         base = message.summary() if message else f"{exchange.title} (no message)"
-        text = f"sent {base}; received {z(received)} ({local})"
+        text = f"sent {base}; received {utc_text(received)} ({local})"
         declared = self.declared_received_at(exchange)
         if declared is not None and declared != received:
-            text += f"; the SUT recorded its receipt at {z(declared)}"
+            text += f"; the SUT recorded its receipt at {utc_text(declared)}"
         return text
 
     def answers_text(self, exchange: Exchange) -> str:
@@ -443,7 +443,7 @@ class CampaignView:
         parts = []
         for m in answers:
             gap = f", {describe_gap(received, m.created_at)} after receipt" if received else ""
-            parts.append(f"{m.message_id} {m.kind} on {m.channel} at {z(m.created_at)}{gap}")
+            parts.append(f"{m.message_id} {m.kind} on {m.channel} at {utc_text(m.created_at)}{gap}")
         return "came back: " + "; ".join(parts)
 
     def virtual_span(self) -> timedelta:

@@ -12,7 +12,7 @@ from conformance.campaign.view import CampaignView
 from conformance.ledger import Exchange, Observed
 from conformance.settings import TimeMode
 from conformance.sut import Communication
-from conformance.verdicts import DeadlineJudgement, Judge, describe_gap, judge_deadline, message_evidence, z
+from conformance.verdicts import DeadlineJudgement, Judge, describe_gap, judge_deadline, message_evidence, utc_text
 from reports.results import Evidence, Outcome
 from simulators.model.parties import state as state_of
 
@@ -136,9 +136,9 @@ def _left_out_note(records: CampaignView) -> str | None:
     later = sorted(records.left_out, key=lambda m: m.created_at)
     if not later or records.as_of is None:
         return None
-    named = ", ".join(f"{m.message_id} {m.kind or 'message'} at {z(m.created_at)}" for m in later[:_NAMED])
+    named = ", ".join(f"{m.message_id} {m.kind or 'message'} at {utc_text(m.created_at)}" for m in later[:_NAMED])
     more = f" and {len(later) - _NAMED} more" if len(later) > _NAMED else ""
-    return (f"the SUT's records were exported at {z(records.as_of)}; {len(later)} later message(s) to or from "
+    return (f"the SUT's records were exported at {utc_text(records.as_of)}; {len(later)} later message(s) to or from "
             f"the SUT were not judged against them, since an export cannot hold what happened after it: "
             f"{named}{more}")
 
@@ -304,10 +304,10 @@ def copy_finding(
     how = "in the same message" if first.same_message else f"as {first.message.message_id} {first.message.kind}"
     if gap <= tolerance:
         judge.passed(instance, rule=rule, evidence=shown,
-                     observed=f"copy to {party} {how} at {z(first.at)} with {original.message_id}")
+                     observed=f"copy to {party} {how} at {utc_text(first.at)} with {original.message_id}")
     else:
         judge.failed(instance, rule=rule, evidence=shown,
-                     observed=f"{original.summary()}; the copy to {party} went {how} at {z(first.at)}, "
+                     observed=f"{original.summary()}; the copy to {party} went {how} at {utc_text(first.at)}, "
                      f"{describe_gap(original.created_at, first.at)} later",
                      expected=f"the copy at the same time (within {tolerance.total_seconds():g} s)")
 
@@ -331,10 +331,10 @@ def _internal_copy_finding(view: CampaignView, judge: Judge, instance: str, orig
                                f"{'the copy' if first_internal.at is None else 'the original'}, so only a network "
                                f"time could be set against it: {cross_clock}")
             return
-        against, which = min(recorded), f" (the SUT recorded {original.message_id} at {z(min(recorded))})"
+        against, which = min(recorded), f" (the SUT recorded {original.message_id} at {utc_text(min(recorded))})"
     judge.check(at - against <= tolerance, instance, rule=rule, evidence=evidence,
                 observed=f"{original.summary()}; the copy to {party} stayed inside the CMS "
-                f"({first_internal.message_id} on {first_internal.channel}) at {z(at)}{which}",
+                f"({first_internal.message_id} on {first_internal.channel}) at {utc_text(at)}{which}",
                 expected=f"the copy at the same time (within {tolerance.total_seconds():g} s)")
 
 

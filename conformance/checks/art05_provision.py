@@ -10,7 +10,7 @@ import pytest
 from conformance.campaign.view import CampaignView
 from conformance.checks._support import answer_pending, completion, copy_finding, reply_pending
 from conformance.ledger import Exchange
-from conformance.verdicts import Judge, describe_gap, z
+from conformance.verdicts import Judge, describe_gap, utc_text
 from simulators.model.directive import CopyExceptionGround
 from simulators.model.parties import PartyKind, party
 
@@ -48,7 +48,7 @@ def _delay_notice_findings(campaign: CampaignView, judge: Judge, exchange: Excha
     if not (isinstance(delay, dict) and delay.get("expected_delay_hours") and str(delay.get("reasons") or "").strip()):
         problems.append(f"the notice does not state the expected length and the reasons ({delay})")
     judge.check(not problems, f"{exchange.key}[notice]", rule=rule, evidence=evidence,
-                observed=f"delay notice {first.message_id} at {z(first.created_at)}: "
+                observed=f"delay notice {first.message_id} at {utc_text(first.created_at)}: "
                 + ("; ".join(problems) or f"{delay.get('expected_delay_hours')} h, reasons given"),
                 expected=f"immediately (within {settings.immediately}), with length and reasons")
 
@@ -59,7 +59,7 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
     settings = campaign.settings
     rule = ("immediately inform the requester of the expected delay with its length and reasons, keep it updated, "
             "and provide the information as soon as possible after the authorisation (Art 5(2))")
-    for exchange in _judicial(campaign, "R-15"):
+    for exchange in _judicial(campaign, judge.requirement):
         _delay_notice_findings(campaign, judge, exchange, rule)
         evidence = campaign.evidence(exchange)
         notices = campaign.of(exchange, "DELAY_NOTICE")
@@ -88,16 +88,16 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
             elif (done.done_at is None or done.provided == {}) and (unseen := campaign.unseen_before(
                     granted.at + settings.after_grant_tolerance, "information after the grant")):
                 judge.inconclusive(f"{exchange.key}[after grant]", rule=rule, evidence=evidence,
-                                   observed=f"granted at {z(granted.at)}; {unseen}")
+                                   observed=f"granted at {utc_text(granted.at)}; {unseen}")
             elif done.done_at is None or done.provided == {}:
                 judge.failed(f"{exchange.key}[after grant]", rule=rule, evidence=evidence,
-                             observed=f"granted at {z(granted.at)}; {campaign.answers_text(exchange)}",
+                             observed=f"granted at {utc_text(granted.at)}; {campaign.answers_text(exchange)}",
                              expected=f"the information within {settings.after_grant_tolerance} of the grant")
             else:
                 provided_at = min(m.created_at for m in done.provided.values())
                 judge.check(provided_at - granted.at <= settings.after_grant_tolerance, f"{exchange.key}[after grant]",
                             rule=rule, evidence=evidence,
-                            observed=f"granted at {z(granted.at)}; information at {z(provided_at)} "
+                            observed=f"granted at {utc_text(granted.at)}; information at {utc_text(provided_at)} "
                             f"({describe_gap(granted.at, provided_at)} later)",
                             expected=f"within {settings.after_grant_tolerance} of the grant")
         case = campaign.case(exchange)
@@ -106,33 +106,30 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
             judge.check(bool(judicial_items) or not case.items, f"{exchange.key}[records]", rule=rule,
                         observed=f"case {case.case_id} items: {[i.get('judicial_authorisation') for i in case.items]}",
                         expected="the case records that judicial authorisation was needed")
-    if not judge.findings:
-        judge.not_applicable("no request needing judicial authorisation was sent")
+    judge.else_not_applicable("no request needing judicial authorisation was sent")
 
 
 @pytest.mark.requirement("R-46", article="Art 9(2)-(3)")
 def test_judicial_authorisation_sought_at_once(campaign: CampaignView, judge: Judge) -> None:
     """The steps to obtain judicial authorisation start at once: the requester hears of it immediately."""
     rule = "take all necessary steps to obtain the authorisation as soon as possible (Art 9(2))"
-    for exchange in _judicial(campaign, "R-46"):
+    for exchange in _judicial(campaign, judge.requirement):
         _delay_notice_findings(campaign, judge, exchange, rule)
-    if not judge.findings:
-        judge.not_applicable("no request needing judicial authorisation was sent")
+    judge.else_not_applicable("no request needing judicial authorisation was sent")
 
 
 @pytest.mark.requirement("R-16", article="Art 5(3) §1")
 def test_reply_in_language_of_request(campaign: CampaignView, judge: Judge) -> None:
     """Information is provided in the language in which the request was submitted."""
     rule = "the information is provided in the language of the request (Art 5(3) §1)"
-    for exchange in campaign.incoming("R-16"):
+    for exchange in campaign.incoming(judge.requirement):
         reply_pending(campaign, judge, exchange, rule)
         for reply in campaign.of(exchange, "REPLY"):
             judge.check(reply.language == exchange.language, f"{exchange.key}:{reply.message_id}", rule=rule,
                         evidence=campaign.evidence(exchange),
                         observed=f"request in {exchange.language}; {reply.message_id} REPLY in {reply.language}",
                         expected=f"the reply in {exchange.language}")
-    if not judge.findings:
-        judge.not_applicable("no reply was given")
+    judge.else_not_applicable("no reply was given")
 
 
 def _designated(campaign: CampaignView, requirement: str) -> list[Exchange]:
@@ -144,7 +141,7 @@ def _designated(campaign: CampaignView, requirement: str) -> list[Exchange]:
 def test_reply_to_designated_authority_copied(campaign: CampaignView, judge: Judge) -> None:
     """Information given to a foreign designated authority goes at the same time to that state's SPOC."""
     rule = "a copy of the information goes to the requesting state's SPOC at the same time (Art 5(3) §2)"
-    for exchange in _designated(campaign, "R-17"):
+    for exchange in _designated(campaign, judge.requirement):
         requester_state = party(exchange.requester or "").state
         replies = campaign.of(exchange, "REPLY")
         if not replies:
@@ -156,15 +153,14 @@ def test_reply_to_designated_authority_copied(campaign: CampaignView, judge: Jud
             exception = reply.field("copy_exception")
             copy_finding(campaign, judge, exchange.key, reply, f"SPOC-{requester_state}", rule=rule,
                          exception=str(exception) if exception else None)
-    if not judge.findings:
-        judge.not_applicable("no foreign designated authority asked")
+    judge.else_not_applicable("no foreign designated authority asked")
 
 
 @pytest.mark.requirement("R-18", article="Art 5(3) §3")
 def test_withheld_copy_records_ground(campaign: CampaignView, judge: Judge) -> None:
     """Where the copy to the requesting state's SPOC is withheld, the Art 5(3) §3 ground is recorded."""
     rule = "the copy may be withheld only on an (a)-(c) ground, recorded case by case (Art 5(3) §3)"
-    for exchange in _designated(campaign, "R-18"):
+    for exchange in _designated(campaign, judge.requirement):
         requester_state = party(exchange.requester or "").state
         case = campaign.case(exchange)
         reply_pending(campaign, judge, exchange, rule)
@@ -179,5 +175,4 @@ def test_withheld_copy_records_ground(campaign: CampaignView, judge: Judge) -> N
                         f"{ground or 'none'}" + ("" if listed or not ground else " (not an (a)-(c) ground)"),
                         expected="an Art 5(3) §3 ground (" + ", ".join(sorted(_COPY_EXCEPTION_GROUNDS))
                         + ") recorded for the withheld copy")
-    if not judge.findings:
-        judge.not_applicable("no information was provided to a foreign designated authority")
+    judge.else_not_applicable("no information was provided to a foreign designated authority")

@@ -11,7 +11,7 @@ from conformance.campaign.view import CampaignView
 from conformance.checks._support import answer_pending, completion, deadline_finding, judge_limit
 from conformance.durations import same_span
 from conformance.ledger import Exchange
-from conformance.verdicts import Judge, describe_gap, z
+from conformance.verdicts import Judge, describe_gap, utc_text
 from simulators.model.deadlines import iso_duration
 from simulators.model.directive import RefusalGround
 
@@ -26,7 +26,7 @@ def _expects_refusal(exchange: Exchange) -> bool:
 def test_refusals_only_on_listed_grounds(campaign: CampaignView, judge: Judge) -> None:
     """Every refusal names Art 6(1) grounds, and only grounds that apply to what the national databases hold."""
     rule = "a refusal rests only on the Art 6(1)(a)-(h) grounds that apply (Art 6(1) §1)"
-    for exchange in campaign.incoming("R-20"):
+    for exchange in campaign.incoming(judge.requirement):
         evidence = campaign.evidence(exchange)
         done = completion(campaign, exchange)
         for refusal in campaign.of(exchange, "REFUSAL"):
@@ -58,15 +58,14 @@ def test_refusals_only_on_listed_grounds(campaign: CampaignView, judge: Judge) -
             if wanted != "provide" and item in done.missing and pending:
                 judge.inconclusive(f"{exchange.key}[{item}]", rule=rule, evidence=evidence,
                                    observed=f"the refusal of item {item} on {wanted} was due; {pending}")
-    if not judge.findings:
-        judge.not_applicable("no refusal was given and none was due")
+    judge.else_not_applicable("no refusal was given and none was due")
 
 
 @pytest.mark.requirement("R-22", article="Art 6(1) §3")
 def test_partial_refusal_covers_only_its_part(campaign: CampaignView, judge: Judge) -> None:
     """A refusal covers only the items its ground concerns; the other items are provided."""
     rule = "a refusal covers only the part of the information its ground concerns (Art 6(1) §3)"
-    for exchange in campaign.incoming("R-22"):
+    for exchange in campaign.incoming(judge.requirement):
         wanted = exchange.expected
         if not (any(v == "provide" for v in wanted.values()) and _expects_refusal(exchange)):
             continue
@@ -83,15 +82,14 @@ def test_partial_refusal_covers_only_its_part(campaign: CampaignView, judge: Jud
                     f"{sorted(done.refused)}",
                     expected=f"items {', '.join(should_provide)} provided, only "
                     f"{', '.join(i for i, v in wanted.items() if v != 'provide')} refused")
-    if not judge.findings:
-        judge.not_applicable("no request called for a partial refusal")
+    judge.else_not_applicable("no request called for a partial refusal")
 
 
 @pytest.mark.requirement("R-23", article="Art 6(2)")
 def test_refusal_notified_with_reasons_in_time(campaign: CampaignView, judge: Judge) -> None:
     """The requester is told of a refusal, with its grounds and reasons, within the Art 5(1) limits."""
     rule = "the refusal, with reasons, reaches the requester within the Art 5(1) limits (Art 6(2))"
-    for exchange in campaign.incoming("R-23"):
+    for exchange in campaign.incoming(judge.requirement):
         if not _expects_refusal(exchange):
             continue
         refusals = campaign.of(exchange, "REFUSAL")
@@ -113,8 +111,7 @@ def test_refusal_notified_with_reasons_in_time(campaign: CampaignView, judge: Ju
                              availability=exchange.availability if exchange.urgent else "INDIRECT", answer="refusal")
         if result is not None:
             judge.apply(f"{exchange.key}[time]", result, evidence)
-    if not judge.findings:
-        judge.not_applicable("no refusal was due")
+    judge.else_not_applicable("no refusal was due")
 
 
 def _incomplete(campaign: CampaignView, requirement: str) -> list[Exchange]:
@@ -126,7 +123,7 @@ def test_clarification_asked_immediately(campaign: CampaignView, judge: Judge) -
     """A request lacking Art 4(5) content is clarified with the requester at once, not refused."""
     settings = campaign.settings
     rule = "ask immediately for the clarification needed to process a request that would otherwise be refused"
-    for exchange in _incomplete(campaign, "R-24"):
+    for exchange in _incomplete(campaign, judge.requirement):
         received = campaign.network_received_at(exchange)  # "immediately" is judged on network time
         asked = campaign.of(exchange, "CLARIFICATION_REQUEST")
         evidence = campaign.evidence(exchange)
@@ -148,8 +145,7 @@ def test_clarification_asked_immediately(campaign: CampaignView, judge: Judge) -
                     observed=f"clarification requested by {asked[0].message_id} "
                     f"{describe_gap(received, asked[0].created_at)} after receipt",
                     expected=f"within {settings.immediately}")
-    if not judge.findings:
-        judge.not_applicable("no incomplete request was sent")
+    judge.else_not_applicable("no incomplete request was sent")
 
 
 @pytest.mark.requirement("R-25", article="Art 6(3) §2")
@@ -158,7 +154,7 @@ def test_clarification_suspends_the_limit(campaign: CampaignView, judge: Judge) 
     rule = ("the Art 5(1) limit is suspended between the requester's receipt of the clarification request and the "
             "SPOC's receipt of the clarification (Art 6(3) §2)")
     tolerance = timedelta(seconds=1)
-    for exchange in _incomplete(campaign, "R-25"):
+    for exchange in _incomplete(campaign, judge.requirement):
         asked, answered = exchange.event("clarification_requested"), exchange.event("clarification_received")
         if asked is None or answered is None:
             judge.inconclusive(exchange.key, rule=rule, observed="no clarification round took place")
@@ -181,12 +177,12 @@ def test_clarification_suspends_the_limit(campaign: CampaignView, judge: Judge) 
         matching = [(s, e) for s, e in stored if s is not None and e is not None and abs(s - asked.at) <= tolerance
                     and back[0] - tolerance <= e <= back[1] + tolerance]
         if not matching:
-            problems.append(f"suspensions recorded {[(z(s), z(e)) for s, e in stored]}")
+            problems.append(f"suspensions recorded {[(utc_text(s), utc_text(e)) for s, e in stored]}")
         counted = record.get("counted_from")
         if counted and received:
             first, last = _real_time_receipt(campaign, exchange.message_id, party) or (received, received)
             if not first - tolerance <= parse_time(str(counted)) <= last + tolerance:
-                problems.append(f"the deadline is counted from {counted}, not from receipt {z(received)}")
+                problems.append(f"the deadline is counted from {counted}, not from receipt {utc_text(received)}")
         suspended = str(record.get("suspended") or "")
         span = answered.at - asked.at
         counted_spans = [span]
@@ -201,10 +197,11 @@ def test_clarification_suspends_the_limit(campaign: CampaignView, judge: Judge) 
             _own_clock_suspension(campaign, judge, exchange, case.suspensions, suspended, problems, rule)
             continue
         judge.check(not problems, f"{exchange.key}[records]", rule=rule, evidence=campaign.evidence(exchange),
-                    observed="; ".join(problems) or f"suspension {z(asked.at)}..{z(answered.at)} recorded and counted",
-                    expected=f"suspension {z(asked.at)}..{z(answered.at)} recorded, limit counted from receipt")
-    if not judge.findings:
-        judge.not_applicable("no request needed clarification")
+                    observed="; ".join(problems)
+                    or f"suspension {utc_text(asked.at)}..{utc_text(answered.at)} recorded and counted",
+                    expected=f"suspension {utc_text(asked.at)}..{utc_text(answered.at)} recorded, "
+                    "limit counted from receipt")
+    judge.else_not_applicable("no request needed clarification")
 
 
 def _own_clock_suspension(campaign: CampaignView, judge: Judge, exchange: Exchange,
@@ -218,8 +215,8 @@ def _own_clock_suspension(campaign: CampaignView, judge: Judge, exchange: Exchan
                      expected="the limit counted from the recorded receipt")
         return
     asked, answered = exchange.event("clarification_requested"), exchange.event("clarification_received")
-    network = f"{z(asked.at)}..{z(answered.at)}" if asked is not None and answered is not None else "none"
-    recorded = [(z(pair[0]), z(pair[1] if len(pair) > 1 else None)) for pair in stored if pair]
+    network = f"{utc_text(asked.at)}..{utc_text(answered.at)}" if asked is not None and answered is not None else "none"
+    recorded = [(utc_text(pair[0]), utc_text(pair[1] if len(pair) > 1 else None)) for pair in stored if pair]
     judge.inconclusive(instance, rule=rule, evidence=campaign.evidence(exchange),
                        observed=f"suspension {network} by the network's clock; recorded {recorded or 'none'}, "
                        f"counted {suspended or 'none'} by the SUT's; they cannot be compared: {campaign.cross_clock}")
@@ -239,21 +236,20 @@ def _real_time_receipt(campaign: CampaignView, message_id: str | None,
 def test_communications_in_language_of_request(campaign: CampaignView, judge: Judge) -> None:
     """Refusals, clarification requests, delay notices and other communications are in the request's language."""
     rule = "every communication about a request is in the language of the original request (Art 6(4))"
-    for exchange in campaign.incoming("R-26"):
+    for exchange in campaign.incoming(judge.requirement):
         for message in campaign.of(exchange, "REFUSAL", "CLARIFICATION_REQUEST", "DELAY_NOTICE"):
             judge.check(message.language == exchange.language, f"{exchange.key}:{message.message_id}", rule=rule,
                         evidence=campaign.evidence(exchange),
                         observed=f"request in {exchange.language}; {message.kind} {message.message_id} in "
                         f"{message.language}", expected=f"{exchange.language}")
-    if not judge.findings:
-        judge.not_applicable("no refusal, clarification request or delay notice was sent")
+    judge.else_not_applicable("no refusal, clarification request or delay notice was sent")
 
 
 @pytest.mark.requirement("R-27", article="Art 6(1)(h) + Art 3(d)")
 def test_originator_consent_respected(campaign: CampaignView, judge: Judge) -> None:
     """Information obtained from another state is not provided without that state's consent."""
     rule = "information from another state is provided only with its consent (ground OC otherwise)"
-    for exchange in campaign.incoming("R-27"):
+    for exchange in campaign.incoming(judge.requirement):
         if "OC" not in exchange.expected.values():
             continue
         done = completion(campaign, exchange)
@@ -269,15 +265,14 @@ def test_originator_consent_respected(campaign: CampaignView, judge: Judge) -> N
                     observed=f"{campaign.answers_text(exchange)}; provided {provided or 'nothing'}, "
                     f"refused on OC {refused_oc or 'nothing'}",
                     expected="the information withheld and the refusal on ground OC")
-    if not judge.findings:
-        judge.not_applicable("no information of another state's origin was asked for")
+    judge.else_not_applicable("no information of another state's origin was asked for")
 
 
 @pytest.mark.requirement("R-65", article="Art 14(2)(e)")
 def test_refuses_and_clarifies_where_needed(campaign: CampaignView, judge: Judge) -> None:
     """The SPOC refuses where a ground applies and asks for clarification where a request is incomplete."""
     rule = "refuse under Art 6 and, where needed, ask for clarification under Art 6(3) (Art 14(2)(e))"
-    for exchange in campaign.incoming("R-65"):
+    for exchange in campaign.incoming(judge.requirement):
         if exchange.facts.get("incomplete"):
             asked = campaign.of(exchange, "CLARIFICATION_REQUEST")
             received = campaign.network_received_at(exchange)
@@ -301,5 +296,4 @@ def test_refuses_and_clarifies_where_needed(campaign: CampaignView, judge: Judge
             judge.check(not missing, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                         observed=f"{campaign.answers_text(exchange)}; not refused: {missing or 'none'}",
                         expected=f"items {', '.join(due)} refused with their grounds")
-    if not judge.findings:
-        judge.not_applicable("no refusal or clarification was due")
+    judge.else_not_applicable("no refusal or clarification was due")

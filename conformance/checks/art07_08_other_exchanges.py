@@ -64,28 +64,26 @@ def _recorded(campaign: CampaignView, judge: Judge, exchange: Exchange, message:
 def test_own_initiative_provision_recorded(campaign: CampaignView, judge: Judge) -> None:
     """Information the SPOC provides on its own initiative is sent and recorded in the CMS."""
     rule = "own-initiative provision (Art 7(1)) is recorded (Art 16(1)(c))"
-    for exchange, message in _sent(campaign, ExchangeKind.OWN_INITIATIVE_OUT, "R-30"):
+    for exchange, message in _sent(campaign, ExchangeKind.OWN_INITIATIVE_OUT, judge.requirement):
         _recorded(campaign, judge, exchange, message, rule)
-    if not judge.findings:
-        judge.not_applicable("no own-initiative provision was stimulated")
+    judge.else_not_applicable("no own-initiative provision was stimulated")
 
 
 @pytest.mark.requirement("R-31", article="Art 7(2)")
 def test_serious_offence_information_provided(campaign: CampaignView, judge: Judge) -> None:
     """Information relevant to a serious criminal offence, once decided on, is provided and recorded."""
     rule = "information relevant to a serious criminal offence is provided on own initiative (Art 7(2))"
-    for exchange, message in _sent(campaign, ExchangeKind.OWN_INITIATIVE_OUT, "R-31"):
+    for exchange, message in _sent(campaign, ExchangeKind.OWN_INITIATIVE_OUT, judge.requirement):
         if exchange.facts.get("stimulus", {}).get("serious_offence"):
             _recorded(campaign, judge, exchange, message, rule)
-    if not judge.findings:
-        judge.not_applicable("no own-initiative provision on a serious offence was stimulated")
+    judge.else_not_applicable("no own-initiative provision on a serious offence was stimulated")
 
 
 @pytest.mark.requirement("R-32", article="Art 7(3) §1")
 def test_own_initiative_language(campaign: CampaignView, judge: Judge) -> None:
     """Own-initiative information is in a language on the receiving state's Art 11 list."""
     rule = "own-initiative information is in one of the recipient state's Art 11 languages (Art 7(3) §1)"
-    for exchange, message in _sent(campaign, ExchangeKind.OWN_INITIATIVE_OUT, "R-32"):
+    for exchange, message in _sent(campaign, ExchangeKind.OWN_INITIATIVE_OUT, judge.requirement):
         if exchange.facts.get("not_done"):
             judge.inconclusive(exchange.key, rule=rule, observed=f"not carried out: {exchange.facts['not_done']}")
             continue
@@ -97,42 +95,38 @@ def test_own_initiative_language(campaign: CampaignView, judge: Judge) -> None:
         allowed = languages_of(state) if state else []
         judge.check(message.language in allowed, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{message.summary()}", expected=f"one of {', '.join(allowed)}")
-    if not judge.findings:
-        judge.not_applicable("no own-initiative provision was stimulated")
+    judge.else_not_applicable("no own-initiative provision was stimulated")
 
 
 @pytest.mark.requirement("R-33", article="Art 7(3) §2")
 def test_own_initiative_to_authority_copied(campaign: CampaignView, judge: Judge) -> None:
     """Own-initiative information to a foreign competent authority is copied to that state's SPOC at once."""
-    _copies(campaign, judge, ExchangeKind.OWN_INITIATIVE_OUT, "R-33", "ART_7_3",
+    _copies(campaign, judge, ExchangeKind.OWN_INITIATIVE_OUT, judge.requirement, "ART_7_3",
             "a copy goes to the recipient state's SPOC at the same time (Art 7(3) §2)")
-    if not judge.findings:
-        judge.not_applicable("no own-initiative provision to a foreign competent authority was stimulated")
+    judge.else_not_applicable("no own-initiative provision to a foreign competent authority was stimulated")
 
 
 @pytest.mark.requirement("R-34", article="Art 7(3)-(4)")
 def test_domestic_authority_own_initiative_copied(campaign: CampaignView, judge: Judge) -> None:
     """A domestic competent authority's own-initiative provision is copied to its SPOC at the same time."""
-    _copies(campaign, judge, ExchangeKind.OWN_INITIATIVE_OUT, "R-34", "ART_7_4",
+    _copies(campaign, judge, ExchangeKind.OWN_INITIATIVE_OUT, judge.requirement, "ART_7_4",
             "a copy goes to the domestic SPOC at the same time (Art 7(3)-(4))")
-    if not judge.findings:
-        judge.not_applicable("no own-initiative provision by a domestic competent authority was stimulated")
+    judge.else_not_applicable("no own-initiative provision by a domestic competent authority was stimulated")
 
 
 @pytest.mark.requirement("R-40", article="Art 8(1) s1")
 def test_request_to_foreign_authority_copied(campaign: CampaignView, judge: Judge) -> None:
     """A request the SPOC sends to a foreign competent authority is copied to that state's SPOC at once."""
-    _copies(campaign, judge, ExchangeKind.OUTGOING_REQUEST, "R-40", "ART_8_1",
+    _copies(campaign, judge, ExchangeKind.OUTGOING_REQUEST, judge.requirement, "ART_8_1",
             "a copy of the request goes to the other state's SPOC at the same time (Art 8(1))")
-    if not judge.findings:
-        judge.not_applicable("no request to a foreign competent authority was stimulated")
+    judge.else_not_applicable("no request to a foreign competent authority was stimulated")
 
 
 @pytest.mark.requirement("R-41", article="Art 8(1) s2")
 def test_domestic_authority_reply_copied(campaign: CampaignView, judge: Judge) -> None:
     """A domestic competent authority answering a foreign SPOC's direct request copies its own SPOC."""
     rule = "the information goes with a copy to the domestic SPOC at the same time (Art 8(1))"
-    for exchange in campaign.incoming("R-41"):
+    for exchange in campaign.incoming(judge.requirement):
         recipient = campaign.recipient(exchange)
         if recipient == campaign.spoc:
             continue
@@ -146,24 +140,22 @@ def test_domestic_authority_reply_copied(campaign: CampaignView, judge: Judge) -
             exception = reply.field("copy_exception")
             copy_finding(campaign, judge, exchange.key, reply, campaign.spoc, rule=rule,
                          exception=str(exception) if exception else None)
-    if not judge.findings:
-        judge.not_applicable("no foreign request was sent directly to a domestic competent authority")
+    judge.else_not_applicable("no foreign request was sent directly to a domestic competent authority")
 
 
 @pytest.mark.requirement("R-42", article="Art 8(2)")
 def test_direct_exchange_copied_to_both_spocs(campaign: CampaignView, judge: Judge) -> None:
     """A domestic competent authority's direct request to a foreign one is copied to both SPOCs at once."""
-    _copies(campaign, judge, ExchangeKind.OUTGOING_REQUEST, "R-42", "ART_8_2",
+    _copies(campaign, judge, ExchangeKind.OUTGOING_REQUEST, judge.requirement, "ART_8_2",
             "copies go to the domestic and to the other state's SPOC at the same time (Art 8(2))")
-    if not judge.findings:
-        judge.not_applicable("no direct exchange by a domestic competent authority was stimulated")
+    judge.else_not_applicable("no direct exchange by a domestic competent authority was stimulated")
 
 
 @pytest.mark.requirement("R-43", article="Art 8(3)")
 def test_omitted_copies_record_ground(campaign: CampaignView, judge: Judge) -> None:
     """Copies under Art 8 are omitted only with a recorded Art 8(3) ground."""
     rule = "an Art 8 copy may be omitted only on an Art 8(3)(a)-(c) ground, recorded"
-    for exchange, message in _sent(campaign, ExchangeKind.OUTGOING_REQUEST, "R-43"):
+    for exchange, message in _sent(campaign, ExchangeKind.OUTGOING_REQUEST, judge.requirement):
         recipients: dict[str, str] = exchange.facts.get("recipients", {})
         wanted = [p for p, role in recipients.items() if role.startswith("copy:ART_8")]
         if not wanted:
@@ -183,5 +175,4 @@ def test_omitted_copies_record_ground(campaign: CampaignView, judge: Judge) -> N
                     + (f"; {invalid}" if invalid else ""),
                     expected="every copy sent, or an Art 8(3) ground (" + ", ".join(sorted(_COPY_EXCEPTION_GROUNDS))
                     + ") recorded for omitting it")
-    if not judge.findings:
-        judge.not_applicable("no exchange demanding an Art 8 copy was stimulated")
+    judge.else_not_applicable("no exchange demanding an Art 8 copy was stimulated")

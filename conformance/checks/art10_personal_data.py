@@ -11,7 +11,7 @@ from conformance.catalogue import load_catalogue
 from conformance.checks._ground_truth import held_records, same_time
 from conformance.checks._support import answer_pending, completion, reply_pending
 from conformance.ledger import Exchange
-from conformance.verdicts import Judge, z
+from conformance.verdicts import Judge, utc_text
 from simulators.model.directive import DataSubjectCategory, PersonalDataCategory
 
 
@@ -19,7 +19,7 @@ from simulators.model.directive import DataSubjectCategory, PersonalDataCategory
 def test_inaccurate_data_not_provided(campaign: CampaignView, judge: Judge) -> None:
     """Information found out of date or inaccurate is not provided (Art 10(a), refusal ground DQ)."""
     rule = "personal data provided are accurate, complete and up to date (Art 10(a)); otherwise ground DQ"
-    for exchange in campaign.incoming("R-47"):
+    for exchange in campaign.incoming(judge.requirement):
         done = completion(campaign, exchange)
         pending = answer_pending(campaign, exchange, done)
         for item, wanted in exchange.expected.items():
@@ -40,8 +40,7 @@ def test_inaccurate_data_not_provided(campaign: CampaignView, judge: Judge) -> N
                         observed="; ".join(problems) or "every item the database dates carries that date",
                         expected="the date of last update the national database holds, where it holds one "
                         "(null accepted where it holds none: 'as far as possible')")
-    if not judge.findings:
-        judge.not_applicable("no information was provided or withheld for its quality")
+    judge.else_not_applicable("no information was provided or withheld for its quality")
 
 
 def _currency_problems(view: CampaignView, exchange: Exchange, information: list[Any]) -> list[str]:
@@ -61,10 +60,10 @@ def _currency_problems(view: CampaignView, exchange: Exchange, information: list
             continue  # no record found, or one without a date: nothing the database could have passed on
         if not given:
             problems.append(f"item {item} without a date of last update, although the database dates it "
-                            f"{', '.join(z(d) for d in dates)}")
+                            f"{', '.join(utc_text(d) for d in dates)}")
         elif not any(same_time(given, d) for d in dates):
             problems.append(f"item {item} dated {given}, although the database dates it "
-                            f"{', '.join(z(d) for d in dates)}")
+                            f"{', '.join(utc_text(d) for d in dates)}")
     return problems
 
 
@@ -101,7 +100,7 @@ def test_personal_data_within_annex_categories(campaign: CampaignView, judge: Ju
     rule = ("the categories of personal data provided, per category of data subject, stay within Annex II "
             "Section B of Regulation (EU) 2016/794 (Art 10(b); catalogue reading); the data subject's category "
             "is the one the national database holds, not the reply's label")
-    for exchange in campaign.incoming("R-48"):
+    for exchange in campaign.incoming(judge.requirement):
         reply_pending(campaign, judge, exchange, rule)
         for reply in campaign.of(exchange, "REPLY"):
             for info in reply.field("information") or []:
@@ -118,8 +117,7 @@ def test_personal_data_within_annex_categories(campaign: CampaignView, judge: Ju
                             observed=f"data subject {subject or 'not stated'} (per {source}){relabelled}: "
                             f"categories {categories}" + (f"; outside Section B: {outside}" if outside else ""),
                             expected=f"only {sorted(allowed)}")
-    if not judge.findings:
-        judge.not_applicable("no personal data were provided")
+    judge.else_not_applicable("no personal data were provided")
 
 
 @pytest.mark.requirement("R-49", article="Art 10(c)")
@@ -128,7 +126,7 @@ def test_elements_to_assess_the_data(campaign: CampaignView, judge: Judge) -> No
     rule = ("with personal data, the elements to assess their accuracy, completeness, reliability and currency "
             "are supplied at the same time, as far as possible (Art 10(c)): the date of last update where the "
             "national database holds one")
-    for exchange in campaign.incoming("R-49"):
+    for exchange in campaign.incoming(judge.requirement):
         reply_pending(campaign, judge, exchange, rule)
         for reply in campaign.of(exchange, "REPLY"):
             for info in reply.field("information") or []:
@@ -141,5 +139,4 @@ def test_elements_to_assess_the_data(campaign: CampaignView, judge: Judge) -> No
                             observed="; ".join(problems) or "reliability, accuracy and the database's date given",
                             expected="source_reliability, information_accuracy and last_updated as the database "
                             "holds it (null where it holds none)")
-    if not judge.findings:
-        judge.not_applicable("no personal data were provided")
+    judge.else_not_applicable("no personal data were provided")

@@ -13,7 +13,7 @@ import pytest
 from conformance.campaign.view import CampaignView
 from conformance.checks._support import answer_pending, as_exported, completion
 from conformance.ledger import ExchangeKind, Observed
-from conformance.verdicts import Judge, z
+from conformance.verdicts import Judge, message_evidence, utc_text
 from reports.results import Outcome
 
 _DIRECTIVE_SENDS = ("REQUEST", "REPLY", "REFUSAL", "CLARIFICATION_REQUEST", "CLARIFICATION", "DELAY_NOTICE",
@@ -25,7 +25,7 @@ _EXCEPTIONS = {"3C": "Art 13(2)(a)", "URG": "Art 13(2)(b)", "INC": "Art 13(2)(c)
 def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
     """A request in English is accepted and answered, not refused for its language."""
     rule = "English is on every SPOC's Art 11 list: a request in English is processed (Art 11(1))"
-    for exchange in campaign.incoming("R-50"):
+    for exchange in campaign.incoming(judge.requirement):
         if exchange.language != "en":
             continue
         done = completion(campaign, exchange)
@@ -39,8 +39,7 @@ def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
         judge.check(handled and not refused_nc, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{campaign.sent_text(exchange)}; {campaign.answers_text(exchange)}",
                     expected="the request in English answered on its merits")
-    if not judge.findings:
-        judge.not_applicable("no request in English was sent")
+    judge.else_not_applicable("no request in English was sent")
 
 
 @pytest.mark.requirement("R-52", article="Art 12(1)")
@@ -48,7 +47,7 @@ def test_europol_copy_decided_case_by_case(campaign: CampaignView, judge: Judge)
     """Each exchange records the case-by-case decision on a copy to Europol; a decided copy is sent."""
     rule = "staff assess case by case whether a copy to Europol is necessary, and the decision is recorded (Art 12(1))"
     records = as_exported(campaign, judge)
-    for exchange in records.exchanges(requirement="R-52"):
+    for exchange in records.exchanges(requirement=judge.requirement):
         if exchange.kind not in (ExchangeKind.INCOMING_REQUEST, ExchangeKind.OUTGOING_REQUEST,
                                  ExchangeKind.OWN_INITIATIVE_OUT) or not exchange.message_id:
             continue
@@ -71,8 +70,7 @@ def test_europol_copy_decided_case_by_case(campaign: CampaignView, judge: Judge)
                         expected="the copy sent to Europol")
         else:
             judge.passed(exchange.key, rule=rule, observed="decision NO_COPY recorded")
-    if not judge.findings:
-        judge.not_applicable("no exchange called for a Europol decision")
+    judge.else_not_applicable("no exchange called for a Europol decision")
 
 
 def _to_europol(campaign: CampaignView) -> list[Observed]:
@@ -86,7 +84,6 @@ def test_europol_copy_states_purposes_and_restrictions(campaign: CampaignView, j
     for message in _to_europol(campaign):
         purposes = message.payload.get("processing_purposes") or []
         restricted = message.payload.get("restrictions") or message.payload.get("handling_codes")
-        from conformance.verdicts import message_evidence
 
         judge.check(bool(purposes) and bool(restricted), message.message_id, rule=rule,
                     evidence=[message_evidence(message)],
@@ -94,7 +91,7 @@ def test_europol_copy_states_purposes_and_restrictions(campaign: CampaignView, j
                     f"{message.payload.get('restrictions') or 'none'}",
                     expected="processing_purposes and restrictions (or handling codes) stated")
     if not judge.findings:
-        if any(e.kind is ExchangeKind.OWN_INITIATIVE_OUT for e in campaign.exchanges(requirement="R-53")):
+        if any(e.kind is ExchangeKind.OWN_INITIATIVE_OUT for e in campaign.exchanges(requirement=judge.requirement)):
             judge.inconclusive("europol-copies", rule=rule,
                                observed="no copy was sent to Europol, although an exchange within Europol's "
                                "objectives on a serious offence was stimulated")
@@ -113,8 +110,6 @@ def _sut_directive_messages(campaign: CampaignView) -> list[Observed]:
 @pytest.mark.requirement("R-54", article="Art 13(1)")
 def test_siena_by_default(campaign: CampaignView, judge: Judge) -> None:
     """Requests, information and copies go over SIENA unless an Art 13(2) exception is recorded."""
-    from conformance.verdicts import message_evidence
-
     rule = "SIENA is the default channel (Art 13(1)); obligation applies from " \
            f"{campaign.settings.siena_obligation_date} (R-57, configurable)"
     for message in _sut_directive_messages(campaign):
@@ -129,8 +124,7 @@ def test_siena_by_default(campaign: CampaignView, judge: Judge) -> None:
                          evidence=[message_evidence(message)],
                          observed=f"{message.summary()} without an Art 13(2) exception",
                          expected="SIENA, or another channel with exception 3C, URG or INC")
-    if not judge.findings:
-        judge.not_applicable("the SUT sent no directive message")
+    judge.else_not_applicable("the SUT sent no directive message")
 
 
 def _exception_against_exchange(campaign: CampaignView, message: Observed, exception: str) -> str | None:
@@ -158,8 +152,6 @@ def _exception_against_exchange(campaign: CampaignView, message: Observed, excep
 @pytest.mark.requirement("R-55", article="Art 13(2)")
 def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge) -> None:
     """Another channel is used only for third countries, urgency or a SIENA incident, and says which."""
-    from conformance.verdicts import message_evidence
-
     rule = ("a channel other than SIENA only where (a) third countries or international organisations are involved, "
             "(b) urgency requires it temporarily, (c) an incident prevents SIENA use (Art 13(2))")
     outages = _outage_windows(campaign)
@@ -183,7 +175,7 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
                          observed=f"{message.message_id} on {message.channel}: {exception} "
                          f"({_EXCEPTIONS[str(exception)]})")
     # A SIENA outage during an urgent exchange: the CMS must fall back rather than miss the limit.
-    for exchange in campaign.exchanges(requirement="R-55"):
+    for exchange in campaign.exchanges(requirement=judge.requirement):
         if "outage" not in exchange.labels:
             continue
         done = completion(campaign, exchange)
@@ -203,14 +195,13 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
             # Answered on SIENA as soon as SIENA was back: the answer waited for SIENA. (An answer much
             # later was slow for other reasons, which Art 5(1) judges, not Art 13.)
             judge.record(_grade(campaign, done.network_done_at), exchange.key, rule=rule, evidence=evidence,
-                         observed=f"SIENA was down {z(start)}..{z(end)}; the answer waited for SIENA and left at "
-                         f"{z(done.network_done_at)}, right after it came back",
+                         observed=f"SIENA was down {utc_text(start)}..{utc_text(end)}; the answer waited for "
+                         f"SIENA and left at {utc_text(done.network_done_at)}, right after it came back",
                          expected="use of another channel under Art 13(2)(c) when SIENA is unavailable and the "
                          "request is urgent")
         else:
             judge.passed(exchange.key, rule=rule, evidence=evidence, observed=campaign.answers_text(exchange))
-    if not judge.findings:
-        judge.not_applicable("the SUT used no other channel and no SIENA outage was simulated")
+    judge.else_not_applicable("the SUT used no other channel and no SIENA outage was simulated")
 
 
 def _outage_windows(campaign: CampaignView) -> list[tuple[datetime, datetime]]:

@@ -19,7 +19,7 @@ def test_requests_received_in_notified_languages(campaign: CampaignView, judge: 
     """Requests in any language of the SUT's Art 11 list are received and evaluated, not turned away."""
     rule = "the SPOC receives and evaluates requests in the languages it notified (Art 14(2)(a))"
     languages = set(campaign.result.info.languages)
-    for exchange in campaign.incoming("R-61"):
+    for exchange in campaign.incoming(judge.requirement):
         if exchange.language not in languages:
             continue
         done = completion(campaign, exchange)
@@ -34,15 +34,14 @@ def test_requests_received_in_notified_languages(campaign: CampaignView, judge: 
                     observed=f"request in {exchange.language}; {campaign.answers_text(exchange)}"
                     + (f"; refused as not meeting Art 4 (NC): {refused_nc}" if refused_nc else ""),
                     expected=f"the request answered on its merits (notified languages {sorted(languages)})")
-    if not judge.findings:
-        judge.not_applicable("no request was sent")
+    judge.else_not_applicable("no request was sent")
 
 
 @pytest.mark.requirement("R-62", article="Art 14(2)(b)")
 def test_channelling_to_authorities_recorded(campaign: CampaignView, judge: Judge) -> None:
     """A request channelled to a domestic competent authority shows that routing and the answer in the case."""
     rule = "requests are channelled to the relevant competent authorities, and this is recorded (Art 14(2)(b))"
-    for exchange in campaign.incoming("R-62"):
+    for exchange in campaign.incoming(judge.requirement):
         authority = exchange.facts.get("handed_over_to")
         if not authority:
             hand_over_not_made(campaign, judge, exchange, rule)
@@ -68,15 +67,14 @@ def test_channelling_to_authorities_recorded(campaign: CampaignView, judge: Judg
                     observed=f"communications with {authority} recorded: "
                     f"{[(c.kind, c.direction) for c in national] or 'none'}; {campaign.answers_text(exchange)}",
                     expected=f"the hand-over to {authority} and its answer recorded, and the information provided")
-    if not judge.findings:
-        judge.not_applicable("no request was handed over to a domestic authority")
+    judge.else_not_applicable("no request was handed over to a domestic authority")
 
 
 @pytest.mark.requirement("R-64", article="Art 14(2)(d)")
 def test_information_provided_on_request(campaign: CampaignView, judge: Judge) -> None:
     """Information the national databases hold, and no ground withholds, is provided on request."""
     rule = "the SPOC provides information on request (Art 14(2)(d), Art 5)"
-    for exchange in campaign.incoming("R-64"):
+    for exchange in campaign.incoming(judge.requirement):
         wanted = [i for i, v in exchange.expected.items() if v == "provide"]
         if not wanted:
             continue
@@ -90,8 +88,7 @@ def test_information_provided_on_request(campaign: CampaignView, judge: Judge) -
         judge.check(not missing, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
                     observed=f"{campaign.answers_text(exchange)}; not provided: {missing or 'none'}",
                     expected=f"items {', '.join(wanted)} provided")
-    if not judge.findings:
-        judge.not_applicable("no request for available information was sent")
+    judge.else_not_applicable("no request for available information was sent")
 
 
 def _clarification_problems(exchange: Exchange, asked: Observed, answer: Observed) -> list[str]:
@@ -129,7 +126,7 @@ def test_clarification_given_when_asked(campaign: CampaignView, judge: Judge) ->
     """When a requested SPOC asks the SUT to clarify its request, the SUT answers the question it was asked."""
     rule = ("the SPOC provides clarifications on its own requests where asked (Art 14(2)(f), Art 6(3)): a "
             "CLARIFICATION referring to the request that answers what was asked (an amended request or the data)")
-    for exchange in campaign.exchanges(ExchangeKind.OUTGOING_REQUEST, requirement="R-66"):
+    for exchange in campaign.exchanges(ExchangeKind.OUTGOING_REQUEST, requirement=judge.requirement):
         asked = exchange.event("clarification_requested_by_harness")
         if asked is None:
             continue
@@ -152,5 +149,4 @@ def test_clarification_given_when_asked(campaign: CampaignView, judge: Judge) ->
                     observed=f"clarification asked by {asked.message_id} ({asked_for}); answered by "
                     f"{answer.message_id}" + (f": {'; '.join(problems)}" if problems else ""),
                     expected=f"a CLARIFICATION referring to request {exchange.reference} that gives {asked_for}")
-    if not judge.findings:
-        judge.not_applicable("no requested SPOC asked the SUT for clarification")
+    judge.else_not_applicable("no requested SPOC asked the SUT for clarification")

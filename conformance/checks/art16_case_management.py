@@ -17,7 +17,7 @@ from conformance.checks._support import (
 )
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.sut import AuditEntry, Communication
-from conformance.verdicts import Judge, z
+from conformance.verdicts import Judge, utc_text
 from reports.results import Outcome
 from simulators.model.deadlines import DeadlineMode, compute_deadline
 
@@ -40,15 +40,14 @@ def test_one_cms_holds_every_exchange(campaign: CampaignView, judge: Judge) -> N
     """Every exchange of the campaign is found in the one case management system's export."""
     records = as_exported(campaign, judge)
     rule = "the SPOC operates a single electronic CMS as the repository of its exchanges (Art 16(1))"
-    for exchange in records.exchanges(*_RECORDED_KINDS, requirement="R-80"):
+    for exchange in records.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
         if not exchange.message_id:
             continue
         case = records.case(exchange)
         judge.check(case is not None, exchange.key, rule=rule, evidence=records.evidence(exchange),
                     observed=f"{exchange.title}: case {case.case_id if case else 'not found'}",
                     expected="the exchange in the CMS's case export")
-    if not judge.findings:
-        judge.not_applicable("no exchange took place")
+    judge.else_not_applicable("no exchange took place")
 
 
 @pytest.mark.requirement("R-81", article="Art 16(1)(a)")
@@ -57,7 +56,7 @@ def test_requests_and_communications_recorded(campaign: CampaignView, judge: Jud
     records = as_exported(campaign, judge)
     rule = ("incoming and outgoing requests and every communication about them are recorded, each under its "
             "channel message id, once, with the request it is about (Art 16(1)(a))")
-    for exchange in records.exchanges(*_RECORDED_KINDS, requirement="R-81"):
+    for exchange in records.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
         if not exchange.message_id:
             continue
         evidence = records.evidence(exchange)
@@ -85,8 +84,7 @@ def test_requests_and_communications_recorded(campaign: CampaignView, judge: Jud
             judge.check(len(holding) <= 1, f"{exchange.key}[one case]", rule=rule, evidence=evidence,
                         observed=f"cases for request {exchange.message_id}: {[c.case_id for c in holding]}",
                         expected="exactly one case per request, whatever the channel delivered twice")
-    if not judge.findings:
-        judge.not_applicable("no exchange took place")
+    judge.else_not_applicable("no exchange took place")
 
 
 def _returned_before_possible(exchange: Exchange, national: list[Communication], authority: str) -> list[str]:
@@ -101,11 +99,12 @@ def _returned_before_possible(exchange: Exchange, national: list[Communication],
         if c.direction != "INCOMING" or authority not in (c.sender, c.counterpart) or c.at is None:
             continue
         if handed is not None and c.at < handed.at:
-            problems.append(f"{c.kind} from {authority} recorded at {z(c.at)}, before the hand-over at "
-                            f"{z(handed.at)}")
+            problems.append(f"{c.kind} from {authority} recorded at {utc_text(c.at)}, before the hand-over at "
+                            f"{utc_text(handed.at)}")
         elif awaits_court and (granted is None or c.at < granted.at):
-            problems.append(f"{c.kind} from {authority} recorded at {z(c.at)}, while the information still "
-                            "awaited the court's authorisation" + (f" (granted {z(granted.at)})" if granted else ""))
+            grant = f" (granted {utc_text(granted.at)})" if granted else ""
+            problems.append(f"{c.kind} from {authority} recorded at {utc_text(c.at)}, while the information still "
+                            f"awaited the court's authorisation{grant}")
     return problems
 
 
@@ -114,7 +113,7 @@ def test_domestic_communications_recorded(campaign: CampaignView, judge: Judge) 
     """Communications between the SPOC and domestic authorities (channelling, copies) are recorded."""
     records = as_exported(campaign, judge)
     rule = "communications between the SPOC and domestic competent authorities are recorded (Art 16(1)(b))"
-    for exchange in records.exchanges(requirement="R-82"):
+    for exchange in records.exchanges(requirement=judge.requirement):
         authority = exchange.facts.get("handed_over_to")
         case = records.case(exchange)
         if not authority:
@@ -142,8 +141,7 @@ def test_domestic_communications_recorded(campaign: CampaignView, judge: Judge) 
                         evidence=records.evidence(exchange),
                         observed=f"the SPOC's copy of {message.message_id} recorded as received: {recorded or 'no'}",
                         expected="the domestic authority's exchange recorded as received by the SPOC")
-    if not judge.findings:
-        judge.not_applicable("no exchange with a domestic authority took place")
+    judge.else_not_applicable("no exchange with a domestic authority took place")
 
 
 @pytest.mark.requirement("R-83", article="Art 16(1)(c)")
@@ -151,7 +149,7 @@ def test_provisions_recorded(campaign: CampaignView, judge: Judge) -> None:
     """Every provision of information (on request or on own initiative) is recorded under its message id."""
     records = as_exported(campaign, judge)
     rule = "provisions of information under Arts 5, 7 and 8 are recorded (Art 16(1)(c))"
-    for exchange in records.exchanges(requirement="R-83"):
+    for exchange in records.exchanges(requirement=judge.requirement):
         for message in records.exchange_messages(exchange, "REPLY", "OWN_INITIATIVE"):
             if message.sender not in records.sut_parties:
                 continue
@@ -163,15 +161,14 @@ def test_provisions_recorded(campaign: CampaignView, judge: Judge) -> None:
                         observed=f"{message.summary()}: recorded as sent in "
                         f"{[c.case_id for c in outgoing] or 'no case'}",
                         expected="the provision recorded as an outgoing communication")
-    if not judge.findings:
-        judge.not_applicable("no information was provided")
+    judge.else_not_applicable("no information was provided")
 
 
 @pytest.mark.requirement("R-84", article="Art 16(1)(d)")
 def test_incoming_exchanges_cross_checked(campaign: CampaignView, judge: Judge) -> None:
     """Incoming requests and copies are cross-checked against earlier exchanges and the information held."""
     rule = "incoming requests and copies are cross-checked against the information available (Art 16(1)(d))"
-    for exchange in campaign.exchanges(requirement="R-84"):
+    for exchange in campaign.exchanges(requirement=judge.requirement):
         earlier_key = exchange.facts.get("cross_check_with")
         held = exchange.facts.get("held_subject")
         if not earlier_key and not held:
@@ -193,14 +190,13 @@ def test_incoming_exchanges_cross_checked(campaign: CampaignView, judge: Judge) 
             judge.check(bool(hit), f"{exchange.key}[held information]", rule=rule, evidence=evidence,
                         observed=f"case {case.case_id if case else '(none)'} matches: {matches or 'none'}",
                         expected=f"a match with the information held on {held}")
-    if not judge.findings:
-        judge.not_applicable("no exchange called for a cross-check")
+    judge.else_not_applicable("no exchange called for a cross-check")
 
 
 @pytest.mark.requirement("R-85", article="Art 16(1)(e)")
 def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> None:
     """The CMS tracks each incoming request against the Art 5(1) deadline the law sets (follow-up)."""
-    for exchange in campaign.incoming("R-85"):
+    for exchange in campaign.incoming(judge.requirement):
         received = campaign.received_at(exchange)
         case = campaign.case(exchange)
         if received is None:
@@ -226,11 +222,10 @@ def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> 
         if result.outcome is Outcome.PASSED and strictest - case.deadline_due > timedelta(minutes=1):
             # Stricter than the law harms nobody; it is said, not graded.
             observed += (f"; the CMS's deadline is earlier than the legal one under either reading "
-                         f"({z(strictest)} at the earliest)")
+                         f"({utc_text(strictest)} at the earliest)")
         judge.record(result.outcome, exchange.key, rule=result.rule, observed=observed, expected=result.expected,
                      evidence=campaign.evidence(exchange))
-    if not judge.findings:
-        judge.not_applicable("no incoming request")
+    judge.else_not_applicable("no incoming request")
 
 
 def _latest_receipts(campaign: CampaignView, exchange: Exchange,
@@ -263,7 +258,7 @@ def test_siena_interoperability(campaign: CampaignView, judge: Judge) -> None:
     rule = ("incoming SIENA messages are recorded directly and outgoing ones sent directly from the CMS: message ids "
             "correlate with the channel and nothing is re-keyed (Art 16(1)(f))")
     journal = set(records.ledger.observed)
-    for exchange in records.exchanges(*_RECORDED_KINDS, requirement="R-86"):
+    for exchange in records.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
         if not exchange.message_id:
             continue
         evidence = records.evidence(exchange)
@@ -285,8 +280,7 @@ def test_siena_interoperability(campaign: CampaignView, judge: Judge) -> None:
             judge.check(not unknown, f"{exchange.key}[ids]", rule=rule, evidence=evidence,
                         observed=f"case {case.case_id}: channel ids unknown to the channels: {unknown or 'none'}",
                         expected="every channel communication under the id the channel gave it")
-    if not judge.findings:
-        judge.not_applicable("no exchange took place")
+    judge.else_not_applicable("no exchange took place")
 
 
 @pytest.mark.requirement("R-87", article="Art 16(1)(g)")
@@ -356,7 +350,7 @@ def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
     rule = ("access and processing are logged in line with Art 25 Directive (EU) 2016/680: operation, date and time, "
             "justification, who, and for disclosures the recipient (Art 16(1)(h)); judged against the messages the "
             "channels recorded and the clarifications and cross-checks the harness caused")
-    for exchange in records.incoming("R-88"):
+    for exchange in records.incoming(judge.requirement):
         case = records.case(exchange)
         if case is None:
             continue
@@ -369,8 +363,7 @@ def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
                     + (f"; {'; '.join(problems)}" if problems else ""),
                     expected="COLLECTION, CONSULTATION, a DISCLOSURE naming each addressee"
                     + "".join(f", {o}" for o in implied) + ", each with time, actor and justification")
-    if not judge.findings:
-        judge.not_applicable("no incoming request")
+    judge.else_not_applicable("no incoming request")
 
 
 @pytest.mark.requirement("R-89", article="Art 16(2)")
@@ -425,7 +418,7 @@ def _conclusion_problem(campaign: CampaignView, exchange: Exchange) -> str | Non
         return "no case record of the exchange in the CMS's export"
     if (case.status or "") != "CONCLUDED":
         return (f"case {case.case_id} has status {case.status or 'none'} and "
-                f"{'concluded_at ' + z(case.concluded_at) if case.concluded_at else 'no concluded_at'}, so no "
+                f"{'concluded_at ' + utc_text(case.concluded_at) if case.concluded_at else 'no concluded_at'}, so no "
                 "retention review runs from its conclusion")
     wanted = _outcome_on_channels(campaign, exchange)
     if case.outcome is not None and case.outcome != wanted:
@@ -446,8 +439,8 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
             problem = _conclusion_problem(campaign, exchange)
             if problem is not None:
                 judge.failed(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                             observed=f"the last answer left the SUT at {z(on_channels)}, ending the exchange on the "
-                             f"channels; {problem}",
+                             observed=f"the last answer left the SUT at {utc_text(on_channels)}, ending the exchange "
+                             f"on the channels; {problem}",
                              expected="the case concluded (status CONCLUDED, concluded_at, the outcome the answers "
                              "gave) and its first retention review planned from then")
                 continue
@@ -463,35 +456,36 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
             # Not silent: the review is judged from the channels' end, and the finding says so.
             judge.inconclusive(f"{exchange.key}[concluded_at]", rule=rule,
                                observed=f"case {case.case_id} is CONCLUDED without concluded_at; its review is "
-                               f"judged from the last answer on the channels at {z(ended)}")
+                               f"judged from the last answer on the channels at {utc_text(ended)}")
         due = case.retention_review_due
         if due is None or due > ended + within:
-            judge.failed(exchange.key, rule=rule, observed=f"concluded {z(ended)}; review planned for {z(due)}",
-                         expected=f"a review by {z(ended + within)}")
+            judge.failed(exchange.key, rule=rule,
+                         observed=f"concluded {utc_text(ended)}; review planned for {utc_text(due)}",
+                         expected=f"a review by {utc_text(ended + within)}")
             continue
         observed_to = final.at if final is not None else campaign.exports.at
         if campaign.cross_clock is not None:
-            judge.inconclusive(exchange.key, rule=rule, observed=f"concluded {z(ended)}; review planned for {z(due)} "
+            judge.inconclusive(exchange.key, rule=rule,
+                               observed=f"concluded {utc_text(ended)}; review planned for {utc_text(due)} "
                                f"by the SUT's clock, within {within.days} days; whether the review was due by the "
-                               f"last export at {z(observed_to)} by the network's clock cannot be told: "
+                               f"last export at {utc_text(observed_to)} by the network's clock cannot be told: "
                                f"{campaign.cross_clock}")
             continue
         if due > observed_to:
             # Planned in time, but the campaign stopped observing before the review was due.
-            unseen = campaign.unseen_before(due, "retention review") or f"not yet due by {z(observed_to)}"
-            judge.inconclusive(exchange.key, rule=rule, observed=f"concluded {z(ended)}; review planned for {z(due)}; "
-                               f"{unseen}")
+            unseen = campaign.unseen_before(due, "retention review") or f"not yet due by {utc_text(observed_to)}"
+            judge.inconclusive(exchange.key, rule=rule,
+                               observed=f"concluded {utc_text(ended)}; review planned for {utc_text(due)}; {unseen}")
             continue
         assert final is not None
         later = campaign.case(exchange, final)
         reviews = [e for e in (later.events if later else []) if "RETENTION" in str(e.get("kind", "")).upper()]
         erasures = [e for e in final.audit if e.case_id == case.case_id and e.operation == "ERASURE"]
         judge.check(bool(reviews or erasures), exchange.key, rule=rule,
-                    observed=f"concluded {z(ended)}; review due {z(due)}; review records: "
-                    f"{len(reviews)} event(s), {len(erasures)} erasure(s) by {z(final.at)}",
-                    expected=f"a review record by {z(ended + within)}")
-    if not judge.findings:
-        judge.not_applicable("no exchange was concluded")
+                    observed=f"concluded {utc_text(ended)}; review due {utc_text(due)}; review records: "
+                    f"{len(reviews)} event(s), {len(erasures)} erasure(s) by {utc_text(final.at)}",
+                    expected=f"a review record by {utc_text(ended + within)}")
+    judge.else_not_applicable("no exchange was concluded")
 
 
 def _names_of_unerased(campaign: CampaignView, at: datetime) -> set[str]:
@@ -533,8 +527,9 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
         due = case.retention_review_due or ended + within
         if campaign.cross_clock is not None:
             judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                               observed=f"concluded {z(ended)}; review {z(due)} by the SUT's clock; whether it was "
-                               f"due by the export at {z(final.at)} by the network's clock cannot be told: "
+                               observed=f"concluded {utc_text(ended)}; review {utc_text(due)} by the SUT's clock; "
+                               f"whether it was due by the export at {utc_text(final.at)} by the network's clock "
+                               "cannot be told: "
                                f"{campaign.cross_clock}")
             continue
         if due > final.at:
@@ -554,18 +549,17 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
         if kept:
             problems.append(f"case {case.case_id} still names {', '.join(kept)} in its export")
         if elsewhere:
-            problems.append(f"{', '.join(elsewhere)} still named in the exports taken at {z(final.at)} "
+            problems.append(f"{', '.join(elsewhere)} still named in the exports taken at {utc_text(final.at)} "
                             "(audit log, other case records or statistics)")
         planned = "planned" if case.retention_review_due else "not planned by the CMS; legal latest"
         judge.check(not problems, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                    observed=f"concluded {z(ended)}; review {planned} {z(due)}; by {z(final.at)}: "
+                    observed=f"concluded {utc_text(ended)}; review {planned} {utc_text(due)}; by {utc_text(final.at)}: "
                     f"{len(erasures)} erasure entr{'y' if len(erasures) == 1 else 'ies'}"
                     + (f"; {'; '.join(problems)}" if problems else "; the data subject's names are gone"),
                     expected="the erasure logged, and the data subject no longer named in any export")
     if not judge.findings and not_yet_due:
         # Reviews were planned but none fell due while the campaign observed: unknown, not inapplicable.
         judge.inconclusive("retention", rule=rule, observed=f"{len(not_yet_due)} concluded exchange(s), none with "
-                           f"its review due by {z(final.at)}: "
+                           f"its review due by {utc_text(final.at)}: "
                            + (campaign.unseen_before(min(not_yet_due), "retention review") or "not yet due"))
-    if not judge.findings:
-        judge.not_applicable("no retention review fell due within the campaign")
+    judge.else_not_applicable("no retention review fell due within the campaign")

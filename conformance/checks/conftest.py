@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.campaign.conformance_run import check_id
 from conformance.campaign.view import CampaignView
-from conformance.plugin import check_id, get_run
+from conformance.plugin import get_run
 from conformance.verdicts import Judge
 
 

@@ -31,6 +31,7 @@ def certificate(bundle_dir: Path, trust_files: tuple[Path, ...], fingerprints: t
     names the CMS product and version, the state, the harness and catalogue versions, the legal readings
     chosen, the verdict, the warnings, the accepted deviations, the bundle's digest and its signer.
     """
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from conformance.commands.evidence import _trusted
     from reports.certificate import CertificateRefused, certify, print_pdf, render_certificate
     from reports.evidence import NotABundleError

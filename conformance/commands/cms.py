@@ -26,6 +26,7 @@ __all__ = ["cms"]
 
 async def _run_until_stopped(installations: list[CmsOptions], announce: Callable[[str], None]) -> None:
     """`run_installations`, also stopped when the parent's lifeline closes, by the SIGTERM path itself."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from conformance.lifeline import watch_lifeline
     from simulators.reference_cms.app import run_installations
 
@@ -44,6 +45,7 @@ def _serving_line(served: list[tuple[str, str]]) -> str:
 
 def _states(values: tuple[str, ...]) -> list[str]:
     """`--state AT --state DE`, `--state AT,DE` or `--state all` (every state taking part) -> ISO codes."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from simulators.model.parties import UnknownStateError, member_states, normalise_state_code
     from simulators.model.parties import state as state_of
 
@@ -111,6 +113,7 @@ def cms(states: tuple[str, ...], channels_url: str, credentials: Path, host: str
         deadline_mode: str, clock_poll_ms: float, sut_token: str | None, allowed_hosts: tuple[str, ...],
         sweep_seconds: float, verbose: int) -> None:
     """Start the reference SPOC CMS of one state, or of several in one process (optionally with named defects)."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from simulators.reference_cms.app import CmsOptions
     from simulators.reference_cms.defects import DEFECTS
     from simulators.reference_cms.policy import PolicySettings
@@ -122,6 +125,7 @@ def cms(states: tuple[str, ...], channels_url: str, credentials: Path, host: str
     if unknown:
         raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
                                  param_hint="--defect")
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from simulators.reference_cms.guard import is_loopback
 
     if not is_loopback(host.strip("[]")) and not sut_token:

@@ -13,6 +13,7 @@ __all__ = ["defects"]
 @click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
 def defects(as_json: bool) -> None:
     """List the named defects of the reference CMS with the requirements each one violates."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from simulators.reference_cms.defects import DEFECTS
 
     if as_json:

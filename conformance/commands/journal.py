@@ -52,6 +52,7 @@ def verify(data_dir: Path, head_text: str | None, results_path: Path | None, as_
     it, and, with --head or --results, that the recorded head is still there. Exits 0 when the
     journal verifies, 1 when it does not (saying at which entry and why), 2 on a usage error.
     """
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from simulators.runtime.store import verify_file
 
     if head_text is not None and results_path is not None:

@@ -12,13 +12,14 @@ run is conformant and every defect is killed), 1 otherwise, 2 on a usage error.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
 
 import click
 
-from conformance.plugin import RunOptions
+from conformance.campaign.run_options import RunOptions
 
 __all__ = ["run"]
 
@@ -35,7 +36,7 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 def _refuse_a_standing_clock(channels: str) -> None:
     """--time-mode real waits on the network clock, which nobody moves on channels with a frozen virtual clock:
     such a run would wait for ever, so it is refused before it starts, with the fix."""
-    import json
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     import time
     import urllib.request
 
@@ -62,6 +63,7 @@ def _refuse_a_standing_clock(channels: str) -> None:
 
 def _check_load_results(path: Path) -> None:
     """Refuse a file that is not a load run's results before the campaign, not after it."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from reports.load_run import LoadResultsError, load_run_from_file
 
     try:
@@ -70,6 +72,8 @@ def _check_load_results(path: Path) -> None:
         raise click.BadParameter(str(exc), param_hint="--load-results") from None
 
 
+# Long: one command's body: each option refused before the campaign starts, in the order of the options,
+# then the campaign or the kill matrix.
 @click.command()
 @click.option("--sut", default="reference", show_default=True,
               help="'reference' (started here), or the vendor's SUT test interface URL (e.g. http://127.0.0.1:8800).")
@@ -124,8 +128,12 @@ def run(
     load_results: Path | None = None,
 ) -> None:
     """Run the conformance campaign against a CMS and write the reports."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from conformance.catalogue import load_catalogue
     from conformance.settings import Profile, ProfileError
+    from reports.deviations import DeviationFileError, load_deviations
+    from reports.signing import KeyFileError, load_signing_key
+    from simulators.reference_cms.defects import DEFECTS
 
     vendor = sut != "reference"
     if vendor and not (sut.startswith("http://") or sut.startswith("https://")):
@@ -135,8 +143,6 @@ def run(
     if vendor and (defects or kill_matrix):
         raise click.UsageError("--defect and --kill-matrix work with the reference CMS only")
     if defects:
-        from simulators.reference_cms.defects import DEFECTS
-
         unknown = [d for d in defects if d not in DEFECTS]
         if unknown:
             raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
@@ -148,15 +154,11 @@ def run(
     except ProfileError as exc:
         raise click.BadParameter(str(exc), param_hint="--profile") from None
     if signing_key is not None:
-        from reports.signing import KeyFileError, load_signing_key
-
         try:
             load_signing_key(signing_key)  # a bad key fails now, not after an hour of campaign
         except KeyFileError as exc:
             raise click.BadParameter(str(exc), param_hint="--signing-key") from None
     if deviations is not None:
-        from reports.deviations import DeviationFileError, load_deviations
-
         try:
             load_deviations(deviations)  # refuse a bad file before the campaign, not after it
         except DeviationFileError as exc:
@@ -171,10 +173,12 @@ def run(
         signing_key=signing_key, sut_token=sut_token, deviations=deviations, load_results=load_results,
     )
     if kill_matrix:
+        # Start-up time: imported when this command runs, so that every other command starts fast.
         from conformance.campaign.killmatrix import run_kill_matrix
 
         outcome = run_kill_matrix(options, jobs=jobs, echo=click.echo, quiet=quiet)
         sys.exit(0 if outcome.ok else 1)
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from conformance.campaign.session import run_session
 
     result = run_session(options, quiet=quiet, echo=click.echo)

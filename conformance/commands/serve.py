@@ -25,6 +25,7 @@ __all__ = ["serve"]
 def _parse_start(value: str | None) -> datetime | None:
     if value is None:
         return None
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from simulators.runtime.clock import LATEST_NETWORK_TIME, ensure_aware
 
     try:
@@ -39,6 +40,7 @@ def _parse_start(value: str | None) -> datetime | None:
 async def _serve(
     host: str, port: int, config: object, tls: ssl.SSLContext | None, shutdown_timeout: float, limits: object
 ) -> None:
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from aiohttp import web
 
     from conformance.lifeline import watch_lifeline
@@ -225,6 +227,7 @@ def serve(
     verbose: bool,
 ) -> None:
     """Start the simulated SIENA, SIRENE and Interpol I-24/7 channels."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
     from simulators.app import CHANNEL_MODULES, ServerConfig
     from simulators.runtime.connections import ConnectionLimits
 

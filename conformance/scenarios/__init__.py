@@ -1,7 +1,6 @@
-"""The campaign's scenarios: what the harness injects into the shared timeline, and when."""
+"""The campaign's scenarios: what the harness injects into the shared timeline, and when.
 
-from __future__ import annotations
-
-from conformance.scenarios.base import SCENARIOS, Scenario, ScenarioContext, register, scenarios_for
-
-__all__ = ["SCENARIOS", "Scenario", "ScenarioContext", "register", "scenarios_for"]
+`library.load_scenarios()` loads every scenario module and returns the registry; `base` holds what the
+modules share (Scenario, ScenarioContext, register). This package imports nothing, so that importing
+`base` does not pull in every scenario.
+"""

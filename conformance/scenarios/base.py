@@ -9,12 +9,11 @@ selecting some requirements runs only the scenarios their checks need.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 
-from conformance.actors import Network
+from conformance.actors import NetworkControl
 from conformance.campaign.engine import Engine, Match
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.scenarios.data import ScenarioData
@@ -25,10 +24,8 @@ __all__ = [
     "SCENARIOS",
     "Scenario",
     "ScenarioContext",
-    "prepare_in_background",
     "register",
     "replying_to",
-    "scenarios_for",
 ]
 
 
@@ -40,7 +37,7 @@ class ScenarioContext:
         *,
         name: str,
         engine: Engine,
-        network: Network,
+        network: NetworkControl,
         sut: SutClient,
         ledger: Ledger,
         settings: CampaignSettings,
@@ -66,8 +63,6 @@ class ScenarioContext:
 
     def local(self, day: date, hour: int, minute: int = 0) -> datetime:
         """The UTC instant of a local wall-clock time in the SUT's state (DST handled by the zone)."""
-        from datetime import UTC
-
         return datetime.combine(day, time(hour, minute), tzinfo=self.settings.zone).astimezone(UTC)
 
     async def at(self, moment: datetime, *, coarse: bool = False) -> None:
@@ -153,27 +148,3 @@ def register(cls: type[Scenario]) -> type[Scenario]:
         raise ValueError(f"scenario {cls.name!r} registered twice")
     SCENARIOS[cls.name] = cls
     return cls
-
-
-def prepare_in_background() -> threading.Thread:
-    """Import the scenario library (the generated plan is made on import) and build the scenario data's
-    Faker in a daemon thread, while the harness waits for the network's processes to start: otherwise the
-    campaign's first step. A campaign that gets there first waits for the imports (Python's import lock)."""
-
-    def prepare() -> None:
-        import conformance.scenarios.library  # noqa: F401  (registers the scenarios)
-        from conformance.scenarios import data
-
-        data.prepare()
-
-    thread = threading.Thread(target=prepare, name="scenario-preparation", daemon=True)
-    thread.start()
-    return thread
-
-
-def scenarios_for(requirement_ids: Iterable[str]) -> list[type[Scenario]]:
-    """The scenarios giving evidence on any of the requirements, in registration order."""
-    import conformance.scenarios.library  # noqa: F401  (registers the scenarios)
-
-    wanted = set(requirement_ids)
-    return [cls for cls in SCENARIOS.values() if cls.requirements & wanted]

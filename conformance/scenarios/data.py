@@ -45,6 +45,7 @@ def _faker() -> Faker:
     global _shared_faker
     with _faker_lock:  # the background preparation and a first draw never build two
         if _shared_faker is None:
+            # Start-up time: Faker is slow to import; it is built in the background while the network starts.
             from faker import Faker
 
             _shared_faker = Faker(list(_LOCALES), providers=list(_PROVIDERS))

@@ -16,7 +16,7 @@ from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.settings import TimeMode
 from conformance.sut import ManualStepNotDone
-from simulators.model.directive import InformationItem, PersonalDataCategory
+from simulators.model.directive import DirectiveMessage, InformationItem, MessageKind, PersonalDataCategory
 
 __all__ = [
     "OutgoingByCompetentAuthority",
@@ -225,7 +225,6 @@ class OutgoingByDesignatedAuthority(_Stimulated):
         information = [InformationItem(item_id="I1", content=f"{self.subject}: no convictions in NL",
                                        data_categories=[PersonalDataCategory.PERSONAL_DETAILS],
                                        source_reliability="B", information_accuracy="2", last_updated=ctx.now)]
-        from simulators.model.directive import DirectiveMessage, MessageKind
 
         directive = DirectiveMessage(kind=MessageKind.REPLY, case_reference=reference, language=sent.language or "en",
                                      information=information)

@@ -208,6 +208,8 @@ def listing(
     }
 
 
+# Long: one literal of the public API's detail fields, field by field, so that
+# it reads against Interpol's published schema.
 def notice_detail(kind: PublicKind, notice: PublishedNotice, *, base: str) -> dict[str, Any]:
     """One notice with exactly the public API's detail fields (absent values as null or [])."""
     c = notice.content

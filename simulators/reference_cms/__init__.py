@@ -7,6 +7,7 @@ Run it with `spoc-harness cms`; list its defects with `spoc-harness defects`.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,7 +24,5 @@ _HOMES = {"CmsOptions": "app", "ReferenceCms": "app", "run_cms": "app", "run_ins
 def __getattr__(name: str) -> Any:
     # Lazy, so that `spoc-harness defects` does not load the web service.
     if name in _HOMES:
-        import importlib
-
         return getattr(importlib.import_module(f"simulators.reference_cms.{_HOMES[name]}"), name)
     raise AttributeError(f"module 'simulators.reference_cms' has no attribute {name!r}")

@@ -20,6 +20,20 @@ from simulators.model.directive import (
     RefusalGround,
 )
 from simulators.reference_cms.context import Context
+from simulators.reference_cms.defects import (
+    AUTHORITY_REPLY_OUTSIDE_CMS,
+    DEADLINE_FROM_FIRST_VIEW,
+    DEADLINE_IN_WORKING_DAYS,
+    LAST_UPDATED_FROM_IMPORT,
+    LATE_RETENTION_REVIEW,
+    NO_EUROPOL_DECISION,
+    NO_RELIABILITY_ELEMENTS,
+    ONLY_OPEN_CASES_CONCLUDE,
+    PARTIAL_REFUSAL_NOT_SENT,
+    REFUSAL_IN_ENGLISH,
+    REFUSAL_WITHOUT_GROUND,
+    REPLY_IN_OWN_LANGUAGE,
+)
 from simulators.reference_cms.models import (
     CaseItem,
     CaseStatus,
@@ -74,7 +88,7 @@ class Answering:
             timezone=ctx.timezone,
             suspensions=suspensions,
         )
-        if not case.urgent and ctx.defects.active("deadline-in-working-days"):
+        if not case.urgent and ctx.defects.active(DEADLINE_IN_WORKING_DAYS):
             deadline = deadline.model_copy(update={
                 "due_utc": add_working_days(start, 7, load_zone(ctx.timezone)) + deadline.suspended,
                 "explanation": "7 working days (no weekends, no public holidays) from receipt"})
@@ -94,14 +108,14 @@ class Answering:
         """The operator opens the case (the defect 'deadline-from-first-view' counts from here)."""
         if case.first_viewed_at is None:
             case.first_viewed_at = self.ctx.now()
-            if self.ctx.defects.active("deadline-from-first-view"):
+            if self.ctx.defects.active(DEADLINE_FROM_FIRST_VIEW):
                 self.set_deadline(case, counted_from=case.first_viewed_at)
 
     # -- language -----------------------------------------------------------------------------
 
     def language(self, case: CaseState) -> str:
         ctx = self.ctx
-        if ctx.defects.active("reply-in-own-language"):
+        if ctx.defects.active(REPLY_IN_OWN_LANGUAGE):
             return ctx.languages[0]
         if case.language and case.language in ctx.languages:
             return case.language
@@ -139,7 +153,7 @@ class Answering:
         """Art 10(c) 'as far as possible': the register's own date of last update, none where it has none."""
         if bare:
             return None
-        if self.ctx.defects.active("last-updated-from-import") and loaded_at:
+        if self.ctx.defects.active(LAST_UPDATED_FROM_IMPORT) and loaded_at:
             # Every record is dated by the import into the CMS, as if it had just been updated.
             return datetime.fromisoformat(loaded_at)
         return record.last_updated
@@ -150,7 +164,7 @@ class Answering:
         information: list[InformationItem] = []
         originators: list[str] = []
         loaded_at = ctx.store.get("fixtures-loaded-at")
-        bare = ctx.defects.active("no-reliability-elements")
+        bare = ctx.defects.active(NO_RELIABILITY_ELEMENTS)
         for item in case.items:
             if item.item_id not in item_ids:
                 continue
@@ -181,7 +195,7 @@ class Answering:
         if information:
             first = information[0]
             out.source_reliability, out.information_accuracy = first.source_reliability, first.information_accuracy
-        if case.own_party.startswith("LEA-") and ctx.defects.active("authority-reply-outside-cms"):
+        if case.own_party.startswith("LEA-") and ctx.defects.active(AUTHORITY_REPLY_OUTSIDE_CMS):
             out.recorded = False  # sent from the authority's own system; the CMS sees only its SPOC's copy
         sent = await self.sender.deliver(out)
         for item in case.items:
@@ -194,7 +208,7 @@ class Answering:
 
     def _europol(self, case: CaseState, originators: list[str]) -> str | None:
         """Art 12(1): decide (once per exchange) whether Europol gets a copy, and record why."""
-        if self.ctx.defects.active("no-europol-decision"):
+        if self.ctx.defects.active(NO_EUROPOL_DECISION):
             return None
         if case.europol_decision is None:
             copy, basis = europol_rule(case.crime_areas, case.serious_offence, originators)
@@ -211,9 +225,9 @@ class Answering:
             reasons = "; ".join(
                 f"{item_id}: {g.article} - {GROUND_TEXT[g]}" for item_id in item_ids for g in grounds
             ) or "; ".join(f"{g.article} - {GROUND_TEXT[g]}" for g in grounds)
-        if ctx.defects.active("refusal-without-ground"):
+        if ctx.defects.active(REFUSAL_WITHOUT_GROUND):
             grounds, reasons = [], "The request cannot be answered under national practice."
-        language = "en" if ctx.defects.active("refusal-in-english") else self.language(case)
+        language = "en" if ctx.defects.active(REFUSAL_IN_ENGLISH) else self.language(case)
         directive = DirectiveMessage(
             kind=MessageKind.REFUSAL, case_reference=case.reference, language=language,
             refused_items=item_ids, refusal_grounds=grounds, refusal_reasons=reasons,
@@ -222,7 +236,7 @@ class Answering:
                              self._key(case, "refusal"))
         partial = any(i.state is ItemState.PROVIDED for i in case.items if i.item_id not in item_ids)
         # The defect keeps a partial refusal as a note in the case: the reply was taken as the whole answer.
-        silent = partial and ctx.defects.active("partial-refusal-not-sent")
+        silent = partial and ctx.defects.active(PARTIAL_REFUSAL_NOT_SENT)
         sent = [] if silent else await self.sender.deliver(out)
         for item_id in item_ids:
             if item_id in by_item:
@@ -281,7 +295,7 @@ class Answering:
         ctx = self.ctx
         if case.status is CaseStatus.CONCLUDED:
             return
-        if case.status is not CaseStatus.OPEN and ctx.defects.active("only-open-cases-conclude"):
+        if case.status is not CaseStatus.OPEN and ctx.defects.active(ONLY_OPEN_CASES_CONCLUDE):
             # The conclusion step hangs off the operator's answer of an open case: a case whose last items
             # the court decided, or that was refused while awaiting clarification, keeps its waiting status.
             return
@@ -290,7 +304,7 @@ class Answering:
         provided = any(i.state is ItemState.PROVIDED for i in case.items)
         refused = any(i.state is ItemState.REFUSED for i in case.items)
         case.outcome = "PARTIALLY_REFUSED" if provided and refused else ("REPLIED" if provided else "REFUSED")
-        if not provided and case.europol_decision is None and not ctx.defects.active("no-europol-decision"):
+        if not provided and case.europol_decision is None and not ctx.defects.active(NO_EUROPOL_DECISION):
             case.europol_decision = EuropolDecision(
                 decision="NO_COPY", basis="Art 12(1): no information was provided in this exchange", at=ctx.now()
             )
@@ -304,7 +318,7 @@ class Answering:
         case.concluded_at = now
         ctx.store.cancel_actions(case.case_id, _OPEN_WORK, now)
         after = ctx.settings.retention_review_after
-        if ctx.defects.active("late-retention-review"):
+        if ctx.defects.active(LATE_RETENTION_REVIEW):
             after = timedelta(days=365)
         case.retention_review_due = now + after
         case.retention_review_basis = (

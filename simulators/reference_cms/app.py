@@ -23,12 +23,12 @@ from simulators.reference_cms.audit import AuditTrail
 from simulators.reference_cms.channels import ChannelError, ChannelsClient, load_party_tokens
 from simulators.reference_cms.clock_follower import CmsClock
 from simulators.reference_cms.context import Context
-from simulators.reference_cms.defects import ActiveDefects
+from simulators.reference_cms.defects import IGNORES_HARNESS_CLOCK, ActiveDefects
 from simulators.reference_cms.engine import CaseEngine
 from simulators.reference_cms.guard import allowed_host_names, guard_middleware
 from simulators.reference_cms.openapi import build_openapi
 from simulators.reference_cms.policy import PolicySettings
-from simulators.reference_cms.problems import MAX_BODY_BYTES, ProblemError, problem_middleware
+from simulators.reference_cms.problems import MAX_BODY_BYTES, CmsProblemError, problem_middleware
 from simulators.reference_cms.store import Store
 from simulators.reference_cms.sut_api import SutApi
 
@@ -74,7 +74,7 @@ class ReferenceCms:
             return await channels.watch_clock(after)
 
         clock = CmsClock(read_network, poll_interval=options.poll_interval, watch_network=watch_network,
-                         ignore_network=defects.active("ignores-harness-clock"))
+                         ignore_network=defects.active(IGNORES_HARNESS_CLOCK))
         channels = ChannelsClient(options.channels_url, tokens, clock, key_scope=self.store.instance_id)
         self.ctx = Context(state=options.state, store=self.store, clock=clock, channels=channels, defects=defects,
                            settings=options.settings, audit=AuditTrail(self.store, defects, clock.now, options.state))
@@ -95,16 +95,16 @@ class ReferenceCms:
         channel = request.match_info["channel"].upper()
         party = request.match_info["party"].upper()
         if (channel, party) not in self.engine.mailboxes:
-            raise ProblemError(404, "No such mailbox", f"{party} on {channel} is not one of this CMS's mailboxes",
+            raise CmsProblemError(404, "No such mailbox", f"{party} on {channel} is not one of this CMS's mailboxes",
                                errors=[("path", "must name a channel and an own party")])
         try:
             body = await request.json()
         except ValueError:
-            raise ProblemError(400, "Malformed JSON", "a push body is JSON",
+            raise CmsProblemError(400, "Malformed JSON", "a push body is JSON",
                                errors=[("body", "must be JSON")]) from None
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, dict) or not message.get("message_id"):
-            raise ProblemError(422, "Invalid push", "a push carries a message envelope with its message_id",
+            raise CmsProblemError(422, "Invalid push", "a push carries a message envelope with its message_id",
                                errors=[("message.message_id", "required")])
         await self.engine.receive_push(channel, party, body)
         return web.json_response({"status": "recorded"})

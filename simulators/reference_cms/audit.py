@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from simulators.reference_cms.defects import ActiveDefects
+from simulators.reference_cms.defects import (
+    AUDIT_WITHOUT_ALTERATIONS,
+    AUDIT_WITHOUT_CONSULTATIONS,
+    AUTOMATED_PROCESSING_WITHOUT_ACTOR,
+    DISCLOSURE_WITHOUT_RECIPIENT,
+    ActiveDefects,
+)
 from simulators.reference_cms.models import AuditOperation
 from simulators.reference_cms.store import Store
 
@@ -38,14 +44,14 @@ class AuditTrail:
         data: str | None = None,
         at: datetime | None = None,
     ) -> None:
-        if operation is AuditOperation.CONSULTATION and self._defects.active("audit-without-consultations"):
+        if operation is AuditOperation.CONSULTATION and self._defects.active(AUDIT_WITHOUT_CONSULTATIONS):
             return
         if operation in (AuditOperation.ALTERATION, AuditOperation.COMBINATION) \
-                and self._defects.active("audit-without-alterations"):
+                and self._defects.active(AUDIT_WITHOUT_ALTERATIONS):
             return
-        if operation is AuditOperation.DISCLOSURE and self._defects.active("disclosure-without-recipient"):
+        if operation is AuditOperation.DISCLOSURE and self._defects.active(DISCLOSURE_WITHOUT_RECIPIENT):
             recipient = None
-        if actor in (None, self.policy_actor) and self._defects.active("automated-processing-without-actor"):
+        if actor in (None, self.policy_actor) and self._defects.active(AUTOMATED_PROCESSING_WITHOUT_ACTOR):
             actor = ""  # a background job has no user session to take the actor from
         self._store.audit(
             at=at or self._now(),

@@ -18,6 +18,16 @@ from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.channels import ChannelError
 from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
+from simulators.reference_cms.defects import (
+    DUPLICATE_DELIVERY_OPENS_SECOND_CASE,
+    ERASURE_LEAVES_TRACES,
+    HAND_OVER_OUTSIDE_CMS,
+    IGNORES_HARNESS_CLOCK,
+    NCB_EXCHANGES_OUTSIDE_CMS,
+    NO_DELAY_NOTICE_FOR_JUDICIAL,
+    REKEYED_MESSAGE_IDS,
+    RETENTION_REVIEW_WITHOUT_ERASURE,
+)
 from simulators.reference_cms.erasure import erase_everywhere, names_of
 from simulators.reference_cms.incoming import Receiving
 from simulators.reference_cms.models import (
@@ -67,7 +77,7 @@ class CaseEngine:
         """Keep a pushed delivery (before its 2xx acknowledges it); False if already kept."""
         ctx = self.ctx
         delivery_id = str(body.get("delivery_id") or "") or None
-        if ctx.defects.active("duplicate-delivery-opens-second-case"):
+        if ctx.defects.active(DUPLICATE_DELIVERY_OPENS_SECOND_CASE):
             delivery_id = None  # every push is taken as new
         elif delivery_id is not None and ctx.store.has_delivery(delivery_id):
             # A push of what the mailbox sweep took already: kept, so no look at the clock for it.
@@ -80,7 +90,7 @@ class CaseEngine:
     async def receipt_time(self) -> datetime:
         """The network time of a receipt: a fresh look at the network clock when following it."""
         clock = self.ctx.clock
-        if clock.following and not self.ctx.defects.active("ignores-harness-clock"):
+        if clock.following and not self.ctx.defects.active(IGNORES_HARNESS_CLOCK):
             with contextlib.suppress(ChannelError, KeyError, ValueError):
                 moment, mode = await self.ctx.channels.read_clock()
                 clock.observe(moment, mode)
@@ -100,7 +110,7 @@ class CaseEngine:
             kept: list[str] = []
             for delivery in page.get("deliveries", []):
                 delivered = parse_network_time(str(delivery["delivered_at"]))
-                if ctx.defects.active("ignores-harness-clock"):
+                if ctx.defects.active(IGNORES_HARNESS_CLOCK):
                     delivered = ctx.now()
                 if ctx.store.add_inbox(str(delivery["delivery_id"]), channel, party, delivered, delivery["message"]):
                     new += 1
@@ -151,7 +161,7 @@ class CaseEngine:
             return
         answering = self.answering
         answering.first_view(case)
-        if case.handed_over_to and not self.ctx.defects.active("hand-over-outside-cms"):
+        if case.handed_over_to and not self.ctx.defects.active(HAND_OVER_OUTSIDE_CMS):
             self.sender.record_national(case.case_id, case.handed_over_to, case.own_party, "HAND_BACK",
                                         "information returned by the competent authority", CaseDirection.INCOMING)
         open_items = [i for i in case.items if i.state is ItemState.OPEN]
@@ -191,7 +201,7 @@ class CaseEngine:
         if remaining <= 0:
             # The court is late: the estimate passed, so the requester hears the next one (Art 5(2) 'keep updated').
             remaining = every.total_seconds() / 3600
-        if not ctx.defects.active("no-delay-notice-for-judicial"):
+        if not ctx.defects.active(NO_DELAY_NOTICE_FOR_JUDICIAL):
             await self.answering.delay_notice(
                 case, "UPDATE", remaining,
                 f"Judicial authorisation for items {', '.join(waiting)} is still pending; expected within "
@@ -243,7 +253,7 @@ class CaseEngine:
         bookkeeping (ids, times, parties, outcome), which the statistics and the audit need.
         """
         ctx = self.ctx
-        if ctx.defects.active("retention-review-without-erasure"):
+        if ctx.defects.active(RETENTION_REVIEW_WITHOUT_ERASURE):
             case.events.append({"at": ctx.now().isoformat(), "kind": "RETENTION_REVIEW",
                                 "detail": "Art 16(4): reviewed; case archived with its data"})
             return
@@ -263,7 +273,7 @@ class CaseEngine:
                             "detail": f"Art 16(3)-(4): reviewed; personal data erased ({erased} record(s))"})
         ctx.audit.record(AuditOperation.ERASURE, "Art 16(3): personal data no longer necessary for the purpose "
                          "erased at the first retention review (Art 16(4))", case_id=case.case_id)
-        if not ctx.defects.active("erasure-leaves-traces"):
+        if not ctx.defects.active(ERASURE_LEAVES_TRACES):
             erase_everywhere(case, ctx.store, names)
 
     # -- exports ------------------------------------------------------------------------------
@@ -271,7 +281,7 @@ class CaseEngine:
     def _communications(self, case_id: str) -> list[Communication]:
         ctx = self.ctx
         numbered = ctx.store.communications_numbered(case_id)
-        if not ctx.defects.active("rekeyed-message-ids"):
+        if not ctx.defects.active(REKEYED_MESSAGE_IDS):
             return [c for _, c in numbered]
         return [c.model_copy(update={"message_id": f"{ctx.state}-MSG-{n:06d}"}) for n, c in numbered]
 
@@ -293,7 +303,7 @@ class CaseEngine:
 
     def in_cms(self, case: CaseState) -> bool:
         """False for a case the defect 'ncb-exchanges-outside-cms' keeps in the NCB's own application."""
-        return not (case.own_party.startswith("NCB-") and self.ctx.defects.active("ncb-exchanges-outside-cms"))
+        return not (case.own_party.startswith("NCB-") and self.ctx.defects.active(NCB_EXCHANGES_OUTSIDE_CMS))
 
     def statistics(self, year: int) -> Statistics:
         cases = [c for c in self.ctx.store.cases() if self.in_cms(c)]

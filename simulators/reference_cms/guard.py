@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from simulators.reference_cms.problems import Handler, ProblemError
+from simulators.reference_cms.problems import CmsProblemError, Handler
 
 __all__ = ["LOOPBACK_NAMES", "allowed_host_names", "guard_middleware", "is_loopback"]
 
@@ -66,12 +66,12 @@ def guard_middleware(allowed_hosts: frozenset[str], token: str | None) -> Middle
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         host = request.headers.get("Host")
         if host is not None and _host_name(host) not in allowed_hosts:
-            raise ProblemError(421, "Misdirected request", f"this CMS does not answer to the host name {host!r}",
+            raise CmsProblemError(421, "Misdirected request", f"this CMS does not answer to the host name {host!r}",
                                errors=[("header.Host", "must name this CMS's own address or an allowed host")],
                                slug="misdirected-request")
         guarded = token_bytes is not None and request.path.startswith(_GUARDED_PREFIX)
         if guarded and not _token_matches(request.headers.get("Authorization", ""), token_bytes or b""):
-            raise ProblemError(401, "Unauthorised",
+            raise CmsProblemError(401, "Unauthorised",
                                "this SUT interface needs its bearer token (Authorization: Bearer ...)",
                                errors=[("header.Authorization", _TOKEN_RULE)], slug="unauthorised",
                                headers={"WWW-Authenticate": 'Bearer realm="sut"'})

@@ -32,6 +32,31 @@ from simulators.model.parties import PartyKind, UnknownPartyError
 from simulators.model.parties import party as party_of
 from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.context import Context
+from simulators.reference_cms.defects import (
+    ANSWER_TIMER_IGNORES_JUDICIAL_WAIT,
+    ANSWERS_FILED_BY_REFERENCE_ONLY,
+    CLARIFICATION_ANSWERED_WITHOUT_CONTENT,
+    CLARIFICATION_REQUEST_NOT_ANSWERED,
+    CLARIFICATION_RESTARTS_CLOCK,
+    COPY_EXCEPTION_NOT_RECORDED,
+    COPY_READ_FIRST_FILES_REQUEST_AS_COPY,
+    DEADLINE_FROM_FIRST_VIEW,
+    DEADLINE_IN_WORKING_DAYS,
+    DESIGNATED_AUTHORITY_REQUESTS_OFFICE_HOURS_ONLY,
+    DUPLICATE_DELIVERY_OPENS_SECOND_CASE,
+    ENGLISH_NOT_ACCEPTED,
+    JUDICIAL_APPLICATION_NEXT_WORKING_DAY,
+    NO_CROSS_CHECK,
+    NO_DELAY_NOTICE_FOR_JUDICIAL,
+    NO_DELAY_UPDATES,
+    NO_SPOC_COPY_FOR_AUTHORITY_REPLY,
+    OFFICE_HOURS_ONLY,
+    REFUSES_INSTEAD_OF_CLARIFYING,
+    SIRENE_REQUESTS_FILED_AS_SIRENE_BUSINESS,
+    SUBJECTLESS_REQUESTS_NEVER_QUEUED,
+    URGENT_AUTHORITY_REPLY_WITHOUT_SPOC_COPY,
+    URGENT_DESIGNATED_REPLY_WITHOUT_COPY,
+)
 from simulators.reference_cms.models import (
     AuditOperation,
     CaseDirection,
@@ -85,7 +110,7 @@ class Receiving:
         directive = _directive(envelope)
         # Addressed to the state when one of its parties is in `to`, whichever own mailbox got it first.
         addressed = bool(self._addressees(envelope))
-        copy_inbox = ctx.defects.active("copy-read-first-files-request-as-copy")
+        copy_inbox = ctx.defects.active(COPY_READ_FIRST_FILES_REQUEST_AS_COPY)
         if copy_inbox and item.party not in envelope.get("to", []):
             addressed = False  # the defect takes whatever reaches the SPOC's inbox in CC for a copy
         kind = directive.kind if directive else None
@@ -93,7 +118,7 @@ class Receiving:
         if known:
             seen_here = any(c.message_id == message_id and c.received_by == item.party
                             for case_id in known for c in ctx.store.communications(case_id))
-            duplicate_defect = ctx.defects.active("duplicate-delivery-opens-second-case")
+            duplicate_defect = ctx.defects.active(DUPLICATE_DELIVERY_OPENS_SECOND_CASE)
             if seen_here and not duplicate_defect:
                 return  # a redelivery of a message already recorded
             answered_here = any(
@@ -110,7 +135,7 @@ class Receiving:
                 ctx.audit.record(AuditOperation.COLLECTION, self._receipt_note(item, "received and recorded"),
                                  case_id=known[0], message_id=message_id, at=item.received_at)
                 return
-        if not addressed and not (known and ctx.defects.active("duplicate-delivery-opens-second-case")):
+        if not addressed and not (known and ctx.defects.active(DUPLICATE_DELIVERY_OPENS_SECOND_CASE)):
             # Only in CC: a copy (Arts 4(1), 5(3), 7(3), 8). It joins the state's own exchange if it has one.
             await self.on_copy(item, directive)
             return
@@ -176,9 +201,11 @@ class Receiving:
 
     # -- requests -----------------------------------------------------------------------------
 
+    # Long: an incoming request from receipt to its planned answer, each step with the defect that breaks it;
+    # split, the order of the steps (case, copies, channel, cross-check, plan) would be spread out.
     async def on_request(self, item: InboxItem, directive: DirectiveMessage, request: InformationRequest) -> None:
         ctx = self.ctx
-        if item.channel == "SIRENE" and ctx.defects.active("sirene-requests-filed-as-sirene-business"):
+        if item.channel == "SIRENE" and ctx.defects.active(SIRENE_REQUESTS_FILED_AS_SIRENE_BUSINESS):
             # The SIRENE connector files every form as SIS business (hits, flags): no request case is opened.
             await self.on_other(item, directive)
             return
@@ -198,7 +225,7 @@ class Receiving:
             # The requester involved Europol: the matter is treated as within its objectives (Art 12).
             serious_offence="EUROPOL" in recipients or bool(payload.get("europol_involved")),
             origin_message_id=str(envelope.get("message_id")),
-            copy_exception=None if ctx.defects.active("copy-exception-not-recorded") else request.copy_exception,
+            copy_exception=None if ctx.defects.active(COPY_EXCEPTION_NOT_RECORDED) else request.copy_exception,
         )
         channel = str(envelope.get("channel") or item.channel)
         if channel == "INTERPOL" and directive.channel_exception is not None \
@@ -217,7 +244,7 @@ class Receiving:
         self.cross_check(case, _subjects(request))
         ctx.store.save_case(case)
 
-        if request.language == "en" and ctx.defects.active("english-not-accepted"):
+        if request.language == "en" and ctx.defects.active(ENGLISH_NOT_ACCEPTED):
             await self.answering.refuse_whole(case, RefusalGround.NC,
                                               "Art 4(6): the request is not in a language of the Art 11 list.")
             ctx.store.save_case(case)
@@ -231,7 +258,7 @@ class Receiving:
         violations = request_content_violations(request)
         if violations:
             questions = "; ".join(f"{v.field}: {v.rule} ({v.article})" for v in violations)
-            if ctx.defects.active("refuses-instead-of-clarifying"):
+            if ctx.defects.active(REFUSES_INSTEAD_OF_CLARIFYING):
                 await self.answering.refuse_whole(case, RefusalGround.NC, "Art 6(1)(b): " + questions)
             else:
                 self.answering.set_deadline(case)
@@ -251,14 +278,14 @@ class Receiving:
         own_kind = _kind_of(case.own_party)
         if own_kind is PartyKind.COMPETENT_AUTHORITY:
             if sender_kind is PartyKind.SPOC:
-                if ctx.defects.active("no-spoc-copy-for-authority-reply") or (
-                        request.urgent and ctx.defects.active("urgent-authority-reply-without-spoc-copy")):
+                if ctx.defects.active(NO_SPOC_COPY_FOR_AUTHORITY_REPLY) or (
+                        request.urgent and ctx.defects.active(URGENT_AUTHORITY_REPLY_WITHOUT_SPOC_COPY)):
                     return {}
                 return {ctx.spoc: CopyReason.ART_8_1}
             return {ctx.spoc: CopyReason.ART_8_2, f"SPOC-{their_state}": CopyReason.ART_8_2}
         designated = request.requester_type is RequesterType.DESIGNATED_AUTHORITY
         if sender_kind is PartyKind.DESIGNATED_AUTHORITY or designated:
-            if request.urgent and ctx.defects.active("urgent-designated-reply-without-copy"):
+            if request.urgent and ctx.defects.active(URGENT_DESIGNATED_REPLY_WITHOUT_COPY):
                 return {}
             return {f"SPOC-{their_state}": CopyReason.ART_5_3}
         return {}
@@ -266,7 +293,7 @@ class Receiving:
     def cross_check(self, case: CaseState, subjects: list[str]) -> None:
         """Art 16(1)(d): match the request against earlier exchanges and the information held."""
         ctx = self.ctx
-        if ctx.defects.active("no-cross-check"):
+        if ctx.defects.active(NO_CROSS_CHECK):
             return
         matches: list[CrossCheckMatch] = []
         fixtures = ctx.store.fixtures()
@@ -312,12 +339,12 @@ class Receiving:
         })
         case.availability = request_availability(plans)
         case.status = CaseStatus.OPEN
-        if restart and ctx.defects.active("clarification-restarts-clock"):
+        if restart and ctx.defects.active(CLARIFICATION_RESTARTS_CLOCK):
             answering.set_deadline(case, counted_from=start, restart=True)
-        elif not ctx.defects.active("deadline-from-first-view"):
+        elif not ctx.defects.active(DEADLINE_FROM_FIRST_VIEW):
             answering.set_deadline(case)
         judicial = [p for p in plans if p.decision == "JUDICIAL"]
-        if judicial and ctx.defects.active("judicial-application-next-working-day"):
+        if judicial and ctx.defects.active(JUDICIAL_APPLICATION_NEXT_WORKING_DAY):
             # The day's applications go to the court in one batch, the next working morning.
             ctx.store.plan(case.case_id, "JUDICIAL_APPLICATION",
                            _next_working_morning(ctx.now(), load_zone(ctx.timezone)),
@@ -329,10 +356,10 @@ class Receiving:
                                       max(p.judicial_after_hours for p in judicial),
                                       {p.item_id: p.judicial.value for p in judicial})
         others = [p for p in plans if p.decision != "JUDICIAL"]
-        if not request.entities and ctx.defects.active("subjectless-requests-never-queued"):
+        if not request.entities and ctx.defects.active(SUBJECTLESS_REQUESTS_NEVER_QUEUED):
             # The work queue is keyed by the data subject: a request naming none gets no entry, so nobody answers.
             others = []
-        if ctx.defects.active("answer-timer-ignores-judicial-wait"):
+        if ctx.defects.active(ANSWER_TIMER_IGNORES_JUDICIAL_WAIT):
             others = plans
         if others:
             ctx.store.plan(case.case_id, "ANSWER", self._answer_time(case, start, restart))
@@ -341,15 +368,15 @@ class Receiving:
     def _answer_time(self, case: CaseState, start: datetime, restart: bool) -> datetime:
         ctx = self.ctx
         delay = answer_delay(bool(case.urgent), case.availability or Availability.DIRECT, ctx.settings, ctx.defects)
-        if restart and ctx.defects.active("clarification-restarts-clock") and case.deadline_due is not None:
+        if restart and ctx.defects.active(CLARIFICATION_RESTARTS_CLOCK) and case.deadline_due is not None:
             # Working to its own (wrong) deadline: the answer leaves just before it.
             return max(start + delay, case.deadline_due - timedelta(minutes=15))
-        if not case.urgent and ctx.defects.active("deadline-in-working-days") and case.deadline_due is not None:
+        if not case.urgent and ctx.defects.active(DEADLINE_IN_WORKING_DAYS) and case.deadline_due is not None:
             # The non-urgent queue is worked by due date: the answer leaves on the (wrong) due date.
             return max(start + delay, case.deadline_due - timedelta(hours=2))
         day_desk = case.requester_type is RequesterType.DESIGNATED_AUTHORITY \
-            and ctx.defects.active("designated-authority-requests-office-hours-only")
-        if ctx.defects.active("office-hours-only") or day_desk:
+            and ctx.defects.active(DESIGNATED_AUTHORITY_REQUESTS_OFFICE_HOURS_ONLY)
+        if ctx.defects.active(OFFICE_HOURS_ONLY) or day_desk:
             zone = load_zone(ctx.timezone)
             return next_office_moment(next_office_moment(start, zone) + delay, zone)
         return start + delay
@@ -366,10 +393,10 @@ class Receiving:
         reasons = (f"Judicial authorisation is required under national law (Art 9) before items "
                    f"{', '.join(item_ids)} can be provided; expected within {hours:g} hours.")
         sent: list[str] = []
-        if not ctx.defects.active("no-delay-notice-for-judicial"):
+        if not ctx.defects.active(NO_DELAY_NOTICE_FOR_JUDICIAL):
             sent = await self.answering.delay_notice(case, "PENDING", hours, reasons)
         now = ctx.now()
-        if not ctx.defects.active("no-delay-updates"):
+        if not ctx.defects.active(NO_DELAY_UPDATES):
             ctx.store.plan(case.case_id, "JUDICIAL_UPDATE", now + ctx.settings.judicial_update_every,
                            {"expected_at": (now + timedelta(hours=hours)).isoformat()})
         automatic = {i: o for i, o in outcomes.items() if o in ("GRANTED", "REFUSED")}
@@ -411,7 +438,7 @@ class Receiving:
     def _case_for(self, item: InboxItem, directive: DirectiveMessage, direction: CaseDirection) -> CaseState | None:
         ctx = self.ctx
         # The defect's filing ignores the channel thread the message answers.
-        threaded = not ctx.defects.active("answers-filed-by-reference-only")
+        threaded = not ctx.defects.active(ANSWERS_FILED_BY_REFERENCE_ONLY)
         in_reply_to = item.envelope.get("in_reply_to") if threaded else None
         if in_reply_to:
             for case_id in ctx.store.cases_of_message(str(in_reply_to)):
@@ -446,10 +473,10 @@ class Receiving:
 
     async def _clarify_own_request(self, case: CaseState, item: InboxItem, directive: DirectiveMessage) -> None:
         """Art 14(2)(f): answer the requested SPOC's questions at once, with the completed request."""
-        if self.ctx.defects.active("clarification-request-not-answered"):
+        if self.ctx.defects.active(CLARIFICATION_REQUEST_NOT_ANSWERED):
             return  # recorded with the case, but no one is told that the requested SPOC waits for an answer
         request = InformationRequest.model_validate(case.request) if case.request else None
-        if self.ctx.defects.active("clarification-answered-without-content"):
+        if self.ctx.defects.active(CLARIFICATION_ANSWERED_WITHOUT_CONTENT):
             request = None  # the form letter's attachment slot stays empty
         answers = DirectiveMessage(
             kind=MessageKind.CLARIFICATION, case_reference=case.reference, language=case.language or "en",

@@ -60,6 +60,8 @@ _SUT_TOKEN = {
 }
 
 
+# Long: the SUT interface's OpenAPI document assembled in the order of the
+# document itself (components, paths, operations, security).
 def build_openapi() -> dict[str, Any]:
     wanted: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = []
     for route in ROUTES:

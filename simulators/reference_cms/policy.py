@@ -23,7 +23,18 @@ from simulators.model.directive import (
 from simulators.model.parties import state as state_of
 from simulators.model.personal_data import load_personal_data_whitelist
 from simulators.model.siena import CrimeArea
-from simulators.reference_cms.defects import ActiveDefects
+from simulators.reference_cms.defects import (
+    CONTACTS_AND_INFORMANTS_AS_SUSPECTS,
+    LATE_URGENT_REPLY,
+    ORIGINATOR_CONSENT_NOT_CHECKED,
+    OUT_OF_DATE_DATA_PROVIDED,
+    PARTIAL_REFUSAL_REFUSES_ALL,
+    PERSONAL_DATA_OUTSIDE_CATEGORIES,
+    REFUSAL_OF_INDIRECT_INFORMATION,
+    SUBJECT_CATEGORY_FROM_REQUEST,
+    URGENT_REQUEST_SKIPS_CONSENT_CHECK,
+    ActiveDefects,
+)
 from simulators.reference_cms.models import FixtureRecord, JudicialAuthorisation
 
 __all__ = [
@@ -115,13 +126,15 @@ def plan_items(
         key = entity_key(entity) if entity else None
         records = [r for r in fixtures if key is not None and r.subject.casefold() == key.casefold()]
         plans.append(_plan_item(item, entity, key, records, defects, urgent=request.urgent))
-    if defects.active("partial-refusal-refuses-all") and any(p.decision == "REFUSE" for p in plans):
+    if defects.active(PARTIAL_REFUSAL_REFUSES_ALL) and any(p.decision == "REFUSE" for p in plans):
         grounds = sorted({g for p in plans for g in p.grounds}, key=str)
         for p in plans:
             p.decision, p.grounds, p.records = "REFUSE", list(grounds), []
     return plans
 
 
+# Long: the decision for one requested item, branch by branch as the Art 6 grounds
+# and the named defects that bend them are listed.
 def _plan_item(
     item: RequestedItem, entity: Entity | None, key: str | None, records: list[FixtureRecord],
     defects: ActiveDefects, *, urgent: bool = False,
@@ -130,7 +143,7 @@ def _plan_item(
     if not records:
         plan.grounds = [RefusalGround.NA]
         return plan
-    if defects.active("out-of-date-data-provided"):
+    if defects.active(OUT_OF_DATE_DATA_PROVIDED):
         # Out-of-date records are graded instead of withheld: the register's DQ flag becomes accuracy 4.
         records = [r.model_copy(update={"refusal_ground": None, "information_accuracy": "4"})
                    if r.refusal_ground is RefusalGround.DQ else r for r in records]
@@ -138,23 +151,23 @@ def _plan_item(
     if grounds:
         plan.grounds = [grounds[0]]
         return plan
-    consent_checked = not defects.active("originator-consent-not-checked") and not (
-        urgent and defects.active("urgent-request-skips-consent-check"))
+    consent_checked = not defects.active(ORIGINATOR_CONSENT_NOT_CHECKED) and not (
+        urgent and defects.active(URGENT_REQUEST_SKIPS_CONSENT_CHECK))
     if any(r.originator_state and not r.originator_consent for r in records) and consent_checked:
         plan.grounds = [RefusalGround.OC]
         return plan
     kept: list[FixtureRecord] = []
     for record in records:
         subject = record.subject_category or (entity.subject_category if entity else None)
-        if defects.active("subject-category-from-request") and entity is not None and entity.subject_category:
+        if defects.active(SUBJECT_CATEGORY_FROM_REQUEST) and entity is not None and entity.subject_category:
             # The requester's description of the person replaces the register's: a witness asked about as a
             # suspect is filtered, and labelled, as a suspect.
             record = record.model_copy(update={"subject_category": entity.subject_category})
             subject = entity.subject_category
-        if subject in _FILTER_UNKNOWN and defects.active("contacts-and-informants-as-suspects"):
+        if subject in _FILTER_UNKNOWN and defects.active(CONTACTS_AND_INFORMANTS_AS_SUSPECTS):
             subject = DataSubjectCategory.SUSPECT
         allowed = permitted_categories(subject)
-        if defects.active("personal-data-outside-categories"):
+        if defects.active(PERSONAL_DATA_OUTSIDE_CATEGORIES):
             kept.append(record)
             continue
         outside = [c for c in record.data_categories if c not in allowed]
@@ -181,7 +194,7 @@ def _plan_item(
         plan.judicial = chosen.judicial_authorisation
         plan.judicial_after_hours = chosen.judicial_decision_after_hours
         return plan
-    if plan.availability is Availability.INDIRECT and defects.active("refusal-of-indirect-information"):
+    if plan.availability is Availability.INDIRECT and defects.active(REFUSAL_OF_INDIRECT_INFORMATION):
         plan.grounds = [RefusalGround.NA]
         plan.records = []
         return plan
@@ -201,7 +214,7 @@ def answer_delay(
     urgent: bool, availability: Availability, settings: PolicySettings, defects: ActiveDefects
 ) -> timedelta:
     """How long the operator needs before answering: the processing time of the information asked for."""
-    if urgent and defects.active("late-urgent-reply"):
+    if urgent and defects.active(LATE_URGENT_REPLY):
         return max(settings.processing_indirect, timedelta(hours=24))
     if availability is Availability.INDIRECT:
         return settings.processing_indirect

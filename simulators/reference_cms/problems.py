@@ -15,8 +15,8 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_JSON_DEPTH",
     "PROBLEM_TYPE",
+    "CmsProblemError",
     "FieldRule",
-    "ProblemError",
     "problem_middleware",
     "read_body",
     "validation_problem",
@@ -36,7 +36,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FieldRule = tuple[str, str]
 
 
-class ProblemError(Exception):
+class CmsProblemError(Exception):
     def __init__(self, status: int, title: str, detail: str, *, errors: Sequence[FieldRule] = (),
                  slug: str | None = None, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(detail)
@@ -55,7 +55,7 @@ class ProblemError(Exception):
         return document
 
 
-def validation_problem(exc: ValidationError, prefix: str = "") -> ProblemError:
+def validation_problem(exc: ValidationError, prefix: str = "") -> CmsProblemError:
     errors: list[FieldRule] = []
     for error in exc.errors(include_url=False):
         location = ".".join(str(part) for part in error["loc"])
@@ -65,7 +65,7 @@ def validation_problem(exc: ValidationError, prefix: str = "") -> ProblemError:
             location, message = message.split(": ", 1)
         errors.append((prefix + location if location else prefix.rstrip(".") or "body", message))
     detail = "; ".join(f"{f}: {r}" for f, r in errors)
-    return ProblemError(422, "Invalid input", detail, errors=errors, slug="validation")
+    return CmsProblemError(422, "Invalid input", detail, errors=errors, slug="validation")
 
 
 def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -86,7 +86,7 @@ async def read_body(request: web.Request, model: type[M]) -> M:
     """The body as `model`: JSON only as application/json (a cross-site "simple" POST cannot send
     that without a preflight), nested at most MAX_JSON_DEPTH deep, else a problem naming the rule."""
     if request.content_type != "application/json":
-        raise ProblemError(415, "Unsupported media type",
+        raise CmsProblemError(415, "Unsupported media type",
                            f"the body is {request.content_type!r}; this interface takes application/json only",
                            errors=[("header.Content-Type", "must be application/json")], slug="unsupported-media-type")
     try:
@@ -94,10 +94,10 @@ async def read_body(request: web.Request, model: type[M]) -> M:
     except RecursionError:
         raw = _TOO_DEEP
     except ValueError:
-        raise ProblemError(400, "Malformed JSON", "the body must be a JSON document",
+        raise CmsProblemError(400, "Malformed JSON", "the body must be a JSON document",
                            errors=[("body", "must be valid JSON")], slug="malformed-json") from None
     if raw is _TOO_DEEP or _too_deep(raw):
-        raise ProblemError(400, "Malformed JSON", f"the body nests arrays or objects deeper than {MAX_JSON_DEPTH}",
+        raise CmsProblemError(400, "Malformed JSON", f"the body nests arrays or objects deeper than {MAX_JSON_DEPTH}",
                            errors=[("body", f"must nest at most {MAX_JSON_DEPTH} levels deep")],
                            slug="malformed-json")
     try:
@@ -106,7 +106,7 @@ async def read_body(request: web.Request, model: type[M]) -> M:
         raise validation_problem(exc) from None
 
 
-def _respond(problem: ProblemError, request: web.Request) -> web.Response:
+def _respond(problem: CmsProblemError, request: web.Request) -> web.Response:
     return web.Response(status=problem.status, text=json.dumps(problem.document(request.path_qs)),
                         content_type=PROBLEM_TYPE, headers=problem.headers)
 
@@ -115,7 +115,7 @@ def _respond(problem: ProblemError, request: web.Request) -> web.Response:
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except ProblemError as problem:
+    except CmsProblemError as problem:
         return _respond(problem, request)
     except ValidationError as exc:
         return _respond(validation_problem(exc), request)
@@ -126,9 +126,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             404: ("path", "no such resource"),
             413: ("body", f"at most {MAX_BODY_BYTES} bytes"),
         }.get(exc.status, ("method", f"{request.method} is not allowed here"))
-        return _respond(ProblemError(exc.status, exc.reason, f"{request.method} {request.path}: {exc.reason}",
+        return _respond(CmsProblemError(exc.status, exc.reason, f"{request.method} {request.path}: {exc.reason}",
                                      errors=[(field, rule)]), request)
     except Exception:
         incident = secrets.token_hex(6)
         _log.exception("incident %s while answering %s %s", incident, request.method, request.path)
-        return _respond(ProblemError(500, "Internal error", f"incident {incident}; see the CMS log"), request)
+        return _respond(CmsProblemError(500, "Internal error", f"incident {incident}; see the CMS log"), request)

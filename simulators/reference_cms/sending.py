@@ -28,6 +28,13 @@ from simulators.model.parties import party as party_of
 from simulators.reference_cms.channels import ChannelError, ChannelUnavailable
 from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
+from simulators.reference_cms.defects import (
+    EUROPOL_COPY_WITHOUT_PURPOSES,
+    FALLBACK_LABELLED_THIRD_COUNTRY,
+    INTERPOL_DROPS_OWN_STATE_COPIES,
+    LATE_COPY,
+    NO_FALLBACK_ON_SIENA_OUTAGE,
+)
 from simulators.reference_cms.models import AuditOperation, CaseDirection, Communication
 
 __all__ = ["Outbound", "Sender"]
@@ -83,19 +90,19 @@ class Sender:
         """Send `out` (and the copies it demands); the communications recorded, main message first."""
         ctx = self.ctx
         out.directive.sent_at = ctx.now()
-        late_copies = bool(out.copies) and ctx.defects.active("late-copy")
+        late_copies = bool(out.copies) and ctx.defects.active(LATE_COPY)
         if out.channel == "SIENA":
             try:
                 sent = await self._send_siena(out, with_copies=not late_copies)
             except ChannelUnavailable as exc:
-                if ctx.defects.active("no-fallback-on-siena-outage"):
+                if ctx.defects.active(NO_FALLBACK_ON_SIENA_OUTAGE):
                     _log.info("SIENA unavailable (%s); retrying later on SIENA", exc)
                     self._retry_later(out)
                     return []
                 _log.info("SIENA unavailable (%s); falling back to Interpol (Art 13(2)(c))", exc)
                 try:
                     # The fallback form's first option, 'third country involved', stays ticked under the defect.
-                    ground = (ChannelException.THIRD_COUNTRY if ctx.defects.active("fallback-labelled-third-country")
+                    ground = (ChannelException.THIRD_COUNTRY if ctx.defects.active(FALLBACK_LABELLED_THIRD_COUNTRY)
                               else ChannelException.INCIDENT)
                     sent = await self._send_interpol(out, ground, with_copies=not late_copies)
                 except ChannelError as fallback_failed:
@@ -156,7 +163,7 @@ class Sender:
             body["case_id"] = out.channel_case_id
         if out.restrictions:
             body["restrictions"] = out.restrictions
-        if europol and not defects.active("europol-copy-without-purposes"):
+        if europol and not defects.active(EUROPOL_COPY_WITHOUT_PURPOSES):
             # Art 12(2): a copy to Europol states the purposes of processing and any restriction.
             body["processing_purposes"] = ["CROSS_CHECKING", "OPERATIONAL_ANALYSIS"]
             body["restrictions"] = out.restrictions or (
@@ -216,7 +223,7 @@ class Sender:
             envelope = await self.ctx.channels.send("INTERPOL", f"NCB-{own_state}", body, out.key + ":interpol")
         copy_reasons = {p: r for p, r in out.copies.items() if with_copies}
         sent = [self._record(out.case_id, envelope, directive, copy_reasons, recorded=out.recorded)]
-        if self.ctx.defects.active("interpol-drops-own-state-copies"):
+        if self.ctx.defects.active(INTERPOL_DROPS_OWN_STATE_COPIES):
             # The Interpol gateway knows NCBs only: the state's own addressees of the message fall away.
             national = []
         for recipient in national:

@@ -16,7 +16,14 @@ from datetime import datetime, timedelta
 from simulators.model.directive import RequesterType
 from simulators.model.parties import PartyKind, UnknownPartyError
 from simulators.model.parties import party as party_of
-from simulators.reference_cms.defects import ActiveDefects
+from simulators.reference_cms.defects import (
+    COPIES_COUNTED_AS_REQUESTS,
+    REFUSED_COUNTED_AS_REPLIED,
+    STATISTICS_IGNORE_COMPETENT_AUTHORITIES,
+    STATISTICS_LAST_TWELVE_MONTHS,
+    STATISTICS_WITHOUT_STATE_BREAKDOWN,
+    ActiveDefects,
+)
 from simulators.reference_cms.models import ByState, CaseDirection, CaseKind, Counted, ItemState, Statistics
 from simulators.reference_cms.store import CaseState
 
@@ -63,18 +70,20 @@ def _receiver(own_party: str) -> str:
     return "COMPETENT_AUTHORITY" if kind in (PartyKind.COMPETENT_AUTHORITY, PartyKind.DESIGNATED_AUTHORITY) else "SPOC"
 
 
+# Long: the Art 18 statistics as one pass over the cases, with the
+# named defects that miscount them next to the counts they change.
 def compute_statistics(cases: list[CaseState], year: int, state: str, defects: ActiveDefects,
                        now: datetime | None = None) -> Statistics:
-    with_states = not defects.active("statistics-without-state-breakdown")
-    spoc_only = defects.active("statistics-ignore-competent-authorities")
+    with_states = not defects.active(STATISTICS_WITHOUT_STATE_BREAKDOWN)
+    spoc_only = defects.active(STATISTICS_IGNORE_COMPETENT_AUTHORITIES)
     incoming_kinds = {CaseKind.REQUEST}
-    if defects.active("copies-counted-as-requests"):
+    if defects.active(COPIES_COUNTED_AS_REQUESTS):
         incoming_kinds.add(CaseKind.COPY)
 
     def counted(moment: datetime | None) -> bool:
         if moment is None:
             return False
-        if now is not None and defects.active("statistics-last-twelve-months"):
+        if now is not None and defects.active(STATISTICS_LAST_TWELVE_MONTHS):
             return now - timedelta(days=365) < moment <= now  # "the year" read as the last twelve months
         return moment.year == year
 
@@ -86,7 +95,7 @@ def compute_statistics(cases: list[CaseState], year: int, state: str, defects: A
     replied = [c for c in requests if any(i.state is ItemState.PROVIDED for i in c.items)]
     refused = [c for c in requests if any(i.state is ItemState.REFUSED for i in c.items)
                or (c.outcome == "REFUSED")]
-    if defects.active("refused-counted-as-replied"):
+    if defects.active(REFUSED_COUNTED_AS_REPLIED):
         replied = [c for c in requests if c in replied or c in refused]
     submitted = [
         c for c in cases

@@ -26,6 +26,28 @@ from simulators.model.directive import (
 from simulators.model.parties import state as state_of
 from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.context import Context
+from simulators.reference_cms.defects import (
+    COPIES_WITHHELD_FOR_RESTRICTED_HANDLING,
+    COPY_EXCEPTION_DEFAULTED,
+    COPY_EXCEPTION_NOT_RECORDED,
+    HAND_OVER_OUTSIDE_CMS,
+    NO_COPY_TO_FOREIGN_SPOC_FOR_DIRECT_REQUEST,
+    NO_EUROPOL_DECISION,
+    NO_NECESSITY_STATEMENT,
+    NO_RELIABILITY_ELEMENTS,
+    NO_SPOC_COPY_FOR_AUTHORITY_OWN_INITIATIVE,
+    NO_SPOC_COPY_FOR_DESIGNATED_REQUEST,
+    NON_SIENA_WITHOUT_EXCEPTION,
+    OWN_INITIATIVE_IN_OWN_LANGUAGE,
+    OWN_INITIATIVE_NOT_RECORDED,
+    PERSONAL_DATA_OUTSIDE_CATEGORIES,
+    REQUEST_IN_OWN_LANGUAGE,
+    REQUEST_WITHOUT_SUBJECT_LINK,
+    SERIOUS_OWN_INITIATIVE_HELD_FOR_APPROVAL,
+    URGENCY_NOT_FLAGGED_ON_SIENA,
+    URGENT_DESIGNATED_REQUEST_WITHOUT_SPOC_COPY,
+    URGENT_DESIGNATED_REQUESTS_VIA_INTERPOL,
+)
 from simulators.reference_cms.incoming import Receiving, new_case
 from simulators.reference_cms.models import (
     AuditOperation,
@@ -43,7 +65,7 @@ from simulators.reference_cms.models import (
     SubjectType,
 )
 from simulators.reference_cms.policy import europol_rule, language_for_recipient, permitted_categories
-from simulators.reference_cms.problems import ProblemError
+from simulators.reference_cms.problems import CmsProblemError
 from simulators.reference_cms.sending import Outbound, Sender
 from simulators.reference_cms.store import CaseState
 
@@ -55,8 +77,8 @@ _PREFIX = {"SPOC": "SPOC", "DESIGNATED_AUTHORITY": "DLEA", "COMPETENT_AUTHORITY"
 _RESTRICTED_HANDLING = re.compile(r"\bH2\b")  # SIENA handling code: no dissemination without permission
 
 
-def _invalid(field: str, rule: str) -> ProblemError:
-    return ProblemError(422, "Invalid input", f"{field}: {rule}", errors=[(field, rule)], slug="validation")
+def _invalid(field: str, rule: str) -> CmsProblemError:
+    return CmsProblemError(422, "Invalid input", f"{field}: {rule}", errors=[(field, rule)], slug="validation")
 
 
 class Stimuli:
@@ -87,7 +109,7 @@ class Stimuli:
         ctx = self.ctx
         if wanted is not None:
             if any(c.direction is CaseDirection.OUTGOING for c in ctx.store.cases_with_reference(wanted)):
-                raise ProblemError(409, "Reference in use", f"reference {wanted} already names an outgoing case",
+                raise CmsProblemError(409, "Reference in use", f"reference {wanted} already names an outgoing case",
                                    errors=[("reference", "must be unique among the CMS's outgoing exchanges")])
             return wanted
         # The installation's id keeps a generated reference unique on the network, not only in this store: a
@@ -99,14 +121,14 @@ class Stimuli:
                  ) -> tuple[str, ChannelException | None]:
         if third_countries:
             return "INTERPOL", ChannelException.THIRD_COUNTRY
-        if self.ctx.defects.active("non-siena-without-exception"):
+        if self.ctx.defects.active(NON_SIENA_WITHOUT_EXCEPTION):
             return "INTERPOL", None
-        if urgent_designated and self.ctx.defects.active("urgent-designated-requests-via-interpol"):
+        if urgent_designated and self.ctx.defects.active(URGENT_DESIGNATED_REQUESTS_VIA_INTERPOL):
             return "INTERPOL", None
         return "SIENA", None
 
     def _europol(self, crime_areas: list[str], serious: bool) -> EuropolDecision | None:
-        if self.ctx.defects.active("no-europol-decision"):
+        if self.ctx.defects.active(NO_EUROPOL_DECISION):
             return None
         copy, basis = europol_rule(crime_areas, serious, [])
         return EuropolDecision(decision="COPY" if copy else "NO_COPY", basis=basis, at=self.ctx.now())
@@ -120,24 +142,26 @@ class Stimuli:
         by, to = stimulus.by, stimulus.to
         copy_exception = stimulus.copy_exception
         if copy_exception is None and by is RequesterType.DESIGNATED_AUTHORITY and to == "SPOC" \
-                and ctx.defects.active("copy-exception-defaulted"):
+                and ctx.defects.active(COPY_EXCEPTION_DEFAULTED):
             # The request form pre-fills the exception field, and the operator's empty choice keeps it.
             copy_exception = CopyExceptionGround.PERSON_SAFETY
         copies: dict[str, CopyReason] = {}
         if copy_exception is not None:
             return copy_exception, copies
         if by is RequesterType.DESIGNATED_AUTHORITY and to == "SPOC":
-            urgent_path = stimulus.urgent and ctx.defects.active("urgent-designated-request-without-spoc-copy")
-            if not ctx.defects.active("no-spoc-copy-for-designated-request") and not urgent_path:
+            urgent_path = stimulus.urgent and ctx.defects.active(URGENT_DESIGNATED_REQUEST_WITHOUT_SPOC_COPY)
+            if not ctx.defects.active(NO_SPOC_COPY_FOR_DESIGNATED_REQUEST) and not urgent_path:
                 copies[ctx.spoc] = CopyReason.ART_4_1
         elif by is RequesterType.SPOC and to == "COMPETENT_AUTHORITY":
-            if not ctx.defects.active("no-copy-to-foreign-spoc-for-direct-request"):
+            if not ctx.defects.active(NO_COPY_TO_FOREIGN_SPOC_FOR_DIRECT_REQUEST):
                 copies[f"SPOC-{to_state}"] = CopyReason.ART_8_1
         elif to == "COMPETENT_AUTHORITY":
             copies[ctx.spoc] = CopyReason.ART_8_2
             copies[f"SPOC-{to_state}"] = CopyReason.ART_8_2
         return None, copies
 
+    # Long: the outgoing-request stimulus from the operator's form to the
+    # channel: validation, parties, language, copies and channel choice, with the defects beside each step.
     async def outgoing_request(self, stimulus: OutgoingRequestStimulus) -> StimulusResult:
         ctx = self.ctx
         to_state = self._recipient_state(stimulus.to_state)
@@ -148,16 +172,16 @@ class Stimuli:
                                  "through its own SPOC (Art 4(1)); use to=COMPETENT_AUTHORITY for Art 8")
         sender = ctx.party(_PREFIX[by.value])
         recipient = f"{_PREFIX[to]}-{to_state}"
-        if stimulus.language is None and ctx.defects.active("request-in-own-language"):
+        if stimulus.language is None and ctx.defects.active(REQUEST_IN_OWN_LANGUAGE):
             language = ctx.languages[0]
         else:
             language = self._language(to_state, stimulus.language, "Art 4(6)")
         reference = self._reference(stimulus.reference, "REQ")
         copy_exception, copies = self._request_copies(stimulus, to_state)
         # The exception ground the copy is omitted on, as the case and the message record it.
-        recorded_exception = None if ctx.defects.active("copy-exception-not-recorded") else copy_exception
+        recorded_exception = None if ctx.defects.active(COPY_EXCEPTION_NOT_RECORDED) else copy_exception
         if to == "COMPETENT_AUTHORITY" and _RESTRICTED_HANDLING.search(stimulus.use_restrictions or "") \
-                and ctx.defects.active("copies-withheld-for-restricted-handling"):
+                and ctx.defects.active(COPIES_WITHHELD_FOR_RESTRICTED_HANDLING):
             # H2 read as a bar on any dissemination, the copies to the SPOCs included; no Art 8(3) ground.
             copies = {}
         offence = stimulus.offence or "offence under investigation (see purpose)"
@@ -175,10 +199,10 @@ class Stimuli:
             offence=offence,
             availability_reasons=stimulus.availability_reasons or (
                 f"{stimulus.subject} has links to {to_state} (residence, registration or earlier contacts)"),
-            subject_link=None if ctx.defects.active("request-without-subject-link") else (
+            subject_link=None if ctx.defects.active(REQUEST_WITHOUT_SUBJECT_LINK) else (
                 stimulus.subject_link or f"{stimulus.subject} is the {category} in the investigation"),
             use_restrictions=stimulus.use_restrictions or "H0: use only to prevent and combat crime",
-            necessity_proportionality=None if ctx.defects.active("no-necessity-statement") else (
+            necessity_proportionality=None if ctx.defects.active(NO_NECESSITY_STATEMENT) else (
                 stimulus.necessity_proportionality
                 or "The information is needed to establish the facts and cannot be obtained otherwise"),
             items=[RequestedItem(item_id=f"I{n}", description=d, entity_id="E1")
@@ -205,7 +229,7 @@ class Stimuli:
             case_id=case.case_id, sender=sender, to=[recipient], copies=copies,
             europol=bool(europol and europol.decision == "COPY"), directive=directive,
             subject=f"Request for information {reference}", body=request.info_requested or "",
-            urgent=stimulus.urgent and not ctx.defects.active("urgency-not-flagged-on-siena"),
+            urgent=stimulus.urgent and not ctx.defects.active(URGENCY_NOT_FLAGGED_ON_SIENA),
             urgency_reason=request.urgency_reasons,
             crime_areas=areas, entities=[entity], restrictions=request.use_restrictions,
             channel=channel, channel_exception=exception, key=f"{case.case_id}:request",
@@ -227,29 +251,31 @@ class Stimuli:
 
     # -- own-initiative provision -------------------------------------------------------------
 
+    # Long: as outgoing_request, for the Art 7 own-initiative provision: each
+    # step with the defect that breaks it.
     async def own_initiative(self, stimulus: OwnInitiativeStimulus) -> StimulusResult:
         ctx = self.ctx
         to_state = self._recipient_state(stimulus.to_state)
         areas = [a.value for a in stimulus.crime_areas]
         sender = ctx.party(_PREFIX[stimulus.by])
         recipient = f"{_PREFIX[stimulus.to]}-{to_state}"
-        if stimulus.language is None and ctx.defects.active("own-initiative-in-own-language"):
+        if stimulus.language is None and ctx.defects.active(OWN_INITIATIVE_IN_OWN_LANGUAGE):
             language = ctx.languages[0]
         else:
             language = self._language(to_state, stimulus.language, "Art 7(3)")
         reference = self._reference(stimulus.reference, "OI")
         copies: dict[str, CopyReason] = {}
         if stimulus.copy_exception is None:
-            if stimulus.by == "COMPETENT_AUTHORITY" and not ctx.defects.active(
-                    "no-spoc-copy-for-authority-own-initiative"):
+            if (stimulus.by == "COMPETENT_AUTHORITY"
+                    and not ctx.defects.active(NO_SPOC_COPY_FOR_AUTHORITY_OWN_INITIATIVE)):
                 copies[ctx.spoc] = CopyReason.ART_7_4
             if stimulus.to == "COMPETENT_AUTHORITY":
                 copies[f"SPOC-{to_state}"] = CopyReason.ART_7_3
         categories = list(stimulus.data_categories)
-        if not ctx.defects.active("personal-data-outside-categories"):
+        if not ctx.defects.active(PERSONAL_DATA_OUTSIDE_CATEGORIES):
             allowed = permitted_categories(stimulus.subject_category)
             categories = [c for c in categories if c in allowed]
-        bare = ctx.defects.active("no-reliability-elements")
+        bare = ctx.defects.active(NO_RELIABILITY_ELEMENTS)
         entities = []
         if stimulus.subject:
             entities.append(Entity(entity_id="E1", type=stimulus.subject_type.value,
@@ -274,7 +300,7 @@ class Stimuli:
         )
         ctx.audit.record(AuditOperation.COLLECTION, "Art 16(1)(c): own-initiative provision recorded (Art 7)",
                          actor=ctx.audit.operator_actor, case_id=case.case_id, data=stimulus.subject)
-        if stimulus.serious_offence and ctx.defects.active("serious-own-initiative-held-for-approval"):
+        if stimulus.serious_offence and ctx.defects.active(SERIOUS_OWN_INITIATIVE_HELD_FOR_APPROVAL):
             # A four-eyes queue for serious crime that no one works: the duty of Art 7(2) is never met.
             case.events.append({"at": ctx.now().isoformat(), "kind": "AWAITING_APPROVAL",
                                 "detail": "own-initiative information on a serious offence waits for a supervisor"})
@@ -290,7 +316,7 @@ class Stimuli:
             channel=channel, channel_exception=exception,
             key=f"{case.case_id}:own-initiative",
             # The defect's send path goes past the case: only the audit log keeps a trace of the message.
-            recorded=not ctx.defects.active("own-initiative-not-recorded"),
+            recorded=not ctx.defects.active(OWN_INITIATIVE_NOT_RECORDED),
         )
         result = await self._send_new(case, out, subjects=[stimulus.subject] if stimulus.subject else [])
         case.outcome = "PROVIDED"
@@ -304,7 +330,7 @@ class Stimuli:
         ctx = self.ctx
         case = ctx.store.case(case_id)
         if case is None:
-            raise ProblemError(404, "No such case", f"no case {case_id}", errors=[("case_id", "must name a case")])
+            raise CmsProblemError(404, "No such case", f"no case {case_id}", errors=[("case_id", "must name a case")])
         if case.direction is not CaseDirection.INCOMING or case.kind is not CaseKind.REQUEST:
             raise _conflict("action", "decisions apply to incoming requests only")
         if case.status is CaseStatus.CONCLUDED:
@@ -369,7 +395,7 @@ class Stimuli:
             raise _invalid("authority", f"must be a domestic authority of {ctx.state}, e.g. LEA-{ctx.state}")
         case.handed_over_to = authority
         case.status = CaseStatus.HANDED_OVER
-        if ctx.defects.active("hand-over-outside-cms"):
+        if ctx.defects.active(HAND_OVER_OUTSIDE_CMS):
             return []  # handed over by e-mail: nothing of it reaches the case
         communication = self.sender.record_national(
             case.case_id, case.own_party, authority, "HAND_OVER",
@@ -398,6 +424,6 @@ class Stimuli:
         return sent
 
 
-def _conflict(field: str, rule: str) -> ProblemError:
-    return ProblemError(409, "Not possible now", f"{field}: {rule}", errors=[(field, rule)], slug="conflict")
+def _conflict(field: str, rule: str) -> CmsProblemError:
+    return CmsProblemError(409, "Not possible now", f"{field}: {rule}", errors=[(field, rule)], slug="conflict")
 

@@ -16,7 +16,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from simulators.reference_cms.channels import ChannelRejected
 from simulators.reference_cms.context import Context
+from simulators.reference_cms.defects import STATISTICS_COMPILED_BY_HAND
 from simulators.reference_cms.engine import CaseEngine
 from simulators.reference_cms.models import (
     INTERFACE_VERSION,
@@ -37,7 +39,7 @@ from simulators.reference_cms.models import (
     Statistics,
     StimulusResult,
 )
-from simulators.reference_cms.problems import ProblemError, read_body
+from simulators.reference_cms.problems import CmsProblemError, read_body
 from simulators.reference_cms.scheduler import agenda, wait_until_idle
 
 __all__ = ["BASE", "ROUTES", "MessageList", "QueryParam", "Route", "SutApi"]
@@ -163,7 +165,7 @@ def _since(request: web.Request) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise ProblemError(422, "Invalid input", f"since: {raw!r} is not an ISO 8601 time with an offset",
+        raise CmsProblemError(422, "Invalid input", f"since: {raw!r} is not an ISO 8601 time with an offset",
                            errors=[("query.since", "must be an ISO 8601 date-time with a UTC offset")],
                            slug="validation")
     return moment
@@ -178,7 +180,7 @@ def _wait_seconds(request: web.Request) -> float | None:
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds <= MAX_AGENDA_WAIT:
-        raise ProblemError(422, "Invalid input",
+        raise CmsProblemError(422, "Invalid input",
                            f"wait: {raw!r} is not a number of seconds from 0 to {MAX_AGENDA_WAIT:g}",
                            errors=[("query.wait", f"must be a number of seconds from 0 to {MAX_AGENDA_WAIT:g}")],
                            slug="validation")
@@ -239,7 +241,7 @@ class SutApi:
             try:
                 await clock.follow()
             except Exception as exc:
-                raise ProblemError(502, "Network clock unavailable", f"GET /clock on the channels failed: {exc}",
+                raise CmsProblemError(502, "Network clock unavailable", f"GET /clock on the channels failed: {exc}",
                                    errors=[("follow_network_clock", "the channels' clock must answer")]) from None
         else:
             await clock.stop_following()
@@ -277,12 +279,10 @@ class SutApi:
         return _json(result, 201)
 
     async def _sending(self, work: Any) -> StimulusResult:
-        from simulators.reference_cms.channels import ChannelRejected
-
         try:
             result: StimulusResult = await work
         except ChannelRejected as exc:
-            raise ProblemError(502, "Channel refused the message", str(exc),
+            raise CmsProblemError(502, "Channel refused the message", str(exc),
                                errors=[(f"channel.{e.get('field')}", str(e.get("rule")))
                                        for e in exc.problem.get("errors", []) if isinstance(e, dict)]) from None
         return result
@@ -296,7 +296,7 @@ class SutApi:
     async def get_cases(self, request: web.Request) -> web.Response:
         direction = request.query.get("direction")
         if direction is not None and direction not in ("INCOMING", "OUTGOING"):
-            raise ProblemError(422, "Invalid input", "direction must be INCOMING or OUTGOING",
+            raise CmsProblemError(422, "Invalid input", "direction must be INCOMING or OUTGOING",
                                errors=[("query.direction", "must be INCOMING or OUTGOING")], slug="validation")
         cases = self.engine.export_cases(direction=direction, reference=request.query.get("reference"),
                                          message_id=request.query.get("message_id"))
@@ -306,7 +306,7 @@ class SutApi:
         case_id = request.match_info["case_id"]
         case = self.ctx.store.case(case_id)
         if case is None or not self.engine.in_cms(case):
-            raise ProblemError(404, "No such case", f"no case {case_id}", errors=[("case_id", "must name a case")])
+            raise CmsProblemError(404, "No such case", f"no case {case_id}", errors=[("case_id", "must name a case")])
         return _json(self.engine.export_case(case))
 
     async def get_messages(self, request: web.Request) -> web.Response:
@@ -327,10 +327,10 @@ class SutApi:
             # ASCII digits only, and few: str.isdigit() admits '²' and '٢', which int() then refuses, and
             # int() of thousands of digits raises (the int-string limit): both used to answer 500.
             if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 2000 <= int(raw) <= 2200:
-                raise ProblemError(422, "Invalid input", f"year: {raw!r} is not a calendar year",
+                raise CmsProblemError(422, "Invalid input", f"year: {raw!r} is not a calendar year",
                                    errors=[("query.year", "must be a year between 2000 and 2200")], slug="validation")
             year = int(raw)
-        if self.ctx.defects.active("statistics-compiled-by-hand"):
-            raise ProblemError(501, "Not implemented", "this CMS produces no statistics; the Art 18 figures are "
+        if self.ctx.defects.active(STATISTICS_COMPILED_BY_HAND):
+            raise CmsProblemError(501, "Not implemented", "this CMS produces no statistics; the Art 18 figures are "
                                "compiled outside it", errors=[("year", "no statistics function")])
         return _json(self.engine.statistics(year))

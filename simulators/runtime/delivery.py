@@ -16,21 +16,20 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import aiohttp
 
 from simulators.model.directive import ChannelName
 from simulators.model.envelope import DeliveryStatus
 from simulators.runtime import queries
-from simulators.runtime.store import CanonicalText, Statement, db_time, json_string, parse_db_time
+from simulators.runtime.clock import Clock
+from simulators.runtime.faults import FaultSet
+from simulators.runtime.store import CanonicalText, Journal, Statement, db_time, json_string, parse_db_time
 
-if TYPE_CHECKING:
-    from simulators.runtime.network import Network
-
-__all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "PUSH_TIMEOUT", "Pusher", "backoff_seconds"]
+__all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "PUSH_TIMEOUT", "PushSource", "Pusher", "backoff_seconds"]
 
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 300.0
@@ -63,8 +62,28 @@ def acked_entry(party: str, via: str, acks: Sequence[str]) -> CanonicalText:
     return CanonicalText(f'{{"acks":[{",".join(acks)}],"party":{json_string(party)},"via":{json_string(via)}}}')
 
 
+class PushSource(Protocol):
+    """What the pusher needs of the channel network: its clock, journal, faults and registered webhooks.
+
+    Narrow on purpose: the pusher reads and journals deliveries; it never accepts or acknowledges messages
+    the way the network's HTTP handlers do.
+    """
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def journal(self) -> Journal: ...
+
+    @property
+    def faults(self) -> FaultSet: ...
+
+    @property
+    def webhooks(self) -> Mapping[tuple[str, str], str]: ...
+
+
 class Pusher:
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: PushSource) -> None:
         self.network = network
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

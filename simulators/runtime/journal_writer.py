@@ -354,6 +354,8 @@ class Writer:
         except Exception as exc:  # the commit itself failed (disk full, I/O error): nothing is durable
             return [_failure(exc)] * len(ops)
 
+    # Long: the journal's one write transaction (gathered inserts, savepoints for
+    # an isolated rerun, hash chain); split, the transaction's boundaries would no longer be visible in one place.
     def _write(self, ops: list[Any], *, isolate: bool) -> list[Outcome]:
         outcomes: list[Outcome] = []
         seq, head, segment = self.last_seq, self.head, self.segment

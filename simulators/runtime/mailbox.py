@@ -52,6 +52,8 @@ def parse_query(request: web.Request, model: type[Q]) -> Q:
         raise validation_problem(exc, prefix="query.") from None
 
 
+# Long: the mailbox routes of one channel as closures over that channel,
+# with their OpenAPI entries; one table, read top to bottom.
 def add_mailbox_routes(app: web.Application, channel: ChannelName) -> None:
     prefix = f"/{channel.value.lower()}"
     tag = channel.value

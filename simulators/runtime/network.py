@@ -44,7 +44,7 @@ from simulators.runtime.delivery import ACKED, Pusher, ack_text, acked_entry
 from simulators.runtime.faults import Fault, FaultSet
 from simulators.runtime.journalable import first_unjournalable
 from simulators.runtime.problems import FieldError, ProblemError
-from simulators.runtime.refusals import RefusalBudget, Verdict
+from simulators.runtime.refusals import RefusalBudget, RefusalDecision
 from simulators.runtime.store import (
     ENTRY_SEQ,
     CanonicalText,
@@ -304,6 +304,8 @@ class Network:
                                   answer=unknown)
         return case_id
 
+    # Long: the send fast path: one transaction from the accepted request to the
+    # journalled envelope and its deliveries; benchmarks/channel_throughput.py measures it as one.
     async def _accept(
         self,
         channel: ChannelName,
@@ -558,9 +560,9 @@ class Network:
         """
         who = party or "(control)"
         verdict = self.refusals.judge(who)
-        if verdict is not Verdict.QUIET:
+        if verdict is not RefusalDecision.QUIET:
             now = self.clock.now()
-            if verdict is Verdict.BURST:
+            if verdict is RefusalDecision.BURST:
                 detail = (f"{detail} [refusal burst: more than {self.refusals.limit} refusals within "
                           f"{self.refusals.window_seconds:g} s; further ones are answered 429 and not journaled]")
             entry = {"party": party, "action": action, "detail": detail}
@@ -575,7 +577,7 @@ class Network:
             )
         if answer is not None:
             raise answer
-        if verdict is Verdict.QUIET:
+        if verdict is RefusalDecision.QUIET:
             raise ProblemError(
                 429, "Too many refused requests",
                 f"{who} was refused more than {self.refusals.limit} times within {self.refusals.window_seconds:g} s; "

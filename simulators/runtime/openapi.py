@@ -81,6 +81,8 @@ class OpenApiRegistry:
     def operations(self) -> list[Operation]:
         return list(self._operations.values())
 
+    # Long: the channels' OpenAPI document assembled in the order of the document
+    # (components, then each operation's parameters, bodies and answers).
     def document(self, *, title: str, version: str, description: str = "") -> dict[str, Any]:
         # DirectiveMessage is always published: every `directive` field refers to it (CarriedDirective).
         models: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {

@@ -17,14 +17,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_REFUSAL_LIMIT", "DEFAULT_REFUSAL_WINDOW_SECONDS", "RefusalBudget", "Verdict"]
+__all__ = ["DEFAULT_REFUSAL_LIMIT", "DEFAULT_REFUSAL_WINDOW_SECONDS", "RefusalBudget", "RefusalDecision"]
 
 DEFAULT_REFUSAL_LIMIT = 30
 DEFAULT_REFUSAL_WINDOW_SECONDS = 60.0
 _log = logging.getLogger("simulators.refusals")
 
 
-class Verdict(enum.Enum):
+class RefusalDecision(enum.Enum):
     JOURNAL = "journal"  # within the budget: journal it and answer as usual
     BURST = "burst"  # the budget is exhausted now: journal it as the start of a burst
     QUIET = "quiet"  # within a burst: answer 429, journal nothing
@@ -49,7 +49,7 @@ class RefusalBudget:
         self._clock = clock
         self._windows: dict[str, _Window] = {}
 
-    def judge(self, caller: str) -> Verdict:
+    def judge(self, caller: str) -> RefusalDecision:
         now = self._clock()
         window = self._windows.get(caller)
         if window is None or now - window.started >= self.window_seconds:
@@ -59,12 +59,12 @@ class RefusalBudget:
             window = self._windows[caller] = _Window(started=now)
         if window.journaled < self.limit:
             window.journaled += 1
-            return Verdict.JOURNAL
+            return RefusalDecision.JOURNAL
         if window.journaled == self.limit:
             window.journaled += 1
-            return Verdict.BURST
+            return RefusalDecision.BURST
         window.quiet += 1
-        return Verdict.QUIET
+        return RefusalDecision.QUIET
 
     def retry_after(self, caller: str) -> int:
         """Whole seconds until `caller`'s window ends (at least 1)."""

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conformance.catalogue import load_catalogue
+from conformance.checks import CHECKS_DIR
 from conformance.ledger import Action, Exchange, ExchangeKind, Ledger, Observed
-from conformance.plugin import CHECKS_DIR
-from conformance.scenarios.base import SCENARIOS, scenarios_for
 from conformance.scenarios.data import ScenarioData
+from conformance.scenarios.library import load_scenarios, scenarios_for
 from conformance.settings import CampaignSettings, Profile, ProfileError
 
 
@@ -119,8 +119,8 @@ def test_every_testable_requirement_has_a_check_and_a_scenario() -> None:
 
 def test_scenarios_cite_catalogue_requirements_and_have_unique_names() -> None:
     ids = {r.id for r in load_catalogue().all()}
-    scenarios_for([])  # imports the library
-    assert len(SCENARIOS) >= 25
-    for name, cls in SCENARIOS.items():
+    scenarios = load_scenarios()
+    assert len(scenarios) >= 25
+    for name, cls in scenarios.items():
         assert cls.requirements <= ids, f"{name} cites unknown requirements {cls.requirements - ids}"
         assert cls.title.strip()

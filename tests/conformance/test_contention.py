@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conformance.campaign.killmatrix import DefectRun, KillMatrixOutcome, run_kill_matrix
-from conformance.plugin import RunOptions
+from conformance.campaign.run_options import RunOptions
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conformance.campaign.killmatrix import KillMatrixOutcome, run_kill_matrix
+from conformance.campaign.run_options import RunOptions
 from conformance.catalogue import load_catalogue
-from conformance.plugin import RunOptions
 from reports.results import Outcome, Verdict
 from simulators.reference_cms.defects import DEFECTS
 

@@ -29,12 +29,12 @@ PARENT = """
 import sys, time
 from datetime import datetime, timezone
 from pathlib import Path
-from conformance.campaign.processes import ReferenceCms, Simulators
+from conformance.campaign.processes import ManagedReferenceCms, Simulators
 
 work = Path(sys.argv[1])
 simulators = Simulators(work / "network", start=datetime(2026, 3, 27, 9, tzinfo=timezone.utc))
 simulators.start()
-cms = ReferenceCms(work / "cms", state="AT", channels_url=simulators.url, credentials=simulators.credentials)
+cms = ManagedReferenceCms(work / "cms", state="AT", channels_url=simulators.url, credentials=simulators.credentials)
 cms.start()
 print("ready", simulators.url, simulators.credentials, flush=True)
 time.sleep(300)

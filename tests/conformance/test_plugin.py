@@ -51,7 +51,7 @@ def test_run_usage_errors_exit_2(args: list[str], message: str) -> None:
 
 
 def test_a_vendor_runs_reproduce_line_names_a_fresh_channel_server_not_this_runs_files(tmp_path: Path) -> None:
-    from conformance.plugin import RunOptions
+    from conformance.campaign.run_options import RunOptions
 
     credentials = tmp_path / "spoc-run-x" / "credentials.json"
     vendor = RunOptions(sut="http://127.0.0.1:8800", channels="http://127.0.0.1:41234", credentials=credentials,

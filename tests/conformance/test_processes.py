@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psutil
 
-from conformance.campaign.processes import ReferenceCms, started
+from conformance.campaign.processes import ManagedReferenceCms, started
 
 START = datetime(2026, 3, 27, 9, tzinfo=UTC)
 
@@ -29,8 +29,8 @@ def test_the_cms_starts_preloaded_and_serves_its_state(tmp_path: Path) -> None:
 
 def test_a_preloaded_cms_never_told_its_command_line_ends_by_itself(tmp_path: Path) -> None:
     """A harness that goes away (its end of the pipe closed) before telling the command line leaves nothing."""
-    cms = ReferenceCms(tmp_path / "cms", state="AT", channels_url="", credentials=Path())
-    cms.preload(ReferenceCms.MODULES)
+    cms = ManagedReferenceCms(tmp_path / "cms", state="AT", channels_url="", credentials=Path())
+    cms.preload(ManagedReferenceCms.MODULES)
     process = cms._process
     assert process is not None
     assert process.stdin is not None
@@ -43,8 +43,8 @@ def test_a_preloaded_cms_never_told_its_command_line_ends_by_itself(tmp_path: Pa
 
 
 def test_stopping_a_preloaded_cms_before_it_is_told_ends_it(tmp_path: Path) -> None:
-    cms = ReferenceCms(tmp_path / "cms", state="AT", channels_url="", credentials=Path())
-    cms.preload(ReferenceCms.MODULES)
+    cms = ManagedReferenceCms(tmp_path / "cms", state="AT", channels_url="", credentials=Path())
+    cms.preload(ManagedReferenceCms.MODULES)
     process = cms._process
     assert process is not None
     cms.stop()

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from conformance.actors import Network
+from conformance.actors import NetworkControl
 from conformance.campaign import timeline as timeline_module
 from conformance.campaign.http import HttpCaller
 from conformance.campaign.timeline import Timeline
@@ -38,7 +38,7 @@ async def _timeline(tmp_path: Path) -> AsyncIterator[tuple[Timeline, list[str]]]
     said: list[str] = []
     async with aiohttp.ClientSession() as session:
         url = str(server.make_url("")).rstrip("/")
-        network = Network(HttpCaller(session, url, ledger, token=control, now=lambda: START))
+        network = NetworkControl(HttpCaller(session, url, ledger, token=control, now=lambda: START))
         sut = SutClient(HttpCaller(session, "http://127.0.0.1:9", ledger, now=lambda: START))
         yield Timeline(network, sut, ledger, CampaignSettings(), virtual=False, say=said.append), said
     await server.close()

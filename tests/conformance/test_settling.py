@@ -19,7 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from conformance.actors import Network
+from conformance.actors import NetworkControl
 from conformance.campaign.http import HttpCaller
 from conformance.campaign.timeline import QUIET_PERIOD, SIGNAL, Timeline
 from conformance.ledger import Ledger
@@ -70,7 +70,7 @@ async def timeline_for(tmp_path: Path) -> AsyncIterator[Callable[[StandIn], Awai
         session = aiohttp.ClientSession()
         ledger = Ledger(seed=1, sut_parties=["SPOC-AT"])
         control = json.loads((data / "credentials.json").read_text())["control"]
-        network = Network(HttpCaller(session, str(channels.make_url("")).rstrip("/"), ledger, token=control,
+        network = NetworkControl(HttpCaller(session, str(channels.make_url("")).rstrip("/"), ledger, token=control,
                                      now=lambda: START))
         sut_server = TestServer(stand_in.app(network.clock), host="127.0.0.1")
         await sut_server.start_server()

@@ -33,8 +33,8 @@ import pytest
 
 from conformance.campaign.clocks import ClockComparison, DeclaredClock, Stamp, signed_gap
 from conformance.campaign.killmatrix import DefectRun, KillMatrixOutcome, defect_command, run_kill_matrix
+from conformance.campaign.run_options import RunOptions
 from conformance.catalogue import load_catalogue
-from conformance.plugin import RunOptions
 from conformance.settings import CampaignSettings, TimeMode
 from conformance.verdicts import DeadlineJudgement, judge_deadline
 from reports.results import CheckResult, Outcome, RunResults, Verdict, load_results

@@ -17,7 +17,7 @@ from simulators.model.directive import (
     RequestedItem,
 )
 from simulators.reference_cms.clock_follower import CmsClock
-from simulators.reference_cms.defects import ActiveDefects, UnknownDefectError
+from simulators.reference_cms.defects import ActiveDefects, Defect, UnknownDefectError
 from simulators.reference_cms.models import FixtureRecord, JudicialAuthorisation
 from simulators.reference_cms.policy import (
     PolicySettings,
@@ -136,7 +136,7 @@ def test_defect_registry_refuses_unknown_names():
     with pytest.raises(UnknownDefectError):
         ActiveDefects(["no-such-defect"])
     with pytest.raises(UnknownDefectError):
-        NONE.active("typo-in-the-code")
+        NONE.active(Defect("typo-in-the-code", ("R-10",), "not in the registry"))
     assert ActiveDefects(["late-copy", "late-copy"]).names == ("late-copy",)
 
 

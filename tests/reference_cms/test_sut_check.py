@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from refcms_support import BIN, Network, launch_cms, running_network
 
-from conformance.sutcheck import CheckOptions, Finding, run_sut_check
+from conformance.sutcheck import CheckOptions, PreflightFinding, run_sut_check
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -102,7 +102,7 @@ async def test_a_broken_interface_gets_one_finding_per_fault_each_naming_its_sec
                                                     schemathesis_seconds=20))
     finally:
         await server.close()
-    found: dict[str, Finding] = {f.check: f for f in findings}
+    found: dict[str, PreflightFinding] = {f.check: f for f in findings}
     assert found["info"].status == "fail"
     assert "lack the SPOC party SPOC-AT" in found["info"].detail
     assert "differ from AT's published Art 11 list ['de', 'en']" in found["info"].detail

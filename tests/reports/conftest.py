@@ -20,7 +20,7 @@ from reports.results import (
     RequirementMeta,
     RunResults,
     RunSettings,
-    SutInfo,
+    SystemUnderTest,
     VirtualTime,
 )
 
@@ -190,7 +190,8 @@ def build_sample(make_check: CheckFactory, catalogue: list[RequirementMeta], *, 
         started_at=START,
         finished_at=START + timedelta(seconds=93),
         virtual_time=VirtualTime.between(START, end, "virtual"),
-        sut=SutInfo(kind="reference", url="http://127.0.0.1:8800/sut/v1", state="AT", defects=["late_urgent_reply"]),
+        sut=SystemUnderTest(kind="reference", url="http://127.0.0.1:8800/sut/v1", state="AT",
+                            defects=["late_urgent_reply"]),
         settings=RunSettings(profile="full", time_mode="virtual", deadline_reading="elapsed", seed=7, channels="SIENA"),
         scenarios={"R-10": ["Urgent request answered at night"]},
         kill_matrix=[

@@ -23,7 +23,7 @@ from reports.results import (
     RequirementMeta,
     RunResults,
     RunSettings,
-    SutInfo,
+    SystemUnderTest,
     Verdict,
     VirtualTime,
 )
@@ -49,7 +49,7 @@ def results_kwargs() -> dict[str, Any]:
     return {
         "started_at": START, "finished_at": START + timedelta(seconds=5),
         "virtual_time": VirtualTime.between(START, START + timedelta(days=1), "virtual"),
-        "sut": SutInfo(kind="reference", url="http://127.0.0.1:1/sut/v1", state="AT"),
+        "sut": SystemUnderTest(kind="reference", url="http://127.0.0.1:1/sut/v1", state="AT"),
         "settings": RunSettings(profile="all", time_mode="virtual", deadline_reading="elapsed", seed=1),
     }
 

@@ -110,7 +110,7 @@ def test_an_ephemeral_key_is_labelled_as_such(tmp_path: Path, sample_results: Ru
 
 def test_the_kill_matrix_signs_every_run_with_the_lab_key(tmp_path: Path) -> None:
     from conformance.campaign.killmatrix import defect_command
-    from conformance.plugin import RunOptions
+    from conformance.campaign.run_options import RunOptions
 
     key_file, _ = _new_key(tmp_path)
     command = defect_command(RunOptions(signing_key=key_file), "late-urgent-reply", ["R-10"], tmp_path / "out")

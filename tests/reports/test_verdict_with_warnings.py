@@ -12,7 +12,7 @@ from reports.assemble import assemble_results
 from reports.console import render_summary
 from reports.html import write_html
 from reports.junit import write_junit
-from reports.results import Outcome, RunResults, RunSettings, SutInfo, Verdict, VirtualTime, write_results
+from reports.results import Outcome, RunResults, RunSettings, SystemUnderTest, Verdict, VirtualTime, write_results
 
 START = datetime(2026, 3, 27, 9, 0, tzinfo=UTC)
 
@@ -25,7 +25,7 @@ def _results(make_check: Any, catalogue: Any, *outcomes: Outcome) -> RunResults:
     return assemble_results(
         checks, catalogue, started_at=START, finished_at=START + timedelta(seconds=5),
         virtual_time=VirtualTime.between(START, START + timedelta(days=8), "virtual"),
-        sut=SutInfo(kind="reference", url="http://127.0.0.1:8800/sut/v1", state="AT", defects=[]),
+        sut=SystemUnderTest(kind="reference", url="http://127.0.0.1:8800/sut/v1", state="AT", defects=[]),
         settings=RunSettings(profile="full", time_mode="virtual", deadline_reading="elapsed", seed=7),
         scenarios={}, kill_matrix=None,
     )

@@ -1,0 +1,150 @@
+"""The state of one conformance session: its options, the campaign it runs once, and the checks' results.
+
+The pytest plugin (conformance/plugin.py) keeps one ConformanceRun per session and only hooks into
+pytest; `spoc-harness run` (conformance/campaign/session.py) prepares one and hands it over; the reports
+(conformance/campaign/reporting.py) are written from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import tempfile
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.campaign.processes import started
+from conformance.campaign.run_options import RunOptions
+from conformance.campaign.runner import CampaignResult, Endpoints, Progress, run_campaign
+from conformance.campaign.view import CampaignView
+from conformance.catalogue import load_catalogue
+from conformance.scenarios.preparation import prepare_in_background
+from conformance.settings import CampaignSettings, Profile, TimeMode
+from reports.results import CheckResult
+from simulators.model.deadlines import DeadlineMode
+
+__all__ = ["ConformanceRun", "check_id"]
+
+def check_id(item: pytest.Item) -> str:
+    """'conformance/checks/art05_time_limits.py::test_urgent_direct' -> 'art05_time_limits.urgent_direct'."""
+    module = Path(str(item.path)).stem
+    name = item.name.removeprefix("test_")
+    return f"{module}.{name}"
+
+
+class ConformanceRun:
+    """The state of one conformance session: options, the campaign, the check results."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.catalogue = load_catalogue()
+        fields: dict[str, Any] = {
+            "profile": Profile.parse(options.profile),
+            "time_mode": TimeMode(options.time_mode),
+            "deadline_reading": DeadlineMode(options.deadline_reading),
+            "manual_timeout": options.manual_timeout,
+        }
+        if options.seed is not None:
+            fields["seed"] = options.seed
+        if options.report_dir is not None:
+            fields["report_dir"] = options.report_dir
+        if options.siena_obligation_date is not None:
+            fields["siena_obligation_date"] = options.siena_obligation_date
+        if options.real_wait is not None:
+            fields["real_mode_wait"] = options.real_wait
+        self.settings = CampaignSettings(**fields)
+        self.selected = set(self.settings.profile.resolve(self.catalogue))
+        self.checks: list[CheckResult] = []
+        self.errors: list[str] = []
+        self.result: CampaignResult | None = None
+        self.started_at = datetime.now(UTC)
+        self.finished_at: datetime | None = None
+        self.aborted: str | None = None
+        self.needed: set[str] = set()
+        self.endpoints: Endpoints | None = None  # when given by the caller; else from the options
+        self.progress: Progress | None = None
+        self.sut_url = ""
+        self.write_reports_at_end = True  # `spoc-harness run` writes them itself
+        # `spoc-harness run` lets the network stop while it writes the reports (they need nothing of it), and
+        # waits for the stop before it returns (`close`).
+        self.stop_network_in_background = False
+        self._stopping: threading.Thread | None = None
+        self.evidence_key_sha256: str | None = None
+        self._network: started | None = None
+
+    # -- the campaign ---------------------------------------------------------------------------
+
+    def campaign(self) -> CampaignView:
+        """Run the campaign once (for the requirements of the selected checks) and return its view."""
+        if self.result is None and self.aborted is None:
+            try:
+                self.result = asyncio.run(self._run())
+            except Exception as exc:
+                self.aborted = f"the campaign could not run: {type(exc).__name__}: {exc}"
+                raise
+        if self.result is None:
+            raise RuntimeError(self.aborted or "the campaign did not run")
+        return CampaignView(self.result)
+
+    async def _run(self) -> CampaignResult:
+        prepare_in_background()  # while the network's processes start
+        endpoints = self.endpoints
+        if endpoints is None:
+            endpoints = self._endpoints()
+        self.sut_url = endpoints.sut_url
+        requirements = sorted(self.needed or self.selected)
+        return await run_campaign(self.settings, endpoints, requirements, progress=self.progress,
+                                  command=self.options.command())
+
+    def _endpoints(self) -> Endpoints:
+        options = self.options
+        if options.sut == "reference":
+            base = options.work_dir or Path(tempfile.mkdtemp(prefix="spoc-run-"))
+            self._network = started(base / "reference-network", state=self.settings.sut_state,
+                                    start=self.settings.start_utc, defects=options.defects,
+                                    keep=options.work_dir is not None,
+                                    virtual=self.settings.time_mode.value != "real",
+                                    sut_token=options.sut_token or secrets.token_urlsafe(24))
+            network = self._network.__enter__()
+            assert network.simulators is not None
+            assert network.cms is not None
+            # The reference CMS runs with a token of the run's own, so every campaign exercises the
+            # documented bearer-token path of the SUT interface.
+            return Endpoints(network.simulators.url, network.simulators.control_token, network.cms.url,
+                             network.cms.sut_token)
+        if not options.channels or not (options.credentials or options.control_token):
+            raise pytest.UsageError("a vendor SUT needs --spoc-channels URL and --spoc-credentials FILE")
+        token = options.control_token or _control_token(options.credentials)
+        return Endpoints(options.channels, token, options.sut.rstrip("/"), options.sut_token)
+
+    def close(self) -> None:
+        """Stop the network this run started (and wait for a stop begun in the background)."""
+        if self._stopping is not None:
+            self._stopping.join()
+            self._stopping = None
+        if self._network is not None:
+            self._network.__exit__(None, None, None)
+            self._network = None
+
+    def close_in_background(self) -> None:
+        """Begin stopping the network in a thread; `close` waits for it."""
+        if self._network is not None and self._stopping is None:
+            network, self._network = self._network, None
+            self._stopping = threading.Thread(target=network.__exit__, args=(None, None, None),
+                                              name="network-stop", daemon=False)
+            self._stopping.start()
+
+    def reproduce(self, requirements: Sequence[str]) -> str:
+        return self.options.command(",".join(requirements))
+
+
+def _control_token(path: Path | None) -> str:
+    if path is None:
+        raise pytest.UsageError("no credentials file given")
+    return str(json.loads(path.read_text(encoding="utf-8"))["control"])

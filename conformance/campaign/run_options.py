@@ -1,0 +1,67 @@
+"""The choices of a conformance run, as `spoc-harness run` and the pytest plugin's `--spoc-*` options give them.
+
+Apart from the run's state (conformance_run) so that reading options, and refusing bad ones, does not
+load the campaign.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from conformance.settings import DEFAULT_SEED
+
+__all__ = ["FRESH_NETWORK_START", "RunOptions"]
+
+# Where a vendor's fresh channel server starts its virtual clock: at or before the campaign start of every
+# state (Friday 27 March 2026, 10:00 local time), as docs/conformance-campaign.md says.
+FRESH_NETWORK_START = "2026-03-27T00:00:00Z"
+
+
+@dataclass
+class RunOptions:
+    """The choices of a run, as `spoc-harness run` and the `--spoc-*` options give them."""
+
+    sut: str = "reference"
+    channels: str | None = None
+    credentials: Path | None = None
+    control_token: str | None = None
+    sut_token: str | None = None
+    defects: list[str] = field(default_factory=list)
+    profile: str = "all"
+    time_mode: str = "virtual"
+    deadline_reading: str = "elapsed"
+    seed: int | None = None
+    manual_timeout: float = 0.0
+    report_dir: Path | None = None
+    siena_obligation_date: date | None = None
+    work_dir: Path | None = None
+    real_wait: float | None = None
+    signing_key: Path | None = None  # the lab's key file (`keys new`); None: an ephemeral key, labelled so
+    deviations: Path | None = None
+    load_results: Path | None = None  # a load run's load-results.json, shown in the report's load section
+
+    def command(self, profile: str | None = None) -> str:
+        """The command line that repeats this run (optionally for other requirements)."""
+        parts = ["spoc-harness", "run", "--sut", self.sut]
+        if self.sut != "reference":
+            # This run's channel server has moved its clock past the campaign start, and its data directory may
+            # be gone: a replay needs a fresh one, so the line names its data directory, not this run's files.
+            parts += ["--channels", self.channels or "URL", "--credentials", "NET/credentials.json"]
+        for defect in self.defects:
+            parts += ["--defect", defect]
+        parts += ["--profile", profile or self.profile, "--seed", str(self.seed or DEFAULT_SEED)]
+        if self.time_mode != "virtual":
+            parts += ["--time-mode", self.time_mode]
+        if self.deadline_reading != "elapsed":
+            parts += ["--deadline-reading", self.deadline_reading]
+        if self.siena_obligation_date is not None:
+            parts += ["--siena-obligation-date", self.siena_obligation_date.isoformat()]
+        command = " ".join(shlex.quote(p) for p in parts)
+        if self.sut == "reference":
+            return command  # starts its own network
+        clock = "--clock system" if self.time_mode == "real" else f"--clock virtual --start {FRESH_NETWORK_START}"
+        return (f"{command}  # against a fresh channel server: `spoc-harness serve {clock} --data NET` (a new NET "
+                "directory) with the CMS connected to it")
