@@ -30,7 +30,7 @@ from pathlib import Path
 from conformance.campaign.processes import started
 from conformance.campaign.runner import CampaignResult, Endpoints, run_campaign
 from conformance.catalogue import load_catalogue
-from conformance.scenarios.base import prepare_in_background
+from conformance.scenarios.preparation import prepare_in_background
 from conformance.settings import CampaignSettings
 
 
