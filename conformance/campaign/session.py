@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance.campaign.runner import Progress
+from conformance.campaign.runner import Endpoints, Progress
 from conformance.plugin import CHECKS_DIR, ConformanceRun, RunOptions, install
 from reports.results import RunResults
 
@@ -102,8 +102,12 @@ def run_session(
     quiet: bool = False,
     echo: Callable[[str], None] = print,
     write: bool = True,
+    endpoints: Endpoints | None = None,
 ) -> SessionOutcome:
-    """Run the checks the profile selects against the SUT; write the reports; return the verdict."""
+    """Run the checks the profile selects against the SUT; write the reports; return the verdict.
+
+    `endpoints`: channels and SUT already running (the kill matrix's reused reference network); otherwise a
+    reference SUT is started for this run and stopped after it."""
     from conformance.campaign.reporting import build_results, write_reports
     from reports.console import render_summary
 
@@ -114,6 +118,7 @@ def run_session(
     run = ConformanceRun(options)
     run.write_reports_at_end = False
     run.stop_network_in_background = True
+    run.endpoints = endpoints
     progress: RichProgress | None = None
     if not quiet and sys.stderr.isatty():
         progress = RichProgress(run.settings.zone)
