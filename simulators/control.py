@@ -217,6 +217,7 @@ def setup(app: web.Application) -> None:
         reset,
         operation_id="control_reset",
         request=ResetRequest,
+        request_required=False,
         responses={200: ResetResult},
         summary="Forget traffic (new journal segment); clear faults, webhooks and timers; optionally restart "
                 "the virtual clock",
