@@ -41,6 +41,8 @@ from reports.results import KillRow, Outcome, RunResults, Verdict, load_results,
 
 __all__ = ["DefectRun", "KillMatrixOutcome", "defect_command", "run_kill_matrix"]
 
+RUN_TIMEOUT = 900.0  # wall seconds one run may take, on fresh or on reused processes
+
 
 @dataclass
 class DefectRun:
@@ -98,7 +100,7 @@ def _run_one(options: RunOptions, defect: str | None, requirements: Sequence[str
     began = time.monotonic()
     completed = subprocess.run(
         defect_command(options, defect, requirements, report_dir), capture_output=True, text=True, env=env,
-        timeout=900, check=False,
+        timeout=RUN_TIMEOUT, check=False,
     )
     run = _results(defect, requirements, report_dir, completed.returncode,
                    (completed.stdout + completed.stderr)[-4000:])
@@ -137,14 +139,25 @@ class _Worker:
         for line in stdout:
             if line.startswith(MARKER):
                 return JobDone(**json.loads(line[len(MARKER):]))
-        raise RuntimeError(f"the kill-matrix worker stopped (exit {self.process.wait()}):\n{self._tail()}")
+        raise RuntimeError(self._stopped())
 
-    def run(self, job: Job) -> JobDone:
+    def run(self, job: Job, timeout: float = RUN_TIMEOUT) -> JobDone:
         stdin = self.process.stdin
         assert stdin is not None
-        stdin.write(json.dumps(asdict(job)) + "\n")
-        stdin.flush()
-        return self._read()
+        # A run that hangs ends its worker (as a fresh run's subprocess would be ended): no answer, a new worker.
+        watchdog = threading.Timer(timeout, self.process.kill)
+        watchdog.start()
+        try:
+            stdin.write(json.dumps(asdict(job)) + "\n")
+            stdin.flush()
+            return self._read()
+        except BrokenPipeError:
+            raise RuntimeError(self._stopped()) from None
+        finally:
+            watchdog.cancel()
+
+    def _stopped(self) -> str:
+        return f"the kill-matrix worker stopped (exit {self.process.wait()}):\n{self._tail()}"
 
     def _tail(self) -> str:
         self._log.flush()
