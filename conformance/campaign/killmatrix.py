@@ -7,9 +7,9 @@ the clean reference CMS, with every check, must be conformant.
 `jobs` workers run at a time. Each worker (conformance/campaign/killworker.py) starts one channel server and
 one reference CMS and runs defect after defect on them, renewing both between runs to the state fresh
 processes would have (the network reset with its clock back at its start, the CMS restarted in place with
-the next defect on an empty store); the workers take the runs from one queue (the clean run, the longest, first). With
-`fresh=True`, or in the real time mode (a system clock cannot be put back), each run is instead its own
-`spoc-harness run` subprocess with its own simulators and CMS, as a person would replay it.
+the next defect on an empty store); the workers take the runs from one queue, the clean run (the longest)
+first. With `fresh=True`, or in the real time mode (a system clock cannot be put back), each run is instead
+its own `spoc-harness run` subprocess with its own simulators and CMS, as a person would replay it.
 
 Because the campaign's network time lies before 12 June 2027, the SIENA obligations of Art 13 would only
 be graded as warnings (R-57); the defect runs therefore apply them from the campaign's start, which is
