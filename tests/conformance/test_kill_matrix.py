@@ -4,7 +4,7 @@ Each defect runs with only the checks of the requirements it names; the run must
 requirement must be among the failed ones. The clean reference CMS, with every check, must be conformant.
 One module-wide matrix run feeds all the assertions: one worker per core, each reusing one channel server
 and one reference CMS from run to run. A sample of defects whose runs would show the leftovers of an earlier
-run (cases and statistics counted, a redelivered message, months of network time, the CMS's own clock) runs
+run (cases and statistics counted, months of network time, the CMS's own clock) runs
 again on fresh processes, as `spoc-harness run --defect` would: every check instance must come out the same.
 """
 
@@ -27,11 +27,13 @@ from simulators.reference_cms.defects import DEFECTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
-# Runs that leftovers of an earlier run on the same processes would change: statistics and case counts, a
-# second case for a redelivered message, months of network time (retention), a CMS on its own clock, copies
-# due at once. None is the first run of a worker (the clean run and the first defects in the queue are).
-REUSE_SAMPLE = ("statistics-without-state-breakdown", "duplicate-delivery-opens-second-case",
-                "late-retention-review", "ignores-harness-clock", "late-copy")
+# Runs that leftovers of an earlier run on the same processes would change: statistics and case counts (copies
+# counted as requests), months of network time (retention), a CMS on its own clock, copies due at once. None is
+# the first run of a worker (the clean run and the first defects in the queue are). Left out:
+# duplicate-delivery-opens-second-case, whose extra cases beyond the deliberate redelivery come from the real-time
+# race of the mailbox sweep with a push, so which exchanges get one varies between two fresh runs on a busy machine.
+REUSE_SAMPLE = ("statistics-without-state-breakdown", "copies-counted-as-requests", "late-retention-review",
+                "ignores-harness-clock", "late-copy")
 JOBS = max(2, os.cpu_count() or 2)
 
 
