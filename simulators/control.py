@@ -20,7 +20,7 @@ from simulators.runtime.problems import read_model
 from simulators.runtime.queries import TrafficFilter
 from simulators.runtime.store import JournalVerification, db_time
 
-__all__ = ["AuditEvent", "ClockMove", "ClockView", "TrafficQuery", "setup"]
+__all__ = ["AuditEvent", "ClockMove", "ClockView", "ResetRequest", "TrafficQuery", "setup"]
 
 
 class ClockView(BaseModel):
@@ -55,6 +55,15 @@ class TrafficQuery(BaseModel):
 
 class Traffic(BaseModel):
     messages: list[MessageView]
+
+
+class ResetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    clock: AwareDatetime | None = Field(
+        default=None,
+        description="Virtual clock only: network time at which the new segment starts, earlier than now if need be",
+    )
 
 
 class ResetResult(BaseModel):
@@ -119,7 +128,9 @@ async def delete_faults(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    return json_response(ResetResult(segment=await admin_reset(request.app[NETWORK])))
+    # The body is optional: a bare POST (as before) resets without touching the clock.
+    body = ResetRequest() if not request.can_read_body else await read_model(request, ResetRequest)
+    return json_response(ResetResult(segment=await admin_reset(request.app[NETWORK], clock=body.clock)))
 
 
 async def verify(request: web.Request) -> web.Response:
@@ -207,8 +218,11 @@ def setup(app: web.Application) -> None:
         "/control/reset",
         reset,
         operation_id="control_reset",
+        request=ResetRequest,
+        request_required=False,
         responses={200: ResetResult},
-        summary="Forget traffic (new journal segment); clear faults, webhooks and timers",
+        summary="Forget traffic (new journal segment); clear faults, webhooks and timers; optionally restart "
+                "the virtual clock",
         **common,
     )
     route(

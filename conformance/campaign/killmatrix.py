@@ -2,8 +2,14 @@
 
 For each named defect of the reference CMS, the campaign runs with only the checks of the requirements
 the defect is meant to break; the defect is "killed" when every one of them fails. One more run against
-the clean reference CMS, with every check, must be conformant. Each run is its own `spoc-harness run`
-subprocess (its own simulators and CMS on free ports), `jobs` at a time.
+the clean reference CMS, with every check, must be conformant.
+
+`jobs` workers run at a time. Each worker (conformance/campaign/killworker.py) starts one channel server and
+one reference CMS and runs defect after defect on them, renewing both between runs to the state fresh
+processes would have (the network reset with its clock back at its start, the CMS restarted in place with
+the next defect on an empty store); the workers take the runs from one queue, the clean run (the longest)
+first. With `fresh=True`, or in the real time mode (a system clock cannot be put back), each run is instead
+its own `spoc-harness run` subprocess with its own simulators and CMS, as a person would replay it.
 
 Because the campaign's network time lies before 12 June 2027, the SIENA obligations of Art 13 would only
 be graded as warnings (R-57); the defect runs therefore apply them from the campaign's start, which is
@@ -12,15 +18,21 @@ recorded in each run's settings. The clean run keeps the configured date.
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO
 
+from conformance.campaign.killworker import MARKER, Job, JobDone, WorkerConfig
 from conformance.campaign.run_options import RunOptions
 from conformance.settings import CampaignSettings
 from reports.assemble import kill_row
@@ -31,6 +43,8 @@ from simulators.reference_cms.defects import DEFECTS
 
 __all__ = ["DefectRun", "KillMatrixOutcome", "defect_command", "run_kill_matrix"]
 
+RUN_TIMEOUT = 900.0  # wall seconds one run may take, on fresh or on reused processes
+
 
 @dataclass
 class DefectRun:
@@ -39,6 +53,7 @@ class DefectRun:
     results: RunResults | None
     returncode: int
     log: str
+    seconds: float = 0.0  # wall time of the run, as its caller saw it (a worker's start-up included)
 
     @property
     def failed(self) -> list[str]:
@@ -83,14 +98,127 @@ def _run_one(options: RunOptions, defect: str | None, requirements: Sequence[str
     report_dir = base / (defect or "clean")
     shutil.rmtree(report_dir, ignore_errors=True)
     env = {**os.environ, "PYTEST_ADDOPTS": ""}
+    began = time.monotonic()
     completed = subprocess.run(
         defect_command(options, defect, requirements, report_dir), capture_output=True, text=True, env=env,
-        timeout=900, check=False,
+        timeout=RUN_TIMEOUT, check=False,
     )
+    run = _results(defect, requirements, report_dir, completed.returncode,
+                   (completed.stdout + completed.stderr)[-4000:])
+    run.seconds = time.monotonic() - began
+    return run
+
+
+def _results(defect: str | None, requirements: Sequence[str], report_dir: Path, returncode: int,
+             log: str) -> DefectRun:
     results_path = report_dir / "results.json"
     results = load_results(results_path) if results_path.exists() else None
-    return DefectRun(defect or "clean", list(requirements), results, completed.returncode,
-                     (completed.stdout + completed.stderr)[-4000:])
+    return DefectRun(defect or "clean", list(requirements), results, returncode, log)
+
+
+Work = tuple[str | None, list[str]]
+
+
+class _Worker:
+    """One kill-matrix worker process (conformance/campaign/killworker.py) and its pipes."""
+
+    def __init__(self, config: WorkerConfig, log_path: Path) -> None:
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = log_path.open("w", encoding="utf-8")
+        env = {**os.environ, "PYTEST_ADDOPTS": "", "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from conformance.campaign.killworker import main; main()",
+             json.dumps(asdict(config))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, text=True, env=env,
+        )
+        self._read()  # the worker's processes are up
+
+    def _read(self) -> JobDone:
+        stdout: IO[str] | None = self.process.stdout
+        assert stdout is not None
+        for line in stdout:
+            if line.startswith(MARKER):
+                return JobDone(**json.loads(line[len(MARKER):]))
+        raise RuntimeError(self._stopped())
+
+    def run(self, job: Job, timeout: float = RUN_TIMEOUT) -> JobDone:
+        stdin = self.process.stdin
+        assert stdin is not None
+        # A run that hangs ends its worker (as a fresh run's subprocess would be ended): no answer, a new worker.
+        watchdog = threading.Timer(timeout, self.process.kill)
+        watchdog.start()
+        try:
+            stdin.write(json.dumps(asdict(job)) + "\n")
+            stdin.flush()
+            return self._read()
+        except BrokenPipeError:
+            raise RuntimeError(self._stopped()) from None
+        finally:
+            watchdog.cancel()
+
+    def _stopped(self) -> str:
+        return f"the kill-matrix worker stopped (exit {self.process.wait()}):\n{self._tail()}"
+
+    def _tail(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()  # end of jobs: the worker stops its processes and exits
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+
+def _run_reusing(options: RunOptions, work: list[Work], base: Path, jobs: int) -> list[DefectRun]:
+    """The runs on `jobs` workers, each reusing one channel server and one reference CMS."""
+    pending: queue.Queue[tuple[int, Work]] = queue.Queue()
+    # The clean run (every check) takes longest: it goes first, so no worker waits for it at the end.
+    for index, item in enumerate(work):
+        pending.put((index, item))
+    done: dict[int, DefectRun] = {}
+    lock = threading.Lock()
+
+    def slot(number: int) -> None:
+        worker: _Worker | None = None
+        try:
+            while True:
+                try:
+                    index, (defect, requirements) = pending.get_nowait()
+                except queue.Empty:
+                    return
+                report_dir = base / (defect or "clean")
+                shutil.rmtree(report_dir, ignore_errors=True)
+                began = time.monotonic()
+                try:
+                    if worker is None:
+                        worker = _Worker(WorkerConfig.of(options, base / "workers" / str(number)),
+                                         base / "workers" / f"{number}.log")
+                    answer = worker.run(Job(defect, requirements, str(report_dir)))
+                    run = _results(defect, requirements, report_dir, answer.returncode, answer.log)
+                except RuntimeError as exc:  # the worker died: this run has no results, the next gets a new one
+                    run = DefectRun(defect or "clean", list(requirements), None, 2, str(exc)[-4000:])
+                    if worker is not None:
+                        worker.close()
+                    worker = None
+                run.seconds = time.monotonic() - began
+                with lock:
+                    done[index] = run
+        finally:
+            if worker is not None:
+                worker.close()
+
+    threads = [threading.Thread(target=slot, args=(n,), name=f"kill-matrix-{n}") for n in range(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [done[index] for index in range(len(work))]
 
 
 def run_kill_matrix(
@@ -101,17 +229,23 @@ def run_kill_matrix(
     quiet: bool = False,
     defects: Sequence[str] | None = None,
     include_clean: bool = True,
+    fresh: bool = False,
 ) -> KillMatrixOutcome:
-    """Run the defects (all, or `options.defects`, or `defects`) and the clean CMS; write results.json."""
+    """Run the defects (all, or `options.defects`, or `defects`) and the clean CMS; write results.json.
+
+    `fresh`: every run in its own `spoc-harness run` subprocess instead of on reused processes."""
     names = list(defects or options.defects or DEFECTS)
     report_dir = options.report_dir or Path("reports-out")
     base = report_dir / "kill-matrix"
     base.mkdir(parents=True, exist_ok=True)
-    work: list[tuple[str | None, list[str]]] = [(name, list(DEFECTS[name].requirements)) for name in names]
+    work: list[Work] = [(name, list(DEFECTS[name].requirements)) for name in names]
     if include_clean:
         work.insert(0, (None, []))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        runs = list(pool.map(lambda job: _run_one(options, job[0], job[1], base), work))
+    if fresh or options.time_mode == "real":
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            runs = list(pool.map(lambda job: _run_one(options, job[0], job[1], base), work))
+    else:
+        runs = _run_reusing(options, work, base, jobs)
     clean = next((r.results for r in runs if r.defect == "clean"), None)
     rows: list[KillRow] = []
     for item in runs:

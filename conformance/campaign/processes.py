@@ -18,6 +18,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +33,22 @@ _URL = re.compile(r"(https?://127\.0\.0\.1:\d+)")
 
 class ProcessError(RuntimeError):
     """A process of the reference network did not start or stopped unexpectedly."""
+
+
+def _post_json(url: str, body: dict[str, object], token: str | None, timeout: float = 60.0) -> dict[str, object]:
+    """POST a JSON body to a process of the reference network; a problem answer raises ProcessError."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            data = json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        raise ProcessError(f"POST {url} answered {exc.code}: {exc.read().decode(errors='replace')[:500]}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise ProcessError(f"POST {url} failed: {exc}") from None
+    return data if isinstance(data, dict) else {}
 
 
 def _command(*args: str) -> list[str]:
@@ -186,6 +204,7 @@ class Simulators(_Managed):
         # The virtual clock starts just before the campaign's start; the campaign moves it on.
         clock = ["--clock", "virtual", "--start", (start - timedelta(hours=1)).isoformat()] if virtual else \
             ["--clock", "system"]
+        self.start_at = start - timedelta(hours=1)
         super().__init__(_command("serve", "--port", "0", "--data", str(data_dir), *clock), data_dir / "serve.log")
 
     def on_ready_line(self, line: str) -> None:
@@ -198,6 +217,11 @@ class Simulators(_Managed):
         data = json.loads(self.credentials.read_text(encoding="utf-8"))
         return str(data["control"])
 
+    def reset(self) -> int:
+        """Forget the traffic and put the virtual clock back where this server started; the new segment."""
+        answer = _post_json(f"{self.url}/control/reset", {"clock": self.start_at.isoformat()}, self.control_token)
+        return int(str(answer.get("segment", 0)))
+
 
 class ManagedReferenceCms(_Managed):
     """`spoc-harness cms` for one state, optionally with named defects."""
@@ -208,12 +232,13 @@ class ManagedReferenceCms(_Managed):
 
     def __init__(
         self, data_dir: Path, *, state: str, channels_url: str, credentials: Path, defects: Sequence[str] = (),
-        sut_token: str | None = None,
+        sut_token: str | None = None, allow_restart: bool = False,
     ) -> None:
         self.data_dir = data_dir
         self.state = state
         self.defects = list(defects)
         self.sut_token = sut_token
+        self.allow_restart = allow_restart
         # In the environment, not on the command line, which every local user can read.
         env = {"SPOC_SUT_TOKEN": sut_token} if sut_token else {}
         super().__init__([], data_dir / "cms.log", env)
@@ -225,7 +250,14 @@ class ManagedReferenceCms(_Managed):
                 "--port", "0", "--data", str(self.data_dir)]
         for defect in self.defects:
             args += ["--defect", defect]
+        if self.allow_restart:
+            args.append("--allow-restart")
         self.args = _command(*args)
+
+    def restart(self, defects: Sequence[str]) -> None:
+        """Make this CMS (started with allow_restart) a freshly installed one with `defects`."""
+        _post_json(f"{self.url}/sut/reference/restart", {"defects": list(defects)}, self.sut_token)
+        self.defects = list(defects)
 
 
 class started:
@@ -233,8 +265,9 @@ class started:
 
     def __init__(
         self, work_dir: Path, *, state: str, start: datetime, defects: Sequence[str] = (), keep: bool = False,
-        virtual: bool = True, sut_token: str | None = None,
+        virtual: bool = True, sut_token: str | None = None, reusable: bool = False,
     ) -> None:
+        self.reusable = reusable  # the CMS takes restarts (the kill matrix reuses the pair)
         self.virtual = virtual
         self.sut_token = sut_token
         self.work_dir = work_dir
@@ -253,7 +286,7 @@ class started:
         # The CMS needs the channels' URL and credentials, known once they are up; its imports, the larger
         # part of its start-up, need not wait: it is preloaded meanwhile (both start on the machine's cores).
         self.cms = ManagedReferenceCms(self.work_dir / "cms", state=self.state, channels_url="", credentials=Path(),
-                                       defects=self.defects, sut_token=self.sut_token)
+                                       defects=self.defects, sut_token=self.sut_token, allow_restart=self.reusable)
         try:
             self.cms.preload(ManagedReferenceCms.MODULES)
             self.simulators.start()
@@ -265,6 +298,15 @@ class started:
             raise
         self.startup_seconds = time.monotonic() - began
         return self
+
+    def renew(self, defects: Sequence[str]) -> None:
+        """The state of a fresh pair of processes, with `defects`: network reset first (it drops the webhooks,
+        which the restarted CMS then registers anew)."""
+        assert self.simulators is not None, "renew() a started network"
+        assert self.cms is not None, "renew() a started network"
+        self.simulators.reset()
+        self.cms.restart(defects)
+        self.defects = list(defects)
 
     def __exit__(self, *exc: object) -> None:
         for process in (self.cms, self.simulators):

@@ -106,12 +106,16 @@ def _states(values: tuple[str, ...]) -> list[str]:
                    "other Host header is refused, against DNS rebinding.")
 @click.option("--sweep-seconds", default=2.0, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Real seconds between two pulls of every own mailbox (the safety net under push delivery).")
+@click.option("--allow-restart", is_flag=True,
+              help="Reference only (the kill matrix): answer POST /sut/reference/restart {\"defects\": [...]}, "
+                   "which deletes the store and restarts the CMS in place with those defects. No part of the vendor "
+                   "contract.")
 @click.option("-v", "--verbose", count=True, help="More logging on stderr.")
 def cms(states: tuple[str, ...], channels_url: str, credentials: Path, host: str, port: int, data_dir: Path,
         defects: tuple[str, ...], follow_network_clock: bool, processing_direct_minutes: float,
         processing_indirect_hours: float, judicial_update_hours: float, retention_review_days: int,
         deadline_mode: str, clock_poll_ms: float, sut_token: str | None, allowed_hosts: tuple[str, ...],
-        sweep_seconds: float, verbose: int) -> None:
+        sweep_seconds: float, allow_restart: bool, verbose: int) -> None:
     """Start the reference SPOC CMS of one state, or of several in one process (optionally with named defects)."""
     # Start-up time: imported when this command runs, so that every other command starts fast.
     from simulators.reference_cms.app import CmsOptions
@@ -147,7 +151,7 @@ def cms(states: tuple[str, ...], channels_url: str, credentials: Path, host: str
         CmsOptions(state=code, channels_url=channels_url, credentials=credentials, data_dir=data_dir, host=host,
                    port=port + index if port else 0, defects=list(defects), follow_network_clock=follow_network_clock,
                    settings=settings, poll_interval=clock_poll_ms / 1000, sweep_every=sweep_seconds,
-                   sut_token=sut_token, allowed_hosts=list(allowed_hosts))
+                   sut_token=sut_token, allowed_hosts=list(allowed_hosts), allow_restart=allow_restart)
         for index, code in enumerate(codes)
     ]
 

@@ -106,7 +106,11 @@ def _check_load_results(path: Path) -> None:
               help="Reference CMS: run every named defect (or those given with --defect) and the clean CMS, and "
                    "write the defect-by-requirement kill matrix.")
 @click.option("--jobs", type=click.IntRange(1, 8), default=2, show_default=True,
-              help="--kill-matrix: defect runs in parallel.")
+              help="--kill-matrix: defect runs in parallel (workers, each reusing one channel server and one "
+                   "reference CMS from run to run).")
+@click.option("--fresh-processes", is_flag=True,
+              help="--kill-matrix: start a `spoc-harness run` with its own simulators and CMS for every run instead "
+                   "of reusing them (always so with --time-mode real).")
 @click.option("--signing-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Sign the evidence bundle with this key file (`spoc-harness keys new`). Without it an "
                    "ephemeral key signs, labelled as such: fine for development, proves no signer.")
@@ -124,8 +128,8 @@ def run(
     sut: str, channels: str | None, credentials: Path | None, defects: tuple[str, ...], profile: str,
     time_mode: str, deadline_reading: str, seed: int | None, manual_timeout: float, report_dir: Path,
     siena_obligation_date: date | None, real_wait: float | None, kill_matrix: bool, jobs: int,
-    signing_key: Path | None, sut_token: str | None, quiet: bool, deviations: Path | None = None,
-    load_results: Path | None = None,
+    fresh_processes: bool, signing_key: Path | None, sut_token: str | None, quiet: bool,
+    deviations: Path | None = None, load_results: Path | None = None,
 ) -> None:
     """Run the conformance campaign against a CMS and write the reports."""
     # Start-up time: imported when this command runs, so that every other command starts fast.
@@ -176,7 +180,7 @@ def run(
         # Start-up time: imported when this command runs, so that every other command starts fast.
         from conformance.campaign.killmatrix import run_kill_matrix
 
-        outcome = run_kill_matrix(options, jobs=jobs, echo=click.echo, quiet=quiet)
+        outcome = run_kill_matrix(options, jobs=jobs, echo=click.echo, quiet=quiet, fresh=fresh_processes)
         sys.exit(0 if outcome.ok else 1)
     # Start-up time: imported when this command runs, so that every other command starts fast.
     from conformance.campaign.session import run_session

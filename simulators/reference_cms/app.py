@@ -18,24 +18,27 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
 
 from simulators.reference_cms.audit import AuditTrail
 from simulators.reference_cms.channels import ChannelError, ChannelsClient, load_party_tokens
 from simulators.reference_cms.clock_follower import CmsClock
 from simulators.reference_cms.context import Context
-from simulators.reference_cms.defects import IGNORES_HARNESS_CLOCK, ActiveDefects
+from simulators.reference_cms.defects import DEFECTS, IGNORES_HARNESS_CLOCK, ActiveDefects
 from simulators.reference_cms.engine import CaseEngine
 from simulators.reference_cms.guard import allowed_host_names, guard_middleware
 from simulators.reference_cms.openapi import build_openapi
 from simulators.reference_cms.policy import PolicySettings
-from simulators.reference_cms.problems import MAX_BODY_BYTES, CmsProblemError, problem_middleware
+from simulators.reference_cms.problems import MAX_BODY_BYTES, CmsProblemError, problem_middleware, read_body
 from simulators.reference_cms.store import Store
 from simulators.reference_cms.sut_api import SutApi
 
-__all__ = ["CmsOptions", "ReferenceCms", "run_cms", "run_installations"]
+__all__ = ["RESTART_PATH", "CmsOptions", "ReferenceCms", "run_cms", "run_installations"]
 
 _log = logging.getLogger("reference_cms")
 PRODUCT = "spoc-harness reference CMS"
+# Under /sut/, so the SUT token guards it, but outside /sut/v1: no part of the vendor contract.
+RESTART_PATH = "/sut/reference/restart"
 
 
 @dataclass
@@ -52,16 +55,46 @@ class CmsOptions:
     poll_interval: float = 0.025
     sweep_every: float = 2.0
     sut_token: str | None = None  # when set, every /sut/v1 call needs "Authorization: Bearer <token>"
+    allow_restart: bool = False  # reference only: POST /sut/reference/restart (RESTART_PATH) switches defects
     allowed_hosts: list[str] = field(default_factory=list)  # host names besides loopback and the bound address
 
 
+class RestartRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    defects: list[str] = Field(default_factory=list, description="Named defects of the restarted CMS")
+
+
 class ReferenceCms:
-    """One CMS: build it, `start()` it (listening and connected), `stop()` it."""
+    """One CMS: build it, `start()` it (listening and connected), `stop()` it.
+
+    With `CmsOptions.allow_restart` it also answers `POST /sut/reference/restart` (RESTART_PATH), which only
+    the reference CMS has and no vendor needs: the kill matrix switches defects there instead of starting a
+    process per defect. A restart leaves the listening socket alone and replaces everything else (store,
+    clock, channel connections, case engine, defects) by what a freshly started process would have.
+    """
 
     def __init__(self, options: CmsOptions) -> None:
         self.options = options
-        defects = ActiveDefects(options.defects)
-        tokens = load_party_tokens(options.credentials, options.state)
+        self._tokens = load_party_tokens(options.credentials, options.state)
+        self._build(options.defects)
+        guard = guard_middleware(allowed_host_names(options.host, options.allowed_hosts), options.sut_token)
+        self.app = web.Application(middlewares=[problem_middleware, guard], client_max_size=MAX_BODY_BYTES)
+        self.sut_api = SutApi(self.ctx, self.engine, build_openapi(), PRODUCT)
+        self.sut_api.register(self.app)
+        self.app.router.add_get("/healthz", self._health)
+        self.app.router.add_post("/channels/{channel}/{party}", self._webhook)
+        if options.allow_restart:
+            self.app.router.add_post(RESTART_PATH, self._restart)
+        self._runner: web.AppRunner | None = None
+        self._restarting = asyncio.Lock()
+        self.url = ""
+        self._hooks: list[tuple[str, str]] = []
+
+    def _build(self, defect_names: Sequence[str]) -> None:
+        """The parts a CMS installation is made of, on the store in `data_dir` (created if missing)."""
+        options = self.options
+        defects = ActiveDefects(defect_names)
         self.store = Store(options.data_dir / f"cms-{options.state}.sqlite3")
         channels: ChannelsClient | None = None
 
@@ -75,18 +108,10 @@ class ReferenceCms:
 
         clock = CmsClock(read_network, poll_interval=options.poll_interval, watch_network=watch_network,
                          ignore_network=defects.active(IGNORES_HARNESS_CLOCK))
-        channels = ChannelsClient(options.channels_url, tokens, clock, key_scope=self.store.instance_id)
+        channels = ChannelsClient(options.channels_url, self._tokens, clock, key_scope=self.store.instance_id)
         self.ctx = Context(state=options.state, store=self.store, clock=clock, channels=channels, defects=defects,
                            settings=options.settings, audit=AuditTrail(self.store, defects, clock.now, options.state))
         self.engine = CaseEngine(self.ctx)
-        guard = guard_middleware(allowed_host_names(options.host, options.allowed_hosts), options.sut_token)
-        self.app = web.Application(middlewares=[problem_middleware, guard], client_max_size=MAX_BODY_BYTES)
-        SutApi(self.ctx, self.engine, build_openapi(), PRODUCT).register(self.app)
-        self.app.router.add_get("/healthz", self._health)
-        self.app.router.add_post("/channels/{channel}/{party}", self._webhook)
-        self._runner: web.AppRunner | None = None
-        self.url = ""
-        self._hooks: list[tuple[str, str]] = []
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "state": self.ctx.state})
@@ -109,6 +134,26 @@ class ReferenceCms:
         await self.engine.receive_push(channel, party, body)
         return web.json_response({"status": "recorded"})
 
+    async def _restart(self, request: web.Request) -> web.Response:
+        names = (await read_body(request, RestartRequest)).defects
+        unknown = [n for n in names if n not in DEFECTS]
+        if unknown:
+            raise CmsProblemError(422, "Validation failed", f"unknown defect(s) {', '.join(unknown)}",
+                               errors=[("defects", "must name defects `spoc-harness defects` lists")])
+        await self.restart(names)
+        return web.json_response({"defects": list(self.ctx.defects.names), "instance": self.store.instance_id})
+
+    async def restart(self, defects: Sequence[str]) -> None:
+        """Become a freshly installed CMS with `defects`: the store deleted, every connection made anew."""
+        async with self._restarting:
+            await self._detach()
+            await self._close()
+            for suffix in ("", "-wal", "-shm"):
+                (self.options.data_dir / f"cms-{self.options.state}.sqlite3{suffix}").unlink(missing_ok=True)
+            self._build(defects)
+            self.sut_api.ctx, self.sut_api.engine = self.ctx, self.engine
+            await self._connect()
+
     async def start(self) -> str:
         options = self.options
         self._runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
@@ -118,7 +163,12 @@ class ReferenceCms:
         addresses = self._runner.addresses
         port = int(addresses[0][1]) if addresses else options.port
         self.url = f"http://{options.host}:{port}"
-        if options.follow_network_clock:
+        await self._connect()
+        return self.url
+
+    async def _connect(self) -> None:
+        """Follow the clock if told to, register the webhooks, sweep the mailboxes, start the engine."""
+        if self.options.follow_network_clock:
             await self.ctx.clock.follow()
         for channel, party in self.engine.mailboxes:
             url = f"{self.url}/channels/{channel.lower()}/{party}"
@@ -130,19 +180,26 @@ class ReferenceCms:
                              party, channel, exc)
         with contextlib.suppress(ChannelError):
             await self.engine.sweep()
-        self.engine.start(options.sweep_every)
-        return self.url
+        self.engine.start(self.options.sweep_every)
 
-    async def stop(self) -> None:
+    async def _detach(self) -> None:
         await self.engine.stop()
         for channel, party in self._hooks:
             with contextlib.suppress(ChannelError):
                 await self.ctx.channels.remove_webhook(channel, party)
-        if self._runner is not None:
-            await self._runner.cleanup()
+        self._hooks = []
+
+    async def _close(self) -> None:
         await self.ctx.clock.close()
         await self.ctx.channels.close()
         self.store.close()
+
+    async def stop(self) -> None:
+        async with self._restarting:
+            await self._detach()
+            if self._runner is not None:
+                await self._runner.cleanup()
+            await self._close()
 
 
 async def run_cms(options: CmsOptions, announce: Callable[[str], None]) -> None:

@@ -97,24 +97,44 @@ async def move_clock(
     return now
 
 
-async def reset(network: Network) -> int:
-    """Forget traffic: a new journal segment; faults, webhooks, timers and idempotency keys cleared."""
+async def reset(network: Network, *, clock: datetime | None = None) -> int:
+    """Forget traffic: a new journal segment; faults, webhooks, timers and idempotency keys cleared.
+
+    With `clock` (virtual clock only) the new segment starts at that network time, earlier than now if need
+    be: one server then serves campaign after campaign, each from the same start, as a fresh server would.
+    """
+    statements: list[Statement] = [
+        ("DELETE FROM webhooks", ()),
+        ("DELETE FROM faults", ()),
+        ("DELETE FROM idempotency", ()),
+        ("DELETE FROM timers", ()),
+        ("UPDATE deliveries SET next_attempt_at=NULL WHERE next_attempt_at IS NOT NULL", ()),
+    ]
+    data: dict[str, str] = {"reason": "control reset"}
+    virtual = network.clock
+    if clock is not None:
+        if not isinstance(virtual, VirtualClock):
+            raise ProblemError(409, "Clock not virtual",
+                               "the network runs on the system clock; only a virtual clock restarts at a given time",
+                               slug="clock-not-virtual")
+        clock = ensure_aware(clock, "clock")
+        if clock >= LATEST_NETWORK_TIME:
+            raise ProblemError(422, "Validation failed", f"clock: must be before {LATEST_NETWORK_TIME.isoformat()}",
+                               slug="validation",
+                               errors=[FieldError(field="clock", rule=f"before {LATEST_NETWORK_TIME.year}")])
     await network.scheduler.cancel_all()
+    if clock is not None and isinstance(virtual, VirtualClock):
+        data["clock_from"] = db_time(virtual.now())
+        data["clock"] = db_time(clock)
+        virtual.restart_at(clock)
+        # A restarted server still resumes from the latest time journaled (app._make_clock), never earlier.
+        statements.append(("INSERT OR REPLACE INTO meta(key, value) VALUES ('clock', ?)", (db_time(clock),)))
     await network.journal.append(
-        "segment.started",
-        {"reason": "control reset"},
-        at=network.clock.now(),
-        new_segment=True,
-        statements=[
-            ("DELETE FROM webhooks", ()),
-            ("DELETE FROM faults", ()),
-            ("DELETE FROM idempotency", ()),
-            ("DELETE FROM timers", ()),
-            ("UPDATE deliveries SET next_attempt_at=NULL WHERE next_attempt_at IS NOT NULL", ()),
-        ],
+        "segment.started", data, at=network.clock.now(), new_segment=True, statements=statements,
     )
     network.webhooks.clear()
     network.faults.replace([])
+    network.refusals.forget()
     for callback in network.reset_callbacks:
         await callback()
     return network.journal.segment

@@ -113,6 +113,17 @@ class VirtualClock:
         self.set(self.now() + timedelta(seconds=seconds))
         return self.now()
 
+    def restart_at(self, moment: datetime) -> None:
+        """Put the clock at `moment`, earlier than now if need be: only for a reset, which starts a new
+        journal segment whose history begins there (nothing journaled in a segment goes back in time)."""
+        moment = ensure_aware(moment, "clock time")
+        if moment >= LATEST_NETWORK_TIME:
+            raise ValueError(f"the network clock must stay before {LATEST_NETWORK_TIME.isoformat()}, "
+                             "to leave room for the deadlines and retention computed from it")
+        self._anchor_virtual = moment
+        self._anchor_real = self._real()
+        self._notify()
+
     def _notify(self) -> None:
         if self._moved is not None:
             self._moved.set()

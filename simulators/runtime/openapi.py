@@ -52,6 +52,7 @@ class Operation:
     headers: Sequence[HeaderParam] = ()
     send: bool = False
     description: str = ""
+    request_required: bool = True  # False: the body may be left out (the operation has defaults for it)
 
     @property
     def openapi_path(self) -> str:
@@ -126,7 +127,7 @@ class OpenApiRegistry:
                 item["security"] = [{"bearer": []}]
             if op.request is not None:
                 item["requestBody"] = {
-                    "required": True,
+                    "required": op.request_required,
                     "content": {"application/json": {"schema": ref(op.request, "validation")}},
                 }
             for status, model in sorted(op.responses.items()):
@@ -233,6 +234,7 @@ def route(
     headers: Sequence[HeaderParam] = (),
     send: bool = False,
     description: str = "",
+    request_required: bool = True,
 ) -> Operation:
     """Add `handler` at `method path` and describe it in the OpenAPI document."""
     operation = Operation(
@@ -249,6 +251,7 @@ def route(
         headers=tuple(headers),
         send=send,
         description=description,
+        request_required=request_required,
     )
     registry = app[OPENAPI]
     registry.add(operation)

@@ -49,6 +49,10 @@ class RefusalBudget:
         self._clock = clock
         self._windows: dict[str, _Window] = {}
 
+    def forget(self) -> None:
+        """Start every caller's budget afresh (a network reset)."""
+        self._windows.clear()
+
     def judge(self, caller: str) -> RefusalDecision:
         now = self._clock()
         window = self._windows.get(caller)

@@ -195,3 +195,42 @@ async def test_a_row_read_fails_its_caller_only_and_cannot_write(tmp_path: Path)
     with pytest.raises(JournalWriterError, match="cannot be read"):
         await journal.read_row("SELECT 1", ())
     await asyncio.wait_for(journal.close(), 10)
+
+
+async def test_reset_with_a_clock_starts_the_new_segment_back_at_that_time(net: Any, make_net: Any) -> None:
+    """One server serves campaign after campaign (the kill matrix): a reset may put the virtual clock back to
+    where the last campaign began; the new segment's history starts there and the journal still verifies."""
+    from tests.simulators.conftest import START
+
+    await net.send("SPOC-DE")
+    await net.advance(86_400 * 200)  # a retention review's months
+    reset = await net.call("POST", "/control/reset", control=True, json_body={"clock": START.isoformat()})
+    assert reset.status == 200, reset.body
+    assert reset.body == {"segment": 2}
+    clock = (await net.call("GET", "/control/clock", control=True)).body
+    assert datetime.fromisoformat(clock["now"]) == START
+    sent = (await net.send("SPOC-DE")).body
+    assert datetime.fromisoformat(sent["created_at"]) == START
+    assert (await net.call("GET", "/control/journal/verify", control=True)).body["ok"]
+    # Without a clock the reset leaves the time alone (as before); a later time is just as good as an earlier one.
+    assert (await net.call("POST", "/control/reset", control=True)).body == {"segment": 3}
+    assert datetime.fromisoformat((await net.call("GET", "/control/clock", control=True)).body["now"]) == START
+    # A restarted server never resumes earlier than the latest time its journal holds.
+    data = net.data
+    await net.stop()
+    again = await make_net(data)
+    resumed = datetime.fromisoformat((await again.call("GET", "/control/clock", control=True)).body["now"])
+    assert resumed > START
+
+
+async def test_reset_with_a_clock_is_refused_on_the_system_clock_and_beyond_the_latest_time(make_net: Any,
+                                                                                          tmp_path: Path) -> None:
+    system = await make_net(tmp_path / "system", clock="system", start=None)
+    refused = await system.call("POST", "/control/reset", control=True, json_body={"clock": "2026-03-27T00:00:00Z"})
+    assert refused.status == 409
+    assert refused.body["title"] == "Clock not virtual"
+    virtual = await make_net(tmp_path / "virtual")
+    late = await virtual.call("POST", "/control/reset", control=True, json_body={"clock": "3001-01-01T00:00:00Z"})
+    assert late.status == 422
+    naive = await virtual.call("POST", "/control/reset", control=True, json_body={"clock": "2026-03-27T00:00:00"})
+    assert naive.status == 422
