@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from simulators.model.channels import ChannelName
 from simulators.model.directive import (
     ChannelException,
     CopyExceptionGround,
@@ -118,14 +119,14 @@ class Stimuli:
         return f"{ctx.state}-{what}-{ctx.now().year}-{ctx.store.instance_id}-{number:06d}"
 
     def _channel(self, third_countries: list[str], *, urgent_designated: bool = False,
-                 ) -> tuple[str, ChannelException | None]:
+                 ) -> tuple[ChannelName, ChannelException | None]:
         if third_countries:
-            return "INTERPOL", ChannelException.THIRD_COUNTRY
+            return ChannelName.INTERPOL, ChannelException.THIRD_COUNTRY
         if self.ctx.defects.active(NON_SIENA_WITHOUT_EXCEPTION):
-            return "INTERPOL", None
+            return ChannelName.INTERPOL, None
         if urgent_designated and self.ctx.defects.active(URGENT_DESIGNATED_REQUESTS_VIA_INTERPOL):
-            return "INTERPOL", None
-        return "SIENA", None
+            return ChannelName.INTERPOL, None
+        return ChannelName.SIENA, None
 
     def _europol(self, crime_areas: list[str], serious: bool) -> EuropolDecision | None:
         if self.ctx.defects.active(NO_EUROPOL_DECISION):

@@ -35,7 +35,8 @@ from typing import Any
 from aiohttp import web
 from pydantic_core import to_jsonable_python
 
-from simulators.model.directive import ChannelName, DirectiveMessage
+from simulators.model.channels import CHANNELS, ChannelName
+from simulators.model.directive import DirectiveMessage
 from simulators.model.envelope import Ack, AckStatus, DeliveryStatus, Envelope, MailboxPage, MessageView
 from simulators.model.parties import all_parties
 from simulators.runtime import queries
@@ -59,15 +60,9 @@ from simulators.runtime.store import (
 )
 from simulators.runtime.timers import CoroutineFactory, DurableTimers, Scheduler, TimerHandler
 
-__all__ = ["CASE_PREFIX", "NETWORK", "Network", "TimerHandler"]
+__all__ = ["NETWORK", "Network", "TimerHandler"]
 
 _log = logging.getLogger("simulators.network")
-CASE_PREFIX: dict[ChannelName, str] = {
-    ChannelName.SIENA: "SC",
-    ChannelName.SIRENE: "SRC",
-    ChannelName.INTERPOL: "IPC",
-    ChannelName.OTHER: "XC",
-}
 
 
 def _unprocessable(field: str, rule: str, detail: str, slug: str = "validation") -> ProblemError:
@@ -328,7 +323,7 @@ class Network:
         name: str = channel._value_  # the value without the enum property's descriptor call
         numbered = case_id is None
         if case_id is None:
-            prefix = CASE_PREFIX[channel]
+            prefix = CHANNELS[channel].case_prefix
             self._case_numbers[prefix] = case_number = self._case_numbers.get(prefix, 0) + 1
             case_id = f"{prefix}-{case_number:09d}"
         self._message_numbers[name] = number = self._message_numbers.get(name, 0) + 1
@@ -354,7 +349,7 @@ class Network:
             # since the numbers were taken: giving them back is as if they never were.
             self._message_numbers[name] = number - 1
             if numbered:
-                self._case_numbers[CASE_PREFIX[channel]] -= 1
+                self._case_numbers[CHANNELS[channel].case_prefix] -= 1
             raise _unjournalable(payload, directive) from None
         record["channel"], record["created_at"] = channel, now
         listed = []
