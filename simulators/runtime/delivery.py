@@ -24,7 +24,7 @@ import aiohttp
 
 from simulators.model.directive import ChannelName
 from simulators.model.envelope import DeliveryStatus
-from simulators.runtime import queries
+from simulators.runtime import queries, wire
 from simulators.runtime.clock import Clock
 from simulators.runtime.faults import FaultSet
 from simulators.runtime.store import CanonicalText, Journal, Statement, db_time, json_string, parse_db_time
@@ -48,8 +48,8 @@ ACKED = "delivery.acked"
 
 def ack_text(delivery_id: str, message_id: str, status: DeliveryStatus) -> str:
     """One acknowledgement in a `delivery.acked` entry: canonical_json of {delivery_id, message_id, status}."""
-    return (f'{{"delivery_id":{json_string(delivery_id)},"message_id":{json_string(message_id)},'
-            f'"status":"{status.value}"}}')
+    return wire.ACKED_ITEM.render(delivery_id=json_string(delivery_id), message_id=json_string(message_id),
+                                  status=f'"{status.value}"')
 
 
 def acked_entry(party: str, via: str, acks: Sequence[str]) -> CanonicalText:
@@ -59,7 +59,7 @@ def acked_entry(party: str, via: str, acks: Sequence[str]) -> CanonicalText:
     order; one entry per request rather than per delivery, so that a batch of a thousand
     acknowledgements costs the chain one link.
     """
-    return CanonicalText(f'{{"acks":[{",".join(acks)}],"party":{json_string(party)},"via":{json_string(via)}}}')
+    return CanonicalText(wire.ACKED_ENTRY.render(acks=",".join(acks), party=json_string(party), via=json_string(via)))
 
 
 class PushSource(Protocol):
@@ -213,8 +213,8 @@ class Pusher:
             return "channel outage (injected fault)"
         assert self._session is not None
         # The stored envelope text goes out as it is: no re-serialisation per attempt.
-        head = f'{{"delivery_id":"{row.delivery_id}","channel":"{row.channel}","message":'
-        body = (head + envelope_json + "}").encode()
+        body = wire.PUSH.render(delivery_id=json_string(row.delivery_id), channel=json_string(row.channel),
+                                message=envelope_json).encode()
         timeout = network.faults.push_timeout(channel, row.party, PUSH_TIMEOUT)
         ok = False
         error = ""

@@ -10,8 +10,9 @@ routes. Handlers reach the network through the typed key: `network = request.app
 acting party through `caller(request)` (`simulators.runtime.mailbox`). A send handler validates its
 body into its pydantic model, then:
 
-    envelope = await network.accept(ChannelName.X, sender, to, cc, payload_dict, directive,
-                                     case_id=..., in_reply_to=..., idempotency_key=...)
+    envelope = await network.accept(SendRequest(channel=ChannelName.X, sender=..., to=..., cc=...,
+                                                payload=payload_dict, directive=..., case_id=...,
+                                                in_reply_to=..., idempotency_key=...))
     return accepted_response(request, envelope)     # 201, or 200 for an idempotent replay
 
 `accept` journals the message and its deliveries (one per To/CC recipient) in one durable
@@ -25,10 +26,10 @@ the 403 problem. `network.on_reset(callback)` lets a channel drop in-memory stat
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +40,7 @@ from simulators.model.channels import CHANNELS, ChannelName
 from simulators.model.directive import DirectiveMessage
 from simulators.model.envelope import Ack, AckStatus, DeliveryStatus, Envelope, MailboxPage, MessageView
 from simulators.model.parties import all_parties
-from simulators.runtime import queries
+from simulators.runtime import queries, wire
 from simulators.runtime.clock import Clock
 from simulators.runtime.delivery import ACKED, Pusher, ack_text, acked_entry
 from simulators.runtime.faults import Fault, FaultSet
@@ -60,7 +61,7 @@ from simulators.runtime.store import (
 )
 from simulators.runtime.timers import CoroutineFactory, DurableTimers, Scheduler, TimerHandler
 
-__all__ = ["NETWORK", "Network", "TimerHandler"]
+__all__ = ["NETWORK", "Network", "SendRequest", "TimerHandler"]
 
 _log = logging.getLogger("simulators.network")
 
@@ -77,20 +78,6 @@ def _unjournalable(payload: dict[str, Any], directive: dict[str, Any] | None) ->
     return _unprocessable(field, rule, f"{field}: {rule}")
 
 
-_INSERT_MESSAGES = ("INSERT INTO messages(message_id, journal_seq, segment, channel, sender, case_id, kind, "
-                    "created_at) VALUES {values}")
-_INSERT_DELIVERIES = ("INSERT INTO deliveries(cursor, delivery_id, message_id, party, channel, segment, "
-                      "status, delivered_at, next_attempt_at) VALUES {values}")
-_PENDING = DeliveryStatus.PENDING.value
-_DELIVERED = DeliveryStatus.DELIVERED.value
-# Monotonic whatever the row holds by then (a push may have completed meanwhile): a status never
-# goes back (PENDING < DELIVERED < READ) and a time once set is kept.
-_ACK_DELIVERIES = ("WITH acked(cursor, status, acked_at, read_at) AS (VALUES {values}) "
-                   "UPDATE deliveries SET status=CASE WHEN 'READ' IN (deliveries.status, acked.status) THEN 'READ' "
-                   "ELSE acked.status END, acked_at=COALESCE(deliveries.acked_at, acked.acked_at), "
-                   "read_at=COALESCE(deliveries.read_at, acked.read_at), "
-                   "next_attempt_at=NULL FROM acked WHERE deliveries.cursor=acked.cursor")
-_INSERT_KEYS = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES {values}"
 
 
 def _exact_strings(items: list[str], *more: str | None) -> bool:
@@ -102,6 +89,24 @@ def _exact_strings(items: list[str], *more: str | None) -> bool:
         if other is not None and type(other) is not str:
             return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class SendRequest:
+    """One message a party sends on a channel, as the channel's handler validated it."""
+
+    channel: ChannelName
+    sender: str
+    to: Sequence[str]
+    payload: dict[str, Any]
+    cc: Sequence[str] = ()
+    directive: DirectiveMessage | dict[str, Any] | None = None
+    case_id: str | None = None  # None: a new case, or the case of in_reply_to
+    in_reply_to: str | None = None
+    idempotency_key: str | None = None
+    # The handler knows `payload` holds nothing but dicts, lists, str, int, bool and None (a JSON dump
+    # of a model without floats or free-form fields), so it is not walked to find that out.
+    payload_is_plain: bool = False
 
 
 def _directive_kind(directive: dict[str, Any] | None) -> str | None:
@@ -163,42 +168,23 @@ class Network:
 
     # -- sending --------------------------------------------------------------------------------
 
-    def accept(
-        self,
-        channel: ChannelName,
-        sender: str,
-        to: Sequence[str],
-        cc: Sequence[str],
-        payload: dict[str, Any],
-        directive: DirectiveMessage | dict[str, Any] | None,
-        case_id: str | None = None,
-        in_reply_to: str | None = None,
-        idempotency_key: str | None = None,
-        *,
-        payload_is_plain: bool = False,
-    ) -> Awaitable[Envelope]:
-        """Journal a message durably and deliver it to every To/CC recipient; await the stored envelope.
-
-        `payload_is_plain`: the caller knows `payload` holds nothing but dicts, lists, str, int, bool
-        and None (a JSON dump of a model without floats or free-form fields), so it is not walked to
-        find that out.
+    async def accept(self, send: SendRequest) -> Envelope:
+        """Journal a message durably and deliver it to every To/CC recipient; the stored envelope.
 
         Raises 422 problems for unknown recipients, an unknown case or replied-to message, and 409
         for an Idempotency-Key reused with a different message.
         """
-        # A plain function handing on a coroutine: one coroutine layer fewer on every send.
-        recipients = self._check_recipients(sender, to, cc)
+        recipients = self._check_recipients(send.sender, send.to, send.cc)
+        directive = send.directive
         if isinstance(directive, DirectiveMessage):
             directive = directive.model_dump(mode="json", exclude_none=True)
-        if idempotency_key is None:
-            return self._accept(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
-                                None, "", payload_is_plain)
+        if send.idempotency_key is None:
+            return await self._accept(send, recipients, directive, "")
         body_hash = hashlib.sha256(canonical_json({
-            "to": list(to), "cc": list(cc), "payload": payload, "case_id": case_id, "in_reply_to": in_reply_to,
-            "directive": directive}).encode()).hexdigest()
-        first = functools.partial(self._accept, channel, sender, to, cc, recipients, payload, directive, case_id,
-                                  in_reply_to, idempotency_key, body_hash, payload_is_plain)
-        return self._accept_once((sender, channel.value, idempotency_key), body_hash, first)
+            "to": list(send.to), "cc": list(send.cc), "payload": send.payload, "case_id": send.case_id,
+            "in_reply_to": send.in_reply_to, "directive": directive}).encode()).hexdigest()
+        return await self._accept_once((send.sender, send.channel.value, send.idempotency_key), body_hash,
+                                       lambda: self._accept(send, recipients, directive, body_hash))
 
     async def _accept_once(
         self, key: tuple[str, str, str], body_hash: str, first: Callable[[], Awaitable[Envelope]]
@@ -301,26 +287,15 @@ class Network:
 
     # Long: the send fast path: one transaction from the accepted request to the
     # journalled envelope and its deliveries; benchmarks/channel_throughput.py measures it as one.
-    async def _accept(
-        self,
-        channel: ChannelName,
-        sender: str,
-        to: Sequence[str],
-        cc: Sequence[str],
-        recipients: list[str],
-        payload: dict[str, Any],
-        directive: dict[str, Any] | None,
-        case_id: str | None,
-        in_reply_to: str | None,
-        key: str | None,
-        body_hash: str,
-        payload_is_plain: bool,
-    ) -> Envelope:
+    async def _accept(self, send: SendRequest, recipients: list[str], directive: dict[str, Any] | None,
+                      body_hash: str) -> Envelope:
+        channel, sender, to, cc, payload = send.channel, send.sender, send.to, send.cc, send.payload
+        case_id, in_reply_to, key = send.case_id, send.in_reply_to, send.idempotency_key
         if case_id is not None or in_reply_to is not None:
             case_id = await self._resolve_thread(channel, sender, case_id, in_reply_to)
         # From here to the journal's queue there is no await: numbers are taken in commit order.
         now = self.clock.now()
-        name: str = channel._value_  # the value without the enum property's descriptor call
+        name = channel.value
         numbered = case_id is None
         if case_id is None:
             prefix = CHANNELS[channel].case_prefix
@@ -338,7 +313,7 @@ class Network:
             "directive": directive}
         # The other fields are strings the network made, or the addressing (each a recipient).
         plain = (_exact_strings(recipients, sender, case_id, in_reply_to)
-                 and (directive is None or plain_json(directive)) and (payload_is_plain or plain_json(payload)))
+                 and (directive is None or plain_json(directive)) and (send.payload_is_plain or plain_json(payload)))
         record["payload"] = payload
         if not plain:
             record["payload"], record["directive"] = to_jsonable_python(payload), to_jsonable_python(directive)
@@ -362,20 +337,21 @@ class Network:
             delivery_id = f"DLV-{cursor:012d}"
             pushed = (party, name) in self.webhooks
             push = push or pushed
-            listed.append(f'{{"cursor":{cursor},"delivery_id":"{delivery_id}","party":{json_string(party)}}}')
-            delivery_rows.append((cursor, delivery_id, message_id, party, name, segment, _PENDING, stamp,
+            listed.append(wire.ACCEPTED_DELIVERY.render(cursor=cursor, delivery_id=f'"{delivery_id}"',
+                                                        party=json_string(party)))
+            delivery_rows.append((cursor, delivery_id, message_id, party, name, segment, wire.PENDING, stamp,
                                   stamp if pushed else None))
         kind = _directive_kind(directive)
 
         statements: list[Statement] = [
-            (_INSERT_MESSAGES, Rows([(message_id, ENTRY_SEQ, segment, name, sender, case_id, kind, stamp)])),
-            (_INSERT_DELIVERIES, delivery_rows),
+            (wire.INSERT_MESSAGES, Rows([(message_id, ENTRY_SEQ, segment, name, sender, case_id, kind, stamp)])),
+            (wire.INSERT_DELIVERIES, delivery_rows),
         ]
         if key is not None:  # one send per key at a time (accept): this key is new in its batch
-            statements.append((_INSERT_KEYS, Rows([(sender, name, key, body_hash, message_id)])))
+            statements.append((wire.INSERT_KEYS, Rows([(sender, name, key, body_hash, message_id)])))
 
         # The entry's canonical form, assembled around the canonical envelope (keys in sorted order).
-        entry = CanonicalText(f'{{"deliveries":[{",".join(listed)}],"envelope":{text}}}')
+        entry = CanonicalText(wire.ACCEPTED_ENTRY.render(deliveries=",".join(listed), envelope=text))
         # A new message, its new deliveries (and key): rows no other write of the batch touches.
         await self.journal.append("message.accepted", entry, at=now, statements=statements, new_rows_only=True)
         if push:
@@ -423,13 +399,13 @@ class Network:
                 await self.journal.read_row(*queries.mailbox_page_query(party, channel.value, segment, after, limit)),
                 after)
             if page is not None:
-                return f'{{"deliveries":[{page[0]}],"next_cursor":{page[1]}}}'.encode()
+                return wire.MAILBOX_PAGE.render(deliveries=page[0], next_cursor=page[1]).encode()
         rows = await self.journal.read(
             lambda c: queries.mailbox_texts(c, party, channel.value, segment, after, limit)
         )
         deliveries = [
-            f'{{"delivery_id":{json_string(delivery_id)},"cursor":{cursor},'
-            f'"delivered_at":"{db_to_iso(delivered_at)}","message":{envelope}}}'
+            wire.MAILBOX_DELIVERY.render(delivery_id=json_string(delivery_id), cursor=cursor,
+                                         delivered_at=f'"{db_to_iso(delivered_at)}"', message=envelope)
             for cursor, delivery_id, delivered_at, envelope in rows
         ]
         next_cursor = rows[-1][0] if rows else after
@@ -444,7 +420,7 @@ class Network:
         copies = self.faults.copies(channel, party)
         if copies > 1:
             deliveries = [d for d in deliveries for _ in range(copies)]
-        return f'{{"deliveries":[{",".join(deliveries)}],"next_cursor":{next_cursor}}}'.encode()
+        return wire.MAILBOX_PAGE.render(deliveries=",".join(deliveries), next_cursor=next_cursor).encode()
 
     async def ack(self, channel: ChannelName, party: str, delivery_id: str, status: AckStatus,
                   *, via: str = "pull") -> Ack:
@@ -465,7 +441,7 @@ class Network:
             if answer is not None:
                 return answer
         rows = await self._acknowledge(channel, party, delivery_ids, status, via)
-        return f'{{"acks":[{",".join(map(queries.ack_json, rows))}]}}'.encode()
+        return wire.BATCH_ACK.render(acks=",".join(map(queries.ack_json, rows))).encode()
 
     async def _acknowledge_pending(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
                                    via: str) -> bytes | None:
@@ -493,8 +469,8 @@ class Network:
         entry_items, answer_items = found
         await self.journal.append(  # (the items come comma-joined already: one text among the acks)
             ACKED, acked_entry(party, via, [entry_items]),
-            at=now, statements=[(_ACK_DELIVERIES, Rows([(c, _DELIVERED, stamp, None) for c in wanted]))])
-        return f'{{"acks":[{answer_items}]}}'.encode()
+            at=now, statements=[(wire.ACK_DELIVERIES, Rows([(c, wire.DELIVERED, stamp, None) for c in wanted]))])
+        return wire.BATCH_ACK.render(acks=answer_items).encode()
 
     async def _acknowledge(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
                            status: AckStatus, via: str) -> list[queries.DeliveryRow]:
@@ -539,7 +515,7 @@ class Network:
             rows[index] = row._replace(status=new_status, acked_at=acked_at, read_at=read_at, next_attempt_at=None)
         if acks:  # one journal entry for the acknowledgements of one request
             await self.journal.append(ACKED, acked_entry(party, via, acks), at=now,
-                                      statements=[(_ACK_DELIVERIES, updates)])
+                                      statements=[(wire.ACK_DELIVERIES, updates)])
         return rows
 
     # -- access refusals --------------------------------------------------------------------------

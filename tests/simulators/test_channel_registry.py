@@ -53,7 +53,7 @@ from simulators.model.channels import CHANNELS, ChannelName
 from simulators.model.envelope import Envelope
 from simulators.runtime.http import accepted_response, caller, idempotency_key
 from simulators.runtime.mailbox import add_mailbox_routes
-from simulators.runtime.network import NETWORK
+from simulators.runtime.network import NETWORK, SendRequest
 from simulators.runtime.openapi import route
 from simulators.runtime.problems import read_model
 
@@ -74,8 +74,9 @@ async def send(request: web.Request) -> web.Response:
     network = request.app[NETWORK]
     if query.sender != party or not all(SPEC.admits(p) for p in (party, *query.to)):
         await network.refuse(party, "send", f"send on {SPEC.title} as {query.sender} to {query.to}")
-    envelope = await network.accept(SPEC.name, query.sender, query.to, [], {"reference": query.reference}, None,
-                                    idempotency_key=idempotency_key(request))
+    envelope = await network.accept(SendRequest(
+        channel=SPEC.name, sender=query.sender, to=query.to, payload={"reference": query.reference},
+        idempotency_key=idempotency_key(request)))
     return accepted_response(request, envelope, location=f"{SPEC.send_path}/{envelope.message_id}")
 
 
