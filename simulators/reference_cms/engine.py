@@ -15,6 +15,15 @@ from typing import Any
 
 from simulators.model.channels import served_channels
 from simulators.model.directive import CopyReason, RefusalGround
+from simulators.model.sut_interface import (
+    AuditOperation,
+    CaseDirection,
+    CaseRecord,
+    CaseStatus,
+    Communication,
+    ItemState,
+    Statistics,
+)
 from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.channels import ChannelError
 from simulators.reference_cms.clock_follower import parse_network_time
@@ -31,15 +40,6 @@ from simulators.reference_cms.defects import (
 )
 from simulators.reference_cms.erasure import erase_everywhere, names_of
 from simulators.reference_cms.incoming import Receiving
-from simulators.reference_cms.models import (
-    AuditOperation,
-    CaseDirection,
-    CaseRecord,
-    CaseStatus,
-    Communication,
-    ItemState,
-    Statistics,
-)
 from simulators.reference_cms.scheduler import Worker
 from simulators.reference_cms.sending import Outbound, Sender
 from simulators.reference_cms.statistics import compute_statistics

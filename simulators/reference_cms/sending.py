@@ -26,6 +26,7 @@ from simulators.model.directive import (
     MessageKind,
 )
 from simulators.model.parties import party as party_of
+from simulators.model.sut_interface import AuditOperation, CaseDirection, Communication
 from simulators.reference_cms.channels import ChannelError, ChannelUnavailable
 from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
@@ -36,7 +37,6 @@ from simulators.reference_cms.defects import (
     LATE_COPY,
     NO_FALLBACK_ON_SIENA_OUTAGE,
 )
-from simulators.reference_cms.models import AuditOperation, CaseDirection, Communication
 
 __all__ = ["Outbound", "Sender"]
 

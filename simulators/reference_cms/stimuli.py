@@ -25,6 +25,21 @@ from simulators.model.directive import (
     RequesterType,
 )
 from simulators.model.parties import state as state_of
+from simulators.model.sut_interface import (
+    AuditOperation,
+    CaseDirection,
+    CaseKind,
+    CaseStatus,
+    Decision,
+    DecisionAction,
+    DecisionResult,
+    EuropolDecision,
+    ItemState,
+    OutgoingRequestStimulus,
+    OwnInitiativeStimulus,
+    StimulusResult,
+    SubjectType,
+)
 from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import (
@@ -50,21 +65,6 @@ from simulators.reference_cms.defects import (
     URGENT_DESIGNATED_REQUESTS_VIA_INTERPOL,
 )
 from simulators.reference_cms.incoming import Receiving, new_case
-from simulators.reference_cms.models import (
-    AuditOperation,
-    CaseDirection,
-    CaseKind,
-    CaseStatus,
-    Decision,
-    DecisionAction,
-    DecisionResult,
-    EuropolDecision,
-    ItemState,
-    OutgoingRequestStimulus,
-    OwnInitiativeStimulus,
-    StimulusResult,
-    SubjectType,
-)
 from simulators.reference_cms.policy import europol_rule, language_for_recipient, permitted_categories
 from simulators.reference_cms.problems import CmsProblemError
 from simulators.reference_cms.sending import Outbound, Sender
