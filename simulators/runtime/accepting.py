@@ -234,6 +234,8 @@ class Accepting:
                                   answer=unknown)
         return case_id
 
+    # Long: the send fast path, one transaction from the checked request to the journaled envelope and its
+    # deliveries with no await between numbering and queueing; benchmarks/channel_throughput.py measures it whole.
     async def _accept(self, send: SendRequest, recipients: list[str], directive: dict[str, Any] | None,
                       body_hash: str) -> Envelope:
         channel, sender, to, cc, payload = send.channel, send.sender, send.to, send.cc, send.payload

@@ -17,9 +17,9 @@ from simulators.model.envelope import Ack, AckStatus, DeliveryStatus
 from simulators.runtime import queries, wire
 from simulators.runtime.accepting import Refuse
 from simulators.runtime.clock import Clock
-from simulators.runtime.delivery import ACKED, ack_text, acked_entry
 from simulators.runtime.problems import ProblemError
 from simulators.runtime.store import Journal, Rows, db_time
+from simulators.runtime.wire import ACKED, ack_text, acked_entry
 
 __all__ = ["Acknowledging"]
 

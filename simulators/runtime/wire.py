@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from string import Formatter
 from typing import Literal
@@ -35,12 +35,13 @@ from typing import Literal
 from pydantic import BaseModel
 
 from simulators.model.envelope import Ack, BatchAck, Delivery, DeliveryStatus, Envelope, MailboxPage, PushBody
-from simulators.runtime.encoding import canonical_json
+from simulators.runtime.store import CanonicalText, canonical_json, json_string
 
 __all__ = [
     "ACCEPTED_DELIVERY",
     "ACCEPTED_ENTRY",
     "ACK",
+    "ACKED",
     "ACKED_ENTRY",
     "ACKED_ITEM",
     "ACK_DELIVERIES",
@@ -54,6 +55,8 @@ __all__ = [
     "PENDING",
     "PUSH",
     "JsonShape",
+    "ack_text",
+    "acked_entry",
     "sql_iso",
     "sql_string",
 ]
@@ -150,6 +153,25 @@ MAILBOX_PAGE = JsonShape("MailboxPage", '{{"deliveries":[{deliveries}],"next_cur
                          MailboxPage, "model")
 PUSH = JsonShape("PushBody", '{{"delivery_id":{delivery_id},"channel":{channel},"message":{message}}}',
                  PushBody, "model")
+
+ACKED = "delivery.acked"
+
+
+def ack_text(delivery_id: str, message_id: str, status: DeliveryStatus) -> str:
+    """One acknowledgement in a `delivery.acked` entry: canonical_json of {delivery_id, message_id, status}."""
+    return ACKED_ITEM.render(delivery_id=json_string(delivery_id), message_id=json_string(message_id),
+                                  status=f'"{status.value}"')
+
+
+def acked_entry(party: str, via: str, acks: Sequence[str]) -> CanonicalText:
+    """The `delivery.acked` entry: the deliveries a party acknowledged in one go (`via` pull or push).
+
+    canonical_json of {"acks": [{delivery_id, message_id, status}, ...], "party", "via"}, keys in
+    order; one entry per request rather than per delivery, so that a batch of a thousand
+    acknowledgements costs the chain one link.
+    """
+    return CanonicalText(ACKED_ENTRY.render(acks=",".join(acks), party=json_string(party), via=json_string(via)))
+
 
 PENDING = DeliveryStatus.PENDING.value
 DELIVERED = DeliveryStatus.DELIVERED.value
