@@ -18,6 +18,7 @@ from typing import Any
 
 from conformance.campaign.http import HttpCaller, parse_time
 from conformance.ledger import Observed
+from simulators.model.channels import ChannelName, spec_for_key
 from simulators.model.directive import (
     DirectiveMessage,
     InformationItem,
@@ -150,7 +151,7 @@ class Actor:
         headers = {"X-Act-As": self.id}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
-        path = {"siena": "/siena/messages", "sirene": "/sirene/forms", "interpol": "/interpol/messages"}[channel]
+        path = spec_for_key(channel).send_path
         reply = await self.network.caller.call(
             "POST", path, body=body, headers=headers, record="send", actor=self.id, scenario=scenario
         )
@@ -201,14 +202,14 @@ class Actor:
 
     async def mailbox(self, channel: str = "siena", *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         reply = await self.network.caller.call(
-            "GET", f"/{channel}/mailbox", params={"after": str(after), "limit": str(limit)},
+            "GET", f"{spec_for_key(channel).url_prefix}/mailbox", params={"after": str(after), "limit": str(limit)},
             headers={"X-Act-As": self.id},
         )
         return list(reply.body.get("deliveries", []))
 
     async def ack(self, channel: str, delivery_id: str) -> None:
         await self.network.caller.call(
-            "POST", f"/{channel}/mailbox/{delivery_id}/ack", body={"status": "DELIVERED"},
+            "POST", f"{spec_for_key(channel).url_prefix}/mailbox/{delivery_id}/ack", body={"status": "DELIVERED"},
             headers={"X-Act-As": self.id},
         )
 
@@ -336,7 +337,7 @@ class SireneBureau(Actor):
 def _thread(message: Observed) -> dict[str, Any]:
     """Where a SIENA answer to `message` goes: to its sender in its SIENA thread; for a message that came on
     another channel (Art 13(2)), to the SPOC of the sender's state, tied to it by the directive's reference."""
-    if message.channel == "SIENA":
+    if message.channel == ChannelName.SIENA:
         return {"to": [message.sender], "in_reply_to": message.message_id, "case_id": message.case_id}
     sender = party(message.sender)
     to = party_id(PartyKind.SPOC, sender.state) if sender.state else message.sender

@@ -1,8 +1,13 @@
 """The SUT test interface (docs/sut-interface.md) as the harness uses it, and the manual fallback.
 
-The harness reaches the CMS only through this interface and the channels. The export models are
-lenient on purpose (extra fields kept, most fields optional): a vendor CMS that exports less is
-judged "inconclusive" on what it does not export, never crashes the campaign.
+The harness reaches the CMS only through this interface and the channels. The contract is
+`simulators.model.sut_interface`, defined once: every fixture set, stimulus and decision the client
+sends is checked against its model there first (a body off the contract is the harness's error, and
+is raised as such, before the CMS could be blamed). The export models here are lenient views of the
+contract's (extra fields kept, most fields optional): a vendor CMS that exports less is judged
+"inconclusive" on what it does not export, never crashes the campaign. Each field a view reads is a
+field of its contract model (checked when this module is imported), so a view cannot drift from the
+contract unnoticed.
 
 Where `GET /sut/v1/info` does not list an operation as automated, `SutClient.perform` prints the
 step for a person and waits (up to `--manual-timeout`) for its evidence to appear; if it does not,
@@ -17,9 +22,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from conformance.campaign.http import HttpCaller, HttpProblem, parse_time
+from simulators.model import sut_interface as contract
 
 __all__ = [
     "Agenda",
@@ -27,6 +33,7 @@ __all__ = [
     "CaseRecord",
     "Communication",
     "ManualStepNotDone",
+    "OffContractBody",
     "SutClient",
     "SutInfo",
 ]
@@ -40,7 +47,7 @@ class SutInfo(BaseModel):
     interface_version: str = "1"
     automated: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
-    name: str | None = None
+    product: str | None = None
 
 
 class Communication(BaseModel):
@@ -135,6 +142,38 @@ class Agenda(BaseModel):
     now: datetime | None = Field(default=None, description="Asked with `wait`: the CMS's network time")
 
 
+# Each lenient view and the contract model it reads (its fields must be the contract's).
+_VIEWS: tuple[tuple[type[BaseModel], type[BaseModel]], ...] = (
+    (SutInfo, contract.Info),
+    (Communication, contract.Communication),
+    (CaseRecord, contract.CaseRecord),
+    (AuditEntry, contract.AuditEntry),
+    (Agenda, contract.Agenda),
+)
+
+
+def views_off_contract(views: tuple[tuple[type[BaseModel], type[BaseModel]], ...] = _VIEWS) -> list[str]:
+    """`view.field` for every field a view reads that its contract model does not define."""
+    return [f"{view.__name__}.{name} (not in {model.__name__})" for view, model in views
+            for name in view.model_fields if name not in model.model_fields]
+
+
+if _off := views_off_contract():
+    raise RuntimeError(f"the SUT client's export views read fields the contract does not define: {', '.join(_off)}")
+
+
+class OffContractBody(ValueError):
+    """The harness was about to send the SUT a body its own contract refuses."""
+
+
+def _on_contract(model: type[BaseModel], body: dict[str, Any], what: str) -> dict[str, Any]:
+    try:
+        model.model_validate(body)
+    except ValidationError as exc:
+        raise OffContractBody(f"{what} is not a {model.__name__} of the SUT interface: {exc}") from None
+    return body
+
+
 class ManualStepNotDone(Exception):
     """A person was asked to do a step the SUT does not automate, and its evidence did not appear."""
 
@@ -174,7 +213,8 @@ class SutClient:
         return any(name in offered for name in operation.split("|"))
 
     async def follow_network_clock(self) -> bool:
-        reply = await self.caller.call("PUT", "/sut/v1/clock", body={"follow_network_clock": True},
+        body = _on_contract(contract.ClockSetting, {"follow_network_clock": True}, "PUT /sut/v1/clock")
+        reply = await self.caller.call("PUT", "/sut/v1/clock", body=body,
                                        record="stimulus", actor="sut", allowed=(404, 405, 409, 501))
         return reply.status < 400
 
@@ -202,20 +242,24 @@ class SutClient:
     # -- fixtures and stimuli ---------------------------------------------------------------
 
     async def put_fixtures(self, records: list[dict[str, Any]], *, scenario: str | None = None) -> None:
-        await self.caller.call("PUT", "/sut/v1/fixtures", body={"records": records}, record="fixtures",
+        body = _on_contract(contract.FixtureSet, {"records": records}, "PUT /sut/v1/fixtures")
+        await self.caller.call("PUT", "/sut/v1/fixtures", body=body, record="fixtures",
                                actor="sut", scenario=scenario)
 
     async def outgoing_request(self, body: dict[str, Any], *, scenario: str | None = None) -> dict[str, Any]:
+        body = _on_contract(contract.OutgoingRequestStimulus, body, "POST /sut/v1/stimuli/outgoing-request")
         reply = await self.caller.call("POST", "/sut/v1/stimuli/outgoing-request", body=body, record="stimulus",
                                        actor="sut", scenario=scenario)
         return dict(reply.body or {})
 
     async def own_initiative(self, body: dict[str, Any], *, scenario: str | None = None) -> dict[str, Any]:
+        body = _on_contract(contract.OwnInitiativeStimulus, body, "POST /sut/v1/stimuli/own-initiative")
         reply = await self.caller.call("POST", "/sut/v1/stimuli/own-initiative", body=body, record="stimulus",
                                        actor="sut", scenario=scenario)
         return dict(reply.body or {})
 
     async def decision(self, case_id: str, body: dict[str, Any], *, scenario: str | None = None) -> dict[str, Any]:
+        body = _on_contract(contract.Decision, body, f"POST /sut/v1/cases/{case_id}/decision")
         reply = await self.caller.call("POST", f"/sut/v1/cases/{case_id}/decision", body=body, record="decision",
                                        actor="sut", scenario=scenario)
         return dict(reply.body or {}) if isinstance(reply.body, dict) else {}

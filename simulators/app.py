@@ -1,8 +1,9 @@
 """Composition of the network server: journal, clock, network, middlewares, channels, control API.
 
 `build_app(config)` returns a ready aiohttp application; `spoc-harness serve` runs it. Channels are
-modules with `setup(app)` (see `simulators.runtime.network`); `CHANNEL_MODULES` lists them, and
-`ServerConfig.channels` selects which ones this server carries (one alone is fine).
+modules with `setup(app)` (see `simulators.runtime.network`); the channel registry
+(`simulators.model.channels`) names each one's module, and `ServerConfig.channels` selects by key which
+ones this server carries (one alone is fine).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from simulators import clock_stream, control
 from simulators.clock_stream import CLOSING, ClockWait, read_clock_wait, wait_for_move
 from simulators.control import ClockView
+from simulators.model.channels import UnknownChannelError, served_channels, spec_for_key
 from simulators.model.parties import PartyDirectory, party_directory
 from simulators.runtime.auth import load_or_create_credentials
 from simulators.runtime.clock import Clock, ScaledClock, SystemClock, VirtualClock
@@ -32,7 +34,6 @@ from simulators.runtime.refusals import DEFAULT_REFUSAL_LIMIT, DEFAULT_REFUSAL_W
 from simulators.runtime.store import Journal, JournalIntegrityError, parse_db_time
 
 __all__ = [
-    "CHANNEL_MODULES",
     "CHANNEL_SETTINGS",
     "CREDENTIALS_PATH",
     "HealthStatus",
@@ -41,11 +42,6 @@ __all__ = [
     "network_openapi",
 ]
 
-CHANNEL_MODULES: dict[str, str] = {
-    "siena": "simulators.siena",
-    "sirene": "simulators.sirene",
-    "interpol": "simulators.interpol",
-}
 CREDENTIALS_PATH = web.AppKey("credentials_path", Path)
 # What a channel's `setup` reads its own settings from (`ServerConfig.channel_settings`).
 CHANNEL_SETTINGS: web.AppKey[Mapping[str, Mapping[str, Any]]] = web.AppKey("channel_settings")
@@ -59,7 +55,7 @@ class ServerConfig:
     start: datetime | None = None
     rate: float = 0.0
     speed: float = 1.0  # network seconds per wall second of the scaled clock
-    channels: Sequence[str] = field(default_factory=lambda: tuple(CHANNEL_MODULES))
+    channels: Sequence[str] = field(default_factory=lambda: tuple(spec.key for spec in served_channels()))
     max_body_bytes: int = 2 * 1024 * 1024
     allow_remote_webhooks: bool = False
     # Journaled refusals per caller and window of wall time; beyond, a burst is journaled once (429).
@@ -133,9 +129,11 @@ async def build_app(config: ServerConfig) -> web.Application:
     clock_stream.setup(app)
     control.setup(app)
     for name in config.channels:
-        module_name = CHANNEL_MODULES.get(name.lower())
-        if module_name is None:
-            raise ValueError(f"unknown channel {name!r}; choose from {', '.join(CHANNEL_MODULES)}")
+        try:
+            module_name = spec_for_key(name).service_module
+        except UnknownChannelError as exc:
+            raise ValueError(str(exc)) from None
+        assert module_name is not None  # served channels have a module
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

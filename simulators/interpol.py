@@ -53,7 +53,7 @@ from simulators.model.interpol_public import (
 from simulators.runtime import queries
 from simulators.runtime.http import accepted_response, caller, idempotency_key, json_response
 from simulators.runtime.mailbox import add_mailbox_routes, parse_query
-from simulators.runtime.network import NETWORK, Network
+from simulators.runtime.network import NETWORK, Network, SendRequest
 from simulators.runtime.openapi import HeaderParam, route
 from simulators.runtime.problems import FieldError, ProblemError, read_json, validation_problem
 
@@ -215,16 +215,14 @@ class Desk:
             recipients = [n for n in publication_recipients(requester, content.restrictions) if n != requester]
             if request is not None:
                 recipients.insert(0, requester)
-        envelope = await self.network.accept(
-            CHANNEL,
-            GENERAL_SECRETARIAT,
-            recipients,
-            [],
-            base,
-            None,
+        envelope = await self.network.accept(SendRequest(
+            channel=CHANNEL,
+            sender=GENERAL_SECRETARIAT,
+            to=recipients,
+            payload=base,
             in_reply_to=request.message_id if request else None,
             idempotency_key=key,
-        )
+        ))
         self.note(envelope)
         return envelope
 
@@ -280,16 +278,15 @@ async def send(request: web.Request) -> web.Response:
         due = network.clock.now() + desk.policy.delay
         payload["review_due_at"] = due.astimezone(UTC).isoformat().replace("+00:00", "Z")
         payload = await _as_retried(network, party, key, payload)
-        envelope = await network.accept(
-            CHANNEL,
-            message.sender,
-            [GENERAL_SECRETARIAT],
-            [],
-            payload,
-            message.directive,
+        envelope = await network.accept(SendRequest(
+            channel=CHANNEL,
+            sender=message.sender,
+            to=[GENERAL_SECRETARIAT],
+            payload=payload,
+            directive=message.directive,
             in_reply_to=message.in_reply_to,
             idempotency_key=key,
-        )
+        ))
         if envelope.message_id not in desk.reviews:
             desk.note(envelope)
             desk.arm(desk.reviews[envelope.message_id])
@@ -316,16 +313,15 @@ async def send(request: web.Request) -> web.Response:
     breaches = restriction_violations(message.to, restrictions, source=source, sender=party, today=today)
     if breaches:
         await _refuse_breach(network, party, message, source, breaches)
-    envelope = await network.accept(
-        CHANNEL,
-        message.sender,
-        message.to,
-        [],
-        _payload(message, source=source, restrictions=restrictions),
-        message.directive,
+    envelope = await network.accept(SendRequest(
+        channel=CHANNEL,
+        sender=message.sender,
+        to=message.to,
+        payload=_payload(message, source=source, restrictions=restrictions),
+        directive=message.directive,
         in_reply_to=message.in_reply_to,
         idempotency_key=key,
-    )
+    ))
     return accepted_response(request, envelope, location=f"/interpol/messages/{envelope.message_id}")
 
 

@@ -17,7 +17,7 @@ from simulators.model.siena import (
 from simulators.runtime.auth import Caller
 from simulators.runtime.http import accepted_response, caller, idempotency_key, json_response
 from simulators.runtime.mailbox import add_mailbox_routes
-from simulators.runtime.network import NETWORK, Network
+from simulators.runtime.network import NETWORK, Network, SendRequest
 from simulators.runtime.openapi import HeaderParam, route
 from simulators.runtime.problems import ProblemError, read_model
 
@@ -39,18 +39,18 @@ async def send(request: web.Request) -> web.Response:
     network = request.app[NETWORK]
     if message.sender != party:
         await network.refuse(party, "send", f"send as {message.sender} on SIENA (authenticated as {party})")
-    envelope = await network.accept(
-        CHANNEL,
-        message.sender,
-        message.to,
-        message.cc,
-        message.payload_json(),
-        message.directive,
+    envelope = await network.accept(SendRequest(
+        channel=CHANNEL,
+        sender=message.sender,
+        to=message.to,
+        cc=message.cc,
+        payload=message.payload_json(),
+        directive=message.directive,
         case_id=message.case_id,
         in_reply_to=message.in_reply_to,
         idempotency_key=idempotency_key(request),
         payload_is_plain=PAYLOAD_IS_PLAIN,
-    )
+    ))
     return accepted_response(request, envelope, location=f"/siena/messages/{envelope.message_id}")
 
 

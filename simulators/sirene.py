@@ -41,7 +41,7 @@ from simulators.model.sirene import (
 from simulators.runtime import queries
 from simulators.runtime.http import accepted_response, caller, idempotency_key, json_response
 from simulators.runtime.mailbox import add_mailbox_routes
-from simulators.runtime.network import NETWORK, Network
+from simulators.runtime.network import NETWORK, Network, SendRequest
 from simulators.runtime.openapi import HeaderParam, route
 from simulators.runtime.problems import FieldError, ProblemError, read_json, validation_problem
 from simulators.runtime.store import ENTRY_SEQ, Statement, db_time, parse_db_time
@@ -325,16 +325,15 @@ async def send(request: web.Request) -> web.Response:
             parent_id = parent.message_id if parent else None
             timer = reply_timer(form, network.clock.now(), book.policy)
             payload = {**sent, "reply_timer": timer.model_dump(mode="json") if timer else None}
-        envelope = await network.accept(
-            CHANNEL,
-            form.f003_sender_bureau,
-            form.f004_recipient_bureaux,
-            [],
-            payload,
-            form.directive,
+        envelope = await network.accept(SendRequest(
+            channel=CHANNEL,
+            sender=form.f003_sender_bureau,
+            to=form.f004_recipient_bureaux,
+            payload=payload,
+            directive=form.directive,
             in_reply_to=parent_id,
             idempotency_key=key,
-        )
+        ))
         if existing is None:
             record = book.add(envelope)
             if record.due_at is not None:

@@ -149,7 +149,8 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
             url=run.sut_url or run.options.sut,
             state=settings.sut_state,
             defects=list(run.options.defects),
-            name=(getattr(info, "product", None) or getattr(info, "name", None)) if info is not None else None,
+            # `product` is the contract's; a `name` some CMSs give instead is kept as an extra field.
+            name=(info.product or getattr(info, "name", None)) if info is not None else None,
         ),
         settings=RunSettings(profile=str(settings.profile), time_mode=settings.time_mode.value,
                              deadline_reading=settings.deadline_reading.value, seed=settings.seed, **shown),

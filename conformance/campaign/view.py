@@ -35,6 +35,7 @@ from conformance.settings import CampaignSettings, TimeMode
 from conformance.sut import CaseRecord, Communication
 from conformance.verdicts import describe_gap, message_evidence, utc_text
 from reports.results import Evidence
+from simulators.model.channels import channel_spec
 
 __all__ = ["CampaignView", "Copy", "LedgerAsOf"]
 
@@ -450,12 +451,15 @@ class CampaignView:
         return self.result.network_end - self.result.network_start
 
 
-_CHANNEL_ADDRESS = {"INTERPOL": "NCB", "SIRENE": "SIRENE"}
-
-
 def _addressed(message: Observed, party: str) -> bool:
     if party in message.recipients:
         return True
+    # A state's SPOC is addressed through whichever party stands for the state on the message's channel.
     prefix, _, state = party.partition("-")
-    alias = _CHANNEL_ADDRESS.get(message.channel)
-    return prefix == "SPOC" and alias is not None and f"{alias}-{state}" in message.recipients
+    if prefix != "SPOC":
+        return False
+    try:
+        stand_in = channel_spec(message.channel).state_party(state)
+    except ValueError:  # an unknown channel or state
+        return False
+    return stand_in is not None and stand_in in message.recipients

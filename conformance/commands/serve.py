@@ -228,7 +228,8 @@ def serve(
 ) -> None:
     """Start the simulated SIENA, SIRENE and Interpol I-24/7 channels."""
     # Start-up time: imported when this command runs, so that every other command starts fast.
-    from simulators.app import CHANNEL_MODULES, ServerConfig
+    from simulators.app import ServerConfig
+    from simulators.model.channels import served_channels
     from simulators.runtime.connections import ConnectionLimits
 
     logging.basicConfig(
@@ -242,9 +243,10 @@ def serve(
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(tls_cert, tls_key)
     wanted = [c.strip().lower() for c in channels.split(",") if c.strip()]
-    unknown = [c for c in wanted if c not in CHANNEL_MODULES]
+    served = [spec.key for spec in served_channels()]
+    unknown = [c for c in wanted if c not in served]
     if unknown or not wanted:
-        raise click.BadParameter(f"choose from {', '.join(CHANNEL_MODULES)}", param_hint="--channels")
+        raise click.BadParameter(f"choose from {', '.join(served)}", param_hint="--channels")
     config = ServerConfig(
         data=data_dir,
         clock="virtual" if clock_mode == "virtual" else "scaled" if clock_mode == "scaled" else "system",

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, WithJsonSchema, model_validator
 
+from simulators.model.channels import ChannelName
+
 __all__ = [
     "DIRECTIVE_SCHEMA_REF",
     "Availability",
@@ -127,13 +129,6 @@ class CopyReason(StrEnum):
     ART_8_1 = "ART_8_1"  # SPOC request to a foreign competent authority, copy to that state's SPOC
     ART_8_2 = "ART_8_2"  # domestic competent authority's direct exchange, copies to both SPOCs
     ART_12 = "ART_12"  # copy to Europol
-
-
-class ChannelName(StrEnum):
-    SIENA = "SIENA"
-    SIRENE = "SIRENE"
-    INTERPOL = "INTERPOL"
-    OTHER = "OTHER"
 
 
 class ChannelException(StrEnum):

@@ -21,8 +21,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from simulators.model.channels import CHANNELS, ChannelName
 from simulators.model.directive import CarriedDirective, Violation
-from simulators.model.parties import PartyKind, UnknownPartyError, all_parties, party
+from simulators.model.parties import PartyKind, all_parties
 
 __all__ = [
     "GENERAL_SECRETARIAT",
@@ -250,10 +251,7 @@ def all_ncbs() -> list[str]:
 
 
 def _is_i247_party(pid: str) -> bool:
-    try:
-        return party(pid).kind in (PartyKind.INTERPOL_NCB, PartyKind.INTERPOL_GS)
-    except UnknownPartyError:
-        return False
+    return CHANNELS[ChannelName.INTERPOL].admits(pid)
 
 
 _NEEDS_PERSON = frozenset({NoticeColour.RED, NoticeColour.YELLOW, NoticeColour.BLUE, NoticeColour.GREEN})

@@ -20,8 +20,9 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from simulators.model.channels import CHANNELS, ChannelName
 from simulators.model.directive import CarriedDirective, Violation
-from simulators.model.parties import PartyKind, UnknownPartyError, all_states, party
+from simulators.model.parties import all_states
 
 __all__ = [
     "AlertArticle",
@@ -223,10 +224,7 @@ def issuing_state(form: SireneForm) -> str | None:
 
 
 def _is_bureau(pid: str) -> bool:
-    try:
-        return party(pid).kind is PartyKind.SIRENE_BUREAU
-    except UnknownPartyError:
-        return False
+    return CHANNELS[ChannelName.SIRENE].admits(pid)
 
 
 def form_violations(form: SireneForm) -> list[Violation]:

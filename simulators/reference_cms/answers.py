@@ -19,6 +19,14 @@ from simulators.model.directive import (
     MessageKind,
     RefusalGround,
 )
+from simulators.model.sut_interface import (
+    CaseItem,
+    CaseStatus,
+    DeadlineRecord,
+    EuropolDecision,
+    FixtureRecord,
+    ItemState,
+)
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import (
     AUTHORITY_REPLY_OUTSIDE_CMS,
@@ -33,14 +41,6 @@ from simulators.reference_cms.defects import (
     REFUSAL_IN_ENGLISH,
     REFUSAL_WITHOUT_GROUND,
     REPLY_IN_OWN_LANGUAGE,
-)
-from simulators.reference_cms.models import (
-    CaseItem,
-    CaseStatus,
-    DeadlineRecord,
-    EuropolDecision,
-    FixtureRecord,
-    ItemState,
 )
 from simulators.reference_cms.office_calendar import add_working_days
 from simulators.reference_cms.policy import europol_rule

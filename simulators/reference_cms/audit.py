@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from simulators.model.sut_interface import AuditOperation
 from simulators.reference_cms.defects import (
     AUDIT_WITHOUT_ALTERATIONS,
     AUDIT_WITHOUT_CONSULTATIONS,
@@ -17,7 +18,6 @@ from simulators.reference_cms.defects import (
     DISCLOSURE_WITHOUT_RECIPIENT,
     ActiveDefects,
 )
-from simulators.reference_cms.models import AuditOperation
 from simulators.reference_cms.store import Store
 
 __all__ = ["AuditTrail"]

@@ -16,10 +16,10 @@ from typing import Any
 
 import aiohttp
 
+from simulators.model.channels import channel_spec
 from simulators.reference_cms.clock_follower import CmsClock, parse_network_time
 
 __all__ = [
-    "CHANNEL_PATHS",
     "ChannelError",
     "ChannelRejected",
     "ChannelUnavailable",
@@ -27,7 +27,6 @@ __all__ = [
     "load_party_tokens",
 ]
 
-CHANNEL_PATHS = {"SIENA": "/siena/messages", "INTERPOL": "/interpol/messages", "SIRENE": "/sirene/forms"}
 # Real seconds the channels may hold a clock long poll (`GET /clock?after=`) before answering with an unchanged time.
 CLOCK_WATCH_SECONDS = 5.0
 
@@ -144,27 +143,27 @@ class ChannelsClient:
 
     async def send(self, channel: str, party: str, body: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Send one message as `party` (`idempotency_key` unique within this installation); the stored envelope."""
-        _, document = await self._call("POST", CHANNEL_PATHS[channel], channel, party, dict(body),
+        _, document = await self._call("POST", channel_spec(channel).send_path, channel, party, dict(body),
                                        {"Idempotency-Key": f"{self._key_scope}:{idempotency_key}"})
         if not isinstance(document, dict) or "message_id" not in document:
             raise ChannelRejected(channel, 502, "the channel answered without a message envelope")
         return document
 
     async def register_webhook(self, channel: str, party: str, url: str) -> None:
-        await self._call("PUT", f"/{channel.lower()}/webhook", channel, party, {"url": url})
+        await self._call("PUT", f"{channel_spec(channel).url_prefix}/webhook", channel, party, {"url": url})
 
     async def remove_webhook(self, channel: str, party: str) -> None:
-        await self._call("DELETE", f"/{channel.lower()}/webhook", channel, party)
+        await self._call("DELETE", f"{channel_spec(channel).url_prefix}/webhook", channel, party)
 
     async def mailbox(self, channel: str, party: str, after: int, limit: int = 100) -> dict[str, Any]:
-        _, document = await self._call("GET", f"/{channel.lower()}/mailbox?after={after}&limit={limit}",
+        _, document = await self._call("GET", f"{channel_spec(channel).url_prefix}/mailbox?after={after}&limit={limit}",
                                        channel, party)
         return document if isinstance(document, dict) else {"deliveries": [], "next_cursor": after}
 
     async def ack_many(self, channel: str, party: str, delivery_ids: list[str]) -> None:
         """Acknowledge a mailbox page in one call (the channels take up to 1000 ids)."""
         for start in range(0, len(delivery_ids), 1000):
-            await self._call("POST", f"/{channel.lower()}/mailbox/ack", channel, party,
+            await self._call("POST", f"{channel_spec(channel).url_prefix}/mailbox/ack", channel, party,
                              {"delivery_ids": delivery_ids[start:start + 1000], "status": "DELIVERED"})
 
 

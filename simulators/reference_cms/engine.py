@@ -13,7 +13,17 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from simulators.model.channels import served_channels
 from simulators.model.directive import CopyReason, RefusalGround
+from simulators.model.sut_interface import (
+    AuditOperation,
+    CaseDirection,
+    CaseRecord,
+    CaseStatus,
+    Communication,
+    ItemState,
+    Statistics,
+)
 from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.channels import ChannelError
 from simulators.reference_cms.clock_follower import parse_network_time
@@ -30,29 +40,16 @@ from simulators.reference_cms.defects import (
 )
 from simulators.reference_cms.erasure import erase_everywhere, names_of
 from simulators.reference_cms.incoming import Receiving
-from simulators.reference_cms.models import (
-    AuditOperation,
-    CaseDirection,
-    CaseRecord,
-    CaseStatus,
-    Communication,
-    ItemState,
-    Statistics,
-)
 from simulators.reference_cms.scheduler import Worker
 from simulators.reference_cms.sending import Outbound, Sender
 from simulators.reference_cms.statistics import compute_statistics
 from simulators.reference_cms.stimuli import Stimuli
 from simulators.reference_cms.store import CaseState, PlannedAction
 
-__all__ = ["MAILBOXES", "CaseEngine"]
+__all__ = ["CaseEngine"]
 
 _log = logging.getLogger("reference_cms.engine")
 
-# Which of the state's parties reads which channel.
-MAILBOXES: tuple[tuple[str, str], ...] = (
-    ("SIENA", "SPOC"), ("SIENA", "DLEA"), ("SIENA", "LEA"), ("SIRENE", "SIRENE"), ("INTERPOL", "NCB"),
-)
 
 
 class CaseEngine:
@@ -67,9 +64,10 @@ class CaseEngine:
 
     @property
     def mailboxes(self) -> list[tuple[str, str]]:
+        """(channel, party) of every mailbox the CMS reads: its own parties of each channel's mailbox kinds."""
         own = set(self.ctx.channels.parties)
-        return [(channel, f"{prefix}-{self.ctx.state}") for channel, prefix in MAILBOXES
-                if f"{prefix}-{self.ctx.state}" in own]
+        return [(spec.name.value, party) for spec in served_channels() for party in spec.mailboxes(self.ctx.state)
+                if party in own]
 
     # -- receipt ------------------------------------------------------------------------------
 

@@ -30,6 +30,16 @@ from simulators.model.directive import (
 )
 from simulators.model.parties import PartyKind, UnknownPartyError
 from simulators.model.parties import party as party_of
+from simulators.model.sut_interface import (
+    AuditOperation,
+    CaseDirection,
+    CaseItem,
+    CaseKind,
+    CaseStatus,
+    Communication,
+    CrossCheckMatch,
+    ItemState,
+)
 from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import (
@@ -56,16 +66,6 @@ from simulators.reference_cms.defects import (
     SUBJECTLESS_REQUESTS_NEVER_QUEUED,
     URGENT_AUTHORITY_REPLY_WITHOUT_SPOC_COPY,
     URGENT_DESIGNATED_REPLY_WITHOUT_COPY,
-)
-from simulators.reference_cms.models import (
-    AuditOperation,
-    CaseDirection,
-    CaseItem,
-    CaseKind,
-    CaseStatus,
-    Communication,
-    CrossCheckMatch,
-    ItemState,
 )
 from simulators.reference_cms.office_calendar import OFFICE_OPENS, is_working_day, next_office_moment
 from simulators.reference_cms.policy import answer_delay, entity_key, plan_items, request_availability

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from simulators.reference_cms.models import INTERFACE_VERSION
+from simulators.model.sut_interface import INTERFACE_VERSION
 from simulators.reference_cms.sut_api import BASE, ROUTES
 
 __all__ = ["build_openapi", "main"]

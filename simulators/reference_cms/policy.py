@@ -23,6 +23,7 @@ from simulators.model.directive import (
 from simulators.model.parties import state as state_of
 from simulators.model.personal_data import load_personal_data_whitelist
 from simulators.model.siena import CrimeArea
+from simulators.model.sut_interface import FixtureRecord, JudicialAuthorisation
 from simulators.reference_cms.defects import (
     CONTACTS_AND_INFORMANTS_AS_SUSPECTS,
     LATE_URGENT_REPLY,
@@ -35,7 +36,6 @@ from simulators.reference_cms.defects import (
     URGENT_REQUEST_SKIPS_CONSENT_CHECK,
     ActiveDefects,
 )
-from simulators.reference_cms.models import FixtureRecord, JudicialAuthorisation
 
 __all__ = [
     "EUROPOL_MANDATE_AREAS",

@@ -18,8 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from simulators.model.sut_interface import Agenda
 from simulators.reference_cms.context import Context
-from simulators.reference_cms.models import Agenda
 from simulators.reference_cms.store import InboxItem, PlannedAction, stamp
 
 __all__ = ["Worker", "agenda", "is_idle", "wait_until_idle"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from simulators.model.channels import CHANNELS, ChannelName
 from simulators.model.directive import (
     ChannelException,
     CopyExceptionGround,
@@ -25,6 +26,7 @@ from simulators.model.directive import (
     MessageKind,
 )
 from simulators.model.parties import party as party_of
+from simulators.model.sut_interface import AuditOperation, CaseDirection, Communication
 from simulators.reference_cms.channels import ChannelError, ChannelUnavailable
 from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
@@ -35,7 +37,6 @@ from simulators.reference_cms.defects import (
     LATE_COPY,
     NO_FALLBACK_ON_SIENA_OUTAGE,
 )
-from simulators.reference_cms.models import AuditOperation, CaseDirection, Communication
 
 __all__ = ["Outbound", "Sender"]
 
@@ -74,7 +75,7 @@ class Outbound(BaseModel):
     source_reliability: str | None = None
     information_accuracy: str | None = None
     restrictions: str | None = None
-    channel: str = "SIENA"
+    channel: str = Field(default=ChannelName.SIENA, description="A ChannelName")
     channel_exception: ChannelException | None = None
     in_reply_to: str | None = None
     channel_case_id: str | None = None
@@ -91,7 +92,7 @@ class Sender:
         ctx = self.ctx
         out.directive.sent_at = ctx.now()
         late_copies = bool(out.copies) and ctx.defects.active(LATE_COPY)
-        if out.channel == "SIENA":
+        if out.channel == ChannelName.SIENA:
             try:
                 sent = await self._send_siena(out, with_copies=not late_copies)
             except ChannelUnavailable as exc:
@@ -183,11 +184,11 @@ class Sender:
         body = self._siena_body(out, cc, directive)
         with self.ctx.store.unbatched():
             try:
-                envelope = await self.ctx.channels.send("SIENA", out.sender, body, out.key)
+                envelope = await self.ctx.channels.send(ChannelName.SIENA, out.sender, body, out.key)
             except ChannelUnavailable:
                 # Once more with the same Idempotency-Key: if only the answer was lost, the channel returns the
                 # message it already accepted, and nothing is sent twice on two channels.
-                envelope = await self.ctx.channels.send("SIENA", out.sender, body, out.key)
+                envelope = await self.ctx.channels.send(ChannelName.SIENA, out.sender, body, out.key)
         copy_reasons = {p: r for p, r in out.copies.items() if p in cc}
         return [self._record(out.case_id, envelope, directive, copy_reasons, recorded=out.recorded)]
 
@@ -198,6 +199,10 @@ class Sender:
     ) -> list[Communication]:
         directive = out.directive.model_copy(update={"channel_exception": exception})
         own_state = party_of(out.sender).state
+        interpol = CHANNELS[ChannelName.INTERPOL]
+        own_ncb = interpol.state_party(own_state) if own_state else None
+        if own_ncb is None:
+            raise ValueError(f"{out.sender} has no state, so no NCB to send on Interpol as")
         ncbs: list[str] = []
         national: list[str] = []
         addressed = [*out.to, *(out.copies if with_copies else [])]
@@ -207,12 +212,12 @@ class Sender:
                 continue
             if state == own_state:
                 national.append(recipient)
-            elif f"NCB-{state}" not in ncbs:
-                ncbs.append(f"NCB-{state}")
+            elif (ncb := interpol.state_party(state)) is not None and ncb not in ncbs:
+                ncbs.append(ncb)
         language = directive.language if directive.language in _INTERPOL_LANGUAGES else "en"
         body: dict[str, Any] = {
             "kind": "MESSAGE",
-            "sender": f"NCB-{own_state}",
+            "sender": own_ncb,
             "to": ncbs,
             "language": language,
             "subject": out.subject[:255],
@@ -220,7 +225,7 @@ class Sender:
             "directive": directive.model_dump(mode="json", exclude_none=True),
         }
         with self.ctx.store.unbatched():
-            envelope = await self.ctx.channels.send("INTERPOL", f"NCB-{own_state}", body, out.key + ":interpol")
+            envelope = await self.ctx.channels.send(ChannelName.INTERPOL, own_ncb, body, out.key + ":interpol")
         copy_reasons = {p: r for p, r in out.copies.items() if with_copies}
         sent = [self._record(out.case_id, envelope, directive, copy_reasons, recorded=out.recorded)]
         if self.ctx.defects.active(INTERPOL_DROPS_OWN_STATE_COPIES):
@@ -250,13 +255,13 @@ class Sender:
         )
         single = out.model_copy(update={
             "to": [recipient], "copies": {}, "europol": False, "directive": copy, "key": key, "in_reply_to": None,
-            "channel": "SIENA", "channel_exception": None,
+            "channel": ChannelName.SIENA, "channel_exception": None,
             "subject": f"Copy ({reason.value}) of {of}: {out.subject}"[:255],
         })
         try:
             with self.ctx.store.unbatched():
-                envelope = await self.ctx.channels.send("SIENA", single.sender, self._siena_body(single, [], copy),
-                                                        key)
+                envelope = await self.ctx.channels.send(ChannelName.SIENA, single.sender,
+                                                        self._siena_body(single, [], copy), key)
         except ChannelError as exc:
             _log.warning("copy of %s to %s not sent: %s", of, recipient, exc)
             return None
@@ -272,7 +277,7 @@ class Sender:
         ctx.clock.observe(at)
         communication = Communication(
             message_id=str(envelope["message_id"]),
-            channel=str(envelope.get("channel", "SIENA")),
+            channel=str(envelope.get("channel", ChannelName.SIENA.value)),
             direction=CaseDirection.OUTGOING,
             kind=directive.kind.value,
             sender=str(envelope["sender"]),

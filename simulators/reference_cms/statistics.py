@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from simulators.model.directive import RequesterType
 from simulators.model.parties import PartyKind, UnknownPartyError
 from simulators.model.parties import party as party_of
+from simulators.model.sut_interface import ByState, CaseDirection, CaseKind, Counted, ItemState, Statistics
 from simulators.reference_cms.defects import (
     COPIES_COUNTED_AS_REQUESTS,
     REFUSED_COUNTED_AS_REPLIED,
@@ -24,7 +25,6 @@ from simulators.reference_cms.defects import (
     STATISTICS_WITHOUT_STATE_BREAKDOWN,
     ActiveDefects,
 )
-from simulators.reference_cms.models import ByState, CaseDirection, CaseKind, Counted, ItemState, Statistics
 from simulators.reference_cms.store import CaseState
 
 __all__ = ["DEFINITIONS", "compute_statistics"]

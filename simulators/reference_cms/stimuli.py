@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from simulators.model.channels import ChannelName
 from simulators.model.directive import (
     ChannelException,
     CopyExceptionGround,
@@ -24,6 +25,21 @@ from simulators.model.directive import (
     RequesterType,
 )
 from simulators.model.parties import state as state_of
+from simulators.model.sut_interface import (
+    AuditOperation,
+    CaseDirection,
+    CaseKind,
+    CaseStatus,
+    Decision,
+    DecisionAction,
+    DecisionResult,
+    EuropolDecision,
+    ItemState,
+    OutgoingRequestStimulus,
+    OwnInitiativeStimulus,
+    StimulusResult,
+    SubjectType,
+)
 from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import (
@@ -49,21 +65,6 @@ from simulators.reference_cms.defects import (
     URGENT_DESIGNATED_REQUESTS_VIA_INTERPOL,
 )
 from simulators.reference_cms.incoming import Receiving, new_case
-from simulators.reference_cms.models import (
-    AuditOperation,
-    CaseDirection,
-    CaseKind,
-    CaseStatus,
-    Decision,
-    DecisionAction,
-    DecisionResult,
-    EuropolDecision,
-    ItemState,
-    OutgoingRequestStimulus,
-    OwnInitiativeStimulus,
-    StimulusResult,
-    SubjectType,
-)
 from simulators.reference_cms.policy import europol_rule, language_for_recipient, permitted_categories
 from simulators.reference_cms.problems import CmsProblemError
 from simulators.reference_cms.sending import Outbound, Sender
@@ -118,14 +119,14 @@ class Stimuli:
         return f"{ctx.state}-{what}-{ctx.now().year}-{ctx.store.instance_id}-{number:06d}"
 
     def _channel(self, third_countries: list[str], *, urgent_designated: bool = False,
-                 ) -> tuple[str, ChannelException | None]:
+                 ) -> tuple[ChannelName, ChannelException | None]:
         if third_countries:
-            return "INTERPOL", ChannelException.THIRD_COUNTRY
+            return ChannelName.INTERPOL, ChannelException.THIRD_COUNTRY
         if self.ctx.defects.active(NON_SIENA_WITHOUT_EXCEPTION):
-            return "INTERPOL", None
+            return ChannelName.INTERPOL, None
         if urgent_designated and self.ctx.defects.active(URGENT_DESIGNATED_REQUESTS_VIA_INTERPOL):
-            return "INTERPOL", None
-        return "SIENA", None
+            return ChannelName.INTERPOL, None
+        return ChannelName.SIENA, None
 
     def _europol(self, crime_areas: list[str], serious: bool) -> EuropolDecision | None:
         if self.ctx.defects.active(NO_EUROPOL_DECISION):

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from simulators.model.directive import CopyReason, RefusalGround
-from simulators.reference_cms.models import (
+from simulators.model.sut_interface import (
     AuditEntry,
     AuditOperation,
     CaseRecord,

@@ -16,11 +16,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from simulators.reference_cms.channels import ChannelRejected
-from simulators.reference_cms.context import Context
-from simulators.reference_cms.defects import STATISTICS_COMPILED_BY_HAND
-from simulators.reference_cms.engine import CaseEngine
-from simulators.reference_cms.models import (
+from simulators.model.sut_interface import (
     INTERFACE_VERSION,
     Agenda,
     AuditLog,
@@ -39,6 +35,10 @@ from simulators.reference_cms.models import (
     Statistics,
     StimulusResult,
 )
+from simulators.reference_cms.channels import ChannelRejected
+from simulators.reference_cms.context import Context
+from simulators.reference_cms.defects import STATISTICS_COMPILED_BY_HAND
+from simulators.reference_cms.engine import CaseEngine
 from simulators.reference_cms.problems import CmsProblemError, read_body
 from simulators.reference_cms.scheduler import agenda, wait_until_idle
 

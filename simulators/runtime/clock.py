@@ -84,6 +84,8 @@ class VirtualClock:
         self._anchor_real = time.monotonic()
         self._rate = rate
         self._moved = asyncio.Event() if _has_loop() else None
+        self._text_of: datetime | None = None
+        self._text = ""
 
     def _real(self) -> float:
         return time.monotonic()
@@ -94,7 +96,11 @@ class VirtualClock:
         return self._anchor_virtual + timedelta(seconds=(self._real() - self._anchor_real) * self._rate)
 
     def now_text(self) -> str:
-        return db_time(self.now())  # the same moment while the clock stands: formatted once (db_time)
+        # Stamped on every answer: while the clock stands (rate 0), its moment is formatted once.
+        moment = self.now()
+        if moment is not self._text_of:
+            self._text, self._text_of = db_time(moment), moment
+        return self._text
 
     def set(self, moment: datetime) -> None:
         moment = ensure_aware(moment, "clock time")

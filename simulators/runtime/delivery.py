@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -24,10 +24,11 @@ import aiohttp
 
 from simulators.model.directive import ChannelName
 from simulators.model.envelope import DeliveryStatus
-from simulators.runtime import queries
+from simulators.runtime import queries, wire
 from simulators.runtime.clock import Clock
 from simulators.runtime.faults import FaultSet
-from simulators.runtime.store import CanonicalText, Journal, Statement, db_time, json_string, parse_db_time
+from simulators.runtime.store import Journal, Statement, db_time, json_string, parse_db_time
+from simulators.runtime.wire import ACKED, ack_text, acked_entry
 
 __all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "PUSH_TIMEOUT", "PushSource", "Pusher", "backoff_seconds"]
 
@@ -41,25 +42,6 @@ _log = logging.getLogger("simulators.delivery")
 def backoff_seconds(attempts: int) -> float:
     """Network-time delay before the next attempt, after `attempts` failed ones (1, 2, 4, ... 300)."""
     return float(min(BACKOFF_BASE * 2.0 ** max(attempts - 1, 0), BACKOFF_CAP))
-
-
-ACKED = "delivery.acked"
-
-
-def ack_text(delivery_id: str, message_id: str, status: DeliveryStatus) -> str:
-    """One acknowledgement in a `delivery.acked` entry: canonical_json of {delivery_id, message_id, status}."""
-    return (f'{{"delivery_id":{json_string(delivery_id)},"message_id":{json_string(message_id)},'
-            f'"status":"{status.value}"}}')
-
-
-def acked_entry(party: str, via: str, acks: Sequence[str]) -> CanonicalText:
-    """The `delivery.acked` entry: the deliveries a party acknowledged in one go (`via` pull or push).
-
-    canonical_json of {"acks": [{delivery_id, message_id, status}, ...], "party", "via"}, keys in
-    order; one entry per request rather than per delivery, so that a batch of a thousand
-    acknowledgements costs the chain one link.
-    """
-    return CanonicalText(f'{{"acks":[{",".join(acks)}],"party":{json_string(party)},"via":{json_string(via)}}}')
 
 
 class PushSource(Protocol):
@@ -213,8 +195,8 @@ class Pusher:
             return "channel outage (injected fault)"
         assert self._session is not None
         # The stored envelope text goes out as it is: no re-serialisation per attempt.
-        head = f'{{"delivery_id":"{row.delivery_id}","channel":"{row.channel}","message":'
-        body = (head + envelope_json + "}").encode()
+        body = wire.PUSH.render(delivery_id=json_string(row.delivery_id), channel=json_string(row.channel),
+                                message=envelope_json).encode()
         timeout = network.faults.push_timeout(channel, row.party, PUSH_TIMEOUT)
         ok = False
         error = ""

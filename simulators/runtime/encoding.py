@@ -77,27 +77,11 @@ def _stdlib_canonical(value: Any) -> str:
     return text
 
 
-_LAST_DB_TIME: tuple[datetime | None, str] = (None, "")
-# The date and time of day of the last second formatted: what changes from one send to the next is
-# mostly the microseconds.
-_LAST_SECOND: tuple[tuple[int, int, int, int, int, int], str] = ((0, 0, 0, 0, 0, 0), "")
-
-
 def db_time(moment: datetime) -> str:
     """Fixed-width UTC text (microseconds always shown), so that string order is time order in SQL."""
-    global _LAST_DB_TIME, _LAST_SECOND
-    last, text = _LAST_DB_TIME
-    if last is moment:  # a send formats its acceptance time several times: once is enough
-        return text
     utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)  # the clocks' own times are in UTC
-    second = (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
-    known, prefix = _LAST_SECOND
-    if second != known:
-        prefix = f"{second[0]:04d}-{second[1]:02d}-{second[2]:02d}T{second[3]:02d}:{second[4]:02d}:{second[5]:02d}"
-        _LAST_SECOND = (second, prefix)
-    text = f"{prefix}.{utc.microsecond:06d}Z"
-    _LAST_DB_TIME = (moment, text)
-    return text
+    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+            f".{utc.microsecond:06d}Z")
 
 
 def iso_utc(moment: datetime) -> str:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulators.model.directive import ChannelName
+from simulators.model.channels import CHANNELS, ChannelName
 from simulators.model.envelope import (
     Ack,
     AckRequest,
@@ -55,7 +55,7 @@ def parse_query(request: web.Request, model: type[Q]) -> Q:
 # Long: the mailbox routes of one channel as closures over that channel,
 # with their OpenAPI entries; one table, read top to bottom.
 def add_mailbox_routes(app: web.Application, channel: ChannelName) -> None:
-    prefix = f"/{channel.value.lower()}"
+    prefix = CHANNELS[channel].url_prefix
     tag = channel.value
 
     async def pull(request: web.Request) -> web.Response:

@@ -10,8 +10,9 @@ routes. Handlers reach the network through the typed key: `network = request.app
 acting party through `caller(request)` (`simulators.runtime.mailbox`). A send handler validates its
 body into its pydantic model, then:
 
-    envelope = await network.accept(ChannelName.X, sender, to, cc, payload_dict, directive,
-                                     case_id=..., in_reply_to=..., idempotency_key=...)
+    envelope = await network.accept(SendRequest(channel=ChannelName.X, sender=..., to=..., cc=...,
+                                                payload=payload_dict, directive=..., case_id=...,
+                                                in_reply_to=..., idempotency_key=...))
     return accepted_response(request, envelope)     # 201, or 200 for an idempotent replay
 
 `accept` journals the message and its deliveries (one per To/CC recipient) in one durable
@@ -24,98 +25,39 @@ the 403 problem. `network.on_reset(callback)` lets a channel drop in-memory stat
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from pydantic_core import to_jsonable_python
 
-from simulators.model.directive import ChannelName, DirectiveMessage
-from simulators.model.envelope import Ack, AckStatus, DeliveryStatus, Envelope, MailboxPage, MessageView
-from simulators.model.parties import all_parties
+from simulators.model.channels import ChannelName
+from simulators.model.envelope import Envelope, MessageView
 from simulators.runtime import queries
+from simulators.runtime.accepting import Accepting, SendRequest, can_see
+from simulators.runtime.acknowledging import Acknowledging
 from simulators.runtime.clock import Clock
-from simulators.runtime.delivery import ACKED, Pusher, ack_text, acked_entry
+from simulators.runtime.delivery import Pusher
 from simulators.runtime.faults import Fault, FaultSet
-from simulators.runtime.journalable import first_unjournalable
-from simulators.runtime.problems import FieldError, ProblemError
+from simulators.runtime.mailbox_pages import MailboxPages
+from simulators.runtime.problems import ProblemError
 from simulators.runtime.refusals import RefusalBudget, RefusalDecision
-from simulators.runtime.store import (
-    ENTRY_SEQ,
-    CanonicalText,
-    Journal,
-    Rows,
-    Statement,
-    canonical_json,
-    db_time,
-    db_to_iso,
-    json_string,
-    plain_json,
-)
+from simulators.runtime.store import ENTRY_SEQ, Journal, db_time
 from simulators.runtime.timers import CoroutineFactory, DurableTimers, Scheduler, TimerHandler
 
-__all__ = ["CASE_PREFIX", "NETWORK", "Network", "TimerHandler"]
+__all__ = ["NETWORK", "Network", "SendRequest", "TimerHandler"]
 
 _log = logging.getLogger("simulators.network")
-CASE_PREFIX: dict[ChannelName, str] = {
-    ChannelName.SIENA: "SC",
-    ChannelName.SIRENE: "SRC",
-    ChannelName.INTERPOL: "IPC",
-    ChannelName.OTHER: "XC",
-}
-
-
-def _unprocessable(field: str, rule: str, detail: str, slug: str = "validation") -> ProblemError:
-    return ProblemError(
-        422, "Validation failed", detail, slug=slug, errors=[FieldError(field=field, rule=rule)]
-    )
-
-
-def _unjournalable(payload: dict[str, Any], directive: dict[str, Any] | None) -> ProblemError:
-    found = first_unjournalable(directive, "directive") if directive is not None else None
-    field, rule = found or first_unjournalable(payload) or ("(body)", "holds a value JSON cannot carry")
-    return _unprocessable(field, rule, f"{field}: {rule}")
-
-
-_INSERT_MESSAGES = ("INSERT INTO messages(message_id, journal_seq, segment, channel, sender, case_id, kind, "
-                    "created_at) VALUES {values}")
-_INSERT_DELIVERIES = ("INSERT INTO deliveries(cursor, delivery_id, message_id, party, channel, segment, "
-                      "status, delivered_at, next_attempt_at) VALUES {values}")
-_PENDING = DeliveryStatus.PENDING.value
-_DELIVERED = DeliveryStatus.DELIVERED.value
-# Monotonic whatever the row holds by then (a push may have completed meanwhile): a status never
-# goes back (PENDING < DELIVERED < READ) and a time once set is kept.
-_ACK_DELIVERIES = ("WITH acked(cursor, status, acked_at, read_at) AS (VALUES {values}) "
-                   "UPDATE deliveries SET status=CASE WHEN 'READ' IN (deliveries.status, acked.status) THEN 'READ' "
-                   "ELSE acked.status END, acked_at=COALESCE(deliveries.acked_at, acked.acked_at), "
-                   "read_at=COALESCE(deliveries.read_at, acked.read_at), "
-                   "next_attempt_at=NULL FROM acked WHERE deliveries.cursor=acked.cursor")
-_INSERT_KEYS = "INSERT INTO idempotency(party, channel, key, body_hash, message_id) VALUES {values}"
-
-
-def _exact_strings(items: list[str], *more: str | None) -> bool:
-    """True when each of `items`, and each of `more` that is not None, is a str and not a subclass (`plain_json`)."""
-    for item in items:
-        if type(item) is not str:
-            return False
-    for other in more:  # noqa: SIM110 - a plain loop: all() over a generator costs twice as much
-        if other is not None and type(other) is not str:
-            return False
-    return True
-
-
-def _directive_kind(directive: dict[str, Any] | None) -> str | None:
-    kind = directive.get("kind") if directive else None
-    return kind if isinstance(kind, str) else None
 
 
 class Network:
-    """One exchange network: journal, clock, deliveries, faults. Create with `await Network.open(...)`."""
+    """One exchange network: journal, clock, deliveries, faults. Create with `await Network.open(...)`.
+
+    A facade over its parts: `accepting` (sends), `mailboxes` (pulls), `acknowledging` (acks) and
+    the `pusher` (push deliveries); it keeps what they share (journal, clock, faults, webhooks,
+    refusals) and the reads, timers and resets the channels use.
+    """
 
     def __init__(self, journal: Journal, clock: Clock, *, allow_remote_webhooks: bool = False,
                  refusals: RefusalBudget | None = None) -> None:
@@ -125,18 +67,21 @@ class Network:
         self.faults = FaultSet()
         self.scheduler = Scheduler(clock)
         self.allow_remote_webhooks = allow_remote_webhooks
-        self.webhooks: dict[tuple[str, str], str] = {}
-        self._message_numbers: dict[str, int] = {}
-        self._case_numbers: dict[str, int] = {}
-        self._cursor = 0
-        self._inflight_keys: dict[tuple[str, str, str], asyncio.Future[None]] = {}
-        # One acknowledging request per (channel, party) at a time: each reads the rows, then writes
-        # what follows from them; two at once would both read the old state, and the second write
-        # would undo the first (a read receipt turned back into a mere delivery).
-        self._ack_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self.webhooks: dict[tuple[str, str], str] = {}  # (party, channel) -> URL; changed in place only
         self.durable_timers = DurableTimers(journal, self.scheduler)
         self.reset_callbacks: list[Callable[[], Awaitable[None]]] = []
         self.pusher = Pusher(self)
+        self.accepting = Accepting(journal, clock, self.webhooks, self.refuse, self.pusher.kick)
+        self.acknowledging = Acknowledging(journal, clock, self.refuse)
+        self.mailboxes = MailboxPages(journal, self.faults)
+        # The parts' own methods, handed out as they are: no extra coroutine layer on every send, pull
+        # and acknowledgement. (Documented on each part.)
+        self.accept = self.accepting.accept
+        self.mailbox = self.mailboxes.mailbox
+        self.mailbox_json = self.mailboxes.mailbox_json
+        self.ack = self.acknowledging.ack
+        self.ack_many = self.acknowledging.ack_many
+        self.ack_many_json = self.acknowledging.ack_many_json
 
     @classmethod
     async def open(cls, journal: Journal, clock: Clock, *, allow_remote_webhooks: bool = False,
@@ -146,7 +91,7 @@ class Network:
         return network
 
     async def _load(self) -> None:
-        self._message_numbers, self._case_numbers, self._cursor = await self.journal.read(queries.counters)
+        await self.accepting.load()
 
         def state(conn: Any) -> tuple[list[tuple[str, str, str]], list[str]]:
             hooks = conn.execute("SELECT party, channel, url FROM webhooks").fetchall()
@@ -154,7 +99,8 @@ class Network:
             return hooks, faults
 
         hooks, faults = await self.journal.read(state)
-        self.webhooks = {(p, c): u for p, c, u in hooks}
+        self.webhooks.clear()
+        self.webhooks.update({(p, c): u for p, c, u in hooks})
         self.faults.replace([Fault.model_validate_json(f) for f in faults])
 
     async def start(self) -> None:
@@ -166,232 +112,11 @@ class Network:
         await self.pusher.close()
         await self.scheduler.close()
 
-    # -- sending --------------------------------------------------------------------------------
-
-    def accept(
-        self,
-        channel: ChannelName,
-        sender: str,
-        to: Sequence[str],
-        cc: Sequence[str],
-        payload: dict[str, Any],
-        directive: DirectiveMessage | dict[str, Any] | None,
-        case_id: str | None = None,
-        in_reply_to: str | None = None,
-        idempotency_key: str | None = None,
-        *,
-        payload_is_plain: bool = False,
-    ) -> Awaitable[Envelope]:
-        """Journal a message durably and deliver it to every To/CC recipient; await the stored envelope.
-
-        `payload_is_plain`: the caller knows `payload` holds nothing but dicts, lists, str, int, bool
-        and None (a JSON dump of a model without floats or free-form fields), so it is not walked to
-        find that out.
-
-        Raises 422 problems for unknown recipients, an unknown case or replied-to message, and 409
-        for an Idempotency-Key reused with a different message.
-        """
-        # A plain function handing on a coroutine: one coroutine layer fewer on every send.
-        recipients = self._check_recipients(sender, to, cc)
-        if isinstance(directive, DirectiveMessage):
-            directive = directive.model_dump(mode="json", exclude_none=True)
-        if idempotency_key is None:
-            return self._accept(channel, sender, to, cc, recipients, payload, directive, case_id, in_reply_to,
-                                None, "", payload_is_plain)
-        body_hash = hashlib.sha256(canonical_json({
-            "to": list(to), "cc": list(cc), "payload": payload, "case_id": case_id, "in_reply_to": in_reply_to,
-            "directive": directive}).encode()).hexdigest()
-        first = functools.partial(self._accept, channel, sender, to, cc, recipients, payload, directive, case_id,
-                                  in_reply_to, idempotency_key, body_hash, payload_is_plain)
-        return self._accept_once((sender, channel.value, idempotency_key), body_hash, first)
-
-    async def _accept_once(
-        self, key: tuple[str, str, str], body_hash: str, first: Callable[[], Awaitable[Envelope]]
-    ) -> Envelope:
-        """`first()` for the first send under Idempotency-Key `key`; for a repeat, that send's message again."""
-        # One send per key at a time: a twin waits for the first, then finds its message (or conflict).
-        while (running := self._inflight_keys.get(key)) is not None:
-            await asyncio.wait([running])
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._inflight_keys[key] = done
-        try:
-            previous = await self.journal.read(lambda c: queries.idempotent_message(c, *key))
-            if previous is not None:
-                return await self._replay(previous, body_hash, key[2])
-            return await first()
-        finally:
-            del self._inflight_keys[key]
-            done.set_result(None)
-
-    def _check_recipients(self, sender: str, to: Sequence[str], cc: Sequence[str]) -> list[str]:
-        parties = all_parties()
-        if len(to) == 1 and not cc:  # the usual message, to one party: checked without the loops below
-            only = to[0]
-            if only in parties and only != sender:
-                return [only]
-        if not to:
-            raise _unprocessable("to", "at least one recipient", "a message needs at least one To recipient")
-        for field, ids in (("to", to), ("cc", cc)):
-            for index, pid in enumerate(ids):
-                if pid not in parties:
-                    raise _unprocessable(
-                        f"{field}.{index}",
-                        "must be a party id of the network",
-                        f"{field}.{index}: no party {pid!r} in the network",
-                        slug="unknown-party",
-                    )
-                if pid == sender:
-                    raise _unprocessable(
-                        f"{field}.{index}",
-                        "must not be the sender",
-                        f"{field}.{index}: a party does not address itself",
-                    )
-        recipients = list(dict.fromkeys([*to, *cc]))
-        if len(recipients) != len(to) + len(cc):
-            raise _unprocessable(
-                "cc", "each recipient once", "a party appears twice among the To/CC recipients"
-            )
-        return recipients
-
-    async def _replay(self, previous: tuple[str, str], body_hash: str, key: str) -> Envelope:
-        stored_hash, message_id = previous
-        if stored_hash != body_hash:
-            raise ProblemError(
-                409,
-                "Idempotency key reused",
-                f"Idempotency-Key {key!r} was used for {message_id} with a different message",
-                slug="idempotency-conflict",
-                errors=[FieldError(field="Idempotency-Key", rule="must be new for a new message")],
-            )
-        found = await self.journal.read(lambda c: queries.message(c, message_id))
-        if found is None:  # the key outlived its message (cannot happen: both go in one transaction)
-            raise ProblemError(409, "Idempotency key reused", f"{key!r} refers to a message that is gone")
-        return found[0].mark_replayed()
-
-    async def _resolve_thread(
-        self, channel: ChannelName, sender: str, case_id: str | None, in_reply_to: str | None
-    ) -> str | None:
-        if in_reply_to is not None:
-            found = await self.journal.read(lambda c: queries.message(c, in_reply_to))
-            if found is None or found[0].channel is not channel or not self.can_see(found[0], sender):
-                raise _unprocessable(
-                    "in_reply_to",
-                    "must be a message of this channel the sender sent or received",
-                    f"in_reply_to: no {channel.value} message {in_reply_to!r} visible to {sender}",
-                )
-            parent_case = found[0].case_id
-            if case_id is not None and parent_case is not None and case_id != parent_case:
-                raise _unprocessable(
-                    "case_id",
-                    "must be the case of the replied-to message",
-                    f"case_id {case_id!r} differs from {in_reply_to}'s case {parent_case!r}",
-                )
-            return case_id or parent_case
-        if case_id is not None:
-            # A case the sender has a part in: it sent or received one of its messages. Another pair's
-            # case answers as one that does not exist (ids are network-wide counters: a 403 would
-            # tell which exist), and the attempt is journaled.
-            known = await self.journal.read(lambda c: queries.case_part(c, channel.value, case_id, sender))
-            unknown = _unprocessable(
-                "case_id",
-                "must be a case id the network assigned, in which the sender sent or received a message",
-                f"case_id: no {channel.value} case {case_id!r} of {sender}; omit it to open a new case",
-            )
-            if known is None:
-                raise unknown
-            if not known:
-                await self.refuse(sender, "send", f"join {channel.value} case {case_id}, in which it has no part",
-                                  answer=unknown)
-        return case_id
-
-    # Long: the send fast path: one transaction from the accepted request to the
-    # journalled envelope and its deliveries; benchmarks/channel_throughput.py measures it as one.
-    async def _accept(
-        self,
-        channel: ChannelName,
-        sender: str,
-        to: Sequence[str],
-        cc: Sequence[str],
-        recipients: list[str],
-        payload: dict[str, Any],
-        directive: dict[str, Any] | None,
-        case_id: str | None,
-        in_reply_to: str | None,
-        key: str | None,
-        body_hash: str,
-        payload_is_plain: bool,
-    ) -> Envelope:
-        if case_id is not None or in_reply_to is not None:
-            case_id = await self._resolve_thread(channel, sender, case_id, in_reply_to)
-        # From here to the journal's queue there is no await: numbers are taken in commit order.
-        now = self.clock.now()
-        name: str = channel._value_  # the value without the enum property's descriptor call
-        numbered = case_id is None
-        if case_id is None:
-            prefix = CASE_PREFIX[channel]
-            self._case_numbers[prefix] = case_number = self._case_numbers.get(prefix, 0) + 1
-            case_id = f"{prefix}-{case_number:09d}"
-        self._message_numbers[name] = number = self._message_numbers.get(name, 0) + 1
-        message_id = f"{name}-{number:09d}"
-        stamp = db_time(now)
-        # Every part is validated already (addressing above, payload by the channel's model): the
-        # envelope is assembled without a second validation, and serialised once, for the journal
-        # and the answer alike.
-        record: dict[str, Any] = {
-            "message_id": message_id, "channel": name, "sender": sender, "to": list(to), "cc": list(cc),
-            "created_at": db_to_iso(stamp), "in_reply_to": in_reply_to, "case_id": case_id, "payload": None,
-            "directive": directive}
-        # The other fields are strings the network made, or the addressing (each a recipient).
-        plain = (_exact_strings(recipients, sender, case_id, in_reply_to)
-                 and (directive is None or plain_json(directive)) and (payload_is_plain or plain_json(payload)))
-        record["payload"] = payload
-        if not plain:
-            record["payload"], record["directive"] = to_jsonable_python(payload), to_jsonable_python(directive)
-        try:
-            text = canonical_json(record, plain=plain)
-        except (ValueError, RecursionError):
-            # A value the journal cannot hold (NaN, an overlong integer, a lone surrogate...). No await
-            # since the numbers were taken: giving them back is as if they never were.
-            self._message_numbers[name] = number - 1
-            if numbered:
-                self._case_numbers[CASE_PREFIX[channel]] -= 1
-            raise _unjournalable(payload, directive) from None
-        record["channel"], record["created_at"] = channel, now
-        listed = []
-        delivery_rows = Rows()
-        segment = self.journal.segment
-        push = False
-        for party in recipients:
-            self._cursor += 1
-            cursor = self._cursor
-            delivery_id = f"DLV-{cursor:012d}"
-            pushed = (party, name) in self.webhooks
-            push = push or pushed
-            listed.append(f'{{"cursor":{cursor},"delivery_id":"{delivery_id}","party":{json_string(party)}}}')
-            delivery_rows.append((cursor, delivery_id, message_id, party, name, segment, _PENDING, stamp,
-                                  stamp if pushed else None))
-        kind = _directive_kind(directive)
-
-        statements: list[Statement] = [
-            (_INSERT_MESSAGES, Rows([(message_id, ENTRY_SEQ, segment, name, sender, case_id, kind, stamp)])),
-            (_INSERT_DELIVERIES, delivery_rows),
-        ]
-        if key is not None:  # one send per key at a time (accept): this key is new in its batch
-            statements.append((_INSERT_KEYS, Rows([(sender, name, key, body_hash, message_id)])))
-
-        # The entry's canonical form, assembled around the canonical envelope (keys in sorted order).
-        entry = CanonicalText(f'{{"deliveries":[{",".join(listed)}],"envelope":{text}}}')
-        # A new message, its new deliveries (and key): rows no other write of the batch touches.
-        await self.journal.append("message.accepted", entry, at=now, statements=statements, new_rows_only=True)
-        if push:
-            self.pusher.kick()
-        return Envelope.stored(record, text)
-
     # -- reading ----------------------------------------------------------------------------------
 
     @staticmethod
     def can_see(envelope: Envelope, party: str) -> bool:
-        return party == envelope.sender or party in envelope.to or party in envelope.cc
+        return can_see(envelope, party)
 
     async def message(self, message_id: str) -> MessageView | None:
         def work(conn: Any) -> MessageView | None:
@@ -408,144 +133,6 @@ class Network:
 
     async def traffic(self, query: queries.TrafficFilter) -> list[MessageView]:
         return await self.journal.read(lambda c: queries.message_views(c, queries.traffic(c, query)))
-
-    async def mailbox(
-        self, channel: ChannelName, party: str, *, after: int = 0, limit: int = 100
-    ) -> MailboxPage:
-        """The pending deliveries of `party` after cursor `after` (faults applied), as a model."""
-        return MailboxPage.model_validate_json(await self.mailbox_json(channel, party, after=after, limit=limit))
-
-    async def mailbox_json(self, channel: ChannelName, party: str, *, after: int = 0, limit: int = 100) -> bytes:
-        """`mailbox` as the JSON text of a `MailboxPage`, each message in the text it was journaled with.
-
-        The stored envelope is the very text the send was answered with, so it goes out as it is, as
-        on a push: no parsing and re-serialising of every message on every pull.
-        """
-        segment = self.journal.segment
-        if not self.faults.any:  # nothing to reorder or repeat: the page as SQLite assembles it
-            # Run by the journal's writer process: a page is the largest read there is.
-            page = queries.mailbox_page_answer(
-                await self.journal.read_row(*queries.mailbox_page_query(party, channel.value, segment, after, limit)),
-                after)
-            if page is not None:
-                return f'{{"deliveries":[{page[0]}],"next_cursor":{page[1]}}}'.encode()
-        rows = await self.journal.read(
-            lambda c: queries.mailbox_texts(c, party, channel.value, segment, after, limit)
-        )
-        deliveries = [
-            f'{{"delivery_id":{json_string(delivery_id)},"cursor":{cursor},'
-            f'"delivered_at":"{db_to_iso(delivered_at)}","message":{envelope}}}'
-            for cursor, delivery_id, delivered_at, envelope in rows
-        ]
-        next_cursor = rows[-1][0] if rows else after
-        reorder = self.faults.reorder(channel, party)
-        if reorder is not None:
-            window = reorder.window
-            deliveries = [
-                d
-                for start in range(0, len(deliveries), window)
-                for d in reversed(deliveries[start : start + window])
-            ]
-        copies = self.faults.copies(channel, party)
-        if copies > 1:
-            deliveries = [d for d in deliveries for _ in range(copies)]
-        return f'{{"deliveries":[{",".join(deliveries)}],"next_cursor":{next_cursor}}}'.encode()
-
-    async def ack(self, channel: ChannelName, party: str, delivery_id: str, status: AckStatus,
-                  *, via: str = "pull") -> Ack:
-        """Acknowledge one delivery of `party` (DELIVERED, or READ as a read receipt); never downgrades."""
-        return (await self.ack_many(channel, party, [delivery_id], status, via=via))[0]
-
-    async def ack_many(self, channel: ChannelName, party: str, delivery_ids: Sequence[str], status: AckStatus,
-                       *, via: str = "pull") -> list[Ack]:
-        """Acknowledge several deliveries at once: all of them, or (404/403) none."""
-        return [queries.ack_of(row) for row in await self._acknowledge(channel, party, delivery_ids, status, via)]
-
-    async def ack_many_json(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
-                            status: AckStatus, *, via: str = "pull") -> bytes:
-        """`ack_many`, answered as the JSON text of a `BatchAck`."""
-        if status is AckStatus.DELIVERED:  # (at most 1000 ids: BatchAckRequest)
-            async with self._ack_lock(channel, party):
-                answer = await self._acknowledge_pending(channel, party, delivery_ids, via)
-            if answer is not None:
-                return answer
-        rows = await self._acknowledge(channel, party, delivery_ids, status, via)
-        return f'{{"acks":[{",".join(map(queries.ack_json, rows))}]}}'.encode()
-
-    async def _acknowledge_pending(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
-                                   via: str) -> bytes | None:
-        """The usual batch: deliveries of `party`, all pending, in cursor order. None for any other."""
-        wanted: list[int] = []
-        for delivery_id in delivery_ids:  # in ascending order, each once, in the network's spelling
-            # "DLV-" and 12 ASCII digits is exactly f"DLV-{cursor:012d}" (cursors below 10**12; the
-            # rest go the general way), checked without formatting every id back.
-            digits = delivery_id[4:]
-            if len(delivery_id) != 16 or not delivery_id.startswith("DLV-") or not digits.isascii() \
-                    or not digits.isdigit():
-                return None
-            cursor = int(digits)
-            if wanted and cursor <= wanted[-1]:
-                return None
-            wanted.append(cursor)
-        if not wanted:
-            return None
-        now = self.clock.now()
-        stamp = db_time(now)
-        found = queries.pending_acks_answer(
-            await self.journal.read_row(*queries.pending_acks_query(party, channel.value, wanted, stamp)), wanted)
-        if found is None:
-            return None
-        entry_items, answer_items = found
-        await self.journal.append(  # (the items come comma-joined already: one text among the acks)
-            ACKED, acked_entry(party, via, [entry_items]),
-            at=now, statements=[(_ACK_DELIVERIES, Rows([(c, _DELIVERED, stamp, None) for c in wanted]))])
-        return f'{{"acks":[{answer_items}]}}'.encode()
-
-    async def _acknowledge(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
-                           status: AckStatus, via: str) -> list[queries.DeliveryRow]:
-        async with self._ack_lock(channel, party):
-            return await self._acknowledge_alone(channel, party, delivery_ids, status, via)
-
-    def _ack_lock(self, channel: ChannelName, party: str) -> asyncio.Lock:
-        lock = self._ack_locks.get((channel.value, party))
-        if lock is None:  # one per party and channel of the network: a bounded set
-            lock = self._ack_locks[(channel.value, party)] = asyncio.Lock()
-        return lock
-
-    async def _acknowledge_alone(self, channel: ChannelName, party: str, delivery_ids: Sequence[str],
-                                 status: AckStatus, via: str) -> list[queries.DeliveryRow]:
-        delivery_ids = list(dict.fromkeys(delivery_ids))
-        found = await self.journal.read(lambda c: queries.deliveries(c, delivery_ids))
-        rows: list[queries.DeliveryRow] = []
-        for delivery_id, row in zip(delivery_ids, found, strict=True):
-            if row is None or row.channel != channel.value:
-                raise ProblemError(404, "Not found", f"no {channel.value} delivery {delivery_id!r}", slug="not-found")
-            if row.party != party:  # answered as an unknown id: ids are counters, a 403 would tell they exist
-                await self.refuse(party, "ack", f"acknowledge delivery {delivery_id} addressed to another party",
-                                  answer=ProblemError(404, "Not found", f"no {channel.value} delivery {delivery_id!r}",
-                                                      slug="not-found"))
-            rows.append(row)
-        now = self.clock.now()
-        stamp = db_time(now)
-        acks: list[str] = []
-        updates = Rows()
-        for index, row in enumerate(rows):
-            new_status = row.status
-            if status is AckStatus.READ:
-                new_status = DeliveryStatus.READ
-            elif row.status is DeliveryStatus.PENDING:
-                new_status = DeliveryStatus.DELIVERED
-            if new_status is row.status:
-                continue
-            acked_at = row.acked_at or stamp
-            read_at = (row.read_at or stamp) if new_status is DeliveryStatus.READ else row.read_at
-            acks.append(ack_text(row.delivery_id, row.message_id, new_status))
-            updates.append((row.cursor, new_status.value, acked_at, read_at))
-            rows[index] = row._replace(status=new_status, acked_at=acked_at, read_at=read_at, next_attempt_at=None)
-        if acks:  # one journal entry for the acknowledgements of one request
-            await self.journal.append(ACKED, acked_entry(party, via, acks), at=now,
-                                      statements=[(_ACK_DELIVERIES, updates)])
-        return rows
 
     # -- access refusals --------------------------------------------------------------------------
 

@@ -10,7 +10,9 @@ from typing import Any, NamedTuple
 import orjson
 
 from simulators.model.envelope import Ack, DeliveryStatus, Envelope, MessageView
+from simulators.runtime import wire
 from simulators.runtime.store import db_to_iso, json_string, parse_db_time
+from simulators.runtime.wire import sql_iso, sql_string
 
 __all__ = [
     "DeliveryRow",
@@ -73,12 +75,12 @@ def ack_of(row: DeliveryRow) -> Ack:
 
 
 def ack_json(row: DeliveryRow) -> str:
-    """`ack_of(row).model_dump_json()`, written directly (a batch acknowledgement answers with hundreds)."""
-    acked_at = f'"{db_to_iso(row.acked_at)}"' if row.acked_at else "null"
-    read_at = f'"{db_to_iso(row.read_at)}"' if row.read_at else "null"
-    return (f'{{"delivery_id":{json_string(row.delivery_id)},"party":{json_string(row.party)},'
-            f'"status":"{row.status.value}","delivered_at":"{db_to_iso(row.delivered_at)}","acked_at":{acked_at},'
-            f'"read_at":{read_at},"attempts":{row.attempts}}}')
+    """`ack_of(row)` as JSON, written directly (a batch acknowledgement answers with hundreds)."""
+    return wire.ACK.render(
+        delivery_id=json_string(row.delivery_id), party=json_string(row.party), status=f'"{row.status.value}"',
+        delivered_at=f'"{db_to_iso(row.delivered_at)}"',
+        acked_at=f'"{db_to_iso(row.acked_at)}"' if row.acked_at else "null",
+        read_at=f'"{db_to_iso(row.read_at)}"' if row.read_at else "null", attempts=row.attempts)
 
 
 def cursor_of(delivery_id: str) -> int | None:
@@ -208,9 +210,15 @@ def mailbox_texts(
     return [(int(c), str(d), str(t), str(e)) for c, d, t, e in rows]
 
 
-def _iso(column: str) -> str:
-    """SQL for `db_to_iso(column)`: the ISO form pydantic writes, without the fraction when it is zero."""
-    return f"CASE WHEN substr({column}, 20) = '.000000Z' THEN substr({column}, 1, 19) || 'Z' ELSE {column} END"
+# The SQL forms of the wire shapes SQLite assembles (simulators.runtime.wire): a page's deliveries, and
+# a pending delivery once acknowledged (its journal item and its Ack, acknowledged at the parameter).
+_PAGE_ITEM = wire.MAILBOX_DELIVERY.sql(delivery_id=sql_string("d.delivery_id"), cursor="d.cursor",
+                                       delivered_at=sql_iso("d.delivered_at"), message=_ENVELOPE)
+_ACKED_ITEM = wire.ACKED_ITEM.sql(delivery_id=sql_string("delivery_id"), message_id=sql_string("message_id"),
+                                  status=f"'\"{DeliveryStatus.DELIVERED.value}\"'")
+_ACKED_ANSWER = wire.ACK.sql(delivery_id=sql_string("delivery_id"), party=sql_string("party"),
+                             status=f"'\"{DeliveryStatus.DELIVERED.value}\"'", delivered_at=sql_iso("delivered_at"),
+                             acked_at="?", read_at="'null'", attempts="attempts")
 
 
 def mailbox_page(
@@ -231,10 +239,8 @@ def mailbox_page_query(party: str, channel: str, segment: int, after: int, limit
     """`mailbox_page`'s query and parameters, for a connection elsewhere (`Journal.read_row`)."""
     return (
         "SELECT group_concat(item, ','), json_group_array(cursor) FROM ("
-        "SELECT d.cursor AS cursor, "
         # delivery ids are DLV-<digits> and times the fixed db_time form: nothing to escape
-        "'{\"delivery_id\":\"' || d.delivery_id || '\",\"cursor\":' || d.cursor || ',\"delivered_at\":\"' || "
-        f"{_iso('d.delivered_at')} || '\",\"message\":' || {_ENVELOPE} || '}}' AS item "
+        f"SELECT d.cursor AS cursor, {_PAGE_ITEM} AS item "
         "FROM deliveries d JOIN messages m ON m.message_id = d.message_id "
         "WHERE d.party=? AND d.channel=? AND d.segment=? AND d.status=? AND d.cursor>? "
         "ORDER BY d.cursor LIMIT ?)",
@@ -275,19 +281,13 @@ def pending_acks_query(
     """`pending_acks`'s query and parameters (`cursors` not empty), for a connection elsewhere."""
     return (
         "SELECT json_group_array(cursor), group_concat(entry, ','), group_concat(answer, ',') FROM ("
-        "SELECT cursor, "
         # ids, parties and times are the network's own: nothing to escape
-        "'{\"delivery_id\":\"' || delivery_id || '\",\"message_id\":\"' || message_id || "
-        "'\",\"status\":\"DELIVERED\"}' AS entry, "
-        "'{\"delivery_id\":\"' || delivery_id || '\",\"party\":\"' || party || "
-        "'\",\"status\":\"DELIVERED\",\"delivered_at\":\"' || "
-        f"{_iso('delivered_at')} || '\",\"acked_at\":\"' || ? || '\",\"read_at\":null,\"attempts\":' || "
-        "attempts || '}' AS answer "
+        f"SELECT cursor, {_ACKED_ITEM} AS entry, {_ACKED_ANSWER} AS answer "
         # The unary + keeps the planner on the primary key: with a long IN list it would otherwise
         # walk the party's whole mailbox index (measured: 1.3 ms instead of 30 us for 95 ids).
         f"FROM deliveries WHERE cursor IN ({','.join('?' * len(cursors))}) AND +party=? AND +channel=? "
         "AND +status='PENDING' AND acked_at IS NULL ORDER BY cursor)",
-        (db_to_iso(acked_at), *cursors, party, channel),
+        (f'"{db_to_iso(acked_at)}"', *cursors, party, channel),
     )
 
 

@@ -16,9 +16,9 @@ from simulators.model.directive import (
     RefusalGround,
     RequestedItem,
 )
+from simulators.model.sut_interface import FixtureRecord, JudicialAuthorisation
 from simulators.reference_cms.clock_follower import CmsClock
 from simulators.reference_cms.defects import ActiveDefects, Defect, UnknownDefectError
-from simulators.reference_cms.models import FixtureRecord, JudicialAuthorisation
 from simulators.reference_cms.policy import (
     PolicySettings,
     answer_delay,

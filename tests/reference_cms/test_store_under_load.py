@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators.reference_cms.models import CaseDirection, CaseKind, CaseStatus, Communication, FixtureRecord
+from simulators.model.sut_interface import CaseDirection, CaseKind, CaseStatus, Communication, FixtureRecord
 from simulators.reference_cms.store import CaseState, Store
 
 _AT = datetime(2026, 3, 27, 10, 0, tzinfo=UTC)

@@ -93,7 +93,7 @@ async def test_a_body_that_stops_half_way_is_a_408_problem(make_net: Any) -> Non
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert b"application/problem+json" in answer
     writer.close()
-    assert net.network._message_numbers.get("SIENA", 0) == 0
+    assert net.network.accepting.message_numbers.get("SIENA", 0) == 0
 
 
 def test_a_repeated_resource_error_is_logged_once_per_interval(caplog: pytest.LogCaptureFixture) -> None:

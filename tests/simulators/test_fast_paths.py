@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from simulators.model.directive import ChannelName
 from simulators.model.envelope import BatchAck, Envelope, MailboxPage
-from simulators.runtime.network import NETWORK
+from simulators.runtime.network import NETWORK, SendRequest
 from simulators.runtime.store import (
     Journal,
     Rows,
@@ -123,8 +123,9 @@ async def test_an_envelope_orjson_would_write_differently_is_journaled_in_the_re
     # payload nor the directive holds a float: here one does. The journal and the answer hold the
     # definition's text, and the chain verifies.
     network = net.server.app[NETWORK]
-    envelope = await network.accept(ChannelName.SIENA, party("SPOC-DE"), [party("SPOC-AT")], [party("SPOC-FR")],
-                                    payload, directive)
+    envelope = await network.accept(SendRequest(channel=ChannelName.SIENA, sender=party("SPOC-DE"),
+                                                to=[party("SPOC-AT")], cc=[party("SPOC-FR")], payload=payload,
+                                                directive=directive))
     text = envelope.to_json()
     assert text == reference_canonical(json.loads(text))
     assert "1e-07" in text

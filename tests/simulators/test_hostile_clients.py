@@ -77,8 +77,8 @@ def _valid(channel: str, sender: str) -> dict[str, Any]:
 async def _numbers(net: Net) -> tuple[dict[str, int], dict[str, int]]:
     network = net.network
     # (a number given back leaves its counter at 0, which is the same as no counter)
-    return ({k: v for k, v in network._message_numbers.items() if v},
-            {k: v for k, v in network._case_numbers.items() if v})
+    return ({k: v for k, v in network.accepting.message_numbers.items() if v},
+            {k: v for k, v in network.accepting.case_numbers.items() if v})
 
 
 @pytest.mark.parametrize("channel", sorted(CHANNELS))

@@ -23,9 +23,9 @@ MAX_FUNCTION_LINES = 60
 LONG_FUNCTION_NOTE = "# Long:"
 # Class names still defined twice on purpose, each with the reason; the list may only shrink.
 KNOWN_DUPLICATE_CLASSES: Mapping[str, str] = {
-    # The SUT interface's wire models: the harness's client (conformance/sut.py) and the reference CMS
-    # (simulators/reference_cms/models.py) each spell them today; defining them once, as the contract both
-    # sides use, is the "SUT wire models once" part of #18.
+    # The SUT interface's wire models: the contract (simulators/model/sut_interface.py) and the harness's
+    # lenient views of its exports (conformance/sut.py), named as the contract names them; each field a
+    # view reads is checked against the contract when conformance.sut is imported.
     "Agenda": "SUT wire model",
     "AuditEntry": "SUT wire model",
     "CaseRecord": "SUT wire model",

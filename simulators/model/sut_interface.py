@@ -1,8 +1,11 @@
 """The documents of the SUT test interface (docs/sut-interface.md): fixtures, stimuli, exports.
 
-These pydantic models are the contract: the OpenAPI document at /sut/v1/openapi.json is generated
-from them, and the reference CMS validates every body against them. Anything a vendor CMS must
-accept or produce is here; the reference CMS's own bookkeeping is not.
+These pydantic models are the contract, defined once: the OpenAPI document at /sut/v1/openapi.json
+(and docs/sut-interface.openapi.json) is generated from them, the reference CMS validates every body
+against them, and the harness's client (`conformance.sut`) checks every stimulus, decision and
+fixture set it sends against them and reads the exports with lenient views of them (each field of a
+view is a field of its model here, checked when `conformance.sut` is imported). Anything a vendor
+CMS must accept or produce is here; the reference CMS's own bookkeeping is not.
 """
 
 from __future__ import annotations
