@@ -59,6 +59,9 @@ DEFAULT_MODULES = (
     "simulators/reference_cms/answers.py",
     "simulators/reference_cms/sending.py",
     "simulators/reference_cms/incoming.py",
+    "simulators/reference_cms/intake.py",
+    "simulators/reference_cms/deciding.py",
+    "simulators/reference_cms/answers_received.py",
     "simulators/reference_cms/scheduler.py",
 )
 

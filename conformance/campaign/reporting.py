@@ -117,7 +117,7 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         }
         if result.scenario_failures:
             shown["scenario_failures"] = result.scenario_failures
-        clock = CampaignView(result).declared_clock
+        clock = CampaignView(result).times.declared_clock
         if clock is not None:  # declared mode: whether the SUT's recorded times are on the network's clock
             shown["declared_clock"] = clock.summary()
     info = result.info if result is not None else None

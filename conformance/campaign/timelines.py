@@ -47,14 +47,14 @@ def _due_times(
 
 
 def _timeline(view: CampaignView, exchange: Exchange) -> ExchangeTimeline:
-    received = view.network_received_at(exchange)
-    suspensions = view.suspensions(exchange)
-    answers = view.answers(exchange)
+    received = view.times.network_received_at(exchange)
+    suspensions = view.times.suspensions(exchange)
+    answers = view.journal.answers(exchange)
     answer_ids = {m.message_id for m in answers}
     events = [
         TimelineEvent(at=m.created_at, kind=_event_kind(m, exchange, answer_ids), label=m.summary(),
                       message_id=m.message_id)
-        for m in sorted(view.exchange_messages(exchange), key=lambda m: m.created_at)
+        for m in sorted(view.journal.exchange_messages(exchange), key=lambda m: m.created_at)
     ]
     due = _due_times(view, exchange, received, suspensions) if received is not None else {}
     reading = view.settings.deadline_reading.value
@@ -72,4 +72,4 @@ def _timeline(view: CampaignView, exchange: Exchange) -> ExchangeTimeline:
 
 def build_timelines(view: CampaignView) -> list[ExchangeTimeline]:
     """One timeline per incoming request the campaign sent, in the order they were sent."""
-    return [_timeline(view, exchange) for exchange in view.incoming()]
+    return [_timeline(view, exchange) for exchange in view.journal.incoming()]

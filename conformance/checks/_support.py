@@ -55,7 +55,7 @@ class Completion:
 def completion(view: CampaignView, exchange: Exchange) -> Completion:
     result = Completion()
     expected = exchange.expected or {"I1": "provide"}
-    answers = view.answers(exchange)
+    answers = view.journal.answers(exchange)
     result.messages = answers
     for message in answers:
         if message.kind == "REPLY":
@@ -85,7 +85,7 @@ def completion(view: CampaignView, exchange: Exchange) -> Completion:
             result.missing.append(item)
     if not result.missing and counted:
         result.answered_by = list(counted.values())
-        result.done_at = max(view.answered_at(m, exchange) for m in result.answered_by)
+        result.done_at = max(view.times.answered_at(m, exchange) for m in result.answered_by)
         result.network_done_at = max(m.created_at for m in result.answered_by)
     return result
 
@@ -95,26 +95,26 @@ def answer_pending(view: CampaignView, exchange: Exchange, done: Completion | No
     (after --real-wait seconds) before the most lenient Art 5(1) limit of the request had passed.
 
     None when every item is answered, or when the observation outlasted that limit, and always on a
-    virtual timeline (CampaignView.unseen_before): then what is missing is missing. A check judges what it
+    virtual timeline (CampaignTimes.unseen_before): then what is missing is missing. A check judges what it
     did observe first: an answer already given wrongly fails whatever the mode.
     """
     done = done if done is not None else completion(view, exchange)
-    received = view.network_received_at(exchange)
+    received = view.times.network_received_at(exchange)
     if not done.missing or received is None:
         return None
     due = max(deadline_marks(exchange, received, view.settings))
-    return view.unseen_before(due, f"answer to item(s) {', '.join(done.missing)}")
+    return view.times.unseen_before(due, f"answer to item(s) {', '.join(done.missing)}")
 
 
 def reply_pending(view: CampaignView, judge: Judge, exchange: Exchange, rule: str) -> None:
     """No information provided yet while it was still due (answer_pending): what a reply will hold is
     unknown, not inapplicable; recorded as inconclusive."""
-    if "provide" not in exchange.expected.values() or view.of(exchange, "REPLY"):
+    if "provide" not in exchange.expected.values() or view.journal.of(exchange, "REPLY"):
         return
     pending = answer_pending(view, exchange)
     if pending:
-        judge.inconclusive(exchange.key, rule=rule, evidence=view.evidence(exchange),
-                           observed=f"{view.answers_text(exchange)}; {pending}")
+        judge.inconclusive(exchange.key, rule=rule, evidence=view.journal.evidence(exchange),
+                           observed=f"{view.times.answers_text(exchange)}; {pending}")
 
 
 def as_exported(view: CampaignView, judge: Judge, exports: Exports | None = None) -> CampaignView:
@@ -124,21 +124,21 @@ def as_exported(view: CampaignView, judge: Judge, exports: Exports | None = None
     were exported (the end of the main timeline unless `exports` says otherwise); a message the SUT
     sent or received later cannot be missing from them. The judge's message names those it left out.
     """
-    records = view.as_exported(exports)
-    judge.note(lambda: _left_out_note(records))
-    return records
+    exported = view.as_exported(exports)
+    judge.note(lambda: _left_out_note(exported))
+    return exported
 
 
 _NAMED = 8
 
 
-def _left_out_note(records: CampaignView) -> str | None:
-    later = sorted(records.left_out, key=lambda m: m.created_at)
-    if not later or records.as_of is None:
+def _left_out_note(exported: CampaignView) -> str | None:
+    later = sorted(exported.left_out, key=lambda m: m.created_at)
+    if not later or exported.as_of is None:
         return None
     named = ", ".join(f"{m.message_id} {m.kind or 'message'} at {utc_text(m.created_at)}" for m in later[:_NAMED])
     more = f" and {len(later) - _NAMED} more" if len(later) > _NAMED else ""
-    return (f"the SUT's records were exported at {utc_text(records.as_of)}; {len(later)} later message(s) to or from "
+    return (f"the SUT's records were exported at {utc_text(exported.as_of)}; {len(later)} later message(s) to or from "
             f"the SUT were not judged against them, since an export cannot hold what happened after it: "
             f"{named}{more}")
 
@@ -150,7 +150,7 @@ def limit_availability(view: CampaignView, exchange: Exchange) -> tuple[str | No
     contradicts what the harness put into the national databases, the harness's knowledge wins and a
     classification of directly available data as indirect is reported (it would stretch 8 h to 3 days).
     """
-    case = view.case(exchange)
+    case = view.records.case(exchange)
     exported = case.availability if case is not None else None
     truth = exchange.availability
     if exported is None:
@@ -178,17 +178,17 @@ def judge_limit(
     """`judge_deadline` on the times the time mode prescribes (None when the request was never received).
 
     `answers` are the SUT's messages whose times make `answered_at`. In the declared mode with a SUT clock
-    that disagrees with the network's (`CampaignView.cross_clock`), only a span between two times the SUT
+    that disagrees with the network's (`CampaignTimes.cross_clock`), only a span between two times the SUT
     recorded is judged: a receipt or answer it did not record cannot be replaced by the network's time.
     """
-    received = received_at or view.received_at(exchange)
+    received = received_at or view.times.received_at(exchange)
     if received is None:
         return None
-    cross_clock = view.cross_clock
+    cross_clock = view.times.cross_clock
     judgement = judge_deadline(
         what=what, received_at=received, answered_at=answered_at, urgent=bool(exchange.urgent),
         availability=availability, settings=view.settings, observed_until=view.observed_until,
-        suspensions=view.suspensions(exchange) if suspensions is None else suspensions, answer=answer,
+        suspensions=view.times.suspensions(exchange) if suspensions is None else suspensions, answer=answer,
         cross_clock=cross_clock,
     )
     if cross_clock is None:
@@ -204,14 +204,14 @@ def _not_on_the_sut_clock(view: CampaignView, exchange: Exchange, answers: Seque
     With no answer yet, `judge_deadline` says why its absence proves nothing. An end that is no message of the
     SUT's (its own deadline, `answers` empty) is on the clock of its receipts.
     """
-    if view.declared_received_at(exchange) is None:
+    if view.times.declared_received_at(exchange) is None:
         return (f"the SUT recorded no receipt of {exchange.message_id}, and the network's delivery cannot stand in "
                 f"for it: {cross_clock}")
     if answered_at is None or not answers:
         return None
-    if view.mixed_spans is not None:
-        return f"the receipt and answer times the SUT recorded cannot be judged: {view.mixed_spans}"
-    unrecorded = [m.message_id for m in answers if view.declared_at(m, exchange) is None]
+    if view.times.mixed_spans is not None:
+        return f"the receipt and answer times the SUT recorded cannot be judged: {view.times.mixed_spans}"
+    unrecorded = [m.message_id for m in answers if view.times.declared_at(m, exchange) is None]
     if unrecorded:
         return (f"the SUT recorded no time for its answer {', '.join(unrecorded)}, and the network's cannot stand "
                 f"in for it: {cross_clock}")
@@ -220,7 +220,7 @@ def _not_on_the_sut_clock(view: CampaignView, exchange: Exchange, answers: Seque
 
 def deadline_finding(view: CampaignView, judge: Judge, exchange: Exchange, *, what: str) -> None:
     """Judge when the exchange was answered against its Art 5(1) limit (with any suspension)."""
-    evidence = view.evidence(exchange)
+    evidence = view.journal.evidence(exchange)
     done = completion(view, exchange)
     availability, misclassified = limit_availability(view, exchange) if exchange.urgent else ("INDIRECT", None)
     judgement = judge_limit(view, exchange, what=what, answers=done.answered_by, answered_at=done.done_at,
@@ -229,7 +229,7 @@ def deadline_finding(view: CampaignView, judge: Judge, exchange: Exchange, *, wh
     if judgement is None:
         judge.inconclusive(exchange.key, rule=what, observed=f"the request was never sent: {exchange.problems}")
         return
-    observed = f"{view.sent_text(exchange)}; {view.answers_text(exchange)}; {judgement.observed}"
+    observed = f"{view.times.sent_text(exchange)}; {view.times.answers_text(exchange)}; {judgement.observed}"
     outcome = judgement.outcome
     if done.wrongly_refused:
         outcome = Outcome.FAILED
@@ -244,10 +244,10 @@ def deadline_finding(view: CampaignView, judge: Judge, exchange: Exchange, *, wh
     if outcome is Outcome.PASSED and view.settings.time_mode is TimeMode.REAL and exchange.labels:
         outcome = Outcome.INCONCLUSIVE
         observed += f"; real time mode: the {', '.join(exchange.labels)} timing was not reproduced"
-    elif outcome is Outcome.PASSED and view.cross_clock is not None and exchange.labels:
+    elif outcome is Outcome.PASSED and view.times.cross_clock is not None and exchange.labels:
         outcome = Outcome.INCONCLUSIVE
         observed += (f"; the {', '.join(exchange.labels)} timing was the network's, not the SUT's clock's: "
-                     f"{view.cross_clock}")
+                     f"{view.times.cross_clock}")
     judge.record(outcome, exchange.key, rule=judgement.rule, observed=observed, expected=judgement.expected,
                  evidence=evidence)
 
@@ -275,18 +275,18 @@ def copy_finding(
         judge.passed(instance, rule=rule, observed=f"{original.message_id} was sent by {party} itself, which thus "
                      "holds it (no copy needed)")
         return
-    copies = view.copies(original, party)
-    internal = view.internal_copies(original, party) if not copies else []
+    copies = view.journal.copies(original, party)
+    internal = view.records.internal_copies(original, party) if not copies else []
     if evidence:
         shown = list(evidence)
     elif instance in view.ledger.exchanges:
-        shown = view.evidence(view.ledger.exchanges[instance])
+        shown = view.journal.evidence(view.ledger.exchanges[instance])
     else:
         shown = [message_evidence(original)]
     if not copies and internal:
         _internal_copy_finding(view, judge, instance, original, party, internal, rule=rule, evidence=shown)
         return
-    if not copies and (unseen := view.unseen_before(original.created_at + tolerance, f"copy to {party}")):
+    if not copies and (unseen := view.times.unseen_before(original.created_at + tolerance, f"copy to {party}")):
         judge.inconclusive(instance, rule=rule, evidence=shown, observed=f"{original.summary()}; {unseen}")
         return
     if not copies:
@@ -320,9 +320,9 @@ def _internal_copy_finding(view: CampaignView, judge: Judge, instance: str, orig
     first_internal = min(internal, key=lambda c: c.at or original.created_at)
     at = first_internal.at or original.created_at
     against, which = original.created_at, ""
-    cross_clock = view.cross_clock
+    cross_clock = view.times.cross_clock
     if cross_clock is not None:
-        recorded = [c.at for case in view.cases_of_message(original.message_id) for c in case.communications
+        recorded = [c.at for case in view.records.cases_of_message(original.message_id) for c in case.communications
                     if c.message_id == original.message_id and c.at is not None]
         if first_internal.at is None or not recorded:
             judge.inconclusive(instance, rule=rule, evidence=evidence,
@@ -347,7 +347,7 @@ def hand_over_not_made(view: CampaignView, judge: Judge, exchange: Exchange, rul
     wanted = exchange.facts.get("hand_over_requested")
     if not wanted:
         return
-    judge.inconclusive(exchange.key, rule=rule, evidence=view.evidence(exchange),
+    judge.inconclusive(exchange.key, rule=rule, evidence=view.journal.evidence(exchange),
                        observed=f"the operator's hand-over of the request to {wanted} could not be made: "
                        + ("; ".join(exchange.problems) or "no hand-over was recorded by the harness"))
 
@@ -357,4 +357,4 @@ def languages_of(state: str) -> list[str]:
 
 
 def real_time_caveat(view: CampaignView) -> str | None:
-    return view.real_time_note()
+    return view.times.real_time_note()

@@ -17,8 +17,8 @@ _COPY_EXCEPTION_GROUNDS = frozenset(g.value for g in CopyExceptionGround)
 
 def _requests(campaign: CampaignView) -> list[tuple[Exchange, Observed]]:
     found = []
-    for exchange in campaign.exchanges(ExchangeKind.OUTGOING_REQUEST):
-        message = campaign.message(exchange.message_id)
+    for exchange in campaign.journal.exchanges(ExchangeKind.OUTGOING_REQUEST):
+        message = campaign.journal.message(exchange.message_id)
         if message is not None:
             found.append((exchange, message))
     return found
@@ -35,7 +35,7 @@ def _request(message: Observed) -> InformationRequest | None:
 
 
 def _unsent(judge: Judge, campaign: CampaignView, rule: str) -> None:
-    for exchange in campaign.exchanges(ExchangeKind.OUTGOING_REQUEST):
+    for exchange in campaign.journal.exchanges(ExchangeKind.OUTGOING_REQUEST):
         if exchange.facts.get("not_done"):
             judge.inconclusive(exchange.key, rule=rule, observed=f"not carried out: {exchange.facts['not_done']}")
         elif exchange.message_id is None:
@@ -50,7 +50,7 @@ def test_requests_meet_article_4(campaign: CampaignView, judge: Judge) -> None:
     _unsent(judge, campaign, rule)
     for exchange, message in _requests(campaign):
         request = _request(message)
-        evidence = campaign.evidence(exchange)
+        evidence = campaign.journal.evidence(exchange)
         if request is None:
             judge.failed(exchange.key, rule=rule, evidence=evidence, expected="a REQUEST carrying the Art 4 request",
                          observed=f"{message.summary()} carries no readable request")
@@ -76,13 +76,13 @@ def test_designated_authority_copies_its_spoc(campaign: CampaignView, judge: Jud
         exception, invalid = decided_exception(exchange, message.field("copy_exception"))
         copy_finding(campaign, judge, exchange.key, message, campaign.spoc, rule=rule, exception=exception,
                      invalid_exception=invalid)
-        records = campaign.as_exported()
-        if records.as_of is not None and message.created_at > records.as_of:
+        exported = campaign.as_exported()
+        if exported.as_of is not None and message.created_at > exported.as_of:
             judge.inconclusive(f"{exchange.key}[records]", rule=rule + " and is recorded",
                                observed=f"{message.summary()}; sent after the SUT's records were exported at "
-                                        f"{records.as_of.isoformat()}")
+                                        f"{exported.as_of.isoformat()}")
             continue
-        case_ids = [c.case_id for c in records.cases_of_message(message.message_id)]
+        case_ids = [c.case_id for c in exported.records.cases_of_message(message.message_id)]
         judge.check(bool(case_ids) or bool(exception), f"{exchange.key}[records]", rule=rule + " and is recorded",
                     observed=f"the SUT's records hold {message.message_id} in {case_ids or 'no case'}",
                     expected="the request (or its copy) in the SPOC's case records")
@@ -97,15 +97,16 @@ def test_omitted_copy_records_exception(campaign: CampaignView, judge: Judge) ->
     for exchange, message in _requests(campaign):
         if exchange.facts.get("stimulus", {}).get("by") != "DESIGNATED_AUTHORITY":
             continue
-        copied = bool(campaign.copies(message, campaign.spoc) or campaign.internal_copies(message, campaign.spoc))
-        case = campaign.case(exchange)
+        copied = bool(campaign.journal.copies(message, campaign.spoc)
+                      or campaign.records.internal_copies(message, campaign.spoc))
+        case = campaign.records.case(exchange)
         exception = message.field("copy_exception") or (case.copy_exception if case else None)
         if copied:
             judge.passed(exchange.key, rule=rule, observed="the copy was sent; no exception was needed")
         else:
             listed = str(exception) in _COPY_EXCEPTION_GROUNDS
             _, invalid = decided_exception(exchange, exception)
-            judge.check(listed and not invalid, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+            judge.check(listed and not invalid, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                         observed=f"no copy to {campaign.spoc}; exception recorded: {exception or 'none'}"
                         + ("" if listed or not exception else " (not an Art 4(2)(a)-(c) ground)")
                         + (f"; {invalid}" if invalid else ""),
@@ -121,7 +122,7 @@ def test_request_states_necessity_and_availability(campaign: CampaignView, judge
         request = _request(message)
         missing = [name for name in ("necessity_proportionality", "availability_reasons")
                    if request is None or not (getattr(request, name) or "").strip()]
-        judge.check(not missing, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+        judge.check(not missing, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                     observed=f"{message.message_id}: "
                     + (f"missing {', '.join(missing)}" if missing else "both stated"),
                     expected="necessity_proportionality and availability_reasons stated")
@@ -145,7 +146,7 @@ def test_urgency_stated_with_reasons(campaign: CampaignView, judge: Judge) -> No
                 problems.append("urgent without urgency reasons and an Art 4(4) criterion")
             if request.urgent and message.channel == "SIENA" and message.payload.get("urgency") != "URGENT":
                 problems.append("the SIENA message is not flagged URGENT")
-        judge.check(not problems, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+        judge.check(not problems, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                     observed=f"{message.message_id}: " + ("; ".join(problems) or f"urgent={wanted}, stated correctly"),
                     expected="the urgency flag as decided, with criterion and reasons when urgent")
 
@@ -158,7 +159,7 @@ def test_request_has_minimum_content(campaign: CampaignView, judge: Judge) -> No
     for exchange, message in _requests(campaign):
         request = _request(message)
         problems = ["no request content"] if request is None else [str(v) for v in request_content_violations(request)]
-        judge.check(not problems, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+        judge.check(not problems, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                     observed=f"{message.message_id}: " + ("; ".join(problems) or "all elements present"),
                     expected="info_requested, purpose, offence, availability reasons, subject link, restrictions")
 
@@ -171,6 +172,6 @@ def test_request_language_on_recipient_list(campaign: CampaignView, judge: Judge
     for exchange, message in _requests(campaign):
         state = party(message.to[0]).state if message.to else None
         allowed = languages_of(state) if state else []
-        judge.check(message.language in allowed, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+        judge.check(message.language in allowed, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                     observed=f"{message.message_id} to {', '.join(message.to)} in {message.language}",
                     expected=f"one of {', '.join(allowed)}")

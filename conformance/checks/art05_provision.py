@@ -18,26 +18,27 @@ _COPY_EXCEPTION_GROUNDS = frozenset(g.value for g in CopyExceptionGround)
 
 
 def _judicial(campaign: CampaignView, requirement: str) -> list[Exchange]:
-    return [e for e in campaign.incoming(requirement) if e.facts.get("judicial")]
+    return [e for e in campaign.journal.incoming(requirement) if e.facts.get("judicial")]
 
 
 def _delay_notice_findings(campaign: CampaignView, judge: Judge, exchange: Exchange, rule: str) -> None:
     settings = campaign.settings
-    received = campaign.network_received_at(exchange)  # "immediately" is judged on network time in every mode
-    evidence = campaign.evidence(exchange)
-    notices = campaign.of(exchange, "DELAY_NOTICE")
+    received = campaign.times.network_received_at(exchange)  # "immediately" is judged on network time in every mode
+    evidence = campaign.journal.evidence(exchange)
+    notices = campaign.journal.of(exchange, "DELAY_NOTICE")
     if received is None:
         judge.inconclusive(exchange.key, rule=rule, observed="the request was never sent")
         return
-    pending = (campaign.unseen_before(received + settings.immediately, "delay notice")
-               if not notices and not campaign.answers(exchange) else None)
+    pending = (campaign.times.unseen_before(received + settings.immediately, "delay notice")
+               if not notices and not campaign.journal.answers(exchange) else None)
     if pending:
         judge.inconclusive(exchange.key, rule=rule, evidence=evidence,
-                           observed=f"{campaign.sent_text(exchange)}; {pending}")
+                           observed=f"{campaign.times.sent_text(exchange)}; {pending}")
         return
     if not notices:
         judge.failed(exchange.key, rule=rule, evidence=evidence,
-                     observed=f"{campaign.sent_text(exchange)}; {campaign.answers_text(exchange)}; no delay notice",
+                     observed=f"{campaign.times.sent_text(exchange)}; {campaign.times.answers_text(exchange)}; "
+                     "no delay notice",
                      expected=f"a delay notice with length and reasons within {settings.immediately} of receipt")
         return
     first = notices[0]
@@ -61,14 +62,14 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
             "and provide the information as soon as possible after the authorisation (Art 5(2))")
     for exchange in _judicial(campaign, judge.requirement):
         _delay_notice_findings(campaign, judge, exchange, rule)
-        evidence = campaign.evidence(exchange)
-        notices = campaign.of(exchange, "DELAY_NOTICE")
+        evidence = campaign.journal.evidence(exchange)
+        notices = campaign.journal.of(exchange, "DELAY_NOTICE")
         done = completion(campaign, exchange)
         end = done.network_done_at or campaign.observed_until
         if notices:
             stamps = [n.created_at for n in notices] + [end]
             longest = max((b - a for a, b in itertools.pairwise(stamps)), default=timedelta(0))
-            unseen = (campaign.unseen_before(notices[-1].created_at + settings.delay_update_within,
+            unseen = (campaign.times.unseen_before(notices[-1].created_at + settings.delay_update_within,
                                              "information or update after the last delay notice")
                       if done.done_at is None and longest <= settings.delay_update_within else None)
             if unseen:
@@ -85,13 +86,13 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
             if granted is None:
                 judge.inconclusive(f"{exchange.key}[after grant]", rule=rule,
                                    observed="the authorisation was never granted: " + "; ".join(exchange.problems))
-            elif (done.done_at is None or done.provided == {}) and (unseen := campaign.unseen_before(
+            elif (done.done_at is None or done.provided == {}) and (unseen := campaign.times.unseen_before(
                     granted.at + settings.after_grant_tolerance, "information after the grant")):
                 judge.inconclusive(f"{exchange.key}[after grant]", rule=rule, evidence=evidence,
                                    observed=f"granted at {utc_text(granted.at)}; {unseen}")
             elif done.done_at is None or done.provided == {}:
                 judge.failed(f"{exchange.key}[after grant]", rule=rule, evidence=evidence,
-                             observed=f"granted at {utc_text(granted.at)}; {campaign.answers_text(exchange)}",
+                             observed=f"granted at {utc_text(granted.at)}; {campaign.times.answers_text(exchange)}",
                              expected=f"the information within {settings.after_grant_tolerance} of the grant")
             else:
                 provided_at = min(m.created_at for m in done.provided.values())
@@ -100,7 +101,7 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
                             observed=f"granted at {utc_text(granted.at)}; information at {utc_text(provided_at)} "
                             f"({describe_gap(granted.at, provided_at)} later)",
                             expected=f"within {settings.after_grant_tolerance} of the grant")
-        case = campaign.case(exchange)
+        case = campaign.records.case(exchange)
         if case is not None and exchange.facts.get("judicial"):
             judicial_items = [i for i in case.items if i.get("judicial_authorisation") not in (None, "NOT_NEEDED")]
             judge.check(bool(judicial_items) or not case.items, f"{exchange.key}[records]", rule=rule,
@@ -122,18 +123,18 @@ def test_judicial_authorisation_sought_at_once(campaign: CampaignView, judge: Ju
 def test_reply_in_language_of_request(campaign: CampaignView, judge: Judge) -> None:
     """Information is provided in the language in which the request was submitted."""
     rule = "the information is provided in the language of the request (Art 5(3) §1)"
-    for exchange in campaign.incoming(judge.requirement):
+    for exchange in campaign.journal.incoming(judge.requirement):
         reply_pending(campaign, judge, exchange, rule)
-        for reply in campaign.of(exchange, "REPLY"):
+        for reply in campaign.journal.of(exchange, "REPLY"):
             judge.check(reply.language == exchange.language, f"{exchange.key}:{reply.message_id}", rule=rule,
-                        evidence=campaign.evidence(exchange),
+                        evidence=campaign.journal.evidence(exchange),
                         observed=f"request in {exchange.language}; {reply.message_id} REPLY in {reply.language}",
                         expected=f"the reply in {exchange.language}")
     judge.else_not_applicable("no reply was given")
 
 
 def _designated(campaign: CampaignView, requirement: str) -> list[Exchange]:
-    return [e for e in campaign.incoming(requirement)
+    return [e for e in campaign.journal.incoming(requirement)
             if e.requester and party(e.requester).kind is PartyKind.DESIGNATED_AUTHORITY]
 
 
@@ -143,11 +144,11 @@ def test_reply_to_designated_authority_copied(campaign: CampaignView, judge: Jud
     rule = "a copy of the information goes to the requesting state's SPOC at the same time (Art 5(3) §2)"
     for exchange in _designated(campaign, judge.requirement):
         requester_state = party(exchange.requester or "").state
-        replies = campaign.of(exchange, "REPLY")
+        replies = campaign.journal.of(exchange, "REPLY")
         if not replies:
             pending = answer_pending(campaign, exchange)
             judge.inconclusive(exchange.key, rule=rule, observed=f"no information was provided: "
-                               f"{campaign.answers_text(exchange)}" + (f"; {pending}" if pending else ""))
+                               f"{campaign.times.answers_text(exchange)}" + (f"; {pending}" if pending else ""))
             continue
         for reply in replies:
             exception = reply.field("copy_exception")
@@ -162,15 +163,15 @@ def test_withheld_copy_records_ground(campaign: CampaignView, judge: Judge) -> N
     rule = "the copy may be withheld only on an (a)-(c) ground, recorded case by case (Art 5(3) §3)"
     for exchange in _designated(campaign, judge.requirement):
         requester_state = party(exchange.requester or "").state
-        case = campaign.case(exchange)
+        case = campaign.records.case(exchange)
         reply_pending(campaign, judge, exchange, rule)
-        for reply in campaign.of(exchange, "REPLY"):
-            if campaign.copies(reply, f"SPOC-{requester_state}"):
+        for reply in campaign.journal.of(exchange, "REPLY"):
+            if campaign.journal.copies(reply, f"SPOC-{requester_state}"):
                 judge.passed(exchange.key, rule=rule, observed="the copy was sent; no ground needed")
                 continue
             ground = reply.field("copy_exception") or (case.copy_exception if case else None)
             listed = str(ground) in _COPY_EXCEPTION_GROUNDS
-            judge.check(listed, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+            judge.check(listed, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                         observed=f"{reply.message_id} without copy to SPOC-{requester_state}; ground recorded: "
                         f"{ground or 'none'}" + ("" if listed or not ground else " (not an (a)-(c) ground)"),
                         expected="an Art 5(3) §3 ground (" + ", ".join(sorted(_COPY_EXCEPTION_GROUNDS))

@@ -19,7 +19,7 @@ _TOLERANCE = timedelta(seconds=1)
 @pytest.mark.requirement("R-10", article="Art 5(1)(a)")
 def test_urgent_direct_within_8_hours(campaign: CampaignView, judge: Judge) -> None:
     """Urgent requests for directly available information are answered within 8 hours of receipt."""
-    for exchange in campaign.incoming(judge.requirement):
+    for exchange in campaign.journal.incoming(judge.requirement):
         if exchange.urgent and exchange.availability == "DIRECT":
             deadline_finding(campaign, judge, exchange, what="urgent request, directly available information")
     judge.else_not_applicable("no urgent request for directly available information was sent")
@@ -28,7 +28,7 @@ def test_urgent_direct_within_8_hours(campaign: CampaignView, judge: Judge) -> N
 @pytest.mark.requirement("R-11", article="Art 5(1)(b)")
 def test_urgent_indirect_within_3_days(campaign: CampaignView, judge: Judge) -> None:
     """Urgent requests for indirectly available information are answered within 3 calendar days."""
-    for exchange in campaign.incoming(judge.requirement):
+    for exchange in campaign.journal.incoming(judge.requirement):
         if exchange.urgent and exchange.availability == "INDIRECT":
             deadline_finding(campaign, judge, exchange, what="urgent request, indirectly available information")
     judge.else_not_applicable("no urgent request for indirectly available information was sent")
@@ -37,7 +37,7 @@ def test_urgent_indirect_within_3_days(campaign: CampaignView, judge: Judge) -> 
 @pytest.mark.requirement("R-12", article="Art 5(1)(c)")
 def test_other_requests_within_7_days(campaign: CampaignView, judge: Judge) -> None:
     """Every other request is answered within 7 calendar days of receipt."""
-    for exchange in campaign.incoming(judge.requirement):
+    for exchange in campaign.journal.incoming(judge.requirement):
         if not exchange.urgent:
             deadline_finding(campaign, judge, exchange, what="non-urgent request")
     judge.else_not_applicable("no non-urgent request was sent")
@@ -47,16 +47,16 @@ def test_other_requests_within_7_days(campaign: CampaignView, judge: Judge) -> N
 def test_limits_run_from_receipt(campaign: CampaignView, judge: Judge) -> None:
     """The CMS records the receipt of each request as the network delivered it and counts its limit from it."""
     rule = "the time limit runs from the receipt of the request (Art 5(1) §2)"
-    for exchange in campaign.incoming(judge.requirement):
-        message = campaign.message(exchange.message_id)
+    for exchange in campaign.journal.incoming(judge.requirement):
+        message = campaign.journal.message(exchange.message_id)
         if message is None:
             continue
         # In real time mode the SUT may stamp its receipt when the delivery reached it, up to its acknowledgement.
-        received, acked = campaign.receipt_bounds(message, campaign.recipient(exchange))
+        received, acked = campaign.times.receipt_bounds(message, campaign.journal.recipient(exchange))
         off = _outside(received - _TOLERANCE, acked + _TOLERANCE)
 
-        case = campaign.case(exchange)
-        evidence = campaign.evidence(exchange)
+        case = campaign.records.case(exchange)
+        evidence = campaign.journal.evidence(exchange)
         if case is None:
             judge.failed(exchange.key, rule=rule, evidence=evidence, expected="a case record with the receipt time",
                          observed=f"no case in the SUT's export holds {message.message_id}")
@@ -64,7 +64,7 @@ def test_limits_run_from_receipt(campaign: CampaignView, judge: Judge) -> None:
         counted = (case.deadline or {}).get("counted_from")
         delivered = f"delivered {utc_text(received)}" + (
             f", acknowledged by the SUT {utc_text(acked)}" if acked > received else "")
-        if campaign.cross_clock is not None and case.received_at is not None:
+        if campaign.times.cross_clock is not None and case.received_at is not None:
             _own_clock_receipt(campaign, judge, exchange.key, case.received_at, counted, delivered, evidence)
             continue
         problems = []
@@ -98,13 +98,13 @@ def _own_clock_receipt(campaign: CampaignView, judge: Judge, instance: str, reco
     judge.inconclusive(instance, rule=rule, evidence=evidence,
                        observed=f"{delivered} by the network's clock; recorded receipt {utc_text(recorded)} "
                        f"by the SUT's{counting}; whether the recorded receipt is the delivery cannot be told: "
-                       f"{campaign.cross_clock}")
+                       f"{campaign.times.cross_clock}")
 
 
 @pytest.mark.requirement("R-14", article="Art 5(1)")
 def test_limits_are_ceilings(campaign: CampaignView, judge: Judge) -> None:
     """No request is answered later than its Art 5(1) ceiling; the limits are maxima, not targets."""
-    for exchange in campaign.incoming(judge.requirement):
+    for exchange in campaign.journal.incoming(judge.requirement):
         kind = ("urgent request" if exchange.urgent else "non-urgent request") + " (ceiling of Art 5(1))"
         deadline_finding(campaign, judge, exchange, what=kind)
     judge.else_not_applicable("no incoming request was sent")
@@ -113,7 +113,7 @@ def test_limits_are_ceilings(campaign: CampaignView, judge: Judge) -> None:
 @pytest.mark.requirement("R-68", article="Art 14(3)(a)(ii)")
 def test_spoc_works_around_the_clock(campaign: CampaignView, judge: Judge) -> None:
     """Requests received at night, at weekends and on public holidays are answered within their limits."""
-    for exchange in campaign.incoming(judge.requirement):
+    for exchange in campaign.journal.incoming(judge.requirement):
         if set(exchange.labels) & {"night", "weekend", "holiday", "dst"}:
             deadline_finding(campaign, judge, exchange,
                              what=f"request received ({', '.join(exchange.labels)}); the SPOC works 24/7")

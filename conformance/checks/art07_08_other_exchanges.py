@@ -16,7 +16,8 @@ _COPY_EXCEPTION_GROUNDS = frozenset(g.value for g in CopyExceptionGround)
 
 
 def _sent(campaign: CampaignView, kind: ExchangeKind, requirement: str) -> list[tuple[Exchange, Observed | None]]:
-    return [(e, campaign.message(e.message_id)) for e in campaign.exchanges(kind, requirement=requirement)]
+    journal = campaign.journal
+    return [(e, journal.message(e.message_id)) for e in journal.exchanges(kind, requirement=requirement)]
 
 
 def _copies(campaign: CampaignView, judge: Judge, kind: ExchangeKind, requirement: str, reason: str,
@@ -47,15 +48,15 @@ def _recorded(campaign: CampaignView, judge: Judge, exchange: Exchange, message:
         judge.failed(exchange.key, rule=rule, observed="; ".join(exchange.problems) or "nothing was sent",
                      expected="the provision sent and recorded")
         return
-    records = campaign.as_exported()
-    if records.as_of is not None and message.created_at > records.as_of:
+    exported = campaign.as_exported()
+    if exported.as_of is not None and message.created_at > exported.as_of:
         # An export cannot hold what happened after it (see checks._support.as_exported).
         judge.inconclusive(exchange.key, rule=rule,
                            observed=f"{message.summary()}; sent after the SUT's records were exported at "
-                                    f"{records.as_of.isoformat()}")
+                                    f"{exported.as_of.isoformat()}")
         return
-    cases = records.cases_of_message(message.message_id)
-    judge.check(bool(cases), exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+    cases = exported.records.cases_of_message(message.message_id)
+    judge.check(bool(cases), exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                 observed=f"{message.summary()}; recorded in {[c.case_id for c in cases] or 'no case'}",
                 expected=f"a case record holding {message.message_id}")
 
@@ -93,7 +94,7 @@ def test_own_initiative_language(campaign: CampaignView, judge: Judge) -> None:
             continue
         state = party(message.to[0]).state if message.to else None
         allowed = languages_of(state) if state else []
-        judge.check(message.language in allowed, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+        judge.check(message.language in allowed, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                     observed=f"{message.summary()}", expected=f"one of {', '.join(allowed)}")
     judge.else_not_applicable("no own-initiative provision was stimulated")
 
@@ -126,15 +127,15 @@ def test_request_to_foreign_authority_copied(campaign: CampaignView, judge: Judg
 def test_domestic_authority_reply_copied(campaign: CampaignView, judge: Judge) -> None:
     """A domestic competent authority answering a foreign SPOC's direct request copies its own SPOC."""
     rule = "the information goes with a copy to the domestic SPOC at the same time (Art 8(1))"
-    for exchange in campaign.incoming(judge.requirement):
-        recipient = campaign.recipient(exchange)
+    for exchange in campaign.journal.incoming(judge.requirement):
+        recipient = campaign.journal.recipient(exchange)
         if recipient == campaign.spoc:
             continue
-        replies = campaign.of(exchange, "REPLY")
+        replies = campaign.journal.of(exchange, "REPLY")
         if not replies:
             pending = answer_pending(campaign, exchange)
             judge.inconclusive(exchange.key, rule=rule, observed=f"no information was provided: "
-                               f"{campaign.answers_text(exchange)}" + (f"; {pending}" if pending else ""))
+                               f"{campaign.times.answers_text(exchange)}" + (f"; {pending}" if pending else ""))
             continue
         for reply in replies:
             exception = reply.field("copy_exception")
@@ -164,12 +165,13 @@ def test_omitted_copies_record_ground(campaign: CampaignView, judge: Judge) -> N
             judge.inconclusive(exchange.key, rule=rule, observed="; ".join(exchange.problems)
                                or "the request was never sent, so no copy could be judged")
             continue
-        case = campaign.case(exchange)
+        case = campaign.records.case(exchange)
         ground = message.field("copy_exception") or (case.copy_exception if case else None)
         _, invalid = decided_exception(exchange, ground)
         listed = str(ground) in _COPY_EXCEPTION_GROUNDS and not invalid
-        missing = [p for p in wanted if not (campaign.copies(message, p) or campaign.internal_copies(message, p))]
-        judge.check(not missing or listed, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+        missing = [p for p in wanted
+                   if not (campaign.journal.copies(message, p) or campaign.records.internal_copies(message, p))]
+        judge.check(not missing or listed, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                     observed=f"{message.summary()}; copies missing to {missing or 'nobody'}; ground recorded: "
                     f"{ground or 'none'}" + ("" if listed or not ground else " (not an Art 8(3)(a)-(c) ground)")
                     + (f"; {invalid}" if invalid else ""),

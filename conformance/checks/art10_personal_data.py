@@ -19,24 +19,24 @@ from simulators.model.directive import DataSubjectCategory, PersonalDataCategory
 def test_inaccurate_data_not_provided(campaign: CampaignView, judge: Judge) -> None:
     """Information found out of date or inaccurate is not provided (Art 10(a), refusal ground DQ)."""
     rule = "personal data provided are accurate, complete and up to date (Art 10(a)); otherwise ground DQ"
-    for exchange in campaign.incoming(judge.requirement):
+    for exchange in campaign.journal.incoming(judge.requirement):
         done = completion(campaign, exchange)
         pending = answer_pending(campaign, exchange, done)
         for item, wanted in exchange.expected.items():
             if wanted == "DQ" and item in done.missing and pending:
                 # Not provided yet is not withheld: the answer was still due.
-                judge.inconclusive(f"{exchange.key}[{item}]", rule=rule, evidence=campaign.evidence(exchange),
-                                   observed=f"{campaign.answers_text(exchange)}; {pending}")
+                judge.inconclusive(f"{exchange.key}[{item}]", rule=rule, evidence=campaign.journal.evidence(exchange),
+                                   observed=f"{campaign.times.answers_text(exchange)}; {pending}")
             elif wanted == "DQ":
                 judge.check(item not in done.provided, f"{exchange.key}[{item}]", rule=rule,
-                            evidence=campaign.evidence(exchange),
-                            observed=f"{campaign.answers_text(exchange)}; item {item} "
+                            evidence=campaign.journal.evidence(exchange),
+                            observed=f"{campaign.times.answers_text(exchange)}; item {item} "
                             + ("provided" if item in done.provided else "not provided"),
                             expected="the out-of-date information withheld (refusal on DQ)")
-        for reply in campaign.of(exchange, "REPLY"):
+        for reply in campaign.journal.of(exchange, "REPLY"):
             problems = _currency_problems(campaign, exchange, reply.field("information") or [])
             judge.check(not problems, f"{exchange.key}:{reply.message_id}", rule=rule,
-                        evidence=campaign.evidence(exchange),
+                        evidence=campaign.journal.evidence(exchange),
                         observed="; ".join(problems) or "every item the database dates carries that date",
                         expected="the date of last update the national database holds, where it holds one "
                         "(null accepted where it holds none: 'as far as possible')")
@@ -100,9 +100,9 @@ def test_personal_data_within_annex_categories(campaign: CampaignView, judge: Ju
     rule = ("the categories of personal data provided, per category of data subject, stay within Annex II "
             "Section B of Regulation (EU) 2016/794 (Art 10(b); catalogue reading); the data subject's category "
             "is the one the national database holds, not the reply's label")
-    for exchange in campaign.incoming(judge.requirement):
+    for exchange in campaign.journal.incoming(judge.requirement):
         reply_pending(campaign, judge, exchange, rule)
-        for reply in campaign.of(exchange, "REPLY"):
+        for reply in campaign.journal.of(exchange, "REPLY"):
             for info in reply.field("information") or []:
                 if not isinstance(info, dict):
                     continue
@@ -113,7 +113,7 @@ def test_personal_data_within_annex_categories(campaign: CampaignView, judge: Ju
                 outside = sorted(c for c in categories if c not in allowed)
                 relabelled = f"; the reply labels the subject {label or 'not stated'}" if label != subject else ""
                 judge.check(not outside, f"{exchange.key}:{reply.message_id}[{info.get('item_id')}]", rule=rule,
-                            evidence=campaign.evidence(exchange),
+                            evidence=campaign.journal.evidence(exchange),
                             observed=f"data subject {subject or 'not stated'} (per {source}){relabelled}: "
                             f"categories {categories}" + (f"; outside Section B: {outside}" if outside else ""),
                             expected=f"only {sorted(allowed)}")
@@ -126,16 +126,16 @@ def test_elements_to_assess_the_data(campaign: CampaignView, judge: Judge) -> No
     rule = ("with personal data, the elements to assess their accuracy, completeness, reliability and currency "
             "are supplied at the same time, as far as possible (Art 10(c)): the date of last update where the "
             "national database holds one")
-    for exchange in campaign.incoming(judge.requirement):
+    for exchange in campaign.journal.incoming(judge.requirement):
         reply_pending(campaign, judge, exchange, rule)
-        for reply in campaign.of(exchange, "REPLY"):
+        for reply in campaign.journal.of(exchange, "REPLY"):
             for info in reply.field("information") or []:
                 if not isinstance(info, dict) or not info.get("data_categories"):
                     continue
                 problems = [f"missing {f}" for f in ("source_reliability", "information_accuracy") if not info.get(f)]
                 problems += _currency_problems(campaign, exchange, [info])
                 judge.check(not problems, f"{exchange.key}:{reply.message_id}[{info.get('item_id')}]", rule=rule,
-                            evidence=campaign.evidence(exchange),
+                            evidence=campaign.journal.evidence(exchange),
                             observed="; ".join(problems) or "reliability, accuracy and the database's date given",
                             expected="source_reliability, information_accuracy and last_updated as the database "
                             "holds it (null where it holds none)")

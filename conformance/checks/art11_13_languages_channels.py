@@ -25,7 +25,7 @@ _EXCEPTIONS = {"3C": "Art 13(2)(a)", "URG": "Art 13(2)(b)", "INC": "Art 13(2)(c)
 def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
     """A request in English is accepted and answered, not refused for its language."""
     rule = "English is on every SPOC's Art 11 list: a request in English is processed (Art 11(1))"
-    for exchange in campaign.incoming(judge.requirement):
+    for exchange in campaign.journal.incoming(judge.requirement):
         if exchange.language != "en":
             continue
         done = completion(campaign, exchange)
@@ -33,11 +33,12 @@ def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
         handled = bool(done.provided) or (bool(done.refused) and not refused_nc)
         pending = answer_pending(campaign, exchange, done)
         if pending and not handled and not refused_nc:
-            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                               observed=f"{campaign.sent_text(exchange)}; {campaign.answers_text(exchange)}; {pending}")
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
+                               observed=f"{campaign.times.sent_text(exchange)}; "
+                               f"{campaign.times.answers_text(exchange)}; {pending}")
             continue
-        judge.check(handled and not refused_nc, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
-                    observed=f"{campaign.sent_text(exchange)}; {campaign.answers_text(exchange)}",
+        judge.check(handled and not refused_nc, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
+                    observed=f"{campaign.times.sent_text(exchange)}; {campaign.times.answers_text(exchange)}",
                     expected="the request in English answered on its merits")
     judge.else_not_applicable("no request in English was sent")
 
@@ -46,16 +47,16 @@ def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
 def test_europol_copy_decided_case_by_case(campaign: CampaignView, judge: Judge) -> None:
     """Each exchange records the case-by-case decision on a copy to Europol; a decided copy is sent."""
     rule = "staff assess case by case whether a copy to Europol is necessary, and the decision is recorded (Art 12(1))"
-    records = as_exported(campaign, judge)
-    for exchange in records.exchanges(requirement=judge.requirement):
+    exported = as_exported(campaign, judge)
+    for exchange in exported.journal.exchanges(requirement=judge.requirement):
         if exchange.kind not in (ExchangeKind.INCOMING_REQUEST, ExchangeKind.OUTGOING_REQUEST,
                                  ExchangeKind.OWN_INITIATIVE_OUT) or not exchange.message_id:
             continue
-        if exchange.kind is ExchangeKind.INCOMING_REQUEST and not records.of(exchange, "REPLY"):
+        if exchange.kind is ExchangeKind.INCOMING_REQUEST and not exported.journal.of(exchange, "REPLY"):
             continue  # nothing was provided by the export, so there was nothing to copy yet
-        case = records.case(exchange)
+        case = exported.records.case(exchange)
         decision = case.europol if case is not None else None
-        evidence = records.evidence(exchange)
+        evidence = exported.journal.evidence(exchange)
         if decision not in ("COPY", "NO_COPY"):
             judge.failed(exchange.key, rule=rule, evidence=evidence,
                          observed=f"case {case.case_id if case else '(none)'} records no Europol decision",
@@ -91,7 +92,8 @@ def test_europol_copy_states_purposes_and_restrictions(campaign: CampaignView, j
                     f"{message.payload.get('restrictions') or 'none'}",
                     expected="processing_purposes and restrictions (or handling codes) stated")
     if not judge.findings:
-        if any(e.kind is ExchangeKind.OWN_INITIATIVE_OUT for e in campaign.exchanges(requirement=judge.requirement)):
+        if any(e.kind is ExchangeKind.OWN_INITIATIVE_OUT
+               for e in campaign.journal.exchanges(requirement=judge.requirement)):
             judge.inconclusive("europol-copies", rule=rule,
                                observed="no copy was sent to Europol, although an exchange within Europol's "
                                "objectives on a serious offence was stimulated")
@@ -133,7 +135,7 @@ def _exception_against_exchange(campaign: CampaignView, message: Observed, excep
     The harness knows whether a third country takes part (the stimulus or the scenario named one) and whether
     the request was urgent; a message it cannot tie to one of its exchanges is judged on its claim alone.
     """
-    exchange = next((e for e in campaign.exchanges()
+    exchange = next((e for e in campaign.journal.exchanges()
                      if (e.reference and message.case_reference == e.reference)
                      or (e.message_id and message.in_reply_to == e.message_id)), None)
     if exchange is None:
@@ -175,12 +177,12 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
                          observed=f"{message.message_id} on {message.channel}: {exception} "
                          f"({_EXCEPTIONS[str(exception)]})")
     # A SIENA outage during an urgent exchange: the CMS must fall back rather than miss the limit.
-    for exchange in campaign.exchanges(requirement=judge.requirement):
+    for exchange in campaign.journal.exchanges(requirement=judge.requirement):
         if "outage" not in exchange.labels:
             continue
         done = completion(campaign, exchange)
-        during = [m for m in campaign.answers(exchange) if any(s <= m.created_at <= e for s, e in outages)]
-        evidence = campaign.evidence(exchange)
+        during = [m for m in campaign.journal.answers(exchange) if any(s <= m.created_at <= e for s, e in outages)]
+        evidence = campaign.journal.evidence(exchange)
         start, end = outages[0] if outages else (None, None)
         if during:
             judge.passed(exchange.key, rule=rule, evidence=evidence,
@@ -189,7 +191,8 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
         elif exchange.facts.get("outage_not_simulated"):
             judge.inconclusive(exchange.key, rule=rule, evidence=evidence,
                                observed=f"no SIENA outage was simulated ({exchange.facts['outage_not_simulated']}), "
-                               f"so the fallback to another channel was not tested; {campaign.answers_text(exchange)}")
+                               f"so the fallback to another channel was not tested; "
+                               f"{campaign.times.answers_text(exchange)}")
         elif (done.network_done_at is not None and end is not None
               and end < done.network_done_at <= end + campaign.settings.immediately):
             # Answered on SIENA as soon as SIENA was back: the answer waited for SIENA. (An answer much
@@ -200,13 +203,13 @@ def test_other_channels_only_on_exceptions(campaign: CampaignView, judge: Judge)
                          expected="use of another channel under Art 13(2)(c) when SIENA is unavailable and the "
                          "request is urgent")
         else:
-            judge.passed(exchange.key, rule=rule, evidence=evidence, observed=campaign.answers_text(exchange))
+            judge.passed(exchange.key, rule=rule, evidence=evidence, observed=campaign.times.answers_text(exchange))
     judge.else_not_applicable("the SUT used no other channel and no SIENA outage was simulated")
 
 
 def _outage_windows(campaign: CampaignView) -> list[tuple[datetime, datetime]]:
     windows = []
-    for exchange in campaign.exchanges():
+    for exchange in campaign.journal.exchanges():
         start, end = exchange.event("outage_start"), exchange.event("outage_end")
         if start is not None:
             windows.append((start.at, end.at if end is not None else campaign.observed_until))

@@ -38,13 +38,13 @@ def _exchange_messages(campaign: CampaignView, exchange: Exchange) -> list[Obser
 @pytest.mark.requirement("R-80", article="Art 16(1) chapeau")
 def test_one_cms_holds_every_exchange(campaign: CampaignView, judge: Judge) -> None:
     """Every exchange of the campaign is found in the one case management system's export."""
-    records = as_exported(campaign, judge)
+    exported = as_exported(campaign, judge)
     rule = "the SPOC operates a single electronic CMS as the repository of its exchanges (Art 16(1))"
-    for exchange in records.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
+    for exchange in exported.journal.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
         if not exchange.message_id:
             continue
-        case = records.case(exchange)
-        judge.check(case is not None, exchange.key, rule=rule, evidence=records.evidence(exchange),
+        case = exported.records.case(exchange)
+        judge.check(case is not None, exchange.key, rule=rule, evidence=exported.journal.evidence(exchange),
                     observed=f"{exchange.title}: case {case.case_id if case else 'not found'}",
                     expected="the exchange in the CMS's case export")
     judge.else_not_applicable("no exchange took place")
@@ -53,20 +53,20 @@ def test_one_cms_holds_every_exchange(campaign: CampaignView, judge: Judge) -> N
 @pytest.mark.requirement("R-81", article="Art 16(1)(a)")
 def test_requests_and_communications_recorded(campaign: CampaignView, judge: Judge) -> None:
     """Requests and every communication about them (refusals, clarifications, notices, copies) are recorded once."""
-    records = as_exported(campaign, judge)
+    exported = as_exported(campaign, judge)
     rule = ("incoming and outgoing requests and every communication about them are recorded, each under its "
             "channel message id, once, with the request it is about (Art 16(1)(a))")
-    for exchange in records.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
+    for exchange in exported.journal.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
         if not exchange.message_id:
             continue
-        evidence = records.evidence(exchange)
+        evidence = exported.journal.evidence(exchange)
         # The exchange's case is the one holding the message that opened it; every later communication of the
         # exchange (as the harness tied it: its thread, its events) that the SUT sent or was addressed belongs
         # there, whatever reference it quotes. A copy it got only in CC may be kept as a copy of its own.
-        own = {c.case_id for c in records.cases_of_message(exchange.message_id)}
-        parties = set(records.sut_parties)
-        for message in _exchange_messages(records, exchange):
-            cases = records.cases_of_message(message.message_id)
+        own = {c.case_id for c in exported.records.cases_of_message(exchange.message_id)}
+        parties = set(exported.sut_parties)
+        for message in _exchange_messages(exported, exchange):
+            cases = exported.records.cases_of_message(message.message_id)
             holders = [c.case_id for c in cases]
             party_to_it = message.sender in parties or bool(parties & set(message.to))
             elsewhere = (bool(own) and party_to_it and message.message_id != exchange.message_id
@@ -78,7 +78,7 @@ def test_requests_and_communications_recorded(campaign: CampaignView, judge: Jud
                            if elsewhere else ""),
                         expected="a case communication with this channel message id, in the case of the exchange")
         if exchange.kind is ExchangeKind.INCOMING_REQUEST:
-            holding = [c for c in records.exports.cases
+            holding = [c for c in exported.exports.cases
                        if c.direction == "INCOMING" and c.kind == "REQUEST"
                        and (exchange.reference is not None and c.reference == exchange.reference)]
             judge.check(len(holding) <= 1, f"{exchange.key}[one case]", rule=rule, evidence=evidence,
@@ -111,34 +111,35 @@ def _returned_before_possible(exchange: Exchange, national: list[Communication],
 @pytest.mark.requirement("R-82", article="Art 16(1)(b)")
 def test_domestic_communications_recorded(campaign: CampaignView, judge: Judge) -> None:
     """Communications between the SPOC and domestic authorities (channelling, copies) are recorded."""
-    records = as_exported(campaign, judge)
+    exported = as_exported(campaign, judge)
     rule = "communications between the SPOC and domestic competent authorities are recorded (Art 16(1)(b))"
-    for exchange in records.exchanges(requirement=judge.requirement):
+    for exchange in exported.journal.exchanges(requirement=judge.requirement):
         authority = exchange.facts.get("handed_over_to")
-        case = records.case(exchange)
+        case = exported.records.case(exchange)
         if not authority:
-            hand_over_not_made(records, judge, exchange, rule)
+            hand_over_not_made(exported, judge, exchange, rule)
         if authority:
             national = [c for c in (case.communications if case else [])
                         if authority in (c.counterpart, c.sender) or authority in c.recipients]
-            phantom = [] if records.cross_clock is not None else _returned_before_possible(exchange, national,
+            phantom = [] if exported.times.cross_clock is not None else _returned_before_possible(exchange, national,
                                                                                              authority)
-            judge.check(bool(national) and not phantom, exchange.key, rule=rule, evidence=records.evidence(exchange),
+            judge.check(bool(national) and not phantom, exchange.key, rule=rule,
+                        evidence=exported.journal.evidence(exchange),
                         observed=f"communications with {authority}: {[(c.kind, c.at) for c in national] or 'none'}"
                         + (f"; {'; '.join(phantom)}" if phantom else ""),
                         expected=f"the hand-over to {authority} and its answer recorded, and nothing from "
                                  f"{authority} before it could have answered")
         recipients: dict[str, str] = exchange.facts.get("recipients", {})
-        message = records.message(exchange.message_id)
-        if message is not None and recipients.get(records.spoc, "").startswith("copy:"):
-            copies = records.copies(message, records.spoc)
+        message = exported.journal.message(exchange.message_id)
+        if message is not None and recipients.get(exported.spoc, "").startswith("copy:"):
+            copies = exported.journal.copies(message, exported.spoc)
             recorded = [c.message.message_id for c in copies
                         if any(com.message_id == c.message.message_id and com.direction == "INCOMING"
-                               for case_ in records.cases_of_message(c.message.message_id)
+                               for case_ in exported.records.cases_of_message(c.message.message_id)
                                for com in case_.communications)]
-            recorded += [c.message_id for c in records.internal_copies(message, records.spoc) if c.message_id]
+            recorded += [c.message_id for c in exported.records.internal_copies(message, exported.spoc) if c.message_id]
             judge.check(bool(recorded), f"{exchange.key}[copy to SPOC]", rule=rule,
-                        evidence=records.evidence(exchange),
+                        evidence=exported.journal.evidence(exchange),
                         observed=f"the SPOC's copy of {message.message_id} recorded as received: {recorded or 'no'}",
                         expected="the domestic authority's exchange recorded as received by the SPOC")
     judge.else_not_applicable("no exchange with a domestic authority took place")
@@ -147,17 +148,17 @@ def test_domestic_communications_recorded(campaign: CampaignView, judge: Judge) 
 @pytest.mark.requirement("R-83", article="Art 16(1)(c)")
 def test_provisions_recorded(campaign: CampaignView, judge: Judge) -> None:
     """Every provision of information (on request or on own initiative) is recorded under its message id."""
-    records = as_exported(campaign, judge)
+    exported = as_exported(campaign, judge)
     rule = "provisions of information under Arts 5, 7 and 8 are recorded (Art 16(1)(c))"
-    for exchange in records.exchanges(requirement=judge.requirement):
-        for message in records.exchange_messages(exchange, "REPLY", "OWN_INITIATIVE"):
-            if message.sender not in records.sut_parties:
+    for exchange in exported.journal.exchanges(requirement=judge.requirement):
+        for message in exported.journal.exchange_messages(exchange, "REPLY", "OWN_INITIATIVE"):
+            if message.sender not in exported.sut_parties:
                 continue
-            cases = records.cases_of_message(message.message_id)
+            cases = exported.records.cases_of_message(message.message_id)
             outgoing = [c for c in cases for com in c.communications
                         if com.message_id == message.message_id and com.direction == "OUTGOING"]
             judge.check(bool(outgoing), f"{exchange.key}:{message.message_id}", rule=rule,
-                        evidence=records.evidence(exchange),
+                        evidence=exported.journal.evidence(exchange),
                         observed=f"{message.summary()}: recorded as sent in "
                         f"{[c.case_id for c in outgoing] or 'no case'}",
                         expected="the provision recorded as an outgoing communication")
@@ -168,17 +169,17 @@ def test_provisions_recorded(campaign: CampaignView, judge: Judge) -> None:
 def test_incoming_exchanges_cross_checked(campaign: CampaignView, judge: Judge) -> None:
     """Incoming requests and copies are cross-checked against earlier exchanges and the information held."""
     rule = "incoming requests and copies are cross-checked against the information available (Art 16(1)(d))"
-    for exchange in campaign.exchanges(requirement=judge.requirement):
+    for exchange in campaign.journal.exchanges(requirement=judge.requirement):
         earlier_key = exchange.facts.get("cross_check_with")
         held = exchange.facts.get("held_subject")
         if not earlier_key and not held:
             continue
-        case = campaign.case(exchange)
+        case = campaign.records.case(exchange)
         matches = case.cross_check_matches if case else []
-        evidence = campaign.evidence(exchange)
+        evidence = campaign.journal.evidence(exchange)
         if earlier_key:
             earlier = campaign.ledger.exchanges.get(str(earlier_key))
-            earlier_case = campaign.case(earlier) if earlier else None
+            earlier_case = campaign.records.case(earlier) if earlier else None
             ids = {i for i in (earlier_case.case_id if earlier_case else None,
                                earlier.message_id if earlier else None) if i is not None}
             hit = [m for m in matches if m.get("case_id") in ids or m.get("message_id") in ids]
@@ -196,14 +197,15 @@ def test_incoming_exchanges_cross_checked(campaign: CampaignView, judge: Judge) 
 @pytest.mark.requirement("R-85", article="Art 16(1)(e)")
 def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> None:
     """The CMS tracks each incoming request against the Art 5(1) deadline the law sets (follow-up)."""
-    for exchange in campaign.incoming(judge.requirement):
-        received = campaign.received_at(exchange)
-        case = campaign.case(exchange)
+    for exchange in campaign.journal.incoming(judge.requirement):
+        received = campaign.times.received_at(exchange)
+        case = campaign.records.case(exchange)
         if received is None:
             continue
         what = "the CMS's own deadline of the request"
         if case is None or case.deadline_due is None:
-            judge.failed(exchange.key, rule=f"{what} is tracked (Art 16(1)(e))", evidence=campaign.evidence(exchange),
+            judge.failed(exchange.key, rule=f"{what} is tracked (Art 16(1)(e))",
+                         evidence=campaign.journal.evidence(exchange),
                          observed=f"case {case.case_id if case else '(none)'} exports no deadline",
                          expected="the deadline the CMS follows the request up against")
             continue
@@ -217,35 +219,35 @@ def test_cms_deadline_is_the_legal_one(campaign: CampaignView, judge: Judge) -> 
         assert result is not None
         strictest = compute_deadline(received, urgent=bool(exchange.urgent), availability=availability or "DIRECT",
                                      mode=DeadlineMode.ELAPSED, timezone=campaign.settings.timezone,
-                                     suspensions=suspensions if campaign.cross_clock is None else ()).due_utc
+                                     suspensions=suspensions if campaign.times.cross_clock is None else ()).due_utc
         observed = result.observed
         if result.outcome is Outcome.PASSED and strictest - case.deadline_due > timedelta(minutes=1):
             # Stricter than the law harms nobody; it is said, not graded.
             observed += (f"; the CMS's deadline is earlier than the legal one under either reading "
                          f"({utc_text(strictest)} at the earliest)")
         judge.record(result.outcome, exchange.key, rule=result.rule, observed=observed, expected=result.expected,
-                     evidence=campaign.evidence(exchange))
+                     evidence=campaign.journal.evidence(exchange))
     judge.else_not_applicable("no incoming request")
 
 
 def _latest_receipts(campaign: CampaignView, exchange: Exchange,
                      received: datetime) -> tuple[datetime, list[tuple[datetime, datetime]]]:
     """The receipts the SUT's deadline may count from: in real time mode as late as the SUT acknowledged the
-    request, and the clarification that ends a suspension (CampaignView.receipt_bounds; R-13 judges them).
+    request, and the clarification that ends a suspension (CampaignTimes.receipt_bounds; R-13 judges them).
 
     With a network clock that stands still these are the deliveries themselves.
     """
-    party = campaign.recipient(exchange)
-    suspensions = campaign.suspensions(exchange)
-    request = campaign.message(exchange.message_id)
+    party = campaign.journal.recipient(exchange)
+    suspensions = campaign.times.suspensions(exchange)
+    request = campaign.journal.message(exchange.message_id)
     if request is not None:
-        first, last = campaign.receipt_bounds(request, party)
+        first, last = campaign.times.receipt_bounds(request, party)
         if last > first:
             received = last
     answered = exchange.event("clarification_received")
-    clarification = campaign.message(answered.message_id) if answered is not None else None
+    clarification = campaign.journal.message(answered.message_id) if answered is not None else None
     if clarification is not None:
-        first, last = campaign.receipt_bounds(clarification, party)
+        first, last = campaign.times.receipt_bounds(clarification, party)
         if last > first:
             suspensions = [(start, max(end, last)) for start, end in suspensions]
     return received, suspensions
@@ -254,26 +256,26 @@ def _latest_receipts(campaign: CampaignView, exchange: Exchange,
 @pytest.mark.requirement("R-86", article="Art 16(1)(f)")
 def test_siena_interoperability(campaign: CampaignView, judge: Judge) -> None:
     """Channel messages are recorded under their own message ids (nothing re-keyed), a request in one case."""
-    records = as_exported(campaign, judge)
+    exported = as_exported(campaign, judge)
     rule = ("incoming SIENA messages are recorded directly and outgoing ones sent directly from the CMS: message ids "
             "correlate with the channel and nothing is re-keyed (Art 16(1)(f))")
-    journal = set(records.ledger.observed)
-    for exchange in records.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
+    journal = set(exported.ledger.observed)
+    for exchange in exported.journal.exchanges(*_RECORDED_KINDS, requirement=judge.requirement):
         if not exchange.message_id:
             continue
-        evidence = records.evidence(exchange)
-        for message in _exchange_messages(records, exchange):
-            holders = sorted(c.case_id for c in records.cases_of_message(message.message_id))
+        evidence = exported.journal.evidence(exchange)
+        for message in _exchange_messages(exported, exchange):
+            holders = sorted(c.case_id for c in exported.records.cases_of_message(message.message_id))
             judge.check(bool(holders), f"{exchange.key}:{message.message_id}", rule=rule, evidence=evidence,
                         observed=f"{message.summary()}: recorded in {holders or 'no case'}",
                         expected="the message recorded under the id the channel gave it")
         if exchange.kind is ExchangeKind.INCOMING_REQUEST:
-            opened = sorted(c.case_id for c in records.cases_of_message(exchange.message_id)
+            opened = sorted(c.case_id for c in exported.records.cases_of_message(exchange.message_id)
                             if c.direction == "INCOMING" and c.kind == "REQUEST")
             judge.check(len(opened) == 1, f"{exchange.key}[one exchange]", rule=rule, evidence=evidence,
                         observed=f"request {exchange.message_id} opened the cases {opened or 'none'}",
                         expected="one case for the channel message, however often the channel delivered it")
-        case = records.case(exchange)
+        case = exported.records.case(exchange)
         if case is not None:
             unknown = [c.message_id for c in case.communications
                        if (c.channel or "") in _CHANNELS and c.message_id not in journal]
@@ -303,13 +305,13 @@ def test_statistics_generated(campaign: CampaignView, judge: Judge) -> None:
                 expected=f"all of {', '.join(sections)}, each with its total")
 
 
-def _operations_the_flow_implies(records: CampaignView, exchange: Exchange) -> dict[str, str]:
+def _operations_the_flow_implies(exported: CampaignView, exchange: Exchange) -> dict[str, str]:
     """Audit operations the harness knows the exchange caused (operation -> why), beyond collection and
     consultation: an alteration where the requester's clarification completed the request, a combination where
     the scenario sent an earlier exchange on the same person to be cross-checked (Art 16(1)(d))."""
     implied: dict[str, str] = {}
     clarified = exchange.event("clarification_received")
-    answer = records.ledger.get(clarified.message_id) if clarified is not None else None
+    answer = exported.ledger.get(clarified.message_id) if clarified is not None else None
     if answer is not None and answer.field("amended_request"):
         implied["ALTERATION"] = f"the clarification {answer.message_id} completed the request"
     if exchange.facts.get("cross_check_with"):
@@ -317,17 +319,17 @@ def _operations_the_flow_implies(records: CampaignView, exchange: Exchange) -> d
     return implied
 
 
-def _audit_problems(records: CampaignView, exchange: Exchange, entries: list[AuditEntry]) -> list[str]:
+def _audit_problems(exported: CampaignView, exchange: Exchange, entries: list[AuditEntry]) -> list[str]:
     operations = {e.operation for e in entries}
     problems = [f"no {needed} entry" for needed in ("COLLECTION", "CONSULTATION") if needed not in operations]
     problems += [f"no {operation} entry although {why}"
-                 for operation, why in _operations_the_flow_implies(records, exchange).items()
+                 for operation, why in _operations_the_flow_implies(exported, exchange).items()
                  if operation not in operations]
     disclosures = [e for e in entries if e.operation == "DISCLOSURE"]
     named = " ".join(e.recipient or "" for e in disclosures)
     # Every message the journal shows the SUT sending discloses data to each of its addressees.
-    for message in records.of(exchange):
-        if message.channel not in _CHANNELS or message.sender not in records.sut_parties:
+    for message in exported.journal.of(exchange):
+        if message.channel not in _CHANNELS or message.sender not in exported.sut_parties:
             continue
         unnamed = [party for party in message.to if party not in named]
         if unnamed:
@@ -346,19 +348,19 @@ def _audit_problems(records: CampaignView, exchange: Exchange, entries: list[Aud
 def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
     """The audit log shows every operation the exchange caused: collection, consultation, disclosure to each
     addressee the channels saw, and the alteration or combination the flow implies."""
-    records = as_exported(campaign, judge)
+    exported = as_exported(campaign, judge)
     rule = ("access and processing are logged in line with Art 25 Directive (EU) 2016/680: operation, date and time, "
             "justification, who, and for disclosures the recipient (Art 16(1)(h)); judged against the messages the "
             "channels recorded and the clarifications and cross-checks the harness caused")
-    for exchange in records.incoming(judge.requirement):
-        case = records.case(exchange)
+    for exchange in exported.journal.incoming(judge.requirement):
+        case = exported.records.case(exchange)
         if case is None:
             continue
-        entries = [e for e in records.exports.audit if e.case_id == case.case_id]
-        problems = _audit_problems(records, exchange, entries)
-        implied = sorted(_operations_the_flow_implies(records, exchange))
+        entries = [e for e in exported.exports.audit if e.case_id == case.case_id]
+        problems = _audit_problems(exported, exchange, entries)
+        implied = sorted(_operations_the_flow_implies(exported, exchange))
         operations = sorted({e.operation or "?" for e in entries})
-        judge.check(not problems, exchange.key, rule=rule, evidence=records.evidence(exchange),
+        judge.check(not problems, exchange.key, rule=rule, evidence=exported.journal.evidence(exchange),
                     observed=f"case {case.case_id}: {len(entries)} entries {operations}"
                     + (f"; {'; '.join(problems)}" if problems else ""),
                     expected="COLLECTION, CONSULTATION, a DISCLOSURE naming each addressee"
@@ -382,8 +384,8 @@ def test_processing_attributable(campaign: CampaignView, judge: Judge) -> None:
 def _concluded(campaign: CampaignView) -> list[tuple[Exchange, datetime]]:
     """The incoming exchanges the CMS records as concluded, with the moment it concluded them."""
     found = []
-    for exchange in campaign.incoming():
-        case = campaign.case(exchange)
+    for exchange in campaign.journal.incoming():
+        case = campaign.records.case(exchange)
         if case is None or (case.status or "") != "CONCLUDED":
             continue
         ended = case.concluded_at or _ended_on_channels(campaign, exchange)
@@ -413,7 +415,7 @@ def _conclusion_problem(campaign: CampaignView, exchange: Exchange) -> str | Non
     check that reads only the cases the CMS calls concluded cannot see that (the conclusion is judged
     against the channels, not taken from the CMS).
     """
-    case = campaign.case(exchange)
+    case = campaign.records.case(exchange)
     if case is None:
         return "no case record of the exchange in the CMS's export"
     if (case.status or "") != "CONCLUDED":
@@ -433,18 +435,18 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
     within = campaign.settings.retention_review_within
     rule = f"the first retention review takes place at the latest {within.days} days after conclusion (Art 16(4))"
     final = campaign.result.final_exports
-    for exchange in campaign.incoming():
+    for exchange in campaign.journal.incoming():
         on_channels = _ended_on_channels(campaign, exchange)
         if on_channels is not None and on_channels <= campaign.exports.at:
             problem = _conclusion_problem(campaign, exchange)
             if problem is not None:
-                judge.failed(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+                judge.failed(exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                              observed=f"the last answer left the SUT at {utc_text(on_channels)}, ending the exchange "
                              f"on the channels; {problem}",
                              expected="the case concluded (status CONCLUDED, concluded_at, the outcome the answers "
                              "gave) and its first retention review planned from then")
                 continue
-        case = campaign.case(exchange)
+        case = campaign.records.case(exchange)
         if case is None or (case.status or "") != "CONCLUDED":
             continue
         ended = case.concluded_at or on_channels
@@ -464,21 +466,21 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
                          expected=f"a review by {utc_text(ended + within)}")
             continue
         observed_to = final.at if final is not None else campaign.exports.at
-        if campaign.cross_clock is not None:
+        if campaign.times.cross_clock is not None:
             judge.inconclusive(exchange.key, rule=rule,
                                observed=f"concluded {utc_text(ended)}; review planned for {utc_text(due)} "
                                f"by the SUT's clock, within {within.days} days; whether the review was due by the "
                                f"last export at {utc_text(observed_to)} by the network's clock cannot be told: "
-                               f"{campaign.cross_clock}")
+                               f"{campaign.times.cross_clock}")
             continue
         if due > observed_to:
             # Planned in time, but the campaign stopped observing before the review was due.
-            unseen = campaign.unseen_before(due, "retention review") or f"not yet due by {utc_text(observed_to)}"
+            unseen = campaign.times.unseen_before(due, "retention review") or f"not yet due by {utc_text(observed_to)}"
             judge.inconclusive(exchange.key, rule=rule,
                                observed=f"concluded {utc_text(ended)}; review planned for {utc_text(due)}; {unseen}")
             continue
         assert final is not None
-        later = campaign.case(exchange, final)
+        later = campaign.records.case(exchange, final)
         reviews = [e for e in (later.events if later else []) if "RETENTION" in str(e.get("kind", "")).upper()]
         erasures = [e for e in final.audit if e.case_id == case.case_id and e.operation == "ERASURE"]
         judge.check(bool(reviews or erasures), exchange.key, rule=rule,
@@ -494,8 +496,8 @@ def _names_of_unerased(campaign: CampaignView, at: datetime) -> set[str]:
     within = campaign.settings.retention_review_within
     due_by = {exchange.key: ended for exchange, ended in _concluded(campaign)}
     kept: set[str] = set()
-    for exchange in campaign.exchanges():
-        case = campaign.case(exchange)
+    for exchange in campaign.journal.exchanges():
+        case = campaign.records.case(exchange)
         ended = due_by.get(exchange.key)
         due = (case.retention_review_due if case is not None else None) or (ended + within if ended else None)
         if exchange.key in due_by and due is not None and due <= at:
@@ -521,22 +523,22 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
     everything = json.dumps(final.to_json(), ensure_ascii=False, default=str).casefold()
     still_needed = _names_of_unerased(campaign, final.at)
     for exchange, ended in _concluded(campaign):
-        case = campaign.case(exchange)
+        case = campaign.records.case(exchange)
         assert case is not None
         # A CMS that plans no review at all must not escape the check: the latest first review stands in.
         due = case.retention_review_due or ended + within
-        if campaign.cross_clock is not None:
-            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+        if campaign.times.cross_clock is not None:
+            judge.inconclusive(exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                                observed=f"concluded {utc_text(ended)}; review {utc_text(due)} by the SUT's clock; "
                                f"whether it was due by the export at {utc_text(final.at)} by the network's clock "
                                "cannot be told: "
-                               f"{campaign.cross_clock}")
+                               f"{campaign.times.cross_clock}")
             continue
         if due > final.at:
             not_yet_due.append(due)
             continue
         erasures = [e for e in final.audit if e.case_id == case.case_id and e.operation == "ERASURE"]
-        later = campaign.case(exchange, final)
+        later = campaign.records.case(exchange, final)
         record = later.model_dump_json().casefold() if later is not None else ""
         names = [n.strip() for n in (exchange.subject or "").split(",") if n.strip()]
         kept = [n for n in names if n.casefold() in record]
@@ -552,7 +554,7 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
             problems.append(f"{', '.join(elsewhere)} still named in the exports taken at {utc_text(final.at)} "
                             "(audit log, other case records or statistics)")
         planned = "planned" if case.retention_review_due else "not planned by the CMS; legal latest"
-        judge.check(not problems, exchange.key, rule=rule, evidence=campaign.evidence(exchange),
+        judge.check(not problems, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
                     observed=f"concluded {utc_text(ended)}; review {planned} {utc_text(due)}; by {utc_text(final.at)}: "
                     f"{len(erasures)} erasure entr{'y' if len(erasures) == 1 else 'ies'}"
                     + (f"; {'; '.join(problems)}" if problems else "; the data subject's names are gone"),
@@ -561,5 +563,5 @@ def test_personal_data_erased_when_no_longer_needed(campaign: CampaignView, judg
         # Reviews were planned but none fell due while the campaign observed: unknown, not inapplicable.
         judge.inconclusive("retention", rule=rule, observed=f"{len(not_yet_due)} concluded exchange(s), none with "
                            f"its review due by {utc_text(final.at)}: "
-                           + (campaign.unseen_before(min(not_yet_due), "retention review") or "not yet due"))
+                           + (campaign.times.unseen_before(min(not_yet_due), "retention review") or "not yet due"))
     judge.else_not_applicable("no retention review fell due within the campaign")

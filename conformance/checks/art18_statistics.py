@@ -17,7 +17,7 @@ timeline ends, so the ledger counts the exchanges up to that moment only: a requ
 it was not yet replied to (or refused) in the figures compared.
 
 A CMS counts an exchange in the calendar year of its own clock, the ledger in the network's. In the
-declared time mode with a SUT clock that disagrees with the network's (CampaignView.cross_clock), the
+declared time mode with a SUT clock that disagrees with the network's (CampaignTimes.cross_clock), the
 counts of a year are therefore not compared (inconclusive); what the statistics lack (a section, a
 breakdown) is judged all the same.
 """
@@ -57,8 +57,8 @@ def _state(pid: str) -> str:
 def _truth(campaign: CampaignView, year: int) -> _Truth:
     parties = set(campaign.sut_parties)
     truth = _Truth()
-    answers = campaign.from_sut("REPLY", "REFUSAL", "DELAY_NOTICE")
-    for message in campaign.messages("REQUEST"):
+    answers = campaign.journal.from_sut("REPLY", "REFUSAL", "DELAY_NOTICE")
+    for message in campaign.journal.messages("REQUEST"):
         if message.created_at.year != year:
             continue
         if message.sender in parties and not parties >= set(message.recipients):
@@ -126,7 +126,7 @@ def _compare(label: str, reported: Any, expected: Mapping[str, int], problems: l
 def _judge_figures(judge: Judge, campaign: CampaignView, instance: str, rule: str, problems: list[str],
                    summary: str) -> None:
     expected = "every figure and breakdown equal to the ledger's count of the campaign's exchanges"
-    cross_clock = campaign.cross_clock
+    cross_clock = campaign.times.cross_clock
     if cross_clock is not None:
         missing = [p for p in problems if _COUNT not in p]
         if missing:
@@ -197,10 +197,10 @@ def test_statistics_per_calendar_year(campaign: CampaignView, judge: Judge) -> N
     previous = _figures(campaign, year - 1)
     if previous is not None:
         received = _number((previous.get("requests_received") or {}).get("total"))
-        if campaign.cross_clock is not None:
+        if campaign.times.cross_clock is not None:
             judge.inconclusive(f"statistics {year - 1}", rule=rule,
                                observed=f"{received} requests counted in {year - 1} by the SUT's clock, which cannot "
-                               f"be set against the network's: {campaign.cross_clock}")
+                               f"be set against the network's: {campaign.times.cross_clock}")
             return
         judge.check(received == 0, f"statistics {year - 1}", rule=rule,
                     observed=f"{received} requests of the campaign counted in {year - 1}",
@@ -210,11 +210,11 @@ def test_statistics_per_calendar_year(campaign: CampaignView, judge: Judge) -> N
 @pytest.mark.requirement("R-96", article="Art 18(2)(a)")
 def test_requests_submitted(campaign: CampaignView, judge: Judge) -> None:
     """The number of requests submitted by the SPOC and by competent authorities equals the ledger."""
-    records = as_exported(campaign, judge)
+    exported = as_exported(campaign, judge)
     rule = "number of requests submitted by the SPOC and the competent authorities (Art 18(2)(a))"
-    year = records.settings.start_utc.year
-    figures = _figures(records, year)
-    truth = _truth(records, year)
+    year = exported.settings.start_utc.year
+    figures = _figures(exported, year)
+    truth = _truth(exported, year)
     if figures is None:
         judge.failed(f"statistics {year}", rule=rule, observed="no statistics exported", expected="the figures")
         return
@@ -230,21 +230,21 @@ def test_requests_submitted(campaign: CampaignView, judge: Judge) -> None:
         if isinstance(by_requested, Mapping):  # optional breakdown; when given it must be right
             wanted = Counter(_state(m.to[0]) for m in truth.submitted if m.to)
             _compare("requests_submitted.by_requested_state", by_requested, dict(wanted), problems)
-    _judge_figures(judge, records, f"requests_submitted {year}", rule, problems, str(expected))
+    _judge_figures(judge, exported, f"requests_submitted {year}", rule, problems, str(expected))
 
 
 @pytest.mark.requirement("R-97", article="Art 18(2)(b)")
 def test_requests_received_and_replied(campaign: CampaignView, judge: Judge) -> None:
     """Requests received and replied to, by urgency and by requesting state, equal the ledger."""
-    records = as_exported(campaign, judge)
+    exported = as_exported(campaign, judge)
     rule = ("number of requests received and of requests replied to, each by urgent / non-urgent and by requesting "
             "member state (Art 18(2)(b))")
-    year = records.settings.start_utc.year
-    figures = _figures(records, year)
-    truth = _truth(records, year)
-    _section(judge, records, "requests_received", figures, truth.received, rule)
-    _section(judge, records, "requests_replied", figures, truth.replied, rule)
-    _receivers(judge, records, figures, truth.received, rule)
+    year = exported.settings.start_utc.year
+    figures = _figures(exported, year)
+    truth = _truth(exported, year)
+    _section(judge, exported, "requests_received", figures, truth.received, rule)
+    _section(judge, exported, "requests_replied", figures, truth.replied, rule)
+    _receivers(judge, exported, figures, truth.received, rule)
 
 
 def _receiver(message: Observed, parties: set[str]) -> str:
@@ -281,11 +281,11 @@ def _receivers(judge: Judge, campaign: CampaignView, figures: Mapping[str, Any] 
 @pytest.mark.requirement("R-98", article="Art 18(2)(c)")
 def test_requests_refused(campaign: CampaignView, judge: Judge) -> None:
     """Requests refused, by requesting state and by refusal ground, equal the ledger."""
-    records = as_exported(campaign, judge)
+    exported = as_exported(campaign, judge)
     rule = "number of requests refused under Art 6, by requesting member state and by ground (Art 18(2)(c))"
-    year = records.settings.start_utc.year
-    figures = _figures(records, year)
-    truth = _truth(records, year)
+    year = exported.settings.start_utc.year
+    figures = _figures(exported, year)
+    truth = _truth(exported, year)
     if figures is None:
         judge.failed(f"statistics {year}", rule=rule, observed="no statistics exported", expected="the figures")
         return
@@ -308,19 +308,19 @@ def test_requests_refused(campaign: CampaignView, judge: Judge) -> None:
             for state in sorted(set(per_state) | set(both)):
                 _compare(f"requests_refused.by_requesting_state_and_ground[{state}]", both.get(state, {}),
                          dict(per_state.get(state, Counter())), problems)
-    _judge_figures(judge, records, f"requests_refused {year}", rule, problems,
+    _judge_figures(judge, exported, f"requests_refused {year}", rule, problems,
                    f"total {len(refused)}, by state {dict(by_state)}, by ground {dict(by_ground)}")
 
 
 @pytest.mark.requirement("R-99", article="Art 18(2)(d)")
 def test_judicial_authorisation_deviations(campaign: CampaignView, judge: Judge) -> None:
     """Cases delayed for judicial authorisation, by requesting state, equal the ledger."""
-    records = as_exported(campaign, judge)
+    exported = as_exported(campaign, judge)
     rule = ("number of cases where the Art 5(1) limits were deviated from for judicial authorisation, by requesting "
             "member state (Art 18(2)(d))")
-    year = records.settings.start_utc.year
-    figures = _figures(records, year)
-    truth = _truth(records, year)
+    year = exported.settings.start_utc.year
+    figures = _figures(exported, year)
+    truth = _truth(exported, year)
     if figures is None:
         judge.failed(f"statistics {year}", rule=rule, observed="no statistics exported", expected="the figures")
         return
@@ -334,5 +334,5 @@ def test_judicial_authorisation_deviations(campaign: CampaignView, judge: Judge)
                  {"total": len(truth.judicial)}, problems)
         _compare("judicial_authorisation_deviations.by_requesting_state", section.get("by_requesting_state"),
                  dict(by_state), problems)
-    _judge_figures(judge, records, f"judicial_authorisation_deviations {year}", rule, problems,
+    _judge_figures(judge, exported, f"judicial_authorisation_deviations {year}", rule, problems,
                    f"total {len(truth.judicial)}, by state {dict(by_state)}")

@@ -6,7 +6,7 @@ passes them. Here every dimension a generated exchange can take is listed with i
 domain); the plan is every pair of values (`pairwise`) plus a row for every value, pair and named
 combination of a requirement's applicability still unexercised (`close_over`). Each row becomes one
 scenario whose requirements are those whose applicability admits the row, so the checks pick the
-exchange up through the model (CampaignView.incoming("R-17") and the like).
+exchange up through the model (CampaignJournal.incoming("R-17") and the like).
 
 All rows share a handful of instants of the shared timeline (the receipt times the hand-written
 scenarios already use), so the clock steps grow far less than the exchanges.

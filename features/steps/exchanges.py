@@ -59,7 +59,7 @@ def _wanted(context: Any, exchange: Exchange) -> bool:
 
 def _select(context: Any, description: str, predicate: Predicate, *, kinds: tuple[ExchangeKind, ...] = ()) -> None:
     harness = _harness(context)
-    candidates = harness.view.exchanges(*kinds)
+    candidates = harness.view.journal.exchanges(*kinds)
     found = [e for e in candidates if predicate(e) and _wanted(context, e)]
     if not found:
         stated = f" ({', '.join(f'{k}={v}' for k, v in context.want.items())})" if context.want else ""
@@ -81,7 +81,7 @@ def _at_moment(context: Any, text: str) -> Predicate:
     moment = parse_moment(text)
 
     def predicate(exchange: Exchange) -> bool:
-        received = harness.view.received_at(exchange)
+        received = harness.view.times.received_at(exchange)
         return received is not None and received == moment
 
     return predicate
@@ -285,7 +285,7 @@ def all_incoming(context: Any) -> None:
 
 @step("the campaign's exchanges with the SPOC under test have taken place")
 def whole_campaign(context: Any) -> None:
-    assert _harness(context).view.exchanges(), "the campaign drove no exchange"
+    assert _harness(context).view.journal.exchanges(), "the campaign drove no exchange"
     context.scope = None
 
 

@@ -84,7 +84,7 @@ def _deadline(context: Any) -> Any:
     view = harness.view
     deadlines = []
     for exchange in context.scope:
-        received = view.received_at(exchange)
+        received = view.times.received_at(exchange)
         assert received is not None, f"{exchange.key}: the request was never delivered"
         deadlines.append((exchange.key, compute_deadline(
             received,

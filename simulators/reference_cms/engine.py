@@ -28,6 +28,7 @@ from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.channels import ChannelError
 from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
+from simulators.reference_cms.deciding import Deciding
 from simulators.reference_cms.defects import (
     DUPLICATE_DELIVERY_OPENS_SECOND_CASE,
     ERASURE_LEAVES_TRACES,
@@ -57,8 +58,9 @@ class CaseEngine:
         self.ctx = ctx
         self.sender = Sender(ctx)
         self.answering = Answering(ctx, self.sender)
-        self.receiving = Receiving(ctx, self.sender, self.answering)
-        self.stimuli = Stimuli(ctx, self.sender, self.answering, self.receiving)
+        self.deciding = Deciding(ctx, self.answering)
+        self.receiving = Receiving(ctx, self.sender, self.answering, self.deciding)
+        self.stimuli = Stimuli(ctx, self.sender, self.answering, self.deciding)
         self.worker = Worker(ctx, self.receiving.process, self.run_action)
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -214,7 +216,7 @@ class CaseEngine:
         items = [i for i in action.payload.get("items", []) if i in still_open]
         if items and case.status is not CaseStatus.CONCLUDED:
             outcomes = {i: str(o) for i, o in dict(action.payload.get("outcomes", {})).items() if i in items}
-            await self.receiving.start_judicial(case, items, float(action.payload.get("hours", 48.0)), outcomes)
+            await self.deciding.start_judicial(case, items, float(action.payload.get("hours", 48.0)), outcomes)
 
     async def _on_judicial_decision(self, case: CaseState, action: PlannedAction) -> None:
         waiting = {i.item_id for i in case.items if i.state is ItemState.AWAITING_JUDICIAL_AUTHORISATION}

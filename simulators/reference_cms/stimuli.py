@@ -42,6 +42,7 @@ from simulators.model.sut_interface import (
 )
 from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.context import Context
+from simulators.reference_cms.deciding import Deciding
 from simulators.reference_cms.defects import (
     COPIES_WITHHELD_FOR_RESTRICTED_HANDLING,
     COPY_EXCEPTION_DEFAULTED,
@@ -64,7 +65,7 @@ from simulators.reference_cms.defects import (
     URGENT_DESIGNATED_REQUEST_WITHOUT_SPOC_COPY,
     URGENT_DESIGNATED_REQUESTS_VIA_INTERPOL,
 )
-from simulators.reference_cms.incoming import Receiving, new_case
+from simulators.reference_cms.intake import new_case
 from simulators.reference_cms.policy import europol_rule, language_for_recipient, permitted_categories
 from simulators.reference_cms.problems import CmsProblemError
 from simulators.reference_cms.sending import Outbound, Sender
@@ -83,11 +84,11 @@ def _invalid(field: str, rule: str) -> CmsProblemError:
 
 
 class Stimuli:
-    def __init__(self, ctx: Context, sender: Sender, answering: Answering, receiving: Receiving) -> None:
+    def __init__(self, ctx: Context, sender: Sender, answering: Answering, deciding: Deciding) -> None:
         self.ctx = ctx
         self.sender = sender
         self.answering = answering
-        self.receiving = receiving
+        self.deciding = deciding
 
     # -- shared checks ------------------------------------------------------------------------
 
@@ -384,7 +385,7 @@ class Stimuli:
             return sent
         if action is DecisionAction.JUDICIAL_NEEDED:
             items = self._items(case, decision, (ItemState.OPEN,))
-            sent = await self.receiving.start_judicial(case, items, decision.expected_delay_hours or 48.0, {})
+            sent = await self.deciding.start_judicial(case, items, decision.expected_delay_hours or 48.0, {})
             self._cancel_answer_if_done(case)
             return sent
         if action in (DecisionAction.JUDICIAL_GRANTED, DecisionAction.JUDICIAL_REFUSED):

@@ -170,14 +170,14 @@ def test_statistics_count_the_exchanges_up_to_the_export() -> None:
 def test_the_whole_campaign_still_sees_the_late_messages() -> None:
     """Only the records judgement is bounded: deadline checks must see a late answer as late."""
     campaign = _campaign()
-    records = campaign.as_exported()
+    exported = campaign.as_exported()
     late = campaign.ledger.exchanges["late-reply"]
-    assert [m.message_id for m in campaign.answers(late)] == ["SIENA-2"]
-    assert records.answers(late) == []
-    assert [m.message_id for m in records.left_out] == ["SIENA-2"]
-    assert records.as_of == EXPORTED
+    assert [m.message_id for m in campaign.journal.answers(late)] == ["SIENA-2"]
+    assert exported.journal.answers(late) == []
+    assert [m.message_id for m in exported.left_out] == ["SIENA-2"]
+    assert exported.as_of == EXPORTED
     assert campaign.as_of is None
     assert campaign.left_out == []
-    assert len(records.ledger.observed) == len(campaign.ledger.observed)  # the journal's ids stay known
-    assert records.message("SIENA-7") is None
-    assert campaign.message("SIENA-7") is not None
+    assert len(exported.ledger.observed) == len(campaign.ledger.observed)  # the journal's ids stay known
+    assert exported.journal.message("SIENA-7") is None
+    assert campaign.journal.message("SIENA-7") is not None

@@ -53,8 +53,8 @@ from conformance.verdicts import Judge
 @pytest.mark.requirement("{rid}", article="Art 18(2)(e)")
 def test_example_obligation(campaign: CampaignView, judge: Judge) -> None:
     """Every incoming request is answered (an example)."""
-    for exchange in campaign.incoming(judge.requirement):
-        judge.check(bool(campaign.of(exchange)), exchange.key, rule="answered", observed="-")
+    for exchange in campaign.journal.incoming(judge.requirement):
+        judge.check(bool(campaign.journal.of(exchange)), exchange.key, rule="answered", observed="-")
     judge.else_not_applicable("no request was sent")
 '''
 
