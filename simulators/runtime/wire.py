@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from string import Formatter
 from typing import Literal
 
@@ -113,23 +113,37 @@ class JsonShape:
     pattern: str
     model: type[BaseModel]
     form: Literal["model", "canonical"]
+    # The pattern compiled once to a positional %-template, fields in the pattern's order (`fill`).
+    _template: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        parts = []
+        for literal, name, _, _ in Formatter().parse(self.pattern):  # (parse turns "{{" back into "{")
+            parts.append(literal.replace("%", "%%"))
+            if name is not None:
+                parts.append("%s")
+        object.__setattr__(self, "_template", "".join(parts))
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return tuple(field for _, field, _, _ in Formatter().parse(self.pattern) if field is not None)
+        return tuple(name for _, name, _, _ in Formatter().parse(self.pattern) if name is not None)
 
     def render(self, **json_texts: object) -> str:
         """The text, each field given as its JSON text (or a value whose str() is, such as an int)."""
         return self.pattern.format(**json_texts)
 
+    def fill(self, *json_texts: object) -> str:
+        """`render` with the fields given in the order of `fields`: for the send path, where it is quicker."""
+        return self._template % json_texts
+
     def sql(self, **expressions: str) -> str:
         """A SQL expression giving the same text, each field given as a SQL expression of its JSON text."""
         parts: list[str] = []
-        for literal, field, _, _ in Formatter().parse(self.pattern):  # (parse turns "{{" back into "{")
+        for literal, name, _, _ in Formatter().parse(self.pattern):  # (parse turns "{{" back into "{")
             if literal:
                 parts.append("'" + literal.replace("'", "''") + "'")
-            if field is not None:
-                parts.append(f"({expressions[field]})")
+            if name is not None:
+                parts.append(f"({expressions[name]})")
         return " || ".join(parts)
 
 
@@ -235,6 +249,9 @@ def _check_shape(shape: JsonShape, sample: Mapping[str, str]) -> None:
     if set(shape.fields) != set(sample):
         raise RuntimeError(f"wire shape {shape.name}: fields {shape.fields}, sample has {sorted(sample)}")
     text = shape.render(**sample)
+    filled = shape.fill(*(sample[name] for name in shape.fields))
+    if filled != text:
+        raise RuntimeError(f"wire shape {shape.name}: filled by position it gives {filled!r}, not {text!r}")
     dumped = shape.model.model_validate_json(text).model_dump(mode="json")
     if shape.form == "canonical":
         drifted = text != canonical_json(dumped)
@@ -244,7 +261,7 @@ def _check_shape(shape: JsonShape, sample: Mapping[str, str]) -> None:
     if drifted:
         raise RuntimeError(f"wire shape {shape.name} drifted from {shape.model.__name__}: {text}")
     # The SQL form: every field a literal of its JSON text, the result the same bytes.
-    literals = {field: "'" + value.replace("'", "''") + "'" for field, value in sample.items()}
+    literals = {name: "'" + value.replace("'", "''") + "'" for name, value in sample.items()}
     with sqlite3.connect(":memory:") as conn:
         from_sql = conn.execute("SELECT " + shape.sql(**literals)).fetchone()[0]
     conn.close()
