@@ -24,14 +24,19 @@ noise and CPU per message is the figure):
   network when a payload is plain (`SendRequest.payload_is_plain`): 298 us with, 313 us without (+5%);
 - the stored envelope answered, pushed and paged as the very text it was journaled with, never parsed
   and re-serialised: not measured on its own (the read paths have no other form to switch to).
+- the send path's time and texts made once: `Journal.append` takes the acceptance time already
+  formatted for the rows (`at_text`), the two send-path shapes are filled by position from a
+  %-template each shape compiles once (`JsonShape.fill`, checked on import to give the bytes of
+  `render`), and the usual send (no Idempotency-Key, a new case) is written by `Accepting.accept`
+  itself through a plain `_write`, without a coroutine more. Measured together, alternated with the
+  main before it in one session (load average 3.6-8.5 on 2 cores): `Network.accept` in process, 64 sends
+  at a time, best of 7 rounds, 35.2-41.0 us of CPU per send against 40.4-47.3 (best against best -13%);
+  `benchmarks/channel_throughput.py` at 64 in flight, 3 rounds, each run's same-run ratio 0.53 against 0.45 (the
+  commit before the fence: 0.45 in the same session). Not split further: each part is worth about 1%
+  of the server's CPU per message, under the noise of a shared machine.
 Left out, because the design asks for it: the module-global cache of `db_time`, reading an enum's
-private `_value_`, `accept` handing on an awaitable from a plain function with its parameters bound
-positionally, and f-strings for these texts (`str.format` of one pattern instead). Measured in process
-(`Network.accept` alone, 64 sends at a time, best of 5 rounds, load average 6-9): 27.6-35.9 us of CPU
-per send before, 37.1-45.8 us after, about 10 us more (a SendRequest built, the acceptance time
-formatted a second time for the journal, two patterns formatted, one coroutine more). That is about 4%
-of the server's CPU per message in send+pull (182-272 us); passing the formatted time to the journal
-and rendering the two send-path patterns positionally would win most of it back.
+private `_value_`, and `accept` handing on an awaitable with its parameters bound positionally. The
+frozen `SendRequest` costs about 2.5 us a send more than a plain one (timeit); kept, as the design asks.
 """
 
 from __future__ import annotations
