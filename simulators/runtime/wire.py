@@ -29,11 +29,14 @@ noise and CPU per message is the figure):
   %-template each shape compiles once (`JsonShape.fill`, checked on import to give the bytes of
   `render`), and the usual send (no Idempotency-Key, a new case) is written by `Accepting.accept`
   itself through a plain `_write`, without a coroutine more. Measured together, alternated with the
-  main before it in one session (load average 3.6-8.5 on 2 cores): `Network.accept` in process, 64 sends
-  at a time, best of 7 rounds, 35.2-41.0 us of CPU per send against 40.4-47.3 (best against best -13%);
-  `benchmarks/channel_throughput.py` at 64 in flight, 3 rounds, each run's same-run ratio 0.53 against 0.45 (the
-  commit before the fence: 0.45 in the same session). Not split further: each part is worth about 1%
-  of the server's CPU per message, under the noise of a shared machine.
+  main before it in one session (load average 3.6-9.3 on 2 cores): `Network.accept` in process, 64 sends
+  at a time, best of 7 rounds, 35.2-41.0 us of CPU per send against 40.4-47.3 (best against best -13%,
+  about 5 us). In `benchmarks/channel_throughput.py` (64 in flight, 3 rounds, three runs each) that is
+  about 2% of the server's CPU per message and under the noise: send+pull against bare in the same run
+  0.50, 0.53, 0.39 with these against 0.48, 0.45, 0.71 without (0.45 for the commit before the fence),
+  server CPU per message 2.36, 2.08, 2.27 times the bare endpoint's against 2.20, 2.76, 2.26. Kept
+  because they cost the design nothing (one spelling, checked on import); each part on its own is
+  worth about 1%, below what this machine can show.
 Left out, because the design asks for it: the module-global cache of `db_time`, reading an enum's
 private `_value_`, and `accept` handing on an awaitable with its parameters bound positionally. The
 frozen `SendRequest` costs about 2.5 us a send more than a plain one (timeit); kept, as the design asks.
