@@ -128,6 +128,13 @@ class Accepting:
         if isinstance(directive, DirectiveMessage):
             directive = directive.model_dump(mode="json", exclude_none=True)
         if send.idempotency_key is None:
+            if send.case_id is None and send.in_reply_to is None:
+                # The usual send, a new case without a key: written here, without a coroutine more.
+                written, envelope, push = self._write(send, None, recipients, directive, "")
+                await written
+                if push:
+                    self._kick()
+                return envelope
             return await self._accept(send, recipients, directive, "")
         body_hash = hashlib.sha256(canonical_json({
             "to": list(send.to), "cc": list(send.cc), "payload": send.payload, "case_id": send.case_id,
@@ -234,15 +241,28 @@ class Accepting:
                                   answer=unknown)
         return case_id
 
-    # Long: the send fast path, one transaction from the checked request to the journaled envelope and its
-    # deliveries with no await between numbering and queueing; benchmarks/channel_throughput.py measures it whole.
     async def _accept(self, send: SendRequest, recipients: list[str], directive: dict[str, Any] | None,
                       body_hash: str) -> Envelope:
+        case_id = send.case_id
+        if case_id is not None or send.in_reply_to is not None:
+            case_id = await self._resolve_thread(send.channel, send.sender, case_id, send.in_reply_to)
+        written, envelope, push = self._write(send, case_id, recipients, directive, body_hash)
+        await written
+        if push:
+            self._kick()
+        return envelope
+
+    # Long: the send fast path, one transaction from the checked request to the journaled envelope and its
+    # deliveries; benchmarks/channel_throughput.py measures it whole.
+    def _write(self, send: SendRequest, case_id: str | None, recipients: list[str],
+               directive: dict[str, Any] | None, body_hash: str) -> tuple[asyncio.Future[int], Envelope, bool]:
+        """Number the message and queue its durable write: the write's future, the envelope, whether to push.
+
+        A plain function: no await between taking the numbers and queueing the write, so that numbers
+        are taken in commit order.
+        """
         channel, sender, to, cc, payload = send.channel, send.sender, send.to, send.cc, send.payload
-        case_id, in_reply_to, key = send.case_id, send.in_reply_to, send.idempotency_key
-        if case_id is not None or in_reply_to is not None:
-            case_id = await self._resolve_thread(channel, sender, case_id, in_reply_to)
-        # From here to the journal's queue there is no await: numbers are taken in commit order.
+        in_reply_to, key = send.in_reply_to, send.idempotency_key
         now = self.clock.now()
         name = channel.value
         numbered = case_id is None
@@ -286,8 +306,7 @@ class Accepting:
             delivery_id = f"DLV-{cursor:012d}"
             pushed = (party, name) in self._webhooks
             push = push or pushed
-            listed.append(wire.ACCEPTED_DELIVERY.render(cursor=cursor, delivery_id=f'"{delivery_id}"',
-                                                        party=json_string(party)))
+            listed.append(wire.ACCEPTED_DELIVERY.fill(cursor, f'"{delivery_id}"', json_string(party)))
             delivery_rows.append((cursor, delivery_id, message_id, party, name, segment, wire.PENDING, stamp,
                                   stamp if pushed else None))
         kind = _directive_kind(directive)
@@ -300,10 +319,9 @@ class Accepting:
             statements.append((wire.INSERT_KEYS, Rows([(sender, name, key, body_hash, message_id)])))
 
         # The entry's canonical form, assembled around the canonical envelope (keys in sorted order).
-        entry = CanonicalText(wire.ACCEPTED_ENTRY.render(deliveries=",".join(listed), envelope=text))
+        entry = CanonicalText(wire.ACCEPTED_ENTRY.fill(",".join(listed), text))
         # A new message, its new deliveries (and key): rows no other write of the batch touches.
-        await self.journal.append("message.accepted", entry, at=now, statements=statements, new_rows_only=True)
-        if push:
-            self._kick()
-        return Envelope.stored(record, text)
+        written = self.journal.append("message.accepted", entry, at=now, at_text=stamp, statements=statements,
+                                      new_rows_only=True)
+        return written, Envelope.stored(record, text), push
 

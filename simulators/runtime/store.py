@@ -194,6 +194,7 @@ class Journal:
         statements: Sequence[Statement] = (),
         new_segment: bool = False,
         new_rows_only: bool = False,
+        at_text: str | None = None,
     ) -> asyncio.Future[int]:
         """Append a journal entry (kind None: state change only) and run `statements` in its transaction.
 
@@ -202,14 +203,16 @@ class Journal:
         future gives that number (0 when `kind` is None) once the transaction is durable.
         `new_rows_only`: every statement is an `INSERT ... VALUES {values}` of rows with new keys that
         no other write reads or changes, so that the journal may insert them together with those of
-        the writes queued beside it.
+        the writes queued beside it. `at_text`: `db_time(at)`, when the caller has formatted it already
+        (a send has, for its rows), so that it is not formatted twice.
 
         A plain function returning the future rather than a coroutine: every send awaits one, and a
         coroutine layer costs each of them a frame to create and resume.
         """
         # Serialised here, in the caller's turn: the writer gets plain text.
         text = str(data) if isinstance(data, CanonicalText) else canonical_json(data)
-        return self._submit((kind, text, db_time(at), _plain(statements), new_segment, new_rows_only))
+        return self._submit((kind, text, db_time(at) if at_text is None else at_text, _plain(statements), new_segment,
+                             new_rows_only))
 
     def append_many(
         self, kind: str, data: Sequence[Any], *, at: datetime, statements: Sequence[Statement] = ()

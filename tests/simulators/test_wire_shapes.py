@@ -38,3 +38,20 @@ def test_a_journal_shape_must_be_canonical() -> None:
                          '"status":{status}}}', wire.AckedItem, "canonical")
     with pytest.raises(RuntimeError, match="drifted"):
         wire._check_shape(unsorted, {"delivery_id": '"DLV-1"', "message_id": '"SIENA-1"', "status": '"READ"'})
+
+
+def test_filling_by_position_gives_the_rendered_text_even_with_a_percent_sign() -> None:
+    shape = JsonShape("acknowledged delivery", '{{"delivery_id":{delivery_id},"message_id":{message_id},'
+                      '"status":{status}}} 100%s', wire.AckedItem, "canonical")
+    values = {"delivery_id": '"DLV-1"', "message_id": '"SIENA-1"', "status": '"READ"'}
+    assert shape.fill(*(values[name] for name in shape.fields)) == shape.render(**values)
+
+
+def test_a_positional_template_that_differs_from_its_pattern_is_refused() -> None:
+    sample = {"delivery_id": '"DLV-1"', "message_id": '"SIENA-1"', "status": '"READ"'}
+    shape = JsonShape("acknowledged delivery", wire.ACKED_ITEM.pattern, wire.AckedItem, "canonical")
+    # Fields the other way round, as a template that fell out of step with its pattern would fill them.
+    object.__setattr__(shape, "_template", '{"delivery_id":%s,"message_id":%s,"status":%s}'.replace(
+        '"delivery_id":%s,"message_id":%s', '"message_id":%s,"delivery_id":%s'))
+    with pytest.raises(RuntimeError, match="filled by position"):
+        wire._check_shape(shape, sample)
