@@ -32,8 +32,9 @@ _ROLES = {
 _RECEIPT_LABELS = {"night": "night", "weekend": "weekend", "holiday": "holiday", "dst": "dst_change"}
 # How scenarios state the court's part (facts["judicial"]); a long-pending authorisation past an
 # Art 5(2) update interval is 'pending_past_update'.
-JUDICIAL_FACTS = {"granted": "granted", "refused": "refused", "pending": "pending_past_update",
-                  "pending_past_update": "pending_past_update", "pending-past-update": "pending_past_update"}
+JUDICIAL_FACTS = {"granted": "granted", "court-granted": "granted", "refused": "refused",
+                  "pending": "pending_past_update", "pending_past_update": "pending_past_update",
+                  "pending-past-update": "pending_past_update"}
 
 
 def _role(pid: str | None) -> str | None:

@@ -101,6 +101,21 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
                             observed=f"granted at {utc_text(granted.at)}; information at {utc_text(provided_at)} "
                             f"({describe_gap(granted.at, provided_at)} later)",
                             expected=f"within {settings.after_grant_tolerance} of the grant")
+        # Ground truth: the harness planted the court's refusal. Information is provided only once authorised, so
+        # an item whose only record the court refused is never provided. (An item split between a granted and a
+        # refused record is not judged here: the item is the unit of an answer, and providing its granted part is
+        # lawful, so only a content-level comparison could tell a disclosure from it.)
+        for item, wanted in exchange.expected.items():
+            if wanted != "JR":
+                continue
+            if item in done.missing and (pending := answer_pending(campaign, exchange, done)):
+                judge.inconclusive(f"{exchange.key}[{item} withheld]", rule=rule, evidence=evidence,
+                                   observed=f"{campaign.times.answers_text(exchange)}; {pending}")
+                continue
+            judge.check(item not in done.provided, f"{exchange.key}[{item} withheld]", rule=rule, evidence=evidence,
+                        observed=f"{campaign.times.answers_text(exchange)}; item {item} "
+                        + ("provided" if item in done.provided else "not provided"),
+                        expected="the information whose judicial authorisation was refused withheld (ground JR)")
         case = campaign.records.case(exchange)
         if case is not None and exchange.facts.get("judicial"):
             judicial_items = [i for i in case.items if i.get("judicial_authorisation") not in (None, "NOT_NEEDED")]

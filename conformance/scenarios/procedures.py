@@ -15,7 +15,8 @@ from conformance.scenarios.incoming import _ANY_INCOMING
 from conformance.settings import TimeMode
 from simulators.model.directive import ChannelException, DirectiveMessage, MessageKind
 
-__all__ = ["Clarification", "DuplicateDelivery", "InterpolThirdCountry", "JudicialGranted", "JudicialRefused",
+__all__ = ["Clarification", "CourtGranted", "DuplicateDelivery", "InterpolThirdCountry",
+           "JudicialGranted", "JudicialRefused",
            "OperatorClarification", "SienaOutage"]
 
 CLARIFICATION_DELAY = timedelta(days=2)
@@ -206,6 +207,36 @@ class JudicialRefused(Scenario):
             ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
             at=ctx.local(date(2026, 3, 31), 15, 0), requester="SPOC-SK", request=request, availability="DIRECT",
             expected={"I1": "JR"}, facts={"judicial": "refused"},
+        )
+        await await_answers(ctx, exchange)
+
+
+@register
+class CourtGranted(Scenario):
+    """The court's grant is known to the register from the start (fixture GRANTED, decided a day after the
+    application): the information still waits for it, so the requester hears of the delay at once (Art 5(2))."""
+
+    name = "incoming.judicial-granted-by-court"
+    title = "Information that needs judicial authorisation, which the court grants a day after the application"
+    requirements = _ANY_INCOMING | {"R-15"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [fixture(self.subject, f"{self.subject}: vehicle rental contracts", judicial_authorisation="GRANTED",
+                        judicial_decision_after_hours=24.0, data_categories=["PERSONAL_DETAILS"])]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(requesting_state="SI", requested_state=ctx.state, requester="SPOC-SI",
+                                    subject=self.subject, items=[f"Vehicles rented by {self.subject}"])
+        # facts judicial "court-granted": no operator decision stands for the court, so no grant time is known
+        # to the harness ([after grant] of R-15 is not judged); the delay notice and the case's record are.
+        exchange, _ = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(date(2026, 4, 1), 11, 0), requester="SPOC-SI", request=request, availability="DIRECT",
+            expected={"I1": "provide"}, facts={"judicial": "court-granted"},
         )
         await await_answers(ctx, exchange)
 

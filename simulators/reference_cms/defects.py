@@ -339,6 +339,11 @@ ANSWER_TIMER_IGNORES_JUDICIAL_WAIT = Defect(
     "The answer timer starts for every request, also one whose items all wait for the court: when it runs out on "
     "a request the operator handed over to a domestic authority meanwhile, the case records the authority's "
     "answer as returned, although the court has not decided.")
+COURT_GRANT_TAKEN_AS_NOT_NEEDED = Defect(
+    "court-grant-taken-as-not-needed", ("R-15",),
+    "A record whose judicial authorisation the court will grant is handled as needing none: the information is "
+    "provided at the ordinary processing time, with no delay notice and before the court has decided.")
+
 
 _ALL: tuple[Defect, ...] = (
     LATE_URGENT_REPLY,
@@ -418,6 +423,7 @@ _ALL: tuple[Defect, ...] = (
     CLARIFICATION_ANSWERED_WITHOUT_CONTENT,
     ANSWERS_FILED_BY_REFERENCE_ONLY,
     COPY_READ_FIRST_FILES_REQUEST_AS_COPY,
+    COURT_GRANT_TAKEN_AS_NOT_NEEDED,
     ANSWER_TIMER_IGNORES_JUDICIAL_WAIT,
 )
 

@@ -26,6 +26,7 @@ from simulators.model.siena import CrimeArea
 from simulators.model.sut_interface import FixtureRecord, JudicialAuthorisation
 from simulators.reference_cms.defects import (
     CONTACTS_AND_INFORMANTS_AS_SUSPECTS,
+    COURT_GRANT_TAKEN_AS_NOT_NEEDED,
     LATE_URGENT_REPLY,
     ORIGINATOR_CONSENT_NOT_CHECKED,
     OUT_OF_DATE_DATA_PROVIDED,
@@ -183,7 +184,10 @@ def _plan_item(
     plan.availability = (
         Availability.INDIRECT if any(r.availability is Availability.INDIRECT for r in kept) else Availability.DIRECT
     )
-    judicial = [r for r in kept if r.judicial_authorisation is not JudicialAuthorisation.NOT_NEEDED]
+    # The defect: a grant already foreseeable is taken for no authorisation needed at all.
+    skipped = (JudicialAuthorisation.NOT_NEEDED, JudicialAuthorisation.GRANTED) if defects.active(
+        COURT_GRANT_TAKEN_AS_NOT_NEEDED) else (JudicialAuthorisation.NOT_NEEDED,)
+    judicial = [r for r in kept if r.judicial_authorisation not in skipped]
     if judicial:
         plan.decision = "JUDICIAL"
         # The slowest court decision governs; PENDING (decided only by an operator) outranks the others.

@@ -1076,6 +1076,10 @@ EXPECTED: dict[str, Expectation] = {
     "copy-read-first-files-request-as-copy": Expectation(copy_read_first_files_request_as_copy,
                                                          lambda kinds: "REPLY" in kinds, lambda kinds: kinds == [],
                                                          "CH"),
+    # The same request as for no-delay-notice-for-judicial: a court that grants after 10 hours.
+    "court-grant-taken-as-not-needed": Expectation(no_delay_notice_for_judicial,
+                                                   lambda before: before[:1] == ["DELAY_NOTICE"],
+                                                   lambda before: before == [], "AT"),
 }
 
 
