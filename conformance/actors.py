@@ -225,9 +225,11 @@ class DirectiveActor(Actor):
         cc: Sequence[str] = (),
         scenario: str | None = None,
         crime_areas: Sequence[str] = ("SWINDLING_FRAUD",),
+        message_language: str | None = None,
     ) -> Observed:
+        """Send `request` on SIENA; `message_language` is the covering message's, the request's by default."""
         directive = DirectiveMessage(kind=MessageKind.REQUEST, case_reference=request.reference,
-                                     language=request.language, request=request)
+                                     language=message_language or request.language, request=request)
         return await self.send_siena(
             directive, to=[to], cc=cc, scenario=scenario, urgent=request.urgent,
             urgency_reason=request.urgency_reasons, crime_areas=crime_areas,

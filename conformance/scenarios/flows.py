@@ -89,8 +89,11 @@ async def send_incoming(
     cc: Sequence[str] = (),
     crime_areas: Sequence[str] = ("SWINDLING_FRAUD",),
     facts: dict[str, Any] | None = None,
+    message_language: str | None = None,
 ) -> tuple[Exchange, Observed]:
     """At `at`, `requester` sends `request` to the SUT (its SPOC unless `to`); the exchange is recorded.
+
+    `message_language` writes the covering SIENA message in another language than the request's own.
 
     A SIRENE bureau as `requester` sends it as an E form to the SUT's bureau (`to`), the directive request
     carried with the Art 13(2)(b) urgency exception: the channel a SPOC may use for an urgent request."""
@@ -106,7 +109,8 @@ async def send_incoming(
                                         scenario=ctx.name)
     else:
         assert isinstance(actor, DirectiveActor), f"{requester} cannot send directive requests"
-        message = await actor.request(request, to=to or ctx.spoc, cc=cc, scenario=ctx.name, crime_areas=crime_areas)
+        message = await actor.request(request, to=to or ctx.spoc, cc=cc, scenario=ctx.name, crime_areas=crime_areas,
+                                      message_language=message_language)
     exchange = ctx.exchange(
         key, kind=ExchangeKind.INCOMING_REQUEST, title=title, requirements=requirements, labels=list(labels),
         reference=request.reference, message_id=message.message_id, requester=requester,

@@ -20,6 +20,7 @@ from simulators.model.directive import (
     RequestedItem,
     RequesterType,
 )
+from simulators.model.parties import state as state_of
 
 __all__ = [
     "CrossCheck",
@@ -32,6 +33,7 @@ __all__ = [
     "PartialRefusal",
     "PersonalDataCategories",
     "RefusalOnGround",
+    "RequestLanguageNotMessageLanguage",
     "RequestToCompetentAuthority",
     "RequestToCompetentAuthorityCopyFirst",
     "UrgentDirectAcrossDst",
@@ -232,6 +234,34 @@ class OriginatorConsentRefusal(_Incoming):
     hour = (10, 0)
     record_fields: ClassVar[dict[str, Any]] = {"originator_state": "FR", "originator_consent": False}
     expected_outcome = "OC"
+
+
+@register
+class RequestLanguageNotMessageLanguage(_Incoming):
+    name = "incoming.request-language-not-message-language"
+    title = ("A request written in a language of the SUT's Art 11 list arrives under a covering message in a "
+             "language that is not on the list: Art 4(6) binds the request, so it is answered")
+    requirements = _ANY_INCOMING | {"R-12"}
+    requester = "SPOC-CZ"
+    day = date(2026, 4, 2)
+    hour = (10, 30)
+    # EU official languages; the first not on the SUT's list is the covering message's.
+    _message_languages: ClassVar[tuple[str, ...]] = ("cs", "sk", "pl", "hu")
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        listed = state_of(ctx.state).languages
+        message_language = next(code for code in self._message_languages if code not in listed)
+        request = self.data.request(
+            requesting_state="CZ", requested_state=ctx.state, requester=self.requester, subject=self.subject,
+            items=[self.item], language=listed[0],
+        )
+        exchange, _ = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(self.day, *self.hour), requester=self.requester, request=request,
+            availability=self.availability, expected={"I1": "provide"}, message_language=message_language,
+            facts={"message_language": message_language},
+        )
+        await await_answers(ctx, exchange)
 
 
 @register

@@ -56,6 +56,10 @@ ENGLISH_NOT_ACCEPTED = Defect(
     "english-not-accepted", ("R-50", "R-61"),
     "A request in English is refused as not meeting Art 4 (NC) because English is missing from "
     "the CMS's language list.")
+LANGUAGE_READ_FROM_MESSAGE_NOT_REQUEST = Defect(
+    "language-read-from-message-not-request", ("R-61",),
+    "The Art 4(6) language test reads the covering message's language instead of the request's: a "
+    "request in a language of the Art 11 list, sent under a message in another, is sent back for translation.")
 NO_SPOC_COPY_FOR_DESIGNATED_REQUEST = Defect(
     "no-spoc-copy-for-designated-request", ("R-03",),
     "A designated authority's request to a foreign SPOC goes out without the copy to its own SPOC.")
@@ -425,6 +429,7 @@ _ALL: tuple[Defect, ...] = (
     COPY_READ_FIRST_FILES_REQUEST_AS_COPY,
     COURT_GRANT_TAKEN_AS_NOT_NEEDED,
     ANSWER_TIMER_IGNORES_JUDICIAL_WAIT,
+    LANGUAGE_READ_FROM_MESSAGE_NOT_REQUEST,
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

@@ -33,6 +33,7 @@ from simulators.reference_cms.defects import (
     COPY_READ_FIRST_FILES_REQUEST_AS_COPY,
     DUPLICATE_DELIVERY_OPENS_SECOND_CASE,
     ENGLISH_NOT_ACCEPTED,
+    LANGUAGE_READ_FROM_MESSAGE_NOT_REQUEST,
     REFUSES_INSTEAD_OF_CLARIFYING,
     SIRENE_REQUESTS_FILED_AS_SIRENE_BUSINESS,
 )
@@ -142,7 +143,11 @@ class Receiving:
                                               "Art 4(6): the request is not in a language of the Art 11 list.")
             ctx.store.save_case(case)
             return
-        if (request.language or directive.language) not in ctx.languages:
+        # Art 4(6) binds the request's language; the covering message may be written in another.
+        language = request.language or directive.language
+        if ctx.defects.active(LANGUAGE_READ_FROM_MESSAGE_NOT_REQUEST):
+            language = directive.language
+        if language not in ctx.languages:
             self.answering.set_deadline(case)
             await self.answering.ask_clarification(
                 case, f"Art 4(6): please submit the request in one of the languages {', '.join(ctx.languages)}.")

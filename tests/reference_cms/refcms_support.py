@@ -162,8 +162,10 @@ def request_body(
     items: tuple[str, ...] = ("criminal record",),
     complete: bool = True, requester_type: str = "SPOC", copy_exception: str | None = None,
     crime_areas: tuple[str, ...] = ("DRUG_TRAFFICKING",), europol: bool = False, entity_type: str = "PERSON",
+    message_language: str | None = None,
 ) -> Json:
-    """A SIENA request as a foreign requester sends it (Art 4(5) content complete unless told otherwise)."""
+    """A SIENA request as a foreign requester sends it (Art 4(5) content complete unless told otherwise);
+    its covering message is in `message_language`, the request's language by default."""
     requesting = sender.split("-")[1]
     requested = to.split("-")[1]
     key = {"PERSON": "name", "ORGANISATION": "name", "VEHICLE": "registration", "DOCUMENT": "number"}[entity_type]
@@ -185,7 +187,8 @@ def request_body(
             request.update({"urgency_criteria": ["U-LIFE"], "urgency_reasons": "imminent threat to life"})
     if copy_exception:
         request["copy_exception"] = copy_exception
-    directive = {"kind": "REQUEST", "case_reference": reference, "language": language, "request": request}
+    directive = {"kind": "REQUEST", "case_reference": reference, "language": message_language or language,
+                 "request": request}
     body: Json = {
         "sender": sender, "to": [to], "cc": (cc or []) + (["EUROPOL"] if europol else []),
         "subject": f"Request {reference}", "body": "Request for information", "language": language,

@@ -145,6 +145,13 @@ def english_not_accepted(cms: Cms, network: Network) -> str:
     return str(first_answer(cms, network, reference)["directive"]["kind"])
 
 
+def language_read_from_message_not_request(cms: Cms, network: Network) -> str:
+    """A request in English (on every list) under a covering message in Czech (not on the CMS state's)."""
+    held(cms)
+    reference, _ = ask(cms, network, language="en", message_language="cs")
+    return str(first_answer(cms, network, reference)["directive"]["kind"])
+
+
 def no_spoc_copy_for_designated_request(cms: Cms, network: Network) -> list[str]:
     result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "by": "DESIGNATED_AUTHORITY",
                                                      "subject": "Ole Brun", "items": ["address"]})
@@ -913,6 +920,9 @@ EXPECTED: dict[str, Expectation] = {
     "reply-in-own-language": Expectation(reply_in_own_language, lambda lang: lang == "en",
                                          lambda lang: lang == "bg", "BG"),
     "english-not-accepted": Expectation(english_not_accepted, lambda k: k == "REPLY", lambda k: k == "REFUSAL", "FI"),
+    "language-read-from-message-not-request": Expectation(language_read_from_message_not_request,
+                                                          lambda k: k == "REPLY",
+                                                          lambda k: k == "CLARIFICATION_REQUEST", "LI"),
     "no-spoc-copy-for-designated-request": Expectation(no_spoc_copy_for_designated_request, lambda cc: len(cc) == 1,
                                                        lambda cc: cc == [], "GR"),
     "late-copy": Expectation(late_copy, lambda d: d == timedelta(0), lambda d: d >= timedelta(hours=1), "HU"),
