@@ -157,7 +157,8 @@ class OutgoingToSpoc(_Stimulated):
     name = "outgoing.request-to-spoc"
     title = ("The SPOC sends a request to the German SPOC, which asks for clarification, then answers in the SIENA "
              "thread under its own reference")
-    requirements = _ANY_OUTGOING | {"R-01", "R-05", "R-06", "R-07", "R-08", "R-66", "R-82"}
+    # the German reply ends the exchange, so the SUT's case of its own request must conclude then (Art 16(4)).
+    requirements = _ANY_OUTGOING | {"R-01", "R-05", "R-06", "R-07", "R-08", "R-66", "R-82", "R-91"}
     hour = (11, 0)
 
     async def after_sent(self, ctx: ScenarioContext, exchange: Exchange, sent: Observed) -> None:

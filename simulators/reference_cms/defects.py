@@ -334,6 +334,11 @@ COPY_READ_FIRST_FILES_REQUEST_AS_COPY = Defect(
     "The SPOC's inbox holds copies: a direct request to a domestic competent authority whose copy to the SPOC is "
     "read before the authority's own delivery is filed as a copy, and the authority's delivery then finds the "
     "message already on file, so the request is never opened or answered.")
+OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED = Defect(
+    "own-requests-left-open-when-answered", ("R-91",),
+    "An answer to one of the state's own requests is filed in the request's case as correspondence only: the "
+    "case keeps AWAITING_REPLY with no outcome and no conclusion, so no Art 16(4) retention review runs from "
+    "the end of the exchange.")
 ANSWER_TIMER_IGNORES_JUDICIAL_WAIT = Defect(
     "answer-timer-ignores-judicial-wait", ("R-82",),
     "The answer timer starts for every request, also one whose items all wait for the court: when it runs out on "
@@ -418,6 +423,7 @@ _ALL: tuple[Defect, ...] = (
     CLARIFICATION_ANSWERED_WITHOUT_CONTENT,
     ANSWERS_FILED_BY_REFERENCE_ONLY,
     COPY_READ_FIRST_FILES_REQUEST_AS_COPY,
+    OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED,
     ANSWER_TIMER_IGNORES_JUDICIAL_WAIT,
 )
 

@@ -61,6 +61,7 @@ from simulators.reference_cms.defects import (
     NO_DELAY_UPDATES,
     NO_SPOC_COPY_FOR_AUTHORITY_REPLY,
     OFFICE_HOURS_ONLY,
+    OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED,
     REFUSES_INSTEAD_OF_CLARIFYING,
     SIRENE_REQUESTS_FILED_AS_SIRENE_BUSINESS,
     SUBJECTLESS_REQUESTS_NEVER_QUEUED,
@@ -458,6 +459,10 @@ class Receiving:
             return
         self._record(case, item, directive, f"Art 16(1)(a): {directive.kind.value.lower()} received")
         kind = directive.kind
+        answered = kind in (MessageKind.REPLY, MessageKind.REFUSAL)
+        if answered and ctx.defects.active(OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED):
+            ctx.store.save_case(case)  # the defect files the answer and leaves closing the case to nobody
+            return
         if kind is MessageKind.REPLY:
             case.outcome = "PARTIALLY_REFUSED" if case.outcome == "REFUSED" else "REPLIED"
         elif kind is MessageKind.REFUSAL:
