@@ -339,6 +339,11 @@ OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED = Defect(
     "An answer to one of the state's own requests is filed in the request's case as correspondence only: the "
     "case keeps AWAITING_REPLY with no outcome and no conclusion, so no Art 16(4) retention review runs from "
     "the end of the exchange.")
+SEPARATE_COPIES_FILED_APART = Defect(
+    "separate-copies-filed-apart", ("R-81",),
+    "A copy that arrives as a message of its own (kind COPY) is attached to an exchange only by the thread or "
+    "reference it quotes, never by the message it names as copied: a requested SPOC's Art 5(3) copy quoting its "
+    "own reference opens a COPY case of its own, apart from the request's case.")
 ANSWER_TIMER_IGNORES_JUDICIAL_WAIT = Defect(
     "answer-timer-ignores-judicial-wait", ("R-82",),
     "The answer timer starts for every request, also one whose items all wait for the court: when it runs out on "
@@ -424,6 +429,7 @@ _ALL: tuple[Defect, ...] = (
     ANSWERS_FILED_BY_REFERENCE_ONLY,
     COPY_READ_FIRST_FILES_REQUEST_AS_COPY,
     OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED,
+    SEPARATE_COPIES_FILED_APART,
     ANSWER_TIMER_IGNORES_JUDICIAL_WAIT,
 )
 

@@ -63,6 +63,7 @@ from simulators.reference_cms.defects import (
     OFFICE_HOURS_ONLY,
     OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED,
     REFUSES_INSTEAD_OF_CLARIFYING,
+    SEPARATE_COPIES_FILED_APART,
     SIRENE_REQUESTS_FILED_AS_SIRENE_BUSINESS,
     SUBJECTLESS_REQUESTS_NEVER_QUEUED,
     URGENT_AUTHORITY_REPLY_WITHOUT_SPOC_COPY,
@@ -522,7 +523,9 @@ class Receiving:
             kind = CaseKind.OWN_INITIATIVE
         else:
             kind = CaseKind.OTHER
-        if directive is not None and directive.kind is MessageKind.COPY and directive.copy_of:
+        # The copied message's id links a copy sent on its own to the exchange, whatever reference it quotes.
+        linked = not ctx.defects.active(SEPARATE_COPIES_FILED_APART)
+        if linked and directive is not None and directive.kind is MessageKind.COPY and directive.copy_of:
             for case_id in ctx.store.cases_of_message(directive.copy_of):
                 case = ctx.store.case(case_id)
                 if case is not None:
