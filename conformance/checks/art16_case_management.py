@@ -408,6 +408,31 @@ def _outcome_on_channels(campaign: CampaignView, exchange: Exchange) -> str:
     return "PARTIALLY_REFUSED" if provided and refused else "REPLIED" if provided else "REFUSED"
 
 
+def _answered_on_channels(campaign: CampaignView, exchange: Exchange) -> datetime | None:
+    """When the requested state's last reply or refusal to one of the SUT's own requests crossed the channels.
+
+    Ground truth: the requested state is the harness's simulated one, so its answers are in the journal.
+    """
+    answers = [m for m in campaign.journal.exchange_messages(exchange, "REPLY", "REFUSAL")
+               if m.sender not in campaign.sut_parties]
+    return max(m.created_at for m in answers) if answers else None
+
+
+def _outcome_of_answers_received(campaign: CampaignView, exchange: Exchange) -> str:
+    """The outcome the requested state's answers give: replies only, refusals only, or both."""
+    kinds = {m.kind for m in campaign.journal.exchange_messages(exchange, "REPLY", "REFUSAL")
+             if m.sender not in campaign.sut_parties}
+    return "PARTIALLY_REFUSED" if kinds == {"REPLY", "REFUSAL"} else "REPLIED" if "REPLY" in kinds else "REFUSED"
+
+
+def _ended(campaign: CampaignView, exchange: Exchange) -> datetime | None:
+    """When the channels show the exchange ended: the SUT's last answer to a request it received, or the
+    requested state's last answer to a request the SUT sent."""
+    if exchange.kind is ExchangeKind.OUTGOING_REQUEST:
+        return _answered_on_channels(campaign, exchange)
+    return _ended_on_channels(campaign, exchange)
+
+
 def _conclusion_problem(campaign: CampaignView, exchange: Exchange) -> str | None:
     """Why the CMS's record of an exchange the channels saw end does not show it concluded as it ended.
 
@@ -422,7 +447,8 @@ def _conclusion_problem(campaign: CampaignView, exchange: Exchange) -> str | Non
         return (f"case {case.case_id} has status {case.status or 'none'} and "
                 f"{'concluded_at ' + utc_text(case.concluded_at) if case.concluded_at else 'no concluded_at'}, so no "
                 "retention review runs from its conclusion")
-    wanted = _outcome_on_channels(campaign, exchange)
+    wanted = (_outcome_of_answers_received(campaign, exchange) if exchange.kind is ExchangeKind.OUTGOING_REQUEST
+              else _outcome_on_channels(campaign, exchange))
     if case.outcome is not None and case.outcome != wanted:
         return (f"case {case.case_id} is concluded with outcome {case.outcome}; the answers on the channels give "
                 f"{wanted}")
@@ -435,13 +461,16 @@ def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Jud
     within = campaign.settings.retention_review_within
     rule = f"the first retention review takes place at the latest {within.days} days after conclusion (Art 16(4))"
     final = campaign.result.final_exports
-    for exchange in campaign.journal.incoming():
-        on_channels = _ended_on_channels(campaign, exchange)
+    # Art 16(4) runs from the conclusion of an exchange, whichever state asked: the SUT's own requests too.
+    for exchange in campaign.journal.exchanges(ExchangeKind.INCOMING_REQUEST, ExchangeKind.OUTGOING_REQUEST):
+        on_channels = _ended(campaign, exchange)
         if on_channels is not None and on_channels <= campaign.exports.at:
             problem = _conclusion_problem(campaign, exchange)
             if problem is not None:
+                last = ("the requested state's last answer reached the SUT"
+                        if exchange.kind is ExchangeKind.OUTGOING_REQUEST else "the last answer left the SUT")
                 judge.failed(exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
-                             observed=f"the last answer left the SUT at {utc_text(on_channels)}, ending the exchange "
+                             observed=f"{last} at {utc_text(on_channels)}, ending the exchange "
                              f"on the channels; {problem}",
                              expected="the case concluded (status CONCLUDED, concluded_at, the outcome the answers "
                              "gave) and its first retention review planned from then")

@@ -16,7 +16,13 @@ from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.settings import TimeMode
 from conformance.sut import ManualStepNotDone
-from simulators.model.directive import DirectiveMessage, InformationItem, MessageKind, PersonalDataCategory
+from simulators.model.directive import (
+    CopyReason,
+    DirectiveMessage,
+    InformationItem,
+    MessageKind,
+    PersonalDataCategory,
+)
 
 __all__ = [
     "OutgoingByCompetentAuthority",
@@ -157,7 +163,8 @@ class OutgoingToSpoc(_Stimulated):
     name = "outgoing.request-to-spoc"
     title = ("The SPOC sends a request to the German SPOC, which asks for clarification, then answers in the SIENA "
              "thread under its own reference")
-    requirements = _ANY_OUTGOING | {"R-01", "R-05", "R-06", "R-07", "R-08", "R-66", "R-82"}
+    # the German reply ends the exchange, so the SUT's case of its own request must conclude then (Art 16(4)).
+    requirements = _ANY_OUTGOING | {"R-01", "R-05", "R-06", "R-07", "R-08", "R-66", "R-82", "R-91"}
     hour = (11, 0)
 
     async def after_sent(self, ctx: ScenarioContext, exchange: Exchange, sent: Observed) -> None:
@@ -234,6 +241,46 @@ class OutgoingByDesignatedAuthority(_Stimulated):
                                        body="Information provided", scenario=ctx.name, **thread)
         exchange.add_event("reply_with_copy_received", reply.created_at, reply.message_id)
         exchange.facts["incoming_copy"] = reply.message_id
+        await ctx.after(timedelta(hours=1))
+
+
+@register
+class OutgoingByDesignatedAuthoritySeparateCopy(_Stimulated):
+    name = "outgoing.designated-authority-separate-copy"
+    title = ("A domestic designated authority asks the Finnish SPOC, which answers in the thread under its own "
+             "reference and sends the SUT's SPOC its Art 5(3) copy as a message of its own")
+    # the copy quotes only the Finnish reference and names the reply it copies (copy_of); it is addressed
+    # to the SPOC, so it belongs in the case of the request, not in a case of its own.
+    requirements = _ANY_OUTGOING | {"R-01", "R-03", "R-04", "R-07", "R-08"}
+    to_state = "FI"
+    by = "DESIGNATED_AUTHORITY"
+    hour = (12, 15)
+
+    def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
+        return {f"SPOC-{self.to_state}": "addressee", ctx.spoc: "copy:ART_4_1"}
+
+    async def after_sent(self, ctx: ScenarioContext, exchange: Exchange, sent: Observed) -> None:
+        await ctx.after(timedelta(hours=4))
+        finnish = ctx.network.spoc(self.to_state)
+        assert isinstance(finnish, DirectiveActor)
+        own_reference = self.data.reference(self.to_state)
+        exchange.facts["reply_reference"] = own_reference
+        information = [InformationItem(item_id="I1", content=f"{self.subject}: no convictions in FI",
+                                       data_categories=[PersonalDataCategory.PERSONAL_DETAILS],
+                                       source_reliability="B", information_accuracy="2", last_updated=ctx.now)]
+        directive = DirectiveMessage(kind=MessageKind.REPLY, case_reference=own_reference,
+                                     language=sent.language or "en", information=information)
+        thread = {"to": [sent.sender], "in_reply_to": sent.message_id, "case_id": sent.case_id} \
+            if sent.channel == "SIENA" else {"to": [f"DLEA-{ctx.state}"]}
+        reply = await finnish.send_siena(directive, subject=f"Information {own_reference}",
+                                         body="Information provided", scenario=ctx.name, **thread)
+        exchange.add_event("reply_received", reply.created_at, reply.message_id)
+        # The copy travels on its own: no thread, only the Finnish reference and the id of the reply it copies.
+        copy = DirectiveMessage(kind=MessageKind.COPY, case_reference=own_reference, language=directive.language,
+                                copy_reason=CopyReason.ART_5_3, copy_of=reply.message_id, original=directive)
+        copied = await finnish.send_siena(copy, to=[ctx.spoc], subject=f"Copy: information {own_reference}",
+                                          body="Copy of the information provided (Art 5(3))", scenario=ctx.name)
+        exchange.add_event("separate_copy_received", copied.created_at, copied.message_id)
         await ctx.after(timedelta(hours=1))
 
 

@@ -6,7 +6,11 @@ from simulators.model.directive import DirectiveMessage, InformationRequest, Mes
 from simulators.model.sut_interface import CaseDirection, CaseStatus
 from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.context import Context
-from simulators.reference_cms.defects import CLARIFICATION_ANSWERED_WITHOUT_CONTENT, CLARIFICATION_REQUEST_NOT_ANSWERED
+from simulators.reference_cms.defects import (
+    CLARIFICATION_ANSWERED_WITHOUT_CONTENT,
+    CLARIFICATION_REQUEST_NOT_ANSWERED,
+    OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED,
+)
 from simulators.reference_cms.intake import Intake
 from simulators.reference_cms.sending import Outbound, Sender
 from simulators.reference_cms.store import CaseState, InboxItem
@@ -31,6 +35,10 @@ class AnswersReceived:
             return False
         self.intake.record(case, item, directive, f"Art 16(1)(a): {directive.kind.value.lower()} received")
         kind = directive.kind
+        answered = kind in (MessageKind.REPLY, MessageKind.REFUSAL)
+        if answered and ctx.defects.active(OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED):
+            ctx.store.save_case(case)  # the defect files the answer and leaves closing the case to nobody
+            return True
         if kind is MessageKind.REPLY:
             case.outcome = "PARTIALLY_REFUSED" if case.outcome == "REFUSED" else "REPLIED"
         elif kind is MessageKind.REFUSAL:

@@ -338,6 +338,16 @@ COPY_READ_FIRST_FILES_REQUEST_AS_COPY = Defect(
     "The SPOC's inbox holds copies: a direct request to a domestic competent authority whose copy to the SPOC is "
     "read before the authority's own delivery is filed as a copy, and the authority's delivery then finds the "
     "message already on file, so the request is never opened or answered.")
+OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED = Defect(
+    "own-requests-left-open-when-answered", ("R-91",),
+    "An answer to one of the state's own requests is filed in the request's case as correspondence only: the "
+    "case keeps AWAITING_REPLY with no outcome and no conclusion, so no Art 16(4) retention review runs from "
+    "the end of the exchange.")
+SEPARATE_COPIES_FILED_APART = Defect(
+    "separate-copies-filed-apart", ("R-81",),
+    "A copy that arrives as a message of its own (kind COPY) is attached to an exchange only by the thread or "
+    "reference it quotes, never by the message it names as copied: a requested SPOC's Art 5(3) copy quoting its "
+    "own reference opens a COPY case of its own, apart from the request's case.")
 ANSWER_TIMER_IGNORES_JUDICIAL_WAIT = Defect(
     "answer-timer-ignores-judicial-wait", ("R-82",),
     "The answer timer starts for every request, also one whose items all wait for the court: when it runs out on "
@@ -428,6 +438,8 @@ _ALL: tuple[Defect, ...] = (
     ANSWERS_FILED_BY_REFERENCE_ONLY,
     COPY_READ_FIRST_FILES_REQUEST_AS_COPY,
     COURT_GRANT_TAKEN_AS_NOT_NEEDED,
+    OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED,
+    SEPARATE_COPIES_FILED_APART,
     ANSWER_TIMER_IGNORES_JUDICIAL_WAIT,
     LANGUAGE_READ_FROM_MESSAGE_NOT_REQUEST,
 )

@@ -35,6 +35,7 @@ from simulators.reference_cms.defects import (
     ENGLISH_NOT_ACCEPTED,
     LANGUAGE_READ_FROM_MESSAGE_NOT_REQUEST,
     REFUSES_INSTEAD_OF_CLARIFYING,
+    SEPARATE_COPIES_FILED_APART,
     SIRENE_REQUESTS_FILED_AS_SIRENE_BUSINESS,
 )
 from simulators.reference_cms.intake import (
@@ -219,7 +220,9 @@ class Receiving:
             kind = CaseKind.OWN_INITIATIVE
         else:
             kind = CaseKind.OTHER
-        if directive is not None and directive.kind is MessageKind.COPY and directive.copy_of:
+        # The copied message's id links a copy sent on its own to the exchange, whatever reference it quotes.
+        linked = not ctx.defects.active(SEPARATE_COPIES_FILED_APART)
+        if linked and directive is not None and directive.kind is MessageKind.COPY and directive.copy_of:
             for case_id in ctx.store.cases_of_message(directive.copy_of):
                 case = ctx.store.case(case_id)
                 if case is not None:

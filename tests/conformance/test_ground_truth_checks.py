@@ -176,6 +176,35 @@ def test_conclusion_is_judged_against_the_channels(status: str, outcome: str | N
         assert "without concluded_at" in judge.findings[0].observed
 
 
+@pytest.mark.parametrize(("status", "outcome", "concluded", "expected"), [
+    # The German reply was filed, but the SUT's own request case never concluded: no review runs from its end.
+    ("AWAITING_REPLY", None, False, [Outcome.FAILED]),
+    # Concluded, but as partly refused although the requested state only replied.
+    ("CONCLUDED", "PARTIALLY_REFUSED", True, [Outcome.FAILED]),
+    # Concluded as the reply gave it, its review planned in time but not yet due when observation stopped.
+    ("CONCLUDED", "REPLIED", True, [Outcome.INCONCLUSIVE]),
+])
+def test_own_request_concludes_when_the_requested_state_answers(status: str, outcome: str | None, concluded: bool,
+                                                                expected: list[Outcome]) -> None:
+    ledger = Ledger(seed=1, sut_parties=["SPOC-AT"])
+    ledger.observe([
+        _message("SIENA-1", "SPOC-AT", "SPOC-DE", {"kind": "REQUEST", "case_reference": "AT-1"}),
+        _message("SIENA-2", "SPOC-DE", "SPOC-AT", {"kind": "REPLY", "case_reference": "DE-7"}, in_reply_to="SIENA-1"),
+    ])
+    ledger.add_exchange(Exchange(key="outgoing", scenario="s", kind=ExchangeKind.OUTGOING_REQUEST, title="t",
+                                 requirements=["R-91"], message_id="SIENA-1", reference="AT-1"))
+    case = CaseRecord(case_id="AT-1", direction="OUTGOING", kind="REQUEST", reference="AT-1", status=status,
+                      outcome=outcome, concluded_at=AT if concluded else None,
+                      retention_review_due=datetime(2026, 9, 27, 14, tzinfo=UTC),
+                      communications=[{"message_id": m, "channel": "SIENA"} for m in ("SIENA-1", "SIENA-2")])
+    judge = _judge("R-91")
+    art16_case_management.test_retention_reviewed_within_six_months(_view(ledger, cases=[case]), judge)
+    assert [f.outcome for f in judge.findings] == expected, [f.observed for f in judge.findings]
+    if status != "CONCLUDED":
+        assert "requested state's last answer reached the SUT" in judge.findings[0].observed
+        assert "AWAITING_REPLY and no concluded_at" in judge.findings[0].observed
+
+
 _STIMULUS = {"subject": "Ole Brun", "offence": "burglary of a pharmacy", "subject_link": "Ole Brun is a suspect"}
 
 

@@ -854,6 +854,41 @@ def answers_filed_by_reference_only(cms: Cms, network: Network) -> bool:
     return any(c["message_id"] == reply["message_id"] for c in cms.case(result["case_id"])["communications"])
 
 
+def own_requests_left_open_when_answered(cms: Cms, network: Network) -> tuple[str, str | None, bool]:
+    """The status, outcome and concluded_at of the state's request once the German SPOC's reply is filed."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["address"]})
+    request = message(network, result["message_ids"][0])
+    reply = network.send("SPOC-DE", {
+        **request_body(request["directive"]["case_reference"], sender="SPOC-DE", to=request["sender"]),
+        "in_reply_to": request["message_id"],
+        "directive": {"kind": "REPLY", "case_reference": request["directive"]["case_reference"],
+                      "language": request["directive"]["language"],
+                      "information": [{"item_id": "I1", "content": "no record", "data_categories": []}]}})
+    cms.case_of(reply["message_id"])
+    case = cms.case(result["case_id"])
+    return case["status"], case.get("outcome"), case.get("concluded_at") is not None
+
+
+def separate_copies_filed_apart(cms: Cms, network: Network) -> bool:
+    """Whether the case of a designated authority's request records the Finnish SPOC's Art 5(3) copy, sent as a
+    message of its own under the Finnish reference, naming the reply it copies."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "FI", "subject": "Ole Brun", "items": ["address"],
+                                                    "by": "DESIGNATED_AUTHORITY"})
+    request = message(network, result["message_ids"][0])
+    own_reference = network.reference()
+    reply_directive = {"kind": "REPLY", "case_reference": own_reference, "language": request["directive"]["language"],
+                       "information": [{"item_id": "I1", "content": "no record", "data_categories": []}]}
+    reply = network.send("SPOC-FI", {**request_body(own_reference, sender="SPOC-FI", to=request["sender"]),
+                                     "in_reply_to": request["message_id"], "directive": reply_directive})
+    cms.case_of(reply["message_id"])
+    copy = network.send("SPOC-FI", {
+        **request_body(own_reference, sender="SPOC-FI", to=spoc(cms)),
+        "directive": {"kind": "COPY", "case_reference": own_reference, "language": reply_directive["language"],
+                      "copy_reason": "ART_5_3", "copy_of": reply["message_id"], "original": reply_directive}})
+    cms.case_of(copy["message_id"])
+    return any(c["message_id"] == copy["message_id"] for c in cms.case(result["case_id"])["communications"])
+
+
 def answer_timer_ignores_judicial_wait(cms: Cms, network: Network) -> list[tuple[str, str]]:
     """The case's communications with the domestic authority two days after a request awaiting the court was
     handed over to it (the court does not decide in that time)."""
@@ -1083,6 +1118,11 @@ EXPECTED: dict[str, Expectation] = {
     "answer-timer-ignores-judicial-wait": Expectation(
         answer_timer_ignores_judicial_wait, lambda n: n == [("OUTGOING", "HAND_OVER")],
         lambda n: ("INCOMING", "HAND_BACK") in n, "NO"),
+    "own-requests-left-open-when-answered": Expectation(own_requests_left_open_when_answered,
+                                                        lambda o: o == ("CONCLUDED", "REPLIED", True),
+                                                        lambda o: o == ("AWAITING_REPLY", None, False), "SK"),
+    "separate-copies-filed-apart": Expectation(separate_copies_filed_apart, lambda filed: filed is True,
+                                               lambda filed: filed is False, "LT"),
     "copy-read-first-files-request-as-copy": Expectation(copy_read_first_files_request_as_copy,
                                                          lambda kinds: "REPLY" in kinds, lambda kinds: kinds == [],
                                                          "CH"),
