@@ -229,7 +229,11 @@ def test_declared_times_are_the_journals(declared: tuple[KillMatrixOutcome, Path
             message = journal.get(communication["message_id"])
             if message is None or communication["at"] is None:
                 continue  # a copy that stayed inside the CMS never crossed a channel
-            assert moment(communication["at"]) == moment(message["created_at"]), (case["case_id"], communication)
+            # Sent and received at once, unless the harness held the delivery back with an outage (the forced
+            # delivery order): the CMS then received it when a later attempt got through.
+            held_back = {moment(a["acked_at"]) for a in message.get("acks", []) if a["attempts"] > 1 and a["acked_at"]}
+            assert moment(communication["at"]) in {moment(message["created_at"])} | held_back, (
+                case["case_id"], communication)
             compared += 1
         if case["received_at"] and case["direction"] == "INCOMING":
             opening = case["communications"][0]
