@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from conformance.campaign.view import CampaignView
-from conformance.checks._support import answer_pending, completion, copy_finding, reply_pending
+from conformance.checks._support import Completion, answer_pending, completion, copy_finding, reply_pending
 from conformance.ledger import Exchange
 from conformance.verdicts import Judge, describe_gap, utc_text
 from simulators.model.directive import CopyExceptionGround
@@ -101,21 +101,7 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
                             observed=f"granted at {utc_text(granted.at)}; information at {utc_text(provided_at)} "
                             f"({describe_gap(granted.at, provided_at)} later)",
                             expected=f"within {settings.after_grant_tolerance} of the grant")
-        # Ground truth: the harness planted the court's refusal. Information is provided only once authorised, so
-        # an item whose only record the court refused is never provided. (An item split between a granted and a
-        # refused record is not judged here: the item is the unit of an answer, and providing its granted part is
-        # lawful, so only a content-level comparison could tell a disclosure from it.)
-        for item, wanted in exchange.expected.items():
-            if wanted != "JR":
-                continue
-            if item in done.missing and (pending := answer_pending(campaign, exchange, done)):
-                judge.inconclusive(f"{exchange.key}[{item} withheld]", rule=rule, evidence=evidence,
-                                   observed=f"{campaign.times.answers_text(exchange)}; {pending}")
-                continue
-            judge.check(item not in done.provided, f"{exchange.key}[{item} withheld]", rule=rule, evidence=evidence,
-                        observed=f"{campaign.times.answers_text(exchange)}; item {item} "
-                        + ("provided" if item in done.provided else "not provided"),
-                        expected="the information whose judicial authorisation was refused withheld (ground JR)")
+        _court_refusals_withheld(campaign, judge, exchange, done, rule)
         case = campaign.records.case(exchange)
         if case is not None and exchange.facts.get("judicial"):
             judicial_items = [i for i in case.items if i.get("judicial_authorisation") not in (None, "NOT_NEEDED")]
@@ -123,6 +109,26 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
                         observed=f"case {case.case_id} items: {[i.get('judicial_authorisation') for i in case.items]}",
                         expected="the case records that judicial authorisation was needed")
     judge.else_not_applicable("no request needing judicial authorisation was sent")
+
+
+def _court_refusals_withheld(campaign: CampaignView, judge: Judge, exchange: Exchange, done: Completion,
+                             rule: str) -> None:
+    """Ground truth: the harness planted the court's refusal. Information is provided only once authorised, so
+    an item whose only record the court refused is never provided. (An item split between a granted and a
+    refused record is not judged here: the item is the unit of an answer, and providing its granted part is
+    lawful, so only a content-level comparison could tell a disclosure from it.)"""
+    evidence = campaign.journal.evidence(exchange)
+    for item, wanted in exchange.expected.items():
+        if wanted != "JR":
+            continue
+        if item in done.missing and (pending := answer_pending(campaign, exchange, done)):
+            judge.inconclusive(f"{exchange.key}[{item} withheld]", rule=rule, evidence=evidence,
+                               observed=f"{campaign.times.answers_text(exchange)}; {pending}")
+            continue
+        judge.check(item not in done.provided, f"{exchange.key}[{item} withheld]", rule=rule, evidence=evidence,
+                    observed=f"{campaign.times.answers_text(exchange)}; item {item} "
+                    + ("provided" if item in done.provided else "not provided"),
+                    expected="the information whose judicial authorisation was refused withheld (ground JR)")
 
 
 @pytest.mark.requirement("R-46", article="Art 9(2)-(3)")

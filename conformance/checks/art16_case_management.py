@@ -455,6 +455,8 @@ def _conclusion_problem(campaign: CampaignView, exchange: Exchange) -> str | Non
     return None
 
 
+# Long: one pass per exchange judges its conclusion (as the channels saw it end) before its review, so a
+# review measured from a conclusion the CMS never recorded is never judged on its own.
 @pytest.mark.requirement("R-91", article="Art 16(4)")
 def test_retention_reviewed_within_six_months(campaign: CampaignView, judge: Judge) -> None:
     """Each concluded exchange is reviewed for retention no later than 6 months after its conclusion."""

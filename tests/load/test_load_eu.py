@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ def run_eu(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     outcome = CliRunner().invoke(load, ["--sut", "eu", "--speed", "900", "--pacing", "1", "--drain-timeout", "90",
                                         "--report-dir", str(report), *args])
     results_path = report / "load-results.json"
-    assert results_path.exists(), outcome.output
+    if not results_path.exists():
+        trace = "".join(traceback.format_exception(*outcome.exc_info)) if outcome.exc_info else ""
+        pytest.fail(f"no load-results.json (exit {outcome.exit_code})\n{outcome.output}\n{trace}")
     return outcome.exit_code, json.loads(results_path.read_text()), outcome.output
 
 

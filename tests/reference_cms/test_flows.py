@@ -4,6 +4,7 @@ are checked."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -205,7 +206,15 @@ def test_designated_authority_request_copies_own_spoc_and_replies_copy_theirs(cm
     assert request["directive"]["language"] == "de"
     assert not request["directive"]["request"].get("copy_exception")
     case = cms_at.case_of(request["message_id"])
-    received = [c for c in case["communications"] if c["direction"] == "INCOMING"]
+    # The case is opened by the stimulus; the CC to the own SPOC comes back over the channel, pushed on its own
+    # time, so wait for its delivery to be recorded rather than read the case once.
+    deadline = time.monotonic() + 10
+    while True:
+        received = [c for c in case["communications"] if c["direction"] == "INCOMING"]
+        if received or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+        case = cms_at.case(case["case_id"])
     assert [(c["message_id"], c["received_by"]) for c in received] == [(request["message_id"], "SPOC-AT")]
 
     reply = network.send("SPOC-DE", {
