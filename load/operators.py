@@ -18,15 +18,14 @@ import itertools
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from locust import HttpUser, task
+from locust import task
 
 from load.judging import judge_answer
 from load.settings import LoadSettings
 from load.traffic import CLASSES, EU_CLASSES, FINAL_KINDS, RequestClass, stimulus_body
-from load.users import REGISTRY, DeadlineMissed, DuplicateAnswer, UnexpectedAnswer
+from load.users import REGISTRY, DeadlineMissed, DuplicateAnswer, PacedUser, UnexpectedAnswer, network_time
 
 __all__ = ["StateOperatorUser"]
 
@@ -47,21 +46,8 @@ class Outstanding:
     finals: set[str] = field(default_factory=set)
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
-class StateOperatorUser(HttpUser):
+class StateOperatorUser(PacedUser):
     abstract = True
-
-    _cycle_began = 0.0
-
-    def wait_time(self) -> float:
-        """Constant pacing: one request every `pacing` wall seconds, however long the turn took."""
-        now = time.monotonic()
-        wait = max(0.0, LoadSettings.from_env().pacing - (now - self._cycle_began)) if self._cycle_began else 0.0
-        self._cycle_began = now + wait
-        return wait
 
     def on_start(self) -> None:
         settings = LoadSettings.from_env()
@@ -126,9 +112,10 @@ class StateOperatorUser(HttpUser):
                         exception=DuplicateAnswer(f"{waiting.reference}: final answers {sorted(distinct)}"),
                         context={})
         final = finals[0]
-        notices = [_time(str(c["at"])) for c in incoming if c.get("kind") == "DELAY_NOTICE"]
-        judged = judge_answer(waiting.cls, received_at=min(_time(str(c["at"])) for c in sent),
-                              answered_at=_time(str(final["at"])), delay_notice_at=min(notices) if notices else None)
+        notices = [network_time(str(c["at"])) for c in incoming if c.get("kind") == "DELAY_NOTICE"]
+        judged = judge_answer(waiting.cls, received_at=min(network_time(str(c["at"])) for c in sent),
+                              answered_at=network_time(str(final["at"])),
+                              delay_notice_at=min(notices) if notices else None)
         failure: Exception | None = None
         if not judged.met:
             failure = DeadlineMissed(judged.explanation)

@@ -97,23 +97,30 @@ class _Registry:
 REGISTRY = _Registry()
 
 
-def _time(text: str) -> datetime:
+def network_time(text: str) -> datetime:
+    """A time as the channels and the SUT interface write it (ISO 8601, `Z` or an offset), in UTC."""
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-class _ForeignParty(HttpUser):
-    abstract = True
-    party_kind: ClassVar[PartyKind] = PartyKind.SPOC
-    request_classes: ClassVar[tuple[str, ...]] = ()
 
+class PacedUser(HttpUser):
+    """A locust user that starts one turn every `pacing` wall seconds, however long the turn took: the offered
+    rate is then set by the number of users and the pacing, not by how fast the SUT answers."""
+
+    abstract = True
     _cycle_began = 0.0
 
     def wait_time(self) -> float:
-        """Constant pacing: one exchange every `pacing` wall seconds, however long the exchange took."""
         now = time.monotonic()
         wait = max(0.0, LoadSettings.from_env().pacing - (now - self._cycle_began)) if self._cycle_began else 0.0
         self._cycle_began = now + wait
         return wait
+
+
+class _ForeignParty(PacedUser):
+    abstract = True
+    party_kind: ClassVar[PartyKind] = PartyKind.SPOC
+    request_classes: ClassVar[tuple[str, ...]] = ()
 
     def on_start(self) -> None:
         settings = LoadSettings.from_env()
@@ -153,7 +160,7 @@ class _ForeignParty(HttpUser):
                 return
             envelope = answer.json()
         sent = Sent(message_id=str(envelope["message_id"]), reference=reference, cls=cls, party=self.party,
-                    body=body, accepted_at=_time(str(envelope["created_at"])), wall_sent=wall)
+                    body=body, accepted_at=network_time(str(envelope["created_at"])), wall_sent=wall)
         if cls.answered:
             REGISTRY.add(sent)
         REGISTRY.log("sent", {"message_id": sent.message_id, "reference": reference, "class": cls.name,
@@ -162,7 +169,7 @@ class _ForeignParty(HttpUser):
 
     def network_now(self) -> datetime:
         answer = self.client.get("/clock", name="GET /clock")
-        return _time(str(answer.json()["now"]))
+        return network_time(str(answer.json()["now"]))
 
     def read_mailbox(self) -> None:
         answer = self.client.get("/siena/mailbox", params={"after": str(self.cursor), "limit": "200"},
@@ -178,7 +185,7 @@ class _ForeignParty(HttpUser):
             if sent is None:
                 continue  # another process's exchange (same party), or not an answer: left for its owner
             recognised.append(str(delivery["delivery_id"]))
-            self.take(sent, message, _time(str(delivery["delivered_at"])))
+            self.take(sent, message, network_time(str(delivery["delivered_at"])))
         if recognised:
             self.client.post("/siena/mailbox/ack", json={"delivery_ids": recognised, "status": "READ"},
                              name="POST /siena/mailbox/ack")
@@ -189,7 +196,7 @@ class _ForeignParty(HttpUser):
         if message_id in sent.seen:
             return  # the same message in a second mailbox of ours (a copy), or redelivered
         sent.seen.add(message_id)
-        created = _time(str(message["created_at"]))
+        created = network_time(str(message["created_at"]))
         if kind == "CLARIFICATION_REQUEST" and sent.clarification_asked_at is None:
             sent.clarification_asked_at = delivered_at
             self.clarify(sent, message)
@@ -206,7 +213,7 @@ class _ForeignParty(HttpUser):
             if answer.status_code not in (200, 201):
                 answer.failure(f"{answer.status_code}: {answer.text[:300]}")
                 return
-            sent.clarified_at = _time(str(answer.json()["created_at"]))
+            sent.clarified_at = network_time(str(answer.json()["created_at"]))
 
     def judge(self, sent: Sent, message_id: str, kind: str, answered_at: datetime) -> None:
         events = self.environment.events.request
