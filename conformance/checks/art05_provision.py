@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 from conformance.campaign.view import CampaignView
+from conformance.checks._ground_truth import HeldRecord, held_records
 from conformance.checks._support import Completion, answer_pending, completion, copy_finding, reply_pending
-from conformance.ledger import Exchange
+from conformance.ledger import Exchange, Observed
 from conformance.verdicts import Judge, describe_gap, utc_text
 from simulators.model.directive import CopyExceptionGround
 from simulators.model.parties import PartyKind, party
@@ -113,22 +114,67 @@ def test_judicial_authorisation_delay(campaign: CampaignView, judge: Judge) -> N
 
 def _court_refusals_withheld(campaign: CampaignView, judge: Judge, exchange: Exchange, done: Completion,
                              rule: str) -> None:
-    """Ground truth: the harness planted the court's refusal. Information is provided only once authorised, so
-    an item whose only record the court refused is never provided. (An item split between a granted and a
-    refused record is not judged here: the item is the unit of an answer, and providing its granted part is
-    lawful, so only a content-level comparison could tell a disclosure from it.)"""
+    """Ground truth: the harness planted the court's refusals. Information is provided only once authorised, so
+    what the court refused is never provided.
+
+    Judged on two levels. An item whose every held record the court refused is withheld whole (ground JR). An
+    item held in several records, some granted and some refused, may lawfully be answered with the granted part:
+    there the record is the unit, and no information the SUT sent in the exchange (to the requester or in a
+    copy) may carry a refused record's text, nor a data category that only refused records of the item hold.
+    """
     evidence = campaign.journal.evidence(exchange)
-    for item, wanted in exchange.expected.items():
-        if wanted != "JR":
+    replies = campaign.journal.of(exchange, "REPLY")
+    for item, wanted in (exchange.expected or {"I1": "provide"}).items():
+        held = held_records(campaign, exchange, item)
+        refused = [h for h in held if h.record.get("judicial_authorisation") == "REFUSED"]
+        split = bool(refused) and len(refused) < len(held)
+        if wanted == "JR" and not split:
+            if item in done.missing and (pending := answer_pending(campaign, exchange, done)):
+                judge.inconclusive(f"{exchange.key}[{item} withheld]", rule=rule, evidence=evidence,
+                                   observed=f"{campaign.times.answers_text(exchange)}; {pending}")
+                continue
+            judge.check(item not in done.provided, f"{exchange.key}[{item} withheld]", rule=rule,
+                        evidence=evidence,
+                        observed=f"{campaign.times.answers_text(exchange)}; item {item} "
+                        + ("provided" if item in done.provided else "not provided"),
+                        expected="the information whose judicial authorisation was refused withheld (ground JR)")
+        if not split:
             continue
-        if item in done.missing and (pending := answer_pending(campaign, exchange, done)):
-            judge.inconclusive(f"{exchange.key}[{item} withheld]", rule=rule, evidence=evidence,
+        disclosed = _refused_data_disclosed(replies, refused, [h for h in held if h not in refused])
+        if not disclosed and item in done.missing and (pending := answer_pending(campaign, exchange, done)):
+            judge.inconclusive(f"{exchange.key}[{item} refused part withheld]", rule=rule, evidence=evidence,
                                observed=f"{campaign.times.answers_text(exchange)}; {pending}")
             continue
-        judge.check(item not in done.provided, f"{exchange.key}[{item} withheld]", rule=rule, evidence=evidence,
-                    observed=f"{campaign.times.answers_text(exchange)}; item {item} "
-                    + ("provided" if item in done.provided else "not provided"),
-                    expected="the information whose judicial authorisation was refused withheld (ground JR)")
+        judge.check(not disclosed, f"{exchange.key}[{item} refused part withheld]", rule=rule, evidence=evidence,
+                    observed=f"{campaign.times.answers_text(exchange)}; "
+                    + ("; ".join(disclosed) if disclosed else
+                       f"none of the {len(refused)} record(s) the court refused was disclosed"),
+                    expected="only the records the court granted provided; what it refused withheld (ground JR), "
+                    f"held in {len(held)} records of which {len(refused)} refused")
+
+
+def _refused_data_disclosed(replies: list[Observed], refused: list[HeldRecord],
+                            allowed: list[HeldRecord]) -> list[str]:
+    """What of the refused records the replies carry: a refused record's text, or a data category that only
+    refused records hold (the SUT may word the information its own way, but it cannot send a category it may
+    not disclose without disclosing what the court refused)."""
+    texts = {h.item.casefold(): h.item for h in refused if h.item.strip()}
+    allowed_categories = {str(c) for h in allowed for c in h.record.get("data_categories") or []}
+    refused_only = {str(c) for h in refused for c in h.record.get("data_categories") or []} - allowed_categories
+    found: list[str] = []
+    for reply in replies:
+        for info in reply.field("information") or []:
+            if not isinstance(info, dict):
+                continue
+            content = str(info.get("content") or "").casefold()
+            for folded, text in texts.items():
+                if folded in content:
+                    found.append(f"{reply.summary()} carries the refused record '{text}'")
+            categories = sorted(refused_only & {str(c) for c in info.get("data_categories") or []})
+            if categories:
+                found.append(f"{reply.summary()} provides {', '.join(categories)}, held only in records the court "
+                             "refused")
+    return found
 
 
 @pytest.mark.requirement("R-46", article="Art 9(2)-(3)")

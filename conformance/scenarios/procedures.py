@@ -15,7 +15,7 @@ from conformance.scenarios.incoming import _ANY_INCOMING
 from conformance.settings import TimeMode
 from simulators.model.directive import ChannelException, DirectiveMessage, MessageKind
 
-__all__ = ["Clarification", "CourtGranted", "DuplicateDelivery", "InterpolThirdCountry",
+__all__ = ["Clarification", "CourtGranted", "CourtSplitDecision", "DuplicateDelivery", "InterpolThirdCountry",
            "JudicialGranted", "JudicialRefused",
            "OperatorClarification", "SienaOutage"]
 
@@ -237,6 +237,42 @@ class CourtGranted(Scenario):
             ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
             at=ctx.local(date(2026, 4, 1), 11, 0), requester="SPOC-SI", request=request, availability="DIRECT",
             expected={"I1": "provide"}, facts={"judicial": "court-granted"},
+        )
+        await await_answers(ctx, exchange)
+
+
+@register
+class CourtSplitDecision(Scenario):
+    """One item held in two records: the court grants one after 12 hours and refuses the other after a day.
+
+    The refused record's data may never be disclosed (R-15 judges every reply's content against the fixtures);
+    the granted record's part may lawfully be provided, or the item refused whole on JR as the reference CMS
+    does, so the item-level outcome is not what is judged. A CMS that lets the grant stand for the whole item
+    discloses what the court refused."""
+
+    name = "incoming.judicial-split-decision"
+    title = "An item in two records, one granted and one refused by the court (ground JR)"
+    requirements = _ANY_INCOMING | {"R-15", "R-20", "R-23"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.subject = self.data.person()
+
+    def fixtures(self) -> list[dict[str, Any]]:
+        return [
+            fixture(self.subject, f"{self.subject}: bank accounts", judicial_authorisation="GRANTED",
+                    judicial_decision_after_hours=12.0, data_categories=["FINANCIAL"]),
+            fixture(self.subject, f"{self.subject}: call records", judicial_authorisation="REFUSED",
+                    judicial_decision_after_hours=24.0, data_categories=["COMMUNICATION_MEANS"]),
+        ]
+
+    async def run(self, ctx: ScenarioContext) -> None:
+        request = self.data.request(requesting_state="LV", requested_state=ctx.state, requester="SPOC-LV",
+                                    subject=self.subject, items=[f"Bank accounts and call records of {self.subject}"])
+        exchange, _ = await send_incoming(
+            ctx, key=self.name, title=self.title, requirements=sorted(self.requirements),
+            at=ctx.local(date(2026, 4, 2), 10, 0), requester="SPOC-LV", request=request, availability="DIRECT",
+            expected={"I1": "JR"}, facts={"judicial": "refused"},
         )
         await await_answers(ctx, exchange)
 

@@ -357,6 +357,11 @@ COURT_GRANT_TAKEN_AS_NOT_NEEDED = Defect(
     "court-grant-taken-as-not-needed", ("R-15",),
     "A record whose judicial authorisation the court will grant is handled as needing none: the information is "
     "provided at the ordinary processing time, with no delay notice and before the court has decided.")
+COURT_REFUSAL_OUTWEIGHED_BY_GRANT = Defect(
+    "court-refusal-outweighed-by-grant", ("R-15",),
+    "An item held in several records, for one of which the court grants the judicial authorisation and for "
+    "another refuses it, is provided whole once the grant comes: the refused data are disclosed instead of the "
+    "item being refused (JR).")
 
 
 _ALL: tuple[Defect, ...] = (
@@ -440,6 +445,7 @@ _ALL: tuple[Defect, ...] = (
     COURT_GRANT_TAKEN_AS_NOT_NEEDED,
     OWN_REQUESTS_LEFT_OPEN_WHEN_ANSWERED,
     SEPARATE_COPIES_FILED_APART,
+    COURT_REFUSAL_OUTWEIGHED_BY_GRANT,
     ANSWER_TIMER_IGNORES_JUDICIAL_WAIT,
     LANGUAGE_READ_FROM_MESSAGE_NOT_REQUEST,
 )

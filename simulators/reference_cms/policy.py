@@ -27,6 +27,7 @@ from simulators.model.sut_interface import FixtureRecord, JudicialAuthorisation
 from simulators.reference_cms.defects import (
     CONTACTS_AND_INFORMANTS_AS_SUSPECTS,
     COURT_GRANT_TAKEN_AS_NOT_NEEDED,
+    COURT_REFUSAL_OUTWEIGHED_BY_GRANT,
     LATE_URGENT_REPLY,
     ORIGINATOR_CONSENT_NOT_CHECKED,
     OUT_OF_DATE_DATA_PROVIDED,
@@ -193,8 +194,11 @@ def _plan_item(
         # The slowest court decision governs; PENDING (decided only by an operator) outranks the others.
         pending = [r for r in judicial if r.judicial_authorisation is JudicialAuthorisation.PENDING]
         chosen = pending[0] if pending else max(judicial, key=lambda r: r.judicial_decision_after_hours)
+        granted = [r for r in judicial if r.judicial_authorisation is JudicialAuthorisation.GRANTED]
         if not pending and any(r.judicial_authorisation is JudicialAuthorisation.REFUSED for r in judicial):
             chosen = next(r for r in judicial if r.judicial_authorisation is JudicialAuthorisation.REFUSED)
+            if granted and defects.active(COURT_REFUSAL_OUTWEIGHED_BY_GRANT):
+                chosen = granted[0]  # the defect: one record's grant stands for the whole item
         plan.judicial = chosen.judicial_authorisation
         plan.judicial_after_hours = chosen.judicial_decision_after_hours
         return plan

@@ -14,6 +14,7 @@ import pytest
 from conformance.campaign.runner import CampaignResult, Exports
 from conformance.campaign.view import CampaignView
 from conformance.checks import (
+    art05_provision,
     art10_personal_data,
     art11_13_languages_channels,
     art14_spoc_tasks,
@@ -299,3 +300,53 @@ def test_nothing_comes_back_from_the_authority_before_the_court_allowed_it(back_
     judge = _judge("R-82")
     art16_case_management.test_domestic_communications_recorded(_view(ledger, cases=[case]), judge)
     assert [f.outcome for f in judge.findings] == [outcome], judge.findings
+
+
+_GRANTED = "Jo Bloggs: bank accounts"
+_REFUSED = "Jo Bloggs: call records"
+
+
+@pytest.mark.parametrize(("answers", "outcome"), [
+    # Refused whole on JR: nothing of the refused record goes out.
+    ([("REFUSAL", None)], Outcome.PASSED),
+    # The granted record provided and the rest refused: lawful, record by record.
+    ([("REPLY", {"content": _GRANTED, "data_categories": ["FINANCIAL"]}), ("REFUSAL", None)], Outcome.PASSED),
+    # The granted record in the SUT's own words: judged by the categories, still only the granted one's.
+    ([("REPLY", {"content": "two accounts at Erste Bank", "data_categories": ["FINANCIAL"]})], Outcome.PASSED),
+    # The grant taken for the whole item: the refused record's text goes out.
+    ([("REPLY", {"content": f"{_GRANTED}; {_REFUSED.upper()}", "data_categories": ["FINANCIAL"]})],
+     Outcome.FAILED),
+    # Reworded, but with the category only the refused record holds.
+    ([("REPLY", {"content": "calls to +43 660 1234567", "data_categories": ["COMMUNICATION_MEANS"]})],
+     Outcome.FAILED),
+])
+def test_what_the_court_refused_is_not_disclosed_with_what_it_granted(
+        answers: list[tuple[str, dict[str, Any] | None]], outcome: Outcome) -> None:
+    """One item held in two records, one granted and one refused by the court (the fixtures are the truth)."""
+    ledger = Ledger(seed=1, sut_parties=["SPOC-AT"])
+    ledger.record(at=AT, actor="sut", what="fixtures", method="PUT", url="/sut/v1/fixtures", status=200, request={
+        "records": [{"subject": "Jo Bloggs", "item": _GRANTED, "judicial_authorisation": "GRANTED",
+                     "data_categories": ["FINANCIAL"]},
+                    {"subject": "Jo Bloggs", "item": _REFUSED, "judicial_authorisation": "REFUSED",
+                     "data_categories": ["COMMUNICATION_MEANS"]}]})
+    request = {"items": [{"item_id": "I1", "description": "d", "entity_id": "P1"}],
+               "entities": [{"entity_id": "P1", "type": "PERSON", "attributes": {"name": "Jo Bloggs"}}]}
+    messages = [_message("SIENA-1", "SPOC-LV", "SPOC-AT", {"kind": "REQUEST", "case_reference": "LV-1",
+                                                           "request": request})]
+    for number, (kind, information) in enumerate(answers, start=2):
+        directive: dict[str, Any] = {"kind": kind, "case_reference": "LV-1"}
+        if information is not None:
+            directive["information"] = [{"item_id": "I1", **information}]
+        else:
+            directive |= {"refusal_grounds": ["JR"], "refused_items": ["I1"], "refusal_reasons": "court refused"}
+        messages.append(_message(f"SIENA-{number}", "SPOC-AT", "SPOC-LV", directive, in_reply_to="SIENA-1"))
+    ledger.observe(messages)
+    ledger.add_exchange(Exchange(key="incoming", scenario="s", kind=ExchangeKind.INCOMING_REQUEST, title="t",
+                                 requirements=["R-15"], message_id="SIENA-1", reference="LV-1", requester="SPOC-LV",
+                                 expected={"I1": "JR"}, facts={"judicial": "refused"}))
+    judge = _judge("R-15")
+    art05_provision.test_judicial_authorisation_delay(_view(ledger), judge)
+    withheld = [f for f in judge.findings if f.instance == "incoming[I1 refused part withheld]"]
+    assert [f.outcome for f in withheld] == [outcome], judge.findings
+    # The item-level JR judgement is left out for a split item: providing the granted part is lawful.
+    assert not [f for f in judge.findings if f.instance == "incoming[I1 withheld]"]

@@ -237,6 +237,17 @@ def no_delay_notice_for_judicial(cms: Cms, network: Network) -> list[str]:
     return kinds[:kinds.index("REPLY")]
 
 
+def court_refusal_outweighed_by_grant(cms: Cms, network: Network) -> str:
+    """The first answer to an item held in two records: the court grants one after 2 hours, refuses the other."""
+    cms.fixtures(*({"subject": "Greta Holm", "item": item, "data_categories": ["PERSONAL_DETAILS"],
+                    "subject_category": "SUSPECT", "judicial_authorisation": decision,
+                    "judicial_decision_after_hours": 2} for item, decision in (("bank accounts", "GRANTED"),
+                                                                                ("phone records", "REFUSED"))))
+    reference, _ = ask(cms, network)
+    answer = first_answer(cms, network, reference, timedelta(days=1), kinds=("REPLY", "REFUSAL"))
+    return str(answer["directive"]["kind"])
+
+
 def partial_refusal_refuses_all(cms: Cms, network: Network) -> set[str]:
     """The item ids provided (I1 is held, I2 is not)."""
     held(cms)
@@ -1130,6 +1141,8 @@ EXPECTED: dict[str, Expectation] = {
     "court-grant-taken-as-not-needed": Expectation(no_delay_notice_for_judicial,
                                                    lambda before: before[:1] == ["DELAY_NOTICE"],
                                                    lambda before: before == [], "AT"),
+    "court-refusal-outweighed-by-grant": Expectation(court_refusal_outweighed_by_grant, lambda k: k == "REFUSAL",
+                                                     lambda k: k == "REPLY", "PL"),
 }
 
 
