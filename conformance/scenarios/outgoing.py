@@ -22,6 +22,7 @@ from simulators.model.directive import (
     InformationItem,
     MessageKind,
     PersonalDataCategory,
+    RefusalGround,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "OutgoingByCompetentAuthorityCopyWithheld",
     "OutgoingByDesignatedAuthority",
     "OutgoingByDesignatedAuthorityCopyWithheld",
+    "OutgoingByDesignatedAuthorityPartlyAnswered",
     "OutgoingToCompetentAuthority",
     "OutgoingToSpoc",
     "OutgoingUrgent",
@@ -281,6 +283,49 @@ class OutgoingByDesignatedAuthoritySeparateCopy(_Stimulated):
         copied = await finnish.send_siena(copy, to=[ctx.spoc], subject=f"Copy: information {own_reference}",
                                           body="Copy of the information provided (Art 5(3))", scenario=ctx.name)
         exchange.add_event("separate_copy_received", copied.created_at, copied.message_id)
+        await ctx.after(timedelta(hours=1))
+
+
+@register
+class OutgoingByDesignatedAuthorityPartlyAnswered(_Stimulated):
+    name = "outgoing.designated-authority-partly-answered"
+    title = ("A domestic designated authority asks the Lithuanian SPOC, which provides one item and refuses the "
+             "other, each answer to the authority with the Art 5(3) copy to the SUT's SPOC")
+    # every answer reaches two of the SUT's mailboxes (the authority's and, in copy, the SPOC's); the case
+    # must conclude with the outcome the two answers give together (partially refused), each filed once.
+    requirements = _ANY_OUTGOING | {"R-01", "R-03", "R-04", "R-07", "R-08", "R-91"}
+    to_state = "LT"
+    by = "DESIGNATED_AUTHORITY"
+    hour = (12, 45)
+
+    def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
+        return {f"SPOC-{self.to_state}": "addressee", ctx.spoc: "copy:ART_4_1"}
+
+    async def after_sent(self, ctx: ScenarioContext, exchange: Exchange, sent: Observed) -> None:
+        await ctx.after(timedelta(hours=4))
+        lithuanian = ctx.network.spoc(self.to_state)
+        assert isinstance(lithuanian, DirectiveActor)
+        reference = sent.case_reference or exchange.reference or ""
+        language = sent.language or "en"
+        thread = {"to": [sent.sender], "in_reply_to": sent.message_id, "case_id": sent.case_id} \
+            if sent.channel == "SIENA" else {"to": [f"DLEA-{ctx.state}"]}
+        information = [InformationItem(item_id="I1", content=f"{self.subject}: no convictions in LT",
+                                       data_categories=[PersonalDataCategory.PERSONAL_DETAILS],
+                                       source_reliability="B", information_accuracy="2", last_updated=ctx.now)]
+        reply = await lithuanian.send_siena(
+            DirectiveMessage(kind=MessageKind.REPLY, case_reference=reference, language=language,
+                             information=information),
+            cc=[ctx.spoc], subject=f"Information {reference}", body="Information provided (item I1)",
+            scenario=ctx.name, **thread)
+        exchange.add_event("reply_with_copy_received", reply.created_at, reply.message_id)
+        await ctx.after(timedelta(hours=1))
+        refusal = await lithuanian.send_siena(
+            DirectiveMessage(kind=MessageKind.REFUSAL, case_reference=reference, language=language,
+                             refused_items=["I2"], refusal_grounds=[RefusalGround.NA],
+                             refusal_reasons="I2: Art 6(1)(a) - no address of the person is held in LT"),
+            cc=[ctx.spoc], subject=f"Refusal {reference}", body="Item I2 refused (Art 6(1)(a))",
+            scenario=ctx.name, **thread)
+        exchange.add_event("refusal_with_copy_received", refusal.created_at, refusal.message_id)
         await ctx.after(timedelta(hours=1))
 
 

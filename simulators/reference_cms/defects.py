@@ -362,6 +362,11 @@ COURT_REFUSAL_OUTWEIGHED_BY_GRANT = Defect(
     "An item held in several records, for one of which the court grants the judicial authorisation and for "
     "another refuses it, is provided whole once the grant comes: the refused data are disclosed instead of the "
     "item being refused (JR).")
+ANSWER_COPY_PROCESSED_AGAIN = Defect(
+    "answer-copy-processed-again", ("R-91",),
+    "An answer to a domestic designated authority's own request reaches the authority and, in copy, the SPOC "
+    "(Art 5(3) §2); the SPOC's delivery is processed as an answer of its own instead of being recorded with "
+    "the first: each reply or refusal is applied twice, so a request answered in part ends refused, or replied.")
 
 
 _ALL: tuple[Defect, ...] = (
@@ -448,6 +453,7 @@ _ALL: tuple[Defect, ...] = (
     COURT_REFUSAL_OUTWEIGHED_BY_GRANT,
     ANSWER_TIMER_IGNORES_JUDICIAL_WAIT,
     LANGUAGE_READ_FROM_MESSAGE_NOT_REQUEST,
+    ANSWER_COPY_PROCESSED_AGAIN,
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

@@ -21,7 +21,11 @@ from simulators.model.parties import PartyKind, UnknownPartyError
 from simulators.model.parties import party as party_of
 from simulators.model.sut_interface import AuditOperation, CaseDirection, CaseKind, Communication
 from simulators.reference_cms.context import Context
-from simulators.reference_cms.defects import ANSWERS_FILED_BY_REFERENCE_ONLY, DUPLICATE_DELIVERY_OPENS_SECOND_CASE
+from simulators.reference_cms.defects import (
+    ANSWER_COPY_PROCESSED_AGAIN,
+    ANSWERS_FILED_BY_REFERENCE_ONLY,
+    DUPLICATE_DELIVERY_OPENS_SECOND_CASE,
+)
 from simulators.reference_cms.policy import entity_key
 from simulators.reference_cms.store import CaseState, InboxItem
 
@@ -38,6 +42,8 @@ __all__ = [
 ]
 
 _log = logging.getLogger("reference_cms.incoming")
+# What answers one of the state's own requests (answers_received.py files them with its case).
+_ANSWERS = (MessageKind.REPLY, MessageKind.REFUSAL, MessageKind.DELAY_NOTICE, MessageKind.CLARIFICATION_REQUEST)
 
 
 def new_case(ctx: Context, **fields: Any) -> CaseState:
@@ -103,6 +109,8 @@ class Intake:
             answered_here = any((c := ctx.store.case(case_id)) is not None and c.direction is CaseDirection.INCOMING
                                 for case_id in known)
         opens_request = kind is MessageKind.REQUEST and addressed and not answered_here
+        if kind in _ANSWERS and addressed and not answered_here and ctx.defects.active(ANSWER_COPY_PROCESSED_AGAIN):
+            return False  # the defect: the copy in the second own mailbox is handled as an answer of its own
         if not seen_here and not opens_request:
             # The same message in a second own mailbox: e.g. the CC to the SPOC of its own authority's request.
             ctx.store.add_communication(known[0], self.communication(item, directive))

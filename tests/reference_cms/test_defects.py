@@ -900,6 +900,34 @@ def separate_copies_filed_apart(cms: Cms, network: Network) -> bool:
     return any(c["message_id"] == copy["message_id"] for c in cms.case(result["case_id"])["communications"])
 
 
+def answer_copy_processed_again(cms: Cms, network: Network) -> str | None:
+    """The outcome of a designated authority's request that the German SPOC answers in part: a reply (item I1) and
+    a refusal (item I2), each to the authority with the Art 5(3) copy to the SPOC, so each reaches two mailboxes."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun",
+                                                    "by": "DESIGNATED_AUTHORITY",
+                                                    "items": ["criminal record", "address"]})
+    request = message(network, result["message_ids"][0])
+    reference = request["directive"]["case_reference"]
+    language = request["directive"]["language"]
+    answers = [
+        {"kind": "REPLY", "case_reference": reference, "language": language,
+         "information": [{"item_id": "I1", "content": "no record", "data_categories": []}]},
+        {"kind": "REFUSAL", "case_reference": reference, "language": language, "refused_items": ["I2"],
+         "refusal_grounds": ["NA"], "refusal_reasons": "I2: no address is held"},
+    ]
+    for directive in answers:
+        sent = network.send("SPOC-DE", {**request_body(reference, sender="SPOC-DE", to=request["sender"],
+                                                       cc=[spoc(cms)]),
+                                        "in_reply_to": request["message_id"], "directive": directive})
+        cms.case_of(sent["message_id"])
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and len([c for c in cms.case(result["case_id"])["communications"]
+                                                   if c["message_id"] == sent["message_id"]]) < 2:
+            time.sleep(0.05)
+        cms.settle()
+    return cms.case(result["case_id"]).get("outcome")
+
+
 def answer_timer_ignores_judicial_wait(cms: Cms, network: Network) -> list[tuple[str, str]]:
     """The case's communications with the domestic authority two days after a request awaiting the court was
     handed over to it (the court does not decide in that time)."""
@@ -1137,6 +1165,8 @@ EXPECTED: dict[str, Expectation] = {
     "copy-read-first-files-request-as-copy": Expectation(copy_read_first_files_request_as_copy,
                                                          lambda kinds: "REPLY" in kinds, lambda kinds: kinds == [],
                                                          "CH"),
+    "answer-copy-processed-again": Expectation(answer_copy_processed_again, lambda o: o == "PARTIALLY_REFUSED",
+                                               lambda o: o in ("REFUSED", "REPLIED"), "LU"),
     # The same request as for no-delay-notice-for-judicial: a court that grants after 10 hours.
     "court-grant-taken-as-not-needed": Expectation(no_delay_notice_for_judicial,
                                                    lambda before: before[:1] == ["DELAY_NOTICE"],
