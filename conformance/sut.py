@@ -3,8 +3,9 @@
 The harness reaches the CMS only through this interface and the channels. The contract is
 `simulators.model.sut_interface`, defined once: every fixture set, stimulus and decision the client
 sends is checked against its model there first (a body off the contract is the harness's error, and
-is raised as such, before the CMS could be blamed). The export models here are lenient views of the
-contract's (extra fields kept, most fields optional): a vendor CMS that exports less is judged
+is raised as such, before the CMS could be blamed). The export models here (`ExportedCaseRecord`,
+`ExportedCommunication`, `ExportedAuditEntry`, `ReportedAgenda`) are lenient views of the contract's
+(extra fields kept, most fields optional): a vendor CMS that exports less is judged
 "inconclusive" on what it does not export, never crashes the campaign. Each field a view reads is a
 field of its contract model (checked when this module is imported), so a view cannot drift from the
 contract unnoticed.
@@ -28,12 +29,12 @@ from conformance.campaign.http import HttpCaller, HttpProblem, parse_time
 from simulators.model import sut_interface as contract
 
 __all__ = [
-    "Agenda",
-    "AuditEntry",
-    "CaseRecord",
-    "Communication",
+    "ExportedAuditEntry",
+    "ExportedCaseRecord",
+    "ExportedCommunication",
     "ManualStepNotDone",
     "OffContractBody",
+    "ReportedAgenda",
     "SutClient",
     "SutInfo",
 ]
@@ -50,7 +51,7 @@ class SutInfo(BaseModel):
     product: str | None = None
 
 
-class Communication(BaseModel):
+class ExportedCommunication(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     message_id: str | None = None
@@ -68,7 +69,7 @@ class Communication(BaseModel):
     in_reply_to: str | None = None
 
 
-class CaseRecord(BaseModel):
+class ExportedCaseRecord(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     case_id: str
@@ -86,7 +87,7 @@ class CaseRecord(BaseModel):
     cross_check_matches: list[dict[str, Any]] = Field(default_factory=list)
     europol_decision: Any = None
     retention_review_due: datetime | None = None
-    communications: list[Communication] = Field(default_factory=list)
+    communications: list[ExportedCommunication] = Field(default_factory=list)
     # Optional details a CMS may export (the reference CMS does); absent ones make checks inconclusive.
     own_party: str | None = None
     counterpart_state: str | None = None
@@ -110,11 +111,11 @@ class CaseRecord(BaseModel):
             return str(found) if found else None
         return str(value) if value else None
 
-    def communication(self, message_id: str) -> Communication | None:
+    def communication(self, message_id: str) -> ExportedCommunication | None:
         return next((c for c in self.communications if c.message_id == message_id), None)
 
 
-class AuditEntry(BaseModel):
+class ExportedAuditEntry(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     at: datetime | None = None
@@ -127,7 +128,7 @@ class AuditEntry(BaseModel):
     data: str | None = None
 
 
-class Agenda(BaseModel):
+class ReportedAgenda(BaseModel):
     """What the CMS plans to do next (optional operation `GET /sut/v1/agenda`)."""
 
     model_config = ConfigDict(extra="allow")
@@ -145,10 +146,10 @@ class Agenda(BaseModel):
 # Each lenient view and the contract model it reads (its fields must be the contract's).
 _VIEWS: tuple[tuple[type[BaseModel], type[BaseModel]], ...] = (
     (SutInfo, contract.Info),
-    (Communication, contract.Communication),
-    (CaseRecord, contract.CaseRecord),
-    (AuditEntry, contract.AuditEntry),
-    (Agenda, contract.Agenda),
+    (ExportedCommunication, contract.Communication),
+    (ExportedCaseRecord, contract.CaseRecord),
+    (ExportedAuditEntry, contract.AuditEntry),
+    (ReportedAgenda, contract.Agenda),
 )
 
 
@@ -218,7 +219,7 @@ class SutClient:
                                        record="stimulus", actor="sut", allowed=(404, 405, 409, 501))
         return reply.status < 400
 
-    async def agenda(self) -> Agenda | None:
+    async def agenda(self) -> ReportedAgenda | None:
         if self._agenda_supported is False:
             return None
         reply = await self.caller.call("GET", "/sut/v1/agenda", allowed=(404, 405, 501))
@@ -226,16 +227,16 @@ class SutClient:
             self._agenda_supported = False
             return None
         self._agenda_supported = True
-        return Agenda.model_validate(reply.body)
+        return ReportedAgenda.model_validate(reply.body)
 
-    async def quiescence(self, wait: float) -> Agenda | None:
+    async def quiescence(self, wait: float) -> ReportedAgenda | None:
         """The quiescence signal (`GET /sut/v1/agenda?wait=`): an agenda with `idle` set once the SUT has nothing
         due at or before the network time, or after `wait` real seconds; None when the SUT does not offer it."""
         if self._agenda_supported is False or self._quiescence_supported is False:
             return None
         reply = await self.caller.call("GET", "/sut/v1/agenda", params={"wait": f"{wait:g}"},
                                        allowed=(400, 404, 405, 422, 501))
-        agenda = Agenda.model_validate(reply.body) if reply.status < 400 else None
+        agenda = ReportedAgenda.model_validate(reply.body) if reply.status < 400 else None
         self._quiescence_supported = agenda is not None and agenda.idle is not None
         return agenda if self._quiescence_supported else None
 
@@ -266,14 +267,14 @@ class SutClient:
 
     # -- exports ------------------------------------------------------------------------------
 
-    async def cases(self) -> list[CaseRecord]:
+    async def cases(self) -> list[ExportedCaseRecord]:
         reply = await self.caller.call("GET", "/sut/v1/cases")
-        return [CaseRecord.model_validate(c) for c in reply.body.get("cases", [])]
+        return [ExportedCaseRecord.model_validate(c) for c in reply.body.get("cases", [])]
 
-    async def audit_log(self, since: datetime | None = None) -> list[AuditEntry]:
+    async def audit_log(self, since: datetime | None = None) -> list[ExportedAuditEntry]:
         params = {"since": since.isoformat().replace("+00:00", "Z")} if since else None
         reply = await self.caller.call("GET", "/sut/v1/audit-log", params=params)
-        return [AuditEntry.model_validate(e) for e in reply.body.get("entries", [])]
+        return [ExportedAuditEntry.model_validate(e) for e in reply.body.get("entries", [])]
 
     async def statistics(self, year: int) -> dict[str, Any] | None:
         reply = await self.caller.call("GET", "/sut/v1/statistics", params={"year": str(year)},

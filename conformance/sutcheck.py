@@ -31,7 +31,7 @@ import aiohttp
 import jsonschema_rs
 from pydantic import ValidationError
 
-from conformance.sut import AuditEntry, CaseRecord, SutInfo
+from conformance.sut import ExportedAuditEntry, ExportedCaseRecord, SutInfo
 from simulators.model.parties import party_directory
 from simulators.reference_cms.openapi import build_openapi
 
@@ -343,10 +343,10 @@ async def _fixtures(sut: _Http) -> list[PreflightFinding]:
 async def _exports(sut: _Http, document: dict[str, Any]) -> list[PreflightFinding]:
     year = str(datetime.now().year)
     exports: list[tuple[str, str, dict[str, str] | None, Callable[[Any], object]]] = [
-        ("exports.cases", "/sut/v1/cases", None, lambda b: [CaseRecord.model_validate(c) for c in b["cases"]]),
+        ("exports.cases", "/sut/v1/cases", None, lambda b: [ExportedCaseRecord.model_validate(c) for c in b["cases"]]),
         ("exports.messages", "/sut/v1/messages", None, lambda b: list(b["messages"])),
         ("exports.audit_log", "/sut/v1/audit-log", None,
-         lambda b: [AuditEntry.model_validate(e) for e in b["entries"]]),
+         lambda b: [ExportedAuditEntry.model_validate(e) for e in b["entries"]]),
         ("exports.statistics", "/sut/v1/statistics", {"year": year}, lambda b: dict(b)),
     ]
     found = []

@@ -24,7 +24,7 @@ from conformance.ledger import Ledger
 from conformance.scenarios.base import Scenario, ScenarioContext
 from conformance.scenarios.data import ScenarioData
 from conformance.settings import CampaignSettings, TimeMode
-from conformance.sut import AuditEntry, CaseRecord, ManualStepNotDone, SutClient, SutInfo
+from conformance.sut import ExportedAuditEntry, ExportedCaseRecord, ManualStepNotDone, SutClient, SutInfo
 
 __all__ = ["CampaignResult", "Endpoints", "Exports", "Progress", "run_campaign"]
 
@@ -42,12 +42,12 @@ class Exports:
     """What the SUT exported at one moment of the campaign."""
 
     at: datetime
-    cases: list[CaseRecord] = field(default_factory=list)
-    audit: list[AuditEntry] = field(default_factory=list)
+    cases: list[ExportedCaseRecord] = field(default_factory=list)
+    audit: list[ExportedAuditEntry] = field(default_factory=list)
     statistics: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
-    def case_of(self, message_id: str | None, reference: str | None = None) -> CaseRecord | None:
+    def case_of(self, message_id: str | None, reference: str | None = None) -> ExportedCaseRecord | None:
         if message_id:
             for case in self.cases:
                 if case.communication(message_id) is not None:

@@ -56,7 +56,7 @@ from datetime import datetime, timedelta
 from conformance.actors import NetworkControl
 from conformance.ledger import Ledger, Observed
 from conformance.settings import CampaignSettings
-from conformance.sut import Agenda, SutClient
+from conformance.sut import ReportedAgenda, SutClient
 
 __all__ = ["QUIET_PERIOD", "SIGNAL", "Timeline"]
 
@@ -96,7 +96,7 @@ class Timeline:
         self.started_at = settings.start_utc
         self._boundaries: list[datetime] = []
         self._last_fetch: datetime | None = None
-        self.agenda: Agenda | None = None
+        self.agenda: ReportedAgenda | None = None
         self.steps = 0
         self.settle_timeouts = 0
         self._agenda_trusted = True

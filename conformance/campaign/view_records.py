@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.campaign.runner import Exports
 from conformance.ledger import Exchange, Observed
-from conformance.sut import CaseRecord, Communication
+from conformance.sut import ExportedCaseRecord, ExportedCommunication
 
 __all__ = ["CampaignRecords"]
 
@@ -16,7 +16,7 @@ class CampaignRecords:
         self.exports = exports
         self.sut_parties = sut_parties
 
-    def case(self, exchange: Exchange, exports: Exports | None = None) -> CaseRecord | None:
+    def case(self, exchange: Exchange, exports: Exports | None = None) -> ExportedCaseRecord | None:
         source = exports or self.exports
         if exchange.sut_case_id:
             found = next((c for c in source.cases if c.case_id == exchange.sut_case_id), None)
@@ -24,10 +24,10 @@ class CampaignRecords:
                 return found
         return source.case_of(exchange.message_id, exchange.reference)
 
-    def cases_of_message(self, message_id: str) -> list[CaseRecord]:
+    def cases_of_message(self, message_id: str) -> list[ExportedCaseRecord]:
         return [c for c in self.exports.cases if c.communication(message_id) is not None]
 
-    def internal_copies(self, message: Observed, party: str) -> list[Communication]:
+    def internal_copies(self, message: Observed, party: str) -> list[ExportedCommunication]:
         """Copies of `message` to one of the SUT's own parties that never crossed a channel (recorded as such).
 
         A CMS serving both the SPOC and a domestic authority may hand the SPOC its copy inside the CMS

@@ -11,7 +11,7 @@ from conformance.campaign.runner import Exports
 from conformance.campaign.view import CampaignView
 from conformance.ledger import Exchange, Observed
 from conformance.settings import TimeMode
-from conformance.sut import Communication
+from conformance.sut import ExportedCommunication
 from conformance.verdicts import DeadlineJudgement, Judge, describe_gap, judge_deadline, message_evidence, utc_text
 from reports.results import Evidence, Outcome
 from simulators.model.parties import state as state_of
@@ -313,7 +313,7 @@ def copy_finding(
 
 
 def _internal_copy_finding(view: CampaignView, judge: Judge, instance: str, original: Observed, party: str,
-                           internal: list[Communication], *, rule: str, evidence: list[Evidence]) -> None:
+                           internal: list[ExportedCommunication], *, rule: str, evidence: list[Evidence]) -> None:
     """A copy that stayed inside the CMS has only the CMS's time: against the original's network time, or, when
     the SUT keeps a clock of its own (declared mode), against the time it recorded for the original."""
     tolerance = view.settings.copy_tolerance

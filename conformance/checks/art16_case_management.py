@@ -16,7 +16,7 @@ from conformance.checks._support import (
     limit_availability,
 )
 from conformance.ledger import Exchange, ExchangeKind, Observed
-from conformance.sut import AuditEntry, Communication
+from conformance.sut import ExportedAuditEntry, ExportedCommunication
 from conformance.verdicts import Judge, utc_text
 from reports.results import Outcome
 from simulators.model.deadlines import DeadlineMode, compute_deadline
@@ -87,7 +87,7 @@ def test_requests_and_communications_recorded(campaign: CampaignView, judge: Jud
     judge.else_not_applicable("no exchange took place")
 
 
-def _returned_before_possible(exchange: Exchange, national: list[Communication], authority: str) -> list[str]:
+def _returned_before_possible(exchange: Exchange, national: list[ExportedCommunication], authority: str) -> list[str]:
     """Communications from the authority that the flow the harness drove cannot have produced: an answer back
     before the operator (the harness) handed the request over, or, for information awaiting the court, before
     the court (the harness) granted the authorisation (none at all if it never did)."""
@@ -319,7 +319,7 @@ def _operations_the_flow_implies(exported: CampaignView, exchange: Exchange) -> 
     return implied
 
 
-def _audit_problems(exported: CampaignView, exchange: Exchange, entries: list[AuditEntry]) -> list[str]:
+def _audit_problems(exported: CampaignView, exchange: Exchange, entries: list[ExportedAuditEntry]) -> list[str]:
     operations = {e.operation for e in entries}
     problems = [f"no {needed} entry" for needed in ("COLLECTION", "CONSULTATION") if needed not in operations]
     problems += [f"no {operation} entry although {why}"

@@ -19,7 +19,7 @@ from conformance.campaign.http import HttpProblem
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.scenarios.base import ScenarioContext
 from conformance.settings import TimeMode
-from conformance.sut import CaseRecord, ManualStepNotDone
+from conformance.sut import ExportedCaseRecord, ManualStepNotDone
 from simulators.model.directive import ChannelException, DirectiveMessage, InformationRequest, MessageKind
 
 __all__ = [
@@ -190,7 +190,7 @@ async def decide(ctx: ScenarioContext, exchange: Exchange, body: dict[str, Any],
     return True
 
 
-async def _case_in_real_time(ctx: ScenarioContext, exchange: Exchange) -> CaseRecord | None:
+async def _case_in_real_time(ctx: ScenarioContext, exchange: Exchange) -> ExportedCaseRecord | None:
     """Real time mode decides at once, maybe before the SUT has opened the case of what it was just sent:
     it gets the real wait (--real-wait) to do so."""
     give_up = time.monotonic() + ctx.settings.real_mode_wait
@@ -206,7 +206,7 @@ async def _nothing() -> dict[str, Any] | None:
     return None
 
 
-async def find_case(ctx: ScenarioContext, exchange: Exchange) -> CaseRecord | None:
+async def find_case(ctx: ScenarioContext, exchange: Exchange) -> ExportedCaseRecord | None:
     """The SUT's case record of an exchange: by a communication carrying its message id, else by reference."""
     cases = await ctx.sut.cases()
     for case in cases:

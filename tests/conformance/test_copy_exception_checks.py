@@ -16,14 +16,14 @@ from conformance.campaign.view import CampaignView
 from conformance.checks import art04_requests, art05_provision
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.settings import CampaignSettings
-from conformance.sut import CaseRecord, SutInfo
+from conformance.sut import ExportedCaseRecord, SutInfo
 from conformance.verdicts import Judge
 from reports.results import Outcome
 
 AT = datetime(2026, 3, 31, 14, tzinfo=UTC)
 
 
-def _view(ledger: Ledger, cases: list[CaseRecord] | None = None) -> CampaignView:
+def _view(ledger: Ledger, cases: list[ExportedCaseRecord] | None = None) -> CampaignView:
     result = CampaignResult(
         settings=CampaignSettings(), ledger=ledger, info=SutInfo(state="AT", parties=["SPOC-AT", "DLEA-AT"]),
         scenarios=[], requirements=[], network_start=AT, network_end=AT, wall_seconds=0.0, steps=0,
@@ -82,7 +82,7 @@ def test_reply_to_designated_authority_without_copy_needs_a_listed_ground(
     ledger.add_exchange(Exchange(key="withheld", scenario="s", kind=ExchangeKind.INCOMING_REQUEST, title="t",
                                  requirements=["R-18"], message_id="SIENA-10", reference="FR-1",
                                  requester="DLEA-FR"))
-    case = CaseRecord(case_id="AT-2026-000001", copy_exception=case_ground,
+    case = ExportedCaseRecord(case_id="AT-2026-000001", copy_exception=case_ground,
                       communications=[{"message_id": "SIENA-10"}, {"message_id": "SIENA-11"}])
     judge = Judge(check_id="R-18", title="t", requirements=("R-18",), article="Art 5(3) §3")
     art05_provision.test_withheld_copy_records_ground(_view(ledger, [case]), judge)

@@ -22,7 +22,7 @@ from conformance.checks import (
 )
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.settings import CampaignSettings
-from conformance.sut import AuditEntry, CaseRecord, SutInfo
+from conformance.sut import ExportedAuditEntry, ExportedCaseRecord, SutInfo
 from conformance.verdicts import Judge
 from reports.results import Outcome
 
@@ -30,7 +30,7 @@ AT = datetime(2026, 3, 31, 14, tzinfo=UTC)
 DATED = "2025-11-04T09:15:00+00:00"
 
 
-def _view(ledger: Ledger, *, cases: list[CaseRecord] | None = None, audit: list[AuditEntry] | None = None,
+def _view(ledger: Ledger, *, cases: list[ExportedCaseRecord] | None = None, audit: list[ExportedAuditEntry] | None = None,
           settings: CampaignSettings | None = None) -> CampaignView:
     result = CampaignResult(
         settings=settings or CampaignSettings(), ledger=ledger, info=SutInfo(state="AT", parties=["SPOC-AT"]),
@@ -105,14 +105,14 @@ def test_date_of_last_update_as_the_database_holds_it(held: str | None, given: s
         assert [f.outcome for f in judge.findings] == [outcome], requirement
 
 
-def _audited_clarification(operations: list[str]) -> tuple[Ledger, list[CaseRecord], list[AuditEntry]]:
+def _audited_clarification(operations: list[str]) -> tuple[Ledger, list[ExportedCaseRecord], list[ExportedAuditEntry]]:
     ledger = _campaign({}, {"data_categories": ["PERSONAL_DETAILS"]}, requirements=("R-88",))
     ledger.observe([_message("SIENA-3", "SPOC-DE", "SPOC-AT", {
         "kind": "CLARIFICATION", "case_reference": "DE-1", "amended_request": {"reference": "DE-1"}})])
     ledger.exchanges["incoming"].add_event("clarification_received", AT, "SIENA-3")
-    case = CaseRecord(case_id="AT-1", reference="DE-1",
+    case = ExportedCaseRecord(case_id="AT-1", reference="DE-1",
                       communications=[{"message_id": m} for m in ("SIENA-1", "SIENA-2", "SIENA-3")])
-    audit = [AuditEntry(at=AT, actor="clerk", operation=op, case_id="AT-1", justification="j",
+    audit = [ExportedAuditEntry(at=AT, actor="clerk", operation=op, case_id="AT-1", justification="j",
                         recipient="SPOC-DE" if op == "DISCLOSURE" else None) for op in operations]
     return ledger, [case], audit
 
@@ -164,7 +164,7 @@ def test_conclusion_is_judged_against_the_channels(status: str, outcome: str | N
                                                    expected: list[Outcome]) -> None:
     ledger = _campaign({"subject_category": "SUSPECT"}, {"data_categories": ["PERSONAL_DETAILS"]},
                        requirements=("R-91",))
-    case = CaseRecord(case_id="AT-1", direction="INCOMING", kind="REQUEST", reference="DE-1", status=status,
+    case = ExportedCaseRecord(case_id="AT-1", direction="INCOMING", kind="REQUEST", reference="DE-1", status=status,
                       outcome=outcome, concluded_at=AT if concluded else None,
                       retention_review_due=datetime(2026, 9, 27, 14, tzinfo=UTC),
                       communications=[{"message_id": "SIENA-1", "channel": "SIENA", "direction": "INCOMING"}])
@@ -194,7 +194,7 @@ def test_own_request_concludes_when_the_requested_state_answers(status: str, out
     ])
     ledger.add_exchange(Exchange(key="outgoing", scenario="s", kind=ExchangeKind.OUTGOING_REQUEST, title="t",
                                  requirements=["R-91"], message_id="SIENA-1", reference="AT-1"))
-    case = CaseRecord(case_id="AT-1", direction="OUTGOING", kind="REQUEST", reference="AT-1", status=status,
+    case = ExportedCaseRecord(case_id="AT-1", direction="OUTGOING", kind="REQUEST", reference="AT-1", status=status,
                       outcome=outcome, concluded_at=AT if concluded else None,
                       retention_review_due=datetime(2026, 9, 27, 14, tzinfo=UTC),
                       communications=[{"message_id": m, "channel": "SIENA"} for m in ("SIENA-1", "SIENA-2")])
@@ -266,7 +266,7 @@ def test_a_reply_is_recorded_in_the_case_of_the_request_it_answers(reply_in: str
     exchange.add_event("reply_received", AT, "SIENA-2")
     held = {"AT-1": [{"message_id": "SIENA-1"}], "AT-2": []}
     held[reply_in].append({"message_id": "SIENA-2"})
-    cases = [CaseRecord.model_validate({"case_id": case_id, "communications": communications})
+    cases = [ExportedCaseRecord.model_validate({"case_id": case_id, "communications": communications})
              for case_id, communications in held.items()]
     judge = _judge("R-81")
     art16_case_management.test_requests_and_communications_recorded(_view(ledger, cases=cases), judge)
@@ -296,7 +296,7 @@ def test_nothing_comes_back_from_the_authority_before_the_court_allowed_it(back_
         communications.append({"message_id": "NATIONAL-AT-2", "channel": "NATIONAL", "direction": "INCOMING",
                                "kind": "HAND_BACK", "sender": "LEA-AT", "recipients": ["SPOC-AT"],
                                "counterpart": "LEA-AT", "at": back_at.isoformat()})
-    case = CaseRecord.model_validate({"case_id": "AT-1", "reference": "BE-1", "communications": communications})
+    case = ExportedCaseRecord.model_validate({"case_id": "AT-1", "reference": "BE-1", "communications": communications})
     judge = _judge("R-82")
     art16_case_management.test_domestic_communications_recorded(_view(ledger, cases=[case]), judge)
     assert [f.outcome for f in judge.findings] == [outcome], judge.findings

@@ -19,7 +19,7 @@ from conformance.campaign.view import CampaignView
 from conformance.checks import art11_13_languages_channels, art16_case_management, art18_statistics
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.settings import CampaignSettings
-from conformance.sut import AuditEntry, CaseRecord, SutInfo
+from conformance.sut import ExportedAuditEntry, ExportedCaseRecord, SutInfo
 from conformance.verdicts import Judge
 from reports.results import Outcome
 
@@ -52,15 +52,15 @@ def _exchange(key: str, request: Observed) -> Exchange:
                     counterpart=request.sender, urgent=False, sent_at=request.created_at)
 
 
-def _case(case_id: str, request: Observed, *answers: Observed, europol: str | None = None) -> CaseRecord:
+def _case(case_id: str, request: Observed, *answers: Observed, europol: str | None = None) -> ExportedCaseRecord:
     coms: list[dict[str, Any]] = [{"message_id": request.message_id, "direction": "INCOMING", "channel": "SIENA"}]
     coms += [{"message_id": m.message_id, "direction": "OUTGOING", "channel": "SIENA"} for m in answers]
-    return CaseRecord(case_id=case_id, direction="INCOMING", kind="REQUEST", reference=request.case_reference,
+    return ExportedCaseRecord(case_id=case_id, direction="INCOMING", kind="REQUEST", reference=request.case_reference,
                       europol_decision=europol, communications=coms)
 
 
-def _audit(case_id: str, *operations: str) -> list[AuditEntry]:
-    return [AuditEntry(at=START, actor="officer-1", operation=op, case_id=case_id, justification="Art 16",
+def _audit(case_id: str, *operations: str) -> list[ExportedAuditEntry]:
+    return [ExportedAuditEntry(at=START, actor="officer-1", operation=op, case_id=case_id, justification="Art 16",
                        recipient="SPOC-SE" if op == "DISCLOSURE" else None) for op in operations]
 
 
