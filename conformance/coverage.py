@@ -6,8 +6,8 @@ request, the fixtures it loaded (a generated exchange records the row it was bui
 `facts["profile"]`), the network time it sent at (labels night, weekend, holiday, dst), the court's
 decision it stood in for (`facts["judicial"]`), a clarification it asked or gave, which of two own mailboxes
 it let a copied message reach first (`facts["delivery_order"]`).
-An exchange exercises a requirement it names (the scenario's, or for a generated one the model's,
-requirements) when its profile has the target's values.
+An exchange exercises a requirement it is judged by (conformance.selection: the model admits it, or its
+scenario declared it) when its profile has the target's values.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from datetime import timedelta
 from conformance.applicability import Applicability, Profile
 from conformance.catalogue import Catalogue
 from conformance.ledger import Exchange, ExchangeKind
+from conformance.selection import judged_by
 from reports.results import ApplicabilityCoverage, RequirementApplicability, TargetCoverage
 from simulators.model.parties import PartyKind, UnknownPartyError, UnknownStateError, party
 from simulators.model.parties import state as state_of
@@ -164,7 +165,7 @@ def coverage_matrix(catalogue: Catalogue, exchanges: Iterable[Exchange], sut_sta
         applicability = catalogue.applicability_of(rid)
         if applicability is None:
             continue
-        exercising = [(e, p) for e, p in done if rid in e.requirements]
+        exercising = [(e, p) for e, p in done if judged_by(catalogue, rid, e, p)]
         targets = _targets(applicability, exercising)
         rows.append(RequirementApplicability(
             requirement=rid, article=catalogue.get(rid).article, why=applicability.why,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from conformance.campaign.conformance_run import ConformanceRun
-from conformance.scenarios.library import load_scenarios
+from conformance.scenarios.library import gives_evidence_on, load_scenarios
 from conformance.verdicts import Judge
 from reports.results import (
     BasisStatus,
@@ -110,9 +110,8 @@ def _broken_scenarios(run: ConformanceRun, ids: Sequence[str]) -> dict[str, str]
     if run.result is None or not run.result.scenario_failures:
         return {}
     scenarios = load_scenarios()
-    wanted = set(ids)
     return {name: why for name, why in run.result.scenario_failures.items()
-            if name in scenarios and scenarios[name].requirements & wanted}
+            if name in scenarios and gives_evidence_on(scenarios[name], ids)}
 
 
 def _basis(run: ConformanceRun, ids: Sequence[str]) -> BasisStatus:

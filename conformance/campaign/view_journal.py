@@ -11,9 +11,13 @@ from datetime import datetime
 
 from pydantic import PrivateAttr
 
+from conformance.applicability import Profile
 from conformance.campaign.runner import CampaignResult
+from conformance.catalogue import load_catalogue
+from conformance.coverage import profile_of
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.scenarios.flows import ANSWER_KINDS, belongs_to
+from conformance.selection import judged_by
 from conformance.verdicts import message_evidence
 from reports.results import Evidence
 from simulators.model.channels import channel_spec
@@ -116,6 +120,7 @@ class CampaignJournal:
 
     def __init__(self, result: CampaignResult) -> None:
         self.result = result
+        self._profiles: dict[str, Profile] = {}  # exchange key -> profile: read by every check, made once
 
     @property
     def ledger(self) -> Ledger:
@@ -148,13 +153,23 @@ class CampaignJournal:
         return [m for m in ledger.left_out if m.sender in parties or parties & set(m.recipients)]
 
     def exchanges(self, *kinds: ExchangeKind, requirement: str | None = None) -> list[Exchange]:
+        """The exchanges of the kinds (all without), those `requirement` judges (conformance.selection) if given."""
         ledger = self.ledger
         found = [
             e for e in ledger.exchanges.values()
-            if (not kinds or e.kind in kinds) and (requirement is None or requirement in e.requirements)
+            if (not kinds or e.kind in kinds) and (requirement is None or self.judged_by(requirement, e))
             and not (isinstance(ledger, LedgerAsOf) and ledger.opened_after(e))
         ]
         return sorted(found, key=lambda e: (e.sent_at or self.result.network_start, e.key))
+
+    def judged_by(self, requirement: str, exchange: Exchange) -> bool:
+        """Whether the requirement judges the exchange: its scenario declared it or the applicability model admits it."""
+        profile = self._profiles.get(exchange.key)
+        if profile is None:
+            settings = self.result.settings
+            profile = self._profiles[exchange.key] = profile_of(exchange, settings.sut_state,
+                                                                settings.delay_update_within)
+        return judged_by(load_catalogue(), requirement, exchange, profile)
 
     def incoming(self, requirement: str | None = None) -> list[Exchange]:
         return self.exchanges(ExchangeKind.INCOMING_REQUEST, requirement=requirement)

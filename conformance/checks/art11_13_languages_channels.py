@@ -26,8 +26,8 @@ def test_english_accepted(campaign: CampaignView, judge: Judge) -> None:
     """A request in English is accepted and answered, not refused for its language."""
     rule = "English is on every SPOC's Art 11 list: a request in English is processed (Art 11(1))"
     for exchange in campaign.journal.incoming(judge.requirement):
-        if exchange.language != "en":
-            continue
+        if exchange.language != "en" or "NC" in exchange.expected.values():
+            continue  # a request the harness wrote not to meet Art 4 is rightly turned away as NC
         done = completion(campaign, exchange)
         refused_nc = [i for i, (_, grounds) in done.refused.items() if "NC" in grounds]
         handled = bool(done.provided) or (bool(done.refused) and not refused_nc)

@@ -2,9 +2,11 @@
 
 A scenario sets up national-database fixtures, then acts on the shared timeline: it sends messages
 as foreign or domestic parties, gives the SUT stimuli and operator decisions, sets faults, and
-reacts to what the SUT emits. It records what it set up and expects as `Exchange`s in the ledger;
-checks judge those. A scenario names the requirements it gives evidence on, so that a profile
-selecting some requirements runs only the scenarios their checks need.
+reacts to what the SUT emits. It records what it set up and expects as `Exchange`s in the ledger, all of
+its `flow`; checks judge those. Which requirements judge an exchange is the applicability model's to say
+(conformance.selection): a scenario declares in `requirements` only what the model cannot see, and says in
+`planned_profile` what it fixes before it runs, so that a profile selecting some requirements runs only the
+scenarios their checks need.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 
 from conformance.actors import NetworkControl
+from conformance.applicability import Profile
 from conformance.campaign.engine import Engine, Match
 from conformance.ledger import Exchange, ExchangeKind, Ledger, Observed
 from conformance.scenarios.data import ScenarioData
@@ -101,6 +104,10 @@ class ScenarioContext:
         requirements: Iterable[str],
         **fields: Any,
     ) -> Exchange:
+        registered = SCENARIOS.get(self.name)
+        if registered is not None and kind is not registered.flow:
+            # Selection and scenarios_for read the scenario's flow: an exchange of another kind would escape both.
+            raise ValueError(f"scenario {self.name!r} of flow {registered.flow.value} records a {kind.value} exchange")
         return self.ledger.add_exchange(
             Exchange(key=key, scenario=self.name, kind=kind, title=title, requirements=list(requirements), **fields)
         )
@@ -122,15 +129,23 @@ def replying_to(message_id: str, *kinds: str) -> Match:
 
 
 class Scenario:
-    """A piece of the campaign; subclasses set `name`, `requirements`, `title` and implement `run`."""
+    """A piece of the campaign; subclasses set `name`, `title`, `flow` (and `requirements`) and implement `run`."""
 
     name: ClassVar[str]
     title: ClassVar[str]
-    requirements: ClassVar[frozenset[str]]
+    flow: ClassVar[ExchangeKind]  # the kind of every exchange it records
+    # Only what the applicability model cannot see (conformance.selection); checked when the library is imported.
+    requirements: ClassVar[frozenset[str]] = frozenset()
     phase: ClassVar[int] = 1  # 2 = after the main timeline and the exports snapshot (retention review)
 
     def __init__(self, data: ScenarioData) -> None:
         self.data = data
+
+    @classmethod
+    def planned_profile(cls) -> Profile:
+        """The values its exchanges will have on the dimensions it fixes before running (none by default: a
+        dimension left open never keeps the scenario out of a profile run)."""
+        return {}
 
     def fixtures(self) -> list[dict[str, Any]]:
         """National-database records this scenario needs (loaded once, before the timeline starts)."""

@@ -19,7 +19,7 @@ from datetime import date
 from functools import cache
 from typing import Any, ClassVar
 
-from conformance.applicability import admits
+from conformance.applicability import Profile, admits
 from conformance.catalogue import load_catalogue
 from conformance.combinations import Domain, Row, close_over, pairwise
 from conformance.ledger import Exchange, ExchangeKind, Observed
@@ -130,6 +130,7 @@ def _pick(pool: tuple[str, ...], index: int, avoid: str = "AT") -> str:
 
 class GeneratedIncoming(Scenario):
     """A request from a foreign party, shaped by one row of the incoming plan."""
+    flow = ExchangeKind.INCOMING_REQUEST
 
     row: ClassVar[dict[str, str]]
     index: ClassVar[int]
@@ -143,6 +144,10 @@ class GeneratedIncoming(Scenario):
         self.requesting_state = _pick(pool, self.index)
         self.language = "en" if language == "english" else "de"
         self.originator = _pick(("FR", "IT", "NL", "PL"), self.index + 1, avoid=self.requesting_state)
+
+    @classmethod
+    def planned_profile(cls) -> Profile:
+        return profile(cls.row)  # the row it is built from is the profile its exchange records
 
     def fixtures(self) -> list[dict[str, Any]]:
         row = self.row
@@ -250,7 +255,6 @@ def _register_plan() -> None:
         register(type(f"GeneratedIncoming{index:02d}", (GeneratedIncoming,), {
             "name": f"generated.incoming[{index:02d}]", "row": row, "index": index,
             "title": f"Generated incoming request: {_describe(row)}",
-            "requirements": requirements_for(ExchangeKind.INCOMING_REQUEST, row),
         }))
     for index, row in enumerate(outgoing_plan(), start=1):
         language = row["language"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
+from conformance.applicability import Profile
+from conformance.ledger import ExchangeKind
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.scenarios.flows import await_answers, decide, fixture, send_incoming
 from conformance.settings import TimeMode
@@ -41,15 +43,13 @@ __all__ = [
     "UrgentIndirectOnGoodFriday",
 ]
 
-# Requirements every incoming request gives evidence on: receipt, records, SIENA, audit, statistics.
-_ANY_INCOMING = frozenset({
-    "R-13", "R-14", "R-20", "R-54", "R-61", "R-64", "R-80", "R-81", "R-83", "R-85", "R-86", "R-87", "R-88", "R-52",
-    "R-89", "R-95", "R-96", "R-97",
-})
+# Which requirements judge an incoming request is the applicability model's to say (conformance.selection): a
+# scenario here declares only what the model cannot see, such as the retention review it is followed into.
 
 
 class _Incoming(Scenario):
     """One request from a foreign party, answered from one fixture record."""
+    flow = ExchangeKind.INCOMING_REQUEST
 
     requester: ClassVar[str] = "SPOC-DE"
     urgent: ClassVar[bool] = False
@@ -66,6 +66,13 @@ class _Incoming(Scenario):
         super().__init__(*args, **kwargs)
         self.subject = self.data.person()
         self.item = f"Criminal records and known addresses of {self.subject}"
+
+    @classmethod
+    def planned_profile(cls) -> Profile:
+        if cls.run is not _Incoming.run:
+            return {}  # a scenario sending its own request may set urgency or availability otherwise
+        return {"urgency": frozenset({"urgent" if cls.urgent else "non_urgent"}),
+                "availability": frozenset({cls.availability.lower()})}
 
     def fixtures(self) -> list[dict[str, Any]]:
         return [fixture(self.subject, f"{self.subject}: convicted 2023 of fraud; lives at "
@@ -90,7 +97,7 @@ class _Incoming(Scenario):
 class UrgentDirectAtNight(_Incoming):
     name = "incoming.urgent-direct-night"
     title = "Urgent request for directly available information received on a Friday at 23:30"
-    requirements = _ANY_INCOMING | {"R-10", "R-16", "R-50", "R-68", "R-48", "R-49", "R-47", "R-90", "R-91"}
+    requirements = frozenset({"R-90", "R-91"})  # followed into the retention review
     requester = "SPOC-DE"
     urgent = True
     hour = (23, 30)
@@ -107,7 +114,6 @@ class UrgentDirectAtNight(_Incoming):
 class UrgentDirectAcrossDst(_Incoming):
     name = "incoming.urgent-direct-dst"
     title = "Urgent request received in German at 01:30 on Sunday 29 March 2026, before the DST change"
-    requirements = _ANY_INCOMING | {"R-10", "R-16", "R-68"}
     requester = "SPOC-CZ"
     urgent = True
     language = "de"
@@ -120,7 +126,6 @@ class UrgentDirectAcrossDst(_Incoming):
 class NonUrgentOnSaturday(_Incoming):
     name = "incoming.non-urgent-weekend"
     title = "Non-urgent request received on Saturday 28 March 2026 at 15:00"
-    requirements = _ANY_INCOMING | {"R-12", "R-16", "R-50", "R-68"}
     requester = "SPOC-NL"
     day = date(2026, 3, 28)
     hour = (15, 0)
@@ -131,7 +136,6 @@ class NonUrgentOnSaturday(_Incoming):
 class UrgentIndirectOnGoodFriday(_Incoming):
     name = "incoming.urgent-indirect-holiday"
     title = "Urgent request for indirectly available information received on Good Friday, 3 April 2026"
-    requirements = _ANY_INCOMING | {"R-11", "R-16", "R-68"}
     requester = "SPOC-IT"
     urgent = True
     availability = "INDIRECT"
@@ -145,7 +149,7 @@ class NonUrgentOnEasterMonday(_Incoming):
     name = "incoming.non-urgent-holiday"
     title = ("Non-urgent request in German for indirectly available information received on Easter Monday, "
              "channelled by the operator to the competent authority")
-    requirements = _ANY_INCOMING | {"R-12", "R-16", "R-62", "R-68", "R-82"}
+    requirements = frozenset({"R-62", "R-82"})  # the operator hands it over to an authority
     requester = "SPOC-BE"
     language = "de"
     availability = "INDIRECT"
@@ -179,7 +183,6 @@ class NonUrgentOnEasterMonday(_Incoming):
 class DesignatedAuthorityRequest(_Incoming):
     name = "incoming.designated-authority"
     title = "A foreign designated authority asks the SUT directly; the answer goes with a copy to its SPOC"
-    requirements = _ANY_INCOMING | {"R-12", "R-16", "R-17", "R-18"}
     requester = "DLEA-DE"
     requester_type = RequesterType.DESIGNATED_AUTHORITY
     language = "de"
@@ -192,7 +195,6 @@ class DesignatedAuthorityCopyWithheld(_Incoming):
     name = "incoming.designated-authority-copy-withheld"
     title = ("A foreign designated authority asks without copying its SPOC (a highly sensitive investigation); "
              "the answer withholds the Art 5(3) copy on that ground and records it")
-    requirements = _ANY_INCOMING | {"R-12", "R-17", "R-18"}
     requester = "DLEA-FR"
     requester_type = RequesterType.DESIGNATED_AUTHORITY
     day = date(2026, 3, 31)
@@ -215,7 +217,7 @@ class DesignatedAuthorityCopyWithheld(_Incoming):
 class RefusalOnGround(_Incoming):
     name = "incoming.refusal"
     title = "A request about an offence punishable by less than one year is refused on ground MO"
-    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-23", "R-26", "R-65", "R-90", "R-91", "R-98"}
+    requirements = frozenset({"R-90", "R-91"})  # followed into the retention review
     requester = "SPOC-PL"
     language = "en"
     day = date(2026, 3, 31)
@@ -228,7 +230,6 @@ class RefusalOnGround(_Incoming):
 class OriginatorConsentRefusal(_Incoming):
     name = "incoming.originator-consent"
     title = "Information obtained from France without its consent is refused on ground OC"
-    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-23", "R-27", "R-98"}
     requester = "SPOC-ES"
     day = date(2026, 4, 1)
     hour = (10, 0)
@@ -241,7 +242,6 @@ class RequestLanguageNotMessageLanguage(_Incoming):
     name = "incoming.request-language-not-message-language"
     title = ("A request written in a language of the SUT's Art 11 list arrives under a covering message in a "
              "language that is not on the list: Art 4(6) binds the request, so it is answered")
-    requirements = _ANY_INCOMING | {"R-12"}
     requester = "SPOC-CZ"
     day = date(2026, 4, 2)
     hour = (10, 30)
@@ -268,7 +268,6 @@ class RequestLanguageNotMessageLanguage(_Incoming):
 class DataQualityRefusal(_Incoming):
     name = "incoming.data-quality"
     title = "Information found to be out of date is not provided (ground DQ, Art 10(a))"
-    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-23", "R-47", "R-98"}
     requester = "SPOC-LV"
     day = date(2026, 4, 2)
     hour = (15, 0)
@@ -280,7 +279,6 @@ class DataQualityRefusal(_Incoming):
 class PersonalDataCategories(_Incoming):
     name = "incoming.personal-data"
     title = "A witness's data are held in categories inside and outside Annex II Section B"
-    requirements = _ANY_INCOMING | {"R-12", "R-48", "R-49"}
     requester = "SPOC-LU"
     day = date(2026, 4, 1)
     hour = (14, 0)
@@ -295,7 +293,6 @@ class RequestToCompetentAuthority(_Incoming):
     title = ("A foreign SPOC asks a domestic competent authority directly (Art 8(1)), copying the SPOC; the "
              "authority's delivery arrives first, and its answer copies its SPOC")
     # R-83: the authority's answer is a provision under Art 8; R-97: a request received by a competent authority.
-    requirements = frozenset({"R-12", "R-16", "R-41", "R-81", "R-83", "R-86", "R-97"})
     requester = "SPOC-DE"
     day = date(2026, 3, 30)
     hour = (11, 0)
@@ -339,7 +336,6 @@ class RequestToCompetentAuthorityCopyFirst(RequestToCompetentAuthority):
     name = "incoming.direct-to-competent-authority-copy-first"
     title = ("A foreign SPOC asks a domestic competent authority directly (Art 8(1)), copying the SPOC; the "
              "SPOC's copy arrives first, and the request is still the authority's to answer")
-    requirements = frozenset({"R-12", "R-41", "R-81", "R-83", "R-86", "R-97"})
     requester = "SPOC-FR"
     hour = (14, 0)
     delivery_order = "copy_first"
@@ -347,9 +343,10 @@ class RequestToCompetentAuthorityCopyFirst(RequestToCompetentAuthority):
 
 @register
 class PartialRefusal(Scenario):
+    flow = ExchangeKind.INCOMING_REQUEST
     name = "incoming.partial-refusal"
     title = "A request on two persons, one of them the subject of an ongoing investigation (ground JI)"
-    requirements = _ANY_INCOMING | {"R-12", "R-20", "R-22", "R-23", "R-65", "R-98"}
+    requirements = frozenset({"R-22"})  # one part only may be refused
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -382,9 +379,10 @@ class PartialRefusal(Scenario):
 
 @register
 class CrossCheck(Scenario):
+    flow = ExchangeKind.INCOMING_REQUEST
     name = "incoming.cross-check"
     title = "Two states ask about the same person six days apart; the second request must be cross-checked"
-    requirements = _ANY_INCOMING | {"R-12", "R-84"}
+    requirements = frozenset({"R-84"})  # two exchanges on one person
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -397,7 +395,7 @@ class CrossCheck(Scenario):
         first_request = self.data.request(requesting_state="PT", requested_state=ctx.state, requester="SPOC-PT",
                                           subject=self.subject, items=[f"Identity documents of {self.subject}"])
         first, _ = await send_incoming(
-            ctx, key=f"{self.name}[first]", title="First request on the person", requirements=["R-12"],
+            ctx, key=f"{self.name}[first]", title="First request on the person", requirements=[],
             at=ctx.local(date(2026, 3, 27), 12, 0), requester="SPOC-PT", request=first_request,
             availability="DIRECT", expected={"I1": "provide"},
         )

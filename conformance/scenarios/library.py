@@ -13,9 +13,11 @@ from types import MappingProxyType, ModuleType
 
 from conformance.catalogue import load_catalogue
 from conformance.scenarios import generated, incoming, long_running, outgoing, procedures, received, refusal_grounds
+from conformance.ledger import ExchangeKind
 from conformance.scenarios.base import SCENARIOS, Scenario
+from conformance.selection import check_declarations, gives_evidence
 
-__all__ = ["SCENARIO_MODULES", "ScenarioRequirementError", "load_scenarios", "scenarios_for"]
+__all__ = ["SCENARIO_MODULES", "ScenarioRequirementError", "gives_evidence_on", "load_scenarios", "scenarios_for"]
 
 SCENARIO_MODULES: tuple[ModuleType, ...] = (
     incoming, outgoing, procedures, received, refusal_grounds, long_running, generated,
@@ -23,14 +25,17 @@ SCENARIO_MODULES: tuple[ModuleType, ...] = (
 
 
 class ScenarioRequirementError(ValueError):
-    """A scenario names a requirement ID the catalogue does not hold."""
+    """A scenario declares a requirement the catalogue does not hold, or one the model would not judge it by."""
 
 
 def _check_requirements(scenarios: Mapping[str, type[Scenario]]) -> None:
-    known = {requirement.id for requirement in load_catalogue().all()}
-    unknown = {name: sorted(cls.requirements - known) for name, cls in scenarios.items() if cls.requirements - known}
-    if unknown:
-        raise ScenarioRequirementError(f"scenarios naming requirements the catalogue does not hold: {unknown}")
+    catalogue = load_catalogue()
+    missing = sorted(name for name, cls in scenarios.items() if not isinstance(getattr(cls, "flow", None), ExchangeKind))
+    if missing:
+        raise ScenarioRequirementError(f"scenarios without a flow (the kind of exchange they record): {missing}")
+    problems = check_declarations(catalogue, {name: (cls.flow, cls.requirements) for name, cls in scenarios.items()})
+    if problems:
+        raise ScenarioRequirementError(f"scenarios declaring requirements wrongly: {problems}")
 
 
 # On import, so that a misspelt requirement fails the first thing that loads the scenarios, not a run.
@@ -42,7 +47,12 @@ def load_scenarios() -> Mapping[str, type[Scenario]]:
     return MappingProxyType(SCENARIOS)
 
 
+def gives_evidence_on(cls: type[Scenario], requirement_ids: Iterable[str]) -> bool:
+    """Whether the scenario may record an exchange one of the requirements judges (conformance.selection)."""
+    return gives_evidence(load_catalogue(), cls.flow, cls.requirements, cls.planned_profile(), requirement_ids)
+
+
 def scenarios_for(requirement_ids: Iterable[str]) -> list[type[Scenario]]:
     """The scenarios giving evidence on any of the requirements, in registration order."""
     wanted = set(requirement_ids)
-    return [cls for cls in load_scenarios().values() if cls.requirements & wanted]
+    return [cls for cls in load_scenarios().values() if gives_evidence_on(cls, wanted)]

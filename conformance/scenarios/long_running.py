@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from conformance.scenarios.base import ScenarioContext, register
-from conformance.scenarios.incoming import _ANY_INCOMING
 from conformance.scenarios.procedures import JudicialGranted
 
 __all__ = ["JudicialPendingLong"]
@@ -27,7 +26,7 @@ class JudicialPendingLong(JudicialGranted):
     name = "incoming.judicial-pending-long"
     title = ("Judicial authorisation pending for three update intervals (6 days by default) before it is granted; "
              "meanwhile the operator hands the request over to the competent authority keeping the records")
-    requirements = _ANY_INCOMING | {"R-12", "R-15", "R-46", "R-62", "R-82", "R-99"}
+    requirements = frozenset({"R-15", "R-46", "R-62", "R-82", "R-99"})  # a court, then a hand-over
     requester = "SPOC-BE"
     received = (date(2026, 3, 27), 16)
     record_text = "payment card transactions of the last year"

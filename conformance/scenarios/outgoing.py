@@ -54,7 +54,7 @@ class _Stimulated(Scenario):
     """One stimulus to the SUT, then the message(s) it must cause."""
 
     operation: ClassVar[str] = "stimuli.outgoing_request"
-    kind: ClassVar[ExchangeKind] = ExchangeKind.OUTGOING_REQUEST
+    flow = ExchangeKind.OUTGOING_REQUEST
     day: ClassVar[date] = date(2026, 3, 27)
     hour: ClassVar[tuple[int, int]] = (11, 0)
     to_state: ClassVar[str] = "DE"
@@ -116,7 +116,7 @@ class _Stimulated(Scenario):
         await ctx.at(ctx.local(self.day, *self.hour))
         body = self.body(ctx)
         exchange = ctx.exchange(
-            self.name, kind=self.kind, title=self.title, requirements=sorted(self.requirements),
+            self.name, kind=self.flow, title=self.title, requirements=sorted(self.requirements),
             reference=body.get("reference"), counterpart=f"{self.to}-{self.to_state}", urgent=self.urgent,
             subject=self.subject, sent_at=ctx.now, facts={"stimulus": body,
                                                           "recipients": self.expected_recipients(ctx)},
@@ -402,7 +402,7 @@ class OwnInitiativeToSpoc(_Stimulated):
     title = "The SPOC provides information on a serious offence to the French SPOC on its own initiative"
     requirements = _ANY_OUTGOING | {"R-30", "R-31", "R-32", "R-53", "R-83"}
     operation = "stimuli.own_initiative"
-    kind = ExchangeKind.OWN_INITIATIVE_OUT
+    flow = ExchangeKind.OWN_INITIATIVE_OUT
     expected_kind = "OWN_INITIATIVE"
     to_state = "FR"
     hour = (15, 0)

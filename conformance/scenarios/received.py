@@ -33,6 +33,7 @@ def _information(subject: str, text: str, now: Any) -> list[InformationItem]:
 class IncomingOwnInitiative(Scenario):
     name = "received.own-initiative"
     title = "The Finnish SPOC provides information to the SUT's SPOC on its own initiative"
+    flow = ExchangeKind.OWN_INITIATIVE_IN
     requirements = frozenset({"R-81", "R-86", "R-97"})
 
     async def run(self, ctx: ScenarioContext) -> None:
@@ -56,6 +57,7 @@ class CopyOfOwnInitiative(Scenario):
     name = "received.art7-copy"
     title = ("An Italian competent authority informs the joint police cooperation centre and copies the SUT's "
              "SPOC (Art 7(3) §2)")
+    flow = ExchangeKind.DOMESTIC_COPY
     requirements = frozenset({"R-81", "R-84", "R-86", "R-97"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -97,6 +99,7 @@ class CopyOfOwnInitiative(Scenario):
 class RetentionReview(Scenario):
     name = "retention.review"
     title = "Network time passes beyond the retention reviews the SUT planned for the concluded exchanges"
+    flow = ExchangeKind.RETENTION
     requirements = frozenset({"R-90", "R-91"})
     phase = 2
 

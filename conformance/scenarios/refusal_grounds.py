@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from conformance.actors import DirectiveActor
 from conformance.scenarios.base import ScenarioContext, register
 from conformance.scenarios.flows import await_answers, belongs_to, send_incoming
-from conformance.scenarios.incoming import _ANY_INCOMING, _Incoming
+from conformance.scenarios.incoming import _Incoming
 
 __all__ = [
     "NationalSecurityRefusal",
@@ -31,11 +31,8 @@ __all__ = [
     "ProtectedLegalPersonRefusal",
 ]
 
-_REFUSAL = _ANY_INCOMING | {"R-12", "R-20", "R-23", "R-98"}
-
 
 class _Ground(_Incoming):
-    requirements = _REFUSAL
     day: ClassVar[date] = date(2026, 4, 2)
 
 
@@ -99,9 +96,6 @@ class NotCompliantRefusal(_Ground):
     day = date(2026, 4, 1)
     hour = (11, 0)
     expected_outcome = "NC"
-    # Refusing this request as not meeting Art 4 is right, so it is no evidence on R-61 (requests in a
-    # notified language are evaluated, not turned away as NC).
-    requirements = _REFUSAL - {"R-61"}
 
     async def run(self, ctx: ScenarioContext) -> None:
         request = self.data.request(

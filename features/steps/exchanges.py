@@ -54,7 +54,9 @@ def _wanted(context: Any, exchange: Exchange) -> bool:
         return False
     if "handed_over" in want and not exchange.facts.get("handed_over_to"):
         return False
-    return not ("personal_data" in want and not {"R-48", "R-49"} & set(exchange.requirements))
+    journal = _harness(context).view.journal
+    return not ("personal_data" in want
+                and not any(journal.judged_by(rid, exchange) for rid in ("R-48", "R-49")))
 
 
 def _select(context: Any, description: str, predicate: Predicate, *, kinds: tuple[ExchangeKind, ...] = ()) -> None:
