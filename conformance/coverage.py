@@ -23,7 +23,7 @@ from reports.results import ApplicabilityCoverage, RequirementApplicability, Tar
 from simulators.model.parties import PartyKind, UnknownPartyError, UnknownStateError, party
 from simulators.model.parties import state as state_of
 
-__all__ = ["JUDICIAL_FACTS", "carried_out", "coverage_matrix", "profile_of"]
+__all__ = ["JUDICIAL_FACTS", "carried_out", "coverage_matrix", "profile_of", "role_of"]
 
 _ROLES = {
     PartyKind.SPOC: "spoc", PartyKind.DESIGNATED_AUTHORITY: "designated_authority",
@@ -38,7 +38,8 @@ JUDICIAL_FACTS = {"granted": "granted", "court-granted": "granted", "refused": "
                   "pending-past-update": "pending_past_update"}
 
 
-def _role(pid: str | None) -> str | None:
+def role_of(pid: str | None) -> str | None:
+    """The dimension value of a party's role (spoc, designated_authority, ...); None for an unknown party."""
     if not pid:
         return None
     try:
@@ -86,8 +87,8 @@ def profile_of(exchange: Exchange, sut_state: str, update_interval: timedelta | 
         add("recipient_role", str(stimulus.get("to", "")).lower() or None)
         add("language", _language(exchange.language, sut_state, str(stimulus.get("to_state") or "") or None))
     else:
-        add("sender_role", _role(exchange.requester))
-        add("recipient_role", _role(str(exchange.facts.get("recipient") or "")))
+        add("sender_role", role_of(exchange.requester))
+        add("recipient_role", role_of(str(exchange.facts.get("recipient") or "")))
         requester_state = _state(exchange.requester)
         add("language", _language(exchange.language, requester_state, sut_state))
     if exchange.kind is ExchangeKind.INCOMING_REQUEST:

@@ -47,7 +47,7 @@ def judged_by(catalogue: Catalogue, requirement: str, exchange: Exchange, profil
     if requirement in exchange.requirements:
         return True
     applicability = catalogue.applicability_of(requirement)
-    return model_selects(applicability, exchange.kind) and admits(applicability, profile)
+    return applicability is not None and model_selects(applicability, exchange.kind) and admits(applicability, profile)
 
 
 def gives_evidence(catalogue: Catalogue, flow: ExchangeKind, declared: Iterable[str], planned: Profile,

@@ -163,7 +163,7 @@ class CampaignJournal:
         return sorted(found, key=lambda e: (e.sent_at or self.result.network_start, e.key))
 
     def judged_by(self, requirement: str, exchange: Exchange) -> bool:
-        """Whether the requirement judges the exchange: its scenario declared it or the applicability model admits it."""
+        """Whether the requirement judges the exchange: its scenario declared it or the model admits it."""
         profile = self._profiles.get(exchange.key)
         if profile is None:
             settings = self.result.settings

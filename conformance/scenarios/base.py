@@ -11,7 +11,7 @@ scenarios their checks need.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 
@@ -136,6 +136,10 @@ class Scenario:
     flow: ClassVar[ExchangeKind]  # the kind of every exchange it records
     # Only what the applicability model cannot see (conformance.selection); checked when the library is imported.
     requirements: ClassVar[frozenset[str]] = frozenset()
+    # The value its exchanges have on each dimension it fixes in code (urgency, roles, availability), so that a
+    # profile run leaves it out when it cannot give evidence; tests/conformance/test_selection.py compares it with
+    # the profiles a run records. A dimension left out is open.
+    plan: ClassVar[Mapping[str, str]] = {}
     phase: ClassVar[int] = 1  # 2 = after the main timeline and the exports snapshot (retention review)
 
     def __init__(self, data: ScenarioData) -> None:
@@ -143,9 +147,9 @@ class Scenario:
 
     @classmethod
     def planned_profile(cls) -> Profile:
-        """The values its exchanges will have on the dimensions it fixes before running (none by default: a
-        dimension left open never keeps the scenario out of a profile run)."""
-        return {}
+        """The values its exchanges will have on the dimensions it fixes before running (its `plan`): a dimension
+        left open never keeps the scenario out of a profile run."""
+        return {name: frozenset({value}) for name, value in cls.plan.items()}
 
     def fixtures(self) -> list[dict[str, Any]]:
         """National-database records this scenario needs (loaded once, before the timeline starts)."""

@@ -7,10 +7,12 @@ follows it to its answers. Dates are local times of the SUT's state.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from conformance.applicability import Profile
+from conformance.coverage import role_of
 from conformance.ledger import ExchangeKind
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.scenarios.flows import await_answers, decide, fixture, send_incoming
@@ -70,9 +72,12 @@ class _Incoming(Scenario):
     @classmethod
     def planned_profile(cls) -> Profile:
         if cls.run is not _Incoming.run:
-            return {}  # a scenario sending its own request may set urgency or availability otherwise
+            return super().planned_profile()  # one sending its own request states its plan
+        sender = role_of(cls.requester)
         return {"urgency": frozenset({"urgent" if cls.urgent else "non_urgent"}),
-                "availability": frozenset({cls.availability.lower()})}
+                "availability": frozenset({cls.availability.lower()}),
+                "recipient_role": frozenset({"spoc"}),  # sent to the SUT's SPOC
+                **({"sender_role": frozenset({sender})} if sender else {})}
 
     def fixtures(self) -> list[dict[str, Any]]:
         return [fixture(self.subject, f"{self.subject}: convicted 2023 of fraud; lives at "
@@ -146,6 +151,8 @@ class UrgentIndirectOnGoodFriday(_Incoming):
 
 @register
 class NonUrgentOnEasterMonday(_Incoming):
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "indirect", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.non-urgent-holiday"
     title = ("Non-urgent request in German for indirectly available information received on Easter Monday, "
              "channelled by the operator to the competent authority")
@@ -192,6 +199,9 @@ class DesignatedAuthorityRequest(_Incoming):
 
 @register
 class DesignatedAuthorityCopyWithheld(_Incoming):
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "designated_authority",
+        "recipient_role": "spoc"}
     name = "incoming.designated-authority-copy-withheld"
     title = ("A foreign designated authority asks without copying its SPOC (a highly sensitive investigation); "
              "the answer withholds the Art 5(3) copy on that ground and records it")
@@ -239,6 +249,8 @@ class OriginatorConsentRefusal(_Incoming):
 
 @register
 class RequestLanguageNotMessageLanguage(_Incoming):
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.request-language-not-message-language"
     title = ("A request written in a language of the SUT's Art 11 list arrives under a covering message in a "
              "language that is not on the list: Art 4(6) binds the request, so it is answered")
@@ -289,6 +301,9 @@ class PersonalDataCategories(_Incoming):
 
 @register
 class RequestToCompetentAuthority(_Incoming):
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "spoc",
+        "recipient_role": "competent_authority"}
     name = "incoming.direct-to-competent-authority"
     title = ("A foreign SPOC asks a domestic competent authority directly (Art 8(1)), copying the SPOC; the "
              "authority's delivery arrives first, and its answer copies its SPOC")
@@ -344,6 +359,8 @@ class RequestToCompetentAuthorityCopyFirst(RequestToCompetentAuthority):
 @register
 class PartialRefusal(Scenario):
     flow = ExchangeKind.INCOMING_REQUEST
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.partial-refusal"
     title = "A request on two persons, one of them the subject of an ongoing investigation (ground JI)"
     requirements = frozenset({"R-22"})  # one part only may be refused
@@ -380,6 +397,8 @@ class PartialRefusal(Scenario):
 @register
 class CrossCheck(Scenario):
     flow = ExchangeKind.INCOMING_REQUEST
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.cross-check"
     title = "Two states ask about the same person six days apart; the second request must be cross-checked"
     requirements = frozenset({"R-84"})  # two exchanges on one person

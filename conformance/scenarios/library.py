@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType, ModuleType
 
 from conformance.catalogue import load_catalogue
-from conformance.scenarios import generated, incoming, long_running, outgoing, procedures, received, refusal_grounds
 from conformance.ledger import ExchangeKind
+from conformance.scenarios import generated, incoming, long_running, outgoing, procedures, received, refusal_grounds
 from conformance.scenarios.base import SCENARIOS, Scenario
 from conformance.selection import check_declarations, gives_evidence
 
@@ -30,7 +30,8 @@ class ScenarioRequirementError(ValueError):
 
 def _check_requirements(scenarios: Mapping[str, type[Scenario]]) -> None:
     catalogue = load_catalogue()
-    missing = sorted(name for name, cls in scenarios.items() if not isinstance(getattr(cls, "flow", None), ExchangeKind))
+    missing = sorted(name for name, cls in scenarios.items()
+                     if not isinstance(getattr(cls, "flow", None), ExchangeKind))
     if missing:
         raise ScenarioRequirementError(f"scenarios without a flow (the kind of exchange they record): {missing}")
     problems = check_declarations(catalogue, {name: (cls.flow, cls.requirements) for name, cls in scenarios.items()})

@@ -7,7 +7,9 @@ the campaign's settings, so a wider configured tolerance gives a longer scenario
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import ClassVar
 
 from conformance.scenarios.base import ScenarioContext, register
 from conformance.scenarios.procedures import JudicialGranted
@@ -23,6 +25,8 @@ PENDING_INTERVALS = 3
 class JudicialPendingLong(JudicialGranted):
     """The granted-authorisation flow of `JudicialGranted`, with the court taking three update intervals."""
 
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "indirect", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.judicial-pending-long"
     title = ("Judicial authorisation pending for three update intervals (6 days by default) before it is granted; "
              "meanwhile the operator hands the request over to the competent authority keeping the records")

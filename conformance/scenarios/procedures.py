@@ -4,6 +4,7 @@ a SIENA outage (Art 13(2)(c)) and a channel that delivers twice (Art 16(1)(a), (
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -27,6 +28,8 @@ OUTAGE = timedelta(hours=12)
 @register
 class Clarification(Scenario):
     flow = ExchangeKind.INCOMING_REQUEST
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.clarification"
     title = "An urgent request without the Art 4(5)(c) reasons; the requester clarifies two days later"
     requirements = frozenset({"R-24", "R-25"})  # an incomplete request, clarified
@@ -71,6 +74,8 @@ class Clarification(Scenario):
 @register
 class OperatorClarification(Scenario):
     flow = ExchangeKind.INCOMING_REQUEST
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.operator-clarification"
     title = ("An urgent request the operator finds unclear 25 minutes after receipt; the requester clarifies "
              "two days later, and the 8 hours resume where they stopped")
@@ -121,6 +126,8 @@ class OperatorClarification(Scenario):
 @register
 class JudicialGranted(Scenario):
     flow = ExchangeKind.INCOMING_REQUEST
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.judicial-granted"
     title = "Information that needs judicial authorisation, granted two days after the delay notice"
     # R-91: the case is concluded when the court's decision lets the last item be answered (Art 16(4) runs from then).
@@ -191,6 +198,8 @@ class JudicialGranted(Scenario):
 @register
 class JudicialRefused(Scenario):
     flow = ExchangeKind.INCOMING_REQUEST
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.judicial-refused"
     title = "Information that needs judicial authorisation, which the court refuses after a day (ground JR)"
     requirements = frozenset({"R-15", "R-46", "R-91", "R-99"})  # a court's authorisation
@@ -220,6 +229,8 @@ class CourtGranted(Scenario):
     application): the information still waits for it, so the requester hears of the delay at once (Art 5(2))."""
     flow = ExchangeKind.INCOMING_REQUEST
 
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.judicial-granted-by-court"
     title = "Information that needs judicial authorisation, which the court grants a day after the application"
     requirements = frozenset({"R-15"})  # a court's authorisation
@@ -254,9 +265,12 @@ class CourtSplitDecision(Scenario):
     does, so the item-level outcome is not what is judged. A CMS that lets the grant stand for the whole item
     discloses what the court refused."""
 
+    flow = ExchangeKind.INCOMING_REQUEST
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.judicial-split-decision"
     title = "An item in two records, one granted and one refused by the court (ground JR)"
-    requirements = _ANY_INCOMING | {"R-15", "R-20", "R-23"}
+    requirements = frozenset({"R-15"})  # a court's authorisation
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -284,6 +298,8 @@ class CourtSplitDecision(Scenario):
 @register
 class SienaOutage(Scenario):
     flow = ExchangeKind.INCOMING_REQUEST
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "network.siena-outage"
     title = "SIENA is unavailable to the SUT for 12 hours right after an urgent request arrives"
     requirements = frozenset({"R-55"})  # the fallback on a listed ground
@@ -327,6 +343,8 @@ class SienaOutage(Scenario):
 @register
 class InterpolThirdCountry(Scenario):
     flow = ExchangeKind.INCOMING_REQUEST
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "ncb", "recipient_role": "ncb"}
     name = "network.interpol-third-country"
     title = ("The German NCB asks on Interpol I-24/7 about a person also wanted in the United States (Art 13(2)(a), "
              "exception 3C)")
@@ -370,6 +388,8 @@ class InterpolThirdCountry(Scenario):
 @register
 class DuplicateDelivery(Scenario):
     flow = ExchangeKind.INCOMING_REQUEST
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "network.duplicate-delivery"
     title = "SIENA delivers one request twice (at-least-once delivery, same delivery id)"
 

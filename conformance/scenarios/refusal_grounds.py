@@ -14,6 +14,7 @@ art_06_refusal.feature) and the Art 18(2)(c) statistics by ground see all eleven
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -90,6 +91,8 @@ class NotACrimeRefusal(_Ground):
 
 @register
 class NotCompliantRefusal(_Ground):
+    plan: ClassVar[Mapping[str, str]] = {
+        "urgency": "non_urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "incoming.refusal-not-compliant"
     title = "A request still lacking the Art 4(5)(c) reasons after clarification is refused on ground NC"
     requester = "SPOC-FI"

@@ -30,8 +30,8 @@ AT = datetime(2026, 3, 31, 14, tzinfo=UTC)
 DATED = "2025-11-04T09:15:00+00:00"
 
 
-def _view(ledger: Ledger, *, cases: list[ExportedCaseRecord] | None = None, audit: list[ExportedAuditEntry] | None = None,
-          settings: CampaignSettings | None = None) -> CampaignView:
+def _view(ledger: Ledger, *, cases: list[ExportedCaseRecord] | None = None,
+          audit: list[ExportedAuditEntry] | None = None, settings: CampaignSettings | None = None) -> CampaignView:
     result = CampaignResult(
         settings=settings or CampaignSettings(), ledger=ledger, info=SutInfo(state="AT", parties=["SPOC-AT"]),
         scenarios=[], requirements=[], network_start=AT, network_end=AT, wall_seconds=0.0, steps=0,
