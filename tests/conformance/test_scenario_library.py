@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.ledger import ExchangeKind
 from conformance.scenarios import library
 from conformance.scenarios.base import Scenario
 from conformance.scenarios.library import SCENARIO_MODULES, ScenarioRequirementError, load_scenarios
@@ -44,6 +45,7 @@ def test_a_scenario_naming_an_unknown_requirement_fails_when_the_library_loads()
     class Misspelt(Scenario):
         name = "misspelt"
         title = "names R-1O with a letter O"
+        flow = ExchangeKind.INCOMING_REQUEST
         requirements = frozenset({"R-10", "R-1O"})
 
     with pytest.raises(ScenarioRequirementError, match="R-1O"):
