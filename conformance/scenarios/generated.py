@@ -5,8 +5,9 @@ that breaks it only on another one (an urgent request of a designated authority,
 passes them. Here every dimension a generated exchange can take is listed with its values (the
 domain); the plan is every pair of values (`pairwise`) plus a row for every value, pair and named
 combination of a requirement's applicability still unexercised (`close_over`). Each row becomes one
-scenario whose requirements are those whose applicability admits the row, so the checks pick the
-exchange up through the model (CampaignJournal.incoming("R-17") and the like).
+scenario; the checks pick its exchange up through the model (conformance.selection): an incoming row is
+judged by the requirements whose applicability admits it, and an outgoing row names them (`requirements_for`),
+as the outgoing flow is still selected by declarations.
 
 All rows share a handful of instants of the shared timeline (the receipt times the hand-written
 scenarios already use), so the clock steps grow far less than the exchanges.
