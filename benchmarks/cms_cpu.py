@@ -10,7 +10,13 @@ exchange between the first send and the last answer. With `--profile FILE` the C
 and the heaviest functions (cumulative and own time) are printed; a profile inflates the CPU figure,
 so measure without it.
 
-    python benchmarks/cms_cpu.py                              # 1500 exchanges at 100/s
+It measures twice in the same run, on fresh processes each time: the baseline, a CMS reading the network
+clock for every push it receives (`cms --receipt-time-from clock`), then the CMS as it runs, taking the
+receipt time from the push's `X-Network-Time` header (`push`), and prints the ratio of their CPU per
+exchange (below 1: the header is cheaper), for the CMS and for the channel server (which answers the
+clock reads). `--rounds N` alternates the two N times and compares the sums.
+
+    python benchmarks/cms_cpu.py                              # 1500 exchanges at 100/s, each way
     python benchmarks/cms_cpu.py --exchanges 600 --profile /tmp/cms.prof
 """
 
@@ -46,7 +52,7 @@ class ProfiledCms(_Managed):
     name = "reference CMS"
 
     def __init__(self, data_dir: Path, *, channels_url: str, credentials: Path, port: int,
-                 profile: Path | None) -> None:
+                 profile: Path | None, receipt_time_from: str = "push") -> None:
         entry = "from conformance.cli import main; main()"
         if profile is not None:
             # CPU time, not wall time: on a shared machine a wall-clock profile charges each function with the
@@ -57,7 +63,7 @@ class ProfiledCms(_Managed):
                      f"profiler.dump_stats({str(profile)!r})")
         args = [sys.executable, "-c", entry, "cms", "--state", _STATE, "--channels", channels_url,
                 "--credentials", str(credentials), "--port", str(port), "--data", str(data_dir),
-                "--follow-network-clock"]
+                "--follow-network-clock", "--receipt-time-from", receipt_time_from]
         super().__init__(args, data_dir.parent / "cms.log")
 
     @property
@@ -145,26 +151,18 @@ async def _drive(channels: str, sut: str, tokens: dict[str, str], exchanges: int
             "last_answer_after_seconds": round(max(answered.values()) - began, 2) if answered else None}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--exchanges", type=int, default=1500)
-    parser.add_argument("--rate", type=float, default=100.0, help="offered requests per wall second")
-    parser.add_argument("--speed", type=float, default=600.0, help="network seconds per wall second")
-    parser.add_argument("--timeout", type=float, default=120.0, help="wall seconds to wait for the last answer")
-    parser.add_argument("--profile", type=Path, help="run the CMS under cProfile and write the profile here")
-    parser.add_argument("--top", type=int, default=30, help="functions of the profile to print")
-    options = parser.parse_args()
+def _measure(options: argparse.Namespace, receipt_time_from: str, profile: Path | None) -> dict[str, Any]:
+    """One round on fresh processes: the figures of `_drive` and the CPU seconds of each process."""
     with tempfile.TemporaryDirectory(prefix="cms-cpu-") as tmp:
         work = Path(tmp)
         server = ChannelServer(work / "channels", speed=options.speed, port=free_port())
         server.start()
         cms = ProfiledCms(work / "cms", channels_url=server.url, credentials=server.credentials, port=free_port(),
-                          profile=options.profile)
+                          profile=profile, receipt_time_from=receipt_time_from)
         try:
             cms.start()
             assert server._process is not None
             tokens = json.loads(server.credentials.read_text(encoding="utf-8"))["parties"]
-            load_before = os.getloadavg()[0]
             cpu_before = {"reference CMS": _cpu([cms.pid]), "channel server": _cpu([server._process.pid])}
             own_before = time.process_time()
             wall = time.monotonic()
@@ -177,10 +175,42 @@ def main() -> None:
         finally:
             cms.stop(timeout=60)
             server.stop()
-    answered = max(1, int(result["answered"]))
-    print(json.dumps({"exchanges": options.exchanges, **result, "wall_seconds": round(wall, 1),
-                      "cpu_ms_per_exchange": {k: round(1000 * v / answered, 2) for k, v in cpu.items()},
-                      "cpu_share_of_a_core": {k: round(v / wall, 2) for k, v in cpu.items()},
+    return {**result, "wall_seconds": wall, "cpu_seconds": cpu}
+
+
+def _figures(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    answered = max(1, sum(int(r["answered"]) for r in rounds))
+    wall = sum(float(r["wall_seconds"]) for r in rounds)
+    cpu = {k: sum(float(r["cpu_seconds"][k]) for r in rounds) for k in rounds[0]["cpu_seconds"]}
+    last = rounds[-1]
+    return {"answered": answered, "offered_per_second": last["offered_per_second"],
+            "answer_wall_seconds_p50": last["answer_wall_seconds_p50"],
+            "answer_wall_seconds_max": last["answer_wall_seconds_max"], "wall_seconds": round(wall, 1),
+            "cpu_ms_per_exchange": {k: round(1000 * v / answered, 2) for k, v in cpu.items()},
+            "cpu_share_of_a_core": {k: round(v / wall, 2) for k, v in cpu.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--exchanges", type=int, default=1500)
+    parser.add_argument("--rate", type=float, default=100.0, help="offered requests per wall second")
+    parser.add_argument("--speed", type=float, default=600.0, help="network seconds per wall second")
+    parser.add_argument("--timeout", type=float, default=120.0, help="wall seconds to wait for the last answer")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of each way, alternating")
+    parser.add_argument("--profile", type=Path, help="run the CMS under cProfile (the header's rounds) to this file")
+    parser.add_argument("--top", type=int, default=30, help="functions of the profile to print")
+    options = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    rounds: dict[str, list[dict[str, Any]]] = {"clock": [], "push": []}
+    for _ in range(options.rounds):
+        for way in ("clock", "push"):
+            rounds[way].append(_measure(options, way, options.profile if way == "push" else None))
+    baseline, header = _figures(rounds["clock"]), _figures(rounds["push"])
+    ratio = {k: round(header["cpu_ms_per_exchange"][k] / baseline["cpu_ms_per_exchange"][k], 3)
+             for k in ("reference CMS", "channel server") if baseline["cpu_ms_per_exchange"][k]}
+    print(json.dumps({"exchanges": options.exchanges, "rounds": options.rounds,
+                      "baseline (clock read per push)": baseline, "X-Network-Time on the push": header,
+                      "cpu_per_exchange_ratio_header_to_baseline": ratio,
                       "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]}, indent=1))
     if options.profile is not None:
         stats = pstats.Stats(str(options.profile))

@@ -66,6 +66,36 @@ def _states(values: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def _defects_by_state(given: tuple[str, ...], codes: list[str], known: set[str]) -> dict[str, list[str]]:
+    """`--defect NAME` for every installation, `--defect NAME@STATE` for that state's only -> defects per state."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
+    from simulators.model.parties import UnknownStateError, normalise_state_code
+
+    found: dict[str, list[str]] = {code: [] for code in codes}
+    unknown: list[str] = []
+    for value in given:
+        name, _, where = value.partition("@")
+        if name not in known:
+            unknown.append(name)
+            continue
+        if not where:
+            for names in found.values():
+                names.append(name)
+            continue
+        try:
+            code = normalise_state_code(where)
+        except UnknownStateError as exc:
+            raise click.BadParameter(str(exc), param_hint="--defect") from None
+        if code not in found:
+            raise click.BadParameter(f"{value}: {code} is not one of this process's states ({', '.join(codes)})",
+                                     param_hint="--defect")
+        found[code].append(name)
+    if unknown:
+        raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
+                                 param_hint="--defect")
+    return {code: list(dict.fromkeys(names)) for code, names in found.items()}
+
+
 @click.command()
 @click.option("--state", "states", required=True, multiple=True,
               help="The member state whose SPOC this CMS serves (ISO code, e.g. AT). Repeat it, or give AT,DE or "
@@ -81,8 +111,9 @@ def _states(values: tuple[str, ...]) -> list[str]:
 @click.option("--data", "data_dir", default=".spoc-cms", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Directory of the CMS's SQLite store (created if missing, kept across restarts).")
-@click.option("--defect", "defects", multiple=True, metavar="NAME",
-              help="Switch on a named defect (repeatable); `spoc-harness defects` lists them.")
+@click.option("--defect", "defects", multiple=True, metavar="NAME[@STATE]",
+              help="Switch on a named defect (repeatable); `spoc-harness defects` lists them. NAME@STATE: only in "
+                   "that state's installation (with several states in one process).")
 @click.option("--follow-network-clock", is_flag=True,
               help="Take the time from the channels' network clock from the start (else: PUT /sut/v1/clock).")
 @click.option("--processing-direct-minutes", default=30.0, show_default=True, type=click.FloatRange(0, 10_000),
@@ -104,6 +135,11 @@ def _states(values: tuple[str, ...]) -> list[str]:
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="A host name callers may address this CMS by, besides loopback and --host (repeatable); any "
                    "other Host header is refused, against DNS rebinding.")
+@click.option("--receipt-time-from", "receipt_time_from", type=click.Choice(["push", "clock"]), default="push",
+              show_default=True,
+              help="Following the network clock, where a pushed delivery's receipt time comes from: the push's "
+                   "X-Network-Time header, or a fresh read of the network clock per push (a round trip each; "
+                   "benchmarks/cms_cpu.py measures one against the other).")
 @click.option("--sweep-seconds", default=2.0, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Real seconds between two pulls of every own mailbox (the safety net under push delivery).")
 @click.option("--allow-restart", is_flag=True,
@@ -115,7 +151,7 @@ def cms(states: tuple[str, ...], channels_url: str, credentials: Path, host: str
         defects: tuple[str, ...], follow_network_clock: bool, processing_direct_minutes: float,
         processing_indirect_hours: float, judicial_update_hours: float, retention_review_days: int,
         deadline_mode: str, clock_poll_ms: float, sut_token: str | None, allowed_hosts: tuple[str, ...],
-        sweep_seconds: float, allow_restart: bool, verbose: int) -> None:
+        receipt_time_from: str, sweep_seconds: float, allow_restart: bool, verbose: int) -> None:
     """Start the reference SPOC CMS of one state, or of several in one process (optionally with named defects)."""
     # Start-up time: imported when this command runs, so that every other command starts fast.
     from simulators.reference_cms.app import CmsOptions
@@ -125,10 +161,7 @@ def cms(states: tuple[str, ...], channels_url: str, credentials: Path, host: str
     logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     codes = _states(states)
-    unknown = [d for d in defects if d not in DEFECTS]
-    if unknown:
-        raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
-                                 param_hint="--defect")
+    defects_of = _defects_by_state(defects, codes, set(DEFECTS))
     # Start-up time: imported when this command runs, so that every other command starts fast.
     from simulators.reference_cms.guard import is_loopback
 
@@ -149,9 +182,11 @@ def cms(states: tuple[str, ...], channels_url: str, credentials: Path, host: str
     # Every state's store is DATA/cms-XX.sqlite3, so the installations can share one data directory.
     installations = [
         CmsOptions(state=code, channels_url=channels_url, credentials=credentials, data_dir=data_dir, host=host,
-                   port=port + index if port else 0, defects=list(defects), follow_network_clock=follow_network_clock,
+                   port=port + index if port else 0, defects=defects_of[code],
+                   follow_network_clock=follow_network_clock,
                    settings=settings, poll_interval=clock_poll_ms / 1000, sweep_every=sweep_seconds,
-                   sut_token=sut_token, allowed_hosts=list(allowed_hosts), allow_restart=allow_restart)
+                   sut_token=sut_token, allowed_hosts=list(allowed_hosts), allow_restart=allow_restart,
+                   receipt_time_from_push=receipt_time_from == "push")
         for index, code in enumerate(codes)
     ]
 

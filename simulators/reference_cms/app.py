@@ -57,6 +57,9 @@ class CmsOptions:
     sut_token: str | None = None  # when set, every /sut/v1 call needs "Authorization: Bearer <token>"
     allow_restart: bool = False  # reference only: POST /sut/reference/restart (RESTART_PATH) switches defects
     allowed_hosts: list[str] = field(default_factory=list)  # host names besides loopback and the bound address
+    # A push's receipt time from its X-Network-Time header (False: a fresh read of the network clock per push,
+    # the cost benchmarks/cms_cpu.py measures the header against).
+    receipt_time_from_push: bool = True
 
 
 class RestartRequest(BaseModel):
@@ -131,7 +134,8 @@ class ReferenceCms:
         if not isinstance(message, dict) or not message.get("message_id"):
             raise CmsProblemError(422, "Invalid push", "a push carries a message envelope with its message_id",
                                errors=[("message.message_id", "required")])
-        await self.engine.receive_push(channel, party, body)
+        stamped = request.headers.get("X-Network-Time") if self.options.receipt_time_from_push else None
+        await self.engine.receive_push(channel, party, body, pushed_at=stamped)
         return web.json_response({"status": "recorded"})
 
     async def _restart(self, request: web.Request) -> web.Response:

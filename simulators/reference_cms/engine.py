@@ -73,8 +73,13 @@ class CaseEngine:
 
     # -- receipt ------------------------------------------------------------------------------
 
-    async def receive_push(self, channel: str, party: str, body: dict[str, Any]) -> bool:
-        """Keep a pushed delivery (before its 2xx acknowledges it); False if already kept."""
+    async def receive_push(
+        self, channel: str, party: str, body: dict[str, Any], *, pushed_at: str | None = None,
+    ) -> bool:
+        """Keep a pushed delivery (before its 2xx acknowledges it); False if already kept.
+
+        `pushed_at`: the push's `X-Network-Time`, the network time it left the channels at. Following the
+        network clock, that is the receipt time, with no look at the clock (a round trip per push)."""
         ctx = self.ctx
         delivery_id = str(body.get("delivery_id") or "") or None
         if ctx.defects.active(DUPLICATE_DELIVERY_OPENS_SECOND_CASE):
@@ -82,10 +87,21 @@ class CaseEngine:
         elif delivery_id is not None and ctx.store.has_delivery(delivery_id):
             # A push of what the mailbox sweep took already: kept, so no look at the clock for it.
             return False
-        received_at = await self.receipt_time()
+        received_at = self._pushed_time(pushed_at) or await self.receipt_time()
         kept = ctx.store.add_inbox(delivery_id, channel, party, received_at, body["message"])
         ctx.clock.nudge()
         return kept
+
+    def _pushed_time(self, stamped: str | None) -> datetime | None:
+        """The network time a push carries, taken into the clock; None when not following it or none is given."""
+        clock = self.ctx.clock
+        if not stamped or not clock.following or self.ctx.defects.active(IGNORES_HARNESS_CLOCK):
+            return None
+        try:
+            clock.observe(parse_network_time(stamped))
+        except ValueError:
+            return None
+        return clock.now()
 
     async def receipt_time(self) -> datetime:
         """The network time of a receipt: a fresh look at the network clock when following it."""

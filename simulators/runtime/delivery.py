@@ -8,6 +8,8 @@ delivery; anything else (an error status, a redirect, which is never followed, a
 no answer within the timeout) is a failed attempt, retried after `BACKOFF_BASE * 2**(attempts-1)`
 seconds of *network* time, capped at `BACKOFF_CAP`: deterministic, without jitter, so a virtual-clock
 run replays exactly. The delivery id is the same on every attempt (body `delivery_id` and header `X-Delivery-Id`).
+Every push also carries `X-Network-Time`, the network time it leaves at, as every answer of the server does: a
+recipient following the network clock takes its receipt time from it instead of asking the clock per push.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from simulators.runtime.clock import Clock
 from simulators.runtime.faults import FaultSet
 from simulators.runtime.store import Journal, Statement, db_time, json_string, parse_db_time
 from simulators.runtime.wire import ACKED, ack_text, acked_entry
+
+# As on every answer of the server (simulators/runtime/http.py, which imports the network and so this module).
+NETWORK_TIME_HEADER = "X-Network-Time"
 
 __all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "PUSH_TIMEOUT", "PushSource", "Pusher", "backoff_seconds"]
 
@@ -209,7 +214,8 @@ class Pusher:
                     data=body,
                     allow_redirects=False,
                     timeout=aiohttp.ClientTimeout(total=timeout),
-                    headers={"Content-Type": "application/json", "X-Delivery-Id": row.delivery_id},
+                    headers={"Content-Type": "application/json", "X-Delivery-Id": row.delivery_id,
+                             NETWORK_TIME_HEADER: network.clock.now_text()},
                 ) as response:
                     await response.read()
                     if 200 <= response.status < 300:

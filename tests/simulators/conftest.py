@@ -161,11 +161,13 @@ class Receiver:
     delay: float = 0.0
     pushes: list[dict[str, Any]] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
+    network_times: list[str] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.headers.append(request.headers.get("X-Delivery-Id", ""))
+        self.network_times.append(request.headers.get("X-Network-Time", ""))
         status = self.status
         self.pushes.append({"status": status, **body})  # recorded on arrival: a slow answer may be cut off
         self.arrived.set()

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from simulators.runtime.delivery import backoff_seconds
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 async def register(net: Any, party: str, url: str) -> None:
@@ -29,6 +34,20 @@ async def test_push_reaches_the_webhook_and_acknowledges(net: Any, receiver: Any
     assert view["acks"][0]["status"] == "DELIVERED"
     assert view["acks"][0]["attempts"] == 1
     assert (await net.call("GET", "/siena/mailbox", party="SPOC-AT")).body["deliveries"] == []
+
+
+async def test_a_push_carries_the_network_time_it_leaves_at(net: Any, receiver: Any) -> None:
+    """So that a CMS following the network clock need not read it per push (simulators/runtime/delivery.py)."""
+    await register(net, "SPOC-AT", receiver.url)
+    await net.send("SPOC-DE")
+    await receiver.wait_for(1)
+    now = (await net.call("GET", "/clock")).body["now"]
+    await net.advance(3600)
+    await net.send("SPOC-DE")
+    await receiver.wait_for(2)
+    later = (await net.call("GET", "/clock")).body["now"]
+    # The clock is frozen between the moves: each push says the network time exactly.
+    assert [moment(t) for t in receiver.network_times] == [moment(now), moment(later)]
 
 
 async def test_registering_pushes_what_waits_in_the_mailbox_in_order(net: Any, receiver: Any) -> None:
