@@ -7,35 +7,45 @@
 | 50% | `kill -9` of the channel server, restarted on the same port and journal |
 | 70% | the reference CMS stopped and started again on the same port and store |
 
+With `--sut eu` every state's CMS is a SUT: every delivery to every party arrives twice, the outage
+takes SIENA from every third state's SPOC (the others keep exchanging with them: their sends are
+accepted and wait, pushes to them are held back), and at 70% the processes hosting the CMSs are
+restarted one after the other (each on its installations' own ports and stores), so half the EU is
+away for a moment while the other half keeps sending to it.
+
 Faults go through the channel server's control API (docs/channels-api.md); restarts happen only to
-processes the harness started (`--sut reference`), and are logged as skipped otherwise. The
+processes the harness started (`--sut reference` or `eu`), and are logged as skipped otherwise. The
 reconciliation must still show nothing lost and no duplicate case.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from load.http import JsonClient, LoadHttpError
-from load.network import ChannelServer, ReferenceCmsProcess
+from load.network import ChannelServer, Restartable
 from simulators.model.parties import PartyKind, party_id
 
 __all__ = ["Chaos"]
 
 
 class Chaos:
+    """The faults of one run. `states`: the SUTs' states (one, or every state with `--sut eu`); `cms`: the
+    processes hosting them that the harness started, each with the SUT interfaces it serves."""
+
     def __init__(
-        self, control: JsonClient, *, server: ChannelServer | None, cms: ReferenceCmsProcess | None, state: str,
-        duration: float, sut_url: str, echo: Callable[[str], None],
+        self, control: JsonClient, *, server: ChannelServer | None, cms: Mapping[Restartable, Sequence[str]],
+        states: Sequence[str], duration: float, echo: Callable[[str], None],
     ) -> None:
         self.control = control
         self.server = server
-        self.cms = cms
-        self.spoc = party_id(PartyKind.SPOC, state)
+        self.cms = dict(cms)
+        self.whole_eu = len(states) > 1
+        # Where the outage strikes: the one SUT's SPOC, or every third state's of the whole EU.
+        self.out = [party_id(PartyKind.SPOC, state) for state in (sorted(states)[::3] if self.whole_eu else states)]
         self.duration = duration
-        self.sut_url = sut_url
         self.echo = echo
         self.log: list[dict[str, Any]] = []
         self._done: set[str] = set()
@@ -56,17 +66,20 @@ class Chaos:
 
     def step(self, elapsed: float) -> None:
         """Called often by the runner while locust runs; does what is due by `elapsed` wall seconds."""
-        duplicate = {"type": "duplicate", "party": self.spoc, "params": {"copies": 2}}
-        outage = {"type": "outage", "channel": "SIENA", "party": self.spoc, "params": {"mode": "503"}}
+        # The whole EU: every party a CMS reads for is a SUT's (party null: every party).
+        duplicate = {"type": "duplicate", "party": None if self.whole_eu else self.out[0], "params": {"copies": 2}}
+        outages = [{"type": "outage", "channel": "SIENA", "party": party, "params": {"mode": "503"}}
+                   for party in self.out]
         try:
             if self._once("duplicate", 0.0, elapsed):
                 self._faults = [duplicate]
                 self._put_faults()
-                self._note(elapsed, "duplicate deliveries", f"every delivery to {self.spoc} twice")
+                self._note(elapsed, "duplicate deliveries",
+                           "every delivery twice" if self.whole_eu else f"every delivery to {self.out[0]} twice")
             if self._once("outage", 0.20, elapsed):
-                self._faults = [duplicate, outage]
+                self._faults = [duplicate, *outages]
                 self._put_faults()
-                self._note(elapsed, "outage", f"SIENA unavailable to {self.spoc} (503)")
+                self._note(elapsed, "outage", f"SIENA unavailable to {', '.join(self.out)} (503)")
             if self._once("outage-end", 0.35, elapsed):
                 self._faults = [duplicate]
                 self._put_faults()
@@ -89,14 +102,19 @@ class Chaos:
         self._note(elapsed, "kill -9 of the channel server", f"restarted in {time.monotonic() - began:.1f} s")
 
     def _restart_cms(self, elapsed: float) -> None:
-        if self.cms is None:
+        if not self.cms:
             self._note(elapsed, "restart of the CMS skipped", "a vendor SUT is restarted by the vendor")
             return
-        began = time.monotonic()
-        self.cms.stop()
-        self.cms.restart()
-        JsonClient(self.sut_url).call("PUT", "/sut/v1/clock", body={"follow_network_clock": True})
-        self._note(elapsed, "restart of the reference CMS", f"back in {time.monotonic() - began:.1f} s")
+        # One process after the other: the states of the others keep sending to those that are away.
+        started = time.monotonic()
+        for process, sut_urls in self.cms.items():
+            began = time.monotonic()
+            process.stop()
+            process.restart()
+            for url in sut_urls:
+                JsonClient(url).call("PUT", "/sut/v1/clock", body={"follow_network_clock": True})
+            what = "the reference CMS" if len(sut_urls) == 1 else f"the host of {len(sut_urls)} states' CMSs"
+            self._note(elapsed + began - started, f"restart of {what}", f"back in {time.monotonic() - began:.1f} s")
 
     def finish(self) -> None:
         try:

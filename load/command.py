@@ -28,16 +28,41 @@ def _seconds(value: str) -> float:
     return float(hours * 3600 + minutes * 60 + seconds)
 
 
-def _check_eu(chaos: bool, mix: str | None) -> None:
+def _check_eu(mix: str | None) -> None:
     """The options the whole EU cannot take, refused with the reason."""
     # Start-up time: imported when this command runs, so that every other command starts fast.
     from load.settings import parse_mix
     from load.traffic import EU_CLASSES
 
-    if chaos:
-        raise click.UsageError("--chaos restarts the one CMS under test; with --sut eu there is none: leave it out")
     if mix and not any(name in EU_CLASSES for name in parse_mix(mix)):
         raise click.BadParameter(f"the whole EU exchanges only {', '.join(EU_CLASSES)}", param_hint="--mix")
+
+
+def _check_defects(defects: tuple[str, ...], eu: bool, known: set[str]) -> list[str]:
+    """NAME, or NAME@STATE (--sut eu: only that state's CMS) -> the values as the CMS processes take them."""
+    # Start-up time: imported when this command runs, so that every other command starts fast.
+    from simulators.model.parties import UnknownStateError, member_states, normalise_state_code
+
+    checked: list[str] = []
+    bound = {s.code for s in member_states(bound_only=True)}
+    for value in defects:
+        name, _, where = value.partition("@")
+        if name not in known:
+            raise click.BadParameter(f"unknown defect {name}; see `spoc-harness defects`", param_hint="--defect")
+        if not where:
+            checked.append(name)
+            continue
+        if not eu:
+            raise click.BadParameter(f"{value}: NAME@STATE picks one state's CMS of the whole EU (--sut eu); "
+                                     "the one reference CMS takes NAME", param_hint="--defect")
+        try:
+            code = normalise_state_code(where)
+        except UnknownStateError as exc:
+            raise click.BadParameter(str(exc), param_hint="--defect") from None
+        if code not in bound:
+            raise click.BadParameter(f"{value}: {code} has no CMS in the whole EU", param_hint="--defect")
+        checked.append(f"{name}@{code}")
+    return checked
 
 
 @click.command()
@@ -62,14 +87,17 @@ def _check_eu(chaos: bool, mix: str | None) -> None:
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(0, 64),
               help="Locust workers in distributed mode (a master and N worker processes); 0: one process.")
 @click.option("--chaos", is_flag=True,
-              help="Outage window, duplicate deliveries, kill -9 of the channel server, restart of the CMS.")
+              help="Outage window, duplicate deliveries, kill -9 of the channel server, restart of the CMS (with "
+                   "--sut eu: of the processes hosting the states' CMSs, one after the other; docs/load.md).")
 @click.option("--pacing", default=2.0, show_default=True, type=click.FloatRange(0.01, 3600),
               help="Wall seconds between two exchanges of one user (rate = users / pacing).")
 @click.option("--peak-factor", default=1.0, show_default=True, type=click.FloatRange(0.01, 10_000),
               help="Multiplies a profile's rates.")
 @click.option("--mix", help="Override the traffic mix: class=weight,... (e.g. urgent-direct=1).")
-@click.option("--defect", "defects", multiple=True, metavar="NAME",
-              help="Run the reference CMS with a named defect (repeatable; `spoc-harness defects`).")
+@click.option("--defect", "defects", multiple=True, metavar="NAME[@STATE]",
+              help="Run the reference CMS with a named defect (repeatable; `spoc-harness defects`). With --sut eu, "
+                   "NAME puts it in every state's CMS and NAME@STATE in that state's only (e.g. "
+                   "late-urgent-reply@DE): the result names the states that lost, duplicated or were late.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the generated traffic.")
 @click.option("--drain-timeout", default=120.0, show_default=True, type=click.FloatRange(0, 86_400),
               help="Wall seconds after the run to wait for answers still due.")
@@ -102,19 +130,17 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
             parse_mix(mix)
         except LoadSettingsError as exc:
             raise click.BadParameter(str(exc).replace("SPOC_LOAD_MIX: ", ""), param_hint="--mix") from None
-    unknown = [d for d in defects if d not in DEFECTS]
-    if unknown:
-        raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}", param_hint="--defect")
+    checked_defects = _check_defects(defects, sut == "eu", set(DEFECTS))
     if sut not in ("reference", "eu") and (defects or not channels_url or credentials is None):
         raise click.UsageError("--sut URL needs --channels and --credentials, and takes no --defect")
     if sut == "eu":
-        _check_eu(chaos, mix)
+        _check_eu(mix)
     default_users = len(member_states(bound_only=True)) if sut == "eu" else 10
     options = LoadOptions(
         report_dir=report_dir, sut=sut, state=code, channels_url=channels_url, credentials=credentials,
         profile=profile, users=users if users is not None else (None if profile else default_users),
         duration=_seconds(duration), speed=speed, workers=workers, chaos=chaos,
-        seed=seed, pacing=pacing, peak_factor=peak_factor, mix=mix, defects=list(defects),
+        seed=seed, pacing=pacing, peak_factor=peak_factor, mix=mix, defects=checked_defects,
         drain_timeout=drain_timeout, cms_processes=cms_processes,
     )
     try:

@@ -20,7 +20,29 @@ from typing import Any
 from load.reconcile import Reconciliation, percentiles, reconcile
 from simulators.model.parties import all_parties
 
-__all__ = ["merge", "reconcile_eu", "state_figures"]
+__all__ = ["defects_for", "merge", "reasons_by_state", "reconcile_eu", "state_figures"]
+
+
+def defects_for(defects: Sequence[str], states: Sequence[str]) -> list[str]:
+    """The `--defect` values a process hosting `states` takes: NAME (every state's) and NAME@STATE of its own."""
+    return [d for d in defects if "@" not in d or d.partition("@")[2].upper() in states]
+
+
+def reasons_by_state(reasons: Sequence[str], per_state: Mapping[str, Reconciliation]) -> list[str]:
+    """The verdict's reasons, each count followed by the states it is found in: `2 late (DE 2)`."""
+    named: list[str] = []
+    for reason in reasons:
+        count, _, what = reason.partition(" ")
+        if count.isdigit() and what in ("lost", "duplicated", "late", "open"):
+            where = {state: _count(result, what) for state, result in sorted(per_state.items())}
+            reason += " (" + ", ".join(f"{state} {n}" for state, n in where.items() if n) + ")"
+        named.append(reason)
+    return named
+
+
+def _count(result: Reconciliation, what: str) -> int:
+    findings: list[dict[str, Any]] = getattr(result, what)
+    return len({str(f["message_id"]) for f in findings}) if what == "duplicated" else len(findings)
 
 
 def reconcile_eu(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from conformance.campaign.processes import ProcessError, _command, _Managed
 
-__all__ = ["ChannelServer", "ReferenceCmsHost", "ReferenceCmsProcess", "free_port"]
+__all__ = ["ChannelServer", "ReferenceCmsHost", "ReferenceCmsProcess", "Restartable", "free_port", "free_port_block"]
 
 
 def free_port() -> int:
@@ -25,7 +25,31 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class _Restartable(_Managed):
+def free_port_block(count: int, attempts: int = 200) -> int:
+    """The first of `count` consecutive loopback ports free now (`cms --state A,B --port P` counts up from P).
+
+    The block starts at a port the system picked free, so blocks of parallel runs rarely meet; each port of
+    the block is tried before it is handed out."""
+    for _ in range(attempts):
+        first = free_port()
+        if first + count - 1 > 65535:
+            continue
+        probes: list[socket.socket] = []
+        try:
+            for port in range(first, first + count):
+                probe = socket.socket()
+                probes.append(probe)
+                probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise RuntimeError(f"found no {count} consecutive free loopback ports")
+
+
+class Restartable(_Managed):
     def kill_hard(self) -> None:
         """`kill -9`: no clean shutdown, nothing flushed that was not already."""
         process = self._process
@@ -46,7 +70,7 @@ class _Restartable(_Managed):
                 time.sleep(0.5)
 
 
-class ChannelServer(_Restartable):
+class ChannelServer(Restartable):
     """`spoc-harness serve --clock scaled --speed K` on a fixed port."""
 
     name = "channel server"
@@ -58,7 +82,7 @@ class ChannelServer(_Restartable):
                                   "--speed", f"{speed:g}"), data_dir.parent / "serve.log")
 
 
-class ReferenceCmsProcess(_Restartable):
+class ReferenceCmsProcess(Restartable):
     """`spoc-harness cms` following the network clock from the start, optionally with named defects."""
 
     name = "reference CMS"
@@ -76,23 +100,25 @@ class ReferenceCmsProcess(_Restartable):
 _INSTALLATION = re.compile(r"(https?://127\.0\.0\.1:\d+) \(([A-Z]{2})\)")
 
 
-class ReferenceCmsHost(_Restartable):
+class ReferenceCmsHost(Restartable):
     """`spoc-harness cms --state A,B,...`: several states' reference CMSs in one process (`--sut eu`).
 
     The mailbox sweep (a safety net under push delivery) and the reading of the scaled clock are slower
     than for one CMS: thirty installations polling every 25 ms would keep a core busy doing nothing.
-    At x600, 250 ms of wall time is 2.5 network minutes, far inside every Art 5(1) limit. Its ports are
-    chosen when it starts, so it is not one to restart under load (`--chaos` is refused with `--sut eu`).
+    At x600, 250 ms of wall time is 2.5 network minutes, far inside every Art 5(1) limit. With `port`
+    (the first of a block, `free_port_block`) its installations keep their ports across a restart, as
+    `--chaos` needs; with 0 each picks a free one when it starts.
     """
 
     name = "reference CMS host"
 
     def __init__(self, data_dir: Path, *, states: Sequence[str], channels_url: str, credentials: Path,
-                 defects: Sequence[str] = (), clock_poll_ms: float = 250, sweep_seconds: float = 10) -> None:
+                 defects: Sequence[str] = (), clock_poll_ms: float = 250, sweep_seconds: float = 10,
+                 port: int = 0) -> None:
         self.states = list(states)
         self.urls: dict[str, str] = {}
         args = ["cms", "--state", ",".join(self.states), "--channels", channels_url, "--credentials",
-                str(credentials), "--port", "0", "--data", str(data_dir), "--follow-network-clock",
+                str(credentials), "--port", str(port), "--data", str(data_dir), "--follow-network-clock",
                 "--clock-poll-ms", f"{clock_poll_ms:g}", "--sweep-seconds", f"{sweep_seconds:g}"]
         for defect in defects:
             args += ["--defect", defect]

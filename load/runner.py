@@ -27,9 +27,9 @@ from typing import Any
 
 import load
 from load.chaos import Chaos
-from load.eu_reconcile import reconcile_eu, state_figures
+from load.eu_reconcile import defects_for, reasons_by_state, reconcile_eu, state_figures
 from load.http import JsonClient, LoadHttpError
-from load.network import ChannelServer, ReferenceCmsHost, ReferenceCmsProcess, free_port
+from load.network import ChannelServer, ReferenceCmsHost, ReferenceCmsProcess, Restartable, free_port, free_port_block
 from load.options import LoadOptions
 from load.plots import write_report
 from load.reconcile import Reconciliation, load_logs, percentiles, reconcile
@@ -96,8 +96,12 @@ def _start_eu(options: LoadOptions, server: ChannelServer, echo: Echo) -> _Netwo
     states = [s.code for s in member_states(bound_only=True)]
     groups = [states[index::options.cms_processes] for index in range(min(options.cms_processes, len(states)))]
     network = _Network(server.url, server.credentials, "", server)
+    # --chaos restarts the hosts: each then keeps a block of ports of its own, so that the URLs the operators
+    # hold stay right.
     network.hosts = [ReferenceCmsHost(options.report_dir / "network" / f"cms-{index + 1}", states=group,
-                                      channels_url=server.url, credentials=server.credentials, defects=options.defects)
+                                      channels_url=server.url, credentials=server.credentials,
+                                      defects=defects_for(options.defects, group),
+                                      port=free_port_block(len(group)) if options.chaos else 0)
                      for index, group in enumerate(groups)]
     try:
         # Side by side: each host takes seconds to start its installations.
@@ -310,6 +314,13 @@ def _step_clock(network: _Network, result: Reconciliation) -> None:
             # The scaled clock ran past the target while it was asked for: it is where it was meant to go.
 
 
+def _restartable_cms(network: _Network) -> dict[Restartable, list[str]]:
+    """The CMS processes the harness started, each with the SUT interfaces it serves (none for a vendor's)."""
+    if network.hosts:
+        return {host: list(host.urls.values()) for host in network.hosts}
+    return {network.cms: [network.sut_url]} if network.cms is not None else {}
+
+
 def run_load(options: LoadOptions, echo: Echo) -> tuple[int, Mapping[str, Any]]:
     """Run one load test; returns the exit code (0: nothing lost, every deadline met) and the results."""
     options.report_dir.mkdir(parents=True, exist_ok=True)
@@ -317,8 +328,9 @@ def run_load(options: LoadOptions, echo: Echo) -> tuple[int, Mapping[str, Any]]:
         shutil.rmtree(options.report_dir / stale, ignore_errors=True)
     network = _start_network(options, echo)
     try:
-        chaos = Chaos(network.control, server=network.server, cms=network.cms, state=options.state,
-                      duration=options.duration, sut_url=network.sut_url, echo=echo) if options.chaos else None
+        chaos = Chaos(network.control, server=network.server, cms=_restartable_cms(network),
+                      states=list(network.suts) if options.eu else [options.state], duration=options.duration,
+                      echo=echo) if options.chaos else None
         echo(f"load: {options.users or 'yearly-volume'} user(s)"
              + (f" shaped by {options.profile}" if options.profile else "")
              + f" for {options.duration:g} s" + (f" on {options.workers} worker(s)" if options.workers else ""))
@@ -340,6 +352,7 @@ def run_load(options: LoadOptions, echo: Echo) -> tuple[int, Mapping[str, Any]]:
             for state, figures in states.items():
                 figures["locust_events"] = results["deadlines"].pop(state, {}).get("locust_events")
             results["states"] = states
+            results["reasons"] = reasons_by_state(results["reasons"], per_state)
     finally:
         network.stop()
     results["files"]["report"] = "load-report.html"

@@ -80,9 +80,43 @@ def test_a_late_urgent_reply_everywhere_fails_the_verdict_state_by_state(tmp_pat
     assert sum(f["late"] for f in results["states"].values()) == results["late"]
 
 
+def test_one_states_late_cms_fails_the_verdict_and_is_named(tmp_path: Path) -> None:
+    # Luxembourg is asked three urgent requests in the operators' first turns (their choices follow the seed).
+    code, results, output = run_eu(tmp_path, "--duration", "3s", "--mix", "urgent-direct=1",
+                                   "--defect", "late-urgent-reply@LU")
+    assert code == 1, output
+    assert results["verdict"] == "FAIL"
+    assert results["defects"] == ["late-urgent-reply@LU"]
+    late = {state: figures["late"] for state, figures in results["states"].items() if figures["late"]}
+    assert set(late) == {"LU"}
+    assert results["late"] == late["LU"] == results["states"]["LU"]["received"]
+    assert (results["lost"], results["duplicated"]) == (0, 0)
+    assert results["reasons"] == [f"{late['LU']} late (LU {late['LU']})"]
+    assert {finding["state"] for finding in results["findings"]["late"]} == {"LU"}
+
+
+def test_faults_under_whole_eu_load_lose_and_duplicate_nothing(tmp_path: Path) -> None:
+    """Duplicate deliveries, a SIENA outage for ten states, kill -9 of the channel server and a restart of both
+    processes hosting the CMSs, while ten operators send."""
+    code, results, output = run_eu(tmp_path, "--users", "10", "--duration", "12s", "--chaos",
+                                   "--mix", "urgent-direct=2,designated-authority=1,must-refuse=1")
+    assert code == 0, output
+    events = [entry["event"] for entry in results["chaos"]]
+    assert events == ["duplicate deliveries", "outage", "outage over", "kill -9 of the channel server",
+                      "restart of the host of 15 states' CMSs", "restart of the host of 15 states' CMSs"], output
+    assert (results["lost"], results["duplicated"], results["late"], results["open"]) == (0, 0, 0, 0)
+    assert results["journal_chain"]["ok"] is True
+    assert results["requests"] == results["acknowledged"] == results["sent_by_users"] > 0
+    assert sum(f["answered"] for f in results["states"].values()) == results["requests"]
+    # Every request was delivered twice (the `duplicate` fault) and opened one case all the same.
+    assert all(f["duplicated"] == 0 for f in results["states"].values())
+
+
 @pytest.mark.parametrize(("args", "said"), [
-    (["--chaos"], "--chaos restarts the one CMS under test"),
     (["--mix", "sirene-hit=1,interpol-diffusion=1"], "the whole EU exchanges only urgent-direct"),
+    (["--defect", "late-urgent-reply@XX"], "XX"),
+    (["--defect", "late-urgent-reply@DK"], "DK has no CMS in the whole EU"),
+    (["--defect", "no-such-defect@DE"], "unknown defect no-such-defect"),
 ])
 def test_what_the_whole_eu_cannot_take_is_refused_before_anything_starts(
     tmp_path: Path, args: list[str], said: str,
@@ -91,3 +125,10 @@ def test_what_the_whole_eu_cannot_take_is_refused_before_anything_starts(
     assert outcome.exit_code == 2
     assert said in outcome.output
     assert not (tmp_path / "report").exists()
+
+
+def test_a_defect_for_one_state_needs_the_whole_eu(tmp_path: Path) -> None:
+    outcome = CliRunner().invoke(load, ["--defect", "late-urgent-reply@AT", "--report-dir", str(tmp_path / "r")])
+    assert outcome.exit_code == 2
+    assert "NAME@STATE picks one state's CMS of the whole EU" in outcome.output
+    assert not (tmp_path / "r").exists()

@@ -12,8 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from refcms_support import Network, call, running_cms, start_process
 
+from conformance.commands.cms import cms
 from simulators.reference_cms.store import Store
 
 pytestmark = pytest.mark.slow
@@ -69,3 +71,23 @@ def test_one_process_hosts_an_installation_per_state_each_on_its_own_port_and_st
                                                                       "cms-LU.sqlite3"]
     finally:
         process.stop()
+
+
+def test_a_defect_at_one_state_is_switched_on_in_that_installation_only(network: Network, workdir: Path) -> None:
+    process = start_process(["cms", "--state", "DK,LU", "--channels", network.url, "--credentials",
+                             str(network.credentials_path), "--port", "0", "--data", str(workdir / "one-defective"),
+                             "--defect", "late-urgent-reply@lu", "--defect", "no-cross-check"])
+    try:
+        served = dict((code, url) for url, code in re.findall(r"(http://127\.0\.0\.1:\d+) \(([A-Z]{2})\)",
+                                                              process.first_line))
+        defects = {code: sorted(call("GET", f"{url}/sut/v1/info")[1]["defects"]) for code, url in served.items()}
+        assert defects == {"DK": ["no-cross-check"], "LU": ["late-urgent-reply", "no-cross-check"]}
+    finally:
+        process.stop()
+
+
+def test_a_defect_at_a_state_the_process_does_not_host_is_refused(network: Network, workdir: Path) -> None:
+    outcome = CliRunner().invoke(cms, ["--state", "DK,LU", "--credentials", str(network.credentials_path),
+                                       "--defect", "late-urgent-reply@DE"])
+    assert outcome.exit_code == 2
+    assert "DE is not one of this process's states (DK, LU)" in outcome.output

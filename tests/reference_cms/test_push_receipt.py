@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from refcms_support import START, call, iso, launch_cms, parse_time, request_body, running_network
 
 PUSHED_AT = parse_time(START) + timedelta(minutes=90)
