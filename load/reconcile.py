@@ -106,16 +106,23 @@ def _basis(cls: RequestClass) -> str | None:
 
 def _class_of(message: Mapping[str, Any], logged: Mapping[str, str], sut_state: str, seed: int,
               subjects: Mapping[str, str]) -> RequestClass | None:
-    """A load message's class: from the users' record, else from the channel and the subject (fixtures)."""
+    """A load message's class: from the users' record, else from the channel and the subject (fixtures).
+
+    A message with a directive is a request only as a REQUEST, on whichever channel: a CMS that falls back
+    from SIENA sends its requests and answers on Interpol I-24/7 or SIRENE, and those answers are no
+    diffusions or hits."""
     name = logged.get(str(message["message_id"]))
     if name:
         return CLASSES.get(name)
+    directive = message.get("directive") or {}
     channel = str(message.get("channel"))
-    if channel == "SIRENE":
+    if not directive and channel == "SIRENE":
         return CLASSES["sirene-hit"]
-    if channel == "INTERPOL":
+    if not directive and channel == "INTERPOL" and message.get("kind") == "DIFFUSION":
         return CLASSES["interpol-diffusion"]
-    request = (message.get("directive") or {}).get("request") or {}
+    if directive.get("kind") != "REQUEST":
+        return None
+    request = directive.get("request") or {}
     for entity in request.get("entities") or []:
         found = subjects.get(str((entity.get("attributes") or {}).get("name", "")).lower())
         if found:

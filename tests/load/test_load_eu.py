@@ -106,7 +106,10 @@ def test_faults_under_whole_eu_load_lose_and_duplicate_nothing(tmp_path: Path) -
                       "restart of the host of 15 states' CMSs", "restart of the host of 15 states' CMSs"], output
     assert (results["lost"], results["duplicated"], results["late"], results["open"]) == (0, 0, 0, 0)
     assert results["journal_chain"]["ok"] is True
-    assert results["requests"] == results["acknowledged"] == results["sent_by_users"] > 0
+    # Every request the operators started was sent, acknowledged and answered: also those their CMS could only
+    # send after the outage or the restart (the operator was told 201 with no message yet), and those the
+    # operator was not told of at all because the CMS went away before it answered.
+    assert results["requests"] == results["acknowledged"] >= results["sent_by_users"] > 0
     assert sum(f["answered"] for f in results["states"].values()) == results["requests"]
     # Every request was delivered twice (the `duplicate` fault) and opened one case all the same.
     assert all(f["duplicated"] == 0 for f in results["states"].values())

@@ -112,3 +112,16 @@ def test_unanswered_and_not_yet_due_is_open_past_due_is_late() -> None:
                  [sent("SIENA-1", "non-urgent"), sent("SIENA-2", "non-urgent")])
     assert [f["message_id"] for f in result.open] == ["SIENA-1"]
     assert [f["message_id"] for f in result.late] == ["SIENA-2"]
+
+
+def test_an_answer_that_fell_back_to_interpol_is_no_diffusion_and_no_request() -> None:
+    """A requester's CMS whose SIENA is out answers on Interpol I-24/7 (a MESSAGE with the REPLY directive): not
+    a request of the SUT to judge; a real diffusion (no directive) is one, recorded."""
+    fallback = {"message_id": "I247-1", "channel": "INTERPOL", "kind": "MESSAGE", "sender": "NCB-DE",
+                "to": ["NCB-AT"], "created_at": _z(T0), "in_reply_to": None,
+                "directive": {"kind": "REPLY", "case_reference": "AT-7"},
+                "acks": [{"party": "NCB-AT", "delivered_at": _z(T0), "acked_at": _z(T0)}]}
+    diffusion = {**fallback, "message_id": "I247-2", "kind": "DIFFUSION", "directive": None}
+    result = run([fallback, diffusion], [case("C1", "I247-1", "I247-2")], [])
+    assert result.request_ids == ["I247-2"]
+    assert result.outcomes["interpol-diffusion"]["recorded"] == 1
