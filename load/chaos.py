@@ -7,11 +7,16 @@
 | 50% | `kill -9` of the channel server, restarted on the same port and journal |
 | 70% | the reference CMS stopped and started again on the same port and store |
 
-With `--sut eu` every state's CMS is a SUT: every delivery to every party arrives twice, the outage
-takes SIENA from every third state's SPOC (the others keep exchanging with them: their sends are
-accepted and wait, pushes to them are held back), and at 70% the processes hosting the CMSs are
-restarted one after the other (each on its installations' own ports and stores), so half the EU is
-away for a moment while the other half keeps sending to it.
+With `--sut eu` every state's CMS is a SUT: every delivery to every party arrives twice, from 15% to
+25% the outage takes SIENA from every third state's SPOC (the others keep exchanging with them: their
+sends are accepted and wait, pushes to them are held back), at 35% the channel server is killed, and
+from 50% the processes hosting the CMSs are restarted one after the other (each on its installations'
+own ports and stores), so half the EU is away for a while the other half keeps sending to it. Earlier
+than for one CMS: a process of fifteen installations takes seconds to stop and start again, and its
+restart must fall in the load.
+
+The faults run one after the other on a thread of their own (the runner and locust go on meanwhile);
+each is logged at the moment it began.
 
 Faults go through the channel server's control API (docs/channels-api.md); restarts happen only to
 processes the harness started (`--sut reference` or `eu`), and are logged as skipped otherwise. The
@@ -22,8 +27,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from conformance.campaign.processes import ProcessError
 from load.http import JsonClient, LoadHttpError
 from load.network import ChannelServer, Restartable
 from simulators.model.parties import PartyKind, party_id
@@ -47,6 +54,19 @@ class Chaos:
         self.out = [party_id(PartyKind.SPOC, state) for state in (sorted(states)[::3] if self.whole_eu else states)]
         self.duration = duration
         self.echo = echo
+        # The whole EU: every party a CMS reads for is a SUT's (party null: every party).
+        self._duplicate_fault = {"type": "duplicate", "party": None if self.whole_eu else self.out[0],
+                                 "params": {"copies": 2}}
+        # (name, share of the run, action): the module's table; the whole EU's restarts take longer (two
+        # processes of fifteen installations each), so its faults come earlier and the restarts fall in the load.
+        shares = (0.0, 0.15, 0.25, 0.35, 0.50) if self.whole_eu else (0.0, 0.20, 0.35, 0.50, 0.70)
+        actions: list[tuple[str, Callable[[float], None]]] = [
+            ("duplicate", self._duplicate), ("outage", self._outage), ("outage-end", self._outage_end),
+            ("kill-channels", self._kill_channels), ("restart-cms", self._restart_cms)]
+        self._timetable = [(name, share, action) for (name, action), share in zip(actions, shares, strict=True)]
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chaos")
+        self._pending: list[Future[None]] = []
+        self._began = 0.0
         self.log: list[dict[str, Any]] = []
         self._done: set[str] = set()
         self._faults: list[dict[str, Any]] = []
@@ -64,32 +84,43 @@ class Chaos:
         self._done.add(name)
         return True
 
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._began
+
     def step(self, elapsed: float) -> None:
-        """Called often by the runner while locust runs; does what is due by `elapsed` wall seconds."""
-        # The whole EU: every party a CMS reads for is a SUT's (party null: every party).
-        duplicate = {"type": "duplicate", "party": None if self.whole_eu else self.out[0], "params": {"copies": 2}}
-        outages = [{"type": "outage", "channel": "SIENA", "party": party, "params": {"mode": "503"}}
-                   for party in self.out]
+        """Called often by the runner while locust runs; starts what is due by `elapsed` wall seconds.
+
+        The faults run one after the other on a thread of their own, so that a restart taking seconds holds up
+        neither the runner nor the faults' timetable; each is logged at the moment it began."""
+        if not self._began:
+            self._began = time.monotonic() - elapsed
+        for name, at_share, action in self._timetable:
+            if self._once(name, at_share, elapsed):
+                self._pending.append(self._worker.submit(self._run, action))
+
+    def _run(self, action: Callable[[float], None]) -> None:
+        began = self._elapsed()
         try:
-            if self._once("duplicate", 0.0, elapsed):
-                self._faults = [duplicate]
-                self._put_faults()
-                self._note(elapsed, "duplicate deliveries",
-                           "every delivery twice" if self.whole_eu else f"every delivery to {self.out[0]} twice")
-            if self._once("outage", 0.20, elapsed):
-                self._faults = [duplicate, *outages]
-                self._put_faults()
-                self._note(elapsed, "outage", f"SIENA unavailable to {', '.join(self.out)} (503)")
-            if self._once("outage-end", 0.35, elapsed):
-                self._faults = [duplicate]
-                self._put_faults()
-                self._note(elapsed, "outage over", "SIENA available again")
-            if self._once("kill-channels", 0.50, elapsed):
-                self._kill_channels(elapsed)
-            if self._once("restart-cms", 0.70, elapsed):
-                self._restart_cms(elapsed)
-        except LoadHttpError as exc:
-            self._note(elapsed, "chaos step failed", str(exc))
+            action(began)
+        except (LoadHttpError, ProcessError) as exc:
+            self._note(began, "chaos step failed", str(exc))
+
+    def _duplicate(self, elapsed: float) -> None:
+        self._faults = [self._duplicate_fault]
+        self._put_faults()
+        self._note(elapsed, "duplicate deliveries",
+                   "every delivery twice" if self.whole_eu else f"every delivery to {self.out[0]} twice")
+
+    def _outage(self, elapsed: float) -> None:
+        self._faults = [self._duplicate_fault, *({"type": "outage", "channel": "SIENA", "party": party,
+                                                  "params": {"mode": "503"}} for party in self.out)]
+        self._put_faults()
+        self._note(elapsed, "outage", f"SIENA unavailable to {', '.join(self.out)} (503)")
+
+    def _outage_end(self, elapsed: float) -> None:
+        self._faults = [self._duplicate_fault]
+        self._put_faults()
+        self._note(elapsed, "outage over", "SIENA available again")
 
     def _kill_channels(self, elapsed: float) -> None:
         if self.server is None:
@@ -117,6 +148,10 @@ class Chaos:
             self._note(elapsed + began - started, f"restart of {what}", f"back in {time.monotonic() - began:.1f} s")
 
     def finish(self) -> None:
+        """Wait for the faults still under way (a restart), then clear the faults."""
+        for pending in self._pending:
+            pending.result()
+        self._worker.shutdown()
         try:
             self.control.call("DELETE", "/control/faults")
         except LoadHttpError as exc:

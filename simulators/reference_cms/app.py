@@ -224,14 +224,19 @@ async def run_installations(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    running: list[ReferenceCms] = []
+    running = [ReferenceCms(options) for options in installations]
     try:
-        for options in installations:
-            cms = ReferenceCms(options)
-            running.append(cms)
-            await cms.start()
+        # Side by side: each start and stop is mostly round trips to the channels (webhooks, the first sweep,
+        # the clock), so thirty installations one after the other keep a restart of the process waiting.
+        # Every start ends before any stop begins (a failed one is raised once all have).
+        started = await asyncio.gather(*(cms.start() for cms in running), return_exceptions=True)
+        for outcome in started:
+            if isinstance(outcome, BaseException):
+                raise outcome
         announce([(cms.ctx.state, cms.url) for cms in running])
         await stop.wait()
     finally:
-        for cms in reversed(running):
-            await cms.stop()
+        stopped = await asyncio.gather(*(cms.stop() for cms in running), return_exceptions=True)
+        for cms, failure in zip(running, stopped, strict=True):
+            if isinstance(failure, BaseException):
+                _log.error("the %s installation did not stop cleanly: %r", cms.options.state, failure)

@@ -80,9 +80,16 @@ class Worker:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="cms-worker")
 
     async def stop(self) -> None:
+        """Stop between two steps, never inside one.
+
+        A step cancelled in the middle would leave an action whose message the channel has accepted, but that
+        is neither recorded nor done here: started again, the CMS would send it a second time, under a new
+        Idempotency-Key (a requester got two answers to one request when `load --chaos` restarted the CMS).
+        Every step runs under the case engine's lock, so holding it, the worker waits outside any step."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
+            async with self.ctx.lock:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 

@@ -98,7 +98,7 @@ def test_one_states_late_cms_fails_the_verdict_and_is_named(tmp_path: Path) -> N
 def test_faults_under_whole_eu_load_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     """Duplicate deliveries, a SIENA outage for ten states, kill -9 of the channel server and a restart of both
     processes hosting the CMSs, while ten operators send."""
-    code, results, output = run_eu(tmp_path, "--users", "10", "--duration", "12s", "--chaos",
+    code, results, output = run_eu(tmp_path, "--users", "10", "--duration", "20s", "--chaos",
                                    "--mix", "urgent-direct=2,designated-authority=1,must-refuse=1")
     assert code == 0, output
     events = [entry["event"] for entry in results["chaos"]]
