@@ -7,6 +7,10 @@
 | 50% | `kill -9` of the channel server, restarted on the same port and journal |
 | 70% | the reference CMS stopped and started again on the same port and store |
 
+A restarted CMS's new interpreter has its imports done while the old process still serves (as a
+supervisor keeping a warm spare would): what the others see away is the stop and the start of its
+servers, not seconds of an interpreter's start-up on a busy machine.
+
 With `--sut eu` every state's CMS is a SUT: every delivery to every party arrives twice, from 15% to
 25% the outage takes SIENA from every third state's SPOC (the others keep exchanging with them: their
 sends are accepted and wait, pushes to them are held back), at 35% the channel server is killed, and
@@ -32,7 +36,7 @@ from typing import Any
 
 from conformance.campaign.processes import ProcessError
 from load.http import JsonClient, LoadHttpError
-from load.network import ChannelServer, Restartable
+from load.network import CMS_MODULES, ChannelServer, Restartable
 from simulators.model.parties import PartyKind, party_id
 
 __all__ = ["Chaos"]
@@ -140,8 +144,7 @@ class Chaos:
         started = time.monotonic()
         for process, sut_urls in self.cms.items():
             began = time.monotonic()
-            process.stop()
-            process.restart()
+            process.restart_warm(CMS_MODULES)
             for url in sut_urls:
                 JsonClient(url).call("PUT", "/sut/v1/clock", body={"follow_network_clock": True})
             what = "the reference CMS" if len(sut_urls) == 1 else f"the host of {len(sut_urls)} states' CMSs"

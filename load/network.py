@@ -7,16 +7,19 @@ a network the vendor started; the harness then only reads it and restarts nothin
 
 from __future__ import annotations
 
+import copy
 import re
 import signal
 import socket
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from conformance.campaign.processes import ProcessError, _command, _Managed
 
-__all__ = ["ChannelServer", "ReferenceCmsHost", "ReferenceCmsProcess", "Restartable", "free_port", "free_port_block"]
+__all__ = ["CMS_MODULES", "ChannelServer", "ReferenceCmsHost", "ReferenceCmsProcess", "Restartable", "free_port",
+           "free_port_block"]
 
 
 def free_port() -> int:
@@ -50,6 +53,9 @@ def free_port_block(count: int, attempts: int = 200) -> int:
 
 
 class Restartable(_Managed):
+    restarts = 0  # how often restart_warm replaced the process
+    first_log: Path | None = None  # the first process's log; the successors' are named after it
+
     def kill_hard(self) -> None:
         """`kill -9`: no clean shutdown, nothing flushed that was not already."""
         process = self._process
@@ -57,6 +63,26 @@ class Restartable(_Managed):
             process.send_signal(signal.SIGKILL)
             process.wait(10)
         self.stop()
+
+    def restart_warm(self, modules: Sequence[str]) -> None:
+        """Stop, and start again on the same ports and data, with the new interpreter's imports (`modules`) done
+        while the old process still serves: what is away is the stop and the start of its servers, not an
+        interpreter's start-up (seconds on a busy machine). The new process then is this one."""
+        successor = copy.copy(self)
+        successor.url, successor._process, successor._pump, successor._lifeline = "", None, None, None
+        successor._ready, successor._found, successor._told = threading.Event(), [], True
+        successor.restarts = self.restarts + 1
+        # A log of its own: the old process still writes to this one while the new one imports.
+        first = successor.first_log = self.first_log or self.log_path
+        successor.log_path = first.with_name(f"{first.stem}.{successor.restarts}{first.suffix}")
+        successor.preload(modules)
+        try:
+            self.stop()
+            successor.restart()
+        except BaseException:
+            successor.stop()
+            raise
+        self.__dict__.update(successor.__dict__)
 
     def restart(self, attempts: int = 20) -> None:
         """Start again on the same port and data (the port may take a moment to be free again)."""
@@ -80,6 +106,10 @@ class ChannelServer(Restartable):
         self.credentials = data_dir / "credentials.json"
         super().__init__(_command("serve", "--port", str(port), "--data", str(data_dir), "--clock", "scaled",
                                   "--speed", f"{speed:g}"), data_dir.parent / "serve.log")
+
+
+# What `spoc-harness cms` imports before it serves: a restart (`restart_warm`) has them imported ahead.
+CMS_MODULES = ("conformance.commands.cms", "simulators.reference_cms.app")
 
 
 class ReferenceCmsProcess(Restartable):
