@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 from conformance.ledger import Action, Observed
 from conformance.settings import CampaignSettings
-from reports.results import Evidence, Outcome, combine_outcomes, excerpt
+from reports.results import Evidence, Outcome, combine_outcomes, excerpt, finding_text
 from simulators.model.deadlines import Deadline, DeadlineMode, compute_deadline, iso_duration
 from simulators.model.directive import Availability
 
@@ -124,11 +124,7 @@ class Finding:
     curl: tuple[str, ...] = ()
 
     def text(self) -> str:
-        lines = [f"[{self.instance}] {self.outcome.value.upper()}: {self.observed}"]
-        if self.expected:
-            lines.append(f"    expected: {self.expected}")
-        lines.append(f"    rule: {self.rule}")
-        return "\n".join(lines)
+        return finding_text(self.instance, self.outcome, self.observed, self.expected, self.rule)
 
 
 @dataclass
@@ -243,14 +239,22 @@ class Judge:
         return outcome if outcome is not None else Outcome.NOT_APPLICABLE
 
     def message(self) -> str:
+        """The whole explanation: the summary, each finding that did not pass, and how to reproduce them."""
+        notable = self.notable()
+        lines = [self.summary(), *(f.text() for f in notable)]
+        if notable and self.settings is not None:
+            lines.append(f"reproduce: {self.command} (seed {self.settings.seed})")
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        """The explanation without the findings that did not pass (results.json keeps those as instances, and
+        CheckResult.explanation puts them back): head, counts, notes, and the passed findings when all passed."""
         outcome = self.outcome
         head = f"{', '.join(self.requirements)} {self.article}: {outcome.value.upper()} - {self.title}"
         notes = [f"note: {text}" for text in self.noted()]
         if not self.findings:
             reason = self.not_applicable_reason or "no instance of this rule occurred in the campaign"
             return "\n".join([head, reason, *notes])
-        notable = [f for f in self.findings if f.outcome is not Outcome.PASSED]
-        shown = notable or self.findings
         lines = [head]
         counts = {o: sum(1 for f in self.findings if f.outcome is o) for o in Outcome}
         lines.append(
@@ -258,10 +262,13 @@ class Judge:
             + ", ".join(f"{n} {o.value}" for o, n in counts.items() if n)
         )
         lines += notes  # before the findings, which a long report may cut short
-        lines += [f.text() for f in shown]
-        if notable and self.settings is not None:
-            lines.append(f"reproduce: {self.command} (seed {self.settings.seed})")
+        if not self.notable():
+            lines += [f.text() for f in self.findings]
         return "\n".join(lines)
+
+    def notable(self) -> list[Finding]:
+        """The findings that did not pass."""
+        return [f for f in self.findings if f.outcome is not Outcome.PASSED]
 
     def evidence(self, limit: int = 40) -> list[Evidence]:
         chosen = [f for f in self.findings if f.outcome is not Outcome.PASSED] or self.findings

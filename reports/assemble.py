@@ -18,6 +18,7 @@ from reports.results import (
     Coverage,
     Declaration,
     DeviationReport,
+    Evidence,
     ExtraFailure,
     KillRow,
     NotCovered,
@@ -59,8 +60,11 @@ def assemble_results(
     evidence_bundle: str | None = None,
     harness_version: str | None = None,
     deviations: DeviationReport | None = None,
+    evidence: Mapping[str, Evidence] | None = None,
+    curl_lines: Mapping[str, str] | None = None,
 ) -> RunResults:
-    """The whole results.json of a run. `scenarios` maps requirement ID -> Gherkin scenario names."""
+    """The whole results.json of a run. `scenarios` maps requirement ID -> Gherkin scenario names; `evidence`
+    and `curl_lines` hold the steps and curl lines the checks cite by id (reports.evidence_table)."""
     requirements = roll_up_requirements(checks, requirement_meta)
     checks = _with_catalogue_basis(checks, requirement_meta)
     verdict = overall_verdict(checks, aborted=aborted)
@@ -87,6 +91,8 @@ def assemble_results(
         requirements=requirements,
         articles=roll_up_articles(requirements, article_titles),
         checks=list(checks),
+        evidence=dict(evidence or {}),
+        curl_lines=dict(curl_lines or {}),
         declarations=_declarations(requirements),
         coverage=build_coverage(requirements, requirement_meta),
         traceability=build_traceability(requirements, scenarios or {}),

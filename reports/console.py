@@ -32,22 +32,27 @@ def _tally(counts: OutcomeCounts) -> str:
     ) + (f", {counts.accepted_deviation} accepted deviation" if counts.accepted_deviation else "")
 
 
-def check_details(check: CheckResult) -> str:
-    """Everything about one check as text: the message, the rule, what was seen, how to replay it."""
+def check_details(results: RunResults, check: CheckResult, *, curl: bool = True) -> str:
+    """Everything about one check as text: the explanation, the rule, what was seen, how to replay it.
+
+    `results` holds the steps and curl lines the check cites by id; `curl=False` names where the curl lines
+    are instead of writing them (a passed check's, in JUnit: each is most of a kilobyte, cited again and again)."""
     lines = [f"{check.id}: {check.outcome.value.upper()} - {check.title}"]
     lines.append(
         f"requirements: {', '.join(check.requirements)}"
         + (f" ({', '.join(check.articles)})" if check.articles else "")
         + f"; basis: {check.basis_status.value}{_BASIS_NOTE[check.basis_status]}"
     )
-    if check.message:
-        lines += ["", check.message.strip()]
+    explanation = check.explanation()
+    if explanation:
+        lines += ["", explanation]
     for label, value in (("rule", check.rule), ("expected", check.expected), ("observed", check.observed)):
         if value:
             lines.append(f"{label}: {value}")
-    if check.evidence:
+    steps = results.evidence_of(check)
+    if steps:
         lines += ["", "evidence (network time):"]
-        for step in check.evidence:
+        for step in steps:
             route = f"{step.sender or '?'} -> {', '.join(step.recipients) or '?'}"
             ident = f" {step.message_id}" if step.message_id else ""
             lines.append(f"  {step.at.isoformat()} {step.channel} {step.kind or ''}{ident} {route}: {step.summary}")
@@ -55,7 +60,10 @@ def check_details(check: CheckResult) -> str:
         lines += ["", "reproduce:", f"  {check.reproduce.command}"]
         if check.reproduce.seed is not None:
             lines.append(f"  (seed {check.reproduce.seed})")
-        lines += [f"  {curl}" for curl in check.reproduce.curl]
+        if curl:
+            lines += [f"  {line}" for line in results.curl_of(check)]
+        elif check.reproduce.curl:
+            lines.append(f"  ({len(check.reproduce.curl)} curl lines: results.json curl_lines, the evidence bundle)")
     return "\n".join(lines)
 
 

@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from reports.load_run import LoadRun
 from reports.private_files import private_dir, write_private_text
-from reports.results import ArticleResult, BasisStatus, CheckResult, ExchangeTimeline, Outcome, RunResults
+from reports.results import ArticleResult, BasisStatus, CheckResult, Evidence, ExchangeTimeline, Outcome, RunResults
 
 __all__ = ["prepare_in_background", "render_html", "write_html"]
 
@@ -123,6 +123,23 @@ def _wait_for_preparation() -> None:
     preparing = _preparing
     if preparing is not None and preparing is not threading.current_thread():
         preparing.join()
+
+
+_BRIEF = (Outcome.PASSED, Outcome.NOT_APPLICABLE, Outcome.DECLARATION)
+
+
+def _cited_steps(results: RunResults) -> dict[str, Evidence]:
+    """Every step a check cites, once, in network-time order: the page's Evidence section."""
+    cited = {ref for check in results.checks for ref in check.evidence}
+    return dict(sorted(((ref, step) for ref, step in results.evidence.items() if ref in cited),
+                       key=lambda item: (item[1].at, item[0])))
+
+
+def _raw_steps(results: RunResults) -> set[str]:
+    """The steps whose raw exchange the page shows: those a check that did not simply pass cites."""
+    cited = {ref for check in results.checks if check.outcome not in _BRIEF for ref in check.evidence}
+    return {ref for ref in cited
+            if results.evidence[ref].request is not None or results.evidence[ref].response is not None}
 
 
 def _sorted_checks(checks: list[CheckResult]) -> list[CheckResult]:
@@ -234,6 +251,10 @@ def render_html(results: RunResults, *, pictures: bool = True) -> str:
         unverified_verdicts=unverified_verdicts,
         settings_extra=sorted((results.settings.model_extra or {}).items()),
         outcomes=list(Outcome),
+        steps_of=results.evidence_of,
+        curl_of=results.curl_of,
+        all_steps=_cited_steps(results),
+        raw_steps=_raw_steps(results),
     )
 
 

@@ -40,7 +40,7 @@ def _classname(check: CheckResult) -> str:
     return article_of(check.articles[0]) if check.articles else "unassigned"
 
 
-def _check_case(suite: ET.Element, check: CheckResult) -> None:
+def _check_case(suite: ET.Element, results: RunResults, check: CheckResult) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
@@ -53,15 +53,17 @@ def _check_case(suite: ET.Element, check: CheckResult) -> None:
     pairs += [("basis", check.basis_status.value), ("outcome", check.outcome.value)]
     _properties(case, pairs)
     summary = _safe(_first_line(check.message) or check.title)
+    # A rule that was met needs no replay in a CI log; results.json and the bundle keep its curl lines.
+    replay = check.outcome not in (Outcome.PASSED, Outcome.NOT_APPLICABLE, Outcome.DECLARATION)
     if check.outcome is Outcome.FAILED:
         failure = ET.SubElement(case, "failure", message=summary, type=f"{' '.join(check.requirements)}")
-        failure.text = _safe(check_details(check))
+        failure.text = _safe(check_details(results, check))
     elif check.outcome in (Outcome.NOT_APPLICABLE, Outcome.INCONCLUSIVE, Outcome.DECLARATION):
         ET.SubElement(case, "skipped", message=f"{check.outcome.value}: {summary}", type=check.outcome.value)
     if check.outcome is Outcome.WARNING:
-        ET.SubElement(case, "system-out").text = _safe(f"WARNING: {check_details(check)}")
+        ET.SubElement(case, "system-out").text = _safe(f"WARNING: {check_details(results, check)}")
     elif check.outcome is not Outcome.FAILED:
-        ET.SubElement(case, "system-out").text = _safe(check_details(check))
+        ET.SubElement(case, "system-out").text = _safe(check_details(results, check, curl=replay))
 
 
 def _declaration_case(suite: ET.Element, declaration: Declaration) -> None:
@@ -121,7 +123,7 @@ def junit_tree(results: RunResults) -> ET.ElementTree[ET.Element]:
     _properties(suite, run_properties)
 
     for check in results.checks:
-        _check_case(suite, check)
+        _check_case(suite, results, check)
     for declaration in results.declarations:
         _declaration_case(suite, declaration)
     errors = 0

@@ -66,6 +66,7 @@ __all__ = [
     "article_of",
     "combine_outcomes",
     "excerpt",
+    "finding_text",
     "load_results",
     "overall_verdict",
     "roll_up_articles",
@@ -74,7 +75,9 @@ __all__ = [
     "write_results",
 ]
 
-SCHEMA_VERSION = "1.0"
+# 2.0: each evidence step and curl line is written once, in `evidence` and `curl_lines`, and the checks refer to
+# them by id; a check's `message` no longer repeats its instances (CheckResult.explanation joins them).
+SCHEMA_VERSION = "2.0"
 
 EXCERPT_LIMIT = 4000
 
@@ -201,7 +204,10 @@ class Reproduce(_Model):
 
     seed: int | None = Field(default=None, description="Seed of the run's generated data.")
     command: str = Field(description="Command line that re-runs just this check.")
-    curl: list[str] = Field(default_factory=list, description="curl lines replaying the stimuli, in order.")
+    curl: list[str] = Field(
+        default_factory=list,
+        description="Ids of the curl lines replaying the stimuli, in order: keys of the run's `curl_lines`.",
+    )
 
 
 class DeviationEntry(_Model):
@@ -236,6 +242,19 @@ class InstanceFinding(_Model):
     expected: str | None = Field(default=None, description="What the rule demands for this instance.")
     rule: str = Field(default="", description="The rule applied.")
 
+    def text(self) -> str:
+        """The instance as the check's explanation gives it."""
+        return finding_text(self.instance, self.outcome, self.observed, self.expected, self.rule)
+
+
+def finding_text(instance: str, outcome: Outcome, observed: str, expected: str | None, rule: str) -> str:
+    """One judged instance, in the lines of a check's explanation (the same for a finding and its record)."""
+    lines = [f"[{instance}] {outcome.value.upper()}: {observed}"]
+    if expected:
+        lines.append(f"    expected: {expected}")
+    lines.append(f"    rule: {rule}")
+    return "\n".join(lines)
+
 
 class CheckResult(_Model):
     """One executed check: one observable rule applied to one scenario."""
@@ -252,7 +271,10 @@ class CheckResult(_Model):
     outcome: Outcome = Field(description="Outcome of the check.")
     message: str = Field(
         default="",
-        description="For a human: what was sent, what came back and when, and which rule it broke or met.",
+        description="For a human: the outcome, its requirements and article, how many instances had each outcome, "
+        "the check's notes, and (when every instance passed) what was sent, what came back and when. The "
+        "instances that did not pass are in `instances`, not repeated here: the whole explanation is this message, "
+        "then each instance, then the reproduce line (CheckResult.explanation).",
     )
     expected: str | None = Field(default=None, description="What the rule demands, concretely for this case.")
     observed: str | None = Field(default=None, description="What was observed instead (or as well).")
@@ -262,7 +284,11 @@ class CheckResult(_Model):
         description="Weakest catalogue basis among the cited requirements, so that a verdict resting on an "
         "unverified reading shows as such; assemble_results sets it from the catalogue.",
     )
-    evidence: list[Evidence] = Field(default_factory=list, description="Observed steps, in network-time order.")
+    evidence: list[str] = Field(
+        default_factory=list,
+        description="Ids of its observed steps, in network-time order: keys of the run's `evidence` table, where "
+        "each step is written once however many checks cite it.",
+    )
     reproduce: Reproduce | None = Field(default=None, description="How to replay the check.")
     duration_seconds: float = Field(default=0.0, ge=0, description="Wall-clock time the check took.")
     virtual_time: VirtualTime | None = Field(default=None, description="Network time the check spanned.")
@@ -280,6 +306,15 @@ class CheckResult(_Model):
         if self.outcome in (Outcome.FAILED, Outcome.WARNING, Outcome.INCONCLUSIVE) and not self.message.strip():
             raise ValueError(f"check {self.id}: a {self.outcome.value} outcome needs a message saying why")
         return self
+
+    def explanation(self) -> str:
+        """The whole story in words: the message, each instance that did not pass, and how to reproduce it."""
+        lines = [self.message.strip()] if self.message.strip() else []
+        lines += [finding.text() for finding in self.instances]
+        if self.reproduce is not None and self.instances:
+            seed = f" (seed {self.reproduce.seed})" if self.reproduce.seed is not None else ""
+            lines.append(f"reproduce: {self.reproduce.command}{seed}")
+        return "\n".join(lines)
 
 
 class RequirementMeta(_Model):
@@ -585,6 +620,15 @@ class RunResults(_Model):
     requirements: list[RequirementResult] = Field(description="Every catalogue requirement, in catalogue order.")
     articles: list[ArticleResult] = Field(description="One roll-up per article, by article number.")
     checks: list[CheckResult] = Field(description="Every executed check, in execution order.")
+    evidence: dict[str, Evidence] = Field(
+        default_factory=dict,
+        description="Every observed step a check cites, once, by id: a channel message is cited by several checks, "
+        "and its raw excerpt is written here only. A check's `evidence` lists these ids.",
+    )
+    curl_lines: dict[str, str] = Field(
+        default_factory=dict,
+        description="Every curl line replaying a stimulus, once, by id; a check's `reproduce.curl` lists these ids.",
+    )
     declarations: list[Declaration] = Field(
         default_factory=list,
         description="Requirements only a declaration or an inspection can show, with why.",
@@ -615,6 +659,25 @@ class RunResults(_Model):
         default=None, description="A load run included with `run --load-results` (docs/load.md): its verdict, "
         "figures and the series the report plots. Shown beside the verdict above, not folded into it."
     )
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> RunResults:
+        # A check citing a step the table does not hold would show less evidence than it was judged on.
+        for check in self.checks:
+            missing = [ref for ref in check.evidence if ref not in self.evidence]
+            if check.reproduce is not None:
+                missing += [ref for ref in check.reproduce.curl if ref not in self.curl_lines]
+            if missing:
+                raise ValueError(f"check {check.id} cites {', '.join(missing)}, which results.json does not hold")
+        return self
+
+    def evidence_of(self, check: CheckResult) -> list[Evidence]:
+        """The check's observed steps, in network-time order."""
+        return [self.evidence[ref] for ref in check.evidence]
+
+    def curl_of(self, check: CheckResult) -> list[str]:
+        """The curl lines replaying the check's stimuli, in order."""
+        return [self.curl_lines[ref] for ref in check.reproduce.curl] if check.reproduce is not None else []
 
     def failed_checks(self) -> list[CheckResult]:
         return [check for check in self.checks if check.outcome is Outcome.FAILED]

@@ -49,13 +49,14 @@ def check_result(run: ConformanceRun, check: CheckIdentity, judge: Judge | None,
     instances: list[InstanceFinding] = []
     if error is not None or judge is None:
         outcome = Outcome.INCONCLUSIVE
-        message = (f"{', '.join(ids)} {article}: INCONCLUSIVE - {title}\nthe harness could not evaluate this "
-                   f"check: {error or 'it recorded no finding'}")
+        message = summary = (f"{', '.join(ids)} {article}: INCONCLUSIVE - {title}\nthe harness could not evaluate "
+                             f"this check: {error or 'it recorded no finding'}")
         if run.aborted:
-            message += f"\n{run.aborted}"
+            message = summary = f"{message}\n{run.aborted}"
     else:
         outcome = judge.outcome
-        message = judge.message()
+        # The whole message for pytest; results.json keeps the summary, and the instances once, on their own.
+        message, summary = judge.message(), judge.summary()
         notable = next((f for f in judge.findings if f.outcome is outcome), None)
         rule = notable.rule if notable else None
         expected = notable.expected if notable else None
@@ -63,23 +64,25 @@ def check_result(run: ConformanceRun, check: CheckIdentity, judge: Judge | None,
         evidence = judge.evidence()
         curl = judge.curl() or _replay(run, [f.instance for f in judge.findings if f.outcome is outcome])
         # Each instance on its own, so that the report links a late exchange to its timeline.
-        instances = [InstanceFinding(instance=f.instance, outcome=f.outcome, observed=excerpt(f.observed, 2000) or "",
+        instances = [InstanceFinding(instance=f.instance, outcome=f.outcome, observed=excerpt(f.observed) or "",
                                      expected=f.expected, rule=f.rule)
-                     for f in judge.findings if f.outcome is not Outcome.PASSED]
+                     for f in judge.notable()]
     broken = _broken_scenarios(run, ids)
     if broken and outcome in (Outcome.PASSED, Outcome.NOT_APPLICABLE, Outcome.WARNING):
         outcome = Outcome.INCONCLUSIVE
-        message += "\nINCONCLUSIVE: scenarios this check relies on stopped early: " + "; ".join(
+        stopped = "\nINCONCLUSIVE: scenarios this check relies on stopped early: " + "; ".join(
             f"{name}: {why}" for name, why in broken.items())
+        message, summary = message + stopped, summary + stopped
     span = None
     if run.result is not None:
         span = VirtualTime.between(run.result.network_start, run.result.network_end,
                                    "virtual" if run.settings.time_mode.value != "real" else "system")
     result = CheckResult(
         id=check.id, title=title, requirements=list(ids), articles=[article] if article else [],
-        outcome=outcome, message=excerpt(message, 20_000) or "", expected=expected, observed=observed, rule=rule,
-        basis_status=_basis(run, ids), evidence=evidence,
-        reproduce=Reproduce(seed=run.settings.seed, command=run.reproduce(ids), curl=curl),
+        outcome=outcome, message=excerpt(summary, 20_000) or "", expected=expected, observed=observed, rule=rule,
+        basis_status=_basis(run, ids), evidence=run.evidence_table.cite(evidence),
+        reproduce=Reproduce(seed=run.settings.seed, command=run.reproduce(ids),
+                            curl=run.evidence_table.cite_curl(curl)),
         duration_seconds=max(duration_seconds, 0.0), virtual_time=span, instances=instances,
     )
     return result, message

@@ -26,6 +26,7 @@ from conformance.campaign.view import CampaignView
 from conformance.catalogue import load_catalogue
 from conformance.scenarios.preparation import prepare_in_background
 from conformance.settings import CampaignSettings, Profile, TimeMode
+from reports.evidence_table import EvidenceTable
 from reports.results import CheckResult
 from simulators.model.deadlines import DeadlineMode
 
@@ -61,6 +62,7 @@ class ConformanceRun:
         self.settings = CampaignSettings(**fields)
         self.selected = set(self.settings.profile.resolve(self.catalogue))
         self.checks: list[CheckResult] = []
+        self.evidence_table = EvidenceTable()  # the steps and curl lines the checks cite, each once
         self.errors: list[str] = []
         self.result: CampaignResult | None = None
         self.started_at = datetime.now(UTC)

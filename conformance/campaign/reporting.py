@@ -162,6 +162,8 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
         aborted=aborted is not None,
         abort_reason=aborted,
         deviations=deviations,
+        evidence=run.evidence_table.evidence,
+        curl_lines=run.evidence_table.curl_lines,
     )
     results.channel_journal = journal
     if run.options.load_results is not None:

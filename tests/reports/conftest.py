@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from reports.assemble import assemble_results, kill_row
+from reports.evidence_table import EvidenceTable
 from reports.results import (
     BasisStatus,
     CheckResult,
@@ -104,7 +105,7 @@ def catalogue() -> list[RequirementMeta]:
     ]
 
 
-def _failing_check() -> CheckResult:
+def _failing_check(table: EvidenceTable) -> CheckResult:
     at = START + timedelta(hours=9, minutes=2)
     return CheckResult(
         id="art5.urgent_direct_reply_within_8h[night]",
@@ -117,7 +118,7 @@ def _failing_check() -> CheckResult:
         observed="REPLY at 2026-03-02T18:02:00Z",
         rule="Art 5(1)(a): at the latest within 8 hours",
         basis_status=BasisStatus.VERIFIED,
-        evidence=[
+        evidence=table.cite([
             Evidence(
                 at=START,
                 channel="SIENA",
@@ -138,11 +139,11 @@ def _failing_check() -> CheckResult:
                 kind="REPLY",
                 summary="reply, 9 h 02 min after the request",
             ),
-        ],
+        ]),
         reproduce=Reproduce(
             seed=7,
             command="spoc-harness run --sut reference --check 'art5.urgent*' --seed 7",
-            curl=["curl -X POST http://127.0.0.1:8700/siena/v1/messages -d @request.json"],
+            curl=table.cite_curl(["curl -X POST http://127.0.0.1:8700/siena/v1/messages -d @request.json"]),
         ),
         duration_seconds=1.25,
         virtual_time=VirtualTime.between(START, at, "virtual"),
@@ -155,9 +156,10 @@ def sample_results(make_check: CheckFactory, catalogue: list[RequirementMeta]) -
 
 
 def build_sample(make_check: CheckFactory, catalogue: list[RequirementMeta], *, aborted: bool = False) -> RunResults:
+    table = EvidenceTable()
     checks = [
         make_check("art5.other_reply_within_7d", Outcome.PASSED, ("R-12",), articles=["Art 5(1)(c)"]),
-        _failing_check(),
+        _failing_check(table),
         make_check(
             "art4.request_content[minimal]",
             Outcome.WARNING,
@@ -202,6 +204,8 @@ def build_sample(make_check: CheckFactory, catalogue: list[RequirementMeta], *, 
         abort_reason="SUT stopped answering" if aborted else None,
         evidence_bundle="reports-out/evidence",
         harness_version="0.1.0",
+        evidence=table.evidence,
+        curl_lines=table.curl_lines,
     )
 
 

@@ -30,13 +30,13 @@ def test_summary_names_verdict_counts_failures_and_paths(sample_results: RunResu
 
 def test_check_details_tell_the_whole_story(sample_results: RunResults) -> None:
     failed = sample_results.failed_checks()[0]
-    text = check_details(failed)
+    text = check_details(sample_results, failed)
     assert text.startswith("art5.urgent_direct_reply_within_8h[night]: FAILED - An urgent request")
     assert "requirements: R-10 (Art 5(1)(a)); basis: verified" in text
     assert "2026-03-02T09:00:00+00:00 SIENA REQUEST SIENA-1 DE-SPOC -> AT-SPOC: urgent request" in text
     assert "(seed 7)" in text
     warning = next(c for c in sample_results.checks if c.outcome.value == "warning")
-    assert "[UNVERIFIED reading of the directive]" in check_details(warning)
+    assert "[UNVERIFIED reading of the directive]" in check_details(sample_results, warning)
 
 
 def test_summary_names_the_applicable_values_no_exchange_exercised(sample_results: RunResults) -> None:

@@ -108,9 +108,11 @@ def test_passed_checks_leave_their_raw_exchanges_and_curl_lines_to_results_json(
     from reports.results import Evidence, Outcome, Reproduce
 
     passed = next(c for c in sample_results.checks if c.outcome is Outcome.PASSED)
-    passed.evidence = [Evidence(at=sample_results.started_at, channel="SIENA", summary="request sent",
-                                request="RAW-PASSED-EXCERPT")]
-    passed.reproduce = Reproduce(seed=7, command="spoc-harness run --profile R-12", curl=["curl PASSED-CURL"])
+    sample_results.evidence["ev-passed"] = Evidence(at=sample_results.started_at, channel="SIENA",
+                                                    summary="request sent", request="RAW-PASSED-EXCERPT")
+    sample_results.curl_lines["curl-passed"] = "curl PASSED-CURL"
+    passed.evidence = ["ev-passed"]
+    passed.reproduce = Reproduce(seed=7, command="spoc-harness run --profile R-12", curl=["curl-passed"])
     page = render_html(sample_results)
     assert "request sent" in page
     assert "spoc-harness run --profile R-12" in page
