@@ -177,9 +177,9 @@ def _assert_reasons(results: RunResults) -> None:
     for check in checks.values():
         if check.outcome is Outcome.PASSED:
             continue
-        assert check.observed, f"{check.id} ({check.outcome.value}) says nothing observed:\n{check.message}"
-        assert check.rule, f"{check.id} ({check.outcome.value}) names no rule:\n{check.message}"
-        assert len(check.message.splitlines()) > 2, f"{check.id} names no instance:\n{check.message}"
+        assert check.observed, f"{check.id} ({check.outcome.value}) says nothing observed:\n{check.explanation()}"
+        assert check.rule, f"{check.id} ({check.outcome.value}) names no rule:\n{check.explanation()}"
+        assert len(check.explanation().splitlines()) > 2, f"{check.id} names no instance:\n{check.explanation()}"
     for requirement in results.requirements:
         if requirement.outcome in (Outcome.PASSED, Outcome.DECLARATION):
             continue
@@ -195,7 +195,8 @@ def test_declared_clean_run_passes_every_check(declared: tuple[KillMatrixOutcome
     run, clean = _run(outcome, "clean")
     assert run.returncode == 0, run.log
     assert "Verdict: CONFORMANT" in run.log
-    not_passed = [f"{c.id}: {c.outcome.value}\n{c.message}" for c in clean.checks if c.outcome is not Outcome.PASSED]
+    not_passed = [f"{c.id}: {c.outcome.value}\n{c.explanation()}" for c in clean.checks
+                  if c.outcome is not Outcome.PASSED]
     assert not not_passed, "\n\n".join(not_passed)
     assert clean.verdict is Verdict.CONFORMANT
     catalogue = load_catalogue()
@@ -258,8 +259,8 @@ def test_declared_mode_catches_a_late_urgent_answer(declared: tuple[KillMatrixOu
     assert set(run.failed) == {"R-10", "R-14"}
     assert all(row.killed for row in outcome.rows)
     late = next(c for c in results.checks if c.id == "art05_time_limits.urgent_direct_within_8_hours")
-    assert "PT8H" in late.message, late.message
-    assert " late" in late.message, late.message
+    assert "PT8H" in late.explanation(), late.explanation()
+    assert " late" in late.explanation(), late.explanation()
     assert _written(report_dir, DECLARED_DEFECT)["settings"]["time_mode"] == "declared"
     _assert_reasons(results)
 
@@ -275,7 +276,7 @@ def test_real_clean_run_judges_what_it_can_and_leaves_the_rest_inconclusive(
     assert run.returncode == 0, run.log  # inconclusive is not a failure
     assert "Verdict: CONFORMANT" in run.log
     assert clean.verdict is Verdict.CONFORMANT
-    wrong = [f"{c.id}: {c.outcome.value}\n{c.message}" for c in clean.checks
+    wrong = [f"{c.id}: {c.outcome.value}\n{c.explanation()}" for c in clean.checks
              if c.outcome in (Outcome.FAILED, Outcome.WARNING, Outcome.NOT_APPLICABLE)]
     assert not wrong, "\n\n".join(wrong)
     found = _by_outcome(clean)
@@ -295,12 +296,13 @@ def test_real_mode_says_why_each_check_is_inconclusive(real: tuple[KillMatrixOut
     _assert_reasons(clean)
     for check in clean.checks:
         if check.outcome is Outcome.INCONCLUSIVE:
-            assert "real time mode" in check.message, check.message
-            assert f"only {REAL_WAIT:g} s of wall clock" in check.message or "outage" in check.message, check.message
+            explanation = check.explanation()
+            assert "real time mode" in explanation, explanation
+            assert f"only {REAL_WAIT:g} s of wall clock" in explanation or "outage" in explanation, explanation
     deadlines = next(c for c in clean.checks if c.id == "art05_time_limits.urgent_direct_within_8_hours")
-    assert "before the deadline" in deadlines.message, deadlines.message
+    assert "before the deadline" in deadlines.explanation(), deadlines.explanation()
     retention = next(c for c in clean.checks if c.id == "art16_case_management.retention_reviewed_within_six_months")
-    assert "review planned for" in retention.message, retention.message
+    assert "review planned for" in retention.explanation(), retention.explanation()
 
 
 def test_real_mode_catches_a_missing_copy(real: tuple[KillMatrixOutcome, Path]) -> None:
@@ -311,7 +313,7 @@ def test_real_mode_catches_a_missing_copy(real: tuple[KillMatrixOutcome, Path]) 
     assert set(run.failed) == {"R-03"}
     assert all(row.killed for row in outcome.rows)
     copy = next(c for c in results.checks if c.id == "art04_requests.designated_authority_copies_its_spoc")
-    assert "no copy reached SPOC-AT" in copy.message, copy.message
+    assert "no copy reached SPOC-AT" in copy.explanation(), copy.explanation()
     assert _written(report_dir, REAL_DEFECT)["settings"]["time_mode"] == "real"
     _assert_reasons(results)
 
@@ -346,7 +348,7 @@ def _checks_of(results: RunResults, requirement: str) -> list[CheckResult]:
 
 def _findings(check: CheckResult, outcome: Outcome) -> list[str]:
     """The check's findings of one outcome, as its message lists them (a line a long message cut left out)."""
-    lines = check.message.splitlines()
+    lines = check.explanation().splitlines()
     if lines and lines[-1].endswith("more characters cut]"):
         lines = lines[:-2]
     return [line for line in lines if f"] {outcome.value.upper()}: " in line]
@@ -384,8 +386,8 @@ def test_declared_mode_sets_no_time_of_an_own_clock_against_network_time(
                     assert "cannot be" in finding, (name, requirement, finding)
         for check in results.checks:
             if check.outcome in (Outcome.FAILED, Outcome.INCONCLUSIVE):
-                assert check.observed, f"{name}: {check.id} says nothing observed:\n{check.message}"
-                assert check.rule, f"{name}: {check.id} names no rule:\n{check.message}"
+                assert check.observed, f"{name}: {check.id} says nothing observed:\n{check.explanation()}"
+                assert check.rule, f"{name}: {check.id} names no rule:\n{check.explanation()}"
     # The same outcomes whatever date the CMS's clock shows.
     assert outcomes["after"] == outcomes["inside"]
 
@@ -397,9 +399,9 @@ def test_declared_mode_judges_what_lies_between_two_times_of_an_own_clock(
     checks = {c.id: c for c in results.checks}
     # R-85: the CMS's deadline against its recorded receipt, both its own times: judged, and in time.
     follow_up = checks["art16_case_management.cms_deadline_is_the_legal_one"]
-    counts = re.search(r"(\d+) instance\(s\): (\d+) passed, (\d+) inconclusive", follow_up.message)
-    assert counts is not None, follow_up.message
-    assert int(counts[2]) >= 20, follow_up.message
+    counts = re.search(r"(\d+) instance\(s\): (\d+) passed, (\d+) inconclusive", follow_up.explanation())
+    assert counts is not None, follow_up.explanation()
+    assert int(counts[2]) >= 20, follow_up.explanation()
     # Only the two suspended by a clarification stay open: the network timed the suspension.
     for finding in _findings(follow_up, Outcome.INCONCLUSIVE):
         assert "by the SUT's clock" in finding, finding
@@ -412,7 +414,7 @@ def test_declared_mode_judges_what_lies_between_two_times_of_an_own_clock(
     for check_id in ("art06_refusals.clarification_asked_immediately",
                      "art05_provision.judicial_authorisation_sought_at_once",
                      "art16_case_management.statistics_generated"):
-        assert checks[check_id].outcome is Outcome.PASSED, checks[check_id].message
+        assert checks[check_id].outcome is Outcome.PASSED, checks[check_id].explanation()
 
 
 def test_an_own_clock_judges_only_the_span_between_its_own_times() -> None:
