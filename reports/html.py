@@ -12,12 +12,8 @@ Passed checks stay collapsed.
 
 from __future__ import annotations
 
-import pickle
 import re
-import subprocess
-import sys
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -25,9 +21,9 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from reports.load_run import LoadRun
+from reports.drawing import pictures_of, start_drawer
 from reports.private_files import private_dir, write_private_text
-from reports.results import ArticleResult, BasisStatus, CheckResult, Evidence, ExchangeTimeline, Outcome, RunResults
+from reports.results import BasisStatus, CheckResult, Evidence, ExchangeTimeline, Outcome, RunResults
 
 __all__ = ["prepare_in_background", "render_html", "write_html"]
 
@@ -86,37 +82,23 @@ def _environment() -> Environment:
 
 
 _preparing: threading.Thread | None = None
-_drawer: subprocess.Popen[bytes] | None = None
 
 
 def prepare_in_background() -> None:
-    """Compile the template in a daemon thread and start a process that prepares the pictures.
+    """Compile the template in a daemon thread and start the process that draws the pictures.
 
     `spoc-harness run` calls it as it starts, so that writing the report does not begin by paying over a
-    second for matplotlib (three on a first run, which builds its font cache): the process imports it and
-    draws a first figure (reports.plots.prepare) on a core of its own while the network starts and the
-    campaign runs, which mostly wait; then it draws the report's pictures (`_serve_drawing`). `render_html`
-    waits for the template rather than race the thread through it.
+    second for matplotlib (three on a first run, which builds its font cache): the drawing process
+    (reports.drawing) imports it and draws a first figure on a core of its own while the network starts
+    and the campaign runs, which mostly wait. `render_html` waits for the template rather than race the
+    thread through it.
     """
-    global _preparing, _drawer
+    global _preparing
     if _preparing is None:
         _preparing = threading.Thread(target=lambda: _environment().get_template("report.html.j2"),
                                       name="report-template", daemon=True)
         _preparing.start()
-    if _drawer is None:
-        _drawer = subprocess.Popen([sys.executable, "-c", "from reports.html import _serve_drawing; _serve_drawing()"],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-
-
-def _serve_drawing() -> None:
-    """The drawing process: prepare, then draw the one request read from stdin (pickled by this module)."""
-    # Start-up time: matplotlib (half a second) loads in the drawing process, not in the harness.
-    from reports import plots
-
-    plots.prepare()
-    request = sys.stdin.buffer.read()
-    if request:  # nothing at all: the run ended without a report
-        pickle.dump(_draw_here(*pickle.loads(request)), sys.stdout.buffer)
+    start_drawer()
 
 
 def _wait_for_preparation() -> None:
@@ -147,9 +129,6 @@ def _sorted_checks(checks: list[CheckResult]) -> list[CheckResult]:
     return sorted(checks, key=lambda check: _OUTCOME_ORDER[check.outcome])
 
 
-_PLOTTED = (Outcome.FAILED, Outcome.WARNING, Outcome.ACCEPTED_DEVIATION)
-
-
 def _late_by(timeline: ExchangeTimeline | None) -> str | None:
     if timeline is None or timeline.answered_at is None:
         return None
@@ -163,60 +142,16 @@ def _late_by(timeline: ExchangeTimeline | None) -> str | None:
     return " ".join(parts) or "under a minute"
 
 
-def _pictures(results: RunResults, checks: list[CheckResult]) -> dict[str, object]:
-    by_key = {timeline.key: timeline for timeline in results.timelines}
-    # An exchange whose request never reached the SUT has nothing to draw; its finding says so in words.
-    drawable = {key for key, timeline in by_key.items() if timeline.received_at is not None}
-    wanted = [finding.instance for check in checks if check.outcome in _PLOTTED
-              for finding in check.instances if finding.outcome in _PLOTTED and finding.instance in drawable]
-    shown = [by_key[key] for key in dict.fromkeys(wanted)]
-    drawn = _draw(shown, results.timelines, results.articles, results.load)
+def _pictures(results: RunResults) -> dict[str, object]:
+    drawn = pictures_of(results)
     return {
         "load_throughput_svg": Markup(drawn.load_throughput) if drawn.load_throughput else None,
         "load_margin_svg": Markup(drawn.load_margin) if drawn.load_margin else None,
-        "timelines": by_key,
+        "timelines": {timeline.key: timeline for timeline in results.timelines},
         "timeline_svgs": {key: Markup(svg) for key, svg in drawn.timelines.items()},
         "matrix_svg": Markup(drawn.matrix) if drawn.matrix else None,
         "margin_svg": Markup(drawn.margin) if drawn.margin else None,
     }
-
-
-@dataclass(frozen=True)
-class _Drawn:
-    timelines: dict[str, str]
-    matrix: str | None
-    margin: str | None
-    load_throughput: str | None
-    load_margin: str | None
-
-
-def _draw(shown: list[ExchangeTimeline], timelines: list[ExchangeTimeline], articles: list[ArticleResult],
-          load: LoadRun | None) -> _Drawn:
-    """The pictures, by the prepared process when there is one (else, or if it failed, here)."""
-    global _drawer
-    drawer, _drawer = _drawer, None  # one report per preparation: the process ends after it
-    if drawer is not None:
-        try:
-            out, _ = drawer.communicate(pickle.dumps((shown, timelines, articles, load)), timeout=300)
-            if drawer.returncode == 0 and out:
-                drawn = pickle.loads(out)  # from our own child, which ran this module's code
-                if isinstance(drawn, _Drawn):
-                    return drawn
-        except (OSError, subprocess.SubprocessError, pickle.PickleError, EOFError):
-            drawer.kill()
-    return _draw_here(shown, timelines, articles, load)  # the same pictures, only slower
-
-
-def _draw_here(shown: list[ExchangeTimeline], timelines: list[ExchangeTimeline],
-               articles: list[ArticleResult], load: LoadRun | None) -> _Drawn:
-    # Start-up time: matplotlib (half a second) loads only when pictures are drawn in this process.
-    from reports import plots
-
-    return _Drawn(timelines={timeline.key: plots.timeline_svg(timeline) for timeline in shown},
-                  matrix=plots.article_matrix_svg(articles) if articles else None,
-                  margin=plots.margin_svg(timelines) if timelines else None,
-                  load_throughput=plots.load_throughput_svg(load) if load is not None else None,
-                  load_margin=plots.load_margin_svg(load) if load is not None else None)
 
 
 _NO_PICTURES: dict[str, object] = {"timelines": {}, "timeline_svgs": {}, "matrix_svg": None, "margin_svg": None,
@@ -247,7 +182,7 @@ def render_html(results: RunResults, *, pictures: bool = True) -> str:
         late_by=_late_by,
         coverage_matrix=_optional(results, "coverage_matrix"),
         load_section=results.load,
-        **(_pictures(results, checks) if pictures else _NO_PICTURES),
+        **(_pictures(results) if pictures else _NO_PICTURES),
         unverified_verdicts=unverified_verdicts,
         settings_extra=sorted((results.settings.model_extra or {}).items()),
         outcomes=list(Outcome),

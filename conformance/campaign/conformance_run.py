@@ -12,7 +12,7 @@ import json
 import secrets
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from conformance.catalogue import load_catalogue
 from conformance.scenarios.preparation import prepare_in_background
 from conformance.settings import CampaignSettings, Profile, TimeMode
 from reports.evidence_table import EvidenceTable
-from reports.results import CheckResult
+from reports.results import CheckResult, ExchangeTimeline
 from simulators.model.deadlines import DeadlineMode
 
 __all__ = ["ConformanceRun", "check_id"]
@@ -63,6 +63,9 @@ class ConformanceRun:
         self.selected = set(self.settings.profile.resolve(self.catalogue))
         self.checks: list[CheckResult] = []
         self.evidence_table = EvidenceTable()  # the steps and curl lines the checks cite, each once
+        # Called once the campaign has run, before the checks: `spoc-harness run` starts the report's pictures.
+        self.when_campaign_ends: Callable[[CampaignResult], None] | None = None
+        self.timelines: list[ExchangeTimeline] | None = None  # the campaign's, once built for the report
         self.errors: list[str] = []
         self.result: CampaignResult | None = None
         self.started_at = datetime.now(UTC)
@@ -90,6 +93,8 @@ class ConformanceRun:
             except Exception as exc:
                 self.aborted = f"the campaign could not run: {type(exc).__name__}: {exc}"
                 raise
+            if self.when_campaign_ends is not None:
+                self.when_campaign_ends(self.result)
         if self.result is None:
             raise RuntimeError(self.aborted or "the campaign did not run")
         return CampaignView(self.result)

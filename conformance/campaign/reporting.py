@@ -23,6 +23,7 @@ from conformance.coverage import coverage_matrix
 from conformance.gherkin import scenario_index
 from reports.assemble import assemble_results
 from reports.deviations import apply_deviations, load_deviations
+from reports.drawing import draw_margin_early, start_drawing
 from reports.evidence import MANIFEST_NAME, write_bundle
 from reports.formats import REPORT_FORMATS, RESULTS_JSON, write_report_files
 from reports.load_run import load_run_from_file
@@ -43,9 +44,11 @@ from reports.signing import ephemeral_signing_key, load_signing_key
 
 if TYPE_CHECKING:
     from conformance.campaign.conformance_run import ConformanceRun
+    from conformance.campaign.runner import CampaignResult
     from conformance.catalogue import Catalogue
 
-__all__ = ["FEATURES_DIR", "build_results", "gherkin_scenarios", "requirement_meta", "write_reports"]
+__all__ = ["FEATURES_DIR", "build_results", "draw_while_checking", "gherkin_scenarios", "requirement_meta",
+           "write_reports"]
 
 FEATURES_DIR = Path(__file__).resolve().parents[2] / "features"
 
@@ -169,8 +172,14 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
     if run.options.load_results is not None:
         results.load = load_run_from_file(run.options.load_results)
     if result is not None:
-        results.timelines = build_timelines(CampaignView(result))
+        results.timelines = run.timelines if run.timelines is not None else build_timelines(CampaignView(result))
     return results
+
+
+def draw_while_checking(run: ConformanceRun, result: CampaignResult) -> None:
+    """Once the campaign has run: its timelines, and the margin picture drawn from them while the checks run."""
+    run.timelines = build_timelines(CampaignView(result))
+    draw_margin_early(run.timelines)
 
 
 def _channel_journal(verification: dict[str, Any] | None) -> ChannelJournal | None:
@@ -196,7 +205,9 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
     signing_key = load_signing_key(run.options.signing_key) if run.options.signing_key else ephemeral_signing_key()
     results.signer = SignerInfo(name=signing_key.signer, public_key_sha256=signing_key.fingerprint,
                                 ephemeral=signing_key.ephemeral)
-    paths = write_report_files(results, report_dir)
+    # The pictures are drawn by their own process while results.json, JUnit and the bundle's other files are
+    # written; the HTML report, written last, waits for them.
+    start_drawing(results)
     journal: list[dict[str, Any]] = []
     extras: dict[str, Path] = {}
     staging = report_dir / ".evidence-staging"
@@ -216,6 +227,7 @@ def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) ->
         exports_text = orjson.dumps(exports, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode("utf-8")
         write_private_text(exports_path, exports_text)
         extras = {"ledger.json": ledger_path, "cms-exports.json": exports_path}
+    paths = write_report_files(results, report_dir)
     extras |= {f.filename: paths[f.filename] for f in REPORT_FORMATS if f.in_bundle and f is not RESULTS_JSON}
     if results.channel_journal is not None:  # the head, kept apart from the database it describes
         head_path = staging / "channel-journal.json"

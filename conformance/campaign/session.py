@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conformance.campaign.conformance_run import ConformanceRun
-from conformance.campaign.reporting import build_results, write_reports
+from conformance.campaign.reporting import build_results, draw_while_checking, write_reports
 from conformance.campaign.run_options import RunOptions
 from conformance.campaign.runner import Endpoints, Progress
 from conformance.checks import CHECKS_DIR
@@ -117,6 +117,8 @@ def run_session(
         prepare_in_background()  # the report's template and pictures, while the network starts and runs
     run = ConformanceRun(options)
     run.write_reports_at_end = False
+    if write:
+        run.when_campaign_ends = lambda result: draw_while_checking(run, result)
     run.stop_network_in_background = True
     run.endpoints = endpoints
     progress: RichProgress | None = None

@@ -144,14 +144,16 @@ def test_applicability_matrix_shows_exchanges_and_what_none_exercised(sample_res
 
 
 def test_pictures_drawn_by_the_prepared_process_are_the_ones_drawn_here(sample_results: RunResults) -> None:
+    import reports.drawing as drawing
     import reports.html as report_html
 
     here = render_html(sample_results)
     report_html.prepare_in_background()
-    drawer = report_html._drawer
+    drawer = drawing._drawer
     assert drawer is not None
+    drawing.draw_margin_early(sample_results.timelines)
     prepared = render_html(sample_results)
     assert drawer.wait(30) == 0  # it drew (a process that failed would leave the drawing to this one)
-    assert report_html._drawer is None  # one report per preparation
+    assert drawing._drawer is None  # one report per preparation
     assert prepared == here
     assert "<svg" in prepared
