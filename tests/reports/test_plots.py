@@ -66,3 +66,19 @@ def test_each_failed_instance_links_to_its_drawn_timeline_and_run_data_stays_esc
     assert all(f'<figure class="plot" id="{anchor}">' in page for anchor in anchors)
     assert page.count("<svg") == 3  # the matrix, the margins and the one failed exchange; no passed timeline
     assert page.index('id="what-failed"') < page.index('id="timelines"')
+
+
+def test_article_matrix_is_a_grid_of_counts_with_escaped_labels(sample_results: RunResults) -> None:
+    from reports.plots import article_matrix_svg
+
+    article = sample_results.articles[0]
+    hostile = article.model_copy(update={"title": HOSTILE})
+    svg = article_matrix_svg([hostile, *sample_results.articles[1:]])
+    assert svg.startswith("<svg ")
+    assert svg.endswith("</svg>")
+    assert HOSTILE not in svg
+    assert "&lt;script&gt;" in svg
+    cells = re.findall(r"<rect ", svg)
+    assert len(cells) == 7 * len(sample_results.articles)
+    counts = re.findall(r'font-weight="bold" fill="[^"]+">(\d+)</text>', svg)
+    assert sum(map(int, counts)) == sum(a.counts.total for a in sample_results.articles)
