@@ -82,6 +82,7 @@ class ConformanceRun:
         self._stopping: threading.Thread | None = None
         self.evidence_key_sha256: str | None = None
         self._network: started | None = None
+        self._early: tuple[threading.Thread, list[Endpoints | BaseException]] | None = None
 
     # -- the campaign ---------------------------------------------------------------------------
 
@@ -109,29 +110,60 @@ class ConformanceRun:
         return await run_campaign(self.settings, endpoints, requirements, progress=self.progress,
                                   command=self.options.command())
 
+    def start_network_early(self) -> None:
+        """Begin starting the reference network now, in a thread: its processes then start while pytest
+        collects the checks, and the campaign takes the network as soon as it is up (`_endpoints`)."""
+        if self.options.sut != "reference" or self.endpoints is not None or self._early is not None:
+            return
+        answer: list[Endpoints | BaseException] = []
+
+        def start() -> None:
+            try:
+                answer.append(self._reference_endpoints())
+            except BaseException as exc:  # handed to the campaign, which reports it as it would its own
+                answer.append(exc)
+
+        thread = threading.Thread(target=start, name="network-start", daemon=True)
+        thread.start()
+        self._early = (thread, answer)
+
     def _endpoints(self) -> Endpoints:
         options = self.options
+        if options.sut == "reference" and self._early is not None:
+            thread, answer = self._early
+            self._early = None
+            thread.join()
+            if isinstance(answer[0], BaseException):
+                raise answer[0]
+            return answer[0]
         if options.sut == "reference":
-            base = options.work_dir or Path(tempfile.mkdtemp(prefix="spoc-run-"))
-            self._network = started(base / "reference-network", state=self.settings.sut_state,
-                                    start=self.settings.start_utc, defects=options.defects,
-                                    keep=options.work_dir is not None,
-                                    virtual=self.settings.time_mode.value != "real",
-                                    sut_token=options.sut_token or secrets.token_urlsafe(24))
-            network = self._network.__enter__()
-            assert network.simulators is not None
-            assert network.cms is not None
-            # The reference CMS runs with a token of the run's own, so every campaign exercises the
-            # documented bearer-token path of the SUT interface.
-            return Endpoints(network.simulators.url, network.simulators.control_token, network.cms.url,
-                             network.cms.sut_token)
+            return self._reference_endpoints()
         if not options.channels or not (options.credentials or options.control_token):
             raise pytest.UsageError("a vendor SUT needs --spoc-channels URL and --spoc-credentials FILE")
         token = options.control_token or _control_token(options.credentials)
         return Endpoints(options.channels, token, options.sut.rstrip("/"), options.sut_token)
 
+    def _reference_endpoints(self) -> Endpoints:
+        options = self.options
+        base = options.work_dir or Path(tempfile.mkdtemp(prefix="spoc-run-"))
+        self._network = started(base / "reference-network", state=self.settings.sut_state,
+                                start=self.settings.start_utc, defects=options.defects,
+                                keep=options.work_dir is not None,
+                                virtual=self.settings.time_mode.value != "real",
+                                sut_token=options.sut_token or secrets.token_urlsafe(24))
+        network = self._network.__enter__()
+        assert network.simulators is not None
+        assert network.cms is not None
+        # The reference CMS runs with a token of the run's own, so every campaign exercises the
+        # documented bearer-token path of the SUT interface.
+        return Endpoints(network.simulators.url, network.simulators.control_token, network.cms.url,
+                         network.cms.sut_token)
+
     def close(self) -> None:
         """Stop the network this run started (and wait for a stop begun in the background)."""
+        if self._early is not None:  # started early, and no campaign took it: it is stopped below, once up
+            self._early[0].join()
+            self._early = None
         if self._stopping is not None:
             self._stopping.join()
             self._stopping = None

@@ -119,8 +119,9 @@ def run_session(
     run.write_reports_at_end = False
     if write:
         run.when_campaign_ends = lambda result: draw_while_checking(run, result)
-    run.stop_network_in_background = True
     run.endpoints = endpoints
+    run.start_network_early()  # the reference network's processes start while pytest collects the checks
+    run.stop_network_in_background = True
     progress: RichProgress | None = None
     if not quiet and sys.stderr.isatty():
         progress = RichProgress(run.settings.zone)
