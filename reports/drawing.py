@@ -4,10 +4,11 @@
 while the network starts and the campaign runs, which mostly wait. It then draws on request, in up to two
 steps, each a pickled tuple on its standard input:
 - ("margin", timelines): the deadline-margin picture, which needs only the campaign's timelines, so it is
-  drawn while the checks run (`draw_margin_early`);
+  drawn while the checks run (`draw_margin_early`), and then the timelines of the exchanges answered late,
+  which the failed deadline checks will name;
 - ("all", shown, timelines, articles, load): every other picture once the results are known; the process
-  writes them all (pickled `DrawnPictures`) to its standard output and ends. A margin drawn early is used
-  only if it was drawn from the same timelines.
+  writes them all (pickled `DrawnPictures`) to its standard output and ends. A picture drawn early is used
+  only if it was drawn from the same timeline(s).
 `start_drawing(results)` sends the second step from a thread, so that the caller writes results.json,
 JUnit and the bundle's other files meanwhile; `pictures_of(results)` waits for them. Without a drawer, or
 when it fails, the same pictures are drawn in this process, only slower.
@@ -153,6 +154,7 @@ def serve(source: IO[bytes] | None = None, sink: IO[bytes] | None = None) -> Non
     requests, answers = source or sys.stdin.buffer, sink or sys.stdout.buffer
     plots.prepare()
     early: tuple[list[ExchangeTimeline], str | None] | None = None
+    drawn: dict[str, tuple[ExchangeTimeline, str]] = {}
     while True:
         try:
             request = pickle.load(requests)
@@ -160,10 +162,15 @@ def serve(source: IO[bytes] | None = None, sink: IO[bytes] | None = None) -> Non
             return
         if request[0] == "margin":
             early = (request[1], plots.margin_svg(request[1]))
+            # Likely wanted: a late answer fails a deadline check, whose instance names its exchange.
+            for timeline in request[1]:
+                if timeline.margin_seconds is not None and timeline.margin_seconds < 0:
+                    drawn[timeline.key] = (timeline, plots.timeline_svg(timeline))
             continue
         _, shown, timelines, articles, load = request
         margin = early[1] if early is not None and early[0] == timelines else None
-        pickle.dump(draw_here(shown, timelines, articles, load, margin=margin), answers)
+        ready = {key: svg for key, (timeline, svg) in drawn.items() if timeline in shown}
+        pickle.dump(draw_here(shown, timelines, articles, load, margin=margin, timelines_drawn=ready), answers)
         answers.flush()
         if source is None:
             # The drawing process's work is done, and the harness waits for it to end: the interpreter's
@@ -173,12 +180,15 @@ def serve(source: IO[bytes] | None = None, sink: IO[bytes] | None = None) -> Non
 
 
 def draw_here(shown: list[ExchangeTimeline], timelines: list[ExchangeTimeline], articles: list[ArticleResult],
-              load: LoadRun | None, *, margin: str | None = None) -> DrawnPictures:
-    """Every picture, drawn in this process (`margin`: the margin picture drawn already, if it was)."""
+              load: LoadRun | None, *, margin: str | None = None,
+              timelines_drawn: dict[str, str] | None = None) -> DrawnPictures:
+    """Every picture, drawn in this process but for those drawn already (`margin`, `timelines_drawn` by key)."""
     # Start-up time: matplotlib (half a second) loads only when pictures are drawn in this process.
     from reports import plots
 
-    return DrawnPictures(timelines={timeline.key: plots.timeline_svg(timeline) for timeline in shown},
+    ready = timelines_drawn or {}
+    return DrawnPictures(timelines={timeline.key: ready.get(timeline.key) or plots.timeline_svg(timeline)
+                                    for timeline in shown},
                          matrix=plots.article_matrix_svg(articles) if articles else None,
                          margin=margin or (plots.margin_svg(timelines) if timelines else None),
                          load_throughput=plots.load_throughput_svg(load) if load is not None else None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from reports.html import render_html
 from reports.plots import margin_svg, timeline_svg
 from reports.results import ExchangeTimeline, InstanceFinding, Outcome, RunResults, TimelineEvent, VirtualTime
@@ -82,3 +84,21 @@ def test_article_matrix_is_a_grid_of_counts_with_escaped_labels(sample_results: 
     assert len(cells) == 7 * len(sample_results.articles)
     counts = re.findall(r'font-weight="bold" fill="[^"]+">(\d+)</text>', svg)
     assert sum(map(int, counts)) == sum(a.counts.total for a in sample_results.articles)
+
+
+def test_pictures_drawn_while_the_checks_run_are_those_drawn_at_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import pickle
+
+    from reports import drawing, plots
+
+    late, in_time = _timeline(), _timeline("incoming.in-time", answered_after=timedelta(hours=2))
+    drawn_keys: list[str] = []
+    draw = plots.timeline_svg
+    monkeypatch.setattr(plots, "timeline_svg", lambda timeline: drawn_keys.append(timeline.key) or draw(timeline))
+    requests = io.BytesIO(pickle.dumps(("margin", [late, in_time])) + pickle.dumps(("all", [late], [late, in_time],
+                                                                                    [], None)))
+    answer = io.BytesIO()
+    drawing.serve(requests, answer)
+    assert drawn_keys == [late.key]  # the late exchange's timeline, once, while the checks ran
+    assert pickle.loads(answer.getvalue()) == drawing.draw_here([late], [late, in_time], [], None)
