@@ -133,9 +133,10 @@ def _judge_figures(judge: Judge, campaign: CampaignView, instance: str, rule: st
             judge.failed(instance, rule=rule, observed="; ".join(missing), expected=expected)
             return
         counts = "; ".join(problems) or f"the figures match: {summary}"
-        judge.inconclusive(instance, rule=rule, observed=f"{counts}; the SUT counts an exchange in the calendar year "
-                           f"of its own clock, the ledger in the network's, so the counts cannot be compared: "
-                           f"{cross_clock}")
+        # The reason first: a long list of counts is cut in the results, and the reason must survive the cut.
+        judge.inconclusive(instance, rule=rule, observed=f"the SUT counts an exchange in the calendar year of its own "
+                           f"clock, the ledger in the network's, so the counts cannot be compared: {cross_clock}; "
+                           f"{counts}")
         return
     judge.check(not problems, instance, rule=rule, observed="; ".join(problems) or f"all figures match: {summary}",
                 expected=expected)
