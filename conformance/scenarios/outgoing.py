@@ -406,7 +406,7 @@ class OwnInitiativeToSpoc(_Stimulated):
     name = "outgoing.own-initiative-to-spoc"
     title = "The SPOC provides information on a serious offence to the French SPOC on its own initiative"
     # the information concerns a serious offence; R-53: within Europol's objectives, so a copy to Europol.
-    requirements = frozenset({"R-30", "R-31", "R-32", "R-53"})
+    requirements = frozenset({"R-31", "R-53"})
     operation = "stimuli.own_initiative"
     flow = ExchangeKind.OWN_INITIATIVE_OUT
     expected_kind = "OWN_INITIATIVE"
@@ -425,7 +425,7 @@ class OwnInitiativeToSpoc(_Stimulated):
 class OwnInitiativeToCompetentAuthority(OwnInitiativeToSpoc):
     name = "outgoing.own-initiative-to-competent-authority"
     title = "Own-initiative information to a Portuguese competent authority (copy to the Portuguese SPOC)"
-    requirements = frozenset({"R-30", "R-32", "R-33"})
+    requirements = frozenset()  # are the French provision's to show
     to_state = "PT"
     to = "COMPETENT_AUTHORITY"
     hour = (16, 0)
@@ -438,7 +438,7 @@ class OwnInitiativeToCompetentAuthority(OwnInitiativeToSpoc):
 class OwnInitiativeByCompetentAuthority(OwnInitiativeToSpoc):
     name = "outgoing.own-initiative-by-competent-authority"
     title = "A domestic competent authority provides information on its own initiative (copy to its SPOC)"
-    requirements = frozenset({"R-30", "R-32", "R-34"})
+    requirements = frozenset()  # are the French provision's to show
     to_state = "EE"
     by = "COMPETENT_AUTHORITY"
     hour = (17, 0)
