@@ -1,24 +1,25 @@
 """Which exchanges a requirement judges, and which scenarios give evidence on it: the applicability model decides.
 
 A requirement ID is written once, on the marker of the check that judges it. The check asks the journal for
-the exchanges of its requirement (`campaign.journal.incoming(judge.requirement)`) and this module answers
-from the catalogue's applicability model: an exchange is judged by a requirement when its kind is one of the
+the exchanges of its requirement (`campaign.journal.incoming(judge.requirement)`,
+`campaign.journal.exchanges(kind, requirement=judge.requirement)`) and this module answers from the
+catalogue's applicability model: an exchange is judged by a requirement when its kind is one of the
 requirement's `flows` and its profile (`coverage.profile_of`: what the harness set up and observed, never
-the SUT's account) is admitted by the requirement's dimensions (`applicability.admits`).
+the SUT's account) is admitted by the requirement's dimensions (`applicability.admits`). The model selects
+on every flow: incoming and outgoing requests, own-initiative provision sent and received, copies received
+and the retention review.
 
 A scenario declares (its `requirements`) only what the model cannot see:
 - an obligation of a procedure the scenario drives and no dimension names (an incomplete request, a
-  hand-over, a court's decision): a requirement whose applicability is not `generated`;
+  hand-over, a court's decision, a clarification the requested SPOC asks for, a provision on a serious
+  offence within Europol's objectives): a requirement whose applicability is not `generated`;
 - an exchange the law puts under an obligation although its profile lies outside the requirement's values:
   the German NCB asking for its SPOC (Art 15(2) makes the NCB part of the SPOC), a request received on the
-  fallback during a SIENA outage, which still owes its time limit;
-- every obligation of a flow the model does not select yet (outside `MODEL_SELECTED_FLOWS`): outgoing
-  requests, own-initiative provision, copies received and the retention review are judged by what their
-  scenarios declare, and `tests/conformance/test_selection.py` holds that the model admits every exchange so
-  declared that lies in the requirement's flows.
+  fallback during a SIENA outage, which still owes its time limit.
 
-The scenario library validates the declarations on import (`check_declarations`): known IDs, and on a flow
-the model selects, only requirements that concern that flow.
+The scenario library validates the declarations on import (`check_declarations`): known IDs, and only
+requirements that concern the scenario's flow; `tests/conformance/test_selection.py` holds, over a clean run,
+that no scenario declares what the model already admits.
 """
 
 from __future__ import annotations
@@ -29,17 +30,13 @@ from conformance.applicability import Applicability, Profile, admits
 from conformance.catalogue import Catalogue
 from conformance.ledger import Exchange, ExchangeKind
 
-__all__ = ["MODEL_SELECTED_FLOWS", "check_declarations", "gives_evidence", "judged_by", "model_selects"]
-
-# The flows whose exchanges the model selects; the others are still selected by their scenarios' declarations.
-MODEL_SELECTED_FLOWS: frozenset[ExchangeKind] = frozenset({ExchangeKind.INCOMING_REQUEST})
+__all__ = ["check_declarations", "gives_evidence", "judged_by", "model_selects"]
 
 
 def model_selects(applicability: Applicability | None, flow: ExchangeKind) -> bool:
     """Whether the model alone tells which exchanges of this flow the requirement judges: its dimensions say all
-    the obligation depends on (it is `generated`) and the flow is one it concerns and one the model selects."""
-    return (applicability is not None and applicability.generated and flow in applicability.flows
-            and flow in MODEL_SELECTED_FLOWS)
+    the obligation depends on (it is `generated`) and the flow is one it concerns."""
+    return applicability is not None and applicability.generated and flow in applicability.flows
 
 
 def judged_by(catalogue: Catalogue, requirement: str, exchange: Exchange, profile: Profile) -> bool:
@@ -76,11 +73,10 @@ def check_declarations(catalogue: Catalogue, declared: Mapping[str, tuple[Exchan
     problems: dict[str, list[str]] = {}
     for name, (flow, requirements) in declared.items():
         found = [f"{rid} is not a requirement of the catalogue" for rid in sorted(requirements - known)]
-        if flow in MODEL_SELECTED_FLOWS:
-            for rid in sorted(requirements & known):
-                applicability = catalogue.applicability_of(rid)
-                if applicability is None or flow not in applicability.flows:
-                    found.append(f"{rid} does not concern {flow.value} exchanges (its applicability flows)")
+        for rid in sorted(requirements & known):
+            applicability = catalogue.applicability_of(rid)
+            if applicability is None or flow not in applicability.flows:
+                found.append(f"{rid} does not concern {flow.value} exchanges (its applicability flows)")
         if found:
             problems[name] = found
     return problems

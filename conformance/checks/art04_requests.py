@@ -15,9 +15,11 @@ from simulators.model.parties import party
 _COPY_EXCEPTION_GROUNDS = frozenset(g.value for g in CopyExceptionGround)
 
 
-def _requests(campaign: CampaignView) -> list[tuple[Exchange, Observed]]:
+def _requests(campaign: CampaignView, requirement: str | None = None) -> list[tuple[Exchange, Observed]]:
+    """The requests the SUT sent, with their messages: those `requirement` judges if given (the applicability
+    model's sender roles: Art 4 binds the SPOC and designated authorities, not an Art 8 direct request)."""
     found = []
-    for exchange in campaign.journal.exchanges(ExchangeKind.OUTGOING_REQUEST):
+    for exchange in campaign.journal.exchanges(ExchangeKind.OUTGOING_REQUEST, requirement=requirement):
         message = campaign.journal.message(exchange.message_id)
         if message is not None:
             found.append((exchange, message))
@@ -35,7 +37,7 @@ def _request(message: Observed) -> InformationRequest | None:
 
 
 def _unsent(judge: Judge, campaign: CampaignView, rule: str) -> None:
-    for exchange in campaign.journal.exchanges(ExchangeKind.OUTGOING_REQUEST):
+    for exchange in campaign.journal.exchanges(ExchangeKind.OUTGOING_REQUEST, requirement=judge.requirement):
         if exchange.facts.get("not_done"):
             judge.inconclusive(exchange.key, rule=rule, observed=f"not carried out: {exchange.facts['not_done']}")
         elif exchange.message_id is None:
@@ -48,7 +50,7 @@ def test_requests_meet_article_4(campaign: CampaignView, judge: Judge) -> None:
     """Requests the SUT sends meet Art 4(2)-(6): content, urgency, language, addressee."""
     rule = "a request to another member state's SPOC meets Art 4(2)-(6) (Art 4(1) §1)"
     _unsent(judge, campaign, rule)
-    for exchange, message in _requests(campaign):
+    for exchange, message in _requests(campaign, judge.requirement):
         request = _request(message)
         evidence = campaign.journal.evidence(exchange)
         if request is None:
@@ -118,7 +120,7 @@ def test_request_states_necessity_and_availability(campaign: CampaignView, judge
     """Requests state why the information is necessary and proportionate and why it is available there."""
     rule = "objective reasons of necessity and proportionality and of availability are stated (Art 4(3))"
     _unsent(judge, campaign, rule)
-    for exchange, message in _requests(campaign):
+    for exchange, message in _requests(campaign, judge.requirement):
         request = _request(message)
         missing = [name for name in ("necessity_proportionality", "availability_reasons")
                    if request is None or not (getattr(request, name) or "").strip()]
@@ -133,7 +135,7 @@ def test_urgency_stated_with_reasons(campaign: CampaignView, judge: Judge) -> No
     """A request says whether it is urgent and, if so, why (an Art 4(4) criterion and reasons)."""
     rule = "the request states whether it is urgent and, if urgent, the reasons (Art 4(4))"
     _unsent(judge, campaign, rule)
-    for exchange, message in _requests(campaign):
+    for exchange, message in _requests(campaign, judge.requirement):
         request = _request(message)
         wanted = bool(exchange.facts.get("stimulus", {}).get("urgent"))
         problems = []
@@ -156,7 +158,7 @@ def test_request_has_minimum_content(campaign: CampaignView, judge: Judge) -> No
     """Requests carry every Art 4(5)(a)-(f) element (working reading of the field list)."""
     rule = "the request contains the Art 4(5)(a)-(f) elements"
     _unsent(judge, campaign, rule)
-    for exchange, message in _requests(campaign):
+    for exchange, message in _requests(campaign, judge.requirement):
         request = _request(message)
         problems = ["no request content"] if request is None else [str(v) for v in request_content_violations(request)]
         judge.check(not problems, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),
@@ -169,7 +171,7 @@ def test_request_language_on_recipient_list(campaign: CampaignView, judge: Judge
     """Requests are written in a language the requested state notified under Art 11."""
     rule = "the request is in one of the requested state's Art 11 languages (Art 4(6))"
     _unsent(judge, campaign, rule)
-    for exchange, message in _requests(campaign):
+    for exchange, message in _requests(campaign, judge.requirement):
         state = party(message.to[0]).state if message.to else None
         allowed = languages_of(state) if state else []
         judge.check(message.language in allowed, exchange.key, rule=rule, evidence=campaign.journal.evidence(exchange),

@@ -5,9 +5,8 @@ that breaks it only on another one (an urgent request of a designated authority,
 passes them. Here every dimension a generated exchange can take is listed with its values (the
 domain); the plan is every pair of values (`pairwise`) plus a row for every value, pair and named
 combination of a requirement's applicability still unexercised (`close_over`). Each row becomes one
-scenario; the checks pick its exchange up through the model (conformance.selection): an incoming row is
-judged by the requirements whose applicability admits it, and an outgoing row names them (`requirements_for`),
-as the outgoing flow is still selected by declarations.
+scenario; the checks pick its exchange up through the model (conformance.selection): a row, incoming or
+outgoing, is judged by the requirements whose applicability admits it, and declares none.
 
 All rows share a handful of instants of the shared timeline (the receipt times the hand-written
 scenarios already use), so the clock steps grow far less than the exchanges.
@@ -20,7 +19,7 @@ from datetime import date
 from functools import cache
 from typing import Any, ClassVar
 
-from conformance.applicability import Profile, admits
+from conformance.applicability import Profile
 from conformance.catalogue import load_catalogue
 from conformance.combinations import Domain, Row, close_over, pairwise
 from conformance.ledger import Exchange, ExchangeKind, Observed
@@ -30,7 +29,7 @@ from conformance.scenarios.outgoing import _Stimulated
 from simulators.model.directive import DataSubjectCategory, InformationRequest, RequestedItem, RequesterType
 from simulators.model.parties import state as state_of
 
-__all__ = ["INCOMING_DOMAIN", "OUTGOING_DOMAIN", "incoming_plan", "outgoing_plan", "requirements_for"]
+__all__ = ["INCOMING_DOMAIN", "OUTGOING_DOMAIN", "incoming_plan", "outgoing_plan", "profile"]
 
 INCOMING_DOMAIN: Domain = {
     "urgency": ("urgent", "non_urgent"),
@@ -116,12 +115,6 @@ def outgoing_plan() -> tuple[Row, ...]:
 
 def profile(row: Mapping[str, str]) -> dict[str, frozenset[str]]:
     return {name: frozenset({value}) for name, value in {**_FIXED, **row}.items()}
-
-
-def requirements_for(kind: ExchangeKind, row: Mapping[str, str]) -> frozenset[str]:
-    """The requirements whose applicability admits an exchange of this kind and row: what it gives evidence on."""
-    return frozenset(a.requirement for a in load_catalogue().applicability
-                     if a.generated and kind in a.flows and admits(a, profile(row)))
 
 
 def _pick(pool: tuple[str, ...], index: int, avoid: str = "AT") -> str:
@@ -223,6 +216,10 @@ class GeneratedOutgoing(_Stimulated):
     language: ClassVar[str | None] = None  # the operator's choice, when the row asks for one
     day, hour = _OUTGOING_AT
 
+    @classmethod
+    def planned_profile(cls) -> Profile:
+        return profile(cls.row)  # the row it is built from is the profile its exchange records
+
     def body(self, ctx: ScenarioContext) -> dict[str, Any]:
         body = super().body(ctx)
         if self.language is not None:
@@ -266,7 +263,6 @@ def _register_plan() -> None:
             # The operator names the requested state's own language; otherwise the SUT chooses (German where shared).
             "language": state_of(destination).languages[0] if language == "recipient_only" else None,
             "title": f"Generated outgoing request: {_describe(row)}",
-            "requirements": requirements_for(ExchangeKind.OUTGOING_REQUEST, row),
             "urgent": row["urgency"] == "urgent",
         }))
 

@@ -8,10 +8,12 @@ the SUT's SPOC (Art 5(3) §2, a copy the SUT must record and must not count as a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from conformance.actors import DirectiveActor
+from conformance.applicability import Profile
 from conformance.ledger import Exchange, ExchangeKind, Observed
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.settings import TimeMode
@@ -40,7 +42,6 @@ __all__ = [
     "OwnInitiativeToSpoc",
 ]
 
-_ANY_OUTGOING = frozenset({"R-52", "R-54", "R-80", "R-81", "R-86", "R-87", "R-88", "R-95", "R-96"})
 _SEND_WAIT = timedelta(hours=2)
 CLARIFICATION_WAIT = timedelta(days=3)  # how long a requested SPOC waits for the SUT's clarification (R-66)
 # What the requested SPOC asks the SUT to clarify about its request: request field -> the question.
@@ -62,6 +63,13 @@ class _Stimulated(Scenario):
     to: ClassVar[str] = "SPOC"
     urgent: ClassVar[bool] = False
     expected_kind: ClassVar[str] = "REQUEST"
+
+    @classmethod
+    def planned_profile(cls) -> Profile:
+        """Its urgency and roles, as the stimulus states them (`profile_of` reads them back from it)."""
+        return {"urgency": frozenset({"urgent" if cls.urgent else "non_urgent"}),
+                "sender_role": frozenset({cls.by.lower()}), "recipient_role": frozenset({cls.to.lower()}),
+                **super().planned_profile()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -165,8 +173,9 @@ class OutgoingToSpoc(_Stimulated):
     name = "outgoing.request-to-spoc"
     title = ("The SPOC sends a request to the German SPOC, which asks for clarification, then answers in the SIENA "
              "thread under its own reference")
-    # R-91: the German reply ends the exchange, so the SUT's case of its own request must conclude then (Art 16(4)).
-    requirements = _ANY_OUTGOING | {"R-01", "R-05", "R-06", "R-07", "R-08", "R-66", "R-82", "R-91"}
+    # R-66 and R-82: the German SPOC asks for a clarification, which the SPOC may have to obtain at home; R-91: the
+    # German reply ends the exchange, so the SUT's case of its own request must conclude then (Art 16(4)).
+    requirements = frozenset({"R-66", "R-82", "R-91"})
     hour = (11, 0)
 
     async def after_sent(self, ctx: ScenarioContext, exchange: Exchange, sent: Observed) -> None:
@@ -206,7 +215,6 @@ class OutgoingToSpoc(_Stimulated):
 class OutgoingUrgent(_Stimulated):
     name = "outgoing.urgent-request"
     title = "The SPOC sends an urgent request to the French SPOC"
-    requirements = _ANY_OUTGOING | {"R-01", "R-06", "R-07", "R-08"}
     to_state = "FR"
     urgent = True
     hour = (11, 30)
@@ -216,7 +224,6 @@ class OutgoingUrgent(_Stimulated):
 class OutgoingByDesignatedAuthority(_Stimulated):
     name = "outgoing.designated-authority"
     title = "A domestic designated authority sends a request to the Dutch SPOC, copying its own SPOC"
-    requirements = _ANY_OUTGOING | {"R-01", "R-03", "R-04", "R-07", "R-08", "R-97"}
     to_state = "NL"
     by = "DESIGNATED_AUTHORITY"
     hour = (12, 0)
@@ -253,7 +260,6 @@ class OutgoingByDesignatedAuthoritySeparateCopy(_Stimulated):
              "reference and sends the SUT's SPOC its Art 5(3) copy as a message of its own")
     # R-81: the copy quotes only the Finnish reference and names the reply it copies (copy_of); it is addressed
     # to the SPOC, so it belongs in the case of the request, not in a case of its own.
-    requirements = _ANY_OUTGOING | {"R-01", "R-03", "R-04", "R-07", "R-08"}
     to_state = "FI"
     by = "DESIGNATED_AUTHORITY"
     hour = (12, 15)
@@ -293,7 +299,7 @@ class OutgoingByDesignatedAuthorityPartlyAnswered(_Stimulated):
              "other, each answer to the authority with the Art 5(3) copy to the SUT's SPOC")
     # R-91: every answer reaches two of the SUT's mailboxes (the authority's and, in copy, the SPOC's); the case
     # must conclude with the outcome the two answers give together (partially refused), each filed once.
-    requirements = _ANY_OUTGOING | {"R-01", "R-03", "R-04", "R-07", "R-08", "R-91"}
+    requirements = frozenset({"R-91"})
     to_state = "LT"
     by = "DESIGNATED_AUTHORITY"
     hour = (12, 45)
@@ -334,7 +340,6 @@ class OutgoingByDesignatedAuthorityCopyWithheld(_Stimulated):
     name = "outgoing.designated-authority-copy-withheld"
     title = ("A domestic designated authority asks the Swedish SPOC without copying its own SPOC: the copy would "
              "endanger an informant (Art 4(2)(c)), a ground it must record")
-    requirements = _ANY_OUTGOING | {"R-01", "R-03", "R-04"}
     to_state = "SE"
     by = "DESIGNATED_AUTHORITY"
     hour = (12, 30)
@@ -347,7 +352,6 @@ class OutgoingByDesignatedAuthorityCopyWithheld(_Stimulated):
 class OutgoingToCompetentAuthority(_Stimulated):
     name = "outgoing.to-competent-authority"
     title = "The SPOC sends a request straight to a Belgian competent authority (copy to the Belgian SPOC)"
-    requirements = _ANY_OUTGOING | {"R-01", "R-40", "R-43"}
     to_state = "BE"
     to = "COMPETENT_AUTHORITY"
     hour = (13, 0)
@@ -360,7 +364,7 @@ class OutgoingToCompetentAuthority(_Stimulated):
 class OutgoingByCompetentAuthority(_Stimulated):
     name = "outgoing.competent-authority-direct"
     title = "A domestic competent authority asks an Italian one directly (copies to both SPOCs)"
-    requirements = _ANY_OUTGOING | {"R-42", "R-43", "R-82"}
+    requirements = frozenset({"R-82"})  # the domestic authority's request and its copy reach the SPOC
     to_state = "IT"
     by = "COMPETENT_AUTHORITY"
     to = "COMPETENT_AUTHORITY"
@@ -376,7 +380,7 @@ class OutgoingByCompetentAuthorityCopyWithheld(OutgoingByCompetentAuthority):
     name = "outgoing.competent-authority-direct-copy-withheld"
     title = ("A domestic competent authority asks a Slovenian one directly without copying the SPOCs: a terrorism "
              "case with no emergency (Art 8(3)(b)), a ground it must record")
-    requirements = _ANY_OUTGOING | {"R-42", "R-43"}
+    requirements = frozenset()  # no copy reaches the SPOC, so no domestic communication to record (R-82)
     to_state = "SI"
     hour = (14, 15)
 
@@ -388,7 +392,8 @@ class OutgoingByCompetentAuthorityCopyWithheld(OutgoingByCompetentAuthority):
 class OutgoingWithThirdCountry(_Stimulated):
     name = "outgoing.third-country"
     title = "A request involving a third country (the United States) may use the Interpol channel (3C)"
-    requirements = _ANY_OUTGOING | {"R-55"}
+    requirements = frozenset({"R-55"})  # another channel only on a listed ground
+    plan: ClassVar[Mapping[str, str]] = {"channel": "i24_7"}
     to_state = "PL"
     hour = (14, 30)
 
@@ -400,7 +405,8 @@ class OutgoingWithThirdCountry(_Stimulated):
 class OwnInitiativeToSpoc(_Stimulated):
     name = "outgoing.own-initiative-to-spoc"
     title = "The SPOC provides information on a serious offence to the French SPOC on its own initiative"
-    requirements = _ANY_OUTGOING | {"R-30", "R-31", "R-32", "R-53", "R-83"}
+    # R-31: the information concerns a serious offence; R-53: within Europol's objectives, so a copy to Europol.
+    requirements = frozenset({"R-31", "R-53"})
     operation = "stimuli.own_initiative"
     flow = ExchangeKind.OWN_INITIATIVE_OUT
     expected_kind = "OWN_INITIATIVE"
@@ -419,7 +425,7 @@ class OwnInitiativeToSpoc(_Stimulated):
 class OwnInitiativeToCompetentAuthority(OwnInitiativeToSpoc):
     name = "outgoing.own-initiative-to-competent-authority"
     title = "Own-initiative information to a Portuguese competent authority (copy to the Portuguese SPOC)"
-    requirements = _ANY_OUTGOING | {"R-30", "R-32", "R-33", "R-83"}
+    requirements = frozenset()  # R-31 and R-53 are the French provision's to show
     to_state = "PT"
     to = "COMPETENT_AUTHORITY"
     hour = (16, 0)
@@ -432,7 +438,7 @@ class OwnInitiativeToCompetentAuthority(OwnInitiativeToSpoc):
 class OwnInitiativeByCompetentAuthority(OwnInitiativeToSpoc):
     name = "outgoing.own-initiative-by-competent-authority"
     title = "A domestic competent authority provides information on its own initiative (copy to its SPOC)"
-    requirements = _ANY_OUTGOING | {"R-30", "R-32", "R-34", "R-83"}
+    requirements = frozenset()  # R-31 and R-53 are the French provision's to show
     to_state = "EE"
     by = "COMPETENT_AUTHORITY"
     hour = (17, 0)

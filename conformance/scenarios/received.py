@@ -34,7 +34,6 @@ class IncomingOwnInitiative(Scenario):
     name = "received.own-initiative"
     title = "The Finnish SPOC provides information to the SUT's SPOC on its own initiative"
     flow = ExchangeKind.OWN_INITIATIVE_IN
-    requirements = frozenset({"R-81", "R-86", "R-97"})
 
     async def run(self, ctx: ScenarioContext) -> None:
         await ctx.at(ctx.local(date(2026, 4, 2), 11, 0))
@@ -58,7 +57,7 @@ class CopyOfOwnInitiative(Scenario):
     title = ("An Italian competent authority informs the joint police cooperation centre and copies the SUT's "
              "SPOC (Art 7(3) §2)")
     flow = ExchangeKind.DOMESTIC_COPY
-    requirements = frozenset({"R-81", "R-84", "R-86", "R-97"})
+    requirements = frozenset({"R-84"})  # a copy on a person the SPOC holds information on: the cross-check
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

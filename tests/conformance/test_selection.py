@@ -1,12 +1,11 @@
-"""Selection by the applicability model (conformance/selection.py): which exchanges a requirement judges, what a
-scenario may declare, which scenarios a profile run needs; and, over a clean run, where the model and the
-scenarios' declarations still disagree on the flows the model does not select yet."""
+"""Selection by the applicability model (conformance/selection.py): which exchanges a requirement judges, on every
+flow, what a scenario may declare, which scenarios a profile run needs; and, over a clean run, that the scenarios'
+plans hold and that they declare only what the model cannot see."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
@@ -19,7 +18,7 @@ from conformance.coverage import profile_of
 from conformance.ledger import Exchange, ExchangeKind, Ledger
 from conformance.scenarios.base import Scenario
 from conformance.scenarios.library import ScenarioRequirementError, _check_requirements, load_scenarios, scenarios_for
-from conformance.selection import MODEL_SELECTED_FLOWS, check_declarations, judged_by, model_selects
+from conformance.selection import check_declarations, judged_by, model_selects
 
 CATALOGUE = load_catalogue()
 URGENT_DIRECT: Profile = {
@@ -27,42 +26,6 @@ URGENT_DIRECT: Profile = {
     "recipient_role": frozenset({"spoc"}), "channel": frozenset({"siena"}), "receipt": frozenset({"night"}),
 }
 NON_URGENT: Profile = {**URGENT_DIRECT, "urgency": frozenset({"non_urgent"})}
-
-# Flows still selected by declarations: (requirement -> the scenarios on whose exchanges the declarations and the
-# model disagree, and why). The table may only shrink; moving a flow to MODEL_SELECTED_FLOWS settles its rows.
-_OWN_INITIATIVE_OUT = frozenset({"outgoing.own-initiative-to-spoc", "outgoing.own-initiative-to-competent-authority",
-                                 "outgoing.own-initiative-by-competent-authority"})
-_NOT_OWN_INITIATIVE = "declared on own-initiative provision, a flow outside its applicability's flows"
-_TO_AUTHORITY = frozenset({"outgoing.to-competent-authority", "outgoing.competent-authority-direct",
-                           "outgoing.competent-authority-direct-copy-withheld"})
-_SPOC_ONLY = "declared on a request to a foreign competent authority; the model's recipient_role is spoc only"
-_MODEL_WIDER = "the model admits every outgoing request; the scenario declares it on some only"
-KNOWN_DISAGREEMENTS: Mapping[str, tuple[frozenset[str], str]] = {
-    "R-01": (frozenset({"outgoing.third-country"}), _MODEL_WIDER),
-    "R-05": (frozenset({"outgoing.designated-authority", "outgoing.designated-authority-copy-withheld",
-                        "outgoing.designated-authority-separate-copy", "outgoing.third-country",
-                        "outgoing.to-competent-authority", "outgoing.urgent-request"}), _MODEL_WIDER),
-    "R-06": (frozenset({"outgoing.designated-authority", "outgoing.designated-authority-copy-withheld",
-                        "outgoing.designated-authority-separate-copy", "outgoing.third-country",
-                        "outgoing.to-competent-authority"}), _MODEL_WIDER),
-    "R-07": (frozenset({"outgoing.designated-authority-copy-withheld", "outgoing.third-country",
-                        "outgoing.to-competent-authority"}), _MODEL_WIDER),
-    "R-08": (frozenset({"outgoing.designated-authority-copy-withheld", "outgoing.third-country",
-                        "outgoing.to-competent-authority"}), _MODEL_WIDER),
-    "R-52": (_OWN_INITIATIVE_OUT | _TO_AUTHORITY, f"{_NOT_OWN_INITIATIVE}; {_SPOC_ONLY}"),
-    "R-54": (_OWN_INITIATIVE_OUT | {"outgoing.third-country"},
-             f"{_NOT_OWN_INITIATIVE}; declared on the Interpol request, outside the model's channel siena"),
-    "R-80": (_OWN_INITIATIVE_OUT, _NOT_OWN_INITIATIVE),
-    "R-81": (_OWN_INITIATIVE_OUT, _NOT_OWN_INITIATIVE),
-    "R-86": (_OWN_INITIATIVE_OUT, _NOT_OWN_INITIATIVE),
-    "R-87": (_OWN_INITIATIVE_OUT | _TO_AUTHORITY, f"{_NOT_OWN_INITIATIVE}; {_SPOC_ONLY}"),
-    "R-88": (_OWN_INITIATIVE_OUT | _TO_AUTHORITY, f"{_NOT_OWN_INITIATIVE}; {_SPOC_ONLY}"),
-    "R-95": (_OWN_INITIATIVE_OUT | _TO_AUTHORITY, f"{_NOT_OWN_INITIATIVE}; {_SPOC_ONLY}"),
-    "R-96": (_OWN_INITIATIVE_OUT, _NOT_OWN_INITIATIVE),
-    "R-97": (frozenset({"outgoing.designated-authority-copy-withheld", "outgoing.designated-authority-separate-copy",
-                        "outgoing.request-to-spoc", "outgoing.third-country", "outgoing.to-competent-authority",
-                        "outgoing.urgent-request"}), _MODEL_WIDER),
-}
 
 
 def _exchange(kind: ExchangeKind, *declared: str) -> Exchange:
@@ -84,11 +47,21 @@ def test_what_the_model_cannot_see_is_judged_only_where_a_scenario_declares_it()
     assert judged_by(CATALOGUE, "R-24", _exchange(ExchangeKind.INCOMING_REQUEST, "R-24"), clarified)
 
 
-def test_a_flow_the_model_does_not_select_is_judged_by_declarations() -> None:
-    assert ExchangeKind.OUTGOING_REQUEST not in MODEL_SELECTED_FLOWS
-    profile: Profile = {"sender_role": frozenset({"spoc"}), "recipient_role": frozenset({"spoc"})}
-    assert not judged_by(CATALOGUE, "R-05", _exchange(ExchangeKind.OUTGOING_REQUEST), profile)
-    assert judged_by(CATALOGUE, "R-05", _exchange(ExchangeKind.OUTGOING_REQUEST, "R-05"), profile)
+def test_every_flow_is_judged_by_the_model() -> None:
+    outgoing = _exchange(ExchangeKind.OUTGOING_REQUEST)
+    by_spoc: Profile = {"urgency": frozenset({"non_urgent"}), "sender_role": frozenset({"spoc"}),
+                        "recipient_role": frozenset({"competent_authority"}), "channel": frozenset({"siena"})}
+    by_authority: Profile = {**by_spoc, "sender_role": frozenset({"competent_authority"})}
+    assert judged_by(CATALOGUE, "R-05", outgoing, by_spoc)
+    assert not judged_by(CATALOGUE, "R-05", outgoing, by_authority), "Art 4(3) binds the SPOC and designated ones"
+    assert judged_by(CATALOGUE, "R-40", outgoing, by_spoc)
+    assert not judged_by(CATALOGUE, "R-40", outgoing, by_authority), "Art 8(2) copies are R-42's"
+    assert judged_by(CATALOGUE, "R-52", outgoing, by_spoc), "a Europol decision on a request to an authority too"
+    provided = _exchange(ExchangeKind.OWN_INITIATIVE_OUT)
+    assert judged_by(CATALOGUE, "R-54", provided, {"sender_role": frozenset({"spoc"})})
+    assert not judged_by(CATALOGUE, "R-54", outgoing, {**by_spoc, "channel": frozenset({"i24_7"})}), (
+        "a request on Interpol with a third country involved is R-55's")
+    assert judged_by(CATALOGUE, "R-81", _exchange(ExchangeKind.OWN_INITIATIVE_IN), {})
 
 
 def test_declarations_name_known_requirements_of_the_scenarios_flow() -> None:
@@ -97,9 +70,10 @@ def test_declarations_name_known_requirements_of_the_scenarios_flow() -> None:
         "typo": (incoming, frozenset({"R-999"})),
         "wrong-flow": (incoming, frozenset({"R-40"})),
         "sound": (incoming, frozenset({"R-24"})),
-        "outgoing": (ExchangeKind.OUTGOING_REQUEST, frozenset({"R-40"})),
+        "outgoing": (ExchangeKind.OUTGOING_REQUEST, frozenset({"R-66"})),
+        "outgoing-wrong-flow": (ExchangeKind.OUTGOING_REQUEST, frozenset({"R-10"})),
     })
-    assert set(problems) == {"typo", "wrong-flow"}
+    assert set(problems) == {"typo", "wrong-flow", "outgoing-wrong-flow"}
     assert "R-999 is not a requirement" in problems["typo"][0]
     assert "R-40 does not concern incoming_request" in problems["wrong-flow"][0]
 
@@ -127,6 +101,10 @@ def test_a_profile_run_takes_the_scenarios_whose_plan_the_model_admits() -> None
     assert "incoming.urgent-direct-night" not in chosen  # a SPOC's request
     clarified = {cls.name for cls in scenarios_for(["R-24"])}  # declared: the model cannot see an incomplete request
     assert clarified == {"incoming.clarification", "incoming.operator-clarification"}
+    to_authority = {cls.name for cls in scenarios_for(["R-40"])}  # the SPOC's request to a foreign authority
+    assert "outgoing.to-competent-authority" in to_authority
+    assert not to_authority & {"outgoing.request-to-spoc", "outgoing.competent-authority-direct"}
+    assert not any(name.startswith("incoming.") for name in to_authority)
 
 
 def test_a_plan_is_the_profile_it_stands_for() -> None:
@@ -160,31 +138,9 @@ def test_each_scenario_plan_matches_the_profiles_its_exchanges_record(clean_ledg
 
 
 @pytest.mark.slow
-def test_incoming_declarations_name_only_what_the_model_cannot_see(clean_ledger: Ledger) -> None:
-    redundant = [f"{e.key}: {rid}" for e in clean_ledger.exchanges.values() if e.kind in MODEL_SELECTED_FLOWS
-                 for rid in e.requirements
+def test_declarations_name_only_what_the_model_cannot_see(clean_ledger: Ledger) -> None:
+    redundant = [f"{e.key}: {rid}" for e in clean_ledger.exchanges.values() for rid in e.requirements
                  if (a := CATALOGUE.applicability_of(rid)) is not None and model_selects(a, e.kind)
                  and admits(a, profile_of(e, "AT"))]
     assert not redundant, "declared although the model selects them: drop them from the scenario\n" + "\n".join(
         redundant)
-
-
-@pytest.mark.slow
-def test_model_and_declarations_disagree_only_as_known_on_the_other_flows(clean_ledger: Ledger) -> None:
-    found: dict[str, set[str]] = defaultdict(set)
-    for exchange in clean_ledger.exchanges.values():
-        if exchange.kind in MODEL_SELECTED_FLOWS:
-            continue
-        profile = profile_of(exchange, "AT")
-        for applicability in CATALOGUE.applicability:
-            rid = applicability.requirement
-            declared = rid in exchange.requirements
-            if exchange.kind not in applicability.flows:
-                if declared:
-                    found[rid].add(exchange.scenario)
-            elif applicability.generated and declared != admits(applicability, profile):
-                found[rid].add(exchange.scenario)
-    known = {rid: set(scenarios) for rid, (scenarios, _) in KNOWN_DISAGREEMENTS.items()}
-    assert dict(found) == known, (
-        "where the model and the declarations disagree changed: settle a new one (data or declaration) and remove "
-        f"a settled one from KNOWN_DISAGREEMENTS\nnow: {dict(found)}")
