@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any
 
 import locust.runners
@@ -40,9 +41,11 @@ _settings = LoadSettings.from_env()
 locust.runners.HEARTBEAT_LIVENESS = 30
 
 # Build every state's Faker now, before a worker connects to its master: built while users spawn, they
-# would hold the event loop long enough for the master to count the worker as missing.
-for _state in foreign_states(_settings.state):
-    locale_faker(_state, 0)
+# would hold the event loop long enough for the master to count the worker as missing. A master of workers
+# runs no users: it needs only the SUT state's (for the fixtures), and would spend seconds of CPU on the rest.
+if "--master" not in sys.argv:
+    for _state in foreign_states(_settings.state):
+        locale_faker(_state, 0)
 for _cls in CLASSES.values():
     fixture_subjects(_settings.state, _settings.seed, _cls)
 

@@ -190,8 +190,8 @@ class TrafficGenerator:
     def reference(self) -> str:
         return self.data.reference(self.sender_state)
 
-    def siena_request(self, cls: RequestClass, sender: str) -> tuple[dict[str, Any], str]:
-        """The SIENA body of a request of class `cls`, and its reference."""
+    def siena_request(self, cls: RequestClass, sender: str, reference: str | None = None) -> tuple[dict[str, Any], str]:
+        """The SIENA body of a request of class `cls`, and its reference (`reference`, else a new one)."""
         requester_type = RequesterType.DESIGNATED_AUTHORITY if cls.sender_kind is PartyKind.DESIGNATED_AUTHORITY \
             else RequesterType.SPOC
         languages = state(self.sut_state).languages or ("en",)
@@ -201,7 +201,7 @@ class TrafficGenerator:
             subject=self.random.choice(self._subjects[cls.name]),
             items=["criminal record", "last known address"][: self.random.randint(1, 2)],
             urgent=cls.urgent, language=self.random.choice(languages), requester_type=requester_type,
-            complete=cls.complete,
+            complete=cls.complete, reference=reference,
         )
         directive = DirectiveMessage(kind=MessageKind.REQUEST, case_reference=request.reference,
                                      language=request.language, request=request)

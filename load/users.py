@@ -8,20 +8,31 @@ party), answer clarification requests, and judge each final answer against its A
 network time. The judgement goes to locust as a custom event: request type `DEADLINE`, name = the
 request class, response time = network minutes from sending to the answer, a failure when late (or
 when an answer comes twice). The reconciliation after the run judges again from the journal.
+
+What one exchange costs the generator is kept small, since on one machine it shares the cores with the
+channel server and the CMS it measures (benchmarks/load_capacity.py prints the cost per process group):
+locust's `FastHttpUser` (geventhttpclient) rather than python-requests; a party's SIENA requests of a
+class encoded once per process from the campaign vocabulary and sent with a fresh reference (no model
+validation or JSON encoding per message); a party's mailbox read by one user of a process at a time, at
+most once a second, only while that process awaits answers from it; with locust workers, each worker
+plays its own share of the states, so no mailbox is read by two processes.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
-import json
+import math
 import os
 import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TextIO
+from typing import Any, ClassVar
 
-from locust import HttpUser, task
+import orjson
+from locust import FastHttpUser, task
+from locust.runners import WorkerRunner
 
 from load.judging import judge_answer
 from load.settings import LoadSettings
@@ -32,6 +43,18 @@ __all__ = ["DesignatedAuthorityUser", "ForeignSpocUser", "InterpolNcbUser", "Sir
 
 _USER_NUMBERS = itertools.count()
 _CHANNEL_PATH = {"siena": "/siena/messages", "sirene": "/sirene/forms", "interpol": "/interpol/messages"}
+_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+# Bodies go out as the bytes encoded once: geventhttpclient sends bytes untouched, though FastHttpSession's
+# annotation names only str and dict (hence the `type: ignore[arg-type]` where they are posted).
+# Requests of one party and class built from the vocabulary per process: enough for names, subjects, items
+# and languages to vary between messages, few enough that building them is paid once, not per message.
+_BODIES_PER_CLASS = 8
+# A party's mailbox is read at most this often (wall seconds) by a process awaiting answers from it. Reading
+# late does not move a judgement (the answer's own network times are judged); it delays only the requester's
+# clarification, which the Art 6(3) suspension leaves out of the SUT's time.
+_MAILBOX_INTERVAL = 1.0
+# ... and this often while nothing is awaited, so that a second final answer is still seen and flagged.
+_IDLE_MAILBOX_INTERVAL = 5.0
 
 
 class DeadlineMissed(Exception):
@@ -54,7 +77,7 @@ class Sent:
     reference: str
     cls: RequestClass
     party: str
-    body: dict[str, Any]
+    body: bytes  # the request as sent (JSON), parsed again only to answer a clarification request
     accepted_at: datetime
     wall_sent: float
     clarification_asked_at: datetime | None = None
@@ -64,17 +87,68 @@ class Sent:
     seen: set[str] = field(default_factory=set)
 
 
+@dataclass
+class Mailbox:
+    """One party's SIENA mailbox as this process reads it: one cursor for all the process's users of the
+    party, so that each delivery is fetched and parsed once per process, not once per user."""
+
+    cursor: int = 0
+    read_at: float = -math.inf  # monotonic wall time of the last read
+    reading: bool = False
+    awaited: int = 0  # requests of this process from the party still without a final answer
+
+    def due(self, now: float) -> bool:
+        interval = _MAILBOX_INTERVAL if self.awaited else _IDLE_MAILBOX_INTERVAL
+        return not self.reading and now - self.read_at >= interval
+
+
+class RequestBodies:
+    """A party's SIENA requests of one class, built from the campaign vocabulary (`TrafficGenerator`: the
+    `InformationRequest` and `DirectiveMessage` models, faker names in the sender's locale) and encoded
+    once; each send takes one with a fresh reference in place of the one it was built with."""
+
+    def __init__(self, generator: TrafficGenerator, cls: RequestClass, party: str) -> None:
+        self.encoded: list[tuple[bytes, bytes]] = []
+        for _ in range(_BODIES_PER_CLASS):
+            reference = generator.reference()
+            body, _ = generator.siena_request(cls, party, reference=reference)
+            self.encoded.append((orjson.dumps(body), reference.encode()))
+
+    def body(self, chooser: random.Random, reference: str) -> bytes:
+        encoded, built_with = chooser.choice(self.encoded)
+        return encoded.replace(built_with, reference.encode())
+
+
 class _Registry:
-    """The requests this process sent and awaits, and its JSON-lines record for the reconciliation."""
+    """The requests this process sent and awaits, its parties' mailboxes and request bodies, and its
+    JSON-lines record for the reconciliation."""
 
     def __init__(self) -> None:
         self.by_message: dict[str, Sent] = {}
         self.by_reference: dict[str, str] = {}
-        self._files: dict[str, TextIO] = {}
+        self.mailboxes: dict[str, Mailbox] = {}
+        self.bodies: dict[tuple[str, str], RequestBodies] = {}
+        self._files: dict[str, io.FileIO] = {}
 
     def add(self, sent: Sent) -> None:
         self.by_message[sent.message_id] = sent
         self.by_reference[sent.reference] = sent.message_id
+        self.mailbox(sent.party).awaited += 1
+
+    def mailbox(self, party: str) -> Mailbox:
+        box = self.mailboxes.get(party)
+        if box is None:
+            box = self.mailboxes[party] = Mailbox()
+        return box
+
+    def request_bodies(self, cls: RequestClass, party: str, sut_state: str, seed: int) -> RequestBodies:
+        bodies = self.bodies.get((party, cls.name))
+        if bodies is None:
+            # Seeded by party and class, not by the user that happens to send first: the same bodies in every run.
+            generator = TrafficGenerator(sut_state=sut_state, sender_state=party.rsplit("-", 1)[-1], seed=seed,
+                                         user_key=f"bodies:{party}:{cls.name}")
+            bodies = self.bodies[(party, cls.name)] = RequestBodies(generator, cls, party)
+        return bodies
 
     def find(self, message: dict[str, Any]) -> Sent | None:
         found = self.by_message.get(str(message.get("in_reply_to")))
@@ -89,9 +163,9 @@ class _Registry:
             return
         out = self._files.get(what)
         if out is None:
-            out = (log_dir / f"{what}-{os.getpid()}.jsonl").open("a", encoding="utf-8", buffering=1)
-            self._files[what] = out
-        out.write(json.dumps(record, separators=(",", ":")) + "\n")
+            # Unbuffered: each record reaches the file in one write, whenever the process ends.
+            out = self._files[what] = io.FileIO(log_dir / f"{what}-{os.getpid()}.jsonl", "a")
+        out.write(orjson.dumps(record) + b"\n")
 
 
 REGISTRY = _Registry()
@@ -102,8 +176,7 @@ def network_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-
-class PacedUser(HttpUser):
+class PacedUser(FastHttpUser):
     """A locust user that starts one turn every `pacing` wall seconds, however long the turn took: the offered
     rate is then set by the number of users and the pacing, not by how fast the SUT answers."""
 
@@ -125,18 +198,28 @@ class _ForeignParty(PacedUser):
     def on_start(self) -> None:
         settings = LoadSettings.from_env()
         number = next(_USER_NUMBERS)
-        worker = int(getattr(self.environment.runner, "worker_index", 0) or 0)
+        worker, workers = self.worker_share()
+        # Each worker its own share of the states, its users spread over them: one party, one process reading
+        # its mailbox.
         states = foreign_states(settings.state)
-        # Spread the users of a process, and of the workers, over the states: one party, one mailbox.
-        self.sender_state = states[(number + 11 * worker) % len(states)]
+        states = states[worker % workers::workers] or states
+        self.sender_state = states[number % len(states)]
         self.party = party_id(self.party_kind, self.sender_state)
-        self.client.headers["Authorization"] = f"Bearer {settings.tokens[self.party]}"
+        self.headers = {**_JSON_HEADERS, "Authorization": f"Bearer {settings.tokens[self.party]}"}
         self.traffic = TrafficGenerator(sut_state=settings.state, sender_state=self.sender_state,
                                         seed=settings.seed, user_key=f"{worker}:{number}:{self.party}")
         self.choices = [CLASSES[n] for n in self.request_classes if settings.mix.get(n, 0) > 0]
         self.weights = [settings.mix[c.name] for c in self.choices]
         self.chooser = random.Random(self.traffic.data.seed)
-        self.cursor = 0
+
+    def worker_share(self) -> tuple[int, int]:
+        """(this process's worker index, the number of workers); (0, 1) in a single process. Locust's master
+        passes its `--expect-workers` to the workers with the users it sends them."""
+        runner = self.environment.runner
+        if not isinstance(runner, WorkerRunner):
+            return 0, 1
+        workers = int(getattr(self.environment.parsed_options, "expect_workers", 1) or 1)
+        return max(0, int(runner.worker_index)), max(1, workers)
 
     @task
     def exchange(self) -> None:
@@ -147,18 +230,24 @@ class _ForeignParty(PacedUser):
 
     def send(self, cls: RequestClass) -> None:
         if cls.channel == "siena":
-            body, reference = self.traffic.siena_request(cls, self.party)
+            reference = self.traffic.reference()
+            settings = LoadSettings.from_env()
+            body = REGISTRY.request_bodies(cls, self.party, settings.state, settings.seed).body(self.chooser, reference)
         elif cls.channel == "sirene":
-            body, reference = self.traffic.sirene_hit(self.party, self.network_now())
+            form, reference = self.traffic.sirene_hit(self.party, self.network_now())
+            body = orjson.dumps(form)
         else:
-            body, reference = self.traffic.interpol_diffusion(self.party)
+            diffusion, reference = self.traffic.interpol_diffusion(self.party)
+            body = orjson.dumps(diffusion)
         wall = time.time()
-        with self.client.post(_CHANNEL_PATH[cls.channel], json=body, name=f"send {cls.name}",
-                              headers={"Idempotency-Key": f"load:{reference}"}, catch_response=True) as answer:
+        with self.client.post(_CHANNEL_PATH[cls.channel], data=body,  # type: ignore[arg-type]
+                              name=f"send {cls.name}",
+                              headers={**self.headers, "Idempotency-Key": f"load:{reference}"},
+                              catch_response=True) as answer:
             if answer.status_code not in (200, 201):
-                answer.failure(f"{answer.status_code}: {answer.text[:300]}")
+                answer.failure(f"{answer.status_code}: {(answer.text or '')[:300]}")
                 return
-            envelope = answer.json()
+            envelope = orjson.loads(answer.content or b"{}")
         sent = Sent(message_id=str(envelope["message_id"]), reference=reference, cls=cls, party=self.party,
                     body=body, accepted_at=network_time(str(envelope["created_at"])), wall_sent=wall)
         if cls.answered:
@@ -168,16 +257,26 @@ class _ForeignParty(PacedUser):
                               "wall_sent": wall, "wall_accepted": time.time()})
 
     def network_now(self) -> datetime:
-        answer = self.client.get("/clock", name="GET /clock")
-        return network_time(str(answer.json()["now"]))
+        answer = self.client.get("/clock", name="GET /clock", headers=self.headers)
+        return network_time(str(orjson.loads(answer.content or b"{}")["now"]))
 
     def read_mailbox(self) -> None:
-        answer = self.client.get("/siena/mailbox", params={"after": str(self.cursor), "limit": "200"},
-                                 name="GET /siena/mailbox")
+        """Read the party's mailbox, when it is this process's turn to (`Mailbox.due`), and acknowledge at once
+        what is ours; what another process's users sent is left for them."""
+        box = REGISTRY.mailbox(self.party)
+        now = time.monotonic()
+        if not box.due(now):
+            return
+        box.reading, box.read_at = True, now
+        try:
+            answer = self.client.get(f"/siena/mailbox?after={box.cursor}&limit=200", name="GET /siena/mailbox",
+                                     headers=self.headers)
+        finally:
+            box.reading = False
         if answer.status_code != 200:
             return
-        page = answer.json()
-        self.cursor = int(page.get("next_cursor") or self.cursor)
+        page = orjson.loads(answer.content or b"{}")
+        box.cursor = max(box.cursor, int(page.get("next_cursor") or box.cursor))
         recognised: list[str] = []
         for delivery in page.get("deliveries", []):
             message = delivery["message"]
@@ -187,8 +286,9 @@ class _ForeignParty(PacedUser):
             recognised.append(str(delivery["delivery_id"]))
             self.take(sent, message, network_time(str(delivery["delivered_at"])))
         if recognised:
-            self.client.post("/siena/mailbox/ack", json={"delivery_ids": recognised, "status": "READ"},
-                             name="POST /siena/mailbox/ack")
+            acks = orjson.dumps({"delivery_ids": recognised, "status": "READ"})
+            self.client.post("/siena/mailbox/ack", data=acks,  # type: ignore[arg-type]
+                             headers=self.headers, name="POST /siena/mailbox/ack")
 
     def take(self, sent: Sent, message: dict[str, Any], delivered_at: datetime) -> None:
         message_id = str(message["message_id"])
@@ -206,14 +306,15 @@ class _ForeignParty(PacedUser):
             self.judge(sent, message_id, kind, created)
 
     def clarify(self, sent: Sent, asked: dict[str, Any]) -> None:
-        body = self.traffic.clarification(sent.body, asked, self.party)
-        with self.client.post("/siena/messages", json=body, name="answer clarification request",
-                              headers={"Idempotency-Key": f"load:{sent.reference}:clarification"},
+        body = self.traffic.clarification(orjson.loads(sent.body), asked, sent.party)
+        with self.client.post("/siena/messages", data=orjson.dumps(body),  # type: ignore[arg-type]
+                              name="answer clarification request",
+                              headers={**self.headers, "Idempotency-Key": f"load:{sent.reference}:clarification"},
                               catch_response=True) as answer:
             if answer.status_code not in (200, 201):
-                answer.failure(f"{answer.status_code}: {answer.text[:300]}")
+                answer.failure(f"{answer.status_code}: {(answer.text or '')[:300]}")
                 return
-            sent.clarified_at = network_time(str(answer.json()["created_at"]))
+            sent.clarified_at = network_time(str(orjson.loads(answer.content or b"{}")["created_at"]))
 
     def judge(self, sent: Sent, message_id: str, kind: str, answered_at: datetime) -> None:
         events = self.environment.events.request
@@ -223,6 +324,7 @@ class _ForeignParty(PacedUser):
                         context={})
             return
         sent.final_message_id = message_id
+        REGISTRY.mailbox(sent.party).awaited -= 1
         suspensions = [(sent.clarification_asked_at, sent.clarified_at)] \
             if sent.clarification_asked_at and sent.clarified_at else []
         judged = judge_answer(sent.cls, received_at=sent.accepted_at, answered_at=answered_at,
@@ -238,7 +340,7 @@ class _ForeignParty(PacedUser):
                                  "message_id": message_id, "answered_at": answered_at.isoformat(),
                                  "wall_seen": time.time(), "wall_sent": sent.wall_sent,
                                  "margin_seconds": judged.margin_seconds, "met": judged.met})
-        sent.body = {}  # kept, lighter, so that a second final answer is still recognised (and flagged)
+        sent.body = b""  # kept, lighter, so that a second final answer is still recognised (and flagged)
 
 
 def _classes(*kinds: PartyKind, urgent_only: bool = False) -> tuple[str, ...]:
