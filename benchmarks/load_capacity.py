@@ -11,10 +11,16 @@ Two measurements in the same run, on the same machine:
   offered, and the generator offered at least 80% of the rate asked. The capacity is the best
   achieved rate of a passing step.
 
-It prints both, their ratio, and which side was the bottleneck at the first failing step: the
-process group (locust generator, reference CMS, channel server with its journal writer) that used
-the largest share of the CPU it can use (one core per process), and the machine's load average, since
-the machine may be shared.
+It prints both, their ratio, and what limited the first failing step: the generator (it offered less
+than asked) or the SUT (late, lost, or behind), with the cores each process group used in it and the
+load average, since the machine may be shared.
+
+Rates move with whatever else the machine runs; CPU per exchange barely does. So it also prints a cost
+model: per process group (locust generator, reference CMS, channel server with its journal writer), the
+CPU milliseconds per exchange in the steady part of each step (the middle of the sending, start-up and
+drain left out; the median over the steps), the ceiling they imply on `--cores` idle cores (shared by
+all groups, and a group never above one core per process), the bottleneck named from the measured
+shares, and what `--target` exchanges/s would need.
 
     python benchmarks/load_capacity.py                     # full ladder
     python benchmarks/load_capacity.py --rates 20,50 --seconds 8   # quick
@@ -26,6 +32,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -40,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from load.network import ChannelServer, free_port
 from load.options import LoadOptions
+from load.reconcile import load_logs
 from load.runner import run_load
 
 _BODY = {
@@ -98,10 +106,13 @@ def channel_raw(work: Path, messages: int, concurrency: int) -> float:
 
 
 class CpuSampler:
-    """CPU seconds per process group among this process's children (locust, CMS, channel server)."""
+    """CPU seconds per process group among this process's children (locust, CMS, channel server), sampled
+    twice a second with the wall time, so that a window of the run can be cut out afterwards."""
 
     def __init__(self) -> None:
-        self.seconds: dict[int, tuple[str, float]] = {}
+        self.latest: dict[int, tuple[str, float]] = {}  # pid -> (group, CPU seconds so far); kept after it ends
+        self.samples: list[tuple[float, dict[str, float]]] = []  # (time.time(), CPU seconds per group)
+        self._groups: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -119,10 +130,12 @@ class CpuSampler:
     def sample(self) -> None:
         for child in psutil.Process().children(recursive=True):
             try:
+                group = self._groups.get(child.pid) or self._groups.setdefault(child.pid, self.group(child.cmdline()))
                 cpu = child.cpu_times()
-                self.seconds[child.pid] = (self.group(child.cmdline()), cpu.user + cpu.system)
+                self.latest[child.pid] = (group, cpu.user + cpu.system)
             except psutil.Error:
                 continue
+        self.samples.append((time.time(), self.cpu_seconds()))
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
@@ -138,63 +151,132 @@ class CpuSampler:
 
     def cpu_seconds(self) -> dict[str, float]:
         totals: dict[str, float] = {}
-        for group, seconds in self.seconds.values():
+        for group, seconds in self.latest.values():
             totals[group] = totals.get(group, 0.0) + seconds
         return totals
 
-    def busy(self, wall: float) -> dict[str, float]:
-        """Per group: the share of the CPU it could use (one core per process), 0..1."""
-        totals: dict[str, float] = {}
+    def processes(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for group, seconds in self.seconds.values():
-            totals[group] = totals.get(group, 0.0) + seconds
+        for group, _ in self.latest.values():
             counts[group] = counts.get(group, 0) + 1
-        return {g: round(totals[g] / wall / counts[g], 3) for g in totals if g != "other"}
+        return counts
+
+    def between(self, began: float, ended: float) -> tuple[float, dict[str, float]]:
+        """(wall seconds, CPU seconds per group) between the samples nearest the two wall times."""
+        first = min(self.samples, key=lambda sample: abs(sample[0] - began))
+        last = min(self.samples, key=lambda sample: abs(sample[0] - ended))
+        return last[0] - first[0], {g: last[1].get(g, 0.0) - first[1].get(g, 0.0) for g in last[1]}
+
+
+def steady_cost(cpu: CpuSampler, sent: list[dict[str, Any]]) -> dict[str, Any]:
+    """CPU milliseconds per exchange per group in the steady part of a step: the middle of the sending, from
+    30% to 90% of it. Locust's and the network's start-up (imports, Fakers, users spawning) stay out, and so
+    does the end; answers lag their requests by a few seconds, but at a steady rate as many are answered in
+    the window as are sent in it."""
+    times = sorted(float(record["wall_sent"]) for record in sent)
+    if len(times) < 20 or len(cpu.samples) < 4:
+        return {}
+    span = times[-1] - times[0]
+    began, ended = times[0] + 0.3 * span, times[0] + 0.9 * span
+    wall, used = cpu.between(began, ended)
+    exchanges = sum(1 for moment in times if began <= moment <= ended)
+    if wall <= 0 or not exchanges:
+        return {}
+    return {"window_seconds": round(wall, 1), "exchanges": exchanges, "rate": round(exchanges / wall, 1),
+            "cpu_ms_per_exchange": {g: round(1000 * v / exchanges, 2) for g, v in sorted(used.items()) if g != "other"},
+            "cores_used": {g: round(v / wall, 2) for g, v in sorted(used.items()) if g != "other"}}
+
+
+def cost_model(
+    ms_per_exchange: dict[str, float], processes: dict[str, int], cores: int, target: float,
+) -> dict[str, Any]:
+    """The exchange rate the measured CPU costs allow on `cores` idle cores, and which group bounds it.
+
+    Two limits: all groups share the cores (cores x 1000 ms over the sum of the costs), and one group cannot
+    use more cores than it has processes, each process at most one (a single-process CMS: 1000 ms over its
+    cost). The bottleneck is the group whose limit is lowest; on the shared limit, the group with the largest
+    share of the cost."""
+    total = sum(ms_per_exchange.values())
+    if total <= 0:
+        return {}
+    shared = cores * 1000 / total
+    own = {g: min(cores, processes.get(g, 1)) * 1000 / ms for g, ms in ms_per_exchange.items() if ms > 0}
+    tightest = min(own, key=lambda g: own[g])
+    if own[tightest] < shared:
+        ceiling, bottleneck = own[tightest], f"{tightest} (its {processes.get(tightest, 1)} process(es) alone)"
+    else:
+        largest = max(ms_per_exchange, key=lambda g: ms_per_exchange[g])
+        ceiling = shared
+        bottleneck = f"{largest} ({100 * ms_per_exchange[largest] / total:.0f}% of the CPU per exchange)"
+    return {"total_cpu_ms_per_exchange": round(total, 2), "ceiling_per_second": round(ceiling, 1),
+            "per_group_ceiling": {g: round(v, 1) for g, v in own.items()},
+            "share": {g: round(ms / total, 3) for g, ms in ms_per_exchange.items()},
+            "bottleneck": bottleneck, "target": target,
+            "cores_for_target": round(target * total / 1000, 1)}
 
 
 def capacity_step(work: Path, rate: float, seconds: float, workers: int, pacing: float) -> dict[str, Any]:
     users = max(1, round(rate * pacing))
-    options = LoadOptions(report_dir=work / f"rate-{rate:g}", users=users, duration=seconds, pacing=pacing,
+    report = work / f"rate-{rate:g}"
+    options = LoadOptions(report_dir=report, users=users, duration=seconds, pacing=pacing,
                           workers=workers, mix="urgent-direct=1,non-urgent=2", drain_timeout=120)
-    began = time.monotonic()
-    marks: dict[str, dict[str, float]] = {}
+    load_before = os.getloadavg()[0]
     with CpuSampler() as cpu:
-
-        def mark(line: str) -> None:
-            # CPU of the load itself: from the users' start (the network's start-up before it) to their end
-            # (the drain after it). Locust's own start-up still counts on its side.
-            if "user(s)" in line or "users stopped" in line:
-                cpu.sample()
-                marks["start" if "user(s)" in line else "end"] = cpu.cpu_seconds()
-
-        code, results = run_load(options, mark)
-    wall = time.monotonic() - began
-    used = {g: marks.get("end", {}).get(g, 0.0) - marks.get("start", {}).get(g, 0.0) for g in marks.get("end", {})}
+        code, results = run_load(options, lambda line: None)
+        cpu.sample()
     achieved = float(results["achieved_exchanges_per_second"])
     offered = float(results["offered_exchanges_per_second"])
     return {"offered_target": rate, "users": users, "offered": offered, "achieved": achieved,
             "verdict": results["verdict"], "reasons": results["reasons"],
             # The SUT kept up with what was offered, and the generator offered what was asked.
             "passed": code == 0 and achieved >= 0.95 * offered and offered >= 0.8 * rate,
-            "generator_short": offered < 0.8 * rate, "cpu_busy": cpu.busy(wall),
-            # CPU per exchange is steadier than rates on a shared machine: the process that needs the most
-            # per exchange (one core each) saturates first on an idle one.
-            "cpu_ms_per_exchange": {g: round(1000 * v / max(1, int(results["acknowledged"])), 2)
-                                    for g, v in used.items() if g != "other"},
-            "load_average": os.getloadavg()[0], "errors": results["errors"]}
+            "generator_short": offered < 0.8 * rate,
+            # CPU per exchange is steadier than rates on a shared machine: the cost model rests on it.
+            "steady": steady_cost(cpu, load_logs(report / "users", "sent")), "processes": cpu.processes(),
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)], "errors": results["errors"]}
 
 
+def _typical_cost(steps: list[dict[str, Any]]) -> dict[str, float]:
+    """Per group, the median of the steps' steady CPU ms per exchange (steps without a steady window left out)."""
+    per_group: dict[str, list[float]] = {}
+    for step in steps:
+        for group, ms in step["steady"].get("cpu_ms_per_exchange", {}).items():
+            per_group.setdefault(group, []).append(ms)
+    return {g: round(statistics.median(values), 2) for g, values in per_group.items()}
+
+
+def _limit_of(step: dict[str, Any], cores: int) -> str:
+    """Which side limited a failing step, from what was measured in it."""
+    used = step["steady"].get("cores_used", {})
+    busiest = max(used, key=lambda g: used[g]) if used else "unknown"
+    if step["generator_short"]:
+        side = f"the locust generator offered only {step['offered']}/s of {step['offered_target']:g}/s asked"
+    else:
+        side = f"the SUT: {'; '.join(step['reasons']) or 'it acknowledged less than 95% of what was offered'}"
+    note = f"{side}; cores used per group {used} (most: {busiest})"
+    if used and sum(used.values()) < 0.75 * cores and step["load_average"][1] > cores:
+        # Our processes together used well under the machine: they waited for CPU that other work had.
+        note += (f"; together they used {sum(used.values()):.2f} of {cores} cores while the load average was "
+                 f"{step['load_average'][1]:.1f}: the machine's other work starved them")
+    return note
+
+
+# Long: the ladder, then the three figures (capacity and ratio, the failing step, the cost model) printed in
+# the order a reader checks them; split, each part would take the whole ladder's state as arguments.
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", default="25,50,100,150,200,300,400", help="offered exchanges/s to try, rising")
-    parser.add_argument("--seconds", type=float, default=15.0, help="wall seconds of load per step")
+    parser.add_argument("--seconds", type=float, default=20.0, help="wall seconds of load per step")
     parser.add_argument("--workers", type=int, default=2, help="locust workers (0: one process)")
     parser.add_argument("--pacing", type=float, default=2.0,
                         help="wall seconds between a user's exchanges (users = rate x pacing; a cycle must fit)")
     parser.add_argument("--raw-messages", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores of the cost model's ceiling")
+    parser.add_argument("--target", type=float, default=300.0, help="exchanges/s the cost model is held against")
     options = parser.parse_args()
     rates = [float(r) for r in options.rates.split(",")]
+    steps: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="load-capacity-") as tmp:
         work = Path(tmp)
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
@@ -204,6 +286,7 @@ def main() -> None:
         failed: dict[str, Any] | None = None
         for rate in rates:
             step = capacity_step(work, rate, options.seconds, options.workers, options.pacing)
+            steps.append(step)
             print(json.dumps(step), flush=True)
             if step["passed"]:
                 best = step
@@ -215,19 +298,28 @@ def main() -> None:
     print(f"channel server raw:      {raw:.1f} messages/s send-and-deliver")
     print(f"ratio capacity / raw:    {capacity / raw:.3f}" if raw else "ratio: n/a")
     if failed is not None:
-        busy = failed["cpu_busy"]
-        bottleneck = max(busy, key=lambda g: busy[g]) if busy else "unknown"
-        if failed["generator_short"] and failed["verdict"] == "PASS":
-            bottleneck = f"locust generator (offered {failed['offered']}/s of {failed['offered_target']:g}/s asked)"
-        cores = os.cpu_count() or 1
-        if busy and max(busy.values()) < 0.5 and failed["load_average"] > cores:
-            # Nobody of ours near a core: the processes waited for CPU the machine gave to other work.
-            bottleneck += (f"; but no process group used half a core while the load average was "
-                           f"{failed['load_average']:.1f} on {cores} cores: the machine's other work starved them")
-        print(f"first failing step: {failed['offered_target']:g}/s offered, achieved {failed['achieved']}/s, "
-              f"{'; '.join(failed['reasons'])}; CPU share per group {busy}; bottleneck: {bottleneck}")
+        print(f"first failing step: {failed['offered_target']:g}/s asked, {failed['offered']}/s offered, "
+              f"{failed['achieved']}/s achieved; limited by {_limit_of(failed, options.cores)}")
     else:
         print("no step failed: raise --rates to find the limit")
+    cost = _typical_cost(steps)
+    processes = steps[-1]["processes"] if steps else {}
+    model = cost_model(cost, processes, options.cores, options.target)
+    if model:
+        print("\ncost model (steady CPU ms per exchange, median over the steps): "
+              + ", ".join(f"{g} {ms:.2f} ms ({100 * model['share'][g]:.0f}%, {processes.get(g, 1)} process(es))"
+                          for g, ms in sorted(cost.items(), key=lambda item: -item[1])))
+        print(f"  sum {model['total_cpu_ms_per_exchange']:.2f} ms per exchange: ceiling {model['ceiling_per_second']}"
+              f" exchanges/s on {options.cores} idle cores; bottleneck: {model['bottleneck']}")
+        print(f"  each group alone (its processes, one core each at most): {model['per_group_ceiling']}")
+        generator = cost.get("locust generator", 0.0)
+        without = model["total_cpu_ms_per_exchange"] - generator
+        if without > 0:
+            print(f"  the generator's share is {100 * model['share'].get('locust generator', 0.0):.0f}%; without it "
+                  f"(locust on other machines) the ceiling is {options.cores * 1000 / without:.1f}/s")
+        verdict = "reached" if model["ceiling_per_second"] >= options.target else "not reached"
+        print(f"  target {options.target:g}/s: {verdict} at these costs; it needs {model['cores_for_target']} cores,"
+              f" or {1000 * options.cores / options.target:.2f} ms per exchange in all on {options.cores}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -139,9 +139,14 @@ def foreign_states(sut_state: str) -> list[str]:
     return [s.code for s in member_states(bound_only=True) if s.code != sut_state]
 
 
+# The providers the load draws from (first_name, last_name, city): the draws are the same as with all of them,
+# since each provider draws from its locale's `random.Random` alone, and a Faker builds in a sixth of the time.
+_PROVIDERS = ["faker.providers.person", "faker.providers.address"]
+
+
 @functools.cache
 def _faker(locale: str) -> Faker:
-    return Faker(locale)
+    return Faker(locale, providers=_PROVIDERS)
 
 
 def locale_faker(state_code: str, seed: int) -> Faker:
