@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from faker import Faker
 
 from conformance.actors import SIENA_DEFAULTS
@@ -38,12 +39,14 @@ __all__ = [
     "CLASSES",
     "EU_CLASSES",
     "FINAL_KINDS",
+    "EncodedRequests",
     "RequestClass",
     "fixture_records",
     "foreign_states",
     "locale_faker",
     "prepare_suts",
     "stimulus_body",
+    "worker_share",
 ]
 
 # The kinds that conclude a request for the requester: information provided, or refused (Art 5(1), 6).
@@ -58,6 +61,9 @@ _LOCALES = {
     "CH": "de_CH", "NO": "no_NO", "IS": "is_IS", "LI": "de_DE",
 }
 _FIXTURE_POOL = 6  # subjects per class in the SUT's national databases
+# Requests of one party and class built from the vocabulary per load process: enough for names, subjects, items
+# and languages to vary between messages, few enough that building them is paid once, not per message.
+_ENCODED_PER_CLASS = 8
 
 
 @dataclass(frozen=True)
@@ -150,11 +156,17 @@ def _faker(locale: str) -> Faker:
 
 
 def locale_faker(state_code: str, seed: int) -> Faker:
-    """The state's Faker, seeded. One per locale and process: building one takes a good part of a second
-    (locust's workers must not block their event loop that long), and locust users only take turns at I/O."""
+    """The state's Faker, seeded. One per locale and process: thirty of them take a fifth of a second to build
+    (locust's workers must not block their event loop per user), and locust users only take turns at I/O."""
     faker = _faker(_LOCALES.get(state_code, "en_GB"))
     faker.seed_instance(seed)
     return faker
+
+
+def worker_share(states: list[str], worker: int, workers: int) -> list[str]:
+    """The states whose parties locust worker `worker` of `workers` plays: every `workers`-th, so that no two
+    workers read one party's mailbox (all of them with one worker, or more workers than states)."""
+    return states[worker % max(1, workers)::max(1, workers)] or states
 
 
 def fixture_subjects(sut_state: str, seed: int, cls: RequestClass) -> tuple[str, ...]:
@@ -257,6 +269,24 @@ class TrafficGenerator:
                        "nationalities": [self.sender_state]},
             "person_status": "SUSPECT",
         }, ref
+
+
+class EncodedRequests:
+    """A party's SIENA requests of one class, built from the campaign vocabulary (`TrafficGenerator.siena_request`:
+    the `InformationRequest` and `DirectiveMessage` models, faker names in the sender's locale) and encoded as
+    JSON once; each send takes one with a fresh reference in place of the one it was built with, so a message
+    costs a byte replacement, not a model validation and a JSON encoding."""
+
+    def __init__(self, generator: TrafficGenerator, cls: RequestClass, party: str) -> None:
+        self.encoded: list[tuple[bytes, bytes]] = []
+        for _ in range(_ENCODED_PER_CLASS):
+            reference = generator.reference()
+            body, _ = generator.siena_request(cls, party, reference=reference)
+            self.encoded.append((orjson.dumps(body), reference.encode()))
+
+    def body(self, chooser: random.Random, reference: str) -> bytes:
+        encoded, built_with = chooser.choice(self.encoded)
+        return encoded.replace(built_with, reference.encode())
 
 
 def siena_body(

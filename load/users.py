@@ -36,7 +36,15 @@ from locust.runners import WorkerRunner
 
 from load.judging import judge_answer
 from load.settings import LoadSettings
-from load.traffic import CLASSES, FINAL_KINDS, RequestClass, TrafficGenerator, foreign_states
+from load.traffic import (
+    CLASSES,
+    FINAL_KINDS,
+    EncodedRequests,
+    RequestClass,
+    TrafficGenerator,
+    foreign_states,
+    worker_share,
+)
 from simulators.model.parties import PartyKind, party_id
 
 __all__ = ["DesignatedAuthorityUser", "ForeignSpocUser", "InterpolNcbUser", "SireneBureauUser", "UrgentSurgeUser"]
@@ -46,9 +54,6 @@ _CHANNEL_PATH = {"siena": "/siena/messages", "sirene": "/sirene/forms", "interpo
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 # Bodies go out as the bytes encoded once: geventhttpclient sends bytes untouched, though FastHttpSession's
 # annotation names only str and dict (hence the `type: ignore[arg-type]` where they are posted).
-# Requests of one party and class built from the vocabulary per process: enough for names, subjects, items
-# and languages to vary between messages, few enough that building them is paid once, not per message.
-_BODIES_PER_CLASS = 8
 # A party's mailbox is read at most this often (wall seconds) by a process awaiting answers from it. Reading
 # late does not move a judgement (the answer's own network times are judged); it delays only the requester's
 # clarification, which the Art 6(3) suspension leaves out of the SUT's time.
@@ -102,23 +107,6 @@ class Mailbox:
         return not self.reading and now - self.read_at >= interval
 
 
-class RequestBodies:
-    """A party's SIENA requests of one class, built from the campaign vocabulary (`TrafficGenerator`: the
-    `InformationRequest` and `DirectiveMessage` models, faker names in the sender's locale) and encoded
-    once; each send takes one with a fresh reference in place of the one it was built with."""
-
-    def __init__(self, generator: TrafficGenerator, cls: RequestClass, party: str) -> None:
-        self.encoded: list[tuple[bytes, bytes]] = []
-        for _ in range(_BODIES_PER_CLASS):
-            reference = generator.reference()
-            body, _ = generator.siena_request(cls, party, reference=reference)
-            self.encoded.append((orjson.dumps(body), reference.encode()))
-
-    def body(self, chooser: random.Random, reference: str) -> bytes:
-        encoded, built_with = chooser.choice(self.encoded)
-        return encoded.replace(built_with, reference.encode())
-
-
 class _Registry:
     """The requests this process sent and awaits, its parties' mailboxes and request bodies, and its
     JSON-lines record for the reconciliation."""
@@ -127,7 +115,7 @@ class _Registry:
         self.by_message: dict[str, Sent] = {}
         self.by_reference: dict[str, str] = {}
         self.mailboxes: dict[str, Mailbox] = {}
-        self.bodies: dict[tuple[str, str], RequestBodies] = {}
+        self.bodies: dict[tuple[str, str], EncodedRequests] = {}
         self._files: dict[str, io.FileIO] = {}
 
     def add(self, sent: Sent) -> None:
@@ -141,13 +129,13 @@ class _Registry:
             box = self.mailboxes[party] = Mailbox()
         return box
 
-    def request_bodies(self, cls: RequestClass, party: str, sut_state: str, seed: int) -> RequestBodies:
+    def request_bodies(self, cls: RequestClass, party: str, sut_state: str, seed: int) -> EncodedRequests:
         bodies = self.bodies.get((party, cls.name))
         if bodies is None:
             # Seeded by party and class, not by the user that happens to send first: the same bodies in every run.
             generator = TrafficGenerator(sut_state=sut_state, sender_state=party.rsplit("-", 1)[-1], seed=seed,
                                          user_key=f"bodies:{party}:{cls.name}")
-            bodies = self.bodies[(party, cls.name)] = RequestBodies(generator, cls, party)
+            bodies = self.bodies[(party, cls.name)] = EncodedRequests(generator, cls, party)
         return bodies
 
     def find(self, message: dict[str, Any]) -> Sent | None:
@@ -201,8 +189,7 @@ class _ForeignParty(PacedUser):
         worker, workers = self.worker_share()
         # Each worker its own share of the states, its users spread over them: one party, one process reading
         # its mailbox.
-        states = foreign_states(settings.state)
-        states = states[worker % workers::workers] or states
+        states = worker_share(foreign_states(settings.state), worker, workers)
         self.sender_state = states[number % len(states)]
         self.party = party_id(self.party_kind, self.sender_state)
         self.headers = {**_JSON_HEADERS, "Authorization": f"Bearer {settings.tokens[self.party]}"}
