@@ -18,7 +18,7 @@ load average, since the machine may be shared.
 Rates move with whatever else the machine runs; CPU per exchange barely does. So it also prints a cost
 model: per process group (locust generator, reference CMS, channel server with its journal writer), the
 CPU milliseconds per exchange in the steady part of each step (the middle of the sending, start-up and
-drain left out; the median over the steps), the ceiling they imply on `--cores` idle cores (shared by
+drain left out; the median over the passing steps), the ceiling they imply on `--cores` idle cores (shared by
 all groups, and a group never above one core per process), the bottleneck named from the measured
 shares, and what `--target` exchanges/s would need.
 
@@ -302,11 +302,13 @@ def main() -> None:
               f"{failed['achieved']}/s achieved; limited by {_limit_of(failed, options.cores)}")
     else:
         print("no step failed: raise --rates to find the limit")
-    cost = _typical_cost(steps)
+    # The passing steps: there the SUT kept up, so the work of the window's exchanges was done in the window. In
+    # a failing one it lags, and part of its CPU falls after the window.
+    cost = _typical_cost([step for step in steps if step["passed"]] or steps)
     processes = steps[-1]["processes"] if steps else {}
     model = cost_model(cost, processes, options.cores, options.target)
     if model:
-        print("\ncost model (steady CPU ms per exchange, median over the steps): "
+        print("\ncost model (steady CPU ms per exchange, median over the passing steps): "
               + ", ".join(f"{g} {ms:.2f} ms ({100 * model['share'][g]:.0f}%, {processes.get(g, 1)} process(es))"
                           for g, ms in sorted(cost.items(), key=lambda item: -item[1])))
         print(f"  sum {model['total_cpu_ms_per_exchange']:.2f} ms per exchange: ceiling {model['ceiling_per_second']}"
