@@ -17,10 +17,11 @@ def test_an_encoded_request_goes_out_with_its_own_reference_wherever_the_referen
     body = json.loads(encoded.body(random.Random(1), reference))
     directive = DirectiveMessage.model_validate(body["directive"])  # still a valid directive message
     assert directive.case_reference == reference
-    assert directive.request is not None and directive.request.reference == reference
+    assert directive.request is not None
+    assert directive.request.reference == reference
     assert reference in body["subject"]
     assert not any(built.decode() in json.dumps(body) for _, built in encoded.encoded)
-    assert body["urgency"] == "URGENT" and body["sender"] == "SPOC-DE" and body["to"] == ["SPOC-AT"]
+    assert (body["urgency"], body["sender"], body["to"]) == ("URGENT", "SPOC-DE", ["SPOC-AT"])
 
 
 def test_the_encoded_requests_of_a_party_and_class_are_the_same_in_every_run() -> None:
