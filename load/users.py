@@ -54,6 +54,7 @@ _CHANNEL_PATH = {"siena": "/siena/messages", "sirene": "/sirene/forms", "interpo
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 # Bodies go out as the bytes encoded once: geventhttpclient sends bytes untouched, though FastHttpSession's
 # annotation names only str and dict (hence the `type: ignore[arg-type]` where they are posted).
+
 # A party's mailbox is read at most this often (wall seconds) by a process awaiting answers from it. Reading
 # late does not move a judgement (the answer's own network times are judged); it delays only the requester's
 # clarification, which the Art 6(3) suspension leaves out of the SUT's time.
