@@ -236,6 +236,8 @@ class DirectiveActor(Actor):
             subject=f"Request for information {request.reference}",
             body=request.info_requested or "Request for information",
             restrictions=request.use_restrictions,
+            # SIENA requires the flag wherever Europol is addressed (a requester involving Europol, Art 12).
+            europol_involved="EUROPOL" in cc,
         )
 
     async def clarify(

@@ -10,7 +10,7 @@ from conformance.campaign.view import CampaignView
 from conformance.catalogue import load_catalogue
 from conformance.checks._ground_truth import held_records, same_time
 from conformance.checks._support import answer_pending, completion, reply_pending
-from conformance.ledger import Exchange
+from conformance.ledger import Exchange, ExchangeKind
 from conformance.verdicts import Judge, utc_text
 from simulators.model.directive import DataSubjectCategory, PersonalDataCategory
 
@@ -117,7 +117,30 @@ def test_personal_data_within_annex_categories(campaign: CampaignView, judge: Ju
                             observed=f"data subject {subject or 'not stated'} (per {source}){relabelled}: "
                             f"categories {categories}" + (f"; outside Section B: {outside}" if outside else ""),
                             expected=f"only {sorted(allowed)}")
+    _own_initiative_within_categories(campaign, judge, rule)
     judge.else_not_applicable("no personal data were provided")
+
+
+def _own_initiative_within_categories(campaign: CampaignView, judge: Judge, rule: str) -> None:
+    """Art 10(b) binds information provided on own initiative too (Chapter II): the data subject's category is
+    the one the harness gave the operator, and with none given only the narrowest list may go."""
+    for exchange in campaign.journal.exchanges(ExchangeKind.OWN_INITIATIVE_OUT, requirement=judge.requirement):
+        stimulus = exchange.facts.get("stimulus")
+        message = campaign.journal.message(exchange.message_id)
+        if not isinstance(stimulus, dict) or message is None:
+            continue
+        subject = str(stimulus["subject_category"]) if stimulus.get("subject_category") else None
+        allowed = {a.value for a in _allowed(subject)}
+        for info in message.field("information") or []:
+            if not isinstance(info, dict):
+                continue
+            categories = [str(c) for c in info.get("data_categories") or []]
+            outside = sorted(c for c in categories if c not in allowed)
+            judge.check(not outside, f"{exchange.key}:{message.message_id}[{info.get('item_id')}]", rule=rule,
+                        evidence=campaign.journal.evidence(exchange),
+                        observed=f"data subject {subject or 'not known to the operator'} (per the stimulus): "
+                        f"categories {categories}" + (f"; outside Section B: {outside}" if outside else ""),
+                        expected=f"only {sorted(allowed)}")
 
 
 @pytest.mark.requirement("R-49", article="Art 10(c)")

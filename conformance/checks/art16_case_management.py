@@ -319,6 +319,21 @@ def _operations_the_flow_implies(exported: CampaignView, exchange: Exchange) -> 
     return implied
 
 
+def _undisclosed(exported: CampaignView, exchange: Exchange, disclosures: list[ExportedAuditEntry]) -> list[str]:
+    """Every message the journal shows the SUT sending discloses data to each of its recipients, in To and in CC
+    alike (a copy to a SPOC or to Europol is a disclosure as much as the message to its addressee)."""
+    named = {party.strip() for e in disclosures for party in (e.recipient or "").split(",")}
+    problems = []
+    for message in exported.journal.of(exchange):
+        if message.channel not in _CHANNELS or message.sender not in exported.sut_parties:
+            continue
+        unnamed = [party for party in message.recipients if party not in named]
+        if unnamed:
+            problems.append(f"no DISCLOSURE entry naming {', '.join(unnamed)}, to whom the SUT sent "
+                            f"{message.message_id} {message.kind or ''}".rstrip())
+    return problems
+
+
 def _audit_problems(exported: CampaignView, exchange: Exchange, entries: list[ExportedAuditEntry]) -> list[str]:
     operations = {e.operation for e in entries}
     problems = [f"no {needed} entry" for needed in ("COLLECTION", "CONSULTATION") if needed not in operations]
@@ -326,15 +341,7 @@ def _audit_problems(exported: CampaignView, exchange: Exchange, entries: list[Ex
                  for operation, why in _operations_the_flow_implies(exported, exchange).items()
                  if operation not in operations]
     disclosures = [e for e in entries if e.operation == "DISCLOSURE"]
-    named = " ".join(e.recipient or "" for e in disclosures)
-    # Every message the journal shows the SUT sending discloses data to each of its addressees.
-    for message in exported.journal.of(exchange):
-        if message.channel not in _CHANNELS or message.sender not in exported.sut_parties:
-            continue
-        unnamed = [party for party in message.to if party not in named]
-        if unnamed:
-            problems.append(f"no DISCLOSURE entry naming {', '.join(unnamed)}, to whom the SUT sent "
-                            f"{message.message_id} {message.kind or ''}".rstrip())
+    problems += _undisclosed(exported, exchange, disclosures)
     without_recipient = [e for e in disclosures if not (e.recipient or "").strip()]
     if without_recipient:
         problems.append(f"{len(without_recipient)} DISCLOSURE entries without recipient")
@@ -365,6 +372,18 @@ def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
                     + (f"; {'; '.join(problems)}" if problems else ""),
                     expected="COLLECTION, CONSULTATION, a DISCLOSURE naming each addressee"
                     + "".join(f", {o}" for o in implied) + ", each with time, actor and justification")
+    # The state's own requests are collected and disclosed too, with their copies (Art 16(1)(h) logs every one).
+    for exchange in exported.journal.exchanges(ExchangeKind.OUTGOING_REQUEST, requirement=judge.requirement):
+        case = exported.records.case(exchange)
+        if case is None or not exchange.message_id:
+            continue
+        entries = [e for e in exported.exports.audit if e.case_id == case.case_id]
+        problems = [] if any(e.operation == "COLLECTION" for e in entries) else ["no COLLECTION entry"]
+        problems += _undisclosed(exported, exchange, [e for e in entries if e.operation == "DISCLOSURE"])
+        judge.check(not problems, exchange.key, rule=rule, evidence=exported.journal.evidence(exchange),
+                    observed=f"case {case.case_id}: {len(entries)} entries"
+                    + (f"; {'; '.join(problems)}" if problems else ""),
+                    expected="COLLECTION and a DISCLOSURE naming each recipient of every message sent")
     judge.else_not_applicable("no incoming request")
 
 

@@ -38,7 +38,7 @@ INCOMING_DOMAIN: Domain = {
     "recipient_role": ("spoc", "competent_authority"),
     "language": ("english", "shared_national", "recipient_only"),
     "subject_category": ("suspect", "potential_offender", "witness", "victim", "contact", "informant"),
-    "origin": ("national", "other_state_consented", "other_state_not_consented"),
+    "origin": ("national", "other_state_consented", "other_state_not_consented", "third_country_not_consented"),
     "receipt": ("office_hours", "night", "weekend", "holiday", "dst_change"),
     "subject": ("person", "none"),
     "channel": ("siena", "sirene"),
@@ -64,6 +64,7 @@ _RECEIPT: dict[str, tuple[date, tuple[int, int], tuple[str, ...]]] = {
 }
 _OUTGOING_AT = (date(2026, 3, 27), (12, 0))
 _GERMAN_SPEAKING = ("DE", "LU", "BE")  # German on both their list and the SUT's (AT)
+_THIRD_COUNTRIES = ("US", "GB", "TR")  # where a record may come from outside the directive's states
 _OTHERS = ("FR", "NL", "IT", "PL", "ES", "PT", "SE", "CZ", "HU", "SK", "SI", "HR", "LV", "LT", "EE", "FI", "RO",
            "BG", "GR", "CY", "MT", "IE")
 
@@ -152,7 +153,10 @@ class GeneratedIncoming(Scenario):
             "data_categories": ["PERSONAL_DETAILS", "FINANCIAL"], "source_reliability": "B",
             "information_accuracy": "2",
         }
-        if row["origin"] != "national":
+        if row["origin"] == "third_country_not_consented":
+            # Obtained from a third country (Art 6(1)(h) names both): its consent is owed as a member state's.
+            fields |= {"originator_state": _pick(_THIRD_COUNTRIES, self.index), "originator_consent": False}
+        elif row["origin"] != "national":
             fields |= {"originator_state": self.originator,
                        "originator_consent": row["origin"] == "other_state_consented"}
         return [fixture(self.subject, f"{self.subject}: account at a bank in {self.originator}; lives at "
@@ -190,7 +194,7 @@ def _expected(row: Mapping[str, str]) -> str:
     refused as not available (Art 6(1)(a)); a record of unconsented foreign origin on OC (Art 6(1)(h))."""
     if row["subject"] == "none":
         return "NA"
-    return "OC" if row["origin"] == "other_state_not_consented" else "provide"
+    return "OC" if row["origin"] in ("other_state_not_consented", "third_country_not_consented") else "provide"
 
 
 def _without_subject(request: InformationRequest, index: int) -> InformationRequest:

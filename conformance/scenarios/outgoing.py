@@ -37,7 +37,9 @@ __all__ = [
     "OutgoingToSpoc",
     "OutgoingUrgent",
     "OutgoingWithThirdCountry",
+    "OwnInitiativeAuthorityToAuthority",
     "OwnInitiativeByCompetentAuthority",
+    "OwnInitiativeOnUnknownPerson",
     "OwnInitiativeToCompetentAuthority",
     "OwnInitiativeToSpoc",
 ]
@@ -445,3 +447,39 @@ class OwnInitiativeByCompetentAuthority(OwnInitiativeToSpoc):
 
     def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
         return {f"SPOC-{self.to_state}": "addressee", ctx.spoc: "copy:ART_7_4"}
+
+
+@register
+class OwnInitiativeAuthorityToAuthority(OwnInitiativeToSpoc):
+    name = "outgoing.own-initiative-authority-to-authority"
+    title = ("A domestic competent authority provides information to a Czech competent authority on its own "
+             "initiative (copies to its own SPOC and to the Czech SPOC)")
+    requirements = frozenset()  # the model selects its requirements (R-33 and R-34 on this pair of roles)
+    to_state = "CZ"
+    by = "COMPETENT_AUTHORITY"
+    to = "COMPETENT_AUTHORITY"
+    hour = (17, 30)
+
+    def expected_recipients(self, ctx: ScenarioContext) -> dict[str, str]:
+        # Art 7(3) and 7(4) together: neither copy stands in for the other.
+        return {f"LEA-{self.to_state}": "addressee", f"SPOC-{self.to_state}": "copy:ART_7_3",
+                ctx.spoc: "copy:ART_7_4"}
+
+
+@register
+class OwnInitiativeOnUnknownPerson(OwnInitiativeToSpoc):
+    name = "outgoing.own-initiative-unknown-subject-category"
+    title = ("Own-initiative information on a person whose role is not known yet (no data-subject category): only "
+             "the narrowest Annex II categories may go")
+    requirements = frozenset()  # the model selects its requirements (R-48 on own-initiative provision too)
+    to_state = "BE"
+    hour = (18, 0)
+
+    def body(self, ctx: ScenarioContext) -> dict[str, Any]:
+        # The operator enters what the file holds, financial data included; the person's role is open.
+        body = super().body(ctx) | {"serious_offence": False,
+                                    "data_categories": ["PERSONAL_DETAILS", "FINANCIAL", "BEHAVIOURAL"],
+                                    "information": f"{self.subject} was seen with the suspects of a cash-in-transit "
+                                                   "robbery in Liège; bank details attached"}
+        body.pop("subject_category", None)
+        return body

@@ -5,7 +5,7 @@ a SIENA outage (Art 13(2)(c)) and a channel that delivers twice (Art 16(1)(a), (
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from conformance.actors import DirectiveActor, InterpolNcb
@@ -13,7 +13,7 @@ from conformance.ledger import Exchange, ExchangeKind
 from conformance.scenarios.base import Scenario, ScenarioContext, register
 from conformance.scenarios.flows import await_answers, belongs_to, decide, fixture, send_incoming
 from conformance.settings import TimeMode
-from simulators.model.directive import ChannelException, DirectiveMessage, MessageKind
+from simulators.model.directive import ChannelException, DirectiveMessage, MessageKind, RequestedItem
 
 __all__ = ["Clarification", "CourtGranted", "CourtSplitDecision", "DuplicateDelivery", "InterpolThirdCountry",
            "JudicialGranted", "JudicialRefused",
@@ -256,6 +256,9 @@ class CourtGranted(Scenario):
         await await_answers(ctx, exchange)
 
 
+COURT_AFTER_OUTAGE = timedelta(hours=16)  # the court decides after SIENA is back: the case's next message
+
+
 @register
 class CourtSplitDecision(Scenario):
     """One item held in two records: the court grants one after 12 hours and refuses the other after a day.
@@ -301,15 +304,52 @@ class SienaOutage(Scenario):
     plan: ClassVar[Mapping[str, str]] = {
         "urgency": "urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "network.siena-outage"
-    title = "SIENA is unavailable to the SUT for 12 hours right after an urgent request arrives"
+    title = ("SIENA is unavailable to the SUT for 12 hours right after three requests arrive: an urgent one, one "
+             "copied to Europol, and one with an item the court decides after the outage")
     requirements = frozenset({"R-55"})  # the fallback on a listed ground
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.subject = self.data.person()
+        self.europol_subject = self.data.person()
+        self.quick_subject = self.data.person()
+        self.court_subject = self.data.person()
 
     def fixtures(self) -> list[dict[str, Any]]:
-        return [fixture(self.subject, f"{self.subject}: wanted for questioning by the Graz police")]
+        return [fixture(self.subject, f"{self.subject}: wanted for questioning by the Graz police"),
+                fixture(self.europol_subject, f"{self.europol_subject}: courier of a heroin ring in Linz"),
+                fixture(self.quick_subject, f"{self.quick_subject}: registered keeper of a van seen in Villach"),
+                fixture(self.court_subject, f"{self.court_subject}: telephone records of March 2026",
+                        judicial_authorisation="GRANTED",
+                        judicial_decision_after_hours=COURT_AFTER_OUTAGE.total_seconds() / 3600)]
+
+    async def _companions(self, ctx: ScenarioContext, at: datetime) -> tuple[Exchange, Exchange]:
+        """Two exchanges whose answers straddle the outage: the channel is a combination as much as urgency is.
+
+        One copied to Europol by its requester (a matter within Europol's objectives, Art 12): its reply falls in
+        the outage, so the Europol copy must follow once SIENA is back. One about two persons, one of whose
+        records the court must authorise: the first answer falls in the outage, the second after it, and must go
+        on SIENA again (Art 13(2)(c) allows another channel only while the incident lasts)."""
+        europol = self.data.request(requesting_state="LT", requested_state=ctx.state, requester="SPOC-LT",
+                                    subject=self.europol_subject, items=[f"Travel of {self.europol_subject}"])
+        copied, _ = await send_incoming(
+            ctx, key=f"{self.name}.europol", title="A request copied to Europol, answered during the SIENA outage",
+            requirements=sorted(self.requirements), at=at, requester="SPOC-LT", request=europol,
+            availability="DIRECT", expected={"I1": "provide"}, labels=("night", "outage"), cc=["EUROPOL"],
+            crime_areas=("DRUG_TRAFFICKING",))
+        across = self.data.request(requesting_state="LV", requested_state=ctx.state, requester="SPOC-LV",
+                                   subject=self.quick_subject, items=[f"Vehicles of {self.quick_subject}"])
+        second = across.entities[0].model_copy(update={"entity_id": "P2", "attributes": {"name": self.court_subject}})
+        across = across.model_copy(update={
+            "entities": [*across.entities, second],
+            "items": [*across.items, RequestedItem(item_id="I2", description=f"Calls of {self.court_subject}",
+                                                   entity_id="P2")]})
+        split, _ = await send_incoming(
+            ctx, key=f"{self.name}.across", title="A request answered in part during the outage, in part after it",
+            requirements=sorted(self.requirements), at=at, requester="SPOC-LV", request=across,
+            availability="DIRECT", expected={"I1": "provide", "I2": "provide"}, labels=("night", "outage"),
+            facts={"judicial": "court-granted"})
+        return copied, split
 
     async def run(self, ctx: ScenarioContext) -> None:
         request = self.data.request(requesting_state="HU", requested_state=ctx.state, requester="SPOC-HU",
@@ -328,6 +368,7 @@ class SienaOutage(Scenario):
             # it would cut off the SIENA traffic of all the others. R-55 says so (inconclusive).
             exchange.facts["outage_not_simulated"] = "real time mode runs every scenario at once"
             return await await_answers(ctx, exchange)
+        companions = await self._companions(ctx, message.created_at)
         await ctx.at(start)
         await ctx.network.set_faults([{"channel": "SIENA", "party": ctx.spoc, "type": "outage",
                                        "params": {"mode": "503"}}], scenario=ctx.name)
@@ -337,7 +378,8 @@ class SienaOutage(Scenario):
         await ctx.at(end)
         await ctx.network.clear_faults(scenario=ctx.name)
         exchange.add_event("outage_end", ctx.now)
-        await await_answers(ctx, exchange)
+        for awaited in (exchange, *companions):
+            await await_answers(ctx, awaited)
 
 
 @register

@@ -32,6 +32,7 @@ from simulators.reference_cms.defects import (
     AUTHORITY_REPLY_OUTSIDE_CMS,
     DEADLINE_FROM_FIRST_VIEW,
     DEADLINE_IN_WORKING_DAYS,
+    DELAY_NOTICE_IN_OWN_LANGUAGE,
     LAST_UPDATED_FROM_IMPORT,
     LATE_RETENTION_REVIEW,
     NO_EUROPOL_DECISION,
@@ -263,7 +264,10 @@ class Answering:
     async def delay_notice(self, case: CaseState, status: str, hours: float, reasons: str) -> list[str]:
         """Art 5(2): the expected delay for judicial authorisation, its length and reasons, and updates."""
         directive = DirectiveMessage(
-            kind=MessageKind.DELAY_NOTICE, case_reference=case.reference, language=self.language(case),
+            kind=MessageKind.DELAY_NOTICE, case_reference=case.reference,
+            # The defect's delay-notice template exists in the state's first language only.
+            language=self.ctx.languages[0] if self.ctx.defects.active(DELAY_NOTICE_IN_OWN_LANGUAGE)
+            else self.language(case),
             delay=DelayNotice(expected_delay_hours=max(hours, 0.25), reasons=reasons,
                               status=status),
         )

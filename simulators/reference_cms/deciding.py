@@ -30,6 +30,7 @@ from simulators.reference_cms.defects import (
     SUBJECTLESS_REQUESTS_NEVER_QUEUED,
     URGENT_AUTHORITY_REPLY_WITHOUT_SPOC_COPY,
     URGENT_DESIGNATED_REPLY_WITHOUT_COPY,
+    URGENT_INDIRECT_WAITS_FOR_WORKING_DAY,
 )
 from simulators.reference_cms.intake import kind_of, state_of
 from simulators.reference_cms.office_calendar import OFFICE_OPENS, is_working_day, next_office_moment
@@ -152,6 +153,11 @@ class Deciding:
         if not case.urgent and ctx.defects.active(DEADLINE_IN_WORKING_DAYS) and case.deadline_due is not None:
             # The non-urgent queue is worked by due date: the answer leaves on the (wrong) due date.
             return max(start + delay, case.deadline_due - timedelta(hours=2))
+        zone = load_zone(ctx.timezone)
+        if case.urgent and case.availability is Availability.INDIRECT and not is_working_day(
+                start.astimezone(zone).date()) and ctx.defects.active(URGENT_INDIRECT_WAITS_FOR_WORKING_DAY):
+            # The authorities holding the information are asked on their next working morning.
+            return _next_working_morning(start, zone) + delay
         day_desk = case.requester_type is RequesterType.DESIGNATED_AUTHORITY \
             and ctx.defects.active(DESIGNATED_AUTHORITY_REQUESTS_OFFICE_HOURS_ONLY)
         if ctx.defects.active(OFFICE_HOURS_ONLY) or day_desk:

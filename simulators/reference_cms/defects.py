@@ -368,6 +368,57 @@ ANSWER_COPY_PROCESSED_AGAIN = Defect(
     "(Art 5(3) §2); the SPOC's delivery is processed as an answer of its own instead of being recorded with "
     "the first: each reply or refusal is applied twice, so a request answered in part ends refused, or replied.")
 
+# An outside tester's set (benchmarks/outside-defects.md): realistic mistakes written without reading the checks.
+DESIGNATED_URGENT_REQUEST_WITHOUT_REASONS = Defect(
+    "designated-urgent-request-without-reasons", ("R-06",),
+    "A designated authority's request form has the urgency box but no reasons field: its urgent requests go "
+    "flagged urgent with no reasons why, whatever criteria the authority ticked.")
+URGENT_INDIRECT_WAITS_FOR_WORKING_DAY = Defect(
+    "urgent-indirect-waits-for-working-day", ("R-11", "R-68"),
+    "Indirectly available information is asked of the public authorities that hold it on their working days: an "
+    "urgent request received on a weekend or public holiday is worked from the next working morning, so over a "
+    "long holiday weekend the 3-day limit passes.")
+DELAY_UPDATES_STOP_AT_ESTIMATE = Defect(
+    "delay-updates-stop-at-estimate", ("R-15",),
+    "The requester is updated on the judicial delay only until the court's first estimate: once the court is late, "
+    "the case waits silently for its decision.")
+DESIGNATED_REPLY_COPY_BATCHED = Defect(
+    "designated-reply-copy-batched", ("R-17",),
+    "The Art 5(3) copy of a reply to a foreign designated authority goes to that state's SPOC with the outbound "
+    "copy batch, 15 minutes after the reply instead of at the same time.")
+DELAY_NOTICE_IN_OWN_LANGUAGE = Defect(
+    "delay-notice-in-own-language", ("R-26",),
+    "The Art 5(2) delay-notice template exists only in the state's own first language: a request made in another "
+    "language of the list gets its delay notices in the national language.")
+THIRD_COUNTRY_CONSENT_NOT_CHECKED = Defect(
+    "third-country-consent-not-checked", ("R-27",),
+    "The originator-consent check knows only the member states: information obtained from a third country is "
+    "provided without its consent (Art 6(1)(h)).")
+AUTHORITY_TO_AUTHORITY_OWN_INITIATIVE_ONE_COPY = Defect(
+    "authority-to-authority-own-initiative-one-copy", ("R-33",),
+    "Own-initiative information of the competent authority to a foreign competent authority is copied to the "
+    "state's own SPOC only: the copy to the other state's SPOC (Art 7(3)) falls in the branch not taken.")
+OWN_INITIATIVE_UNKNOWN_CATEGORY_UNFILTERED = Defect(
+    "own-initiative-unknown-category-unfiltered", ("R-48",),
+    "Own-initiative information is filtered by the Art 10(b) categories only when the data subject's category is "
+    "given: information on a person of unknown category goes with every category entered.")
+EUROPOL_COPY_DROPPED_ON_FALLBACK = Defect(
+    "europol-copy-dropped-on-fallback", ("R-52",),
+    "A message that falls back to Interpol during a SIENA outage loses its Europol copy: the decision to copy is "
+    "recorded, but the copy is never sent once SIENA is back.")
+FALLBACK_CHANNEL_KEPT_AFTER_OUTAGE = Defect(
+    "fallback-channel-kept-after-outage", ("R-54", "R-55"),
+    "Once a message of a case fell back to Interpol in a SIENA outage, the case keeps that channel: its later "
+    "messages go on Interpol with the incident exception although SIENA is available again.")
+DISCLOSURE_AUDITS_MAIN_ADDRESSEE = Defect(
+    "disclosure-audits-main-addressee", ("R-88",),
+    "The audit log's DISCLOSURE entry names only the message's addressee in To: the copies in CC (SPOCs, Europol) "
+    "are disclosed without a log entry naming them.")
+PARTIAL_REPLIES_NOT_COUNTED_AS_REPLIED = Defect(
+    "partial-replies-not-counted-as-replied", ("R-97",),
+    "The Art 18(2)(b) count of requests replied to takes the cases concluded as REPLIED only: a request answered "
+    "in part and refused in part is counted as refused, not as replied to.")
+
 
 _ALL: tuple[Defect, ...] = (
     LATE_URGENT_REPLY,
@@ -454,6 +505,18 @@ _ALL: tuple[Defect, ...] = (
     ANSWER_TIMER_IGNORES_JUDICIAL_WAIT,
     LANGUAGE_READ_FROM_MESSAGE_NOT_REQUEST,
     ANSWER_COPY_PROCESSED_AGAIN,
+    DESIGNATED_URGENT_REQUEST_WITHOUT_REASONS,
+    URGENT_INDIRECT_WAITS_FOR_WORKING_DAY,
+    DELAY_UPDATES_STOP_AT_ESTIMATE,
+    DESIGNATED_REPLY_COPY_BATCHED,
+    DELAY_NOTICE_IN_OWN_LANGUAGE,
+    THIRD_COUNTRY_CONSENT_NOT_CHECKED,
+    AUTHORITY_TO_AUTHORITY_OWN_INITIATIVE_ONE_COPY,
+    OWN_INITIATIVE_UNKNOWN_CATEGORY_UNFILTERED,
+    EUROPOL_COPY_DROPPED_ON_FALLBACK,
+    FALLBACK_CHANNEL_KEPT_AFTER_OUTAGE,
+    DISCLOSURE_AUDITS_MAIN_ADDRESSEE,
+    PARTIAL_REPLIES_NOT_COUNTED_AS_REPLIED,
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

@@ -30,6 +30,7 @@ from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.deciding import Deciding
 from simulators.reference_cms.defects import (
+    DELAY_UPDATES_STOP_AT_ESTIMATE,
     DUPLICATE_DELIVERY_OPENS_SECOND_CASE,
     ERASURE_LEAVES_TRACES,
     HAND_OVER_OUTSIDE_CMS,
@@ -214,6 +215,8 @@ class CaseEngine:
         expected = parse_network_time(str(action.payload["expected_at"]))
         every = ctx.settings.judicial_update_every
         remaining = (expected - ctx.now()).total_seconds() / 3600
+        if remaining <= 0 and ctx.defects.active(DELAY_UPDATES_STOP_AT_ESTIMATE):
+            return  # the estimate passed: the defect waits for the court without a word
         if remaining <= 0:
             # The court is late: the estimate passed, so the requester hears the next one (Art 5(2) 'keep updated').
             remaining = every.total_seconds() / 3600

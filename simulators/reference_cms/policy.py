@@ -35,6 +35,7 @@ from simulators.reference_cms.defects import (
     PERSONAL_DATA_OUTSIDE_CATEGORIES,
     REFUSAL_OF_INDIRECT_INFORMATION,
     SUBJECT_CATEGORY_FROM_REQUEST,
+    THIRD_COUNTRY_CONSENT_NOT_CHECKED,
     URGENT_REQUEST_SKIPS_CONSENT_CHECK,
     ActiveDefects,
 )
@@ -155,7 +156,11 @@ def _plan_item(
         return plan
     consent_checked = not defects.active(ORIGINATOR_CONSENT_NOT_CHECKED) and not (
         urgent and defects.active(URGENT_REQUEST_SKIPS_CONSENT_CHECK))
-    if any(r.originator_state and not r.originator_consent for r in records) and consent_checked:
+    # The defect's consent check knows the member states only: a third country's information passes unasked.
+    member_states_only = defects.active(THIRD_COUNTRY_CONSENT_NOT_CHECKED)
+    if any(r.originator_state and not r.originator_consent
+           and not (member_states_only and not state_of(r.originator_state).takes_part)
+           for r in records) and consent_checked:
         plan.grounds = [RefusalGround.OC]
         return plan
     kept: list[FixtureRecord] = []

@@ -11,7 +11,7 @@ channel's message id, and its disclosure is audited with the recipients.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -31,7 +31,11 @@ from simulators.reference_cms.channels import ChannelError, ChannelUnavailable
 from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import (
+    DESIGNATED_REPLY_COPY_BATCHED,
+    DISCLOSURE_AUDITS_MAIN_ADDRESSEE,
+    EUROPOL_COPY_DROPPED_ON_FALLBACK,
     EUROPOL_COPY_WITHOUT_PURPOSES,
+    FALLBACK_CHANNEL_KEPT_AFTER_OUTAGE,
     FALLBACK_LABELLED_THIRD_COUNTRY,
     INTERPOL_DROPS_OWN_STATE_COPIES,
     LATE_COPY,
@@ -86,13 +90,21 @@ class Outbound(BaseModel):
 class Sender:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # Cases a message of which fell back to Interpol (read only under a named defect).
+        self._fallen_back: set[str] = set()
 
     async def deliver(self, out: Outbound) -> list[Communication]:
         """Send `out` (and the copies it demands); the communications recorded, main message first."""
         ctx = self.ctx
         out.directive.sent_at = ctx.now()
-        late_copies = bool(out.copies) and ctx.defects.active(LATE_COPY)
-        if out.channel == ChannelName.SIENA:
+        batched = bool(out.copies) and all(r is CopyReason.ART_5_3 for r in out.copies.values()) \
+            and ctx.defects.active(DESIGNATED_REPLY_COPY_BATCHED)
+        late_copies = bool(out.copies) and (ctx.defects.active(LATE_COPY) or batched)
+        sticky = out.case_id in self._fallen_back and ctx.defects.active(FALLBACK_CHANNEL_KEPT_AFTER_OUTAGE)
+        if out.channel == ChannelName.SIENA and sticky:
+            # The defect: the case's channel was switched to the fallback and nobody switches it back.
+            sent = await self._send_interpol(out, ChannelException.INCIDENT, with_copies=not late_copies)
+        elif out.channel == ChannelName.SIENA:
             try:
                 sent = await self._send_siena(out, with_copies=not late_copies)
             except ChannelUnavailable as exc:
@@ -106,18 +118,20 @@ class Sender:
                     ground = (ChannelException.THIRD_COUNTRY if ctx.defects.active(FALLBACK_LABELLED_THIRD_COUNTRY)
                               else ChannelException.INCIDENT)
                     sent = await self._send_interpol(out, ground, with_copies=not late_copies)
+                    self._fallen_back.add(out.case_id)
                 except ChannelError as fallback_failed:
                     _log.warning("no channel available (%s); retrying later", fallback_failed)
                     self._retry_later(out)
                     return []
-                if out.europol:
+                if out.europol and not ctx.defects.active(EUROPOL_COPY_DROPPED_ON_FALLBACK):
                     # Europol is reached through SIENA only: its copy follows once SIENA is back.
                     self._plan_europol_copy(out, sent[0])
         else:
             sent = await self._send_interpol(out, out.channel_exception, with_copies=not late_copies)
         if late_copies:
             for recipient, reason in out.copies.items():
-                self.ctx.store.plan(out.case_id, "LATE_COPY", ctx.now() + ctx.settings.late_copy_delay, {
+                delay = timedelta(minutes=15) if batched else ctx.settings.late_copy_delay
+                self.ctx.store.plan(out.case_id, "LATE_COPY", ctx.now() + delay, {
                     "recipient": recipient, "reason": reason.value, "of": sent[0].message_id,
                     "outbound": out.model_dump(mode="json"),
                 })
@@ -296,7 +310,8 @@ class Sender:
             AuditOperation.DISCLOSURE,
             _DISCLOSURE_BASIS[directive.kind] + f" via {communication.channel}",
             case_id=case_id,
-            recipient=", ".join(recipients),
+            recipient=", ".join(envelope.get("to", []) if ctx.defects.active(DISCLOSURE_AUDITS_MAIN_ADDRESSEE)
+                                else recipients),
             message_id=communication.message_id,
             data=_disclosed(directive),
             at=at,

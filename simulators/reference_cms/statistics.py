@@ -19,6 +19,7 @@ from simulators.model.parties import party as party_of
 from simulators.model.sut_interface import ByState, CaseDirection, CaseKind, Counted, ItemState, Statistics
 from simulators.reference_cms.defects import (
     COPIES_COUNTED_AS_REQUESTS,
+    PARTIAL_REPLIES_NOT_COUNTED_AS_REPLIED,
     REFUSED_COUNTED_AS_REPLIED,
     STATISTICS_IGNORE_COMPETENT_AUTHORITIES,
     STATISTICS_LAST_TWELVE_MONTHS,
@@ -95,6 +96,8 @@ def compute_statistics(cases: list[CaseState], year: int, state: str, defects: A
     replied = [c for c in requests if any(i.state is ItemState.PROVIDED for i in c.items)]
     refused = [c for c in requests if any(i.state is ItemState.REFUSED for i in c.items)
                or (c.outcome == "REFUSED")]
+    if defects.active(PARTIAL_REPLIES_NOT_COUNTED_AS_REPLIED):
+        replied = [c for c in replied if not any(i.state is ItemState.REFUSED for i in c.items)]
     if defects.active(REFUSED_COUNTED_AS_REPLIED):
         replied = [c for c in requests if c in replied or c in refused]
     submitted = [

@@ -44,9 +44,11 @@ from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.deciding import Deciding
 from simulators.reference_cms.defects import (
+    AUTHORITY_TO_AUTHORITY_OWN_INITIATIVE_ONE_COPY,
     COPIES_WITHHELD_FOR_RESTRICTED_HANDLING,
     COPY_EXCEPTION_DEFAULTED,
     COPY_EXCEPTION_NOT_RECORDED,
+    DESIGNATED_URGENT_REQUEST_WITHOUT_REASONS,
     HAND_OVER_OUTSIDE_CMS,
     NO_COPY_TO_FOREIGN_SPOC_FOR_DIRECT_REQUEST,
     NO_EUROPOL_DECISION,
@@ -57,6 +59,7 @@ from simulators.reference_cms.defects import (
     NON_SIENA_WITHOUT_EXCEPTION,
     OWN_INITIATIVE_IN_OWN_LANGUAGE,
     OWN_INITIATIVE_NOT_RECORDED,
+    OWN_INITIATIVE_UNKNOWN_CATEGORY_UNFILTERED,
     PERSONAL_DATA_OUTSIDE_CATEGORIES,
     REQUEST_IN_OWN_LANGUAGE,
     REQUEST_WITHOUT_SUBJECT_LINK,
@@ -191,10 +194,13 @@ class Stimuli:
         entity = Entity(entity_id="E1", type=stimulus.subject_type.value,
                         attributes={_KEY[stimulus.subject_type]: stimulus.subject},
                         subject_category=stimulus.subject_category)
+        # The defect: the designated authority's form has no reasons field, so none travel.
+        reasonless_form = by is RequesterType.DESIGNATED_AUTHORITY and ctx.defects.active(
+            DESIGNATED_URGENT_REQUEST_WITHOUT_REASONS)
         request = InformationRequest(
             reference=reference, requesting_state=ctx.state, requested_state=to_state, requester_type=by,
             requester=sender, language=language, urgent=stimulus.urgent, urgency_criteria=stimulus.urgency_criteria,
-            urgency_reasons=stimulus.urgency_reasons or (
+            urgency_reasons=None if reasonless_form else stimulus.urgency_reasons or (
                 "Art 4(4): " + ", ".join(c.value for c in stimulus.urgency_criteria) if stimulus.urgent else None),
             info_requested="; ".join(stimulus.items),
             purpose=stimulus.purpose or f"Investigation of {offence} concerning {stimulus.subject}",
@@ -271,10 +277,14 @@ class Stimuli:
             if (stimulus.by == "COMPETENT_AUTHORITY"
                     and not ctx.defects.active(NO_SPOC_COPY_FOR_AUTHORITY_OWN_INITIATIVE)):
                 copies[ctx.spoc] = CopyReason.ART_7_4
-            if stimulus.to == "COMPETENT_AUTHORITY":
+            # The defect takes the two copy rules for alternatives: with the own SPOC's copy, no foreign one.
+            one_copy = bool(copies) and ctx.defects.active(AUTHORITY_TO_AUTHORITY_OWN_INITIATIVE_ONE_COPY)
+            if stimulus.to == "COMPETENT_AUTHORITY" and not one_copy:
                 copies[f"SPOC-{to_state}"] = CopyReason.ART_7_3
         categories = list(stimulus.data_categories)
-        if not ctx.defects.active(PERSONAL_DATA_OUTSIDE_CATEGORIES):
+        unknown_unfiltered = stimulus.subject_category is None and ctx.defects.active(
+            OWN_INITIATIVE_UNKNOWN_CATEGORY_UNFILTERED)
+        if not ctx.defects.active(PERSONAL_DATA_OUTSIDE_CATEGORIES) and not unknown_unfiltered:
             allowed = permitted_categories(stimulus.subject_category)
             categories = [c for c in categories if c in allowed]
         bare = ctx.defects.active(NO_RELIABILITY_ELEMENTS)

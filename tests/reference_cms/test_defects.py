@@ -970,6 +970,133 @@ def copy_read_first_files_request_as_copy(cms: Cms, network: Network) -> list[st
     return [m["directive"]["kind"] for m in answers(network, reference)]
 
 
+# -- an outside tester's set (benchmarks/outside-defects.md) -------------------------------------------------
+
+
+def designated_urgent_request_without_reasons(cms: Cms, network: Network) -> str | None:
+    """The urgency reasons of an urgent request the designated authority sends, criteria ticked."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "by": "DESIGNATED_AUTHORITY", "urgent": True,
+                                                     "urgency_criteria": ["U-LIFE"], "subject": "Ole Brun",
+                                                     "items": ["address"]})
+    reasons = message(network, result["message_ids"][0])["directive"]["request"].get("urgency_reasons")
+    return str(reasons) if reasons else None
+
+
+def urgent_indirect_waits_for_working_day(cms: Cms, network: Network) -> timedelta:
+    """How long an urgent request for indirectly available information received on a Saturday at 02:00 waits."""
+    zone = ZoneInfo(state_of(cms.state).timezone)
+    local = network.now().astimezone(zone)
+    saturday = local.date() + timedelta(days=(5 - local.weekday()) % 7 or 7)
+    network.set_clock(datetime.combine(saturday, datetime.min.time(), tzinfo=zone).replace(hour=2))
+    cms.settle()
+    held(cms, availability="INDIRECT")
+    reference, sent = ask(cms, network, urgent=True)
+    reply = first_answer(cms, network, reference, LONGEST_OFFICE_CLOSURE)
+    return parse_time(reply["created_at"]) - parse_time(sent["created_at"])
+
+
+def delay_updates_stop_at_estimate(cms: Cms, network: Network) -> int:
+    """Delay-notice updates in the 50 hours after a request whose court (expected in 10 hours) is late."""
+    held(cms, judicial_authorisation="PENDING", judicial_decision_after_hours=10)
+    reference, _ = ask(cms, network)
+
+    def updates() -> int:
+        return sum(1 for m in answers(network, reference)
+                   if m["directive"]["kind"] == "DELAY_NOTICE" and m["directive"]["delay"]["status"] == "UPDATE")
+
+    with contextlib.suppress(AssertionError):
+        cms.run_until(lambda: updates() >= 2, timedelta(hours=50), "two updates")
+    return updates()
+
+
+def delay_notice_in_own_language(cms: Cms, network: Network) -> str:
+    """The language of the delay notice on a request made in English."""
+    held(cms, judicial_authorisation="PENDING")
+    reference, _ = ask(cms, network, language="en")
+    return str(first_answer(cms, network, reference, kinds=("DELAY_NOTICE",))["directive"]["language"])
+
+
+def third_country_consent_not_checked(cms: Cms, network: Network) -> tuple[str, list[str]]:
+    """The answer about a record the United States gave without consenting to its provision."""
+    held(cms, originator_state="US", originator_consent=False)
+    reference, _ = ask(cms, network)
+    directive = first_answer(cms, network, reference)["directive"]
+    return str(directive["kind"]), list(directive.get("refusal_grounds") or [])
+
+
+def authority_to_authority_own_initiative_one_copy(cms: Cms, network: Network) -> list[str]:
+    """The copies of the competent authority's own-initiative information to a German competent authority."""
+    result = cms.post("/stimuli/own-initiative", {"to_state": "DE", "by": "COMPETENT_AUTHORITY",
+                                                   "to": "COMPETENT_AUTHORITY", "subject": "Ole Brun",
+                                                   "information": "seen at the border"})
+    return sorted(p for p in message(network, result["message_ids"][0])["cc"] if p != "EUROPOL")
+
+
+def own_initiative_unknown_category_unfiltered(cms: Cms, network: Network) -> list[str]:
+    """The categories sent of own-initiative information on a person of no stated category."""
+    result = cms.post("/stimuli/own-initiative", {"to_state": "DE", "subject": "Ole Brun",
+                                                   "data_categories": ["PERSONAL_DETAILS", "FINANCIAL"],
+                                                   "information": "bank details of a witness"})
+    sent = message(network, result["message_ids"][0])
+    return sorted(sent["directive"]["information"][0]["data_categories"])
+
+
+def europol_copy_dropped_on_fallback(cms: Cms, network: Network) -> bool:
+    """Whether Europol gets its copy of a reply that fell back to Interpol in a SIENA outage."""
+    held(cms)
+    reference = network.reference()
+    sent = network.send("SPOC-DE", request_body(reference, to=spoc(cms), subject="Greta Holm", europol=True))
+    cms.case_of(sent["message_id"])
+    network.faults([{"channel": "SIENA", "party": spoc(cms), "type": "outage", "params": {"mode": "503"}}])
+    try:
+        first_answer(cms, network, reference, timedelta(hours=8), kinds=("REPLY",))
+    finally:
+        network.clear_faults()
+
+    def to_europol() -> bool:
+        return any("EUROPOL" in [*m["to"], *m.get("cc", [])] for m in answers(network, reference))
+
+    with contextlib.suppress(AssertionError):
+        cms.run_until(to_europol, timedelta(hours=6), "the Europol copy")
+    return to_europol()
+
+
+def fallback_channel_kept_after_outage(cms: Cms, network: Network) -> str:
+    """The channel of the information a court granted after SIENA came back, the case having fallen back."""
+    held(cms, judicial_authorisation="PENDING", judicial_decision_after_hours=10)
+    reference, sent = ask(cms, network)
+    case_id = cms.case_of(sent["message_id"])["case_id"]
+    network.faults([{"channel": "SIENA", "party": spoc(cms), "type": "outage", "params": {"mode": "503"}}])
+    try:
+        cms.run_until(lambda: any(m["channel"] == "INTERPOL" for m in answers(network, reference)),
+                      timedelta(hours=30), "an update on the fallback")
+    finally:
+        network.clear_faults()
+    cms.post(f"/cases/{case_id}/decision", {"action": "judicial_granted"})
+    reply = first_answer(cms, network, reference, timedelta(hours=1), kinds=("REPLY",))
+    return str(reply["channel"])
+
+
+def disclosure_audits_main_addressee(cms: Cms, network: Network) -> list[str]:
+    """The recipients the audit log names for the designated authority's request copied to its SPOC."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "by": "DESIGNATED_AUTHORITY",
+                                                     "subject": "Ole Brun", "items": ["address"]})
+    entries = cms.get("/audit-log", case_id=result["case_id"])["entries"]
+    named = [e["recipient"] for e in entries
+             if e["operation"] == "DISCLOSURE" and e["message_id"] == result["message_ids"][0]]
+    return sorted(p.strip() for r in named for p in (r or "").split(","))
+
+
+def partial_replies_not_counted_as_replied(cms: Cms, network: Network) -> tuple[int, int]:
+    """How a request answered in part and refused in part moves the replied and refused counts."""
+    quiesce(cms)
+    before = statistics(cms, network)
+    partial_refusal_not_sent(cms, network)
+    after = statistics(cms, network)
+    return (after["requests_replied"]["total"] - before["requests_replied"]["total"],
+            after["requests_refused"]["total"] - before["requests_refused"]["total"])
+
+
 @dataclass(frozen=True)
 class Expectation:
     scenario: Callable[[Cms, Network], Any]
@@ -1173,6 +1300,37 @@ EXPECTED: dict[str, Expectation] = {
                                                    lambda before: before == [], "AT"),
     "court-refusal-outweighed-by-grant": Expectation(court_refusal_outweighed_by_grant, lambda k: k == "REFUSAL",
                                                      lambda k: k == "REPLY", "PL"),
+    # An outside tester's set (benchmarks/outside-defects.md).
+    "designated-urgent-request-without-reasons": Expectation(designated_urgent_request_without_reasons,
+                                                             lambda r: bool(r), lambda r: r is None, "NL"),
+    "urgent-indirect-waits-for-working-day": Expectation(urgent_indirect_waits_for_working_day,
+                                                         lambda d: d <= timedelta(days=1),
+                                                         lambda d: d > timedelta(days=1, hours=12), "PL"),
+    "delay-updates-stop-at-estimate": Expectation(delay_updates_stop_at_estimate, lambda n: n >= 2,
+                                                  lambda n: n == 0, "PT"),
+    "designated-reply-copy-batched": Expectation(urgent_designated_reply_without_copy, lambda cc: cc == ["SPOC-DE"],
+                                                 lambda cc: cc == [], "RO"),
+    "delay-notice-in-own-language": Expectation(delay_notice_in_own_language, lambda lang: lang == "en",
+                                                lambda lang: lang == "fr", "FR"),
+    "third-country-consent-not-checked": Expectation(third_country_consent_not_checked,
+                                                     lambda a: a == ("REFUSAL", ["OC"]), lambda a: a[0] == "REPLY",
+                                                     "SK"),
+    "authority-to-authority-own-initiative-one-copy": Expectation(
+        authority_to_authority_own_initiative_one_copy, lambda cc: len(cc) == 2 and "SPOC-DE" in cc,
+        lambda cc: len(cc) == 1 and "SPOC-DE" not in cc, "HR"),
+    "own-initiative-unknown-category-unfiltered": Expectation(own_initiative_unknown_category_unfiltered,
+                                                              lambda c: c == ["PERSONAL_DETAILS"],
+                                                              lambda c: "FINANCIAL" in c, "HU"),
+    "europol-copy-dropped-on-fallback": Expectation(europol_copy_dropped_on_fallback, lambda sent: sent is True,
+                                                    lambda sent: sent is False, "ES"),
+    "fallback-channel-kept-after-outage": Expectation(fallback_channel_kept_after_outage,
+                                                      lambda channel: channel == "SIENA",
+                                                      lambda channel: channel == "INTERPOL", "FI"),
+    "disclosure-audits-main-addressee": Expectation(disclosure_audits_main_addressee,
+                                                    lambda named: "SPOC-DE" in named and len(named) == 2,
+                                                    lambda named: named == ["SPOC-DE"], "SE"),
+    "partial-replies-not-counted-as-replied": Expectation(partial_replies_not_counted_as_replied,
+                                                          lambda d: d == (1, 1), lambda d: d == (0, 1), "CY"),
 }
 
 
