@@ -407,7 +407,7 @@ EUROPOL_COPY_DROPPED_ON_FALLBACK = Defect(
     "A message that falls back to Interpol during a SIENA outage loses its Europol copy: the decision to copy is "
     "recorded, but the copy is never sent once SIENA is back.")
 FALLBACK_CHANNEL_KEPT_AFTER_OUTAGE = Defect(
-    "fallback-channel-kept-after-outage", ("R-54", "R-55"),
+    "fallback-channel-kept-after-outage", ("R-55",),
     "Once a message of a case fell back to Interpol in a SIENA outage, the case keeps that channel: its later "
     "messages go on Interpol with the incident exception although SIENA is available again.")
 DISCLOSURE_AUDITS_MAIN_ADDRESSEE = Defect(
