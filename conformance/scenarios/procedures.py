@@ -301,8 +301,9 @@ class CourtSplitDecision(Scenario):
 @register
 class SienaOutage(Scenario):
     flow = ExchangeKind.INCOMING_REQUEST
+    # No urgency: the urgent request's two companions in the outage are not urgent.
     plan: ClassVar[Mapping[str, str]] = {
-        "urgency": "urgent", "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
+        "availability": "direct", "sender_role": "spoc", "recipient_role": "spoc"}
     name = "network.siena-outage"
     title = ("SIENA is unavailable to the SUT for 12 hours right after three requests arrive: an urgent one, one "
              "copied to Europol, and one with an item the court decides after the outage")
