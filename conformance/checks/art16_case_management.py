@@ -342,6 +342,11 @@ def _audit_problems(exported: CampaignView, exchange: Exchange, entries: list[Ex
                  if operation not in operations]
     disclosures = [e for e in entries if e.operation == "DISCLOSURE"]
     problems += _undisclosed(exported, exchange, disclosures)
+    # The hand-over the harness had the operator make (Art 14(2)(b)) discloses the request to the authority.
+    authority = exchange.facts.get("handed_over_to")
+    named = {party.strip() for e in disclosures for party in (e.recipient or "").split(",")}
+    if authority and authority not in named:
+        problems.append(f"no DISCLOSURE entry naming {authority}, to whom the operator handed the request over")
     without_recipient = [e for e in disclosures if not (e.recipient or "").strip()]
     if without_recipient:
         problems.append(f"{len(without_recipient)} DISCLOSURE entries without recipient")
@@ -354,7 +359,8 @@ def _audit_problems(exported: CampaignView, exchange: Exchange, entries: list[Ex
 @pytest.mark.requirement("R-88", article="Art 16(1)(h)")
 def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
     """The audit log shows every operation the exchange caused: collection, consultation, disclosure to each
-    addressee the channels saw, and the alteration or combination the flow implies."""
+    addressee the channels saw and to the domestic authority the request was handed over to, and the alteration
+    or combination the flow implies."""
     exported = as_exported(campaign, judge)
     rule = ("access and processing are logged in line with Art 25 Directive (EU) 2016/680: operation, date and time, "
             "justification, who, and for disclosures the recipient (Art 16(1)(h)); judged against the messages the "
@@ -371,6 +377,7 @@ def test_audit_log(campaign: CampaignView, judge: Judge) -> None:
                     observed=f"case {case.case_id}: {len(entries)} entries {operations}"
                     + (f"; {'; '.join(problems)}" if problems else ""),
                     expected="COLLECTION, CONSULTATION, a DISCLOSURE naming each addressee"
+                    + (f" and {exchange.facts['handed_over_to']}" if exchange.facts.get("handed_over_to") else "")
                     + "".join(f", {o}" for o in implied) + ", each with time, actor and justification")
     # The state's own requests are collected and disclosed too, with their copies (Art 16(1)(h) logs every one).
     for exchange in exported.journal.exchanges(ExchangeKind.OUTGOING_REQUEST, requirement=judge.requirement):

@@ -367,6 +367,11 @@ ANSWER_COPY_PROCESSED_AGAIN = Defect(
     "An answer to a domestic designated authority's own request reaches the authority and, in copy, the SPOC "
     "(Art 5(3) §2); the SPOC's delivery is processed as an answer of its own instead of being recorded with "
     "the first: each reply or refusal is applied twice, so a request answered in part ends refused, or replied.")
+DOMESTIC_DISCLOSURES_LOGGED_AS_COLLECTIONS = Defect(
+    "domestic-disclosures-logged-as-collections", ("R-88",),
+    "The audit log reads a communication with a domestic authority the wrong way round: a request handed over "
+    "to the competent authority (Art 14(2)(b)) is logged as collected, with no recipient, and the authority's "
+    "answer as disclosed to the SPOC, so the log never shows to whom the request's personal data went.")
 
 # An outside tester's set (benchmarks/outside-defects.md): realistic mistakes written without reading the checks.
 DESIGNATED_URGENT_REQUEST_WITHOUT_REASONS = Defect(
@@ -517,6 +522,7 @@ _ALL: tuple[Defect, ...] = (
     FALLBACK_CHANNEL_KEPT_AFTER_OUTAGE,
     DISCLOSURE_AUDITS_MAIN_ADDRESSEE,
     PARTIAL_REPLIES_NOT_COUNTED_AS_REPLIED,
+    DOMESTIC_DISCLOSURES_LOGGED_AS_COLLECTIONS,
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

@@ -33,6 +33,7 @@ from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import (
     DESIGNATED_REPLY_COPY_BATCHED,
     DISCLOSURE_AUDITS_MAIN_ADDRESSEE,
+    DOMESTIC_DISCLOSURES_LOGGED_AS_COLLECTIONS,
     EUROPOL_COPY_DROPPED_ON_FALLBACK,
     EUROPOL_COPY_WITHOUT_PURPOSES,
     FALLBACK_CHANNEL_KEPT_AFTER_OUTAGE,
@@ -338,7 +339,12 @@ class Sender:
             copy_exception=copy_exception,
         )
         ctx.store.add_communication(case_id, communication)
+        # What leaves the SPOC for the authority is disclosed to it; what comes back is collected from it.
         operation = AuditOperation.DISCLOSURE if direction is CaseDirection.OUTGOING else AuditOperation.COLLECTION
+        if ctx.defects.active(DOMESTIC_DISCLOSURES_LOGGED_AS_COLLECTIONS):
+            # the defect: the log reads the national message the wrong way round
+            operation = AuditOperation.COLLECTION if operation is AuditOperation.DISCLOSURE \
+                else AuditOperation.DISCLOSURE
         ctx.audit.record(operation, f"Art 14(2)(b): {what}", case_id=case_id,
                          recipient=recipient if operation is AuditOperation.DISCLOSURE else None,
                          message_id=communication.message_id, at=communication.at)

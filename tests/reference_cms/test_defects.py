@@ -928,6 +928,17 @@ def answer_copy_processed_again(cms: Cms, network: Network) -> str | None:
     return cms.case(result["case_id"]).get("outcome")
 
 
+def domestic_disclosures_logged_as_collections(cms: Cms, network: Network) -> list[tuple[str, str | None]]:
+    """The audit entries of a request's hand-over to the local police (Art 14(2)(b)): operation and recipient."""
+    held(cms)
+    _, sent = ask(cms, network)
+    case_id = cms.case_of(sent["message_id"])["case_id"]
+    cms.post(f"/cases/{case_id}/decision", {"action": "hand_over", "reasons": "the local police keep the register"})
+    national = {c["message_id"] for c in cms.case(case_id)["communications"] if c["kind"] == "HAND_OVER"}
+    return [(e["operation"], e.get("recipient")) for e in cms.get("/audit-log", case_id=case_id)["entries"]
+            if e.get("message_id") in national]
+
+
 def answer_timer_ignores_judicial_wait(cms: Cms, network: Network) -> list[tuple[str, str]]:
     """The case's communications with the domestic authority two days after a request awaiting the court was
     handed over to it (the court does not decide in that time)."""
@@ -1304,6 +1315,10 @@ EXPECTED: dict[str, Expectation] = {
                                                          "CH"),
     "answer-copy-processed-again": Expectation(answer_copy_processed_again, lambda o: o == "PARTIALLY_REFUSED",
                                                lambda o: o in ("REFUSED", "REPLIED"), "LU"),
+    "domestic-disclosures-logged-as-collections": Expectation(
+        domestic_disclosures_logged_as_collections,
+        lambda o: [op for op, _ in o] == ["DISCLOSURE"] and str(o[0][1]).startswith("LEA-"),
+        lambda o: o == [("COLLECTION", None)], "HR"),
     # The same request as for no-delay-notice-for-judicial: a court that grants after 10 hours.
     "court-grant-taken-as-not-needed": Expectation(no_delay_notice_for_judicial,
                                                    lambda before: before[:1] == ["DELAY_NOTICE"],
