@@ -82,15 +82,21 @@ def _to_europol(campaign: CampaignView) -> list[Observed]:
 def test_europol_copy_states_purposes_and_restrictions(campaign: CampaignView, judge: Judge) -> None:
     """Copies to Europol state the purposes of processing and any restrictions (Art 19 Regulation 2016/794)."""
     rule = "a copy to Europol states the purposes of processing and the restrictions on use (Art 12(2))"
+    # The restriction the harness set in a stimulus is the one the copy must state, not one of the SUT's choosing.
+    set_by_harness = {e.reference: str(e.facts["stimulus"]["use_restrictions"])
+                      for e in campaign.journal.exchanges(requirement=judge.requirement)
+                      if e.reference and (e.facts.get("stimulus") or {}).get("use_restrictions")}
     for message in _to_europol(campaign):
         purposes = message.payload.get("processing_purposes") or []
         restricted = message.payload.get("restrictions") or message.payload.get("handling_codes")
-
-        judge.check(bool(purposes) and bool(restricted), message.message_id, rule=rule,
+        wanted = set_by_harness.get(message.case_reference or "")
+        kept = wanted is None or wanted in str(message.payload.get("restrictions") or "")
+        judge.check(bool(purposes) and bool(restricted) and kept, message.message_id, rule=rule,
                     evidence=[message_evidence(message)],
                     observed=f"{message.summary()}: purposes {purposes or 'none'}, restrictions "
                     f"{message.payload.get('restrictions') or 'none'}",
-                    expected="processing_purposes and restrictions (or handling codes) stated")
+                    expected="processing_purposes and restrictions (or handling codes) stated"
+                    + (f", the restriction set on the exchange included: {wanted}" if wanted else ""))
     if not judge.findings:
         if any(e.kind is ExchangeKind.OWN_INITIATIVE_OUT
                for e in campaign.journal.exchanges(requirement=judge.requirement)):

@@ -28,11 +28,13 @@ from simulators.model.directive import (
 )
 
 __all__ = [
+    "OutgoingAnsweredOutsideThread",
     "OutgoingByCompetentAuthority",
     "OutgoingByCompetentAuthorityCopyWithheld",
     "OutgoingByDesignatedAuthority",
     "OutgoingByDesignatedAuthorityCopyWithheld",
     "OutgoingByDesignatedAuthorityPartlyAnswered",
+    "OutgoingSeriousWithRestriction",
     "OutgoingToCompetentAuthority",
     "OutgoingToSpoc",
     "OutgoingUrgent",
@@ -211,6 +213,51 @@ class OutgoingToSpoc(_Stimulated):
                                    scenario=ctx.name)
         exchange.add_event("reply_received", reply.created_at, reply.message_id)
         await ctx.after(timedelta(hours=1))
+
+
+@register
+class OutgoingAnsweredOutsideThread(_Stimulated):
+    name = "outgoing.reply-outside-thread"
+    title = ("The SPOC sends a request to the Czech SPOC, which answers on SIENA in a new message of its own, "
+             "outside the request's thread, quoting the SUT's case reference")
+    # an answer tied to the request only by the reference it quotes (as one to a request the
+    # requested state received on another channel is, Art 13(2)) belongs in the request's case and ends it.
+    requirements = frozenset({"R-91"})
+    to_state = "CZ"
+    hour = (13, 30)
+
+    async def after_sent(self, ctx: ScenarioContext, exchange: Exchange, sent: Observed) -> None:
+        await ctx.after(timedelta(hours=5))
+        czech = ctx.network.spoc(self.to_state)
+        assert isinstance(czech, DirectiveActor)
+        reference = sent.case_reference or exchange.reference or ""
+        information = [InformationItem(item_id="I1", content=f"{self.subject}: no convictions in CZ",
+                                       data_categories=[PersonalDataCategory.PERSONAL_DETAILS],
+                                       source_reliability="B", information_accuracy="2", last_updated=ctx.now)]
+        directive = DirectiveMessage(kind=MessageKind.REPLY, case_reference=reference, language=sent.language or "en",
+                                     information=information)
+        # No in_reply_to: the SUT can tie the answer to its request by the case reference alone.
+        reply = await czech.send_siena(directive, to=[sent.sender], subject=f"Information {reference}",
+                                       body="Information provided", scenario=ctx.name)
+        exchange.add_event("reply_received", reply.created_at, reply.message_id)
+        await ctx.after(timedelta(hours=1))
+
+
+@register
+class OutgoingSeriousWithRestriction(_Stimulated):
+    name = "outgoing.serious-request-restricted"
+    title = ("The SPOC asks the Hungarian SPOC about drug trafficking, a serious offence within Europol's mandate, "
+             "under a restriction on use of its own: the copy to Europol must state that restriction")
+    # the restriction the Europol copy states is judged against the one the harness set in the stimulus.
+    requirements = frozenset({"R-53"})
+    to_state = "HU"
+    hour = (13, 45)
+
+    def body(self, ctx: ScenarioContext) -> dict[str, Any]:
+        return super().body(ctx) | {
+            "serious_offence": True, "crime_areas": ["DRUG_TRAFFICKING"],
+            "use_restrictions": "H3: not to be used as evidence in judicial proceedings without the provider's consent",
+        }
 
 
 @register

@@ -367,6 +367,14 @@ ANSWER_COPY_PROCESSED_AGAIN = Defect(
     "An answer to a domestic designated authority's own request reaches the authority and, in copy, the SPOC "
     "(Art 5(3) §2); the SPOC's delivery is processed as an answer of its own instead of being recorded with "
     "the first: each reply or refusal is applied twice, so a request answered in part ends refused, or replied.")
+ANSWERS_FILED_BY_THREAD_ONLY = Defect(
+    "answers-filed-by-thread-only", ("R-81", "R-91"),
+    "An answer to one of the state's own requests is matched to its case only by the channel thread: one sent "
+    "as a new message quoting the case reference is kept apart as other, and the request's case never ends.")
+EUROPOL_COPY_RESTRICTION_DEFAULTED = Defect(
+    "europol-copy-restriction-defaulted", ("R-53",),
+    "A message copied to Europol states the CMS's generic handling code as its restriction on use, instead of "
+    "the restriction the sender set on the exchange.")
 DOMESTIC_DISCLOSURES_LOGGED_AS_COLLECTIONS = Defect(
     "domestic-disclosures-logged-as-collections", ("R-88",),
     "The audit log reads a communication with a domestic authority the wrong way round: a request handed over "
@@ -523,6 +531,8 @@ _ALL: tuple[Defect, ...] = (
     DISCLOSURE_AUDITS_MAIN_ADDRESSEE,
     PARTIAL_REPLIES_NOT_COUNTED_AS_REPLIED,
     DOMESTIC_DISCLOSURES_LOGGED_AS_COLLECTIONS,
+    ANSWERS_FILED_BY_THREAD_ONLY,
+    EUROPOL_COPY_RESTRICTION_DEFAULTED,
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

@@ -24,6 +24,7 @@ from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import (
     ANSWER_COPY_PROCESSED_AGAIN,
     ANSWERS_FILED_BY_REFERENCE_ONLY,
+    ANSWERS_FILED_BY_THREAD_ONLY,
     DUPLICATE_DELIVERY_OPENS_SECOND_CASE,
 )
 from simulators.reference_cms.policy import entity_key
@@ -179,6 +180,8 @@ class Intake:
                 case = ctx.store.case(case_id)
                 if case is not None and case.direction is direction:
                     return case
+        if direction is CaseDirection.OUTGOING and ctx.defects.active(ANSWERS_FILED_BY_THREAD_ONLY):
+            return None  # the defect: an answer outside the thread is not matched by the reference it quotes
         candidates = [c for c in ctx.store.cases_with_reference(directive.case_reference) if c.direction is direction]
         return candidates[-1] if candidates else None
 

@@ -35,6 +35,7 @@ from simulators.reference_cms.defects import (
     DISCLOSURE_AUDITS_MAIN_ADDRESSEE,
     DOMESTIC_DISCLOSURES_LOGGED_AS_COLLECTIONS,
     EUROPOL_COPY_DROPPED_ON_FALLBACK,
+    EUROPOL_COPY_RESTRICTION_DEFAULTED,
     EUROPOL_COPY_WITHOUT_PURPOSES,
     FALLBACK_CHANNEL_KEPT_AFTER_OUTAGE,
     FALLBACK_LABELLED_THIRD_COUNTRY,
@@ -48,6 +49,10 @@ __all__ = ["Outbound", "Sender"]
 _log = logging.getLogger("reference_cms.sending")
 
 _INTERPOL_LANGUAGES = ("en", "fr", "es", "ar")
+# The handling code a copy to Europol states where the sender set no restriction on use (Art 12(2)).
+_EUROPOL_DEFAULT_RESTRICTION = (
+    "H0: use only to prevent and combat crime; no onward transmission without the provider's consent"
+)
 
 _DISCLOSURE_BASIS = {
     MessageKind.REQUEST: "Art 4: request for information sent",
@@ -183,8 +188,10 @@ class Sender:
             # Art 12(2): a copy to Europol states the purposes of processing and any restriction.
             body["processing_purposes"] = ["CROSS_CHECKING", "OPERATIONAL_ANALYSIS"]
             body["restrictions"] = out.restrictions or (
-                "H0: use only to prevent and combat crime; no onward transmission without the provider's consent"
+                _EUROPOL_DEFAULT_RESTRICTION
             )
+            if defects.active(EUROPOL_COPY_RESTRICTION_DEFAULTED):
+                body["restrictions"] = _EUROPOL_DEFAULT_RESTRICTION  # the defect: the sender's restriction is lost
         elif europol:
             body.pop("restrictions", None)
         if any(i.data_categories for i in directive.information):

@@ -349,6 +349,17 @@ def europol_copy_without_purposes(cms: Cms, network: Network) -> tuple[list[str]
     return list(payload.get("processing_purposes") or []), payload.get("restrictions")
 
 
+RESTRICTED = "H3: not to be used as evidence without the provider's consent"
+
+
+def europol_copy_restriction_defaulted(cms: Cms, network: Network) -> Any:
+    """The restriction a request copied to Europol states, where the requester set one of its own."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["x"],
+                                                     "serious_offence": True, "crime_areas": ["TERRORISM"],
+                                                     "use_restrictions": RESTRICTED})
+    return message(network, result["message_ids"][0])["payload"].get("restrictions")
+
+
 def disclosure_without_recipient(cms: Cms, network: Network) -> list[Any]:
     result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ole Brun", "items": ["x"]})
     return [e["recipient"] for e in cms.get("/audit-log", case_id=result["case_id"])["entries"]
@@ -939,6 +950,21 @@ def domestic_disclosures_logged_as_collections(cms: Cms, network: Network) -> li
             if e.get("message_id") in national]
 
 
+def answers_filed_by_thread_only(cms: Cms, network: Network) -> tuple[bool, str | None]:
+    """The German SPOC answers one of the CMS's own requests in a new message, outside the request's thread,
+    quoting its case reference: whether the reply is filed in the request's case, and the case's outcome."""
+    result = cms.post("/stimuli/outgoing-request", {"to_state": "DE", "subject": "Ida Lund", "items": ["address"]})
+    request = message(network, result["message_ids"][0])
+    reference = request["directive"]["case_reference"]
+    reply = {"kind": "REPLY", "case_reference": reference, "language": request["directive"]["language"],
+             "information": [{"item_id": "I1", "content": "no address is held", "data_categories": []}]}
+    sent = network.send("SPOC-DE", {**request_body(reference, sender="SPOC-DE", to=request["sender"]),
+                                    "directive": reply})
+    cms.case_of(sent["message_id"])
+    case = cms.case(result["case_id"])
+    return any(c["message_id"] == sent["message_id"] for c in case["communications"]), case.get("outcome")
+
+
 def answer_timer_ignores_judicial_wait(cms: Cms, network: Network) -> list[tuple[str, str]]:
     """The case's communications with the domestic authority two days after a request awaiting the court was
     handed over to it (the court does not decide in that time)."""
@@ -1315,6 +1341,10 @@ EXPECTED: dict[str, Expectation] = {
                                                          "CH"),
     "answer-copy-processed-again": Expectation(answer_copy_processed_again, lambda o: o == "PARTIALLY_REFUSED",
                                                lambda o: o in ("REFUSED", "REPLIED"), "LU"),
+    "answers-filed-by-thread-only": Expectation(answers_filed_by_thread_only, lambda o: o == (True, "REPLIED"),
+                                                lambda o: o == (False, None), "GR"),
+    "europol-copy-restriction-defaulted": Expectation(europol_copy_restriction_defaulted, lambda r: r == RESTRICTED,
+                                                      lambda r: str(r).startswith("H0:"), "DK"),
     "domestic-disclosures-logged-as-collections": Expectation(
         domestic_disclosures_logged_as_collections,
         lambda o: [op for op, _ in o] == ["DISCLOSURE"] and str(o[0][1]).startswith("LEA-"),
