@@ -303,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rescore", type=Path, help="results JSON of an earlier run: apply the triage file again, "
                         "without running anything")
     args = parser.parse_args(argv)
+    if args.same_as is not None:
+        args.seed = json.loads(args.same_as.read_text())["seed"]  # the mutants are that sample's: name its seed
     _stop_on_sigterm()
     summary = _rescore(args) if args.rescore else run(args)
     for row in summary["mutants"]:
