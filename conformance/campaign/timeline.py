@@ -106,6 +106,7 @@ class Timeline:
         # The settle's last read of the journal, taken as `fetch` would take it; the fetch right after the settle
         # (the engine's, with nothing in between) uses it instead of reading the same messages again.
         self._settled_read: list[Observed] | None = None
+        self._clock_set = False  # whether this timeline set the virtual clock (then `now` is the network's time)
 
     # -- boundaries -------------------------------------------------------------------------
 
@@ -145,10 +146,16 @@ class Timeline:
                     f"`spoc-harness serve --clock virtual --start` at or before that time and a fresh --data directory"
                 )
             self.now = await self.network.set_clock(self.settings.start_utc)
+            self._clock_set = True
         else:
             self.now = await self._running_clock()
         self.started_at = self.now
         self.ledger.clock_steps.append(self.now)
+
+    @property
+    def set_network_time(self) -> datetime | None:
+        """The network time as this timeline set the virtual clock; None before it did, and in real time mode."""
+        return self.now if self._clock_set else None
 
     async def advance_to(self, moment: datetime) -> None:
         if moment <= self.now:
