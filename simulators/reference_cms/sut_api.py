@@ -39,7 +39,7 @@ from simulators.model.sut_interface import (
 from simulators.reference_cms.channels import ChannelRejected
 from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
-from simulators.reference_cms.defects import STATISTICS_COMPILED_BY_HAND
+from simulators.reference_cms.defects import IGNORES_HARNESS_CLOCK, STATISTICS_COMPILED_BY_HAND
 from simulators.reference_cms.engine import CaseEngine
 from simulators.reference_cms.problems import CmsProblemError, read_body
 from simulators.reference_cms.scheduler import agenda, wait_until_idle
@@ -226,9 +226,11 @@ class SutApi:
         """Bring the CMS's clock to the network time of the request: the harness's `X-Network-Time` (the time it
         set the network's clock to) taken as a channel's header is, or else the channels' clock read afresh."""
         told = request.headers.get("X-Network-Time")
-        if told:
+        clock = self.ctx.clock
+        # As a push's header is taken (CaseEngine.receive_push): only while following the network clock.
+        if told and clock.following and not self.ctx.defects.active(IGNORES_HARNESS_CLOCK):
             with contextlib.suppress(ValueError):  # a header it cannot read: the channels' clock is asked instead
-                self.ctx.clock.observe(parse_network_time(told))
+                clock.observe(parse_network_time(told))
                 return
         await self.engine.receipt_time()
 
