@@ -94,7 +94,7 @@ class ConformanceRun:
             except Exception as exc:
                 self.aborted = f"the campaign could not run: {type(exc).__name__}: {exc}"
                 raise
-            if self.when_campaign_ends is not None:
+            if self.when_campaign_ends is not None and self.result is not None:
                 self.when_campaign_ends(self.result)
         if self.result is None:
             raise RuntimeError(self.aborted or "the campaign did not run")
