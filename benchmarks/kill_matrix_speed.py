@@ -6,8 +6,15 @@ time, the CPU seconds used (harness, workers, simulators and CMSs together: ever
 they have ended), whether every defect was killed and the clean run was conformant, and, per job count,
 the ratio fresh / reused. "fresh" starts a `spoc-harness run` subprocess, with its own simulators and
 reference CMS, per run (the kill matrix before the reuse); "reused" runs defect after defect on one channel
-server and one reference CMS per job, renewed between runs. The target is the whole matrix (every named
-defect plus the clean run) in at most 120 s with 2 jobs on a 2-core machine.
+server and one reference CMS per job, renewed between runs (a defect run writes results.json alone; the
+clean run writes every report). The target is the whole matrix (every named defect plus the clean run) in at
+most 120 s with 2 jobs on a 2-core machine.
+
+Beside the wall time it prints the CPU seconds per run and the CPU floor, the CPU seconds divided by the
+cores: the wall time the matrix could not beat on this machine with every core its own. On a machine busier
+than its cores before it began (load average above the core count), the wall time says more about
+the others than about the matrix: the full matrix is then not judged against the target, and the CPU figures
+are the ones to compare.
 
 `--defects N` takes the first N named defects only (a sample; the clean run is always included), so a
 comparison of both modes costs minutes, not a quarter of an hour. The machine's load average is printed
@@ -18,7 +25,7 @@ not absolute figures from different times.
         [--target 120] [--json]
 
 Exit code 1 when a measured matrix missed a defect, the clean run was not conformant, or a full reused
-matrix with 2 jobs took longer than the target.
+matrix with 2 jobs, measured on a machine no busier than its cores, took longer than the target.
 """
 
 from __future__ import annotations
@@ -49,6 +56,8 @@ class Measurement:
     not_killed: list[str]
     load_before: float
     load_after: float
+    cpu_per_run: float = 0.0
+    cpu_floor_seconds: float = 0.0  # CPU seconds / cores: the least wall time on this machine
 
 
 def _cpu_seconds() -> float:
@@ -64,10 +73,13 @@ def _measure(mode: str, jobs: int, defects: list[str], work: Path) -> Measuremen
     outcome = run_kill_matrix(RunOptions(report_dir=work / f"{mode}-{jobs}"), jobs=jobs, quiet=True,
                               echo=lambda _: None, defects=defects, fresh=mode == "fresh")
     wall = time.monotonic() - began
+    cpu = _cpu_seconds() - cpu_before
     return Measurement(mode=mode, jobs=jobs, runs=len(outcome.runs), wall_seconds=round(wall, 2),
-                       cpu_seconds=round(_cpu_seconds() - cpu_before, 2), ok=outcome.ok,
+                       cpu_seconds=round(cpu, 2), ok=outcome.ok,
                        not_killed=[row.defect for row in outcome.rows if not row.killed],
-                       load_before=round(load_before, 2), load_after=round(os.getloadavg()[0], 2))
+                       load_before=round(load_before, 2), load_after=round(os.getloadavg()[0], 2),
+                       cpu_per_run=round(cpu / max(len(outcome.runs), 1), 2),
+                       cpu_floor_seconds=round(cpu / (os.cpu_count() or 1), 1))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     verdict = "all killed, clean conformant" if measured.ok else "NOT OK"
                     print(f"{mode:>6} jobs={jobs}: {measured.wall_seconds:7.1f} s wall, "
-                          f"{measured.cpu_seconds:7.1f} s CPU for {measured.runs} runs; {verdict}"
-                          f" (load {measured.load_before:.2f} -> {measured.load_after:.2f})")
+                          f"{measured.cpu_seconds:7.1f} s CPU for {measured.runs} runs "
+                          f"({measured.cpu_per_run:.2f} s a run; CPU floor {measured.cpu_floor_seconds:.1f} s wall); "
+                          f"{verdict} (load {measured.load_before:.2f} -> {measured.load_after:.2f})")
     ok = all(m.ok for m in results)
     for jobs in job_counts:
         by_mode = {m.mode: m for m in results if m.jobs == jobs}
@@ -111,7 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         if measured.not_killed:
             print(f"{measured.mode} jobs={measured.jobs}: not killed: {', '.join(measured.not_killed)}")
     full = [m for m in results if m.mode == "reused" and m.jobs == 2 and len(names) == len(DEFECTS)]
-    if full and full[0].wall_seconds > args.target:
+    cores = os.cpu_count() or 1
+    # The load before the matrix: during it, the matrix's own processes count too.
+    if full and full[0].load_before > cores:
+        print(f"the full matrix is not judged against the target {args.target:g} s: the machine was busier than its "
+              f"{cores} cores before it began (load {full[0].load_before:.2f}); its CPU floor is "
+              f"{full[0].cpu_floor_seconds:.1f} s")
+    elif full and full[0].wall_seconds > args.target:
         print(f"the full matrix took {full[0].wall_seconds:.1f} s with 2 jobs, more than the target {args.target:g} s")
         ok = False
     return 0 if ok else 1

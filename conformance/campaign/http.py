@@ -48,6 +48,7 @@ class HttpCaller:
         token: str | None = None,
         now: Callable[[], datetime],
         timeout: float = 30.0,
+        network_time: Callable[[], datetime | None] | None = None,
     ) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
@@ -55,6 +56,8 @@ class HttpCaller:
         self.token = token
         self._now = now
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # The network time the harness set last, told with every call (X-Network-Time) while it owns the clock.
+        self._network_time = network_time
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -79,6 +82,9 @@ class HttpCaller:
         all_headers = {"Accept": "application/json"}
         if self.token:
             all_headers["Authorization"] = f"Bearer {self.token}"
+        told = self._network_time() if self._network_time is not None else None
+        if told is not None:
+            all_headers["X-Network-Time"] = told.isoformat().replace("+00:00", "Z")
         all_headers.update(headers or {})
         url = self.url(path)
         async with self.session.request(

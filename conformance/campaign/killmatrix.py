@@ -8,7 +8,9 @@ the clean reference CMS, with every check, must be conformant.
 one reference CMS and runs defect after defect on them, renewing both between runs to the state fresh
 processes would have (the network reset with its clock back at its start, the CMS restarted in place with
 the next defect on an empty store); the workers take the runs from one queue, the clean run (the longest)
-first. With `fresh=True`, or in the real time mode (a system clock cannot be put back), each run is instead
+first, then the defect runs with the most scenarios (`run_order`). A defect run writes results.json alone (its
+requirements' outcomes are all the matrix reads of it); the clean run writes every report and its evidence
+bundle. With `fresh=True`, or in the real time mode (a system clock cannot be put back), each run is instead
 its own `spoc-harness run` subprocess with its own simulators and CMS, as a person would replay it.
 
 Because the campaign's network time lies before 12 June 2027, the SIENA obligations of Art 13 would only
@@ -18,7 +20,9 @@ recorded in each run's settings. The clean run keeps the configured date.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import queue
 import shutil
@@ -41,7 +45,7 @@ from reports.formats import write_report_files
 from reports.results import KillRow, Outcome, RunResults, Verdict, load_results
 from simulators.reference_cms.defects import DEFECTS
 
-__all__ = ["DefectRun", "KillMatrixOutcome", "defect_command", "run_kill_matrix"]
+__all__ = ["DefectRun", "KillMatrixOutcome", "defect_command", "run_kill_matrix", "run_order"]
 
 RUN_TIMEOUT = 900.0  # wall seconds one run may take, on fresh or on reused processes
 
@@ -175,18 +179,38 @@ class _Worker:
         self._log.close()
 
 
+def run_order(work: Sequence[Work]) -> list[int]:
+    """The indices of `work` in the order the workers take them: the clean run first (every check, the longest),
+    then the defect runs by falling number of scenarios (equal ones in the catalogue's order). The short runs come
+    last, so that at the end no worker waits long for the other's last run."""
+    # Start-up time: the scenario library (a second to import) is loaded while the workers' processes start.
+    from conformance.scenarios.library import scenarios_for
+
+    def scenarios(index: int) -> float:
+        defect, requirements = work[index]
+        return math.inf if defect is None else len(scenarios_for(requirements))
+
+    return sorted(range(len(work)), key=scenarios, reverse=True)  # a stable sort, reversed or not
+
+
 def _run_reusing(options: RunOptions, work: list[Work], base: Path, jobs: int) -> list[DefectRun]:
     """The runs on `jobs` workers, each reusing one channel server and one reference CMS."""
     pending: queue.Queue[tuple[int, Work]] = queue.Queue()
-    # The clean run (every check) takes longest: it goes first, so no worker waits for it at the end.
-    for index, item in enumerate(work):
-        pending.put((index, item))
+    ordered = threading.Event()
     done: dict[int, DefectRun] = {}
     lock = threading.Lock()
+
+    def new_worker(number: int) -> _Worker:
+        return _Worker(WorkerConfig.of(options, base / "workers" / str(number)), base / "workers" / f"{number}.log")
 
     def slot(number: int) -> None:
         worker: _Worker | None = None
         try:
+            # Started before the runs are ordered; one that fails to start is started again for its first run,
+            # which then reports the failure.
+            with contextlib.suppress(RuntimeError):
+                worker = new_worker(number)
+            ordered.wait()
             while True:
                 try:
                     index, (defect, requirements) = pending.get_nowait()
@@ -197,8 +221,7 @@ def _run_reusing(options: RunOptions, work: list[Work], base: Path, jobs: int) -
                 began = time.monotonic()
                 try:
                     if worker is None:
-                        worker = _Worker(WorkerConfig.of(options, base / "workers" / str(number)),
-                                         base / "workers" / f"{number}.log")
+                        worker = new_worker(number)
                     answer = worker.run(Job(defect, requirements, str(report_dir)))
                     run = _results(defect, requirements, report_dir, answer.returncode, answer.log)
                 except RuntimeError as exc:  # the worker died: this run has no results, the next gets a new one
@@ -213,9 +236,14 @@ def _run_reusing(options: RunOptions, work: list[Work], base: Path, jobs: int) -
             if worker is not None:
                 worker.close()
 
-    threads = [threading.Thread(target=slot, args=(n,), name=f"kill-matrix-{n}") for n in range(jobs)]
+    threads = [threading.Thread(target=slot, args=(n,), name=f"kill-matrix-{n}") for n in range(min(jobs, len(work)))]
     for thread in threads:
         thread.start()
+    try:
+        for index in run_order(work):
+            pending.put((index, work[index]))
+    finally:
+        ordered.set()  # also when the ordering failed: the workers then find no run and stop
     for thread in threads:
         thread.join()
     return [done[index] for index in range(len(work))]

@@ -5,8 +5,10 @@ Started by the kill matrix (conformance/campaign/killmatrix.py), one per job slo
 `WorkerConfig`. It starts the pair of processes once, then reads one `Job` per line on stdin. Before each
 job it renews the pair (`started.renew`: the network reset with its clock back at its start, the CMS
 restarted in place with the job's defect on an empty store), runs the campaign in this process exactly as
-`spoc-harness run --sut reference --defect NAME --profile REQS` would (the same options, the same checks,
-the same reports in the job's report directory) and answers with one `MARKER` line on stdout. Anything
+`spoc-harness run --sut reference --defect NAME --profile REQS` would (the same options, the same checks) and
+answers with one `MARKER` line on stdout. A defect run writes results.json alone into the job's report
+directory (the matrix reads nothing else of it: no report page, JUnit or evidence bundle per defect); the clean
+run writes every report, as `spoc-harness run` does. Anything
 else a check or a library prints on stdout is passed over by the parent.
 """
 
@@ -109,7 +111,8 @@ def _run_job(network: Any, base: RunOptions, job: Job) -> JobDone:
     # What the run prints is its log, as a fresh `spoc-harness run --quiet` subprocess's output is (the summary
     # with its verdict line): a reader of the matrix sees the same text whichever way the run was made.
     printed: list[str] = []
-    outcome = run_session(options, quiet=True, echo=printed.append, write=True, endpoints=endpoints)
+    outcome = run_session(options, quiet=True, echo=printed.append, write=True, endpoints=endpoints,
+                          results_only=job.defect is not None)
     return JobDone(job.defect, outcome.exit_code, "\n".join(printed), renew_seconds=round(renewed - began, 3),
                    run_seconds=round(time.monotonic() - renewed, 3))
 

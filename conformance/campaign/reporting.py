@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from conformance.catalogue import Catalogue
 
 __all__ = ["FEATURES_DIR", "build_results", "draw_while_checking", "gherkin_scenarios", "requirement_meta",
-           "write_reports"]
+           "write_reports", "write_results_only"]
 
 FEATURES_DIR = Path(__file__).resolve().parents[2] / "features"
 
@@ -189,6 +189,13 @@ def _channel_journal(verification: dict[str, Any] | None) -> ChannelJournal | No
     return ChannelJournal(ok=bool(verification.get("ok")),
                           head=JournalHead(seq=int(verification.get("entries", 0)), hash=str(verification.get("head"))),
                           detail=verification.get("detail"))
+
+
+def write_results_only(results: RunResults, report_dir: Path) -> dict[str, Path]:
+    """results.json alone, unsigned and without a bundle: a kill-matrix defect run, whose requirements' outcomes
+    are all the matrix reads of it (the matrix's own report is written once, from the clean run)."""
+    private_dir(report_dir)
+    return write_report_files(results, report_dir, [RESULTS_JSON])
 
 
 def write_reports(results: RunResults, run: ConformanceRun, report_dir: Path) -> dict[str, Path]:

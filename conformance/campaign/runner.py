@@ -148,13 +148,18 @@ async def run_campaign(
         clock_now: Callable[[], datetime] = lambda: timeline.now  # noqa: E731
         network = NetworkControl(HttpCaller(session, endpoints.channels_url, ledger,
                                             token=endpoints.control_token, now=lambda: clock_now()))
+        # Once the timeline owns the clock, every call of the SUT interface tells the network time it set
+        # (docs/sut-interface.md, Clock): a CMS need not ask the channels for it first.
+        owner: list[Timeline] = []
         sut = SutClient(HttpCaller(session, endpoints.sut_url, ledger, token=endpoints.sut_token,
-                                   now=lambda: clock_now()),
+                                   now=lambda: clock_now(),
+                                   network_time=lambda: owner[0].set_network_time if owner else None),
                         manual_timeout=settings.manual_timeout, announce=progress.say)
         info = await sut.info()
         ledger.sut_parties = sorted(set(info.parties) | {f"SPOC-{settings.sut_state}"})
         virtual = settings.time_mode is not TimeMode.REAL
         timeline = Timeline(network, sut, ledger, settings, virtual=virtual, say=progress.say)
+        owner.append(timeline)
         follows = True
         if virtual:
             follows = await sut.follow_network_clock()

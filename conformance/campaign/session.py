@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conformance.campaign.conformance_run import ConformanceRun
-from conformance.campaign.reporting import build_results, draw_while_checking, write_reports
+from conformance.campaign.reporting import build_results, draw_while_checking, write_reports, write_results_only
 from conformance.campaign.run_options import RunOptions
 from conformance.campaign.runner import Endpoints, Progress
 from conformance.checks import CHECKS_DIR
@@ -105,19 +105,22 @@ def run_session(
     echo: Callable[[str], None] = print,
     write: bool = True,
     endpoints: Endpoints | None = None,
+    results_only: bool = False,
 ) -> SessionOutcome:
     """Run the checks the profile selects against the SUT; write the reports; return the verdict.
 
     `endpoints`: channels and SUT already running (the kill matrix's reused reference network); otherwise a
-    reference SUT is started for this run and stopped after it."""
-    if write:
+    reference SUT is started for this run and stopped after it. `results_only`: of the reports, write
+    results.json alone (a kill-matrix defect run, read back only for its requirements' outcomes): no report
+    page, JUnit or evidence bundle, and so no process preparing the report's pictures."""
+    if write and not results_only:
         # Start-up time: the report's template and pictures are prepared only for a run that writes them.
         from reports.html import prepare_in_background
 
         prepare_in_background()  # the report's template and pictures, while the network starts and runs
     run = ConformanceRun(options)
     run.write_reports_at_end = False
-    if write:
+    if write and not results_only:
         run.when_campaign_ends = lambda result: draw_while_checking(run, result)
     run.endpoints = endpoints
     run.start_network_early()  # the reference network's processes start while pytest collects the checks
@@ -148,7 +151,7 @@ def run_session(
         results = build_results(run)
         paths: dict[str, Path] = {}
         if write:
-            paths = write_reports(results, run, report_dir)
+            paths = write_results_only(results, report_dir) if results_only else write_reports(results, run, report_dir)
     finally:
         run.close()  # the network began stopping when the checks ended; the run ends once it has
     if not quiet or write:

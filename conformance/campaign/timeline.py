@@ -103,6 +103,10 @@ class Timeline:
         self._stuck_steps = 0
         self._signal: bool | None = None  # whether the SUT offers the quiescence signal (None: not asked yet)
         self._real_still_since: float | None = None  # real time mode: since when the network clock stood still
+        # The settle's last read of the journal, taken as `fetch` would take it; the fetch right after the settle
+        # (the engine's, with nothing in between) uses it instead of reading the same messages again.
+        self._settled_read: list[Observed] | None = None
+        self._clock_set = False  # whether this timeline set the virtual clock (then `now` is the network's time)
 
     # -- boundaries -------------------------------------------------------------------------
 
@@ -142,14 +146,21 @@ class Timeline:
                     f"`spoc-harness serve --clock virtual --start` at or before that time and a fresh --data directory"
                 )
             self.now = await self.network.set_clock(self.settings.start_utc)
+            self._clock_set = True
         else:
             self.now = await self._running_clock()
         self.started_at = self.now
         self.ledger.clock_steps.append(self.now)
 
+    @property
+    def set_network_time(self) -> datetime | None:
+        """The network time as this timeline set the virtual clock; None before it did, and in real time mode."""
+        return self.now if self._clock_set else None
+
     async def advance_to(self, moment: datetime) -> None:
         if moment <= self.now:
             return
+        self._settled_read = None
         if self.virtual:
             self.now = await self.network.set_clock(moment)
         else:
@@ -202,6 +213,7 @@ class Timeline:
 
     async def real_tick(self, seconds: float) -> None:
         """Real-time mode: let real time pass and read the network clock."""
+        self._settled_read = None
         await asyncio.sleep(seconds)
         now = await self.network.clock()
         wall = time.monotonic()
@@ -246,7 +258,7 @@ class Timeline:
         seen: int | None = None  # journal messages at this instant when the SUT last said it was idle
         first = True
         while True:
-            at_now = await self.network.traffic(since=self.now)
+            at_now = await self._at_now()
             unacked = self._unacked(at_now)
             planned = self.agenda.next_action_at if self.agenda is not None else None
             if first and self._signal and not after_actions and not at_now and (planned is None or planned > self.now):
@@ -298,7 +310,7 @@ class Timeline:
         stable_since = began
         agenda_stuck = False
         while True:
-            at_now = await self.network.traffic(since=self.now)
+            at_now = await self._at_now()
             unacked = sum(
                 1 for m in at_now
                 for p in m.recipients if p in self.ledger.sut_parties and not m.acknowledged_by(p)
@@ -352,10 +364,23 @@ class Timeline:
                 "the network clock?)"
             )
 
+    def _fetch_start(self) -> datetime | None:
+        return self._last_fetch - timedelta(seconds=1) if self._last_fetch else None
+
+    async def _at_now(self) -> list[Observed]:
+        """The journal messages stamped at the current network time.
+
+        Read as `fetch` reads (every message since its last read, a superset) and kept: a settle ends on the
+        journal's state once the SUT is idle, which is what the fetch right after it would read again."""
+        read = await self.network.traffic(since=self._fetch_start())
+        self._settled_read = read
+        return [m for m in read if m.created_at >= self.now]  # the channels' own `since` test, on the same stamps
+
     async def fetch(self) -> list[Observed]:
         """New journal messages since the last fetch, merged into the ledger (fresh ones returned)."""
-        since = self._last_fetch - timedelta(seconds=1) if self._last_fetch else None
-        messages = await self.network.traffic(since=since)
+        messages, self._settled_read = self._settled_read, None
+        if messages is None:
+            messages = await self.network.traffic(since=self._fetch_start())
         self._last_fetch = self.now
         return self.ledger.observe(messages)
 

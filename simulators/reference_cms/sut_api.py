@@ -7,6 +7,7 @@ Each operation names its manual equivalent: what an operator does in a CMS that 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,8 +37,9 @@ from simulators.model.sut_interface import (
     StimulusResult,
 )
 from simulators.reference_cms.channels import ChannelRejected
+from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
-from simulators.reference_cms.defects import STATISTICS_COMPILED_BY_HAND
+from simulators.reference_cms.defects import IGNORES_HARNESS_CLOCK, STATISTICS_COMPILED_BY_HAND
 from simulators.reference_cms.engine import CaseEngine
 from simulators.reference_cms.problems import CmsProblemError, read_body
 from simulators.reference_cms.scheduler import agenda, wait_until_idle
@@ -210,14 +212,27 @@ class SutApi:
         """A stimulus or decision is carried out, and stamped, at the network time of its request.
 
         The clock stream tells the CMS of every move, but a request may arrive a moment before the news; so the
-        network clock is read afresh first and what the CMS does is stamped with the time the harness set.
+        network time is taken from the request (the harness tells the time it set) or else read afresh from the
+        channels, and what the CMS does is stamped with the time the harness set.
         """
 
         async def at_network_time(request: web.Request) -> web.StreamResponse:
-            await self.engine.receipt_time()
+            await self._current_time(request)
             return await handler(request)
 
         return at_network_time
+
+    async def _current_time(self, request: web.Request) -> None:
+        """Bring the CMS's clock to the network time of the request: the harness's `X-Network-Time` (the time it
+        set the network's clock to) taken as a channel's header is, or else the channels' clock read afresh."""
+        told = request.headers.get("X-Network-Time")
+        clock = self.ctx.clock
+        # As a push's header is taken (CaseEngine.receive_push): only while following the network clock.
+        if told and clock.following and not self.ctx.defects.active(IGNORES_HARNESS_CLOCK):
+            with contextlib.suppress(ValueError):  # a header it cannot read: the channels' clock is asked instead
+                clock.observe(parse_network_time(told))
+                return
+        await self.engine.receipt_time()
 
     async def get_info(self, request: web.Request) -> web.Response:
         ctx = self.ctx
@@ -251,8 +266,8 @@ class SutApi:
         wait = _wait_seconds(request)
         if wait is None:
             return _json(agenda(self.ctx))
-        # The network time the harness just set: read afresh, not left to the clock stream's next answer.
-        await self.engine.receipt_time()
+        # The network time the harness just set: told or read afresh, not left to the clock stream's next answer.
+        await self._current_time(request)
         idle = await wait_until_idle(self.ctx, self.engine.worker, wait)
         return _json(agenda(self.ctx).model_copy(update={"idle": idle, "now": self.ctx.now()}))
 

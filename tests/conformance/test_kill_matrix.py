@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.campaign.killmatrix import DefectRun, KillMatrixOutcome, run_kill_matrix
+from conformance.campaign.killmatrix import DefectRun, KillMatrixOutcome, run_kill_matrix, run_order
 from conformance.campaign.run_options import RunOptions
 from conformance.catalogue import load_catalogue
 from reports.results import Outcome, Verdict
@@ -65,7 +65,9 @@ def _instances(run: DefectRun) -> Counter[tuple[str, str, str]]:
 def test_reused_processes_give_what_fresh_processes_give(matrix: tuple[KillMatrixOutcome, Path],
                                                          fresh_sample: KillMatrixOutcome) -> None:
     outcome, _ = matrix
-    first_runs = {None, *list(DEFECTS)[: JOBS - 1]}  # each worker's first: the clean run, then the queue's order
+    work = [(None, []), *[(name, list(defect.requirements)) for name, defect in DEFECTS.items()]]
+    # Each worker's first: the clean run, then the queue's order.
+    first_runs = {work[index][0] for index in run_order(work)[:JOBS]}
     assert not first_runs & set(REUSE_SAMPLE), "the sample must run after other runs on its worker"
     assert [r.defect for r in fresh_sample.runs] == list(REUSE_SAMPLE)
     for fresh in fresh_sample.runs:
