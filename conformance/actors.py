@@ -97,8 +97,9 @@ class NetworkControl:
     async def reset(self) -> None:
         await self.caller.call("POST", "/control/reset", record="reset")
 
-    async def verify_journal(self) -> dict[str, Any]:
-        reply = await self.caller.call("GET", "/control/journal/verify")
+    async def verify_journal(self, *, since_verified: bool = False) -> dict[str, Any]:
+        params = {"since_verified": "true"} if since_verified else None
+        reply = await self.caller.call("GET", "/control/journal/verify", params=params)
         return dict(reply.body)
 
     def actor(self, pid: str) -> Actor:

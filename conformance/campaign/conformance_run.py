@@ -76,6 +76,7 @@ class ConformanceRun:
         self.progress: Progress | None = None
         self.sut_url = ""
         self.write_reports_at_end = True  # `spoc-harness run` writes them itself
+        self.journal_since_verified = False  # verify only the channel journal's entries since its last verification
         # `spoc-harness run` lets the network stop while it writes the reports (they need nothing of it), and
         # waits for the stop before it returns (`close`).
         self.stop_network_in_background = False
@@ -114,7 +115,8 @@ class ConformanceRun:
         self.sut_url = endpoints.sut_url
         requirements = sorted(self.needed or self.selected)
         return await run_campaign(self.settings, endpoints, requirements, progress=self.progress,
-                                  command=self.options.command())
+                                  command=self.options.command(), scenario_names=self.options.scenarios,
+                                  journal_since_verified=self.journal_since_verified)
 
     def start_network_early(self) -> None:
         """Begin starting the reference network now, in a thread: its processes then start while pytest

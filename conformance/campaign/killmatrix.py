@@ -1,7 +1,8 @@
 """The kill matrix: proof that every check can fail.
 
 For each named defect of the reference CMS, the campaign runs with only the checks of the requirements
-the defect is meant to break; the defect is "killed" when every one of them fails. One more run against
+the defect is meant to break, and only the scenarios the defect shows in (conformance/campaign/revealing.py);
+the defect is "killed" when every one of them fails. One more run against
 the clean reference CMS, with every check, must be conformant.
 
 `jobs` workers run at a time. Each worker (conformance/campaign/killworker.py) starts one channel server and
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import IO
 
 from conformance.campaign.killworker import MARKER, Job, JobDone, WorkerConfig
+from conformance.campaign.revealing import revealing_scenarios
 from conformance.campaign.run_options import RunOptions
 from conformance.settings import CampaignSettings
 from reports.assemble import kill_row
@@ -71,11 +73,14 @@ class KillMatrixOutcome:
     rows: list[KillRow]
     clean: RunResults | None
     runs: list[DefectRun] = field(default_factory=list)
+    # Reused processes: what a worker's full verification of its channel journal, once its runs were done, found
+    # wrong (each defect run verified only the entries since the run before it).
+    journal_problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         clean_ok = self.clean is not None and self.clean.verdict is Verdict.CONFORMANT
-        return clean_ok and all(row.killed for row in self.rows)
+        return clean_ok and all(row.killed for row in self.rows) and not self.journal_problems
 
 
 def defect_command(options: RunOptions, defect: str | None, requirements: Sequence[str], report_dir: Path) -> list[str]:
@@ -90,6 +95,9 @@ def defect_command(options: RunOptions, defect: str | None, requirements: Sequen
         args += ["--signing-key", str(options.signing_key)]
     if defect is not None:
         args += ["--defect", defect]
+        scenarios = revealing_scenarios(defect)
+        if scenarios is not None:
+            args += ["--scenarios", ",".join(scenarios)]
 
         start = CampaignSettings().start_local.date()
         args += ["--siena-obligation-date", start.isoformat()]
@@ -168,15 +176,21 @@ class _Worker:
         self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
 
-    def close(self) -> None:
+    def close(self) -> JobDone | None:
+        """End the worker; its last answer, the whole channel journal's verification (None if it gave none)."""
+        last: JobDone | None = None
         if self.process.stdin is not None:
-            self.process.stdin.close()  # end of jobs: the worker stops its processes and exits
+            with contextlib.suppress(BrokenPipeError):
+                self.process.stdin.close()  # end of jobs: the worker verifies its journal, stops its processes, exits
+            with contextlib.suppress(RuntimeError):
+                last = self._read()
         try:
             self.process.wait(60)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
         self._log.close()
+        return last
 
 
 def run_order(work: Sequence[Work]) -> list[int]:
@@ -188,13 +202,18 @@ def run_order(work: Sequence[Work]) -> list[int]:
 
     def scenarios(index: int) -> float:
         defect, requirements = work[index]
-        return math.inf if defect is None else len(scenarios_for(requirements))
+        if defect is None:
+            return math.inf
+        chosen = revealing_scenarios(defect)
+        return len([cls for cls in scenarios_for(requirements) if chosen is None or cls.name in chosen])
 
     return sorted(range(len(work)), key=scenarios, reverse=True)  # a stable sort, reversed or not
 
 
-def _run_reusing(options: RunOptions, work: list[Work], base: Path, jobs: int) -> list[DefectRun]:
-    """The runs on `jobs` workers, each reusing one channel server and one reference CMS."""
+def _run_reusing(options: RunOptions, work: list[Work], base: Path, jobs: int) -> tuple[list[DefectRun], list[str]]:
+    """The runs on `jobs` workers, each reusing one channel server and one reference CMS; and what the workers' full
+    verifications of their channel journals, once their runs were done, found wrong."""
+    journal_problems: list[str] = []
     pending: queue.Queue[tuple[int, Work]] = queue.Queue()
     ordered = threading.Event()
     done: dict[int, DefectRun] = {}
@@ -234,7 +253,11 @@ def _run_reusing(options: RunOptions, work: list[Work], base: Path, jobs: int) -
                     done[index] = run
         finally:
             if worker is not None:
-                worker.close()
+                journal = worker.close()
+                if journal is None or journal.returncode != 0:
+                    with lock:
+                        journal_problems.append(f"worker {number}: the channel journal failed its full verification: "
+                                                f"{journal.log if journal is not None else 'no answer'}")
 
     threads = [threading.Thread(target=slot, args=(n,), name=f"kill-matrix-{n}") for n in range(min(jobs, len(work)))]
     for thread in threads:
@@ -246,7 +269,7 @@ def _run_reusing(options: RunOptions, work: list[Work], base: Path, jobs: int) -
         ordered.set()  # also when the ordering failed: the workers then find no run and stop
     for thread in threads:
         thread.join()
-    return [done[index] for index in range(len(work))]
+    return [done[index] for index in range(len(work))], journal_problems
 
 
 def run_kill_matrix(
@@ -269,11 +292,14 @@ def run_kill_matrix(
     work: list[Work] = [(name, list(DEFECTS[name].requirements)) for name in names]
     if include_clean:
         work.insert(0, (None, []))
+    journal_problems: list[str] = []
     if fresh or options.time_mode == "real":
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             runs = list(pool.map(lambda job: _run_one(options, job[0], job[1], base), work))
     else:
-        runs = _run_reusing(options, work, base, jobs)
+        runs, journal_problems = _run_reusing(options, work, base, jobs)
+    for problem in journal_problems:
+        echo(problem)
     clean = next((r.results for r in runs if r.defect == "clean"), None)
     rows: list[KillRow] = []
     for item in runs:
@@ -285,7 +311,7 @@ def run_kill_matrix(
             echo(f"  {item.defect:<45} {status}")
         if item.results is None:
             echo(f"  {item.defect}: the run produced no results (exit {item.returncode}):\n{item.log}")
-    outcome = KillMatrixOutcome(rows, clean, runs)
+    outcome = KillMatrixOutcome(rows, clean, runs, journal_problems)
     if clean is not None:
         clean.kill_matrix = rows
         write_report_files(clean, report_dir)

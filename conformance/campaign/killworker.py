@@ -6,7 +6,8 @@ Started by the kill matrix (conformance/campaign/killmatrix.py), one per job slo
 job it renews the pair (`started.renew`: the network reset with its clock back at its start, the CMS
 restarted in place with the job's defect on an empty store), runs the campaign in this process exactly as
 `spoc-harness run --sut reference --defect NAME --profile REQS` would (the same options, the same checks) and
-answers with one `MARKER` line on stdout. A defect run writes results.json alone into the job's report
+answers with one `MARKER` line on stdout; when stdin ends, one more, the whole channel journal's verification
+(`JobDone.returncode` 0 when sound). A defect run writes results.json alone into the job's report
 directory (the matrix reads nothing else of it: no report page, JUnit or evidence bundle per defect); the clean
 run writes every report, as `spoc-harness run` does. Anything
 else a check or a library prints on stdout is passed over by the parent.
@@ -26,6 +27,7 @@ from typing import Any
 
 from conformance.campaign.conformance_run import ConformanceRun
 from conformance.campaign.processes import started
+from conformance.campaign.revealing import revealing_scenarios
 from conformance.campaign.run_options import RunOptions
 from conformance.campaign.runner import Endpoints
 from conformance.campaign.session import run_session
@@ -89,6 +91,7 @@ def defect_options(base: RunOptions, defect: str | None, requirements: list[str]
         siena = CampaignSettings().start_local.date()
     return RunOptions(
         sut="reference", defects=[defect] if defect else [], profile=",".join(requirements) if requirements else "all",
+        scenarios=revealing_scenarios(defect),
         time_mode=base.time_mode, deadline_reading=base.deadline_reading, seed=base.seed, report_dir=report_dir,
         siena_obligation_date=siena, work_dir=report_dir / "run-data", real_wait=base.real_wait,
         signing_key=base.signing_key,
@@ -136,3 +139,15 @@ def main() -> None:
                 sys.stderr.write(text)
                 done = JobDone(job.defect, 2, text[-4000:])
             _answer(done)
+        _answer(_whole_journal(network))
+
+
+def _whole_journal(network: Any) -> JobDone:
+    """The last answer, once stdin ends: the channel journal verified in full, every run's segment. A defect run
+    verifies only the entries since the run before it (`ConformanceRun.journal_since_verified`); an entry of an
+    earlier segment edited since is seen here."""
+    try:
+        found = network.simulators.verify_journal()
+    except Exception:
+        return JobDone(None, 2, traceback.format_exc()[-4000:])
+    return JobDone(None, 0 if found.get("ok") is True else 1, json.dumps(found))

@@ -51,6 +51,19 @@ def _post_json(url: str, body: dict[str, object], token: str | None, timeout: fl
     return data if isinstance(data, dict) else {}
 
 
+def _get_json(url: str, token: str | None, timeout: float = 600.0) -> dict[str, object]:
+    """GET a JSON answer from a process of the reference network; a problem answer raises ProcessError."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            data = json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        raise ProcessError(f"GET {url} answered {exc.code}: {exc.read().decode(errors='replace')[:500]}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise ProcessError(f"GET {url} failed: {exc}") from None
+    return data if isinstance(data, dict) else {}
+
+
 def _command(*args: str) -> list[str]:
     return [sys.executable, "-c", "from conformance.cli import main; main()", *args]
 
@@ -216,6 +229,10 @@ class Simulators(_Managed):
     def control_token(self) -> str:
         data = json.loads(self.credentials.read_text(encoding="utf-8"))
         return str(data["control"])
+
+    def verify_journal(self) -> dict[str, object]:
+        """The server's verification of its whole journal, every segment (`GET /control/journal/verify`)."""
+        return _get_json(f"{self.url}/control/journal/verify", self.control_token)
 
     def reset(self) -> int:
         """Forget the traffic and put the virtual clock back where this server started; the new segment."""

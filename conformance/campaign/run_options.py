@@ -31,6 +31,9 @@ class RunOptions:
     sut_token: str | None = None
     defects: list[str] = field(default_factory=list)
     profile: str = "all"
+    # Only these of the scenarios the profile selects (None: all of them); a kill-matrix defect run names the
+    # scenarios its defect shows in (conformance/campaign/revealing.py).
+    scenarios: list[str] | None = None
     time_mode: str = "virtual"
     deadline_reading: str = "elapsed"
     seed: int | None = None
@@ -53,6 +56,8 @@ class RunOptions:
         for defect in self.defects:
             parts += ["--defect", defect]
         parts += ["--profile", profile or self.profile, "--seed", str(self.seed or DEFAULT_SEED)]
+        if self.scenarios is not None and profile is None:
+            parts += ["--scenarios", ",".join(self.scenarios)]
         if self.time_mode != "virtual":
             parts += ["--time-mode", self.time_mode]
         if self.deadline_reading != "elapsed":

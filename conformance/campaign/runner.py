@@ -138,8 +138,12 @@ async def run_campaign(
     progress: Progress | None = None,
     command: str = "",
     scenario_names: Sequence[str] | None = None,
+    journal_since_verified: bool = False,
 ) -> CampaignResult:
-    """Run the scenarios the requirements need against the SUT and return everything observed."""
+    """Run the scenarios the requirements need against the SUT and return everything observed.
+
+    `journal_since_verified`: the network verifies only its journal's entries after those it verified last (a
+    network reused run after run, whose whole journal is verified once its runs are done)."""
     progress = progress or Progress()
     began = time.monotonic()
     ledger = Ledger(seed=settings.seed, command=command)
@@ -217,7 +221,7 @@ async def run_campaign(
         # Last: the journal the verdicts rest on, verified by the network, and its head recorded here,
         # outside the database, where a later edit of the database cannot reach it.
         progress.phase("verifying the channel journal")
-        channel_journal = await network.verify_journal()
+        channel_journal = await network.verify_journal(since_verified=journal_since_verified)
         if not channel_journal.get("ok"):
             ledger.notes.append(f"the channel journal failed verification: {channel_journal.get('detail')}")
         return CampaignResult(

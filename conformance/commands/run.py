@@ -72,6 +72,21 @@ def _check_load_results(path: Path) -> None:
         raise click.BadParameter(str(exc), param_hint="--load-results") from None
 
 
+def _scenario_names(text: str | None) -> list[str] | None:
+    """`--scenarios a,b` as a list of names, each refused unless it is a scenario of the library."""
+    if text is None:
+        return None
+    # Start-up time: the scenario library takes a second to import; only a run naming scenarios needs it here.
+    from conformance.scenarios.library import load_scenarios
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(load_scenarios()))
+    if unknown or not names:
+        raise click.BadParameter(f"not scenarios of the library: {', '.join(unknown) or '(none named)'}",
+                                 param_hint="--scenarios")
+    return names
+
+
 # Long: one command's body: each option refused before the campaign starts, in the order of the options,
 # then the campaign or the kill matrix.
 @click.command()
@@ -85,6 +100,9 @@ def _check_load_results(path: Path) -> None:
 @click.option("--profile", default="all", show_default=True,
               help="Which requirements: all, or IDs (R-10), chapters (chapter:II), articles ('Art 5(1)'), "
                    "comma-separated.")
+@click.option("--scenarios", default=None, metavar="NAMES",
+              help="Only these scenarios (comma-separated names) of those the profile selects; a kill-matrix "
+                   "defect run names the scenarios its defect shows in. Default: every selected scenario.")
 @click.option("--time-mode", type=click.Choice(["virtual", "real", "declared"]), default="virtual",
               show_default=True, help="virtual: the SUT follows the network clock the harness moves; real: wall "
                                       "clock, everything sent at once, the SUT watched --real-wait seconds; "
@@ -126,7 +144,8 @@ def _check_load_results(path: Path) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress display; just the summary.")
 def run(
     sut: str, channels: str | None, credentials: Path | None, defects: tuple[str, ...], profile: str,
-    time_mode: str, deadline_reading: str, seed: int | None, manual_timeout: float, report_dir: Path,
+    scenarios: str | None, time_mode: str, deadline_reading: str, seed: int | None, manual_timeout: float,
+    report_dir: Path,
     siena_obligation_date: date | None, real_wait: float | None, kill_matrix: bool, jobs: int,
     fresh_processes: bool, signing_key: Path | None, sut_token: str | None, quiet: bool,
     deviations: Path | None = None, load_results: Path | None = None,
@@ -157,6 +176,7 @@ def run(
         Profile.parse(profile).resolve(load_catalogue())
     except ProfileError as exc:
         raise click.BadParameter(str(exc), param_hint="--profile") from None
+    chosen_scenarios = _scenario_names(scenarios)
     if signing_key is not None:
         try:
             load_signing_key(signing_key)  # a bad key fails now, not after an hour of campaign
@@ -171,6 +191,7 @@ def run(
         _check_load_results(load_results)
     options = RunOptions(
         sut=sut.rstrip("/"), channels=channels, credentials=credentials, defects=list(defects), profile=profile,
+        scenarios=chosen_scenarios,
         time_mode=time_mode, deadline_reading=deadline_reading, seed=seed, manual_timeout=manual_timeout,
         report_dir=report_dir, siena_obligation_date=siena_obligation_date,
         work_dir=report_dir / "run-data" if not vendor else None, real_wait=real_wait,

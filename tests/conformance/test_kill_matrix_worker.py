@@ -44,6 +44,8 @@ def test_a_worker_run_asks_for_what_the_fresh_command_asks_for(
     assert built.sut == parsed["sut"] == "reference"
     assert built.defects == list(parsed["defects"])
     assert built.profile == parsed["profile"]
+    assert built.scenarios == (parsed["scenarios"].split(",") if parsed["scenarios"] is not None else None)
+    assert (built.scenarios is None) == (defect is None), "a defect run takes the scenarios its defect shows in"
     assert built.time_mode == parsed["time_mode"]
     assert built.deadline_reading == parsed["deadline_reading"]
     assert built.seed == parsed["seed"]

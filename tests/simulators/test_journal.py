@@ -58,6 +58,38 @@ async def test_tampering_is_detected(tmp_path: Path) -> None:
     assert result.entries == 3
 
 
+async def test_a_verification_since_the_last_one_checks_the_new_entries_and_a_full_one_every_segment(
+        tmp_path: Path) -> None:
+    # A kill-matrix worker's network: run after run, each verifying only its own entries, then one full verification.
+    path = tmp_path / "j.sqlite3"
+    journal = await Journal.open(path)
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    for n in range(3):
+        await journal.append("entry", {"n": n}, at=at)
+    first = await journal.verify()
+    assert (first.ok, first.entries) == (True, 3)
+    await journal.append("segment", {}, at=at, new_segment=True)
+    for n in range(3, 6):
+        await journal.append("entry", {"n": n}, at=at)
+    second = await journal.verify(since_verified=True)
+    assert (second.ok, second.entries) == (True, 7)
+    assert second.head == journal.head
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER journal_append_only_u")
+        # An entry of the earlier segment edited (its hash left): only the full verification recomputes it.
+        conn.execute("UPDATE journal SET data='{\"n\":99}' WHERE seq=2")
+    await journal.append("entry", {"n": 6}, at=at)
+    assert (await journal.verify(since_verified=True)).ok
+    full = await journal.verify()
+    assert (full.ok, full.first_bad_seq) == (False, 2)
+    with sqlite3.connect(path) as conn:
+        # The head verified last, re-hashed: a verification since it refuses to start from it.
+        conn.execute("UPDATE journal SET hash=? WHERE seq=8", ("0" * 64,))
+    since = await journal.verify(since_verified=True)
+    assert (since.ok, since.first_bad_seq) == (False, 8)
+    await journal.close()
+
+
 async def test_failed_write_does_not_break_its_batch_or_the_chain(tmp_path: Path) -> None:
     journal = await Journal.open(tmp_path / "j.sqlite3")
     at = datetime(2026, 3, 2, 10, tzinfo=UTC)
