@@ -42,7 +42,9 @@ def check_id(item: pytest.Item) -> str:
 class ConformanceRun:
     """The state of one conformance session: options, the campaign, the check results."""
 
-    def __init__(self, options: RunOptions) -> None:
+    def __init__(self, options: RunOptions, *, journal_since_verified: bool = False) -> None:
+        """`journal_since_verified`: a defect run on a reused network (the kill matrix's), which verifies only the
+        channel journal's entries since the network's previous run; the worker verifies it all at the end."""
         self.options = options
         self.catalogue = load_catalogue()
         fields: dict[str, Any] = {
@@ -76,7 +78,7 @@ class ConformanceRun:
         self.progress: Progress | None = None
         self.sut_url = ""
         self.write_reports_at_end = True  # `spoc-harness run` writes them itself
-        self.journal_since_verified = False  # verify only the channel journal's entries since its last verification
+        self.journal_since_verified = journal_since_verified
         # `spoc-harness run` lets the network stop while it writes the reports (they need nothing of it), and
         # waits for the stop before it returns (`close`).
         self.stop_network_in_background = False

@@ -118,14 +118,11 @@ def run_session(
         from reports.html import prepare_in_background
 
         prepare_in_background()  # the report's template and pictures, while the network starts and runs
-    run = ConformanceRun(options)
+    run = ConformanceRun(options, journal_since_verified=results_only and endpoints is not None)
     run.write_reports_at_end = False
     if write and not results_only:
         run.when_campaign_ends = lambda result: draw_while_checking(run, result)
     run.endpoints = endpoints
-    # A defect run on a reused network verifies only the journal entries after those verified at the end of the
-    # network's previous run; the kill-matrix worker verifies the whole journal once its runs are done.
-    run.journal_since_verified = results_only and endpoints is not None
     run.start_network_early()  # the reference network's processes start while pytest collects the checks
     run.stop_network_in_background = True
     progress: RichProgress | None = None

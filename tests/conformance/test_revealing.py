@@ -10,10 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conformance.campaign.killmatrix import defect_command
 from conformance.campaign.revealing import REVEALING, check_revealing, revealing_scenarios
 from conformance.campaign.run_options import RunOptions
+from conformance.cli import cli
 from conformance.scenarios.library import scenarios_for
 from simulators.reference_cms.defects import DEFECTS
 
@@ -48,3 +50,9 @@ def test_the_fresh_command_names_the_scenarios(tmp_path: Path) -> None:
     command = defect_command(RunOptions(), defect, list(DEFECTS[defect].requirements), tmp_path)
     assert command[command.index("--scenarios") + 1] == ",".join(REVEALING[defect])
     assert "--scenarios" not in defect_command(RunOptions(), None, [], tmp_path)
+
+
+def test_run_refuses_an_unknown_scenario_before_the_campaign() -> None:
+    answer = CliRunner().invoke(cli, ["run", "--scenarios", "incoming.no-such-scenario", "--quiet"])
+    assert answer.exit_code == 2
+    assert "incoming.no-such-scenario" in answer.output
