@@ -3,13 +3,18 @@
 A defect run checks only the defect's requirements, but the model selects every scenario those requirements
 judge (conformance/selection.py): a defect naming R-81 or R-55 would run nearly the whole campaign, though
 it shows in one or two exchanges. `REVEALING` names, per defect, the scenarios whose exchanges fail the
-defect's requirements against the defect (at least one scenario for each requirement); the run takes those of
+defect's requirements against the defect (at least one scenario for each requirement), and the scenario that
+drives a procedure judged on them (`retention.review`, whose review of the months-old cases R-90 judges: without
+it the erasure check has nothing to judge and is inconclusive, not failed); the run takes those of
 the scenarios its profile selects (`RunOptions.scenarios`, `spoc-harness run --scenarios`). A defect not
 listed runs every scenario its requirements select, as before.
 
-The lists were read off the failing check instances of a kill matrix run with the full selection; they are
-checked on import (`check_revealing`: known defects, known scenarios, each giving evidence on one of the
-defect's requirements), and the kill matrix itself (tests/conformance/test_kill_matrix.py,
+The lists were read off the failing check instances of a kill matrix run with the full selection; for a defect
+caught on the yearly statistics or on exchanges no timeline names, one scenario with the kind of exchange the
+defect mishandles (a wholly refused request for refused-counted-as-replied, an Art 7 copy for
+copies-counted-as-requests) was chosen and the defect's run seen killed with it. They are checked when first
+used (`check_revealing`: known defects, known scenarios, each giving evidence on one of the defect's
+requirements), and the kill matrix itself (tests/conformance/test_kill_matrix.py,
 `test_defect_is_caught`) holds that every defect is still killed with its narrower set. The clean run always
 runs every scenario.
 """
@@ -42,7 +47,9 @@ REVEALING: Mapping[str, tuple[str, ...]] = MappingProxyType({
         "outgoing.designated-authority", "outgoing.to-competent-authority", "outgoing.competent-authority-direct",
         "outgoing.own-initiative-to-competent-authority", "incoming.designated-authority",
     ),
+    "non-siena-without-exception": ("outgoing.request-to-spoc",),
     "no-fallback-on-siena-outage": ("network.siena-outage",),
+    "refused-counted-as-replied": ("incoming.refusal",),
     "audit-without-consultations": ("incoming.urgent-direct-night",),
     "no-delay-notice-for-judicial": ("incoming.judicial-granted",),
     "partial-refusal-refuses-all": ("incoming.partial-refusal",),
@@ -57,6 +64,7 @@ REVEALING: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "own-initiative-in-own-language": ("outgoing.own-initiative-to-spoc",),
     "rekeyed-message-ids": ("outgoing.request-to-spoc",),
     "disclosure-without-recipient": ("outgoing.request-to-spoc",),
+    "copies-counted-as-requests": ("received.art7-copy",),
     "originator-consent-not-checked": ("incoming.originator-consent",),
     "own-initiative-not-recorded": ("outgoing.own-initiative-to-spoc",),
     "serious-own-initiative-held-for-approval": ("outgoing.own-initiative-to-spoc",),
@@ -79,8 +87,8 @@ REVEALING: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "hand-over-outside-cms": ("incoming.non-urgent-holiday",),
     "clarification-request-not-answered": ("outgoing.request-to-spoc",),
     "authority-reply-outside-cms": ("incoming.direct-to-competent-authority",),
-    "retention-review-without-erasure": ("incoming.urgent-direct-night",),
-    "erasure-leaves-traces": ("incoming.urgent-direct-night",),
+    "retention-review-without-erasure": ("incoming.urgent-direct-night", "retention.review"),
+    "erasure-leaves-traces": ("incoming.urgent-direct-night", "retention.review"),
     "subject-category-from-request": ("incoming.personal-data",),
     "last-updated-from-import": ("incoming.urgent-direct-night",),
     "audit-without-alterations": ("incoming.cross-check",),
@@ -92,6 +100,7 @@ REVEALING: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "urgent-authority-reply-without-spoc-copy": ("generated.incoming[10]",),
     "urgent-request-skips-consent-check": ("generated.incoming[03]",),
     "designated-authority-requests-office-hours-only": ("generated.incoming[03]",),
+    "urgent-designated-requests-via-interpol": ("generated.outgoing[05]", "generated.outgoing[06]"),
     "refusal-in-english": ("generated.incoming[08]",),
     "only-open-cases-conclude": ("incoming.judicial-granted",),
     "subjectless-requests-never-queued": ("generated.incoming[30]",),
@@ -100,6 +109,7 @@ REVEALING: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "contacts-and-informants-as-suspects": ("generated.incoming[25]",),
     "clarification-answered-without-content": ("outgoing.request-to-spoc",),
     "answers-filed-by-reference-only": ("outgoing.request-to-spoc",),
+    "copy-read-first-files-request-as-copy": ("incoming.direct-to-competent-authority-copy-first",),
     "court-grant-taken-as-not-needed": ("incoming.judicial-granted-by-court",),
     "own-requests-left-open-when-answered": ("outgoing.request-to-spoc",),
     "separate-copies-filed-apart": ("outgoing.designated-authority-separate-copy",),
@@ -118,6 +128,7 @@ REVEALING: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "europol-copy-dropped-on-fallback": ("network.siena-outage",),
     "fallback-channel-kept-after-outage": ("network.siena-outage",),
     "disclosure-audits-main-addressee": ("incoming.designated-authority",),
+    "partial-replies-not-counted-as-replied": ("incoming.partial-refusal",),
     "domestic-disclosures-logged-as-collections": ("incoming.non-urgent-holiday",),
     "answers-filed-by-thread-only": ("outgoing.reply-outside-thread",),
 })
