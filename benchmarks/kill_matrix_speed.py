@@ -1,14 +1,13 @@
 """How fast the kill matrix runs: on fresh processes per run against reused ones, with 1 and 2 jobs.
 
-Runs the kill matrix (`run_kill_matrix`, as `spoc-harness run --kill-matrix --jobs N` does) for every
-combination of `--modes` and `--jobs`, back to back in one invocation, and prints for each the wall-clock
-time, the CPU seconds used (harness, workers, simulators and CMSs together: every process it started, once
-they have ended), whether every defect was killed and the clean run was conformant, and, per job count,
-the ratio fresh / reused. "fresh" starts a `spoc-harness run` subprocess, with its own simulators and
-reference CMS, per run (the kill matrix before the reuse); "reused" runs defect after defect on one channel
-server and one reference CMS per job, renewed between runs (a defect run writes results.json alone; the
-clean run writes every report). The target is the whole matrix (every named defect plus the clean run) in at
-most 120 s with 2 jobs on a 2-core machine.
+Runs the kill matrix (`run_kill_matrix`, as `spoc-harness run --kill-matrix --jobs N` does) for every combination of
+`--modes` and `--jobs`, back to back in one invocation, and prints for each the wall-clock time, the CPU seconds
+used (harness, workers, simulators and CMSs together: every process it started, once they have ended), the scenario
+runs over the matrix, whether every defect was killed and the clean run was conformant, and, per job count, the
+ratio fresh / reused. "fresh" starts a `spoc-harness run` subprocess, with its own simulators and reference CMS, per
+run (the kill matrix before the reuse); "reused" runs defect after defect on one channel server and one reference
+CMS per job, renewed between runs (a defect run writes results.json alone; the clean run writes every report). The
+target is the whole matrix (every named defect plus the clean run) in at most 120 s with 2 jobs on a 2-core machine.
 
 Beside the wall time it prints the CPU seconds per run and the CPU floor, the CPU seconds divided by the
 cores: the wall time the matrix could not beat on this machine with every core its own. On a machine busier
@@ -40,7 +39,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from conformance.campaign.killmatrix import run_kill_matrix
+from conformance.campaign.killmatrix import run_kill_matrix, scenario_runs
 from conformance.campaign.run_options import RunOptions
 from simulators.reference_cms.defects import DEFECTS
 
@@ -58,6 +57,7 @@ class Measurement:
     load_after: float
     cpu_per_run: float = 0.0
     cpu_floor_seconds: float = 0.0  # CPU seconds / cores: the least wall time on this machine
+    scenario_runs: int = 0  # scenarios run over the matrix: every one in the clean run, the revealing ones per defect
 
 
 def _cpu_seconds() -> float:
@@ -79,7 +79,9 @@ def _measure(mode: str, jobs: int, defects: list[str], work: Path) -> Measuremen
                        not_killed=[row.defect for row in outcome.rows if not row.killed],
                        load_before=round(load_before, 2), load_after=round(os.getloadavg()[0], 2),
                        cpu_per_run=round(cpu / max(len(outcome.runs), 1), 2),
-                       cpu_floor_seconds=round(cpu / (os.cpu_count() or 1), 1))
+                       cpu_floor_seconds=round(cpu / (os.cpu_count() or 1), 1),
+                       scenario_runs=scenario_runs(None, []) + sum(
+                           scenario_runs(name, DEFECTS[name].requirements) for name in defects))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                     verdict = "all killed, clean conformant" if measured.ok else "NOT OK"
                     print(f"{mode:>6} jobs={jobs}: {measured.wall_seconds:7.1f} s wall, "
                           f"{measured.cpu_seconds:7.1f} s CPU for {measured.runs} runs "
+                          f"({measured.scenario_runs} scenario runs) "
                           f"({measured.cpu_per_run:.2f} s a run; CPU floor {measured.cpu_floor_seconds:.1f} s wall); "
                           f"{verdict} (load {measured.load_before:.2f} -> {measured.load_after:.2f})")
     ok = all(m.ok for m in results)

@@ -47,7 +47,7 @@ from reports.formats import write_report_files
 from reports.results import KillRow, Outcome, RunResults, Verdict, load_results
 from simulators.reference_cms.defects import DEFECTS
 
-__all__ = ["DefectRun", "KillMatrixOutcome", "defect_command", "run_kill_matrix", "run_order"]
+__all__ = ["DefectRun", "KillMatrixOutcome", "defect_command", "run_kill_matrix", "run_order", "scenario_runs"]
 
 RUN_TIMEOUT = 900.0  # wall seconds one run may take, on fresh or on reused processes
 
@@ -193,19 +193,26 @@ class _Worker:
         return last
 
 
+def scenario_runs(defect: str | None, requirements: Sequence[str]) -> int:
+    """How many scenarios the run takes: every one for the clean run, else those of its requirements' selection
+    the defect shows in (conformance/campaign/revealing.py)."""
+    # Start-up time: the scenario library (a second to import) is loaded while the workers' processes start.
+    from conformance.scenarios.library import load_scenarios, scenarios_for
+
+    if defect is None:
+        return len(load_scenarios())
+    chosen = revealing_scenarios(defect)
+    return len([cls for cls in scenarios_for(requirements) if chosen is None or cls.name in chosen])
+
+
 def run_order(work: Sequence[Work]) -> list[int]:
     """The indices of `work` in the order the workers take them: the clean run first (every check, the longest),
     then the defect runs by falling number of scenarios (equal ones in the catalogue's order). The short runs come
     last, so that at the end no worker waits long for the other's last run."""
-    # Start-up time: the scenario library (a second to import) is loaded while the workers' processes start.
-    from conformance.scenarios.library import scenarios_for
 
     def scenarios(index: int) -> float:
         defect, requirements = work[index]
-        if defect is None:
-            return math.inf
-        chosen = revealing_scenarios(defect)
-        return len([cls for cls in scenarios_for(requirements) if chosen is None or cls.name in chosen])
+        return math.inf if defect is None else scenario_runs(defect, requirements)
 
     return sorted(range(len(work)), key=scenarios, reverse=True)  # a stable sort, reversed or not
 
