@@ -766,16 +766,18 @@ def audit_without_alterations(cms: Cms, network: Network) -> set[str]:
 
 
 def no_delay_updates(cms: Cms, network: Network) -> int:
-    """Delay notices within three days of a request whose judicial authorisation stays pending."""
+    """Delay notices within three days of a request whose judicial authorisation stays pending (then granted)."""
     held(cms, judicial_authorisation="PENDING")
-    reference, _ = ask(cms, network)
+    reference, sent = ask(cms, network)
 
     def notices() -> int:
         return sum(1 for m in answers(network, reference) if m["directive"]["kind"] == "DELAY_NOTICE")
 
     with contextlib.suppress(AssertionError):
         cms.run_until(lambda: notices() >= 3, timedelta(days=3), "three delay notices")
-    return notices()
+    seen = notices()
+    court_decides(cms, sent)
+    return seen
 
 
 def copy_exception_defaulted(cms: Cms, network: Network) -> tuple[list[str], Any]:
@@ -967,7 +969,7 @@ def answers_filed_by_thread_only(cms: Cms, network: Network) -> tuple[bool, str 
 
 def answer_timer_ignores_judicial_wait(cms: Cms, network: Network) -> list[tuple[str, str]]:
     """The case's communications with the domestic authority two days after a request awaiting the court was
-    handed over to it (the court does not decide in that time)."""
+    handed over to it (the court does not decide in that time; it grants afterwards)."""
     held(cms, judicial_authorisation="PENDING", availability="INDIRECT")
     _, sent = ask(cms, network)
     case_id = cms.case_of(sent["message_id"])["case_id"]
@@ -978,7 +980,9 @@ def answer_timer_ignores_judicial_wait(cms: Cms, network: Network) -> list[tuple
 
     with contextlib.suppress(AssertionError):
         cms.run_until(lambda: len(national()) > 1, timedelta(days=2), "a second communication with the authority")
-    return national()
+    seen = national()
+    court_decides(cms, sent)
+    return seen
 
 
 def copy_read_first_files_request_as_copy(cms: Cms, network: Network) -> list[str]:
