@@ -83,7 +83,11 @@ class KillMatrixOutcome:
         return clean_ok and all(row.killed for row in self.rows) and not self.journal_problems
 
 
-def defect_command(options: RunOptions, defect: str | None, requirements: Sequence[str], report_dir: Path) -> list[str]:
+def defect_command(options: RunOptions, defect: str | None, requirements: Sequence[str], report_dir: Path, *,
+                   revealing_only: bool = True) -> list[str]:
+    """The `spoc-harness run` command of one defect run (of the clean run when `defect` is None). A defect run
+    takes only the scenarios its defect shows in (conformance/campaign/revealing.py) unless `revealing_only` is
+    false, for a run that must see the whole campaign against the defective CMS."""
     args = [sys.executable, "-c", "from conformance.cli import main; main()", "run", "--sut", "reference",
             "--report-dir", str(report_dir), "--quiet", "--profile", ",".join(requirements) if requirements else "all",
             "--time-mode", options.time_mode, "--deadline-reading", options.deadline_reading]
@@ -95,7 +99,7 @@ def defect_command(options: RunOptions, defect: str | None, requirements: Sequen
         args += ["--signing-key", str(options.signing_key)]
     if defect is not None:
         args += ["--defect", defect]
-        scenarios = revealing_scenarios(defect)
+        scenarios = revealing_scenarios(defect) if revealing_only else None
         if scenarios is not None:
             args += ["--scenarios", ",".join(scenarios)]
 

@@ -134,8 +134,9 @@ def own_clock(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[RunRe
         report_dir = base / name
         env = {**os.environ, "PYTEST_ADDOPTS": "", "SPOC_TEST_CMS_CLOCK": clock.isoformat(),
                "PYTHONPATH": os.pathsep.join(p for p in (str(mover), os.environ.get("PYTHONPATH")) if p)}
+        # Every scenario, not only those the defect shows in: this reads the whole campaign on an own clock.
         command = defect_command(RunOptions(report_dir=report_dir, time_mode="declared"), OWN_CLOCK_DEFECT, [],
-                                 report_dir)
+                                 report_dir, revealing_only=False)
         started[name] = (subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                           env=env), report_dir)
     runs = {}
