@@ -35,33 +35,31 @@ class ProcessError(RuntimeError):
     """A process of the reference network did not start or stopped unexpectedly."""
 
 
-def _post_json(url: str, body: dict[str, object], token: str | None, timeout: float = 60.0) -> dict[str, object]:
-    """POST a JSON body to a process of the reference network; a problem answer raises ProcessError."""
-    headers = {"Content-Type": "application/json"}
+def _call_json(method: str, url: str, token: str | None, body: dict[str, object] | None,
+               timeout: float) -> dict[str, object]:
+    """Call a process of the reference network and read its JSON answer; a problem answer raises ProcessError."""
+    headers = {"Content-Type": "application/json"} if body is not None else {}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
-            data = json.loads(answer.read() or b"{}")
+            found = json.loads(answer.read() or b"{}")
     except urllib.error.HTTPError as exc:
-        raise ProcessError(f"POST {url} answered {exc.code}: {exc.read().decode(errors='replace')[:500]}") from None
+        raise ProcessError(f"{method} {url} answered {exc.code}: "
+                           f"{exc.read().decode(errors='replace')[:500]}") from None
     except (urllib.error.URLError, OSError) as exc:
-        raise ProcessError(f"POST {url} failed: {exc}") from None
-    return data if isinstance(data, dict) else {}
+        raise ProcessError(f"{method} {url} failed: {exc}") from None
+    return found if isinstance(found, dict) else {}
+
+
+def _post_json(url: str, body: dict[str, object], token: str | None, timeout: float = 60.0) -> dict[str, object]:
+    return _call_json("POST", url, token, body, timeout)
 
 
 def _get_json(url: str, token: str | None, timeout: float = 600.0) -> dict[str, object]:
-    """GET a JSON answer from a process of the reference network; a problem answer raises ProcessError."""
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            data = json.loads(answer.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        raise ProcessError(f"GET {url} answered {exc.code}: {exc.read().decode(errors='replace')[:500]}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise ProcessError(f"GET {url} failed: {exc}") from None
-    return data if isinstance(data, dict) else {}
+    return _call_json("GET", url, token, None, timeout)
 
 
 def _command(*args: str) -> list[str]:
