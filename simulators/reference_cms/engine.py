@@ -91,6 +91,7 @@ class CaseEngine:
         received_at = self._pushed_time(pushed_at) or await self.receipt_time()
         kept = ctx.store.add_inbox(delivery_id, channel, party, received_at, body["message"])
         ctx.clock.nudge()
+        await ctx.store.durable()  # committed (with the step under way, if one is) before the 2xx acknowledges it
         return kept
 
     def _pushed_time(self, stamped: str | None) -> datetime | None:
@@ -132,8 +133,9 @@ class CaseEngine:
                 if ctx.store.add_inbox(str(delivery["delivery_id"]), channel, party, delivered, delivery["message"]):
                     new += 1
                 kept.append(str(delivery["delivery_id"]))
-            # Acknowledged once every delivery of the page is in the inbox (each insert commits on its own).
+            # Acknowledged once every delivery of the page is in the inbox, committed.
             if kept:
+                await ctx.store.durable()
                 with contextlib.suppress(ChannelError):
                     await ctx.channels.ack_many(channel, party, kept)
         if new:

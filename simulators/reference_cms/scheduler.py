@@ -119,7 +119,7 @@ class Worker:
         item = ctx.store.next_inbox()
         if item is not None:
             async with ctx.lock:
-                with ctx.store.batch():
+                with ctx.store.batch(step=f"inbox:{item.row_id}"):
                     try:
                         await self._process(item)
                     except Exception:
@@ -141,7 +141,7 @@ class Worker:
             if current is None or current.action_id != action.action_id:
                 return False
             status = "DONE"
-            with ctx.store.batch():
+            with ctx.store.batch(step=f"action:{action.action_id}"):
                 try:
                     await self._run_action(action)
                 except Exception:

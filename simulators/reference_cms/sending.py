@@ -27,7 +27,7 @@ from simulators.model.directive import (
 )
 from simulators.model.parties import party as party_of
 from simulators.model.sut_interface import AuditOperation, CaseDirection, Communication
-from simulators.reference_cms.channels import ChannelError, ChannelUnavailable
+from simulators.reference_cms.channels import ChannelError, ChannelRejected, ChannelUnavailable
 from simulators.reference_cms.clock_follower import parse_network_time
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import (
@@ -204,13 +204,12 @@ class Sender:
             cc.append("EUROPOL")
         directive = out.directive.model_copy()
         body = self._siena_body(out, cc, directive)
-        with self.ctx.store.unbatched():
-            try:
-                envelope = await self.ctx.channels.send(ChannelName.SIENA, out.sender, body, out.key)
-            except ChannelUnavailable:
-                # Once more with the same Idempotency-Key: if only the answer was lost, the channel returns the
-                # message it already accepted, and nothing is sent twice on two channels.
-                envelope = await self.ctx.channels.send(ChannelName.SIENA, out.sender, body, out.key)
+        try:
+            envelope = await self._send(ChannelName.SIENA, out.sender, body, out.key)
+        except ChannelUnavailable:
+            # Once more with the same Idempotency-Key: if only the answer was lost, the channel returns the
+            # message it already accepted, and nothing is sent twice on two channels.
+            envelope = await self._send(ChannelName.SIENA, out.sender, body, out.key)
         copy_reasons = {p: r for p, r in out.copies.items() if p in cc}
         return [self._record(out.case_id, envelope, directive, copy_reasons, recorded=out.recorded)]
 
@@ -246,8 +245,7 @@ class Sender:
             "body": out.body,
             "directive": directive.model_dump(mode="json", exclude_none=True),
         }
-        with self.ctx.store.unbatched():
-            envelope = await self.ctx.channels.send(ChannelName.INTERPOL, own_ncb, body, out.key + ":interpol")
+        envelope = await self._send(ChannelName.INTERPOL, own_ncb, body, out.key + ":interpol")
         copy_reasons = {p: r for p, r in out.copies.items() if with_copies}
         sent = [self._record(out.case_id, envelope, directive, copy_reasons, recorded=out.recorded)]
         if self.ctx.defects.active(INTERPOL_DROPS_OWN_STATE_COPIES):
@@ -281,13 +279,43 @@ class Sender:
             "subject": f"Copy ({reason.value}) of {of}: {out.subject}"[:255],
         })
         try:
-            with self.ctx.store.unbatched():
-                envelope = await self.ctx.channels.send(ChannelName.SIENA, single.sender,
-                                                        self._siena_body(single, [], copy), key)
+            envelope = await self._send(ChannelName.SIENA, single.sender, self._siena_body(single, [], copy), key)
         except ChannelError as exc:
             _log.warning("copy of %s to %s not sent: %s", of, recipient, exc)
             return None
         return self._record(case_id, envelope, copy, {recipient: reason})
+
+    # -- the one way out ----------------------------------------------------------------------
+
+    async def _send(self, channel: str, party: str, body: dict[str, Any], key: str) -> dict[str, Any]:
+        """Send one message, kept in the outbox with its key first (simulators/reference_cms/outbox.py).
+
+        A step done again after a kill takes its earlier sends from the outbox in the same order: the envelope
+        of one the channel accepted, the failure of one that failed, and the kept body and key of one that had
+        no answer yet, sent again (the channel answers a repeated key with the message it accepted)."""
+        outbox = self.ctx.store.outbox
+        entry = outbox.prepare(channel, party, key, body)
+        if entry is None:
+            return await self.ctx.channels.send(channel, party, body, key)
+        if entry.outcome == "ACCEPTED" and entry.result is not None:
+            _log.warning("resumed step: %s %s was accepted before the restart as %s", channel, entry.key,
+                      entry.result.get("message_id"))
+            return entry.result
+        if entry.outcome == "FAILED" and entry.result is not None:
+            failure = ChannelUnavailable if entry.result.get("unavailable") else ChannelRejected
+            raise failure(channel, entry.result.get("status"), f"(before the restart) {entry.result.get('detail')}",
+                          entry.result.get("problem"))
+        if entry.resumed:
+            _log.warning("resumed step: %s %s sent again under its key (no answer before the restart)",
+                         channel, entry.key)
+        try:
+            envelope = await self.ctx.channels.send(entry.channel, entry.party, entry.body, entry.key)
+        except ChannelError as exc:
+            outbox.failed(entry, {"unavailable": isinstance(exc, ChannelUnavailable), "status": exc.status,
+                                  "detail": exc.detail, "problem": exc.problem})
+            raise
+        outbox.accepted(entry, envelope)
+        return envelope
 
     # -- records ------------------------------------------------------------------------------
 

@@ -1,12 +1,16 @@
 """The reference CMS's own SQLite store: cases, communications, planned actions, audit log, fixtures.
 
 One file per CMS (`--data DIR/cms-XX.sqlite`), WAL mode. A received message is written to the inbox
-before its delivery is acknowledged to the channel, so nothing acknowledged is lost; the case engine
-then processes the inbox in order. Times are stored as fixed-width UTC strings so that they sort.
+and committed before its delivery is acknowledged to the channel (`durable`), so nothing acknowledged is
+lost; the case engine then processes the inbox in order, each step (one message, one planned action) in
+one transaction, so that a CMS killed in the middle of a step does it again from the start. What a step
+sends is kept in the outbox beside the store (simulators/reference_cms/outbox.py) before it leaves, so
+that the step done again sends nothing twice. Times are stored as fixed-width UTC strings so that they sort.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -28,6 +32,7 @@ from simulators.model.sut_interface import (
     Communication,
     FixtureRecord,
 )
+from simulators.reference_cms.outbox import Outbox
 
 __all__ = ["CaseState", "InboxItem", "ItemWork", "PlannedAction", "Store", "stamp", "unstamp"]
 
@@ -178,6 +183,20 @@ class Store:
         # current time are done (one VACUUM for a batch of retention reviews, not one per case), and the
         # CMS is not idle until it has.
         self.scrub_pending = False
+        # Resolved by the next commit: what a receipt waits for before its delivery is acknowledged.
+        self._committed: asyncio.Future[None] | None = None
+        self.outbox = Outbox(path.with_name(f"{path.name}-outbox"), self.instance_id)
+        for step in self.outbox.steps():
+            if self._step_done(step):
+                self.outbox.forget(step)  # done before the kill: only its outbox rows were left
+
+    def _step_done(self, step: str) -> bool:
+        kind, _, number = step.partition(":")
+        if kind == "inbox":
+            row = self._db.execute("SELECT processed FROM inbox WHERE id = ?", (number,)).fetchone()
+            return row is None or bool(row["processed"])
+        row = self._db.execute("SELECT status FROM actions WHERE id = ?", (number,)).fetchone()
+        return row is None or row["status"] != "PENDING"
 
     def _add_origin_column(self) -> None:
         """A store written before `cases.origin_message_id` existed gets the column, filled from the case data."""
@@ -208,6 +227,7 @@ class Store:
         if self.scrub_pending:
             self.scrub_free_pages()  # an erasure is never left half done by a stop
         self._db.close()
+        self.outbox.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -231,15 +251,19 @@ class Store:
         self._db.execute("COMMIT")
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
-        """One commit for the writes of one step of the worker, instead of one per statement.
+    def batch(self, step: str | None = None) -> Iterator[None]:
+        """One transaction for the writes of one step of the worker (`step`: `inbox:ROW` or `action:ID`).
 
-        A grouping, not an atomic unit: a step that stops half-way keeps what it wrote, as when every
-        statement committed on its own. While the step waits for the network (`unbatched`) nothing is
-        held open, and a receipt commits at once whatever the batch holds (`add_inbox`), so nothing the
-        CMS acknowledges or sends waits for the end of a step to be in the database.
+        Atomic against a kill: a CMS killed in the middle of a step (while it waits for the channel to take
+        a message) finds the store as it was before the step, and does the step again; what the step sent
+        meanwhile is in the outbox, so that it is not sent twice (simulators/reference_cms/outbox.py).
+        The transaction stays open while the step waits for the network: a delivery received meanwhile is
+        written into it and acknowledged once it commits (`durable`). A step that fails with an error keeps
+        what it wrote (committed like the rest), as when every statement committed on its own.
         """
         self._batch_depth += 1
+        if step is not None:
+            self.outbox.begin(step)
         try:
             if self._batch_depth == 1 and not self._db.in_transaction:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -248,10 +272,12 @@ class Store:
             self._batch_depth -= 1
             if self._batch_depth == 0:
                 self._commit()
+            if step is not None:
+                self.outbox.end(step)
 
     @contextmanager
     def unbatched(self) -> Iterator[None]:
-        """Commit what the batch holds before the caller waits (for the network); batch again after."""
+        """Commit what the batch holds, for what must run outside any transaction (VACUUM); batch again after."""
         self._commit()
         try:
             yield
@@ -262,6 +288,20 @@ class Store:
     def _commit(self) -> None:
         if self._db.in_transaction:
             self._db.execute("COMMIT")
+        committed, self._committed = self._committed, None
+        if committed is not None and not committed.done():
+            committed.set_result(None)
+
+    async def durable(self) -> None:
+        """Return once everything written so far is committed: at once, or when the step under way commits.
+
+        A receipt waits for this before its delivery is acknowledged to the channel; a kill before the
+        commit loses the receipt with the step, and the channel, never told, delivers it again."""
+        if not self._db.in_transaction:
+            return
+        if self._committed is None:
+            self._committed = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._committed)
 
     # -- key/value --------------------------------------------------------------------------
 
@@ -288,12 +328,8 @@ class Store:
             "INSERT OR IGNORE INTO inbox(delivery_id, channel, party, received_at, envelope) VALUES(?,?,?,?,?)",
             (delivery_id, channel, party, stamp(received_at), json.dumps(envelope)),
         )
-        kept = cursor.rowcount == 1
-        if self._db.in_transaction:
-            # Its acknowledgement follows: in the database first, with whatever a batch held meanwhile.
-            with self.unbatched():
-                pass
-        return kept
+        # Not committed here when a step's transaction is open: the caller awaits `durable` before it acknowledges.
+        return cursor.rowcount == 1
 
     def has_delivery(self, delivery_id: str) -> bool:
         return self._db.execute("SELECT 1 FROM inbox WHERE delivery_id = ?", (delivery_id,)).fetchone() is not None
@@ -461,6 +497,7 @@ class Store:
         with self.unbatched():  # VACUUM runs outside any transaction
             self._db.execute("VACUUM")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.outbox.scrub()  # the bodies the steps sent, kept there until each step was done
         self.scrub_pending = False
 
     def request_scrub(self) -> None:

@@ -6,6 +6,7 @@ committed.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,23 +77,26 @@ def test_fixtures_are_read_again_after_a_replacement(tmp_path: Path) -> None:
     assert [r.subject for r in store.fixtures()] == ["Mari Tamm"]
 
 
-def test_a_batch_commits_once_and_a_receipt_inside_it_at_once(tmp_path: Path) -> None:
+async def test_a_step_commits_once_and_a_receipt_inside_it_is_acknowledged_with_it(tmp_path: Path) -> None:
     path = tmp_path / "cms-AT.sqlite3"
     store = Store(path)
-    with store.batch():
+    await store.durable()  # no step under way: what is written is committed already
+    with store.batch(step="action:1"):
         store.plan("AT-2026-000001", "ANSWER", _AT)
         assert store.next_number("cases") == 1  # a transaction inside a batch is a savepoint of it
         assert _committed(path, "SELECT COUNT(*) FROM actions") == [(0,)]
-        # A receipt is acknowledged right after it is kept: it is committed at once, with what the batch held.
+        # A receipt while the step waits for the network: kept in the step's transaction, acknowledged once that
+        # commits (a kill before then loses both, and the channel, never told, delivers it again).
         assert store.add_inbox("DLV-000000000001", "SIENA", "SPOC-AT", _AT, {"message_id": "MSG-1"})
-        assert _committed(path, "SELECT delivery_id FROM inbox") == [("DLV-000000000001",)]
-        assert _committed(path, "SELECT COUNT(*) FROM actions") == [(1,)]
+        acknowledged = asyncio.ensure_future(store.durable())
+        await asyncio.sleep(0)
+        assert not acknowledged.done()
+        assert _committed(path, "SELECT delivery_id FROM inbox") == []
         store.plan("AT-2026-000001", "FOLLOW_UP", _AT)
-        with store.unbatched():  # waiting for the network: nothing held open
-            assert _committed(path, "SELECT COUNT(*) FROM actions") == [(2,)]
-        store.plan("AT-2026-000001", "ESCALATE", _AT)
-        assert _committed(path, "SELECT COUNT(*) FROM actions") == [(2,)]
-    assert _committed(path, "SELECT COUNT(*) FROM actions") == [(3,)]
+        assert _committed(path, "SELECT COUNT(*) FROM actions") == [(0,)]
+    await asyncio.wait_for(acknowledged, 1)
+    assert _committed(path, "SELECT delivery_id FROM inbox") == [("DLV-000000000001",)]
+    assert _committed(path, "SELECT COUNT(*) FROM actions") == [(2,)]
     assert store.get("cases") == "1"
 
 
