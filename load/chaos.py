@@ -3,9 +3,16 @@
 | share of the run | what happens |
 |---|---|
 | from the start | every delivery to the SUT's SPOC arrives twice (fault `duplicate`, same delivery id) |
-| 20% to 35% | SIENA outage for the SUT's SPOC (fault `outage`, 503): its sends and reads fail |
-| 50% | `kill -9` of the channel server, restarted on the same port and journal |
+| 15% to 30% | SIENA outage for the SUT's SPOC (fault `outage`, 503): its sends and reads fail |
+| 40% | `kill -9` of the reference CMS in the middle of a send, restarted on the same port and store |
+| 55% | `kill -9` of the channel server, restarted on the same port and journal |
 | 70% | the reference CMS stopped and started again on the same port and store |
+
+The CMS is killed mid-send on purpose, not at a random moment (which would mostly fall between two
+steps): the channel holds the answers to the CMS's sends (fault `lost_ack`, mode `timeout`: the message is
+journaled and delivered, the answer waits), and once the journal holds a message the CMS sent under the
+hold, the hold is lifted and the process killed while it still waits for that answer. Its restart must
+neither send that message a second time nor leave unanswered the request it was answering.
 
 A restarted CMS's new interpreter has its imports done while the old process still serves (as a
 supervisor keeping a warm spare would): what the others see away is the stop and the start of its
@@ -13,11 +20,12 @@ servers, not seconds of an interpreter's start-up on a busy machine.
 
 With `--sut eu` every state's CMS is a SUT: every delivery to every party arrives twice, from 15% to
 25% the outage takes SIENA from every third state's SPOC (the others keep exchanging with them: their
-sends are accepted and wait, pushes to them are held back), at 35% the channel server is killed, and
-from 50% the processes hosting the CMSs are restarted one after the other (each on its installations'
-own ports and stores), so half the EU is away for a while the other half keeps sending to it. Earlier
-than for one CMS: a process of fifteen installations takes seconds to stop and start again, and its
-restart must fall in the load.
+sends are accepted and wait, pushes to them are held back), at 30% the first process hosting CMSs is
+killed in the middle of a send of one of its states, at 40% the channel server is killed, and from 50%
+the processes hosting the CMSs are restarted one after the other (each on its installations' own ports and
+stores), so half the EU is away for a while the other half keeps sending to it. Earlier than for one CMS:
+a process of fifteen installations takes seconds to stop and start again, and its restart must fall in
+the load.
 
 The faults run one after the other on a thread of their own (the runner and locust go on meanwhile);
 each is logged at the moment it began.
@@ -37,7 +45,7 @@ from typing import Any
 from conformance.campaign.processes import ProcessError
 from load.http import JsonClient, LoadHttpError
 from load.network import CMS_MODULES, ChannelServer, Restartable
-from simulators.model.parties import PartyKind, party_id
+from simulators.model.parties import PartyKind, all_parties, party_id
 
 __all__ = ["Chaos"]
 
@@ -63,10 +71,10 @@ class Chaos:
                                  "params": {"copies": 2}}
         # (name, share of the run, action): the module's table; the whole EU's restarts take longer (two
         # processes of fifteen installations each), so its faults come earlier and the restarts fall in the load.
-        shares = (0.0, 0.15, 0.25, 0.35, 0.50) if self.whole_eu else (0.0, 0.20, 0.35, 0.50, 0.70)
+        shares = (0.0, 0.15, 0.25, 0.30, 0.40, 0.50) if self.whole_eu else (0.0, 0.15, 0.30, 0.40, 0.55, 0.70)
         actions: list[tuple[str, Callable[[float], None]]] = [
             ("duplicate", self._duplicate), ("outage", self._outage), ("outage-end", self._outage_end),
-            ("kill-channels", self._kill_channels), ("restart-cms", self._restart_cms)]
+            ("kill-cms", self.kill_cms), ("kill-channels", self._kill_channels), ("restart-cms", self._restart_cms)]
         self._timetable = [(name, share, action) for (name, action), share in zip(actions, shares, strict=True)]
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chaos")
         self._pending: list[Future[None]] = []
@@ -135,6 +143,47 @@ class Chaos:
         self.server.restart()
         self._put_faults()  # as they were: a restarted server is not asked to remember them
         self._note(elapsed, "kill -9 of the channel server", f"restarted in {time.monotonic() - began:.1f} s")
+
+    def kill_cms(self, elapsed: float = 0.0) -> None:
+        """`kill -9` of the (first) process hosting CMSs while it waits for the answer to a send, then its restart."""
+        if not self.cms:
+            self._note(elapsed, "kill -9 of the CMS skipped", "a vendor SUT is killed by the vendor")
+            return
+        process, sut_urls = next(iter(self.cms.items()))
+        held: list[str] = []
+        began = time.monotonic()
+        process.restart_warm(CMS_MODULES, hard=True, before_stop=lambda: held.extend(self._hold_a_send(process)))
+        for url in sut_urls:
+            JsonClient(url).call("PUT", "/sut/v1/clock", body={"follow_network_clock": True})
+        what = "the reference CMS" if len(sut_urls) == 1 else f"the host of {len(sut_urls)} states' CMSs"
+        during = (f"while the channel held the answer to its {held[0]}" if held
+                  else "(no send of it was under way: killed between two steps)")
+        self._note(elapsed, f"kill -9 of {what}", f"{during}; restarted in {time.monotonic() - began:.1f} s")
+
+    def _hold_a_send(self, process: Restartable, patience: float = 8.0) -> list[str]:
+        """Hold the answers to the sends of `process`'s parties until one of its messages is journaled; that
+        message's description, or none if it sent nothing within `patience` seconds. The hold is lifted before
+        this returns: the send under way still waits (the channel decided when it took it), later ones do not."""
+        states = set(process.states)
+        parties = sorted(pid for pid, found in all_parties().items() if found.state in states)
+        own = set(parties)
+        hold = [{"type": "lost_ack", "channel": None, "party": party,
+                 "params": {"mode": "timeout", "timeout_seconds": 10}} for party in parties]
+        self.control.call("PUT", "/control/faults", body={"faults": [*self._faults, *hold]})
+        try:
+            since = str(self.control.get("/clock")["now"])  # what is journaled from now on was sent under the hold
+            give_up = time.monotonic() + patience
+            while time.monotonic() < give_up:
+                journaled = self.control.get("/control/traffic", since=since, limit="100000")["messages"]
+                mine = [m for m in journaled if str(m.get("sender")) in own]
+                if mine:
+                    message = mine[0]
+                    kind = (message.get("directive") or {}).get("kind") or message.get("kind")
+                    return [f"{kind} {message['message_id']} from {message['sender']}"]
+                time.sleep(0.1)
+            return []
+        finally:
+            self._put_faults()
 
     def _restart_cms(self, elapsed: float) -> None:
         if not self.cms:

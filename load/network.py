@@ -13,7 +13,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from conformance.campaign.processes import ProcessError, _command, _Managed
@@ -54,6 +54,7 @@ def free_port_block(count: int, attempts: int = 200) -> int:
 
 class Restartable(_Managed):
     restarts = 0  # how often restart_warm replaced the process
+    states: list[str]  # a CMS process's states (none for the channel server)
     first_log: Path | None = None  # the first process's log; the successors' are named after it
 
     def kill_hard(self) -> None:
@@ -64,10 +65,15 @@ class Restartable(_Managed):
             process.wait(10)
         self.stop()
 
-    def restart_warm(self, modules: Sequence[str]) -> None:
+    def restart_warm(self, modules: Sequence[str], *, hard: bool = False,
+                     before_stop: Callable[[], None] | None = None) -> None:
         """Stop, and start again on the same ports and data, with the new interpreter's imports (`modules`) done
         while the old process still serves: what is away is the stop and the start of its servers, not an
-        interpreter's start-up (seconds on a busy machine). The new process then is this one."""
+        interpreter's start-up (seconds on a busy machine). The new process then is this one.
+
+        `hard`: the old process is not stopped but killed (`kill -9`), whatever it was doing: the new one starts
+        on the store it left, with whatever a step under way had or had not written. `before_stop` runs once the
+        new interpreter is importing, right before the old process is stopped or killed (to pick the moment)."""
         successor = copy.copy(self)
         successor.url, successor._process, successor._pump, successor._lifeline = "", None, None, None
         successor._ready, successor._found, successor._told = threading.Event(), [], True
@@ -77,7 +83,12 @@ class Restartable(_Managed):
         successor.log_path = first.with_name(f"{first.stem}.{successor.restarts}{first.suffix}")
         successor.preload(modules)
         try:
-            self.stop()
+            if before_stop is not None:
+                before_stop()
+            if hard:
+                self.kill_hard()
+            else:
+                self.stop()
             successor.restart()
         except BaseException:
             successor.stop()
@@ -103,6 +114,7 @@ class ChannelServer(Restartable):
 
     def __init__(self, data_dir: Path, *, speed: float, port: int) -> None:
         self.data_dir = data_dir
+        self.states = []
         self.credentials = data_dir / "credentials.json"
         super().__init__(_command("serve", "--port", str(port), "--data", str(data_dir), "--clock", "scaled",
                                   "--speed", f"{speed:g}"), data_dir.parent / "serve.log")
@@ -119,6 +131,7 @@ class ReferenceCmsProcess(Restartable):
 
     def __init__(self, data_dir: Path, *, state: str, channels_url: str, credentials: Path, port: int,
                  defects: Sequence[str] = ()) -> None:
+        self.states = [state]
         args = ["cms", "--state", state, "--channels", channels_url, "--credentials", str(credentials),
                 "--port", str(port), "--data", str(data_dir), "--follow-network-clock"]
         for defect in defects:

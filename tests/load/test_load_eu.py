@@ -96,14 +96,16 @@ def test_one_states_late_cms_fails_the_verdict_and_is_named(tmp_path: Path) -> N
 
 
 def test_faults_under_whole_eu_load_lose_and_duplicate_nothing(tmp_path: Path) -> None:
-    """Duplicate deliveries, a SIENA outage for ten states, kill -9 of the channel server and a restart of both
-    processes hosting the CMSs, while ten operators send."""
+    """Duplicate deliveries, a SIENA outage for ten states, kill -9 of a process hosting CMSs in the middle of a
+    send, kill -9 of the channel server and a restart of both processes hosting the CMSs, while ten operators
+    send."""
     code, results, output = run_eu(tmp_path, "--users", "10", "--duration", "20s", "--chaos",
                                    "--mix", "urgent-direct=2,designated-authority=1,must-refuse=1")
     assert code == 0, output
     events = [entry["event"] for entry in results["chaos"]]
-    assert events == ["duplicate deliveries", "outage", "outage over", "kill -9 of the channel server",
-                      "restart of the host of 15 states' CMSs", "restart of the host of 15 states' CMSs"], output
+    assert events == ["duplicate deliveries", "outage", "outage over", "kill -9 of the host of 15 states' CMSs",
+                      "kill -9 of the channel server", "restart of the host of 15 states' CMSs",
+                      "restart of the host of 15 states' CMSs"], output
     assert (results["lost"], results["duplicated"], results["late"], results["open"]) == (0, 0, 0, 0)
     assert results["journal_chain"]["ok"] is True
     # Every request the operators started was sent, acknowledged and answered: also those their CMS could only

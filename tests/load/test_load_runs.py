@@ -88,8 +88,8 @@ def test_a_chaos_run_loses_nothing(tmp_path: Path) -> None:
                                      "--mix", "urgent-direct=2,non-urgent=1,sirene-hit=1")
     assert code == 0, output
     assert [event["event"] for event in results["chaos"]] == [
-        "duplicate deliveries", "outage", "outage over", "kill -9 of the channel server",
-        "restart of the reference CMS"]
+        "duplicate deliveries", "outage", "outage over", "kill -9 of the reference CMS",
+        "kill -9 of the channel server", "restart of the reference CMS"]
     assert (results["lost"], results["duplicated"], results["late"]) == (0, 0, 0)
     assert results["requests"] > 0
     assert results["journal_chain"]["ok"]
