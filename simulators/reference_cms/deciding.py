@@ -69,6 +69,14 @@ class Deciding:
             return {f"SPOC-{their_state}": CopyReason.ART_5_3}
         return {}
 
+    def hand_over_slot_taken(self, request: InformationRequest) -> bool:
+        """For the defect 'second-hand-over-dropped': `request` needs information held by another authority while
+        an earlier such request still waits for it."""
+        ctx = self.ctx
+        if request_availability(plan_items(request, ctx.store.fixtures(), ctx.defects)) is not Availability.INDIRECT:
+            return False
+        return ctx.store.open_requests_waiting_for_others() > 0
+
     def cross_check(self, case: CaseState, subjects: list[str]) -> None:
         """Art 16(1)(d): match the request against earlier exchanges and the information held."""
         ctx = self.ctx

@@ -432,6 +432,12 @@ PARTIAL_REPLIES_NOT_COUNTED_AS_REPLIED = Defect(
     "The Art 18(2)(b) count of requests replied to takes the cases concluded as REPLIED only: a request answered "
     "in part and refused in part is counted as refused, not as replied to.")
 
+SECOND_HAND_OVER_DROPPED = Defect(
+    "second-hand-over-dropped", ("R-81", "R-11"),
+    "The CMS keeps the request waiting for another authority's information (indirectly available, Art 2(7)) "
+    "in one slot: a second such request, received while the first still waits, is acknowledged to the channel "
+    "and dropped, with no case and no answer. A few requests of a campaign, most of them under load.")
+
 
 _ALL: tuple[Defect, ...] = (
     LATE_URGENT_REPLY,
@@ -533,6 +539,7 @@ _ALL: tuple[Defect, ...] = (
     DOMESTIC_DISCLOSURES_LOGGED_AS_COLLECTIONS,
     ANSWERS_FILED_BY_THREAD_ONLY,
     EUROPOL_COPY_RESTRICTION_DEFAULTED,
+    SECOND_HAND_OVER_DROPPED,
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

@@ -15,6 +15,8 @@ the case it belongs to, found by `in_reply_to` or by the requester's reference.
 
 from __future__ import annotations
 
+import logging
+
 from simulators.model.channels import ChannelName
 from simulators.model.directive import (
     DirectiveMessage,
@@ -35,6 +37,7 @@ from simulators.reference_cms.defects import (
     ENGLISH_NOT_ACCEPTED,
     LANGUAGE_READ_FROM_MESSAGE_NOT_REQUEST,
     REFUSES_INSTEAD_OF_CLARIFYING,
+    SECOND_HAND_OVER_DROPPED,
     SEPARATE_COPIES_FILED_APART,
     SIRENE_REQUESTS_FILED_AS_SIRENE_BUSINESS,
 )
@@ -52,6 +55,8 @@ from simulators.reference_cms.sending import Sender
 from simulators.reference_cms.store import InboxItem
 
 __all__ = ["Receiving"]
+
+_log = logging.getLogger("reference_cms.incoming")
 
 
 class Receiving:
@@ -102,6 +107,10 @@ class Receiving:
         if item.channel == ChannelName.SIRENE and ctx.defects.active(SIRENE_REQUESTS_FILED_AS_SIRENE_BUSINESS):
             # The SIRENE connector files every form as SIS business (hits, flags): no request case is opened.
             await self.on_other(item, directive)
+            return
+        if ctx.defects.active(SECOND_HAND_OVER_DROPPED) and self.deciding.hand_over_slot_taken(request):
+            # The defect: the one hand-over slot is taken, and the request, acknowledged already, goes nowhere.
+            _log.warning("request %s dropped: the hand-over slot is taken", item.envelope.get("message_id"))
             return
         envelope = item.envelope
         sender = str(envelope.get("sender", ""))

@@ -370,6 +370,14 @@ class Store:
         rows = self._db.execute("SELECT data FROM cases ORDER BY seq").fetchall()
         return [CaseState.model_validate_json(r["data"]) for r in rows]
 
+    def open_requests_waiting_for_others(self) -> int:
+        """Incoming requests not yet concluded whose information is only indirectly available (Art 2(7))."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM cases WHERE direction = 'INCOMING' AND kind = 'REQUEST' "
+            "AND json_extract(data, '$.status') != 'CONCLUDED' AND json_extract(data, '$.availability') = 'INDIRECT'"
+        ).fetchone()
+        return int(row[0])
+
     def cases_with_reference(self, reference: str) -> list[CaseState]:
         rows = self._db.execute("SELECT data FROM cases WHERE reference = ? ORDER BY seq", (reference,)).fetchall()
         return [CaseState.model_validate_json(r["data"]) for r in rows]

@@ -11,6 +11,7 @@ import csv
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -80,19 +81,25 @@ def test_a_late_urgent_reply_everywhere_fails_the_verdict_state_by_state(tmp_pat
     assert sum(f["late"] for f in results["states"].values()) == results["late"]
 
 
-def test_one_states_late_cms_fails_the_verdict_and_is_named(tmp_path: Path) -> None:
-    # Luxembourg is asked three urgent requests in the operators' first turns (their choices follow the seed).
-    code, results, output = run_eu(tmp_path, "--duration", "3s", "--mix", "urgent-direct=1",
-                                   "--defect", "late-urgent-reply@LU")
+def test_one_states_late_cms_and_another_states_lossy_cms_fail_the_verdict_and_are_named(tmp_path: Path) -> None:
+    # Luxembourg is asked three urgent requests for directly available information and Germany four for indirectly
+    # available information in the operators' first turns (their choices follow the seed). Germany's CMS keeps the
+    # first of its four waiting for the other authority and drops the other three.
+    code, results, output = run_eu(tmp_path, "--duration", "3s", "--mix", "urgent-direct=1,urgent-indirect=1",
+                                   "--defect", "late-urgent-reply@LU", "--defect", "second-hand-over-dropped@DE")
     assert code == 1, output
     assert results["verdict"] == "FAIL"
-    assert results["defects"] == ["late-urgent-reply@LU"]
+    assert results["defects"] == ["late-urgent-reply@LU", "second-hand-over-dropped@DE"]
+    asked = Counter((record["to_state"], record["class"]) for path in (tmp_path / "report" / "users").glob("sent-*")
+                    for record in map(json.loads, path.read_text().splitlines()))
     late = {state: figures["late"] for state, figures in results["states"].items() if figures["late"]}
-    assert set(late) == {"LU"}
-    assert results["late"] == late["LU"] == results["states"]["LU"]["received"]
-    assert (results["lost"], results["duplicated"]) == (0, 0)
-    assert results["reasons"] == [f"{late['LU']} late (LU {late['LU']})"]
+    lost = {state: figures["lost"] for state, figures in results["states"].items() if figures["lost"]}
+    assert late == {"LU": asked["LU", "urgent-direct"]}
+    assert lost == {"DE": asked["DE", "urgent-indirect"] - 1}
+    assert (results["late"], results["lost"], results["duplicated"]) == (late["LU"], lost["DE"], 0)
+    assert results["reasons"] == [f"{lost['DE']} lost (DE {lost['DE']})", f"{late['LU']} late (LU {late['LU']})"]
     assert {finding["state"] for finding in results["findings"]["late"]} == {"LU"}
+    assert {finding["state"] for finding in results["findings"]["lost"]} == {"DE"}
 
 
 def test_faults_under_whole_eu_load_lose_and_duplicate_nothing(tmp_path: Path) -> None:

@@ -101,3 +101,19 @@ def test_under_chaos_a_cms_that_opens_a_case_per_delivery_is_caught(tmp_path: Pa
     assert code == 1
     assert results["duplicated"] > 0
     assert "SUT cases for one message" in results["findings"]["duplicated"][0]["why"]
+
+
+def test_a_cms_that_drops_requests_under_load_fails_the_verdict_with_them_lost(tmp_path: Path) -> None:
+    """The defect keeps one request waiting for another authority's information and drops (after acknowledging
+    it) every other such request received meanwhile: under load, most of them."""
+    code, results, output = run_load(tmp_path, "--users", "3", "--duration", "4s", "--mix", "urgent-indirect=1",
+                                     "--defect", "second-hand-over-dropped")
+    assert code == 1, output
+    assert results["verdict"] == "FAIL"
+    assert results["defects"] == ["second-hand-over-dropped"]
+    assert results["lost"] > 0
+    assert f"{results['lost']} lost" in results["reasons"]
+    assert results["requests"] == results["sent_by_users"] == results["acknowledged"]
+    # Delivered and acknowledged, never a case, due and unanswered: lost, not late.
+    assert all("no final answer and no SUT case" in f["why"] for f in results["findings"]["lost"])
+    assert results["duplicated"] == results["late"] == 0

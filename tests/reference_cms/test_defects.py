@@ -799,6 +799,20 @@ def answers_within(cms: Cms, network: Network, reference: str, horizon: timedelt
     return answers(network, reference)
 
 
+def second_hand_over_dropped(cms: Cms, network: Network) -> tuple[int, int]:
+    """Two requests for information another authority holds, the second received while the first waits for it:
+    how many opened a case, and how many were answered."""
+    held(cms, availability="INDIRECT")
+    sent: list[tuple[str, Json]] = []
+    for _ in range(2):
+        reference = network.reference()
+        sent.append((reference, network.send("SPOC-DE", request_body(reference, to=spoc(cms), subject="Greta Holm"))))
+    cms.settle()
+    cases = sum(1 for _, envelope in sent if cms.get("/cases", message_id=envelope["message_id"])["cases"])
+    answered = sum(1 for reference, _ in sent if answers_within(cms, network, reference, timedelta(days=2)))
+    return cases, answered
+
+
 def only_open_cases_conclude(cms: Cms, network: Network) -> tuple[str, bool]:
     """The status of a case once the court's grant let its only item be provided, and whether it has concluded_at."""
     held(cms, judicial_authorisation="GRANTED", judicial_decision_after_hours=10)
@@ -1390,6 +1404,8 @@ EXPECTED: dict[str, Expectation] = {
                                                     lambda named: named == ["SPOC-DE"], "SE"),
     "partial-replies-not-counted-as-replied": Expectation(partial_replies_not_counted_as_replied,
                                                           lambda d: d == (1, 1), lambda d: d == (0, 1), "CY"),
+    "second-hand-over-dropped": Expectation(second_hand_over_dropped, lambda d: d == (2, 2), lambda d: d == (1, 1),
+                                            "IE"),
 }
 
 
