@@ -148,7 +148,8 @@ def load(sut: str, state: str, channels_url: str | None, credentials: Path | Non
     except (RuntimeError, ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps({k: results[k] for k in (
-        "verdict", "reasons", "offered_exchanges_per_second", "achieved_exchanges_per_second", "lost", "duplicated",
+        "verdict", "reasons", "asked_exchanges_per_second", "offered_exchanges_per_second",
+        "achieved_exchanges_per_second", "lost", "duplicated",
         "late", "open", "errors")}, indent=2))
     click.echo(f"report: {report_dir / 'load-report.html'}, {report_dir / 'load-results.json'}, "
                f"{report_dir / 'locust.html'}")

@@ -63,6 +63,7 @@ class StateOperatorUser(PacedUser):
         self.choices = [CLASSES[n] for n in EU_CLASSES if settings.mix.get(n, 0) > 0]
         self.weights = [settings.mix[c.name] for c in self.choices]
         self.outstanding: list[Outstanding] = []
+        super().on_start()
 
     @task
     def turn(self) -> None:

@@ -51,7 +51,8 @@ def write_report(path: Path, results: Mapping[str, Any]) -> None:
         + f"<td>{d.get('margin_hours_min') if d.get('margin_hours_min') is not None else '-'}</td></tr>"
         for name, d in sorted(results["deadlines"].items()))
     figures = "".join(f"<li>{html.escape(k.replace('_', ' '))}: {html.escape(str(results.get(k)))}</li>" for k in (
-        "verdict", "offered_exchanges_per_second", "achieved_exchanges_per_second", "lost", "duplicated", "late",
+        "verdict", "asked_exchanges_per_second", "offered_exchanges_per_second", "achieved_exchanges_per_second",
+        "lost", "duplicated", "late",
         "open", "errors", "speed", "users", "workers", "profile"))
     reasons = "".join(f"<li>{html.escape(str(r))}</li>" for r in results["reasons"])
     path.write_text(f"""<!doctype html><html lang="en"><head><meta charset="utf-8">

@@ -1,8 +1,13 @@
 """load-results.json: the figures of one load run and its verdict.
 
-- offered exchanges/s: sends the users attempted (accepted + failed), per wall second with users running
-  (`load_wall_seconds`, from locust's history);
-- achieved exchanges/s: sends the channel accepted and the SUT acknowledged, per the same second;
+- asked exchanges/s: what the options ask for: users / pacing, with a profile the mean over the run of the
+  users it shapes / pacing (load/shapes.py);
+- offered exchanges/s: sends the users attempted (accepted + failed) per second of their sending window
+  (`send_window_seconds`): from the first send to the last plus one pacing interval, the turn the last send
+  began. N users sending every P seconds for D seconds make N x (D/P + 1) sends (a send opens each turn, the
+  first at once), so dividing by D, or by locust's whole seconds with users (`load_wall_seconds`), offered
+  more than was asked (a run asked 80/s "offered" 96/s); per turn it is N / P;
+- achieved exchanges/s: sends the channel accepted and the SUT acknowledged, per second of the same window;
 - latency: acknowledgement (channel delivery to the SUT's ack) and final answer (SUT's receipt to the
   answer's acceptance), p50/p95/p99, in network seconds from the journal; wall seconds for acks as
   network / speed (the scaled clock's ratio while it is not moved), for answers as the users saw them;
@@ -24,11 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from load.reconcile import Reconciliation
+from load.shapes import base_users, profile_factor
 
 if TYPE_CHECKING:
     from load.options import LoadOptions
 
-__all__ = ["build_results", "locust_rows", "plot_series"]
+__all__ = ["asked_per_second", "build_results", "locust_rows", "plot_series", "send_window"]
 
 _MAX_THROUGHPUT_POINTS = 300
 _MAX_MARGIN_POINTS = 2000
@@ -56,6 +62,25 @@ def users_seconds(csv_prefix: Path, fallback: float) -> float:
     return float(max(stamps) - min(stamps) + 1) if stamps else fallback
 
 
+def asked_per_second(options: LoadOptions, samples: int = 1000) -> float:
+    """The exchange rate the options ask for: users / pacing, the users over the run as the profile shapes them."""
+    base = options.users or base_users(speed=options.speed, peak_factor=options.peak_factor, pacing=options.pacing)
+    if not options.profile or options.duration <= 0:
+        return base / options.pacing
+    moments = (options.duration * index / samples for index in range(samples))
+    users = [max(1, round(base * profile_factor(options.profile, run_seconds=moment, duration=options.duration,
+                                                speed=options.speed))) for moment in moments]
+    return sum(users) / len(users) / options.pacing
+
+
+def send_window(sent: Sequence[Mapping[str, Any]], pacing: float, fallback: float) -> float:
+    """Wall seconds the users' sends cover: first send to last, plus the pacing interval the last one began."""
+    stamps = [float(record["wall_sent"]) for record in sent if record.get("wall_sent") is not None]
+    if not stamps:
+        return fallback
+    return max(stamps) - min(stamps) + pacing
+
+
 def _deadline_events(rows: Sequence[Mapping[str, str]]) -> dict[str, dict[str, int]]:
     return {row["Name"]: {"events": int(row["Request Count"]), "failures": int(row["Failure Count"])}
             for row in rows if row.get("Type") == "DEADLINE"}
@@ -71,6 +96,7 @@ def build_results(
     # Accepted sends as the users recorded them (locust's CSV may be written before the last one ends),
     # plus the attempts that failed.
     offered = len(sent) + sum(int(r["Failure Count"]) for r in sends)
+    window = send_window(sent, options.pacing, load_seconds)
     errors = sum(int(r["Failure Count"]) for r in rows if r.get("Type") not in ("DEADLINE", "") and
                  r.get("Name") != "Aggregated")
     summary = reconciliation.summary(options.speed)
@@ -89,8 +115,10 @@ def build_results(
         "run_wall_seconds": round(run_seconds, 2), "speed": options.speed, "seed": options.seed,
         "pacing_seconds": options.pacing, "peak_factor": options.peak_factor,
         "load_wall_seconds": load_seconds,
-        "offered_exchanges_per_second": round(offered / load_seconds, 3) if load_seconds else 0.0,
-        "achieved_exchanges_per_second": round(summary["acknowledged"] / load_seconds, 3) if load_seconds else 0.0,
+        "send_window_seconds": round(window, 3),
+        "asked_exchanges_per_second": round(asked_per_second(options), 3),
+        "offered_exchanges_per_second": round(offered / window, 3) if window else 0.0,
+        "achieved_exchanges_per_second": round(summary["acknowledged"] / window, 3) if window else 0.0,
         "sent_by_users": len(sent),
         **summary,
         "errors": errors,

@@ -167,10 +167,17 @@ def network_time(text: str) -> datetime:
 
 class PacedUser(FastHttpUser):
     """A locust user that starts one turn every `pacing` wall seconds, however long the turn took: the offered
-    rate is then set by the number of users and the pacing, not by how fast the SUT answers."""
+    rate is then set by the number of users and the pacing, not by how fast the SUT answers.
+
+    A subclass's `on_start` ends with `super().on_start()`: the first turn begins there. (Without it the first
+    wait found no turn begun and was none: every user took its first two turns at once, and a run offered
+    more than the users and the pacing ask for.)"""
 
     abstract = True
     _cycle_began = 0.0
+
+    def on_start(self) -> None:
+        self._cycle_began = time.monotonic()
 
     def wait_time(self) -> float:
         now = time.monotonic()
@@ -199,6 +206,7 @@ class _ForeignParty(PacedUser):
         self.choices = [CLASSES[n] for n in self.request_classes if settings.mix.get(n, 0) > 0]
         self.weights = [settings.mix[c.name] for c in self.choices]
         self.chooser = random.Random(self.traffic.data.seed)
+        super().on_start()
 
     def worker_share(self) -> tuple[int, int]:
         """(this process's worker index, the number of workers); (0, 1) in a single process. Locust's master

@@ -82,24 +82,24 @@ def test_a_late_urgent_reply_everywhere_fails_the_verdict_state_by_state(tmp_pat
 
 
 def test_one_states_late_cms_and_another_states_lossy_cms_fail_the_verdict_and_are_named(tmp_path: Path) -> None:
-    # Luxembourg is asked three urgent requests for directly available information and Germany four for indirectly
-    # available information in the operators' first turns (their choices follow the seed). Germany's CMS keeps the
-    # first of its four waiting for the other authority and drops the other three.
+    # In the operators' first two turns (their choices follow the seed) Hungary is asked two urgent requests for
+    # directly available information and the Netherlands three for indirectly available information. The Dutch
+    # CMS keeps the first of those waiting for the other authority and drops the others.
     code, results, output = run_eu(tmp_path, "--duration", "3s", "--mix", "urgent-direct=1,urgent-indirect=1",
-                                   "--defect", "late-urgent-reply@LU", "--defect", "second-hand-over-dropped@DE")
+                                   "--defect", "late-urgent-reply@HU", "--defect", "second-hand-over-dropped@NL")
     assert code == 1, output
     assert results["verdict"] == "FAIL"
-    assert results["defects"] == ["late-urgent-reply@LU", "second-hand-over-dropped@DE"]
+    assert results["defects"] == ["late-urgent-reply@HU", "second-hand-over-dropped@NL"]
     asked = Counter((record["to_state"], record["class"]) for path in (tmp_path / "report" / "users").glob("sent-*")
                     for record in map(json.loads, path.read_text().splitlines()))
     late = {state: figures["late"] for state, figures in results["states"].items() if figures["late"]}
     lost = {state: figures["lost"] for state, figures in results["states"].items() if figures["lost"]}
-    assert late == {"LU": asked["LU", "urgent-direct"]}
-    assert lost == {"DE": asked["DE", "urgent-indirect"] - 1}
-    assert (results["late"], results["lost"], results["duplicated"]) == (late["LU"], lost["DE"], 0)
-    assert results["reasons"] == [f"{lost['DE']} lost (DE {lost['DE']})", f"{late['LU']} late (LU {late['LU']})"]
-    assert {finding["state"] for finding in results["findings"]["late"]} == {"LU"}
-    assert {finding["state"] for finding in results["findings"]["lost"]} == {"DE"}
+    assert late == {"HU": asked["HU", "urgent-direct"]}
+    assert lost == {"NL": asked["NL", "urgent-indirect"] - 1}
+    assert (results["late"], results["lost"], results["duplicated"]) == (late["HU"], lost["NL"], 0)
+    assert results["reasons"] == [f"{lost['NL']} lost (NL {lost['NL']})", f"{late['HU']} late (HU {late['HU']})"]
+    assert {finding["state"] for finding in results["findings"]["late"]} == {"HU"}
+    assert {finding["state"] for finding in results["findings"]["lost"]} == {"NL"}
 
 
 def test_faults_under_whole_eu_load_lose_and_duplicate_nothing(tmp_path: Path) -> None:
