@@ -131,6 +131,10 @@ REVEALING: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "partial-replies-not-counted-as-replied": ("incoming.partial-refusal",),
     "domestic-disclosures-logged-as-collections": ("incoming.non-urgent-holiday",),
     "answers-filed-by-thread-only": ("outgoing.reply-outside-thread",),
+    # The long judicial wait holds the one hand-over slot (its information is indirectly available) when the
+    # generated urgent indirect request arrives, which the defect then drops.
+    "second-hand-over-dropped": ("incoming.judicial-pending-long", "generated.incoming[26]",
+                                 "incoming.urgent-indirect-holiday"),
 })
 
 
