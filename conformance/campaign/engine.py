@@ -91,6 +91,9 @@ class Engine:
     def mark(self, moment: datetime) -> None:
         self.timeline.mark(moment)
 
+    def mark_judged(self, moment: datetime) -> None:
+        self.timeline.mark_judged(moment)
+
     def watch_deadlines(self, exchange: Exchange, party: str) -> None:
         """Keep the exchange's deadlines (which move with clarifications) among the boundaries."""
         self._watches.append(_Watch(exchange, party))
@@ -140,8 +143,12 @@ class Engine:
             await self._idle.wait()
             if self._acted:
                 self._acted = False
-                await timeline.settle(after_actions=True)
-                if self._dispatch(await timeline.fetch()):
+                if timeline.touched_since_fetch:
+                    await timeline.settle(after_actions=True)
+                    fresh = await timeline.fetch()
+                else:
+                    fresh = []  # the woken scenarios only waited again: nothing new at this instant
+                if self._dispatch(fresh):
                     continue
             if not self._waiters and (timeline.virtual or timeline.now >= self._real_time_end()):
                 return
@@ -161,9 +168,11 @@ class Engine:
 
     def _step(self) -> timedelta:
         """The longest move allowed now: coarse when only long-horizon waits remain, longer when the SUT's
-        agenda names its next action (then the maximum step is only a safety net)."""
+        agenda names its next action (then the maximum step is only a safety net). When only long-horizon waits
+        remain and the agenda names every action of the SUT's (`agenda_steps`), their ends and the agenda's next
+        action are the only moments anything happens: the clock goes straight to the first of them."""
         if all(w.coarse for w in self._waiters):
-            return timedelta(days=30)
+            return timedelta(days=366) if self.timeline.agenda_steps else timedelta(days=30)
         if self.timeline.agenda_trusted:
             return max(self.settings.max_step, self.settings.max_step_with_agenda)
         return self.settings.max_step
@@ -200,7 +209,7 @@ class Engine:
             for moment in deadline_marks(watch.exchange, received, self.settings):
                 if moment not in watch.marked:
                     watch.marked.add(moment)
-                    self.mark(moment)
+                    self.mark_judged(moment)
 
     # -- bookkeeping --------------------------------------------------------------------------
 

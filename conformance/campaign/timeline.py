@@ -95,6 +95,12 @@ class Timeline:
         self.now = settings.start_utc
         self.started_at = settings.start_utc
         self._boundaries: list[datetime] = []
+        # Deadlines and tolerances a check judges against: boundaries only while the SUT's agenda does not say
+        # where its actions lie (see `agenda_steps`).
+        self._judged: list[datetime] = []
+        # False once the SUT acted at a moment its agenda had not named: from then on its agenda alone does not
+        # keep its stamps from being moved across a deadline.
+        self._agenda_complete = True
         self._last_fetch: datetime | None = None
         self.agenda: ReportedAgenda | None = None
         self.steps = 0
@@ -107,6 +113,7 @@ class Timeline:
         # (the engine's, with nothing in between) uses it instead of reading the same messages again.
         self._settled_read: list[Observed] | None = None
         self._clock_set = False  # whether this timeline set the virtual clock (then `now` is the network's time)
+        self._calls_at_fetch = -1  # the harness's calls (network and SUT) made when the journal was last fetched
 
     # -- boundaries -------------------------------------------------------------------------
 
@@ -115,19 +122,28 @@ class Timeline:
         """The SUT offers an agenda that has kept up with the network clock."""
         return self.agenda is not None and self._agenda_trusted
 
+    @property
+    def agenda_steps(self) -> bool:
+        """The SUT's agenda says where all its actions lie: it offers the quiescence signal, its agenda has kept up
+        with the clock and it never acted at a moment the agenda had not named. Then no SUT action lies inside a
+        step, and the deadlines and tolerances need not be boundaries."""
+        return bool(self._signal) and self.agenda_trusted and self._agenda_complete
+
     def mark(self, moment: datetime) -> None:
-        """Make `moment` a step boundary (a deadline, a tolerance, a scheduled action)."""
-        if moment > self.now:
-            index = bisect.bisect_left(self._boundaries, moment)
-            if index == len(self._boundaries) or self._boundaries[index] != moment:
-                self._boundaries.insert(index, moment)
+        """Make `moment` a step boundary (a scheduled harness action, the end of a wait)."""
+        _insert(self._boundaries, moment, self.now)
+
+    def mark_judged(self, moment: datetime) -> None:
+        """A moment a check judges against (a deadline, a tolerance): a step boundary unless `agenda_steps`."""
+        _insert(self._judged, moment, self.now)
 
     def next_boundary(self, horizon: datetime) -> datetime:
         """The next moment the clock may move to, at most `horizon`."""
         candidates = [horizon]
-        index = bisect.bisect_right(self._boundaries, self.now)
-        if index < len(self._boundaries):
-            candidates.append(self._boundaries[index])
+        for boundaries in (self._boundaries,) if self.agenda_steps else (self._boundaries, self._judged):
+            index = bisect.bisect_right(boundaries, self.now)
+            if index < len(boundaries):
+                candidates.append(boundaries[index])
         agenda = self.agenda
         planned = agenda.next_action_at if agenda is not None and self._agenda_trusted else None
         if planned is not None and planned > self.now:
@@ -233,16 +249,14 @@ class Timeline:
         """How steps are settled: on the SUT's quiescence signal, or on a quiet period (the weaker fallback)."""
         return SIGNAL if self._signal and self._agenda_trusted else QUIET_PERIOD
 
-    def _unacked(self, at_now: list[Observed]) -> int:
-        # A delivery an outage the harness set holds back is not on its way: waiting for it would only cost time.
-        return sum(1 for m in at_now for p in m.recipients if p in self.ledger.sut_parties and not m.acknowledged_by(p)
-                   and not self.network.holds_back(m.channel, p))
-
     async def settle(self, *, after_actions: bool = False) -> bool:
         """Wait until the SUT has settled at the current network time; False when it only timed out."""
         if self._signal is not False and self._agenda_trusted:
+            planned = self.agenda.next_action_at if self.agenda is not None else None
             settled = await self._settle_on_signal(after_actions=after_actions)
             if settled is not None:
+                if not after_actions:
+                    self._check_announced(planned)
                 return settled
             self._signal = False
             self.ledger.notes.append(
@@ -252,40 +266,90 @@ class Timeline:
             )
         return await self._settle_on_quiet(after_actions=after_actions)
 
+    def _deliveries(self, at_now: list[Observed]) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+        """The deliveries to the SUT at this instant (message, party), and those of them not yet acknowledged.
+
+        A delivery an outage the harness set holds back is not on its way: waiting for it would only cost time."""
+        sut = self.ledger.sut_parties
+        deliveries: set[tuple[str, str]] = set()
+        unacked: set[tuple[str, str]] = set()
+        for message in at_now:
+            for party in message.recipients:
+                if party in sut and not self.network.holds_back(message.channel, party):
+                    deliveries.add((message.message_id, party))
+                    if not message.acknowledged_by(party):
+                        unacked.add((message.message_id, party))
+        return frozenset(deliveries), frozenset(unacked)
+
+    # Long: one loop of ask and look, whose exits (settled, stuck, timed out, no signal) share its state.
     async def _settle_on_signal(self, *, after_actions: bool) -> bool | None:
-        """Settle on the SUT's word that it is idle at this network time; None when it does not offer the signal."""
+        """Settle on the SUT's word that it is idle at this network time; None when it does not offer the signal.
+
+        Settled once the SUT said it was idle and every delivery to it at this instant in the journal read after
+        that answer had been acknowledged (so was in its hands) before it was asked: its answer covers them, and
+        whatever else it did is in that read. Right after a move to an action the agenda named, the journal is not
+        read before asking: nothing can have been delivered at an instant the harness has not acted at yet but what
+        the read after the answer shows."""
         began = time.monotonic()
-        seen: int | None = None  # journal messages at this instant when the SUT last said it was idle
-        first = True
-        while True:
+        planned = self.agenda.next_action_at if self.agenda is not None else None
+        due = planned is not None and planned <= self.now
+        at_now: list[Observed] | None = None
+        if not (self._signal and not after_actions and due):
             at_now = await self._at_now()
-            unacked = self._unacked(at_now)
-            planned = self.agenda.next_action_at if self.agenda is not None else None
-            if first and self._signal and not after_actions and not at_now and (planned is None or planned > self.now):
+            if self._signal and not after_actions and not at_now and not due:
                 return True  # nothing stamped at this instant and the SUT's next action lies ahead: nothing to ask
-            first = False
+        covered: frozenset[tuple[str, str]] | None = None  # acknowledged before the SUT last said it was idle
+        acked: frozenset[tuple[str, str]] = frozenset()
+        while True:
             waited = time.monotonic() - began
-            if seen == len(at_now) and (unacked == 0 or waited >= _UNACKED_LIMIT):
-                if unacked:
-                    self.ledger.notes.append(
-                        f"{_z(self.now)}: {unacked} delivery(ies) to the SUT still unacknowledged after "
-                        f"{_UNACKED_LIMIT:g} s of real time while the SUT said it was idle; the step ended anyway"
-                    )
-                self._note_stuck(False)
-                return True
+            deliveries = unacked = frozenset[tuple[str, str]]()
+            if at_now is not None:
+                deliveries, unacked = self._deliveries(at_now)
+                acked = deliveries - unacked
+                if covered is not None and (deliveries <= covered or (waited >= _UNACKED_LIMIT
+                                                                      and deliveries - covered <= unacked)):
+                    if unacked:
+                        self.ledger.notes.append(
+                            f"{_z(self.now)}: {len(unacked)} delivery(ies) to the SUT still unacknowledged after "
+                            f"{_UNACKED_LIMIT:g} s of real time while the SUT said it was idle; the step ended anyway"
+                        )
+                    self._note_stuck(False)
+                    return True
             if waited > self.settings.settle_timeout:
-                self._note_stuck(seen is None)  # three steps in a row with work due that never happened: distrusted
-                return self._timed_out(len(at_now), unacked)
+                self._note_stuck(covered is None)  # three steps in a row with work due that never happened: distrusted
+                return self._timed_out(len(at_now or ()), len(unacked))
+            if unacked and waited < _UNACKED_LIMIT:
+                # A delivery to the SUT still on its way: the SUT's answer would not cover it. Look again shortly.
+                await asyncio.sleep(_UNACKED_POLL)
+                at_now = await self._at_now()
+                continue
             agenda = await self.sut.quiescence(min(_SIGNAL_WAIT, self.settings.settle_timeout - waited + 0.01))
             if agenda is None:
                 return None
             self._signal, self.agenda = True, agenda
             # `agenda.now` is the SUT's word on its time: one that does not follow the network clock still says
             # when it is idle, and is judged on what it recorded (its checks fail), not held here.
-            idle = bool(agenda.idle)
-            seen = len(at_now) if idle else None
-            if idle and unacked:
-                await asyncio.sleep(_UNACKED_POLL)  # a delivery to the SUT still on its way: look again shortly
+            covered = acked if agenda.idle else None
+            at_now = await self._at_now()
+
+    def _check_announced(self, planned: datetime | None) -> None:
+        """After a move (before the harness acted): did the SUT send something at this instant that neither its agenda
+        named nor a delivery to it at this instant explains? Then its agenda does not name every action, and the
+        deadlines and tolerances become step boundaries again (an action inside a step is stamped at its end)."""
+        if not self._agenda_complete or (planned is not None and planned <= self.now) or self._settled_read is None:
+            return
+        sut = set(self.ledger.sut_parties)
+        at_now = [m for m in self._settled_read if m.created_at >= self.now]
+        if any(m.sender not in sut and sut.intersection(m.recipients) for m in at_now):
+            return  # a delivery to the SUT at this instant: what it sent may answer it
+        unannounced = [m.message_id for m in at_now if m.sender in sut]
+        if unannounced:
+            self._agenda_complete = False
+            self.ledger.notes.append(
+                f"{_z(self.now)}: the SUT sent {', '.join(unannounced)} at a moment its agenda did not name (its next "
+                f"action was {_z(planned) if planned else 'none'}); from here on every deadline and tolerance is a "
+                "step boundary again"
+            )
 
     def _timed_out(self, at_now: int, unacked: int) -> bool:
         self.settle_timeouts += 1
@@ -382,7 +446,17 @@ class Timeline:
         if messages is None:
             messages = await self.network.traffic(since=self._fetch_start())
         self._last_fetch = self.now
+        self._calls_at_fetch = self._calls()
         return self.ledger.observe(messages)
+
+    def _calls(self) -> int:
+        return self.network.caller.calls + self.sut.caller.calls
+
+    @property
+    def touched_since_fetch(self) -> bool:
+        """Whether the harness called the network or the SUT since the journal was last fetched (after a settle):
+        scenarios that woke and only waited again changed nothing the SUT must settle on, nor the journal."""
+        return self._calls() != self._calls_at_fetch
 
     async def fetch_all(self) -> None:
         """The whole journal, so that every message carries its final acknowledgement state.
@@ -394,6 +468,13 @@ class Timeline:
         self.ledger.observe(await self.network.traffic())
         if not self.virtual:
             self.now = max(self.now, await self.network.clock())
+
+
+def _insert(boundaries: list[datetime], moment: datetime, now: datetime) -> None:
+    if moment > now:
+        index = bisect.bisect_left(boundaries, moment)
+        if index == len(boundaries) or boundaries[index] != moment:
+            boundaries.insert(index, moment)
 
 
 def _z(moment: datetime) -> str:

@@ -80,6 +80,10 @@ class ScenarioContext:
     def mark(self, moment: datetime) -> None:
         self.engine.mark(moment)
 
+    def mark_judged(self, moment: datetime) -> None:
+        """A tolerance or deadline a check compares against (not a harness action)."""
+        self.engine.mark_judged(moment)
+
     # -- parties ----------------------------------------------------------------------------
 
     @property

@@ -155,7 +155,7 @@ class _Stimulated(Scenario):
         exchange.language = sent.language
         exchange.add_event("sent_by_sut", sent.created_at, sent.message_id)
         # Copies sent late are part of what is judged: watch for a while longer.
-        ctx.mark(sent.created_at + ctx.settings.copy_tolerance)
+        ctx.mark_judged(sent.created_at + ctx.settings.copy_tolerance)
         await self.after_sent(ctx, exchange, sent)
 
     def _is_main_message(self, exchange: Exchange, result: dict[str, Any]) -> Any:

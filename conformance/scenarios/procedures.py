@@ -191,7 +191,7 @@ class JudicialGranted(Scenario):
         if await decide(ctx, exchange, {"action": "judicial_granted"},
                         instructions="record that the court granted the judicial authorisation"):
             exchange.add_event("judicial_granted", ctx.now)
-            ctx.mark(ctx.now + ctx.settings.after_grant_tolerance)
+            ctx.mark_judged(ctx.now + ctx.settings.after_grant_tolerance)
         await await_answers(ctx, exchange, until=ctx.now + self.answer_within)
 
 

@@ -27,6 +27,8 @@ class MemoryTimeline:
 
     virtual = True
     agenda_trusted = False
+    touched_since_fetch = True  # settle after every action, as against a SUT
+    agenda_steps = False
 
     def __init__(self, settings: CampaignSettings, emit: dict[datetime, list[Observed]] | None = None) -> None:
         self.settings = settings
