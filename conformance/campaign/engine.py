@@ -154,6 +154,11 @@ class Engine:
                 return
             if timeline.virtual:
                 target = timeline.next_boundary(timeline.now + self._step())
+                if timeline.may_defer(target):
+                    timeline.defer_to(target)  # moved before the first call a woken scenario makes, if any
+                    self._dispatch([])
+                    self._progress(self._status())
+                    continue
                 await timeline.advance_to(target)
                 await timeline.settle()
             else:

@@ -3,7 +3,7 @@ every state-changing call recorded in the ledger with its raw request and respon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,6 +60,8 @@ class HttpCaller:
         self._network_time = network_time
         # Calls made so far: a campaign step whose scenarios made none changed nothing the SUT must settle on.
         self.calls = 0
+        # Awaited before every call: the campaign's timeline moves a clock move it deferred (Timeline.defer_to).
+        self.before: Callable[[], Awaitable[None]] | None = None
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -81,6 +83,8 @@ class HttpCaller:
 
         Raises HttpProblem for a status >= 400 unless it is in `allowed`.
         """
+        if self.before is not None:
+            await self.before()
         self.calls += 1
         all_headers = {"Accept": "application/json"}
         if self.token:

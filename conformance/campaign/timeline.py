@@ -7,31 +7,46 @@ harness waits until the SUT has settled before it looks at what happened.
 
 Step boundaries. The clock moves from one boundary to the next, and the boundaries are the union of
 - every scheduled harness action (a request sent on a Saturday at 02:00, a clarification answered
-  two days later, a judicial authorisation granted, a SIENA outage window opening or closing),
-- every legal deadline of interest, in both readings (elapsed and Reg 1182/71), and every tolerance
-  a check compares against ("immediately", "after the grant", the copy tolerance),
+  two days later, a judicial authorisation granted, a SIENA outage window opening or closing) and the
+  end of every wait of a scenario,
 - the SUT's own next planned action (`GET /sut/v1/agenda` -> next_action_at) when it offers it,
+- while the SUT's agenda does not say where all its actions lie (see below): every legal deadline of
+  interest, in both readings (elapsed and Reg 1182/71), and every tolerance a check compares against
+  ("immediately", "after the grant", the copy tolerance),
 - and at most `max_step` (6 h by default) after the previous boundary; when the SUT offers an agenda
   that keeps up with the clock, its next action is known and the safety-net step is
-  `max_step_with_agenda` (24 h by default).
+  `max_step_with_agenda` (24 h by default); when only long-horizon waits remain, 30 days (or straight
+  to the next boundary when the agenda names every action).
 
-Why every deadline must be a boundary: the clock is frozen during a step and jumps at its end, so a
-CMS action planned for some moment inside a step is carried out, and stamped, at the step's end.
-As long as no step crosses a deadline, that later stamp is still at or before the deadline, so an
-answer planned in time can never be stamped late: the move of the clock can delay a stamp but never
-turn an in-time answer into a late one (a wrong verdict). A planned action after the deadline stays
-after it. Equality counts as in time ("at the latest within").
+Why deadlines may have to be boundaries: the clock is frozen during a step and jumps at its end, so a
+CMS action planned for some moment inside a step is carried out, and stamped, at the step's end. As
+long as no step crosses a deadline, that later stamp is still at or before the deadline, so an answer
+planned in time can never be stamped late: the move of the clock can delay a stamp but never turn an
+in-time answer into a late one (a wrong verdict). A planned action after the deadline stays after it.
+Equality counts as in time ("at the latest within"). A SUT that offers the quiescence signal and an
+agenda that keeps up with the clock names its next action itself, and the clock never passes it: no
+action of its lies inside a step, and the deadlines need not be boundaries (`agenda_steps`). Should
+it send something at a moment its agenda did not name (and no delivery to it at that instant explains
+it), the harness notes it and makes the deadlines and tolerances boundaries again.
+
+No move where nothing can happen. When the SUT's agenda names no action at or before the next
+boundary (and names every action), only the harness can act there: the campaign's time goes there and
+the scenarios waiting for it wake, but the network clock is moved only before their first call of the
+network or the SUT (`defer_to`). Scenarios that only wait again cost no move and no settle.
 
 Settling on the SUT's signal. After each move, and after the harness acted, the harness asks the SUT
 for its quiescence signal (`GET /sut/v1/agenda?wait=`), which answers once the SUT has nothing due at
 or before the current network time and no received message unprocessed. The SUT has settled when it
-says so at the current network time, every message the channels delivered to it at this instant is
-acknowledged (the channels' record, not the SUT's word), and the journal did not change while it was
-asked. The clock does not move while the SUT reports work due: the harness waits up to
-`settle_timeout` real seconds, then notes a settle timeout (counted in results.json and described in
-the run's notes), and after three such steps in a row stops trusting the agenda.
+said so at the current network time and every delivery to it at this instant in the channels' journal
+read after that answer (the channels' record, not the SUT's word) had been acknowledged, hence was in
+its hands, before it was asked; whatever else it did at this instant is in that read. A delivery still
+unacknowledged is waited for (briefly, looking again) before the SUT is asked. The clock does not
+move while the SUT reports work due: the harness waits up to `settle_timeout` real seconds, then
+notes a settle timeout (counted in results.json and described in the run's notes), and after three
+such steps in a row stops trusting the agenda.
 Right after a clock move at which nothing was stamped and the SUT's next action still lies ahead,
-there is nothing to ask. None of this depends on how fast the machine is, only on what the SUT says.
+there is nothing to ask; right after a move to an action the agenda named, the journal is read only
+after the answer. None of this depends on how fast the machine is, only on what the SUT says.
 
 Settling on a quiet period (the fallback, for a SUT without the signal; reported as the weaker mode
 `quiet-period` in results.json). The harness polls the journal messages stamped at the current
@@ -114,6 +129,8 @@ class Timeline:
         self._settled_read: list[Observed] | None = None
         self._clock_set = False  # whether this timeline set the virtual clock (then `now` is the network's time)
         self._calls_at_fetch = -1  # the harness's calls (network and SUT) made when the journal was last fetched
+        self._deferred: datetime | None = None  # the network time `now` stands at, the clock not yet moved there
+        self._mover: asyncio.Task[None] | None = None
 
     # -- boundaries -------------------------------------------------------------------------
 
@@ -163,6 +180,7 @@ class Timeline:
                 )
             self.now = await self.network.set_clock(self.settings.start_utc)
             self._clock_set = True
+            self.network.caller.before = self.sut.caller.before = self.moved
         else:
             self.now = await self._running_clock()
         self.started_at = self.now
@@ -177,12 +195,45 @@ class Timeline:
         if moment <= self.now:
             return
         self._settled_read = None
+        self._deferred = None  # a move deferred to an earlier moment is overtaken by this one
         if self.virtual:
             self.now = await self.network.set_clock(moment)
         else:
             await self._wait_in_real_time(moment)
         self.steps += 1
         self.ledger.clock_steps.append(self.now)
+
+    def may_defer(self, moment: datetime) -> bool:
+        """Whether the move to `moment` may wait for the harness's next call: the SUT's agenda names every action
+        of the SUT's (`agenda_steps`) and none at or before `moment`. Only the harness could act there then."""
+        planned = self.agenda.next_action_at if self.agenda is not None else None
+        return self.virtual and self.agenda_steps and moment > self.now and (planned is None or planned > moment)
+
+    def defer_to(self, moment: datetime) -> None:
+        """Let the campaign's time reach `moment`, and move the network clock there only before the harness's
+        next call of the network or the SUT (`HttpCaller.before`). Scenarios woken there that only wait again
+        cost no move, no settle and no look at the journal: nothing can have happened at that instant."""
+        self.now = moment
+        self._deferred = moment
+        self._settled_read = None
+
+    async def moved(self) -> None:
+        """Move the network clock to the deferred moment, if any, before a call; once for every call waiting."""
+        if self._deferred is None or asyncio.current_task() is self._mover:
+            return
+        if self._mover is None:
+            self._mover = asyncio.get_running_loop().create_task(self._move_deferred(), name="deferred-clock-move")
+        await asyncio.shield(self._mover)
+
+    async def _move_deferred(self) -> None:
+        try:
+            moment = self._deferred
+            if moment is not None:
+                self.now = await self.network.set_clock(moment)
+                self.steps += 1
+                self.ledger.clock_steps.append(self.now)
+        finally:
+            self._deferred, self._mover = None, None
 
     async def _running_clock(self) -> datetime:
         """Real time mode: the network time, once the network clock was seen running; refused if it stands still.

@@ -30,6 +30,9 @@ class MemoryTimeline:
     touched_since_fetch = True  # settle after every action, as against a SUT
     agenda_steps = False
 
+    def may_defer(self, moment: datetime) -> bool:
+        return False
+
     def __init__(self, settings: CampaignSettings, emit: dict[datetime, list[Observed]] | None = None) -> None:
         self.settings = settings
         self.now = START
