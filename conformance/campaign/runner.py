@@ -8,6 +8,7 @@ export what the other checks need.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -171,7 +172,9 @@ async def run_campaign(
                 ledger.notes.append("the SUT refused to follow the network clock (PUT /sut/v1/clock)")
         progress.phase("starting the network timeline")
         await timeline.start()
-        statistics_before = {year: await sut.statistics(year) for year in _statistics_years(settings)}
+        years = _statistics_years(settings)  # read together: neither changes anything
+        read = await asyncio.gather(*(sut.statistics(year) for year in years))
+        statistics_before = dict(zip(years, read, strict=True))
 
         # Start-up time: the library (the generated plan is made on import) is imported in the background while
         # the network starts (scenarios/preparation.py); here the campaign waits for it if it must.
