@@ -3,7 +3,8 @@
 Starts the simulators and the reference CMS (real subprocesses), runs the whole campaign (every
 scenario, no pytest around it) and prints the wall-clock time, the CPU seconds it used (harness,
 simulators and CMS together: the gap to the wall time is waiting), the network time covered, the
-number of clock steps and how steps were settled; `--runs N` repeats it on fresh processes and prints
+number of clock steps and how steps were settled, the harness's HTTP calls (round trips) and the CPU
+seconds of each process during the campaign itself (psutil); `--runs N` repeats it on fresh processes and prints
 the medians. The target is a campaign of at least seven days of network time in at most 4 s of wall
 clock on a 2-core machine (median of 3). The machine's load average is printed beside the figures,
 since a shared machine's load moves them: compare two versions back to back, not with older figures.
@@ -27,6 +28,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import psutil
+
 from conformance.campaign.processes import started
 from conformance.campaign.runner import CampaignResult, Endpoints, run_campaign
 from conformance.catalogue import load_catalogue
@@ -34,7 +37,7 @@ from conformance.scenarios.preparation import prepare_in_background
 from conformance.settings import CampaignSettings
 
 
-async def _campaign(settings: CampaignSettings, work: Path) -> tuple[CampaignResult, float]:
+async def _campaign(settings: CampaignSettings, work: Path) -> tuple[CampaignResult, float, dict[str, float]]:
     requirements = settings.profile.resolve(load_catalogue())
     prepare_in_background()  # as `spoc-harness run` does: the scenarios and their Faker while the processes start
     began = time.monotonic()
@@ -43,8 +46,30 @@ async def _campaign(settings: CampaignSettings, work: Path) -> tuple[CampaignRes
         assert network.cms is not None
         endpoints = Endpoints(network.simulators.url, network.simulators.control_token, network.cms.url)
         startup = time.monotonic() - began
+        before = _cpu_by_process()
         result = await run_campaign(settings, endpoints, requirements)
-    return result, startup
+        after = _cpu_by_process()
+    return result, startup, {name: round(after.get(name, 0.0) - spent, 3) for name, spent in before.items()}
+
+
+def _cpu_by_process() -> dict[str, float]:
+    """CPU seconds so far of this process (the harness) and of each process of the network it started."""
+    me = psutil.Process()
+    spent = {"harness": _seconds(me)}
+    for child in me.children(recursive=True):
+        try:
+            command = " ".join(child.cmdline())
+            seconds = _seconds(child)
+        except psutil.Error:
+            continue
+        name = "journal_writer" if "journal_writer" in command else "channels" if " serve " in command else "cms"
+        spent[name] = spent.get(name, 0.0) + seconds
+    return spent
+
+
+def _seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     for number in range(1, args.runs + 1):
         cpu_before = _cpu_seconds()
         with tempfile.TemporaryDirectory(prefix="spoc-bench-") as tmp:
-            result, startup = asyncio.run(_campaign(settings, Path(tmp) / "network"))
+            result, startup, by_process = asyncio.run(_campaign(settings, Path(tmp) / "network"))
         cpu = _cpu_seconds() - cpu_before  # the processes have ended: their CPU time is counted
         cpus.append(cpu)
         main_span = (result.main_end or result.network_end) - result.network_start
@@ -74,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
             "network_span_days": round(total_span / timedelta(days=1), 3), "clock_steps": result.steps,
             "scenarios": len(result.scenarios), "messages": len(result.ledger.observed),
             "settle_timeouts": result.settle_timeouts, "settling": result.settling,
-            "scenario_failures": len(result.scenario_failures),
+            "scenario_failures": len(result.scenario_failures), "harness_calls": result.harness_calls,
+            "campaign_cpu_seconds": by_process,
+            "campaign_cpu_ms_per_clock_step": round(1000 * sum(by_process.values()) / max(result.steps, 1), 2),
         }
         if args.json:
             print(json.dumps(row))
@@ -84,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"network time ({row['network_span_days']} days with the retention review), "
                   f"{row['clock_steps']} clock steps settled on {row['settling']}, {row['scenarios']} scenarios, "
                   f"{row['messages']} messages, "
-                  f"processes started in {row['process_startup_seconds']} s")
+                  f"processes started in {row['process_startup_seconds']} s; during the campaign "
+                  f"{row['harness_calls']} harness calls, CPU s by process {row['campaign_cpu_seconds']} "
+                  f"({row['campaign_cpu_ms_per_clock_step']} ms per clock step)")
         ok = ok and main_span >= timedelta(days=7) and not result.scenario_failures
     if len(walls) > 1:
         print(f"median {statistics.median(walls):.3f} s, min {min(walls):.3f} s, max {max(walls):.3f} s "

@@ -89,6 +89,7 @@ class CampaignResult:
     main_end: datetime | None = None  # network time when the main timeline (phase 1) ended
     # The network's verification of its journal at the end (`/control/journal/verify`): ok, entries, head.
     channel_journal: dict[str, Any] | None = None
+    harness_calls: int = 0  # HTTP calls the harness made of the network and the SUT (round trips)
 
 
 class Progress:
@@ -235,6 +236,7 @@ async def run_campaign(
             statistics_before=statistics_before, scenario_failures=failures,
             settle_timeouts=timeline.settle_timeouts, settling=timeline.settling,
             sut_follows_clock=follows, main_end=main_end, channel_journal=channel_journal,
+            harness_calls=network.caller.calls + sut.caller.calls,
         )
 
 
