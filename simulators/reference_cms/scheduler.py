@@ -20,7 +20,7 @@ from datetime import datetime
 
 from simulators.model.sut_interface import Agenda
 from simulators.reference_cms.context import Context
-from simulators.reference_cms.store import InboxItem, PlannedAction, stamp
+from simulators.reference_cms.store import InboxItem, PlannedAction, unstamp
 
 __all__ = ["Worker", "agenda", "is_idle", "wait_until_idle"]
 
@@ -29,12 +29,12 @@ _log = logging.getLogger("reference_cms.scheduler")
 
 def agenda(ctx: Context) -> Agenda:
     waiting, first_received = ctx.store.unprocessed_inbox()
-    actions = ctx.store.pending_actions()
-    moments = [m for m in (first_received, actions[0].due_at if actions else None) if m is not None]
+    count, first = ctx.store.planned(50)
+    moments = [m for m in (first_received, unstamp(first[0][0]) if first else None) if m is not None]
     return Agenda(
         next_action_at=min(moments) if moments else None,
-        pending=waiting + len(actions),
-        actions=[{"at": stamp(a.due_at), "kind": a.kind, "case_id": a.case_id} for a in actions[:50]],
+        pending=waiting + count,
+        actions=[{"at": at, "kind": kind, "case_id": case_id} for at, kind, case_id in first],
     )
 
 

@@ -427,6 +427,14 @@ class Store:
                                     "ORDER BY due_at, id", (case_id,)).fetchall()
         return [_action(r) for r in rows]
 
+    def planned(self, limit: int) -> tuple[int, list[tuple[str, str, str | None]]]:
+        """How many actions are pending, and the first `limit` of them as (due stamp, kind, case id): the agenda,
+        asked at every step of a harness in virtual time, without reading every pending action's payload."""
+        count = int(self._db.execute("SELECT COUNT(*) FROM actions WHERE status = 'PENDING'").fetchone()[0])
+        rows = self._db.execute("SELECT due_at, kind, case_id FROM actions WHERE status = 'PENDING' "
+                                "ORDER BY due_at, id LIMIT ?", (limit,)).fetchall()
+        return count, [(str(r["due_at"]), str(r["kind"]), r["case_id"]) for r in rows]
+
     def finish_action(self, action_id: int, at: datetime, status: str = "DONE") -> None:
         self._db.execute("UPDATE actions SET status = ?, done_at = ? WHERE id = ?", (status, stamp(at), action_id))
 
