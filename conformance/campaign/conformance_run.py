@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conformance.campaign.processes import started
+from conformance.campaign.processes import NetworkPreload, started
 from conformance.campaign.run_options import RunOptions
 from conformance.campaign.runner import CampaignResult, Endpoints, Progress, run_campaign
 from conformance.campaign.view import CampaignView
@@ -85,6 +85,8 @@ class ConformanceRun:
         self._stopping: threading.Thread | None = None
         self.evidence_key_sha256: str | None = None
         self._network: started | None = None
+        # The reference network's interpreters when started before this run (`spoc-harness run`), to be taken.
+        self.preloaded: NetworkPreload | None = None
         self._early: tuple[threading.Thread, list[Endpoints | BaseException]] | None = None
 
     # -- the campaign ---------------------------------------------------------------------------
@@ -156,11 +158,15 @@ class ConformanceRun:
     def _reference_endpoints(self) -> Endpoints:
         options = self.options
         base = options.work_dir or Path(tempfile.mkdtemp(prefix="spoc-run-"))
+        preloaded, self.preloaded = self.preloaded, None
+        if preloaded is not None and preloaded.work_dir != base / "reference-network":
+            preloaded.stop()  # started for another directory: of no use here
+            preloaded = None
         self._network = started(base / "reference-network", state=self.settings.sut_state,
                                 start=self.settings.start_utc, defects=options.defects,
                                 keep=options.work_dir is not None,
                                 virtual=self.settings.time_mode.value != "real",
-                                sut_token=options.sut_token or secrets.token_urlsafe(24))
+                                sut_token=options.sut_token or secrets.token_urlsafe(24), preloaded=preloaded)
         network = self._network.__enter__()
         assert network.simulators is not None
         assert network.cms is not None
@@ -180,6 +186,9 @@ class ConformanceRun:
         if self._network is not None:
             self._network.__exit__(None, None, None)
             self._network = None
+        if self.preloaded is not None:  # no campaign took it
+            self.preloaded.stop()
+            self.preloaded = None
 
     def close_in_background(self) -> None:
         """Begin stopping the network in a thread; `close` waits for it."""

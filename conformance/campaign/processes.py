@@ -26,7 +26,7 @@ from pathlib import Path
 
 from conformance.lifeline import Lifeline
 
-__all__ = ["ManagedReferenceCms", "ProcessError", "Simulators", "started"]
+__all__ = ["ManagedReferenceCms", "NetworkPreload", "ProcessError", "Simulators", "started"]
 
 _URL = re.compile(r"(https?://127\.0\.0\.1:\d+)")
 
@@ -67,17 +67,20 @@ def _command(*args: str) -> list[str]:
 
 
 # A process started before its command line is known: it imports what its command will need (most of its
-# start-up time), then reads the command line, one JSON list, from its standard input; at the end of its
-# input (the harness stopped it, or went away, before telling it) it ends.
+# start-up time), then reads its command line and the environment it adds (a token is given there, never on
+# the command line), one JSON object, from its standard input; at the end of its input (the harness stopped
+# it, or went away, before telling it) it ends.
 _PRELOADED = """
-import importlib, json, sys
+import importlib, json, os, sys
 for module in sys.argv[1:]:
     importlib.import_module(module)
 line = sys.stdin.readline()
 if not line.strip():
     sys.exit(0)
+told = json.loads(line)
+os.environ.update(told["env"])
 from conformance.cli import main
-main(json.loads(line))
+main(told["argv"])
 """
 
 
@@ -97,6 +100,7 @@ class _Managed:
         self._ready = threading.Event()
         self._found: list[str] = []
         self._told = True  # whether the process has its command line (a preloaded one waits for it)
+        self._stopping = False  # whether it was asked to end
 
     def preload(self, modules: Sequence[str]) -> None:
         """Start the interpreter now, importing `modules`, while `args` may still change; `start` hands it
@@ -104,6 +108,8 @@ class _Managed:
         self._launch([sys.executable, "-c", _PRELOADED, *modules], preloaded=True)
 
     def start(self, timeout: float = 30.0) -> None:
+        if not self.args:
+            raise ProcessError(f"{self.name}: start() before its command line is known")
         if self._process is None:
             self._launch(self.args, preloaded=False)
         if not self._told:
@@ -121,7 +127,7 @@ class _Managed:
         self._told = True
         # The command line after `-c CODE`: what _command puts there for the CLI's main().
         try:
-            process.stdin.write(json.dumps(self.args[3:]) + "\n")
+            process.stdin.write(json.dumps({"argv": self.args[3:], "env": self.env}) + "\n")
             process.stdin.close()
         except OSError:  # it has died meanwhile: its log says why, and the wait below reports it
             pass
@@ -144,6 +150,7 @@ class _Managed:
             log.close()
             raise
         self._told = not preloaded
+        self._stopping = False
         lifeline.started()
         self._lifeline = lifeline
         # Fresh for every launch: a restarted process (load runs restart theirs) announces its URL anew.
@@ -172,18 +179,31 @@ class _Managed:
     def on_ready_line(self, line: str) -> None:
         """Subclasses read extra facts from the line the process prints when it is ready."""
 
+    def launched(self) -> bool:
+        """Whether its process was started (preloaded or not) and not yet stopped."""
+        return self._process is not None
+
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def begin_stop(self) -> None:
+        """Ask the process to end (SIGTERM) without waiting for it; `stop` waits."""
         process = self._process
         if process is None:
             return
         if process.stdin is not None and not process.stdin.closed:
             process.stdin.close()  # a preloaded process never told its command line ends on the empty line
+        if process.poll() is None and not self._stopping:
+            self._stopping = True  # once: a second SIGTERM is not the process's to interpret
+            process.send_signal(signal.SIGTERM)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        process = self._process
+        if process is None:
+            return
         try:
+            self.begin_stop()
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
                 try:
                     process.wait(timeout)
                 except subprocess.TimeoutExpired:
@@ -208,15 +228,26 @@ class Simulators(_Managed):
     """`spoc-harness serve --clock virtual` on a free port."""
 
     name = "simulators"
+    # What `spoc-harness serve` imports before it serves: preloaded while the harness starts.
+    MODULES = ("conformance.commands.serve", "simulators.app", "simulators.runtime.connections",
+               "simulators.runtime.store")
 
-    def __init__(self, data_dir: Path, *, start: datetime, virtual: bool = True) -> None:
+    def __init__(self, data_dir: Path, *, start: datetime | None, virtual: bool = True) -> None:
+        """`start`: the campaign's start; None for a server preloaded before it is known (`set_clock` then)."""
         self.data_dir = data_dir
         self.credentials = data_dir / "credentials.json"
+        super().__init__([], data_dir / "serve.log")
+        self.start_at: datetime | None = None
+        if start is not None:
+            self.set_clock(start, virtual=virtual)
+
+    def set_clock(self, start: datetime, *, virtual: bool) -> None:
+        """The network clock it serves (before `start`; a preloaded server is started before it is known)."""
         # The virtual clock starts just before the campaign's start; the campaign moves it on.
         clock = ["--clock", "virtual", "--start", (start - timedelta(hours=1)).isoformat()] if virtual else \
             ["--clock", "system"]
         self.start_at = start - timedelta(hours=1)
-        super().__init__(_command("serve", "--port", "0", "--data", str(data_dir), *clock), data_dir / "serve.log")
+        self.args = _command("serve", "--port", "0", "--data", str(self.data_dir), *clock)
 
     def on_ready_line(self, line: str) -> None:
         match = re.search(r"credentials=(\S+)", line)
@@ -234,6 +265,7 @@ class Simulators(_Managed):
 
     def reset(self) -> int:
         """Forget the traffic and put the virtual clock back where this server started; the new segment."""
+        assert self.start_at is not None, "reset() a started server"
         answer = _post_json(f"{self.url}/control/reset", {"clock": self.start_at.isoformat()}, self.control_token)
         return int(str(answer.get("segment", 0)))
 
@@ -254,10 +286,15 @@ class ManagedReferenceCms(_Managed):
         self.defects = list(defects)
         self.sut_token = sut_token
         self.allow_restart = allow_restart
-        # In the environment, not on the command line, which every local user can read.
-        env = {"SPOC_SUT_TOKEN": sut_token} if sut_token else {}
-        super().__init__([], data_dir / "cms.log", env)
+        super().__init__([], data_dir / "cms.log")
+        self.set_token(sut_token)
         self.connect(channels_url, credentials)
+
+    def set_token(self, sut_token: str | None) -> None:
+        """The bearer token of its SUT interface (before `start`: a preloaded CMS is told it with its command line)."""
+        self.sut_token = sut_token
+        # In the environment, not on the command line, which every local user can read.
+        self.env = {"SPOC_SUT_TOKEN": sut_token} if sut_token else {}
 
     def connect(self, channels_url: str, credentials: Path) -> None:
         """The channels it connects to (before `start`; a preloaded CMS is started before they are known)."""
@@ -275,13 +312,49 @@ class ManagedReferenceCms(_Managed):
         self.defects = list(defects)
 
 
+class NetworkPreload:
+    """The interpreters of the channel server and the reference CMS of a network in `work_dir`, started before the
+    run knows their command lines (the campaign's start, state, defects, token): they import their modules while
+    the harness imports its own and collects the checks. `started(..., preloaded=)` tells them the rest; a
+    preload nobody takes is stopped with `stop`."""
+
+    # Long: the two processes, started in order, each stopped again if the other fails to start.
+    def __init__(self, work_dir: Path) -> None:
+        if work_dir.exists():
+            shutil.rmtree(work_dir)
+        self.work_dir = work_dir
+        # Placeholders until `started` knows them: no process starts before it is told the real ones.
+        self.simulators = Simulators(work_dir / "network", start=None)
+        self.cms = ManagedReferenceCms(work_dir / "cms", state="", channels_url="", credentials=Path())
+        try:
+            self.simulators.preload(Simulators.MODULES)
+            self.cms.preload(ManagedReferenceCms.MODULES)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """End both interpreters (a no-op for those `started` took and stopped)."""
+        for process in (self.cms, self.simulators):
+            process.begin_stop()
+        for process in (self.cms, self.simulators):
+            process.stop()
+
+
 class started:
-    """Start simulators and the reference CMS in `work_dir`; stop both (and optionally clean up) on exit."""
+    """Start simulators and the reference CMS in `work_dir`; stop both (and optionally clean up) on exit.
+
+    `preloaded`: interpreters of this work directory started earlier (NetworkPreload), told their command lines
+    here instead of starting new ones."""
 
     def __init__(
         self, work_dir: Path, *, state: str, start: datetime, defects: Sequence[str] = (), keep: bool = False,
         virtual: bool = True, sut_token: str | None = None, reusable: bool = False,
+        preloaded: NetworkPreload | None = None,
     ) -> None:
+        if preloaded is not None and preloaded.work_dir != work_dir:
+            raise ValueError(f"a network preloaded in {preloaded.work_dir} cannot start in {work_dir}")
+        self.preloaded = preloaded
         self.reusable = reusable  # the CMS takes restarts (the kill matrix reuses the pair)
         self.virtual = virtual
         self.sut_token = sut_token
@@ -295,15 +368,24 @@ class started:
 
     def __enter__(self) -> started:
         began = time.monotonic()
-        if self.work_dir.exists():
-            shutil.rmtree(self.work_dir)
-        self.simulators = Simulators(self.work_dir / "network", start=self.start, virtual=self.virtual)
-        # The CMS needs the channels' URL and credentials, known once they are up; its imports, the larger
-        # part of its start-up, need not wait: it is preloaded meanwhile (both start on the machine's cores).
-        self.cms = ManagedReferenceCms(self.work_dir / "cms", state=self.state, channels_url="", credentials=Path(),
-                                       defects=self.defects, sut_token=self.sut_token, allow_restart=self.reusable)
+        if self.preloaded is not None:
+            self.simulators, self.cms = self.preloaded.simulators, self.preloaded.cms
+            self.preloaded = None
+            self.simulators.set_clock(self.start, virtual=self.virtual)
+            self.cms.state, self.cms.defects, self.cms.allow_restart = self.state, list(self.defects), self.reusable
+            self.cms.set_token(self.sut_token)
+        else:
+            if self.work_dir.exists():
+                shutil.rmtree(self.work_dir)
+            self.simulators = Simulators(self.work_dir / "network", start=self.start, virtual=self.virtual)
+            # The CMS needs the channels' URL and credentials, known once they are up; its imports, the larger
+            # part of its start-up, need not wait: it is preloaded meanwhile (both start on the machine's cores).
+            self.cms = ManagedReferenceCms(self.work_dir / "cms", state=self.state, channels_url="",
+                                           credentials=Path(), defects=self.defects, sut_token=self.sut_token,
+                                           allow_restart=self.reusable)
         try:
-            self.cms.preload(ManagedReferenceCms.MODULES)
+            if not self.cms.launched():
+                self.cms.preload(ManagedReferenceCms.MODULES)
             self.simulators.start()
             self.cms.connect(self.simulators.url, self.simulators.credentials)
             self.cms.start()
@@ -324,8 +406,11 @@ class started:
         self.defects = list(defects)
 
     def __exit__(self, *exc: object) -> None:
-        for process in (self.cms, self.simulators):
-            if process is not None:
-                process.stop()
+        # Both asked to end at once, then waited for: the stop takes as long as the slower, not the sum.
+        processes = [process for process in (self.cms, self.simulators) if process is not None]
+        for process in processes:
+            process.begin_stop()
+        for process in processes:
+            process.stop()
         if not self.keep:
             shutil.rmtree(self.work_dir, ignore_errors=True)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from conformance.campaign.conformance_run import ConformanceRun
+from conformance.campaign.processes import NetworkPreload
 from conformance.campaign.reporting import build_results, draw_while_checking, write_reports, write_results_only
 from conformance.campaign.run_options import RunOptions
 from conformance.campaign.runner import Endpoints, Progress
@@ -106,13 +107,15 @@ def run_session(
     write: bool = True,
     endpoints: Endpoints | None = None,
     results_only: bool = False,
+    preloaded: NetworkPreload | None = None,
 ) -> SessionOutcome:
     """Run the checks the profile selects against the SUT; write the reports; return the verdict.
 
     `endpoints`: channels and SUT already running (the kill matrix's reused reference network); otherwise a
     reference SUT is started for this run and stopped after it. `results_only`: of the reports, write
     results.json alone (a kill-matrix defect run, read back only for its requirements' outcomes): no report
-    page, JUnit or evidence bundle, and so no process preparing the report's pictures."""
+    page, JUnit or evidence bundle, and so no process preparing the report's pictures. `preloaded`: the
+    reference network's interpreters, started before this was called; the run takes or stops them."""
     if write and not results_only:
         # Start-up time: the report's template and pictures are prepared only for a run that writes them.
         from reports.html import prepare_in_background
@@ -123,6 +126,7 @@ def run_session(
     if write and not results_only:
         run.when_campaign_ends = lambda result: draw_while_checking(run, result)
     run.endpoints = endpoints
+    run.preloaded = preloaded
     run.start_network_early()  # the reference network's processes start while pytest collects the checks
     run.stop_network_in_background = True
     progress: RichProgress | None = None

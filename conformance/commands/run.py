@@ -16,10 +16,12 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from conformance.campaign.run_options import RunOptions
+if TYPE_CHECKING:
+    from conformance.campaign.processes import NetworkPreload
 
 __all__ = ["run"]
 
@@ -87,8 +89,17 @@ def _scenario_names(text: str | None) -> list[str] | None:
     return names
 
 
+def _preload_reference_network(work_dir: Path) -> NetworkPreload:
+    """The reference network's interpreters, started first: their imports run while this process imports the
+    campaign and collects the checks, and the run tells them their command lines once it knows them."""
+    # Start-up time: the processes module is light; everything else the run needs loads after this.
+    from conformance.campaign.processes import NetworkPreload
+
+    return NetworkPreload(work_dir / "reference-network")
+
+
 # Long: one command's body: each option refused before the campaign starts, in the order of the options,
-# then the campaign or the kill matrix.
+# then the campaign or the kill matrix; the reference network's interpreters start before all that.
 @click.command()
 @click.option("--sut", default="reference", show_default=True,
               help="'reference' (started here), or the vendor's SUT test interface URL (e.g. http://127.0.0.1:8800).")
@@ -151,60 +162,67 @@ def run(
     deviations: Path | None = None, load_results: Path | None = None,
 ) -> None:
     """Run the conformance campaign against a CMS and write the reports."""
-    # Start-up time: imported when this command runs, so that every other command starts fast.
-    from conformance.catalogue import load_catalogue
-    from conformance.settings import Profile, ProfileError
-    from reports.deviations import DeviationFileError, load_deviations
-    from reports.signing import KeyFileError, load_signing_key
-    from simulators.reference_cms.defects import DEFECTS
-
-    vendor = sut != "reference"
-    if vendor and not (sut.startswith("http://") or sut.startswith("https://")):
-        raise click.BadParameter("give 'reference' or the SUT test interface URL", param_hint="--sut")
-    if vendor and (not channels or not credentials):
-        raise click.UsageError("a vendor SUT needs --channels URL and --credentials FILE")
-    if vendor and (defects or kill_matrix):
-        raise click.UsageError("--defect and --kill-matrix work with the reference CMS only")
-    if defects:
-        unknown = [d for d in defects if d not in DEFECTS]
-        if unknown:
-            raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
-                                     param_hint="--defect")
-    if vendor and time_mode == "real" and channels:
-        _refuse_a_standing_clock(channels)
+    work_dir = report_dir / "run-data"
+    preloaded = _preload_reference_network(work_dir) if sut == "reference" and not kill_matrix else None
     try:
-        Profile.parse(profile).resolve(load_catalogue())
-    except ProfileError as exc:
-        raise click.BadParameter(str(exc), param_hint="--profile") from None
-    chosen_scenarios = _scenario_names(scenarios)
-    if signing_key is not None:
+        # Start-up time: imported once the reference network's interpreters are starting (`run`).
+        from conformance.campaign.run_options import RunOptions
+        from conformance.catalogue import load_catalogue
+        from conformance.settings import Profile, ProfileError
+        from reports.deviations import DeviationFileError, load_deviations
+        from reports.signing import KeyFileError, load_signing_key
+        from simulators.reference_cms.defects import DEFECTS
+
+        vendor = sut != "reference"
+        if vendor and not (sut.startswith("http://") or sut.startswith("https://")):
+            raise click.BadParameter("give 'reference' or the SUT test interface URL", param_hint="--sut")
+        if vendor and (not channels or not credentials):
+            raise click.UsageError("a vendor SUT needs --channels URL and --credentials FILE")
+        if vendor and (defects or kill_matrix):
+            raise click.UsageError("--defect and --kill-matrix work with the reference CMS only")
+        if defects:
+            unknown = [d for d in defects if d not in DEFECTS]
+            if unknown:
+                raise click.BadParameter(f"unknown defect(s) {', '.join(unknown)}; see `spoc-harness defects`",
+                                         param_hint="--defect")
+        if vendor and time_mode == "real" and channels:
+            _refuse_a_standing_clock(channels)
         try:
-            load_signing_key(signing_key)  # a bad key fails now, not after an hour of campaign
-        except KeyFileError as exc:
-            raise click.BadParameter(str(exc), param_hint="--signing-key") from None
-    if deviations is not None:
-        try:
-            load_deviations(deviations)  # refuse a bad file before the campaign, not after it
-        except DeviationFileError as exc:
-            raise click.BadParameter(str(exc), param_hint="--deviations") from None
-    if load_results is not None:
-        _check_load_results(load_results)
-    options = RunOptions(
-        sut=sut.rstrip("/"), channels=channels, credentials=credentials, defects=list(defects), profile=profile,
-        scenarios=chosen_scenarios,
-        time_mode=time_mode, deadline_reading=deadline_reading, seed=seed, manual_timeout=manual_timeout,
-        report_dir=report_dir, siena_obligation_date=siena_obligation_date,
-        work_dir=report_dir / "run-data" if not vendor else None, real_wait=real_wait,
-        signing_key=signing_key, sut_token=sut_token, deviations=deviations, load_results=load_results,
-    )
-    if kill_matrix:
+            Profile.parse(profile).resolve(load_catalogue())
+        except ProfileError as exc:
+            raise click.BadParameter(str(exc), param_hint="--profile") from None
+        chosen_scenarios = _scenario_names(scenarios)
+        if signing_key is not None:
+            try:
+                load_signing_key(signing_key)  # a bad key fails now, not after an hour of campaign
+            except KeyFileError as exc:
+                raise click.BadParameter(str(exc), param_hint="--signing-key") from None
+        if deviations is not None:
+            try:
+                load_deviations(deviations)  # refuse a bad file before the campaign, not after it
+            except DeviationFileError as exc:
+                raise click.BadParameter(str(exc), param_hint="--deviations") from None
+        if load_results is not None:
+            _check_load_results(load_results)
+        options = RunOptions(
+            sut=sut.rstrip("/"), channels=channels, credentials=credentials, defects=list(defects), profile=profile,
+            scenarios=chosen_scenarios,
+            time_mode=time_mode, deadline_reading=deadline_reading, seed=seed, manual_timeout=manual_timeout,
+            report_dir=report_dir, siena_obligation_date=siena_obligation_date,
+            work_dir=work_dir if not vendor else None, real_wait=real_wait,
+            signing_key=signing_key, sut_token=sut_token, deviations=deviations, load_results=load_results,
+        )
+        if kill_matrix:
+            # Start-up time: imported when this command runs, so that every other command starts fast.
+            from conformance.campaign.killmatrix import run_kill_matrix
+
+            outcome = run_kill_matrix(options, jobs=jobs, echo=click.echo, quiet=quiet, fresh=fresh_processes)
+            sys.exit(0 if outcome.ok else 1)
         # Start-up time: imported when this command runs, so that every other command starts fast.
-        from conformance.campaign.killmatrix import run_kill_matrix
+        from conformance.campaign.session import run_session
 
-        outcome = run_kill_matrix(options, jobs=jobs, echo=click.echo, quiet=quiet, fresh=fresh_processes)
-        sys.exit(0 if outcome.ok else 1)
-    # Start-up time: imported when this command runs, so that every other command starts fast.
-    from conformance.campaign.session import run_session
-
-    result = run_session(options, quiet=quiet, echo=click.echo)
-    sys.exit(result.exit_code)
+        result = run_session(options, quiet=quiet, echo=click.echo, preloaded=preloaded)
+        sys.exit(result.exit_code)
+    finally:
+        if preloaded is not None:
+            preloaded.stop()  # a no-op once the run has taken and stopped them; else they end here

@@ -1,4 +1,5 @@
-"""Starting the reference network: the CMS is preloaded while the channels start, and serves as before."""
+"""Starting the reference network: its interpreters are preloaded before their command lines are known (the CMS
+while the channels start, both while `spoc-harness run` imports the campaign), and serve as before."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
+from click.testing import CliRunner
 
-from conformance.campaign.processes import ManagedReferenceCms, started
+from conformance.campaign.processes import ManagedReferenceCms, NetworkPreload, started
+from conformance.cli import cli
 
 START = datetime(2026, 3, 27, 9, tzinfo=UTC)
 
@@ -49,3 +52,37 @@ def test_stopping_a_preloaded_cms_before_it_is_told_ends_it(tmp_path: Path) -> N
     assert process is not None
     cms.stop()
     assert process.poll() is not None
+
+
+def test_a_network_preloaded_before_its_command_lines_are_known_serves_from_the_same_interpreters(
+    tmp_path: Path,
+) -> None:
+    preload = NetworkPreload(tmp_path / "net")
+    assert preload.simulators._process is not None
+    assert preload.cms._process is not None
+    preloaded = [preload.simulators._process.pid, preload.cms._process.pid]
+    try:
+        with started(tmp_path / "net", state="AT", start=START, sut_token="secret-token",
+                     preloaded=preload) as network:
+            assert network.simulators is not None
+            assert network.cms is not None
+            assert network.simulators._process is not None
+            assert network.cms._process is not None
+            assert [network.simulators._process.pid, network.cms._process.pid] == preloaded
+            request = urllib.request.Request(f"{network.cms.url}/sut/v1/info",
+                                             headers={"Authorization": "Bearer secret-token"})
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert json.load(answer)["state"] == "AT"
+    finally:
+        preload.stop()  # a no-op: `started` stopped both
+    assert not any(psutil.pid_exists(pid) for pid in preloaded)
+
+
+def test_a_run_refused_for_its_options_stops_the_network_it_preloaded(tmp_path: Path) -> None:
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    answer = CliRunner().invoke(cli, ["run", "--sut", "reference", "--profile", "no-such-profile",
+                                 "--report-dir", str(tmp_path / "out")])
+    assert answer.exit_code == 2
+    assert "--profile" in answer.output
+    after = {child.pid for child in psutil.Process().children(recursive=True)}
+    assert after <= before  # the preloaded interpreters ended with the refusal
