@@ -1,17 +1,22 @@
 """The report's pictures, drawn by a process of their own while the run does its other work.
 
-`start_drawer` starts a process that imports matplotlib and draws a first figure (reports.plots.prepare)
-while the network starts and the campaign runs, which mostly wait. It then draws on request, in up to two
-steps, each a pickled tuple on its standard input:
-- ("margin", timelines): the deadline-margin picture, which needs only the campaign's timelines, so it is
-  drawn while the checks run (`draw_margin_early`), and then the timelines of the exchanges answered late,
-  which the failed deadline checks will name;
-- ("all", shown, timelines, articles, load): every other picture once the results are known; the process
-  writes them all (pickled `DrawnPictures`) to its standard output and ends. A picture drawn early is used
-  only if it was drawn from the same timeline(s).
-`start_drawing(results)` sends the second step from a thread, so that the caller writes results.json,
-JUnit and the bundle's other files meanwhile; `pictures_of(results)` waits for them. Without a drawer, or
-when it fails, the same pictures are drawn in this process, only slower.
+Only the pictures drawn with matplotlib need it: an exchange's timeline (shown for each exchange a failed or
+warned instance names) and a load run's two pictures. The article matrix and the deadline margins are
+written as SVG directly, in a millisecond, so a run whose report shows neither never starts the process and
+never loads matplotlib.
+
+`start_drawer` starts a process that imports matplotlib and draws a first figure (reports.plots.prepare).
+It then draws on request, in up to two steps, each a pickled tuple on its standard input:
+- ("late", timelines): the timelines of the exchanges answered late, which the failed deadline checks will
+  name, drawn while the checks run (`draw_late_early`, which starts the process once the campaign has
+  answers that were late);
+- ("all", shown, timelines, articles, load): every picture once the results are known; the process
+  writes them all (pickled `DrawnPictures`) to its standard output and ends. A timeline drawn early is used
+  only if it was drawn from the same timeline.
+`start_drawing(results)` sends the second step from a thread (starting the process if the report needs it
+and none runs), so that the caller writes results.json, JUnit and the bundle's other files meanwhile;
+`pictures_of(results)` waits for them. Without a drawer, or when it fails, the same pictures are drawn in
+this process, only slower.
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ import threading
 from dataclasses import dataclass
 from typing import IO
 
+from reports import plots
 from reports.load_run import LoadRun
 from reports.results import ArticleResult, ExchangeTimeline, Outcome, RunResults
 
-__all__ = ["DrawnPictures", "draw_margin_early", "pictured_timelines", "pictures_of", "start_drawer",
+__all__ = ["DrawnPictures", "draw_late_early", "pictured_timelines", "pictures_of", "start_drawer",
            "start_drawing"]
 
 _PLOTTED = (Outcome.FAILED, Outcome.WARNING, Outcome.ACCEPTED_DEVIATION)
@@ -47,12 +53,12 @@ class _Drawing:
     """A request for all of one results' pictures, answered in a thread."""
 
     results: RunResults
-    thread: threading.Thread
+    thread: threading.Thread | None  # None: drawn already, in this process
     answer: list[DrawnPictures | None]
 
 
 _drawer: subprocess.Popen[bytes] | None = None
-_sending: threading.Thread | None = None  # the early margin request, written while the drawer may still prepare
+_sending: threading.Thread | None = None  # the early request, written while the drawer may still prepare
 _drawing: _Drawing | None = None
 
 
@@ -65,13 +71,20 @@ def start_drawer() -> subprocess.Popen[bytes]:
     return _drawer
 
 
-def draw_margin_early(timelines: list[ExchangeTimeline]) -> None:
-    """Have the drawer draw the margin picture now (a no-op without a drawer, or when asked already)."""
+def _late(timelines: list[ExchangeTimeline]) -> list[ExchangeTimeline]:
+    return [timeline for timeline in timelines if timeline.margin_seconds is not None and timeline.margin_seconds < 0]
+
+
+def draw_late_early(timelines: list[ExchangeTimeline]) -> None:
+    """Once the campaign has run: if some answers were late, start the drawer (if none runs) and have it draw
+    their timelines now, which the failed deadline checks will name (a no-op when none was late, or when
+    asked already)."""
     global _sending
-    drawer = _drawer
-    if drawer is None or _sending is not None or not timelines:
+    late = _late(timelines)
+    if _sending is not None or not late:
         return
-    request = pickle.dumps(("margin", timelines))
+    drawer = start_drawer()
+    request = pickle.dumps(("late", late))
     # A thread: the pipe holds 64 kB, and the drawer reads only once it has prepared.
     _sending = threading.Thread(target=_write, args=(drawer, request), name="report-margin", daemon=True)
     _sending.start()
@@ -91,16 +104,26 @@ def pictured_timelines(results: RunResults) -> list[ExchangeTimeline]:
     return [by_key[key] for key in dict.fromkeys(wanted)]
 
 
+def _needs_drawer(shown: list[ExchangeTimeline], results: RunResults) -> bool:
+    """Whether any picture of `results` is drawn with matplotlib (a timeline, or the load pictures)."""
+    return bool(shown) or results.load is not None
+
+
 def start_drawing(results: RunResults) -> None:
     """Ask for every picture of `results` now; `pictures_of(results)` collects them."""
     global _drawer, _drawing, _sending
-    drawer, _drawer = _drawer, None  # one report per preparation: the process ends after it
+    shown = pictured_timelines(results)
+    if not _needs_drawer(shown, results):
+        _dismiss_drawer()
+        _drawing = _Drawing(results, None, [draw_here(shown, results.timelines, results.articles, results.load)])
+        return
+    drawer, _drawer = _drawer or start_drawer(), None  # one report per drawer: the process ends after it
     sending, _sending = _sending, None
     answer: list[DrawnPictures | None] = []
-    request = ("all", pictured_timelines(results), results.timelines, results.articles, results.load)
+    request = ("all", shown, results.timelines, results.articles, results.load)
 
     def ask() -> None:
-        answer.append(_ask(drawer, sending, pickle.dumps(request)) if drawer is not None else None)
+        answer.append(_ask(drawer, sending, pickle.dumps(request)))
 
     thread = threading.Thread(target=ask, name="report-pictures", daemon=True)
     thread.start()
@@ -115,12 +138,26 @@ def pictures_of(results: RunResults) -> DrawnPictures:
     drawing = _drawing
     assert drawing is not None
     _drawing = None
-    drawing.thread.join()
+    if drawing.thread is not None:
+        drawing.thread.join()
     drawn = drawing.answer[0] if drawing.answer else None
     if drawn is not None:
         return drawn
     # No drawer, or it failed: the same pictures, only slower.
     return draw_here(pictured_timelines(results), results.timelines, results.articles, results.load)
+
+
+def _dismiss_drawer() -> None:
+    """End a drawer the report turned out not to need (it holds nothing: killed, and waited for)."""
+    global _drawer, _sending
+    drawer, _drawer = _drawer, None
+    sending, _sending = _sending, None
+    if drawer is None:
+        return
+    drawer.kill()
+    drawer.wait()
+    if sending is not None:
+        sending.join()  # its write fails on the closed pipe, and it ends
 
 
 def _write(drawer: subprocess.Popen[bytes], request: bytes) -> None:
@@ -148,29 +185,22 @@ def _ask(drawer: subprocess.Popen[bytes], sending: threading.Thread | None, requ
 
 def serve(source: IO[bytes] | None = None, sink: IO[bytes] | None = None) -> None:
     """The drawing process: prepare, then answer the requests read from stdin (pickled by this module)."""
-    # Start-up time: matplotlib (half a second) loads in the drawing process, not in the harness.
-    from reports import plots
-
     requests, answers = source or sys.stdin.buffer, sink or sys.stdout.buffer
     plots.prepare()
-    early: tuple[list[ExchangeTimeline], str | None] | None = None
     drawn: dict[str, tuple[ExchangeTimeline, str]] = {}
     while True:
         try:
             request = pickle.load(requests)
         except EOFError:  # the run ended without a report
             return
-        if request[0] == "margin":
-            early = (request[1], plots.margin_svg(request[1]))
+        if request[0] == "late":
             # Likely wanted: a late answer fails a deadline check, whose instance names its exchange.
-            for timeline in request[1]:
-                if timeline.margin_seconds is not None and timeline.margin_seconds < 0:
-                    drawn[timeline.key] = (timeline, plots.timeline_svg(timeline))
+            for timeline in _late(request[1]):
+                drawn[timeline.key] = (timeline, plots.timeline_svg(timeline))
             continue
         _, shown, timelines, articles, load = request
-        margin = early[1] if early is not None and early[0] == timelines else None
         ready = {key: svg for key, (timeline, svg) in drawn.items() if timeline in shown}
-        pickle.dump(draw_here(shown, timelines, articles, load, margin=margin, timelines_drawn=ready), answers)
+        pickle.dump(draw_here(shown, timelines, articles, load, timelines_drawn=ready), answers)
         answers.flush()
         if source is None:
             # The drawing process's work is done, and the harness waits for it to end: the interpreter's
@@ -180,16 +210,12 @@ def serve(source: IO[bytes] | None = None, sink: IO[bytes] | None = None) -> Non
 
 
 def draw_here(shown: list[ExchangeTimeline], timelines: list[ExchangeTimeline], articles: list[ArticleResult],
-              load: LoadRun | None, *, margin: str | None = None,
-              timelines_drawn: dict[str, str] | None = None) -> DrawnPictures:
-    """Every picture, drawn in this process but for those drawn already (`margin`, `timelines_drawn` by key)."""
-    # Start-up time: matplotlib (half a second) loads only when pictures are drawn in this process.
-    from reports import plots
-
+              load: LoadRun | None, *, timelines_drawn: dict[str, str] | None = None) -> DrawnPictures:
+    """Every picture, drawn in this process but for the timelines drawn already (`timelines_drawn`, by key)."""
     ready = timelines_drawn or {}
     return DrawnPictures(timelines={timeline.key: ready.get(timeline.key) or plots.timeline_svg(timeline)
                                     for timeline in shown},
                          matrix=plots.article_matrix_svg(articles) if articles else None,
-                         margin=margin or (plots.margin_svg(timelines) if timelines else None),
+                         margin=plots.margin_svg(timelines) if timelines else None,
                          load_throughput=plots.load_throughput_svg(load) if load is not None else None,
                          load_margin=plots.load_margin_svg(load) if load is not None else None)

@@ -84,21 +84,23 @@ def _environment() -> Environment:
 _preparing: threading.Thread | None = None
 
 
-def prepare_in_background() -> None:
-    """Compile the template in a daemon thread and start the process that draws the pictures.
+def prepare_in_background(*, drawer: bool = False) -> None:
+    """Compile the template in a daemon thread; with `drawer`, also start the process that draws the pictures.
 
-    `spoc-harness run` calls it as it starts, so that writing the report does not begin by paying over a
-    second for matplotlib (three on a first run, which builds its font cache): the drawing process
-    (reports.drawing) imports it and draws a first figure on a core of its own while the network starts
-    and the campaign runs, which mostly wait. `render_html` waits for the template rather than race the
-    thread through it.
+    `spoc-harness run` calls it as it starts. `drawer` when the report is known to need matplotlib's pictures
+    (a load section), so that writing the report does not begin by paying over a second for matplotlib
+    (three on a first run, which builds its font cache): the drawing process (reports.drawing) imports it and
+    draws a first figure on a core of its own. Otherwise the drawer starts only once the run turns out to need
+    it (reports.drawing), and a conformant run never loads matplotlib. `render_html` waits for the template
+    rather than race the thread through it.
     """
     global _preparing
     if _preparing is None:
         _preparing = threading.Thread(target=lambda: _environment().get_template("report.html.j2"),
                                       name="report-template", daemon=True)
         _preparing.start()
-    start_drawer()
+    if drawer:
+        start_drawer()
 
 
 def _wait_for_preparation() -> None:

@@ -23,7 +23,7 @@ from conformance.coverage import coverage_matrix
 from conformance.gherkin import scenario_index
 from reports.assemble import assemble_results
 from reports.deviations import apply_deviations, load_deviations
-from reports.drawing import draw_margin_early, start_drawing
+from reports.drawing import draw_late_early, start_drawing
 from reports.evidence import MANIFEST_NAME, write_bundle
 from reports.formats import REPORT_FORMATS, RESULTS_JSON, write_report_files
 from reports.load_run import load_run_from_file
@@ -177,9 +177,9 @@ def build_results(run: ConformanceRun, *, kill_matrix: Sequence[KillRow] | None 
 
 
 def draw_while_checking(run: ConformanceRun, result: CampaignResult) -> None:
-    """Once the campaign has run: its timelines, and the margin picture drawn from them while the checks run."""
+    """Once the campaign has run: its timelines, and those of late answers drawn while the checks run."""
     run.timelines = build_timelines(CampaignView(result))
-    draw_margin_early(run.timelines)
+    draw_late_early(run.timelines)
 
 
 def _channel_journal(verification: dict[str, Any] | None) -> ChannelJournal | None:

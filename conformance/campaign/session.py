@@ -120,7 +120,9 @@ def run_session(
         # Start-up time: the report's template and pictures are prepared only for a run that writes them.
         from reports.html import prepare_in_background
 
-        prepare_in_background()  # the report's template and pictures, while the network starts and runs
+        # The report's template, while the network starts and runs; and its pictures' process if a load section
+        # will need matplotlib (otherwise it starts only if the report turns out to need it).
+        prepare_in_background(drawer=options.load_results is not None)
     run = ConformanceRun(options, journal_since_verified=results_only and endpoints is not None)
     run.write_reports_at_end = False
     if write and not results_only:

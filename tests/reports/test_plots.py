@@ -96,9 +96,26 @@ def test_pictures_drawn_while_the_checks_run_are_those_drawn_at_the_end(monkeypa
     drawn_keys: list[str] = []
     draw = plots.timeline_svg
     monkeypatch.setattr(plots, "timeline_svg", lambda timeline: drawn_keys.append(timeline.key) or draw(timeline))
-    requests = io.BytesIO(pickle.dumps(("margin", [late, in_time])) + pickle.dumps(("all", [late], [late, in_time],
-                                                                                    [], None)))
+    requests = io.BytesIO(pickle.dumps(("late", [late, in_time])) + pickle.dumps(("all", [late], [late, in_time],
+                                                                                  [], None)))
     answer = io.BytesIO()
     drawing.serve(requests, answer)
     assert drawn_keys == [late.key]  # the late exchange's timeline, once, while the checks ran
     assert pickle.loads(answer.getvalue()) == drawing.draw_here([late], [late, in_time], [], None)
+
+
+def test_late_answers_start_the_drawer_whose_pictures_are_the_ones_drawn_here(sample_results: RunResults) -> None:
+    from reports import drawing
+
+    key = f"incoming.{HOSTILE}"
+    failed = next(c for c in sample_results.checks if c.outcome is Outcome.FAILED)
+    failed.instances = [InstanceFinding(instance=key, outcome=Outcome.FAILED, observed="late", rule="Art 5(1)(a)")]
+    sample_results.timelines = [_timeline(key), _timeline("in-time", timedelta(hours=1))]
+    here = render_html(sample_results)
+    drawing.draw_late_early(sample_results.timelines)
+    drawer = drawing._drawer
+    assert drawer is not None  # a late answer: its timeline will be drawn, and matplotlib loads meanwhile
+    prepared = render_html(sample_results)
+    assert drawer.wait(30) == 0  # it drew (a process that failed would leave the drawing to this one)
+    assert drawing._drawer is None  # one report per drawer
+    assert prepared == here
