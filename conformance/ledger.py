@@ -16,12 +16,13 @@ from __future__ import annotations
 import itertools
 import json
 import shlex
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 __all__ = [
     "Action",
@@ -165,6 +166,29 @@ class Exchange(BaseModel):
         self.events.append(ExchangeEvent(name=name, at=at, message_id=message_id, detail=detail))
 
 
+@dataclass
+class _Citations:
+    """The journal indexed by what ties a message to an exchange: its id, what it replies to, the reference it
+    cites; each message with its place in the journal, to give found messages in the journal's order."""
+
+    size: int
+    place: dict[str, int] = field(default_factory=dict)
+    replying_to: dict[str, list[Observed]] = field(default_factory=dict)
+    citing: dict[str, list[Observed]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, observed: dict[str, Observed]) -> _Citations:
+        index = cls(len(observed))
+        for place, message in enumerate(observed.values()):
+            index.place[message.message_id] = place
+            if message.in_reply_to:
+                index.replying_to.setdefault(message.in_reply_to, []).append(message)
+            reference = message.case_reference
+            if reference:
+                index.citing.setdefault(reference, []).append(message)
+        return index
+
+
 class Ledger(BaseModel):
     """The whole record of a campaign."""
 
@@ -178,6 +202,9 @@ class Ledger(BaseModel):
     clock_steps: list[datetime] = Field(default_factory=list)
 
     _seq: Iterator[int] = itertools.count(1)
+    # Built on the first query that needs it, dropped whenever the journal changes (`observe`): the checks ask
+    # for the messages of each exchange thousands of times over a journal that no longer changes.
+    _citations: _Citations | None = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any, /) -> None:
         self._seq = itertools.count(len(self.actions) + 1)
@@ -194,6 +221,7 @@ class Ledger(BaseModel):
             if message.message_id not in self.observed:
                 fresh.append(message)
             self.observed[message.message_id] = message
+        self._citations = None
         return fresh
 
     def add_exchange(self, exchange: Exchange) -> Exchange:
@@ -230,17 +258,31 @@ class Ledger(BaseModel):
                 found.append(m)
         return sorted(found, key=lambda m: m.created_at)
 
+    def citing(self, message_ids: Collection[str], reference: str | None) -> list[Observed]:
+        """Journal messages with one of `message_ids`, replying to one of them or citing `reference`, in journal
+        order: every message that can belong to an exchange with these ids and reference."""
+        index = self._citations
+        if index is None or index.size != len(self.observed):
+            index = self._citations = _Citations.of(self.observed)
+        found: dict[str, Observed] = {}
+        for message_id in message_ids:
+            message = self.observed.get(message_id)
+            if message is not None:
+                found[message_id] = message
+            for reply in index.replying_to.get(message_id, ()):
+                found[reply.message_id] = reply
+        if reference:
+            for message in index.citing.get(reference, ()):
+                found[message.message_id] = message
+        place = index.place
+        return sorted(found.values(), key=lambda m: place[m.message_id])
+
     def of_exchange(self, exchange: Exchange) -> list[Observed]:
         """Every journal message of the exchange, in either direction."""
         ids = {e.message_id for e in exchange.events if e.message_id}
         if exchange.message_id:
             ids.add(exchange.message_id)
-        reference = exchange.reference
-        found = [
-            m for m in self.observed.values()
-            if m.message_id in ids or (reference and m.case_reference == reference) or (m.in_reply_to in ids)
-        ]
-        return sorted(found, key=lambda m: m.created_at)
+        return sorted(self.citing(ids, exchange.reference), key=lambda m: m.created_at)
 
     def actions_of(self, scenario: str) -> list[Action]:
         return [a for a in self.actions if a.scenario == scenario]

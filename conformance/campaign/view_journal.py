@@ -185,9 +185,13 @@ class CampaignJournal:
         return self.narrowed(lambda ledger: (m for m in ledger.from_sut() if not kinds or m.kind in kinds))
 
     def of(self, exchange: Exchange, *kinds: str) -> list[Observed]:
-        """SUT messages belonging to the exchange, optionally of some kinds, in time order."""
-        return self.narrowed(lambda ledger: (m for m in ledger.from_sut()
-                                             if belongs_to(m, exchange) and (not kinds or m.kind in kinds)))
+        """SUT messages belonging to the exchange, optionally of some kinds, in journal order."""
+        opened = [exchange.message_id] if exchange.message_id else []
+        parties = set(self.ledger.sut_parties)
+        # Of the messages citing the exchange's ids or reference (indexed), those belongs_to admits.
+        return self.narrowed(lambda ledger: (m for m in ledger.citing(opened, exchange.reference)
+                                             if m.sender in parties and belongs_to(m, exchange)
+                                             and (not kinds or m.kind in kinds)))
 
     def exchange_messages(self, exchange: Exchange, *kinds: str) -> list[Observed]:
         """The journal messages of the exchange either way (`Ledger.of_exchange`), optionally of some kinds."""
