@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,10 +24,8 @@ from conformance.campaign.runner import CampaignResult, Endpoints, Progress, run
 from conformance.campaign.view import CampaignView
 from conformance.catalogue import load_catalogue
 from conformance.scenarios.preparation import prepare_in_background
-from conformance.settings import CampaignSettings, Profile, TimeMode
 from reports.evidence_table import EvidenceTable
 from reports.results import CheckResult, ExchangeTimeline
-from simulators.model.deadlines import DeadlineMode
 
 __all__ = ["ConformanceRun", "check_id"]
 
@@ -47,21 +44,7 @@ class ConformanceRun:
         channel journal's entries since the network's previous run; the worker verifies it all at the end."""
         self.options = options
         self.catalogue = load_catalogue()
-        fields: dict[str, Any] = {
-            "profile": Profile.parse(options.profile),
-            "time_mode": TimeMode(options.time_mode),
-            "deadline_reading": DeadlineMode(options.deadline_reading),
-            "manual_timeout": options.manual_timeout,
-        }
-        if options.seed is not None:
-            fields["seed"] = options.seed
-        if options.report_dir is not None:
-            fields["report_dir"] = options.report_dir
-        if options.siena_obligation_date is not None:
-            fields["siena_obligation_date"] = options.siena_obligation_date
-        if options.real_wait is not None:
-            fields["real_mode_wait"] = options.real_wait
-        self.settings = CampaignSettings(**fields)
+        self.settings = options.campaign_settings()
         self.selected = set(self.settings.profile.resolve(self.catalogue))
         self.checks: list[CheckResult] = []
         self.evidence_table = EvidenceTable()  # the steps and curl lines the checks cite, each once
@@ -158,16 +141,19 @@ class ConformanceRun:
     def _reference_endpoints(self) -> Endpoints:
         options = self.options
         base = options.work_dir or Path(tempfile.mkdtemp(prefix="spoc-run-"))
+        plan = options.network_plan(base)
         preloaded, self.preloaded = self.preloaded, None
-        if preloaded is not None and preloaded.work_dir != base / "reference-network":
-            preloaded.stop()  # started for another directory: of no use here
-            preloaded = None
-        self._network = started(base / "reference-network", state=self.settings.sut_state,
-                                start=self.settings.start_utc, defects=options.defects,
-                                keep=options.work_dir is not None,
-                                virtual=self.settings.time_mode.value != "real",
-                                sut_token=options.sut_token or secrets.token_urlsafe(24), preloaded=preloaded)
-        network = self._network.__enter__()
+        taken = preloaded.take(plan) if preloaded is not None else None  # started already, for this very plan
+        if taken is not None:
+            self._network = network = taken
+        else:
+            if preloaded is not None and not preloaded.usable_for(plan):
+                preloaded.stop()  # started for another network: of no use here
+                preloaded = None
+            self._network = started(plan.work_dir, state=plan.state, start=plan.start, defects=plan.defects,
+                                    keep=plan.keep, virtual=plan.virtual,
+                                    sut_token=options.sut_token or secrets.token_urlsafe(24), preloaded=preloaded)
+            network = self._network.__enter__()
         assert network.simulators is not None
         assert network.cms is not None
         # The reference CMS runs with a token of the run's own, so every campaign exercises the

@@ -21,12 +21,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from conformance.lifeline import Lifeline
 
-__all__ = ["ManagedReferenceCms", "NetworkPreload", "ProcessError", "Simulators", "started"]
+__all__ = ["ManagedReferenceCms", "NetworkPlan", "NetworkPreload", "ProcessError", "Simulators", "started"]
 
 _URL = re.compile(r"(https?://127\.0\.0\.1:\d+)")
 
@@ -94,6 +95,7 @@ class _Managed:
         self.log_path = log_path
         self.env = env or {}
         self.url = ""
+        self.data_dir = log_path.parent
         self._process: subprocess.Popen[str] | None = None
         self._pump: threading.Thread | None = None
         self._lifeline: Lifeline | None = None
@@ -179,6 +181,11 @@ class _Managed:
     def on_ready_line(self, line: str) -> None:
         """Subclasses read extra facts from the line the process prints when it is ready."""
 
+    def move_to(self, data_dir: Path) -> None:
+        """Its data directory moved (with the log in it) before it was told its command line."""
+        self.log_path = data_dir / self.log_path.name
+        self.data_dir = data_dir
+
     def launched(self) -> bool:
         """Whether its process was started (preloaded or not) and not yet stopped."""
         return self._process is not None
@@ -240,6 +247,10 @@ class Simulators(_Managed):
         self.start_at: datetime | None = None
         if start is not None:
             self.set_clock(start, virtual=virtual)
+
+    def move_to(self, data_dir: Path) -> None:
+        super().move_to(data_dir)
+        self.credentials = data_dir / "credentials.json"
 
     def set_clock(self, start: datetime, *, virtual: bool) -> None:
         """The network clock it serves (before `start`; a preloaded server is started before it is known)."""
@@ -312,20 +323,44 @@ class ManagedReferenceCms(_Managed):
         self.defects = list(defects)
 
 
+@dataclass(frozen=True)
+class NetworkPlan:
+    """What a reference network of a run is: where its data goes, the state its CMS serves, its clock's start,
+    the CMS's defects, whether its data is kept and whether its clock is virtual."""
+
+    work_dir: Path
+    state: str
+    start: datetime
+    defects: tuple[str, ...]
+    keep: bool
+    virtual: bool
+
+
 class NetworkPreload:
     """The interpreters of the channel server and the reference CMS of a network in `work_dir`, started before the
     run knows their command lines (the campaign's start, state, defects, token): they import their modules while
     the harness imports its own and collects the checks. `started(..., preloaded=)` tells them the rest; a
-    preload nobody takes is stopped with `stop`."""
+    preload nobody takes is stopped with `stop`.
+
+    Until the network starts, its logs are in a directory beside `work_dir`, which then takes its place: a run
+    refused for its options leaves the previous run's data where it was, and no directory of its own."""
 
     # Long: the two processes, started in order, each stopped again if the other fails to start.
     def __init__(self, work_dir: Path) -> None:
-        if work_dir.exists():
-            shutil.rmtree(work_dir)
         self.work_dir = work_dir
+        # The outermost directory this makes (the report directory on a first run), removed again if unused.
+        self._made = next((d for d in reversed(work_dir.parents) if not d.exists()), None)
+        self._staging = work_dir.parent / f".{work_dir.name}.starting"
+        shutil.rmtree(self._staging, ignore_errors=True)
+        self._staging.mkdir(parents=True)
         # Placeholders until `started` knows them: no process starts before it is told the real ones.
-        self.simulators = Simulators(work_dir / "network", start=None)
-        self.cms = ManagedReferenceCms(work_dir / "cms", state="", channels_url="", credentials=Path())
+        self.simulators = Simulators(self._staging / "network", start=None)
+        self.cms = ManagedReferenceCms(self._staging / "cms", state="", channels_url="", credentials=Path())
+        self._settled = False
+        # Once told its plan (`start_in_background`): the network being started, the thread starting it, and
+        # what it raised if it failed.
+        self._starting: tuple[NetworkPlan, started, threading.Thread, list[BaseException]] | None = None
+        self._stale = False
         try:
             self.simulators.preload(Simulators.MODULES)
             self.cms.preload(ManagedReferenceCms.MODULES)
@@ -333,12 +368,75 @@ class NetworkPreload:
             self.stop()
             raise
 
+    def start_in_background(self, plan: NetworkPlan, *, sut_token: str) -> None:
+        """Tell both interpreters their command lines now and start the network in a thread, as soon as the run
+        knows its plan: it comes up while the harness imports the campaign and collects the checks. `take`
+        hands it over, started."""
+        if self._starting is not None or plan.work_dir != self.work_dir:
+            raise ValueError(f"this preload starts one network, in {self.work_dir}")
+        network = started(plan.work_dir, state=plan.state, start=plan.start, defects=plan.defects, keep=plan.keep,
+                          virtual=plan.virtual, sut_token=sut_token, preloaded=self)
+        failed: list[BaseException] = []
+
+        def enter() -> None:
+            try:
+                network.__enter__()
+            except BaseException as exc:  # handed to the run by `take`, which raises it as its own
+                failed.append(exc)
+
+        thread = threading.Thread(target=enter, name="network-start", daemon=True)
+        self._starting = (plan, network, thread, failed)
+        thread.start()
+
+    def settle(self) -> None:
+        """Put the interpreters' directory in `work_dir`'s place (the previous run's data goes); `started` calls it
+        once it starts them. Their open logs move with it."""
+        if self._settled:
+            return
+        self._settled = True
+        if self.work_dir.exists():
+            shutil.rmtree(self.work_dir)
+        self._staging.rename(self.work_dir)
+        self.simulators.move_to(self.work_dir / "network")
+        self.cms.move_to(self.work_dir / "cms")
+
+    def usable_for(self, plan: NetworkPlan) -> bool:
+        """Whether `started(..., preloaded=self)` may still start the network of `plan` from these interpreters."""
+        return self._starting is None and not self._stale and plan.work_dir == self.work_dir
+
+    def take(self, plan: NetworkPlan) -> started | None:
+        """The network `start_in_background` started, once it is up, if it was started for `plan`; None if it was
+        not started (or for another plan: then it is stopped). Raises what its start raised."""
+        if self._starting is None:
+            return None
+        started_for, network, thread, failed = self._starting
+        thread.join()
+        self._starting = None
+        if failed:
+            raise failed[0]
+        if started_for != plan:
+            network.__exit__(None, None, None)
+            self._stale = True  # its interpreters are gone with it
+            return None
+        return network
+
     def stop(self) -> None:
-        """End both interpreters (a no-op for those `started` took and stopped)."""
+        """End both interpreters (a no-op for those `started` took and stopped), and a network started in the
+        background that nobody took."""
+        if self._starting is not None:
+            _, network, thread, _ = self._starting
+            self._starting = None
+            thread.join()
+            network.__exit__(None, None, None)
         for process in (self.cms, self.simulators):
             process.begin_stop()
         for process in (self.cms, self.simulators):
             process.stop()
+        if not self._settled:  # never started: nothing of it is kept, and the directories it made go
+            self._settled = True
+            shutil.rmtree(self._staging, ignore_errors=True)
+            if self._made is not None:
+                shutil.rmtree(self._made, ignore_errors=True)
 
 
 class started:
@@ -369,6 +467,7 @@ class started:
     def __enter__(self) -> started:
         began = time.monotonic()
         if self.preloaded is not None:
+            self.preloaded.settle()
             self.simulators, self.cms = self.preloaded.simulators, self.preloaded.cms
             self.preloaded = None
             self.simulators.set_clock(self.start, virtual=self.virtual)

@@ -10,8 +10,11 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from conformance.settings import DEFAULT_SEED
+from conformance.campaign.processes import NetworkPlan
+from conformance.settings import DEFAULT_SEED, CampaignSettings, Profile, TimeMode
+from simulators.model.deadlines import DeadlineMode
 
 __all__ = ["FRESH_NETWORK_START", "RunOptions"]
 
@@ -45,6 +48,31 @@ class RunOptions:
     signing_key: Path | None = None  # the lab's key file (`keys new`); None: an ephemeral key, labelled so
     deviations: Path | None = None
     load_results: Path | None = None  # a load run's load-results.json, shown in the report's load section
+
+    def campaign_settings(self) -> CampaignSettings:
+        """The campaign's settings these options choose (the others at their defaults)."""
+        fields: dict[str, Any] = {
+            "profile": Profile.parse(self.profile),
+            "time_mode": TimeMode(self.time_mode),
+            "deadline_reading": DeadlineMode(self.deadline_reading),
+            "manual_timeout": self.manual_timeout,
+        }
+        if self.seed is not None:
+            fields["seed"] = self.seed
+        if self.report_dir is not None:
+            fields["report_dir"] = self.report_dir
+        if self.siena_obligation_date is not None:
+            fields["siena_obligation_date"] = self.siena_obligation_date
+        if self.real_wait is not None:
+            fields["real_mode_wait"] = self.real_wait
+        return CampaignSettings(**fields)
+
+    def network_plan(self, base: Path) -> NetworkPlan:
+        """The reference network a run with these options starts, its data under `base`."""
+        settings = self.campaign_settings()
+        return NetworkPlan(work_dir=base / "reference-network", state=settings.sut_state, start=settings.start_utc,
+                           defects=tuple(self.defects), keep=self.work_dir is not None,
+                           virtual=settings.time_mode.value != "real")
 
     def command(self, profile: str | None = None) -> str:
         """The command line that repeats this run (optionally for other requirements)."""

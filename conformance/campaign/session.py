@@ -99,6 +99,20 @@ def _pytest_args(work: Path) -> list[str]:
     return args
 
 
+def _run_pytest(work: Path, run: ConformanceRun) -> int | pytest.ExitCode:
+    """pytest over the checks, in the session's own environment (put back afterwards)."""
+    previous = {name: os.environ.get(name) for name in _SESSION_ENVIRONMENT}
+    os.environ.update(_SESSION_ENVIRONMENT)
+    try:
+        return pytest.main(_pytest_args(work), plugins=[_Bridge(run)])
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def run_session(
     options: RunOptions,
     *,
@@ -137,17 +151,10 @@ def run_session(
         run.progress = progress
     report_dir = options.report_dir or Path("reports-out")
     work = options.work_dir or report_dir / "run-data"
-    previous = {name: os.environ.get(name) for name in _SESSION_ENVIRONMENT}
-    os.environ.update(_SESSION_ENVIRONMENT)
     try:
         try:
-            code = pytest.main(_pytest_args(work), plugins=[_Bridge(run)])
+            code = _run_pytest(work, run)
         finally:
-            for name, value in previous.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
             if progress is not None:
                 progress.stop()
         if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) and not run.checks:

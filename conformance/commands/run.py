@@ -13,6 +13,7 @@ run is conformant and every defect is killed), 1 otherwise, 2 on a usage error.
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 from datetime import date
 from pathlib import Path
@@ -212,6 +213,10 @@ def run(
             work_dir=work_dir if not vendor else None, real_wait=real_wait,
             signing_key=signing_key, sut_token=sut_token, deviations=deviations, load_results=load_results,
         )
+        if preloaded is not None:
+            # The network's command lines are known now: it comes up while the campaign's modules load.
+            preloaded.start_in_background(options.network_plan(work_dir),
+                                          sut_token=sut_token or secrets.token_urlsafe(24))
         if kill_matrix:
             # Start-up time: imported when this command runs, so that every other command starts fast.
             from conformance.campaign.killmatrix import run_kill_matrix

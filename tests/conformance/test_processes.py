@@ -86,3 +86,15 @@ def test_a_run_refused_for_its_options_stops_the_network_it_preloaded(tmp_path: 
     assert "--profile" in answer.output
     after = {child.pid for child in psutil.Process().children(recursive=True)}
     assert after <= before  # the preloaded interpreters ended with the refusal
+    assert not (tmp_path / "out").exists()  # and no directory of theirs is left
+
+
+def test_a_refused_run_leaves_the_previous_runs_network_data(tmp_path: Path) -> None:
+    previous = tmp_path / "out" / "run-data" / "reference-network" / "network" / "serve.log"
+    previous.parent.mkdir(parents=True)
+    previous.write_text("the previous run's log", encoding="utf-8")
+    answer = CliRunner().invoke(cli, ["run", "--sut", "reference", "--profile", "no-such-profile",
+                                      "--report-dir", str(tmp_path / "out")])
+    assert answer.exit_code == 2
+    assert previous.read_text(encoding="utf-8") == "the previous run's log"
+    assert sorted(p.name for p in (tmp_path / "out" / "run-data").iterdir()) == ["reference-network"]
