@@ -40,6 +40,7 @@ test: lint typecheck unit features
 bench: $(STAMP)
 	$(BIN)/python benchmarks/channel_throughput.py
 	$(BIN)/python benchmarks/campaign_speed.py
+	$(BIN)/python benchmarks/run_speed.py --runs 3
 
 # Sampled mutation score of the campaign over the reference CMS's decision code (~30 min; not in CI).
 MUTATION_SAMPLE ?= 50
