@@ -19,6 +19,7 @@ from conformance.campaign.run_options import RunOptions
 from conformance.campaign.runner import Endpoints, Progress
 from conformance.checks import CHECKS_DIR
 from conformance.plugin import install
+from conformance.scenarios.preparation import prepare_in_background
 from reports.console import render_summary
 from reports.results import RunResults
 
@@ -132,11 +133,15 @@ def run_session(
     reference network's interpreters, started before this was called; the run takes or stops them."""
     if write and not results_only:
         # Start-up time: the report's template and pictures are prepared only for a run that writes them.
-        from reports.html import prepare_in_background
+        from reports.html import prepare_in_background as prepare_report
 
         # The report's template, while the network starts and runs; and its pictures' process if a load section
         # will need matplotlib (otherwise it starts only if the report turns out to need it).
-        prepare_in_background(drawer=options.load_results is not None)
+        prepare_report(drawer=options.load_results is not None)
+    # The scenario library and its Faker (mostly reading files) while pytest collects the checks: the network is
+    # up by then, and the campaign's first step would wait for them. Not earlier: this thread and the main one
+    # would import the same third-party packages at once.
+    prepare_in_background()
     run = ConformanceRun(options, journal_since_verified=results_only and endpoints is not None)
     run.write_reports_at_end = False
     if write and not results_only:
