@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,8 +108,15 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Mod
 
 
 def _is_check(item: pytest.Item) -> bool:
+    return _in_checks_dir(str(item.path))
+
+
+@cache
+def _in_checks_dir(path: str) -> bool:
+    """Whether the module at `path` is one of the conformance checks (once per module: every hook of every
+    test asks, and resolving a path reads each of its directories)."""
     try:
-        return Path(str(item.path)).resolve().parent == CHECKS_DIR
+        return Path(path).resolve().parent == CHECKS_DIR
     except OSError:
         return False
 
