@@ -89,13 +89,13 @@ class _Managed:
     """A subprocess that prints its URL when ready; its output is kept in a log file."""
 
     name = "process"
+    data_dir: Path  # where a subclass keeps its data (`move_to` moves it)
 
     def __init__(self, args: list[str], log_path: Path, env: dict[str, str] | None = None) -> None:
         self.args = args
         self.log_path = log_path
         self.env = env or {}
         self.url = ""
-        self.data_dir = log_path.parent
         self._process: subprocess.Popen[str] | None = None
         self._pump: threading.Thread | None = None
         self._lifeline: Lifeline | None = None
