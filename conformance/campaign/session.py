@@ -114,6 +114,20 @@ def _run_pytest(work: Path, run: ConformanceRun) -> int | pytest.ExitCode:
                 os.environ[name] = value
 
 
+def _prepare(options: RunOptions, *, report: bool) -> None:
+    """What the run needs later, made in the background now: the scenario library and its Faker (mostly reading
+    files) while pytest collects the checks, since the network is up by then and the campaign's first step would
+    wait for them (not earlier: this thread and the main one would import the same packages at once); and for
+    a run that writes the report, its template, and its pictures' process if a load section will need
+    matplotlib (otherwise that starts only if the report turns out to need it)."""
+    prepare_in_background()
+    if report:
+        # Start-up time: the report's template and pictures are prepared only for a run that writes them.
+        from reports.html import prepare_in_background as prepare_report
+
+        prepare_report(drawer=options.load_results is not None)
+
+
 def run_session(
     options: RunOptions,
     *,
@@ -131,17 +145,7 @@ def run_session(
     results.json alone (a kill-matrix defect run, read back only for its requirements' outcomes): no report
     page, JUnit or evidence bundle, and so no process preparing the report's pictures. `preloaded`: the
     reference network's interpreters, started before this was called; the run takes or stops them."""
-    if write and not results_only:
-        # Start-up time: the report's template and pictures are prepared only for a run that writes them.
-        from reports.html import prepare_in_background as prepare_report
-
-        # The report's template, while the network starts and runs; and its pictures' process if a load section
-        # will need matplotlib (otherwise it starts only if the report turns out to need it).
-        prepare_report(drawer=options.load_results is not None)
-    # The scenario library and its Faker (mostly reading files) while pytest collects the checks: the network is
-    # up by then, and the campaign's first step would wait for them. Not earlier: this thread and the main one
-    # would import the same third-party packages at once.
-    prepare_in_background()
+    _prepare(options, report=write and not results_only)
     run = ConformanceRun(options, journal_since_verified=results_only and endpoints is not None)
     run.write_reports_at_end = False
     if write and not results_only:
