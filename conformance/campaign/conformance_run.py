@@ -62,8 +62,8 @@ class ConformanceRun:
         self.sut_url = ""
         self.write_reports_at_end = True  # `spoc-harness run` writes them itself
         self.journal_since_verified = journal_since_verified
-        # `spoc-harness run` lets the network stop while it writes the reports (they need nothing of it), and
-        # waits for the stop before it returns (`close`).
+        # `spoc-harness run` lets the network stop while the checks run and it writes the reports (they need
+        # nothing of it), and waits for the stop before it returns (`close`).
         self.stop_network_in_background = False
         self._stopping: threading.Thread | None = None
         self.evidence_key_sha256: str | None = None
@@ -82,6 +82,10 @@ class ConformanceRun:
             except Exception as exc:
                 self.aborted = f"the campaign could not run: {type(exc).__name__}: {exc}"
                 raise
+            if self.stop_network_in_background and self.result is not None:
+                # The checks judge the finished campaign (its ledger, the exports, the journal it verified) and
+                # never call the network: it stops while they run.
+                self.close_in_background()
             if self.when_campaign_ends is not None and self.result is not None:
                 self.when_campaign_ends(self.result)
         if self.result is None:
