@@ -160,7 +160,10 @@ def _targets(applicability: Applicability, exercising: Sequence[tuple[Exchange, 
 def coverage_matrix(catalogue: Catalogue, exchanges: Iterable[Exchange], sut_state: str,
                     selected: Iterable[str], *, update_interval: timedelta | None = None) -> ApplicabilityCoverage:
     """The matrix over the requirements of the run (`selected`) that have an applicability model."""
-    done = [(e, profile_of(e, sut_state, update_interval)) for e in exchanges if carried_out(e)]
+    # By key, not in the order the exchanges were registered: scenarios that open exchanges at the same
+    # network time register them in the order their HTTP calls finish, which a busy machine changes.
+    done = [(e, profile_of(e, sut_state, update_interval))
+            for e in sorted(exchanges, key=lambda exchange: exchange.key) if carried_out(e)]
     rows: list[RequirementApplicability] = []
     for rid in selected:
         applicability = catalogue.applicability_of(rid)
