@@ -5,7 +5,9 @@ machine, by the same load generator, in alternating rounds (best round kept), at
 concurrencies (sends in flight: 32, 64, 128 and 256 by default):
 
 * *bare*: an aiohttp endpoint that validates the same `SienaSendRequest` with pydantic and echoes
-  it: no auth, no journal, no delivery. The ceiling for "HTTP + validation" here.
+  it: no auth, no journal, no delivery. The ceiling for "HTTP + validation" here. It runs on the
+  event loop `spoc-harness serve` runs on (`simulators.runtime.event_loop`: uvloop where installed,
+  `SPOC_HARNESS_EVENT_LOOP=asyncio` for asyncio's own), so that the ratio compares like with like.
 * *send + pull*: `spoc-harness serve --channels siena` (system clock, journal with
   synchronous=FULL). Each send is journaled with its delivery before the 201; the recipient pulls
   its mailbox and acknowledges in batches while the senders run. The figure counts a message once
@@ -124,6 +126,8 @@ def _run(app: Any, port: int) -> None:
     # Runs as a process of its own: the server's imports stay out of the measuring process.
     from aiohttp import web
 
+    from simulators.runtime.event_loop import run
+
     async def serve() -> None:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -131,8 +135,9 @@ def _run(app: Any, port: int) -> None:
         print(f"serving on http://127.0.0.1:{port}", flush=True)
         await asyncio.Event().wait()
 
+    # On the event loop `spoc-harness serve` runs on (uvloop where installed): like for like.
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve())
+        run(serve())
 
 
 def start(args: list[str]) -> tuple[subprocess.Popen[str], str]:

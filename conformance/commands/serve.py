@@ -231,6 +231,7 @@ def serve(
     from simulators.app import ServerConfig
     from simulators.model.channels import served_channels
     from simulators.runtime.connections import ConnectionLimits
+    from simulators.runtime.event_loop import run  # on uvloop where it is installed: less CPU per message
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -262,4 +263,4 @@ def serve(
     )
     limits = ConnectionLimits(head_seconds=head_timeout, idle_seconds=idle_timeout,
                               max_connections=max_connections)
-    asyncio.run(_serve(host, port, config, tls, shutdown_timeout, limits))
+    run(_serve(host, port, config, tls, shutdown_timeout, limits))

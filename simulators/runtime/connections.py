@@ -11,7 +11,8 @@ the connection bookkeeping of the runner's `web.Server`:
 - beyond `max_connections` open at once, a new connection gets a 503 problem and is closed at once
   (0: half the process's file limit, at most 1,000);
 - those refusals, and asyncio's "out of system resource" accept errors, are logged once per
-  `log_interval_seconds` with a count, not once per connection.
+  `log_interval_seconds` with a count, not once per connection. (On uvloop, `serve`'s loop where it
+  is installed, libuv accepts and closes at once what it has no descriptor for, and logs nothing.)
 
 The body's own read timeout (`ServerConfig.body_read_seconds`) is applied where handlers read it
 (`simulators.runtime.problems`), and only when the body has not arrived with the head.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import resource
 import signal
 import subprocess
@@ -15,9 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from simulators.runtime.connections import ConnectionLimits, OncePerInterval, protect
+from simulators.runtime.event_loop import EVENT_LOOP_ENV
 from tests.simulators.conftest import Net
 
 HALF_A_REQUEST = b"GET /healthz HTT"
@@ -112,14 +115,16 @@ def test_a_repeated_resource_error_is_logged_once_per_interval(caplog: pytest.Lo
     assert caplog.records[0].exc_info is None
 
 
-def _serve_with_file_limit(data: Path, limit: int, *extra: str) -> subprocess.Popen[str]:
+def _serve_with_file_limit(data: Path, limit: int, *extra: str, loop: str = "") -> subprocess.Popen[str]:
+    """`serve` with a file limit of `limit`; `loop`: the event loop it must take ("": its own choice)."""
     def lower_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 
+    environment = {**os.environ, EVENT_LOOP_ENV: loop} if loop else None
     return subprocess.Popen(
         [sys.executable, "-c", "from conformance.cli import main; main()", "serve", "--port", "0", "--data",
          str(data), "--clock", "virtual", "--start", "2026-03-02T10:00:00Z", "--head-timeout", "30", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=lower_limit)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=lower_limit, env=environment)
 
 
 async def _flood(url: str, count: int) -> list[asyncio.StreamWriter]:
@@ -139,8 +144,12 @@ async def _flood(url: str, count: int) -> list[asyncio.StreamWriter]:
 @pytest.mark.parametrize(("cap", "logged"), [("1000", "out of system resource"), ("0", "connection cap")])
 async def test_a_flood_beyond_the_file_limit_is_logged_once(tmp_path: Path, cap: str, logged: str) -> None:
     """With the cap above the file limit, accept() runs out of descriptors; with the default cap, it never
-    does and the cap answers. Either way the condition is logged once, not once per connection."""
-    process = _serve_with_file_limit(tmp_path / "net", 64, "--max-connections", cap)
+    does and the cap answers. Either way the condition is logged once, not once per connection.
+
+    The cap above the file limit runs on asyncio's loop: it is asyncio that retries accept() and logs
+    the error (uvloop's case is the next test)."""
+    process = _serve_with_file_limit(tmp_path / "net", 64, "--max-connections", cap,
+                                     loop="asyncio" if cap == "1000" else "")
     held: list[asyncio.StreamWriter] = []
     try:
         assert process.stdout is not None
@@ -156,3 +165,33 @@ async def test_a_flood_beyond_the_file_limit_is_logged_once(tmp_path: Path, cap:
     assert errors.count("Too many open files") <= 1, errors[-3000:]
     if cap == "0":  # the cap keeps descriptors in hand: no error at all beyond the one line
         assert "Traceback" not in errors, errors[-3000:]
+
+
+async def test_on_uvloop_a_flood_beyond_the_file_limit_leaves_the_server_serving_and_the_log_quiet(
+    tmp_path: Path,
+) -> None:
+    """uvloop (libuv) sheds the connections it has no descriptor for at once, accepting and closing them,
+    instead of retrying accept() and logging: nothing is logged for them, and once the flood is over the
+    server answers again."""
+    pytest.importorskip("uvloop")
+    process = _serve_with_file_limit(tmp_path / "net", 64, "--max-connections", "1000", loop="uvloop")
+    held: list[asyncio.StreamWriter] = []
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[2]
+        held = await _flood(url, 150)
+        for writer in held:
+            writer.close()
+        held = []
+        await asyncio.sleep(0.5)  # the server sees the held connections close
+        async with aiohttp.ClientSession() as http, http.get(
+            url + "/healthz", timeout=aiohttp.ClientTimeout(total=10)
+        ) as answer:
+            assert answer.status == 200
+    finally:
+        for writer in held:
+            writer.close()
+        process.send_signal(signal.SIGTERM)
+        _out, errors = process.communicate(timeout=30)
+    assert "Too many open files" not in errors, errors[-3000:]
+    assert "Traceback" not in errors, errors[-3000:]
