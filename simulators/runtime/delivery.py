@@ -129,7 +129,8 @@ class Pusher:
         blocked = {g for g, until in self._blocked_until.items() if until > now}
         self._blocked_until = {g: u for g, u in self._blocked_until.items() if g in blocked}
         exclude = sorted(self._busy | blocked)
-        due = await self.network.journal.read(lambda c: queries.due_pushes(c, db_time(now), exclude, _BATCH))
+        stamp = db_time(now)
+        due, later = await self.network.journal.read(lambda c: queries.push_schedule(c, stamp, exclude, _BATCH))
         groups: dict[str, list[tuple[queries.DeliveryRow, str]]] = {}
         for row, envelope in due:
             groups.setdefault(f"{row.party}|{row.channel}", []).append((row, envelope))
@@ -152,7 +153,6 @@ class Pusher:
             worker.add_done_callback(self._workers.discard)
         if len(due) >= _BATCH:
             return None, 0.0
-        later = await self.network.journal.read(lambda c: queries.next_push_due(c, db_time(now)))
         candidates = [parse_db_time(later)] if later else []
         candidates += list(self._blocked_until.values())
         wake_at = min(candidates) if candidates else None

@@ -324,6 +324,18 @@ def next_push_due(conn: sqlite3.Connection, after: str) -> str | None:
     return str(row[0]) if row and row[0] else None
 
 
+def push_schedule(
+    conn: sqlite3.Connection, now: str, exclude: Sequence[str], limit: int
+) -> tuple[list[tuple[DeliveryRow, str]], str | None]:
+    """`due_pushes`, and `next_push_due` after `now` when fewer than `limit` were due (else None).
+
+    One read for the pusher's two questions: each read is a trip to the reader thread and back, and
+    the pusher asks both after every push.
+    """
+    due = due_pushes(conn, now, exclude, limit)
+    return due, next_push_due(conn, now) if len(due) < limit else None
+
+
 @dataclass(frozen=True)
 class TrafficFilter:
     segment: int
