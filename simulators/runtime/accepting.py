@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
 from pydantic_core import to_jsonable_python
 
 from simulators.model.channels import CHANNELS, ChannelName
@@ -51,6 +52,12 @@ class Refuse(Protocol):
 def can_see(envelope: Envelope, party: str) -> bool:
     """Whether `party` sent or received the message."""
     return party == envelope.sender or party in envelope.to or party in envelope.cc
+
+
+def _took_part(parent: tuple[Any, ...], party: str) -> bool:
+    """`can_see` for a row of `queries.THREAD_PARENT`: `party` sent the message or is among its To/CC."""
+    _channel, _case, sender, to, cc = parent
+    return party == sender or party in orjson.loads(to or "[]") or party in orjson.loads(cc or "[]")
 
 
 def _unprocessable(field: str, rule: str, detail: str, slug: str = "validation") -> ProblemError:
@@ -152,7 +159,8 @@ class Accepting:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._inflight_keys[key] = done
         try:
-            previous = await self.journal.read(lambda c: queries.idempotent_message(c, *key))
+            previous = queries.idempotent_message_answer(
+                await self.journal.read_row(queries.IDEMPOTENT_MESSAGE, key))
             if previous is not None:
                 return await self._replay(previous, body_hash, key[2])
             return await first()
@@ -209,14 +217,15 @@ class Accepting:
         self, channel: ChannelName, sender: str, case_id: str | None, in_reply_to: str | None
     ) -> str | None:
         if in_reply_to is not None:
-            found = await self.journal.read(lambda c: queries.message(c, in_reply_to))
-            if found is None or found[0].channel is not channel or not can_see(found[0], sender):
+            # What the reply needs of the message it follows, not the whole envelope (`THREAD_PARENT`).
+            parent = await self.journal.read_row(queries.THREAD_PARENT, (in_reply_to,))
+            if parent is None or parent[0] != channel.value or not _took_part(parent, sender):
                 raise _unprocessable(
                     "in_reply_to",
                     "must be a message of this channel the sender sent or received",
                     f"in_reply_to: no {channel.value} message {in_reply_to!r} visible to {sender}",
                 )
-            parent_case = found[0].case_id
+            parent_case: str | None = parent[1]
             if case_id is not None and parent_case is not None and case_id != parent_case:
                 raise _unprocessable(
                     "case_id",
@@ -228,7 +237,8 @@ class Accepting:
             # A case the sender has a part in: it sent or received one of its messages. Another pair's
             # case answers as one that does not exist (ids are network-wide counters: a 403 would
             # tell which exist), and the attempt is journaled.
-            known = await self.journal.read(lambda c: queries.case_part(c, channel.value, case_id, sender))
+            known = queries.case_part_answer(
+                await self.journal.read_row(queries.CASE_PART, (sender, channel.value, case_id)))
             unknown = _unprocessable(
                 "case_id",
                 "must be a case id the network assigned, in which the sender sent or received a message",

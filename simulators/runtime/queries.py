@@ -121,11 +121,11 @@ def message(conn: sqlite3.Connection, message_id: str) -> tuple[Envelope, int] |
 
 def case_part(conn: sqlite3.Connection, channel: str, case_id: str, party: str) -> bool | None:
     """None when `channel` has no case `case_id`; else whether `party` sent or received one of its messages."""
-    row = conn.execute(
-        "SELECT MAX(m.sender = ?1 OR EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.message_id "
-        "AND d.party = ?1)) FROM messages m WHERE m.channel = ?2 AND m.case_id = ?3",
-        (party, channel, case_id),
-    ).fetchone()
+    return case_part_answer(conn.execute(CASE_PART, (party, channel, case_id)).fetchone())
+
+
+def case_part_answer(row: Sequence[Any] | None) -> bool | None:
+    """`case_part` from the row of `CASE_PART`."""
     return None if row is None or row[0] is None else bool(row[0])
 
 
@@ -148,13 +148,26 @@ def message_views(conn: sqlite3.Connection, envelopes: Sequence[Envelope]) -> li
     return [MessageView(**e.model_dump(), acks=acks[e.message_id]) for e in envelopes]
 
 
+# The queries of a send with an Idempotency-Key, a case id or a reply, run where `Journal.read_row` runs
+# them (one row each): in the journal's writer process, not on a thread sharing the event loop's GIL.
+IDEMPOTENT_MESSAGE = "SELECT body_hash, message_id FROM idempotency WHERE party=? AND channel=? AND key=?"
+# The channel, case, sender and To/CC recipients (JSON arrays) of a message: whether a reply may follow it.
+THREAD_PARENT = ("SELECT m.channel, m.case_id, m.sender, json_extract(j.data, '$.envelope.to'), "
+                 "json_extract(j.data, '$.envelope.cc') FROM messages m JOIN journal j ON j.seq = m.journal_seq "
+                 "WHERE m.message_id = ?")
+# NULL when the channel has no such case; else whether the party sent or received one of its messages.
+CASE_PART = ("SELECT MAX(m.sender = ?1 OR EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.message_id "
+             "AND d.party = ?1)) FROM messages m WHERE m.channel = ?2 AND m.case_id = ?3")
+
+
 def idempotent_message(
     conn: sqlite3.Connection, party: str, channel: str, key: str
 ) -> tuple[str, str] | None:
-    row = conn.execute(
-        "SELECT body_hash, message_id FROM idempotency WHERE party=? AND channel=? AND key=?",
-        (party, channel, key),
-    ).fetchone()
+    return idempotent_message_answer(conn.execute(IDEMPOTENT_MESSAGE, (party, channel, key)).fetchone())
+
+
+def idempotent_message_answer(row: Sequence[Any] | None) -> tuple[str, str] | None:
+    """(body hash, message id) from the row of `IDEMPOTENT_MESSAGE`."""
     return (str(row[0]), str(row[1])) if row else None
 
 
