@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 
 from simulators.model.channels import channel_spec
 from simulators.reference_cms.clock_follower import CmsClock, parse_network_time
@@ -83,7 +84,8 @@ class ChannelsClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            # orjson writes a message's body at a tenth of json's cost (every answer the CMS sends is one).
+            self._session = aiohttp.ClientSession(timeout=self._timeout, json_serialize=_json_text)
         return self._session
 
     async def close(self) -> None:
@@ -107,14 +109,14 @@ class ChannelsClient:
                 method, self.base_url + path, json=body, headers=self._headers(party, headers)
             ) as response:
                 self._clock.observe_header(response.headers.get("X-Network-Time"))
-                text = await response.text()
+                raw = await response.read()
                 status = response.status
         except (TimeoutError, aiohttp.ClientConnectionError, OSError) as exc:
             raise ChannelUnavailable(channel, None, f"{method} {path}: {type(exc).__name__}: {exc}") from None
         try:
-            document = json.loads(text) if text else None
-        except ValueError:
-            document = {"detail": text[:500]}
+            document = orjson.loads(raw) if raw else None
+        except ValueError:  # orjson.JSONDecodeError is one
+            document = {"detail": raw.decode("utf-8", "replace")[:500]}
         problem = document if isinstance(document, dict) else None
         if status == 503:
             raise ChannelUnavailable(channel, status, _detail(document), problem)
@@ -165,6 +167,13 @@ class ChannelsClient:
         for start in range(0, len(delivery_ids), 1000):
             await self._call("POST", f"{channel_spec(channel).url_prefix}/mailbox/ack", channel, party,
                              {"delivery_ids": delivery_ids[start:start + 1000], "status": "DELIVERED"})
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # what orjson cannot write (an integer beyond 64 bits), json can
+        return json.dumps(value)
 
 
 def _detail(document: Any) -> str:

@@ -287,8 +287,7 @@ class CaseEngine:
                             if k not in ("entities", "subject_link", "items", "info_requested")}
         for item in case.items:
             item.subject, item.description = None, "(erased at the retention review)"
-        case.cross_check_matches = [m.model_copy(update={"subject": "(erased)", "item": None})
-                                    for m in case.cross_check_matches]
+        ctx.store.erase_cross_check_subjects(case.case_id)
         ctx.store.forget_subjects(case.case_id)
         case.events.append({"at": ctx.now().isoformat(), "kind": "RETENTION_REVIEW",
                             "detail": f"Art 16(3)-(4): reviewed; personal data erased ({erased} record(s))"})
@@ -307,7 +306,7 @@ class CaseEngine:
         return [c.model_copy(update={"message_id": f"{ctx.state}-MSG-{n:06d}"}) for n, c in numbered]
 
     def export_case(self, case: CaseState) -> CaseRecord:
-        return case.export(self._communications(case.case_id))
+        return case.export(self._communications(case.case_id), self.ctx.store.cross_check_matches(case.case_id))
 
     def export_cases(self, *, direction: str | None = None, reference: str | None = None,
                      message_id: str | None = None) -> list[CaseRecord]:
