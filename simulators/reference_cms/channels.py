@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from yarl import URL
 
 from simulators.model.channels import channel_spec
 from simulators.reference_cms.clock_follower import CmsClock, parse_network_time
@@ -77,6 +78,7 @@ class ChannelsClient:
         self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
+        self._urls: dict[str, URL] = {}
 
     @property
     def parties(self) -> list[str]:
@@ -84,14 +86,26 @@ class ChannelsClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            # orjson writes a message's body at a tenth of json's cost (every answer the CMS sends is one).
-            self._session = aiohttp.ClientSession(timeout=self._timeout, json_serialize=_json_text)
+            # orjson writes a message's body at a tenth of json's cost (every answer the CMS sends is one); the
+            # channels set no cookies, so none are kept or looked up per request.
+            self._session = aiohttp.ClientSession(timeout=self._timeout, json_serialize=_json_text,
+                                                  cookie_jar=aiohttp.DummyCookieJar())
         return self._session
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    def _url(self, path: str) -> URL:
+        """The parsed URL of a path on the channels: parsed once per path (a handful: each channel's send and
+        mailbox paths), not per request."""
+        url = self._urls.get(path)
+        if url is None:
+            url = URL(self.base_url + path)
+            if len(self._urls) < 256:  # a mailbox path carries its cursor: a bound, not a cache of every one
+                self._urls[path] = url
+        return url
 
     def _headers(self, party: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         headers = {"Accept": "application/json"}
@@ -106,7 +120,7 @@ class ChannelsClient:
     ) -> tuple[int, Any]:
         try:
             async with self._http().request(
-                method, self.base_url + path, json=body, headers=self._headers(party, headers)
+                method, self._url(path), json=body, headers=self._headers(party, headers)
             ) as response:
                 self._clock.observe_header(response.headers.get("X-Network-Time"))
                 raw = await response.read()

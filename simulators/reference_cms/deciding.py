@@ -105,11 +105,15 @@ class Deciding:
                              actor=ctx.audit.policy_actor, case_id=case.case_id,
                              data="; ".join(f"{m['source']}:{m['case_id'] or m['item']}" for m in matches))
 
-    async def evaluate_and_plan(self, case: CaseState, *, start: datetime, restart: bool = False) -> None:
-        """Decide the open items from the fixtures, fix the deadline and plan the answer."""
+    async def evaluate_and_plan(self, case: CaseState, *, start: datetime, restart: bool = False,
+                                request: InformationRequest | None = None) -> None:
+        """Decide the open items from the fixtures, fix the deadline and plan the answer.
+
+        `request`: the case's request as the caller has it validated already (else read from the case)."""
         ctx = self.ctx
         answering = self.answering
-        request = InformationRequest.model_validate(case.request)
+        if request is None:
+            request = InformationRequest.model_validate(case.request)
         answered = {i.item_id: i for i in case.items if i.state in (ItemState.PROVIDED, ItemState.REFUSED)}
         plans = [p for p in plan_items(request, ctx.store.fixture_index(), ctx.defects) if p.item_id not in answered]
         for plan in plans:
