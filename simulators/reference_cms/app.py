@@ -41,6 +41,7 @@ _log = logging.getLogger("reference_cms")
 PRODUCT = "spoc-harness reference CMS"
 # Under /sut/, so the SUT token guards it, but outside /sut/v1: no part of the vendor contract.
 RESTART_PATH = "/sut/reference/restart"
+_RECORDED = json.dumps({"status": "recorded"}).encode()  # the answer to every push, written once
 
 
 @dataclass
@@ -138,7 +139,7 @@ class ReferenceCms:
                                errors=[("message.message_id", "required")])
         stamped = request.headers.get("X-Network-Time") if self.options.receipt_time_from_push else None
         await self.engine.receive_push(channel, party, body, pushed_at=stamped)
-        return web.json_response({"status": "recorded"})
+        return web.Response(body=_RECORDED, content_type="application/json")
 
     async def _restart(self, request: web.Request) -> web.Response:
         names = (await read_body(request, RestartRequest)).defects

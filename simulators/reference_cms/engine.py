@@ -85,13 +85,20 @@ class CaseEngine:
         delivery_id = str(body.get("delivery_id") or "") or None
         if ctx.defects.active(DUPLICATE_DELIVERY_OPENS_SECOND_CASE):
             delivery_id = None  # every push is taken as new
-        elif delivery_id is not None and ctx.store.has_delivery(delivery_id):
-            # A push of what the mailbox sweep took already: kept, so no look at the clock for it.
-            return False
-        received_at = self._pushed_time(pushed_at) or await self.receipt_time()
+        received_at = self._pushed_time(pushed_at)
+        if received_at is None:
+            if delivery_id is not None and ctx.store.has_delivery(delivery_id):
+                # A push of what the mailbox sweep took already: kept, so no look at the clock for it.
+                await ctx.store.durable()
+                return False
+            received_at = await self.receipt_time()
+        # A delivery kept already is not kept again (its id is unique in the inbox).
         kept = ctx.store.add_inbox(delivery_id, channel, party, received_at, body["message"])
-        ctx.clock.nudge()
-        await ctx.store.durable()  # committed (with the step under way, if one is) before the 2xx acknowledges it
+        if kept:
+            ctx.clock.nudge()
+        # Committed (with the step under way, if one is) before the 2xx acknowledges it; for a duplicate, the
+        # first copy, which a step under way may hold uncommitted.
+        await ctx.store.durable()
         return kept
 
     def _pushed_time(self, stamped: str | None) -> datetime | None:
