@@ -16,8 +16,13 @@ receipt time from the push's `X-Network-Time` header (`push`), and prints the ra
 exchange (below 1: the header is cheaper), for the CMS and for the channel server (which answers the
 clock reads). `--rounds N` alternates the two N times and compares the sums.
 
+With `--against TREE` (another checkout of this project, e.g. `git archive main | tar -x -C /tmp/base`) the
+baseline is instead that checkout's CMS, taking its receipt time from the push too: an A/B of a change to the
+CMS in one run, on the same channel server code, alternating the two so that both see the same machine.
+
     python benchmarks/cms_cpu.py                              # 1500 exchanges at 100/s, each way
     python benchmarks/cms_cpu.py --exchanges 600 --profile /tmp/cms.prof
+    python benchmarks/cms_cpu.py --against /tmp/base --rounds 3
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ class ProfiledCms(_Managed):
     name = "reference CMS"
 
     def __init__(self, data_dir: Path, *, channels_url: str, credentials: Path, port: int,
-                 profile: Path | None, receipt_time_from: str = "push") -> None:
+                 profile: Path | None, receipt_time_from: str = "push", tree: Path | None = None) -> None:
         entry = "from conformance.cli import main; main()"
         if profile is not None:
             # CPU time, not wall time: on a shared machine a wall-clock profile charges each function with the
@@ -61,6 +66,9 @@ class ProfiledCms(_Managed):
                      "profiler = cProfile.Profile(time.process_time)\n"
                      "try:\n    profiler.runcall(main)\nexcept SystemExit:\n    pass\n"
                      f"profiler.dump_stats({str(profile)!r})")
+        if tree is not None:
+            # Ahead of this checkout (`-c` puts the working directory first, the editable install after it).
+            entry = f"import sys; sys.path.insert(0, {str(tree)!r})\n" + entry
         args = [sys.executable, "-c", entry, "cms", "--state", _STATE, "--channels", channels_url,
                 "--credentials", str(credentials), "--port", str(port), "--data", str(data_dir),
                 "--follow-network-clock", "--receipt-time-from", receipt_time_from]
@@ -151,14 +159,16 @@ async def _drive(channels: str, sut: str, tokens: dict[str, str], exchanges: int
             "last_answer_after_seconds": round(max(answered.values()) - began, 2) if answered else None}
 
 
-def _measure(options: argparse.Namespace, receipt_time_from: str, profile: Path | None) -> dict[str, Any]:
-    """One round on fresh processes: the figures of `_drive` and the CPU seconds of each process."""
+def _measure(options: argparse.Namespace, receipt_time_from: str, profile: Path | None,
+             tree: Path | None = None) -> dict[str, Any]:
+    """One round on fresh processes (the CMS of `tree` if given): the figures of `_drive` and the CPU seconds of
+    each process."""
     with tempfile.TemporaryDirectory(prefix="cms-cpu-") as tmp:
         work = Path(tmp)
         server = ChannelServer(work / "channels", speed=options.speed, port=free_port())
         server.start()
         cms = ProfiledCms(work / "cms", channels_url=server.url, credentials=server.credentials, port=free_port(),
-                          profile=profile, receipt_time_from=receipt_time_from)
+                          profile=profile, receipt_time_from=receipt_time_from, tree=tree)
         try:
             cms.start()
             assert server._process is not None
@@ -199,18 +209,28 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="rounds of each way, alternating")
     parser.add_argument("--profile", type=Path, help="run the CMS under cProfile (the header's rounds) to this file")
     parser.add_argument("--top", type=int, default=30, help="functions of the profile to print")
+    parser.add_argument("--against", type=Path,
+                        help="baseline: the CMS of this other checkout of the project (receipt time from the push)")
     options = parser.parse_args()
     load_before = os.getloadavg()[0]
     rounds: dict[str, list[dict[str, Any]]] = {"clock": [], "push": []}
     for _ in range(options.rounds):
         for way in ("clock", "push"):
-            rounds[way].append(_measure(options, way, options.profile if way == "push" else None))
+            if way == "clock" and options.against is not None:
+                rounds[way].append(_measure(options, "push", None, options.against.resolve()))
+            else:
+                rounds[way].append(_measure(options, way, options.profile if way == "push" else None))
     baseline, header = _figures(rounds["clock"]), _figures(rounds["push"])
     ratio = {k: round(header["cpu_ms_per_exchange"][k] / baseline["cpu_ms_per_exchange"][k], 3)
              for k in ("reference CMS", "channel server") if baseline["cpu_ms_per_exchange"][k]}
-    print(json.dumps({"exchanges": options.exchanges, "rounds": options.rounds,
-                      "baseline (clock read per push)": baseline, "X-Network-Time on the push": header,
-                      "cpu_per_exchange_ratio_header_to_baseline": ratio,
+    if options.against is not None:
+        names = (f"baseline: the CMS of {options.against}", "this checkout's CMS",
+                 "cpu_per_exchange_ratio_this_to_baseline")
+    else:
+        names = ("baseline (clock read per push)", "X-Network-Time on the push",
+                 "cpu_per_exchange_ratio_header_to_baseline")
+    print(json.dumps({"exchanges": options.exchanges, "rounds": options.rounds, names[0]: baseline,
+                      names[1]: header, names[2]: ratio,
                       "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]}, indent=1))
     if options.profile is not None:
         stats = pstats.Stats(str(options.profile))

@@ -80,6 +80,8 @@ class Answering:
         ctx = self.ctx
         start = counted_from or case.received_at
         assert start is not None
+        # Only a deadline set before planned a follow-up or an escalation (below): a new case has none to cancel.
+        planned_before = case.deadline is not None
         suspensions = [] if restart else [(s, e) for s, e in case.suspensions if e is not None]
         deadline = compute_deadline(
             start,
@@ -99,7 +101,8 @@ class Answering:
         )
         case.deadline_due, case.deadline_basis = deadline.due_utc, deadline.basis
         # Art 16(1)(e): follow the case up, then escalate it, as the deadline nears.
-        ctx.store.cancel_actions(case.case_id, _TIMED_ACTIONS, ctx.now())
+        if planned_before:
+            ctx.store.cancel_actions(case.case_id, _TIMED_ACTIONS, ctx.now())
         for kind, share in (("FOLLOW_UP", ctx.settings.follow_up_at), ("ESCALATE", ctx.settings.escalate_at)):
             due = deadline.due_utc - deadline.limit * (1 - share)
             if due > ctx.now():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,6 +41,7 @@ _log = logging.getLogger("reference_cms")
 PRODUCT = "spoc-harness reference CMS"
 # Under /sut/, so the SUT token guards it, but outside /sut/v1: no part of the vendor contract.
 RESTART_PATH = "/sut/reference/restart"
+_RECORDED = json.dumps({"status": "recorded"}).encode()  # the answer to every push, written once
 
 
 @dataclass
@@ -126,7 +129,7 @@ class ReferenceCms:
             raise CmsProblemError(404, "No such mailbox", f"{party} on {channel} is not one of this CMS's mailboxes",
                                errors=[("path", "must name a channel and an own party")])
         try:
-            body = await request.json()
+            body = await request.json(loads=_loads)
         except ValueError:
             raise CmsProblemError(400, "Malformed JSON", "a push body is JSON",
                                errors=[("body", "must be JSON")]) from None
@@ -136,7 +139,7 @@ class ReferenceCms:
                                errors=[("message.message_id", "required")])
         stamped = request.headers.get("X-Network-Time") if self.options.receipt_time_from_push else None
         await self.engine.receive_push(channel, party, body, pushed_at=stamped)
-        return web.json_response({"status": "recorded"})
+        return web.Response(body=_RECORDED, content_type="application/json")
 
     async def _restart(self, request: web.Request) -> web.Response:
         names = (await read_body(request, RestartRequest)).defects
@@ -204,6 +207,15 @@ class ReferenceCms:
             if self._runner is not None:
                 await self._runner.cleanup()
             await self._close()
+
+
+def _loads(text: str) -> Any:
+    """A push body: orjson's parse, a tenth of json's cost for a message of a few kB; json's where orjson refuses
+    what json takes (NaN, an unpaired surrogate), so that the CMS accepts what it did."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 async def run_cms(options: CmsOptions, announce: Callable[[str], None]) -> None:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from simulators.model.deadlines import load_zone
 from simulators.model.directive import Availability, CopyReason, InformationRequest, RequesterType
 from simulators.model.parties import PartyKind
-from simulators.model.sut_interface import AuditOperation, CaseItem, CaseStatus, CrossCheckMatch, ItemState
+from simulators.model.sut_interface import AuditOperation, CaseItem, CaseStatus, ItemState
 from simulators.reference_cms.answers import Answering
 from simulators.reference_cms.context import Context
 from simulators.reference_cms.defects import (
@@ -82,18 +82,20 @@ class Deciding:
         ctx = self.ctx
         if ctx.defects.active(NO_CROSS_CHECK):
             return
-        matches: list[CrossCheckMatch] = []
-        fixtures = ctx.store.fixtures()
+        # The fields of each CrossCheckMatch, kept as they are (Store.record_cross_check): under load a person is in
+        # every few requests, and a model per earlier exchange on them was most of a request's cost.
+        matches: list[dict[str, str | None]] = []
+        fixtures = ctx.store.fixture_index()
         for subject in subjects:
             for other_id, message in ctx.store.exchanges_with_subject(subject):
                 if other_id == case.case_id:
                     continue
-                matches.append(CrossCheckMatch(source="EXCHANGE", subject=subject, case_id=other_id,
-                                               message_id=message))
-            for record in fixtures:
-                if record.subject.casefold() == subject.casefold():
-                    matches.append(CrossCheckMatch(source="HELD_INFORMATION", subject=subject, item=record.item))
-        case.cross_check_matches = matches
+                matches.append({"source": "EXCHANGE", "subject": subject, "case_id": other_id, "message_id": message,
+                                "item": None})
+            for record in fixtures.about(subject):
+                matches.append({"source": "HELD_INFORMATION", "subject": subject, "case_id": None,
+                                "message_id": None, "item": record.item})
+        ctx.store.record_cross_check(case.case_id, matches)
         ctx.audit.record(AuditOperation.CONSULTATION,
                          "Art 16(1)(d): cross-check of the incoming exchange against CMS records and held information",
                          actor=ctx.audit.policy_actor, case_id=case.case_id, data=", ".join(subjects) or None)
@@ -101,15 +103,19 @@ class Deciding:
             ctx.audit.record(AuditOperation.COMBINATION,
                              f"Art 16(1)(d): {len(matches)} match(es) linked to the case",
                              actor=ctx.audit.policy_actor, case_id=case.case_id,
-                             data="; ".join(f"{m.source}:{m.case_id or m.item}" for m in matches))
+                             data="; ".join(f"{m['source']}:{m['case_id'] or m['item']}" for m in matches))
 
-    async def evaluate_and_plan(self, case: CaseState, *, start: datetime, restart: bool = False) -> None:
-        """Decide the open items from the fixtures, fix the deadline and plan the answer."""
+    async def evaluate_and_plan(self, case: CaseState, *, start: datetime, restart: bool = False,
+                                request: InformationRequest | None = None) -> None:
+        """Decide the open items from the fixtures, fix the deadline and plan the answer.
+
+        `request`: the case's request as the caller has it validated already (else read from the case)."""
         ctx = self.ctx
         answering = self.answering
-        request = InformationRequest.model_validate(case.request)
+        if request is None:
+            request = InformationRequest.model_validate(case.request)
         answered = {i.item_id: i for i in case.items if i.state in (ItemState.PROVIDED, ItemState.REFUSED)}
-        plans = [p for p in plan_items(request, ctx.store.fixtures(), ctx.defects) if p.item_id not in answered]
+        plans = [p for p in plan_items(request, ctx.store.fixture_index(), ctx.defects) if p.item_id not in answered]
         for plan in plans:
             ctx.audit.record(AuditOperation.CONSULTATION,
                              f"Art 14(3)(a)(i): national records consulted to answer item {plan.item_id}",

@@ -85,13 +85,20 @@ class CaseEngine:
         delivery_id = str(body.get("delivery_id") or "") or None
         if ctx.defects.active(DUPLICATE_DELIVERY_OPENS_SECOND_CASE):
             delivery_id = None  # every push is taken as new
-        elif delivery_id is not None and ctx.store.has_delivery(delivery_id):
-            # A push of what the mailbox sweep took already: kept, so no look at the clock for it.
-            return False
-        received_at = self._pushed_time(pushed_at) or await self.receipt_time()
+        received_at = self._pushed_time(pushed_at)
+        if received_at is None:
+            if delivery_id is not None and ctx.store.has_delivery(delivery_id):
+                # A push of what the mailbox sweep took already: kept, so no look at the clock for it.
+                await ctx.store.durable()
+                return False
+            received_at = await self.receipt_time()
+        # A delivery kept already is not kept again (its id is unique in the inbox).
         kept = ctx.store.add_inbox(delivery_id, channel, party, received_at, body["message"])
-        ctx.clock.nudge()
-        await ctx.store.durable()  # committed (with the step under way, if one is) before the 2xx acknowledges it
+        if kept:
+            ctx.clock.nudge()
+        # Committed (with the step under way, if one is) before the 2xx acknowledges it; for a duplicate, the
+        # first copy, which a step under way may hold uncommitted.
+        await ctx.store.durable()
         return kept
 
     def _pushed_time(self, stamped: str | None) -> datetime | None:
@@ -287,8 +294,7 @@ class CaseEngine:
                             if k not in ("entities", "subject_link", "items", "info_requested")}
         for item in case.items:
             item.subject, item.description = None, "(erased at the retention review)"
-        case.cross_check_matches = [m.model_copy(update={"subject": "(erased)", "item": None})
-                                    for m in case.cross_check_matches]
+        ctx.store.erase_cross_check_subjects(case.case_id)
         ctx.store.forget_subjects(case.case_id)
         case.events.append({"at": ctx.now().isoformat(), "kind": "RETENTION_REVIEW",
                             "detail": f"Art 16(3)-(4): reviewed; personal data erased ({erased} record(s))"})
@@ -307,7 +313,7 @@ class CaseEngine:
         return [c.model_copy(update={"message_id": f"{ctx.state}-MSG-{n:06d}"}) for n, c in numbered]
 
     def export_case(self, case: CaseState) -> CaseRecord:
-        return case.export(self._communications(case.case_id))
+        return case.export(self._communications(case.case_id), self.ctx.store.cross_check_matches(case.case_id))
 
     def export_cases(self, *, direction: str | None = None, reference: str | None = None,
                      message_id: str | None = None) -> list[CaseRecord]:

@@ -34,7 +34,7 @@ def names_of(case: CaseState, store: Store) -> set[str]:
         if isinstance(attributes, dict):
             names |= {value for value in attributes.values() if isinstance(value, str)}
     names |= {item.subject for item in case.items if item.subject}
-    names |= {match.subject for match in case.cross_check_matches if match.subject}
+    names |= {match.subject for match in store.cross_check_matches(case.case_id) if match.subject}
     return {name.strip() for name in names if len(name.strip()) >= 3 and not name.startswith("(erased")}
 
 

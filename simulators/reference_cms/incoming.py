@@ -173,7 +173,7 @@ class Receiving:
                 await self.answering.ask_clarification(case, "Art 6(3): please specify " + questions)
             ctx.store.save_case(case)
             return
-        await self.deciding.evaluate_and_plan(case, start=item.received_at)
+        await self.deciding.evaluate_and_plan(case, start=item.received_at, request=request)
         ctx.store.save_case(case)
 
     # -- clarifications -----------------------------------------------------------------------
@@ -201,7 +201,7 @@ class Receiving:
             rules = "; ".join(f"{v.field}: {v.rule} ({v.article})" for v in violations) or "Art 4(6): language"
             await self.answering.refuse_whole(case, RefusalGround.NC, "Art 6(1)(b): still incomplete: " + rules)
         else:
-            await self.deciding.evaluate_and_plan(case, start=item.received_at, restart=True)
+            await self.deciding.evaluate_and_plan(case, start=item.received_at, restart=True, request=request)
         ctx.store.save_case(case)
 
     # -- own-initiative information, copies and anything else ------------------------------

@@ -42,6 +42,7 @@ from simulators.reference_cms.defects import (
 
 __all__ = [
     "EUROPOL_MANDATE_AREAS",
+    "FixtureIndex",
     "ItemPlan",
     "PolicySettings",
     "answer_delay",
@@ -82,6 +83,22 @@ def entity_key(entity: Entity) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
+class FixtureIndex:
+    """What the national databases hold, by subject (compared case-insensitively), in the order given.
+
+    Every requested item and every cross-check looks up the records on one subject: a lookup, not a pass over all.
+    """
+
+    def __init__(self, records: Iterable[FixtureRecord]) -> None:
+        self.records = tuple(records)
+        self._by_subject: dict[str, list[FixtureRecord]] = {}
+        for record in self.records:
+            self._by_subject.setdefault(record.subject.casefold(), []).append(record)
+
+    def about(self, subject: str) -> list[FixtureRecord]:
+        return list(self._by_subject.get(subject.casefold(), ()))
+
+
 def _item_entity(request: InformationRequest, item: RequestedItem) -> Entity | None:
     if item.entity_id is not None:
         return next((e for e in request.entities if e.entity_id == item.entity_id), None)
@@ -120,14 +137,15 @@ class ItemPlan:
 
 
 def plan_items(
-    request: InformationRequest, fixtures: Sequence[FixtureRecord], defects: ActiveDefects
+    request: InformationRequest, fixtures: Sequence[FixtureRecord] | FixtureIndex, defects: ActiveDefects
 ) -> list[ItemPlan]:
     """Decide every requested item from the records of its entity (docs/reference-cms.md §Policy)."""
+    index = fixtures if isinstance(fixtures, FixtureIndex) else FixtureIndex(fixtures)
     plans: list[ItemPlan] = []
     for item in request.items:
         entity = _item_entity(request, item)
         key = entity_key(entity) if entity else None
-        records = [r for r in fixtures if key is not None and r.subject.casefold() == key.casefold()]
+        records = index.about(key) if key is not None else []
         plans.append(_plan_item(item, entity, key, records, defects, urgent=request.urgent))
     if defects.active(PARTIAL_REFUSAL_REFUSES_ALL) and any(p.decision == "REFUSE" for p in plans):
         grounds = sorted({g for p in plans for g in p.grounds}, key=str)

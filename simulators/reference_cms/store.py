@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+import orjson
+from pydantic import BaseModel, Field, TypeAdapter
 
 from simulators.model.directive import CopyReason, RefusalGround
 from simulators.model.sut_interface import (
@@ -30,9 +31,11 @@ from simulators.model.sut_interface import (
     AuditOperation,
     CaseRecord,
     Communication,
+    CrossCheckMatch,
     FixtureRecord,
 )
 from simulators.reference_cms.outbox import Outbox
+from simulators.reference_cms.policy import FixtureIndex
 
 __all__ = ["CaseState", "InboxItem", "ItemWork", "PlannedAction", "Store", "stamp", "unstamp"]
 
@@ -94,12 +97,19 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE TABLE IF NOT EXISTS fixtures (id INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS subjects (case_id TEXT NOT NULL, subject TEXT NOT NULL, PRIMARY KEY(case_id, subject));
 CREATE INDEX IF NOT EXISTS subjects_subject ON subjects(subject);
+-- A case's Art 16(1)(d) cross-check matches (a JSON array of CrossCheckMatch), apart from the case data: under
+-- load many requests concern the same few persons, so the list grows with every earlier exchange on them, and
+-- the case data is written at every step of the case and read at every planned action. Written once, read for
+-- the export.
+CREATE TABLE IF NOT EXISTS cross_checks (case_id TEXT PRIMARY KEY, matches TEXT NOT NULL);
 """
 
 
 def stamp(moment: datetime) -> str:
-    """Fixed-width UTC text that sorts like the time it names."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width UTC text that sorts like the time it names (YYYY-MM-DDTHH:MM:SS.ffffffZ)."""
+    # isoformat with microseconds is as fixed as strftime's "%Y-%m-%dT%H:%M:%S.%fZ" and a fifth of its cost; a
+    # case's step stamps a dozen times.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def unstamp(text: str) -> datetime:
@@ -135,9 +145,12 @@ class CaseState(CaseRecord):
     judicial_notice_sent: bool = False
     judicial_deviation: bool = False
 
-    def export(self, communications: list[Communication]) -> CaseRecord:
+    def export(self, communications: list[Communication], matches: list[CrossCheckMatch] | None = None) -> CaseRecord:
+        """The exported record: with its communications and its cross-check matches (`Store.cross_check_matches`)."""
         data = self.model_dump(include=set(CaseRecord.model_fields))
         data["communications"] = communications
+        if matches is not None:
+            data["cross_check_matches"] = matches
         return CaseRecord.model_validate(data)
 
 
@@ -173,10 +186,14 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         # Deleted and overwritten content is zeroed, not left in free pages (Art 16(3): irrevocably).
         self._db.execute("PRAGMA secure_delete=ON")
+        # The counters' values (next_number), read once: each is written by this connection alone. Dropped with a
+        # rolled-back transaction, which may have taken back a number.
+        self._counters: dict[str, int] = {}
         self._db.executescript(_SCHEMA)
         self._add_origin_column()
+        self._move_cross_checks_apart()
         # What the national databases hold, parsed once per change: every request is checked against all of it.
-        self._fixtures: tuple[FixtureRecord, ...] | None = None
+        self._fixtures: FixtureIndex | None = None
         self._batch_depth = 0
         self.instance_id = self._instance_id()
         # An erasure asks for the freed pages to be scrubbed; the worker does it once the actions due at the
@@ -205,6 +222,17 @@ class Store:
             with self.transaction():
                 self._db.execute("ALTER TABLE cases ADD COLUMN origin_message_id TEXT")
                 self._db.execute("UPDATE cases SET origin_message_id = json_extract(data, '$.origin_message_id')")
+
+    def _move_cross_checks_apart(self) -> None:
+        """A store written when the matches were part of the case data gets them in `cross_checks` (once)."""
+        if self.get("cross-checks-apart") is not None:
+            return
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO cross_checks(case_id, matches) SELECT case_id, "
+                "json_extract(data, '$.cross_check_matches') FROM cases "
+                "WHERE json_array_length(data, '$.cross_check_matches') > 0")
+            self.put("cross-checks-apart", "1")
 
     def _instance_id(self) -> str:
         """This installation's own random id, made once and kept with its data.
@@ -237,6 +265,7 @@ class Store:
             try:
                 yield
             except BaseException:
+                self._counters.clear()
                 self._db.execute("ROLLBACK TO part")
                 self._db.execute("RELEASE part")
                 raise
@@ -246,6 +275,7 @@ class Store:
         try:
             yield
         except BaseException:
+            self._counters.clear()
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
@@ -310,13 +340,18 @@ class Store:
         return default if row is None else str(row["value"])
 
     def put(self, key: str, value: str) -> None:
+        self._counters.pop(key, None)
         self._db.execute("INSERT INTO kv(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = ?",
                          (key, value, value))
 
     def next_number(self, counter: str) -> int:
-        with self.transaction():
-            value = int(self.get(counter, "0") or "0") + 1
-            self.put(counter, str(value))
+        """The counter's next value, kept: one statement, the value read from the database once per counter."""
+        value = self._counters.get(counter)
+        if value is None:
+            value = int(self.get(counter, "0") or "0")
+        value += 1
+        self.put(counter, str(value))
+        self._counters[counter] = value
         return value
 
     # -- inbox --------------------------------------------------------------------------------
@@ -326,7 +361,7 @@ class Store:
         """Keep a received delivery; False when this delivery id was already kept."""
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO inbox(delivery_id, channel, party, received_at, envelope) VALUES(?,?,?,?,?)",
-            (delivery_id, channel, party, stamp(received_at), json.dumps(envelope)),
+            (delivery_id, channel, party, stamp(received_at), _json_text(envelope)),
         )
         # Not committed here when a step's transaction is open: the caller awaits `durable` before it acknowledges.
         return cursor.rowcount == 1
@@ -339,7 +374,7 @@ class Store:
         if row is None:
             return None
         return InboxItem(row["id"], row["delivery_id"], row["channel"], row["party"],
-                         unstamp(row["received_at"]), json.loads(row["envelope"]))
+                         unstamp(row["received_at"]), orjson.loads(row["envelope"]))
 
     def mark_processed(self, row_id: int) -> None:
         self._db.execute("UPDATE inbox SET processed = 1 WHERE id = ?", (row_id,))
@@ -359,7 +394,7 @@ class Store:
             "VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(case_id) DO UPDATE SET data = excluded.data, "
             "reference = excluded.reference, kind = excluded.kind, origin_message_id = excluded.origin_message_id",
             (case.case_id, case.seq, case.direction.value, case.kind.value, case.reference, stamp(opened),
-             case.model_dump_json(), case.origin_message_id),
+             case.model_dump_json(exclude=_APART), case.origin_message_id),
         )
 
     def case(self, case_id: str) -> CaseState | None:
@@ -381,6 +416,24 @@ class Store:
     def cases_with_reference(self, reference: str) -> list[CaseState]:
         rows = self._db.execute("SELECT data FROM cases WHERE reference = ? ORDER BY seq", (reference,)).fetchall()
         return [CaseState.model_validate_json(r["data"]) for r in rows]
+
+    # -- cross-check matches (Art 16(1)(d)) --------------------------------------------------------
+
+    def record_cross_check(self, case_id: str, matches: list[dict[str, str | None]]) -> None:
+        """Keep a case's cross-check matches, each as CrossCheckMatch fields (replacing any kept before)."""
+        self._db.execute("INSERT OR REPLACE INTO cross_checks(case_id, matches) VALUES(?, ?)",
+                         (case_id, _json_text(matches)))
+
+    def cross_check_matches(self, case_id: str) -> list[CrossCheckMatch]:
+        row = self._db.execute("SELECT matches FROM cross_checks WHERE case_id = ?", (case_id,)).fetchone()
+        return [] if row is None else _MATCHES.validate_json(row["matches"])
+
+    def erase_cross_check_subjects(self, case_id: str) -> None:
+        """Art 16(3): the case's matches keep what they link to, no longer whom or what about."""
+        matches = [m.model_copy(update={"subject": "(erased)", "item": None})
+                   for m in self.cross_check_matches(case_id)]
+        if matches:
+            self.record_cross_check(case_id, [m.model_dump() for m in matches])
 
     # -- communications -----------------------------------------------------------------------
 
@@ -527,12 +580,14 @@ class Store:
         communication; none for a case not saved yet. One query, without reading any case record: under
         load many requests concern the same few persons, and each of them is matched against every earlier one.
         """
+        # CASE evaluates lazily: the first communication is looked up only for a saved case without an origin.
         rows = self._db.execute(
-            "SELECT s.case_id, c.case_id IS NOT NULL AS saved, c.origin_message_id, "
-            "(SELECT m.message_id FROM communications m WHERE m.case_id = s.case_id ORDER BY m.id LIMIT 1) AS first "
+            "SELECT s.case_id, CASE WHEN c.case_id IS NULL THEN NULL "
+            "WHEN c.origin_message_id IS NOT NULL AND c.origin_message_id != '' THEN c.origin_message_id "
+            "ELSE (SELECT m.message_id FROM communications m WHERE m.case_id = s.case_id ORDER BY m.id LIMIT 1) END "
             "FROM subjects s LEFT JOIN cases c ON c.case_id = s.case_id WHERE s.subject = ? ORDER BY s.rowid",
             (subject.casefold(),)).fetchall()
-        return [(str(r["case_id"]), None if not r["saved"] else r["origin_message_id"] or r["first"]) for r in rows]
+        return [(str(r[0]), r[1]) for r in rows]
 
     # -- fixtures -----------------------------------------------------------------------------
 
@@ -544,12 +599,29 @@ class Store:
         return removed
 
     def fixtures(self) -> list[FixtureRecord]:
+        return list(self.fixture_index().records)
+
+    def fixture_index(self) -> FixtureIndex:
+        """What the national databases hold, by subject."""
         # Only replace_fixtures writes the table, and nothing alters a record in place (policy copies one
         # before changing it), so the parsed records are kept until the next replacement.
         if self._fixtures is None:
             rows = self._db.execute("SELECT record FROM fixtures ORDER BY id").fetchall()
-            self._fixtures = tuple(FixtureRecord.model_validate_json(r["record"]) for r in rows)
-        return list(self._fixtures)
+            self._fixtures = FixtureIndex([FixtureRecord.model_validate_json(r["record"]) for r in rows])
+        return self._fixtures
+
+
+def _json_text(value: Any) -> str:
+    """JSON text of what a message or a match holds: orjson's, a tenth of json's cost, unless it cannot write it."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits in a pushed message
+        return json.dumps(value)
+
+
+# Kept in `cross_checks`, not in the case data (see the table).
+_APART = {"cross_check_matches"}
+_MATCHES = TypeAdapter(list[CrossCheckMatch])
 
 
 def _action(row: sqlite3.Row) -> PlannedAction:

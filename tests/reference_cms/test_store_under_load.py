@@ -7,6 +7,7 @@ committed.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,3 +114,42 @@ def test_a_failed_transaction_inside_a_batch_undoes_only_itself(tmp_path: Path) 
             half_way()
     assert store.get("cases") is None
     assert len(store.pending_actions()) == 1
+
+
+def test_a_store_from_before_the_cross_checks_table_keeps_its_matches(tmp_path: Path) -> None:
+    path = tmp_path / "cms-AT.sqlite3"
+    store = Store(path)
+    store.save_case(_case("AT-2026-000001", 1, "MSG-OLD"))
+    store.close()
+    match = {"source": "EXCHANGE", "subject": "Ivo Kask", "case_id": "AT-2026-000000", "message_id": "MSG-0",
+             "item": None}
+    with sqlite3.connect(path) as old:  # the matches inside the case data, as they were kept before
+        old.execute("DROP TABLE cross_checks")
+        old.execute("DELETE FROM kv WHERE key = 'cross-checks-apart'")
+        old.execute("UPDATE cases SET data = json_set(data, '$.cross_check_matches', json(?))",
+                    (json.dumps([match]),))
+
+    reopened = Store(path)
+    assert [m.model_dump() for m in reopened.cross_check_matches("AT-2026-000001")] == [match]
+    case = reopened.case("AT-2026-000001")
+    assert case is not None
+    reopened.save_case(case)  # the case data no longer carries them; the table does
+    assert [m.model_dump() for m in reopened.cross_check_matches("AT-2026-000001")] == [match]
+    assert reopened.cross_check_matches("AT-2026-000002") == []
+
+
+def test_a_number_taken_back_by_a_rollback_is_given_again(tmp_path: Path) -> None:
+    store = Store(tmp_path / "cms-AT.sqlite3")
+    assert store.next_number("cases") == 1
+
+    def half_way() -> None:
+        with store.transaction():
+            assert store.next_number("cases") == 2
+            raise RuntimeError("half-way")
+
+    with pytest.raises(RuntimeError):
+        half_way()
+    assert store.next_number("cases") == 2
+    store.put("cases", "41")
+    assert store.next_number("cases") == 42
+    assert Store(tmp_path / "cms-AT.sqlite3").next_number("cases") == 43
