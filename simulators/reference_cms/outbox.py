@@ -5,8 +5,8 @@ CMS killed in the middle of it (`kill -9`, a power cut) starts again from before
 step again. What cannot be rolled back is what the step sent: the channel may have accepted the message
 just before the kill. So each send is written here, with its key, channel, sender and exact body, and
 committed before the request leaves; its outcome (accepted, with the channel's envelope, or failed) is
-written when the answer comes. The step done again finds its sends in the same order and, instead of
-making new ones:
+written with the step's next send, before that one leaves. The step done again finds its sends in the same
+order and, instead of making new ones:
 
 - accepted: takes the envelope kept (the message is not sent a second time);
 - failed: fails the same way (so that a fallback to another channel is taken again, not a second
@@ -16,8 +16,8 @@ making new ones:
 
 A file of its own beside the store (`cms-XX.sqlite3-outbox`): the step's transaction on the store stays
 open while the request is under way, so the outbox commits on a connection of its own. Rows live only
-as long as their step: the step's commit deletes them. Rows of another installation (a store made anew
-under the same name) are deleted on opening.
+as long as their step: once the step is committed in the store they are moot, and deleted with the next
+send's commit. Rows of another installation (a store made anew under the same name) are deleted on opening.
 """
 
 from __future__ import annotations
@@ -66,6 +66,21 @@ class OutboxEntry:
 
 
 class Outbox:
+    """The sends of the steps under way, on a connection of its own (see the module's docstring).
+
+    What must be durable before bytes leave is the row of the send about to leave, and the failures before it
+    in the same step (a step done again must fall back the same way): both are committed together, in one
+    transaction per send. The rest waits for that next commit, or never happens:
+
+    - an answer is kept in memory until the step's next send writes it; a kill before then does the step
+      again with the send under way, sent again under its key, which the channel answers with the message it
+      accepted, if it did, and nothing else left the CMS after it;
+    - a step committed in the store needs no rows here: they are deleted with the next send's commit (or at
+      a scrub, or on closing); the store forgets those of steps done when it opens after a kill;
+    - the steps left over from before a restart are read once, on opening: a step finds its kept sends in
+      memory, and a step that sends nothing touches nothing.
+    """
+
     def __init__(self, path: Path, instance: str) -> None:
         # Bodies are personal data like the store's: the file is the owner's only.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
@@ -79,37 +94,48 @@ class Outbox:
         self._step: str | None = None
         self._ordinal = 0
         self._kept: dict[int, OutboxEntry] = {}
+        # The sends kept by runs of steps a kill interrupted, by step: read once, here.
+        self._left_over: dict[str, dict[int, OutboxEntry]] = {}
+        for row in self._db.execute(
+                "SELECT step, ordinal, channel, party, idempotency_key, body, outcome, result FROM outbox "
+                "WHERE instance = ?", (instance,)):
+            ordinal = int(row[1])
+            self._left_over.setdefault(str(row[0]), {})[ordinal] = OutboxEntry(
+                ordinal, str(row[2]), str(row[3]), str(row[4]), json.loads(row[5]), str(row[6]),
+                json.loads(row[7]) if row[7] else None)
+        # Answers of the current step's sends not yet written: (outcome, result, ordinal).
+        self._answers: list[tuple[str, str, int]] = []
+        # Steps committed in the store whose rows are still here.
+        self._finished: list[str] = []
 
     def close(self) -> None:
+        self._delete_finished()
         self._db.close()
 
     def scrub(self) -> None:
         """Drop every old page version (bodies of finished steps) from the file and its WAL (Art 16(3))."""
+        self._delete_finished()
         self._db.execute("VACUUM")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def steps(self) -> list[str]:
         """The steps with sends kept: one interrupted by a kill, or done in the store but not yet forgotten here."""
-        return [str(r[0]) for r in self._db.execute("SELECT DISTINCT step FROM outbox WHERE instance = ?",
-                                                     (self._instance,))]
+        return list(self._left_over)
 
     def forget(self, step: str) -> None:
+        self._left_over.pop(step, None)
         self._db.execute("DELETE FROM outbox WHERE instance = ? AND step = ?", (self._instance, step))
 
     def begin(self, step: str) -> None:
         """A step starts (`inbox:ROW` or `action:ID`, unique in the store); its sends are numbered from 0."""
-        self._step, self._ordinal = step, 0
-        rows = self._db.execute(
-            "SELECT ordinal, channel, party, idempotency_key, body, outcome, result FROM outbox "
-            "WHERE instance = ? AND step = ?", (self._instance, step)).fetchall()
-        self._kept = {int(r[0]): OutboxEntry(int(r[0]), str(r[1]), str(r[2]), str(r[3]), json.loads(r[4]), str(r[5]),
-                                             json.loads(r[6]) if r[6] else None) for r in rows}
+        self._step, self._ordinal, self._answers = step, 0, []
+        self._kept = self._left_over.pop(step, {}) if self._left_over else {}
 
     def end(self, step: str) -> None:
-        """The step is committed in the store: its sends are history (the case records them)."""
+        """The step is committed in the store: its sends are history (the case records them), their rows moot."""
         if self._ordinal or self._kept:
-            self.forget(step)
-        self._step, self._kept = None, {}
+            self._finished.append(step)
+        self._step, self._kept, self._answers = None, {}, []
 
     def prepare(self, channel: str, party: str, key: str, body: dict[str, Any]) -> OutboxEntry | None:
         """The send the step makes next: the one kept from an interrupted run of the step, if it made one at this
@@ -122,19 +148,42 @@ class Outbox:
         kept = self._kept.get(ordinal)
         if kept is not None and kept.channel == channel:
             return kept
-        self._db.execute(
-            "INSERT OR REPLACE INTO outbox(instance, step, ordinal, channel, party, idempotency_key, body) "
-            "VALUES(?,?,?,?,?,?,?)", (self._instance, self._step, ordinal, channel, party, key, json.dumps(body)))
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._write_pending()
+            self._db.execute(
+                "INSERT OR REPLACE INTO outbox(instance, step, ordinal, channel, party, idempotency_key, body) "
+                "VALUES(?,?,?,?,?,?,?)", (self._instance, self._step, ordinal, channel, party, key, json.dumps(body)))
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
         return OutboxEntry(ordinal, channel, party, key, body, "NEW", None)
 
     def accepted(self, entry: OutboxEntry, envelope: dict[str, Any]) -> None:
-        self._finish(entry, "ACCEPTED", envelope)
+        self._answer(entry, "ACCEPTED", envelope)
 
     def failed(self, entry: OutboxEntry, failure: dict[str, Any]) -> None:
-        self._finish(entry, "FAILED", failure)
+        self._answer(entry, "FAILED", failure)
 
-    def _finish(self, entry: OutboxEntry, outcome: str, result: dict[str, Any]) -> None:
+    def _answer(self, entry: OutboxEntry, outcome: str, result: dict[str, Any]) -> None:
         if self._step is not None:
-            self._db.execute(
+            self._answers.append((outcome, json.dumps(result), entry.ordinal))
+
+    def _write_pending(self) -> None:
+        """Within the transaction of a send: the answers of the step's earlier sends, the rows of finished steps."""
+        if self._answers:
+            self._db.executemany(
                 "UPDATE outbox SET outcome = ?, result = ? WHERE instance = ? AND step = ? AND ordinal = ?",
-                (outcome, json.dumps(result), self._instance, self._step, entry.ordinal))
+                [(outcome, result, self._instance, self._step, ordinal) for outcome, result, ordinal in self._answers])
+            self._answers = []
+        if self._finished:
+            self._db.executemany("DELETE FROM outbox WHERE instance = ? AND step = ?",
+                                 [(self._instance, step) for step in self._finished])
+            self._finished = []
+
+    def _delete_finished(self) -> None:
+        if self._finished:
+            self._db.executemany("DELETE FROM outbox WHERE instance = ? AND step = ?",
+                                 [(self._instance, step) for step in self._finished])
+            self._finished = []
