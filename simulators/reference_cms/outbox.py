@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 """
 
+_INSERT = ("INSERT OR REPLACE INTO outbox(instance, step, ordinal, channel, party, idempotency_key, body) "
+           "VALUES(?,?,?,?,?,?,?)")
+
 
 @dataclass(frozen=True)
 class OutboxEntry:
@@ -104,7 +107,7 @@ class Outbox:
                 ordinal, str(row[2]), str(row[3]), str(row[4]), json.loads(row[5]), str(row[6]),
                 json.loads(row[7]) if row[7] else None)
         # Answers of the current step's sends not yet written: (outcome, result, ordinal).
-        self._answers: list[tuple[str, str, int]] = []
+        self._answers: list[tuple[str, dict[str, Any], int]] = []
         # Steps committed in the store whose rows are still here.
         self._finished: list[str] = []
 
@@ -148,12 +151,14 @@ class Outbox:
         kept = self._kept.get(ordinal)
         if kept is not None and kept.channel == channel:
             return kept
+        row = (self._instance, self._step, ordinal, channel, party, key, json.dumps(body))
+        if not self._answers and not self._finished:
+            self._db.execute(_INSERT, row)  # on its own: one statement, one commit
+            return OutboxEntry(ordinal, channel, party, key, body, "NEW", None)
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._write_pending()
-            self._db.execute(
-                "INSERT OR REPLACE INTO outbox(instance, step, ordinal, channel, party, idempotency_key, body) "
-                "VALUES(?,?,?,?,?,?,?)", (self._instance, self._step, ordinal, channel, party, key, json.dumps(body)))
+            self._db.execute(_INSERT, row)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -168,14 +173,16 @@ class Outbox:
 
     def _answer(self, entry: OutboxEntry, outcome: str, result: dict[str, Any]) -> None:
         if self._step is not None:
-            self._answers.append((outcome, json.dumps(result), entry.ordinal))
+            # Written (as JSON) only if the step sends again: a copy, for what the caller does with its own.
+            self._answers.append((outcome, dict(result), entry.ordinal))
 
     def _write_pending(self) -> None:
         """Within the transaction of a send: the answers of the step's earlier sends, the rows of finished steps."""
         if self._answers:
             self._db.executemany(
                 "UPDATE outbox SET outcome = ?, result = ? WHERE instance = ? AND step = ? AND ordinal = ?",
-                [(outcome, result, self._instance, self._step, ordinal) for outcome, result, ordinal in self._answers])
+                [(outcome, json.dumps(result), self._instance, self._step, ordinal)
+                 for outcome, result, ordinal in self._answers])
             self._answers = []
         if self._finished:
             self._db.executemany("DELETE FROM outbox WHERE instance = ? AND step = ?",
