@@ -67,6 +67,11 @@ def test_a_cms_killed_while_its_reply_is_under_way_neither_doubles_nor_drops_it(
         assert (result.lost, result.duplicated, result.late, result.open) == ([], [], [], [])
         assert len(_final_answers(control)) == result.requests == _REQUESTS
         assert result.journal_ok
+        # The case records the reply the channel accepted before the kill: the step done again took it (same
+        # key, same body) instead of failing on a key used for a different message (409).
+        recorded = {str(c.get("message_id")) for case in JsonClient(cms.url).get("/sut/v1/cases")["cases"]
+                    for c in case.get("communications", [])}
+        assert {str(m["message_id"]) for m in _final_answers(control)} <= recorded
     finally:
         cms.stop()
         server.kill_hard()  # a clean stop would wait out the held answer (load/chaos.py holds it 10 s)
