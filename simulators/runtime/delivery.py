@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
+from yarl import URL
 
 from simulators.model.directive import ChannelName
 from simulators.model.envelope import DeliveryStatus
@@ -111,9 +112,14 @@ class Pusher:
         self._held_since: dict[str, float] = {}  # reorder fault: real time a group started waiting
         self._workers: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
+        # Parsed and built once, not per push: each recipient's webhook URL, each timeout in use.
+        self._urls: dict[str, URL] = {}
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def start(self) -> None:
-        self._session = aiohttp.ClientSession(headers={"User-Agent": "spoc-network-push/1"})
+        # Nothing asks for a compressed answer: the headers aiohttp would add for that are left out.
+        self._session = aiohttp.ClientSession(headers={"User-Agent": "spoc-network-push/1"},
+                                              skip_auto_headers=("Accept", "Accept-Encoding"))
         self._task = asyncio.get_running_loop().create_task(self._run(), name="pusher")
 
     def kick(self) -> None:
@@ -237,7 +243,13 @@ class Pusher:
         # The stored envelope text goes out as it is: no re-serialisation per attempt.
         body = wire.PUSH.render(delivery_id=json_string(row.delivery_id), channel=json_string(row.channel),
                                 message=envelope_json).encode()
-        timeout = network.faults.push_timeout(channel, row.party, PUSH_TIMEOUT)
+        seconds = network.faults.push_timeout(channel, row.party, PUSH_TIMEOUT)
+        timeout = self._timeouts.get(seconds)
+        if timeout is None:
+            timeout = self._timeouts[seconds] = aiohttp.ClientTimeout(total=seconds)
+        target = self._urls.get(url)
+        if target is None:
+            target = self._urls[url] = URL(url)
         ok = False
         error = ""
         for _copy in range(network.faults.copies(channel, row.party)):
@@ -245,10 +257,10 @@ class Pusher:
                 # Never follow a redirect: its target is a host `PUT .../webhook` did not check (and
                 # may refuse); a redirect is a failed delivery, as any other status outside 2xx.
                 async with self._session.post(
-                    url,
+                    target,
                     data=body,
                     allow_redirects=False,
-                    timeout=aiohttp.ClientTimeout(total=timeout),
+                    timeout=timeout,
                     headers={"Content-Type": "application/json", "X-Delivery-Id": row.delivery_id,
                              NETWORK_TIME_HEADER: network.clock.now_text()},
                 ) as response:
