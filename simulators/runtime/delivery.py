@@ -117,9 +117,11 @@ class Pusher:
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def start(self) -> None:
-        # Nothing asks for a compressed answer: the headers aiohttp would add for that are left out.
+        # Nothing asks for a compressed answer: the headers aiohttp would add for that are left out. A
+        # receiver's cookies are never sent back (a push carries no session), so none are kept or looked up.
         self._session = aiohttp.ClientSession(headers={"User-Agent": "spoc-network-push/1"},
-                                              skip_auto_headers=("Accept", "Accept-Encoding"))
+                                              skip_auto_headers=("Accept", "Accept-Encoding"),
+                                              cookie_jar=aiohttp.DummyCookieJar())
         self._task = asyncio.get_running_loop().create_task(self._run(), name="pusher")
 
     def kick(self) -> None:
