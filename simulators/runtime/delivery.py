@@ -23,13 +23,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import aiohttp
+from yarl import URL
 
 from simulators.model.directive import ChannelName
 from simulators.model.envelope import DeliveryStatus
 from simulators.runtime import queries, wire
 from simulators.runtime.clock import Clock
 from simulators.runtime.faults import FaultSet
-from simulators.runtime.store import Journal, Statement, db_time, json_string, parse_db_time
+from simulators.runtime.store import Journal, Rows, Statement, db_time, json_string, parse_db_time
 from simulators.runtime.wire import ACKED, ack_text, acked_entry
 
 # As on every answer of the server (simulators/runtime/http.py, which imports the network and so this module).
@@ -69,6 +70,38 @@ class PushSource(Protocol):
     def webhooks(self) -> Mapping[tuple[str, str], str]: ...
 
 
+# The recipient may have acknowledged it by pull meanwhile: never back to DELIVERED.
+_ACK_PUSHED = ("UPDATE deliveries SET status=CASE WHEN status='PENDING' THEN ? ELSE status END, "
+               "acked_at=COALESCE(acked_at, ?), attempts=attempts+1, next_attempt_at=NULL WHERE cursor=?")
+_COUNT_PUSHED = "UPDATE deliveries SET attempts=attempts+1, next_attempt_at=NULL WHERE cursor=?"
+
+
+class _Records:
+    """A group's acknowledged pushes on their way to the journal: at most one write in flight at a time.
+
+    A push acknowledged while the previous write is still in flight waits for the next one, so that
+    under load one write records many pushes; `flush` sends whatever waits (before a back-off and at
+    the end of the group). `written` holds every write's future, for the group to await.
+    """
+
+    __slots__ = ("_pusher", "_waiting", "written")
+
+    def __init__(self, pusher: Pusher) -> None:
+        self._pusher = pusher
+        self._waiting: list[queries.DeliveryRow] = []
+        self.written: list[asyncio.Future[int]] = []
+
+    def add(self, row: queries.DeliveryRow) -> None:
+        self._waiting.append(row)
+        if not self.written or self.written[-1].done():
+            self.flush()
+
+    def flush(self) -> None:
+        if self._waiting:
+            self.written.append(self._pusher._delivered(self._waiting))
+            self._waiting = []
+
+
 class Pusher:
     def __init__(self, network: PushSource) -> None:
         self.network = network
@@ -79,9 +112,16 @@ class Pusher:
         self._held_since: dict[str, float] = {}  # reorder fault: real time a group started waiting
         self._workers: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
+        # Parsed and built once, not per push: each recipient's webhook URL, each timeout in use.
+        self._urls: dict[str, URL] = {}
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def start(self) -> None:
-        self._session = aiohttp.ClientSession(headers={"User-Agent": "spoc-network-push/1"})
+        # Nothing asks for a compressed answer: the headers aiohttp would add for that are left out. A
+        # receiver's cookies are never sent back (a push carries no session), so none are kept or looked up.
+        self._session = aiohttp.ClientSession(headers={"User-Agent": "spoc-network-push/1"},
+                                              skip_auto_headers=("Accept", "Accept-Encoding"),
+                                              cookie_jar=aiohttp.DummyCookieJar())
         self._task = asyncio.get_running_loop().create_task(self._run(), name="pusher")
 
     def kick(self) -> None:
@@ -161,13 +201,16 @@ class Pusher:
         return wake_at, real_timeout
 
     async def _push_group(self, group: str, items: list[tuple[queries.DeliveryRow, str]]) -> None:
-        # Pushes go one after the other; recording each acknowledgement does not hold up the next
-        # push (the records are awaited together, before the group is released).
-        records: list[asyncio.Future[int]] = []
+        # Pushes go one after the other; recording the acknowledgements does not hold up the next push.
+        # While one record is being written, the pushes acknowledged meanwhile gather and go to the journal
+        # together in the next (group commit): one entry and one statement for several pushes, each still
+        # durable before it counts as delivered. The records are awaited together before the group is released.
+        records = _Records(self)
         try:
             for index, (row, envelope) in enumerate(items):
                 error = await self._attempt(row, envelope, records)
                 if error is not None:
+                    records.flush()
                     await self._back_off(group, row, error, [r for r, _ in items[index + 1 :]])
                     return
         except asyncio.CancelledError:
@@ -175,15 +218,15 @@ class Pusher:
         except Exception:
             _log.exception("push to %s failed unexpectedly", group)
         finally:
-            outcomes = await asyncio.gather(*records, return_exceptions=True)
+            records.flush()
+            outcomes = await asyncio.gather(*records.written, return_exceptions=True)
             for outcome in outcomes:
                 if isinstance(outcome, Exception):
                     _log.error("recording a push acknowledgement failed: %s", outcome)
             self._busy.discard(group)
             self.kick()
 
-    async def _attempt(self, row: queries.DeliveryRow, envelope_json: str,
-                       records: list[asyncio.Future[int]]) -> str | None:
+    async def _attempt(self, row: queries.DeliveryRow, envelope_json: str, records: _Records) -> str | None:
         """Push once (or `copies` times); None when acknowledged, else why it failed."""
         network = self.network
         channel = ChannelName(row.channel)
@@ -202,7 +245,13 @@ class Pusher:
         # The stored envelope text goes out as it is: no re-serialisation per attempt.
         body = wire.PUSH.render(delivery_id=json_string(row.delivery_id), channel=json_string(row.channel),
                                 message=envelope_json).encode()
-        timeout = network.faults.push_timeout(channel, row.party, PUSH_TIMEOUT)
+        seconds = network.faults.push_timeout(channel, row.party, PUSH_TIMEOUT)
+        timeout = self._timeouts.get(seconds)
+        if timeout is None:
+            timeout = self._timeouts[seconds] = aiohttp.ClientTimeout(total=seconds)
+        target = self._urls.get(url)
+        if target is None:
+            target = self._urls[url] = URL(url)
         ok = False
         error = ""
         for _copy in range(network.faults.copies(channel, row.party)):
@@ -210,10 +259,10 @@ class Pusher:
                 # Never follow a redirect: its target is a host `PUT .../webhook` did not check (and
                 # may refuse); a redirect is a failed delivery, as any other status outside 2xx.
                 async with self._session.post(
-                    url,
+                    target,
                     data=body,
                     allow_redirects=False,
-                    timeout=aiohttp.ClientTimeout(total=timeout),
+                    timeout=timeout,
                     headers={"Content-Type": "application/json", "X-Delivery-Id": row.delivery_id,
                              NETWORK_TIME_HEADER: network.clock.now_text()},
                 ) as response:
@@ -225,37 +274,34 @@ class Pusher:
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 error = f"{type(exc).__name__}: {exc}"[:300]
         if ok:
-            records.append(self._delivered(row))
+            records.add(row)
             return None
         _log.info("push of %s to %s failed: %s", row.delivery_id, row.party, error)
         return error or "no answer"
 
-    def _delivered(self, row: queries.DeliveryRow) -> asyncio.Future[int]:
-        """Record an acknowledged push: the journal write's future (a plain function: no task per push)."""
+    def _delivered(self, rows: list[queries.DeliveryRow]) -> asyncio.Future[int]:
+        """Record acknowledged pushes in one journal write: its future (a plain function: no task per push).
+
+        One `delivery.acked` entry for the rows still PENDING when they were read (a row acknowledged
+        by pull meanwhile is never set back to DELIVERED), and one statement run for every row.
+        """
         network = self.network
         now = network.clock.now()
         stamp = db_time(now)
-        if row.status is DeliveryStatus.PENDING:
-            return network.journal.append(
-                ACKED,
-                acked_entry(row.party, "push", [ack_text(row.delivery_id, row.message_id, DeliveryStatus.DELIVERED)]),
-                at=now,
-                statements=[
-                    (
-                        # The recipient may have acknowledged it by pull meanwhile: never back to DELIVERED.
-                        "UPDATE deliveries SET status=CASE WHEN status='PENDING' THEN ? ELSE status END, "
-                        "acked_at=COALESCE(acked_at, ?), attempts=attempts+1, next_attempt_at=NULL WHERE cursor=?",
-                        (DeliveryStatus.DELIVERED.value, stamp, row.cursor),
-                    )
-                ],
-            )
-        return network.journal.append(
-            None,
-            None,
-            at=now,
-            statements=[("UPDATE deliveries SET attempts=attempts+1, next_attempt_at=NULL WHERE cursor=?",
-                         (row.cursor,))],
-        )
+        pending = [row for row in rows if row.status is DeliveryStatus.PENDING]
+        settled = [row for row in rows if row.status is not DeliveryStatus.PENDING]
+        statements: list[Statement] = []
+        if pending:
+            delivered = DeliveryStatus.DELIVERED.value
+            statements.append((_ACK_PUSHED, Rows([(delivered, stamp, row.cursor) for row in pending])))
+        if settled:
+            statements.append((_COUNT_PUSHED, Rows([(row.cursor,) for row in settled])))
+        if not pending:
+            return network.journal.append(None, None, at=now, statements=statements)
+        # The entry's acknowledgements are one recipient's (a group is one party and channel).
+        acks = [ack_text(row.delivery_id, row.message_id, DeliveryStatus.DELIVERED) for row in pending]
+        return network.journal.append(ACKED, acked_entry(pending[0].party, "push", acks), at=now,
+                                      statements=statements)
 
     async def _back_off(
         self, group: str, failed: queries.DeliveryRow, error: str, rest: list[queries.DeliveryRow]
