@@ -436,7 +436,7 @@ SECOND_HAND_OVER_DROPPED = Defect(
     "second-hand-over-dropped", ("R-81", "R-11"),
     "The CMS keeps the request waiting for another authority's information (indirectly available, Art 2(7)) "
     "in one slot: a second such request, received while the first still waits, is acknowledged to the channel "
-    "and dropped, with no case and no answer. A few requests of a campaign, most of them under load.")
+    "and dropped, with no case and no answer: a few requests of a campaign, most of them under load.")
 
 
 _ALL: tuple[Defect, ...] = (
